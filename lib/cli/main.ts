@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+import { ConfigError } from '../errors';
+import { parseCommand, PARSE_USAGE } from './parse';
+import { UsageError } from './usage';
+
+const COMMANDS: Record<string, { usage: string; run: (argv: string[]) => Promise<number> }> = {
+  parse: {
+    usage: PARSE_USAGE,
+    run: (argv) => parseCommand(argv, { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin }),
+  },
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  const cmd = name !== undefined ? COMMANDS[name] : undefined;
+  if (!cmd) {
+    const lines = Object.values(COMMANDS).map((c) => `  ${c.usage}`);
+    process.stderr.write(`usage:\n${lines.join('\n')}\n`);
+    return name === undefined || name === '--help' || name === '-h' ? 0 : 2;
+  }
+  try {
+    return await cmd.run(rest);
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof ConfigError) {
+      process.stderr.write(`cflogs ${name}: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.stderr.write(`cflogs: ${(e as Error).stack ?? String(e)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

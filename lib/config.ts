@@ -1,0 +1,107 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { ConfigError } from './errors';
+import { DEFAULT_LIMITS, Limits } from './pipeline/process';
+import type { RouteSpec } from './route/router';
+
+/** Everything the entry points need, parsed once from the environment at cold start. */
+export interface Config {
+  /** Where rows and rejects go (required for the Lambda; the CLI and demo write to a directory instead). */
+  outputBucket: string | undefined;
+  /** Key prefix for output ('' or ending in '/'). */
+  outputPrefix: string;
+  routes: RouteSpec[];
+  limits: Limits;
+  gzipLevel: number;
+  maxOpenFiles: number;
+  sourceId?: string;
+  sourceLabel?: string;
+}
+
+/**
+ * Variables (all optional except CFLOGS_OUTPUT_BUCKET for the Lambda):
+ *   CFLOGS_OUTPUT_BUCKET, CFLOGS_OUTPUT_PREFIX,
+ *   CFLOGS_ROUTES_FILE (YAML/JSON path) or CFLOGS_ROUTES (the same, inline),
+ *   CFLOGS_MAX_LINE_BYTES (1048576), CFLOGS_MAX_DECOMPRESSED_BYTES (68719476736),
+ *   CFLOGS_GZIP_LEVEL (0-9), CFLOGS_MAX_OPEN_FILES (16), CFLOGS_SOURCE_ID, CFLOGS_SOURCE_LABEL.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const routesText =
+    env.CFLOGS_ROUTES ?? (env.CFLOGS_ROUTES_FILE ? readText(env.CFLOGS_ROUTES_FILE, 'CFLOGS_ROUTES_FILE') : undefined);
+  const sourceId = optional(env.CFLOGS_SOURCE_ID);
+  const sourceLabel = optional(env.CFLOGS_SOURCE_LABEL);
+  const outputPrefix = env.CFLOGS_OUTPUT_PREFIX ?? '';
+  if (outputPrefix !== '' && !outputPrefix.endsWith('/')) {
+    throw new ConfigError(`CFLOGS_OUTPUT_PREFIX must be empty or end with '/', got ${JSON.stringify(outputPrefix)}`);
+  }
+  const bucket = optional(env.CFLOGS_OUTPUT_BUCKET);
+  if (bucket !== undefined && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
+    throw new ConfigError(`CFLOGS_OUTPUT_BUCKET is not a valid bucket name: ${JSON.stringify(bucket)}`);
+  }
+  return {
+    outputBucket: bucket,
+    outputPrefix,
+    routes: routesText === undefined ? [] : parseRoutes(routesText),
+    limits: {
+      maxLineBytes: int(env, 'CFLOGS_MAX_LINE_BYTES', DEFAULT_LIMITS.maxLineBytes, 1024, 256 * 1024 * 1024),
+      maxDecompressedBytes: int(env, 'CFLOGS_MAX_DECOMPRESSED_BYTES', DEFAULT_LIMITS.maxDecompressedBytes, 1, Number.MAX_SAFE_INTEGER),
+    },
+    gzipLevel: int(env, 'CFLOGS_GZIP_LEVEL', 6, 0, 9),
+    maxOpenFiles: int(env, 'CFLOGS_MAX_OPEN_FILES', 16, 2, 1000),
+    ...(sourceId !== undefined ? { sourceId } : {}),
+    ...(sourceLabel !== undefined ? { sourceLabel } : {}),
+  };
+}
+
+/** The routes file: `routes: [{prefix, logType, sourceId?, sourceLabel?}]`. */
+export function parseRoutes(text: string): RouteSpec[] {
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (e) {
+    throw new ConfigError(`routes: not valid YAML/JSON: ${(e as Error).message}`, { cause: e });
+  }
+  const list = (doc as { routes?: unknown } | null)?.routes;
+  if (!Array.isArray(list)) throw new ConfigError('routes: expected a top-level `routes:` list');
+  return list.map((r: unknown, i: number): RouteSpec => {
+    const o = r as Record<string, unknown> | null;
+    const where = `routes[${i}]`;
+    if (typeof o !== 'object' || o === null) throw new ConfigError(`${where}: expected a mapping`);
+    for (const k of Object.keys(o)) {
+      if (!['prefix', 'logType', 'sourceId', 'sourceLabel'].includes(k)) throw new ConfigError(`${where}: unknown key ${k}`);
+    }
+    if (typeof o.prefix !== 'string') throw new ConfigError(`${where}: prefix must be a string`);
+    if (typeof o.logType !== 'string' || o.logType === '') throw new ConfigError(`${where}: logType is required`);
+    for (const k of ['sourceId', 'sourceLabel'] as const) {
+      if (o[k] !== undefined && typeof o[k] !== 'string') throw new ConfigError(`${where}: ${k} must be a string`);
+    }
+    return {
+      prefix: o.prefix,
+      logType: o.logType,
+      ...(typeof o.sourceId === 'string' ? { sourceId: o.sourceId } : {}),
+      ...(typeof o.sourceLabel === 'string' ? { sourceLabel: o.sourceLabel } : {}),
+    };
+  });
+}
+
+function readText(path: string, name: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`${name}: cannot read ${path}: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+function optional(v: string | undefined): string | undefined {
+  return v === undefined || v.trim() === '' ? undefined : v.trim();
+}
+
+function int(env: NodeJS.ProcessEnv, name: string, dflt: number, min: number, max: number): number {
+  const v = optional(env[name]);
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(v)}`);
+  }
+  return n;
+}

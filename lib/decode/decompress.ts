@@ -1,0 +1,129 @@
+import { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+
+export type Compression = 'gzip' | 'none';
+
+/** Magic bytes decide, never the name or headers: Logpush objects are `.log.gz`, but copies and tests lie. */
+export function sniffCompression(head: Buffer): Compression {
+  return head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b ? 'gzip' : 'none';
+}
+
+export interface DecompressLimits {
+  /** Stop reading beyond this many decompressed bytes (decompression bombs). */
+  maxBytes: number;
+}
+
+/** Raised for corrupt/truncated compression or the size limit; the caller attaches the object. */
+export class DecompressError extends Error {
+  override readonly name = 'DecompressError';
+  constructor(
+    message: string,
+    readonly compressedOffset: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export interface DecodedStream {
+  compression: Compression;
+  chunks: AsyncIterable<Buffer>;
+  /** Compressed bytes consumed so far (for summaries and error offsets). */
+  bytesIn(): number;
+  /** Decompressed bytes produced so far. */
+  bytesOut(): number;
+}
+
+/**
+ * Streams the decompressed bytes of `source`. gzip may be multi-member (zlib handles concatenated members);
+ * memory is bounded by zlib's window and one chunk, whatever the object's size.
+ */
+export async function decompress(source: AsyncIterable<Buffer>, limits: DecompressLimits): Promise<DecodedStream> {
+  const it = source[Symbol.asyncIterator]();
+  let inBytes = 0;
+  let outBytes = 0;
+  // Peek until at least two bytes arrive (a first chunk of one byte is legal).
+  const head: Buffer[] = [];
+  let headLen = 0;
+  let done = false;
+  while (headLen < 2) {
+    const r = await it.next();
+    if (r.done) {
+      done = true;
+      break;
+    }
+    const b = toBuffer(r.value);
+    head.push(b);
+    headLen += b.length;
+  }
+  const first = Buffer.concat(head);
+  const compression = sniffCompression(first);
+  async function* rest(): AsyncGenerator<Buffer> {
+    if (first.length) {
+      inBytes += first.length;
+      yield first;
+    }
+    if (done) return;
+    for (;;) {
+      const r = await it.next();
+      if (r.done) return;
+      const b = toBuffer(r.value);
+      inBytes += b.length;
+      yield b;
+    }
+  }
+  const limitError = () =>
+    new DecompressError(`decompressed size exceeds the limit of ${limits.maxBytes} bytes`, inBytes);
+
+  if (compression === 'none') {
+    return {
+      compression,
+      bytesIn: () => inBytes,
+      bytesOut: () => outBytes,
+      chunks: (async function* () {
+        for await (const b of rest()) {
+          outBytes += b.length;
+          if (outBytes > limits.maxBytes) throw limitError();
+          yield b;
+        }
+      })(),
+    };
+  }
+
+  const gunzip = createGunzip({ chunkSize: 64 * 1024 });
+  const input = Readable.from(rest(), { objectMode: false });
+  input.on('error', (e) => gunzip.destroy(e));
+  input.pipe(gunzip);
+  return {
+    compression,
+    bytesIn: () => inBytes,
+    bytesOut: () => outBytes,
+    chunks: (async function* () {
+      try {
+        for await (const b of gunzip as AsyncIterable<Buffer>) {
+          outBytes += b.length;
+          if (outBytes > limits.maxBytes) throw limitError();
+          yield b;
+        }
+      } catch (e) {
+        if (e instanceof DecompressError) throw e;
+        const code = (e as { code?: string }).code;
+        if (code && code.startsWith('Z_')) {
+          const what = code === 'Z_BUF_ERROR' ? 'gzip stream is truncated' : `gzip stream is corrupt (${code})`;
+          throw new DecompressError(what, inBytes, { cause: e });
+        }
+        throw e; // a source error: not the data's fault, let the caller retry
+      } finally {
+        input.destroy();
+        gunzip.destroy();
+      }
+    })(),
+  };
+}
+
+function toBuffer(v: unknown): Buffer {
+  if (Buffer.isBuffer(v)) return v;
+  if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+  if (typeof v === 'string') return Buffer.from(v);
+  throw new TypeError('source yielded a non-binary chunk');
+}

@@ -1,0 +1,78 @@
+/**
+ * The one error hierarchy of cflogs. Per-line problems are not errors (they are reject values);
+ * these are for what fails a whole object, a request or the configuration.
+ */
+
+export interface ObjectLocation {
+  bucket?: string;
+  key?: string;
+  /** Position reached in the input when the failure happened, for a person to find it. */
+  line?: number;
+  byteOffset?: number;
+}
+
+export class CflogsError extends Error {
+  override readonly name: string = 'CflogsError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** The environment or a config file is wrong: fail at cold start, loudly. */
+export class ConfigError extends CflogsError {
+  override readonly name = 'ConfigError';
+}
+
+/** A schema file is malformed (build time, or a custom schema at load). */
+export class SchemaError extends CflogsError {
+  override readonly name = 'SchemaError';
+}
+
+/** Failure tied to one input object; it carries where, so logs and DLQ messages name the object. */
+export class ObjectError extends CflogsError {
+  override readonly name: string = 'ObjectError';
+  readonly location: ObjectLocation;
+  constructor(message: string, location: ObjectLocation, options?: { cause?: unknown }) {
+    super(`${message} (${describeLocation(location)})`, options);
+    this.location = location;
+  }
+}
+
+/** The input bytes cannot be decoded (corrupt or truncated gzip, decompressed size over the limit). */
+export class DecodeError extends ObjectError {
+  override readonly name = 'DecodeError';
+}
+
+/** Reading the input failed (S3 GetObject, a stream reset): retryable. */
+export class SourceError extends ObjectError {
+  override readonly name = 'SourceError';
+}
+
+/** Writing the output failed: retryable, the attempt's partial uploads are aborted. */
+export class SinkError extends ObjectError {
+  override readonly name = 'SinkError';
+}
+
+/** Counts did not reconcile: a bug, never the input's fault. */
+export class InvariantError extends ObjectError {
+  override readonly name = 'InvariantError';
+}
+
+export function describeLocation(loc: ObjectLocation): string {
+  const parts: string[] = [];
+  if (loc.bucket !== undefined || loc.key !== undefined) parts.push(`s3://${loc.bucket ?? ''}/${loc.key ?? ''}`);
+  if (loc.line !== undefined) parts.push(`line ${loc.line}`);
+  if (loc.byteOffset !== undefined) parts.push(`byte ${loc.byteOffset}`);
+  return parts.join(', ') || 'unknown input';
+}
+
+/** Attach a location to any error, keeping the original as `cause`. */
+export function withLocation<T extends ObjectError>(
+  Ctor: new (message: string, location: ObjectLocation, options?: { cause?: unknown }) => T,
+  err: unknown,
+  location: ObjectLocation,
+): T | ObjectError {
+  if (err instanceof ObjectError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new Ctor(message, location, { cause: err });
+}

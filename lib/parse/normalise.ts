@@ -1,0 +1,245 @@
+import type { FieldSpec, Indicator, LogSchema, ScalarType, TimeFormat } from '../schema/model';
+import { exactIntegerText } from './json';
+import { fromRfc3339, parseCloudflareTime, parseHttpDate } from './timestamps';
+
+/**
+ * Turns a validated record into typed columns: each column gets one JSON type in every row (Parquet needs it),
+ * timestamps become the output text form, and null or "" means absent (omitted, never null-filled).
+ * Built once per schema from the YAML; per row it is a loop over plain closures chosen at build time.
+ */
+
+/** Returned by a converter for a value it cannot accept; carries the reason for the reject. */
+export class Invalid {
+  constructor(readonly reason: 'schema' | 'invalid_timestamp', readonly detail: string) {}
+}
+const ABSENT = undefined;
+
+type Converter = (v: unknown, line: string, key: string) => unknown;
+
+export interface FieldPlan {
+  name: string;
+  /** Input names to look under: the column name, then its aliases. */
+  inputs: string[];
+  convert: Converter;
+  required: boolean;
+  indicators: Indicator[];
+}
+
+export interface NormalisePlan {
+  logType: string;
+  table: string;
+  fields: FieldPlan[];
+  known: Set<string>;
+  eventTimeField: string;
+  /** Indicator fields only, so the enricher does not walk every column. */
+  indicatorFields: FieldPlan[];
+}
+
+export function buildPlan(schema: LogSchema): NormalisePlan {
+  const fields = schema.fields.map((f): FieldPlan => ({
+    name: f.name,
+    inputs: [f.name, ...f.aliases],
+    convert: converterFor(f),
+    required: f.required,
+    indicators: f.indicators,
+  }));
+  const known = new Set<string>();
+  for (const f of fields) for (const n of f.inputs) known.add(n);
+  return {
+    logType: schema.logType,
+    table: schema.table,
+    fields,
+    known,
+    eventTimeField: schema.eventTimeField,
+    indicatorFields: fields.filter((f) => f.indicators.length > 0),
+  };
+}
+
+export interface Normalised {
+  /** Columns in schema order. */
+  row: Record<string, unknown>;
+  /** Input fields the schema does not know, or undefined when there are none. */
+  unknown: Record<string, unknown> | undefined;
+  eventTime: string | undefined;
+}
+
+export type NormaliseFailure = { reason: 'schema' | 'invalid_timestamp' | 'missing_required'; message: string };
+
+export function normalise(plan: NormalisePlan, raw: Record<string, unknown>, line: string): Normalised | NormaliseFailure {
+  const row: Record<string, unknown> = {};
+  let eventTime: string | undefined;
+  for (const f of plan.fields) {
+    let v = raw[f.name];
+    let key = f.name;
+    if (v === undefined && f.inputs.length > 1) {
+      for (let i = 1; i < f.inputs.length && v === undefined; i++) {
+        key = f.inputs[i] as string;
+        v = raw[key];
+      }
+    }
+    if (v !== undefined && v !== null) {
+      const c = f.convert(v, line, key);
+      if (c instanceof Invalid) return { reason: c.reason, message: `${key}: ${c.detail}` };
+      if (c !== ABSENT) {
+        row[f.name] = c;
+        if (f.name === plan.eventTimeField) eventTime = c as string;
+        continue;
+      }
+    }
+    if (f.required) return { reason: 'missing_required', message: `${f.name}: required field is missing or empty` };
+  }
+  let unknown: Record<string, unknown> | undefined;
+  for (const k in raw) {
+    if (!plan.known.has(k)) {
+      // Null prototype: a `__proto__` key stays a plain key and cannot reach Object.prototype.
+      if (unknown === undefined) unknown = Object.create(null) as Record<string, unknown>;
+      const v = raw[k];
+      if (typeof v === 'object' && v !== null && tooDeep(v, 1)) {
+        return { reason: 'schema', message: `${k}: nests deeper than ${MAX_DEPTH} levels` };
+      }
+      unknown[k] = v;
+    }
+  }
+  return { row, unknown, eventTime };
+}
+
+export function isFailure(r: Normalised | NormaliseFailure): r is NormaliseFailure {
+  return (r as NormaliseFailure).reason !== undefined;
+}
+
+function converterFor(f: FieldSpec): Converter {
+  if (f.type === 'array') {
+    const el = scalarConverter(f.element?.type ?? 'string', f.element?.timeFormats ?? []);
+    return (v, line, key) => {
+      if (!Array.isArray(v)) return new Invalid('schema', 'must be an array');
+      const out: unknown[] = new Array(v.length);
+      for (let i = 0; i < v.length; i++) {
+        const e = v[i];
+        if (e === null || e === undefined) {
+          out[i] = null;
+          continue;
+        }
+        // Array elements are never recovered from text: an unsafe integer there is out of range.
+        const c = el(e, '', key);
+        if (c instanceof Invalid) return new Invalid(c.reason, `[${i}] ${c.detail}`);
+        out[i] = c === ABSENT ? null : c;
+      }
+      return out;
+    };
+  }
+  return scalarConverter(f.type, f.timeFormats);
+}
+
+const INT_LIMITS: Partial<Record<ScalarType, [number, number]>> = {
+  smallint: [-32768, 32767],
+  int: [-2147483648, 2147483647],
+  bigint: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+};
+
+function scalarConverter(type: ScalarType, timeFormats: TimeFormat[]): Converter {
+  switch (type) {
+    case 'string':
+      return (v, line, key) => {
+        if (typeof v === 'string') return v;
+        if (typeof v === 'number') {
+          // A number where text is expected becomes its text, digits exact.
+          if (Number.isInteger(v) && !Number.isSafeInteger(v) && line) return exactIntegerText(line, key, v) ?? String(v);
+          return String(v);
+        }
+        if (typeof v === 'boolean') return String(v);
+        return new Invalid('schema', `must be a string, got ${typeName(v)}`);
+      };
+    case 'boolean':
+      return (v) => {
+        if (typeof v === 'boolean') return v;
+        if (v === 'true') return true;
+        if (v === 'false') return false;
+        if (v === '') return ABSENT;
+        return new Invalid('schema', `must be a boolean, got ${typeName(v)}`);
+      };
+    case 'bigint':
+    case 'int':
+    case 'smallint': {
+      const [min, max] = INT_LIMITS[type] as [number, number];
+      return (v) => {
+        let n: number;
+        if (typeof v === 'number') n = v;
+        else if (typeof v === 'string') {
+          const t = v.trim();
+          if (t === '') return ABSENT;
+          n = Number(t);
+        } else return new Invalid('schema', `must be an integer, got ${typeName(v)}`);
+        if (!Number.isInteger(n)) return new Invalid('schema', `must be an integer, got ${typeName(v)}`);
+        if (n < min || n > max) return new Invalid('schema', `integer out of range for ${type}`);
+        return n;
+      };
+    }
+    case 'float':
+      return (v) => {
+        if (typeof v === 'number') return v;
+        if (typeof v === 'string') {
+          const t = v.trim();
+          if (t === '') return ABSENT;
+          const n = Number(t);
+          if (Number.isFinite(n)) return n;
+        }
+        return new Invalid('schema', `must be a number, got ${typeName(v)}`);
+      };
+    case 'timestamp':
+      return timestampConverter(timeFormats);
+    case 'json':
+      return (v) => (typeof v === 'object' && tooDeep(v, 1) ? new Invalid('schema', `nests deeper than ${MAX_DEPTH} levels`) : v);
+  }
+}
+
+function timestampConverter(formats: TimeFormat[]): Converter {
+  const parsers = formats.map((f): Converter => {
+    switch (f) {
+      case 'cloudflare':
+      case 'unix':
+        return (v, line, key) => {
+          const exact =
+            typeof v === 'number' && Number.isInteger(v) && !Number.isSafeInteger(v) && line
+              ? exactIntegerText(line, key, v)
+              : undefined;
+          return parseCloudflareTime(v, exact);
+        };
+      case 'rfc3339':
+        return (v) => (typeof v === 'string' ? fromRfc3339(v.trim()) : undefined);
+      case 'rfc1123':
+        return (v) => parseHttpDate(v);
+    }
+  });
+  return (v, line, key) => {
+    if (v === '') return ABSENT;
+    for (const p of parsers) {
+      const ts = p(v, line, key);
+      if (ts !== undefined) return ts;
+    }
+    return new Invalid('invalid_timestamp', `cannot read ${typeName(v)} as a timestamp (${formats.join(', ')})`);
+  };
+}
+
+/** For messages: the kind of value, never the value (it may be personal data). */
+function typeName(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'string') return v.length > 40 ? 'a long string' : `a string`;
+  return `a ${typeof v}`;
+}
+
+/** Downstream readers (Glue, DuckDB, analysts' JSON tools) choke on pathological nesting; refuse it per line. */
+export const MAX_DEPTH = 32;
+function tooDeep(v: unknown, depth: number): boolean {
+  if (depth > MAX_DEPTH) return true;
+  if (typeof v !== 'object' || v === null) return false;
+  if (Array.isArray(v)) {
+    for (const x of v) if (typeof x === 'object' && x !== null && tooDeep(x, depth + 1)) return true;
+    return false;
+  }
+  for (const k in v) {
+    const x = (v as Record<string, unknown>)[k];
+    if (typeof x === 'object' && x !== null && tooDeep(x, depth + 1)) return true;
+  }
+  return false;
+}

@@ -1,0 +1,75 @@
+import type { LogTypeEntry } from '../schema/registry';
+import { isFailure, normalise, Normalised } from './normalise';
+
+/** Why a line was refused; the short codes of the reject contract. */
+export type RejectReason =
+  | 'invalid_json'
+  | 'not_an_object'
+  | 'schema'
+  | 'missing_required'
+  | 'invalid_timestamp'
+  | 'line_too_long'
+  | 'invalid_utf8'
+  | 'unsupported_format';
+
+export interface LineReject {
+  reason: RejectReason;
+  message: string;
+}
+
+export type LineResult = { ok: true; value: Normalised } | { ok: false; reject: LineReject };
+
+/**
+ * One log line (text) -> typed columns, or a reject value. Never throws for bad input: a per-line failure is a
+ * value, so one bad line cannot fail a batch.
+ */
+export function parseLine(entry: LogTypeEntry, text: string): LineResult {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    return { ok: false, reject: { reason: 'invalid_json', message: jsonErrorMessage(text, e) } };
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { ok: false, reject: notAnObject(value) };
+  }
+  if (!entry.validate(value)) {
+    const err = entry.validate.errors?.[0];
+    if (err?.keyword === 'required') {
+      const missing = (err.params as { missingProperty?: string }).missingProperty ?? '?';
+      return { ok: false, reject: { reason: 'missing_required', message: `${missing}: required field is missing` } };
+    }
+    if (err?.keyword === 'anyOf' && err.schemaPath.startsWith('#/allOf')) {
+      return { ok: false, reject: { reason: 'missing_required', message: 'a required field is missing' } };
+    }
+    const where = err?.instancePath ? err.instancePath.slice(1).replace(/\//g, '.') : 'record';
+    return { ok: false, reject: { reason: 'schema', message: `${where}: ${err?.message ?? 'does not match the schema'}` } };
+  }
+  const n = normalise(entry.plan, value as Record<string, unknown>, text);
+  if (isFailure(n)) return { ok: false, reject: n };
+  return { ok: true, value: n };
+}
+
+function notAnObject(value: unknown): LineReject {
+  if (Array.isArray(value)) {
+    return {
+      reason: 'unsupported_format',
+      message:
+        'line is a JSON array, not one record: the Logpush job batches records (batch_prefix / record_template); ' +
+        'use the default output_options (one JSON object per line)',
+    };
+  }
+  return { reason: 'not_an_object', message: `line is a JSON ${value === null ? 'null' : typeof value}, not an object` };
+}
+
+function jsonErrorMessage(text: string, e: unknown): string {
+  const first = text.trimStart().charCodeAt(0);
+  // A CSV job writes comma-separated values; say what setting fixes it rather than "Unexpected token".
+  if (first !== 123 /* { */ && first !== 91 /* [ */ && text.includes(',')) {
+    return 'line is not JSON (it looks like CSV): set the Logpush job output_options to the default NDJSON';
+  }
+  const msg = e instanceof Error ? e.message : String(e);
+  // V8 quotes part of the input in its message; keep only the position, never the data.
+  const pos = /position (\d+)/.exec(msg);
+  return pos ? `invalid JSON at character ${pos[1]}` : 'invalid JSON';
+}

@@ -1,0 +1,213 @@
+import { isUtf8 } from 'node:buffer';
+import { enrich, EnrichContext, rowIdPrefix } from '../enrich/enrich';
+import { DecodeError, InvariantError, ObjectLocation, SinkError, SourceError } from '../errors';
+import { decompress, DecompressError, Compression } from '../decode/decompress';
+import { LineFramer } from '../decode/lines';
+import { parseLine, RejectReason } from '../parse/parser';
+import { formatDate } from '../parse/timestamps';
+import type { LogTypeEntry } from '../schema/registry';
+import type { OutputFile, RowSink } from '../sink/types';
+
+export interface Limits {
+  /** Longest accepted line in bytes (default 1 MiB). */
+  maxLineBytes: number;
+  /** Decompressed bytes per input at most (decompression bombs). */
+  maxDecompressedBytes: number;
+}
+
+export const DEFAULT_LIMITS: Limits = { maxLineBytes: 1024 * 1024, maxDecompressedBytes: 64 * 1024 ** 3 };
+
+/** What one input is, for ids, rejects and errors. */
+export interface InputInfo {
+  /** `s3://bucket/key`, a file path or an HTTP request id: written into reject records. */
+  source: string;
+  /** Stable identity of this exact content (bucket, key, version/ETag; or a body hash): seeds p_row_id. */
+  identity: string;
+  entry: LogTypeEntry;
+  sourceId?: string;
+  sourceLabel?: string;
+  /** Attached to errors so they name the object. */
+  location: ObjectLocation;
+}
+
+export interface ProcessDeps {
+  sink: RowSink;
+  /** p_parse_time for this input (the caller's clock, read once, so tests are deterministic). */
+  now: Date;
+  limits: Limits;
+}
+
+export interface ProcessSummary {
+  source: string;
+  logType: string;
+  compression: Compression | 'unknown';
+  bytesIn: number;
+  bytesOut: number;
+  lines: number;
+  rows: number;
+  rejects: Partial<Record<RejectReason, number>>;
+  rejected: number;
+  filtered: number;
+  blank: number;
+  /** Input field names the schema does not know, with how many rows had them (schema drift). */
+  unknownFields: Record<string, number>;
+  outputs: OutputFile[];
+  durationMs: number;
+}
+
+/** How much of a raw line a reject record keeps (the whole line up to the line limit). */
+const MAX_UNKNOWN_FIELD_NAMES = 100;
+
+/**
+ * The core: bytes of one input -> rows and rejects in the sink. Pure apart from the sink it is handed;
+ * no AWS here. Per-line problems become reject records; a failure of the input or the sink aborts the sink
+ * (nothing from this attempt stays visible) and throws an error naming the input and position.
+ */
+export async function processStream(
+  body: AsyncIterable<Buffer>,
+  input: InputInfo,
+  deps: ProcessDeps,
+): Promise<ProcessSummary> {
+  const started = Date.now();
+  const { sink } = deps;
+  const { plan } = input.entry;
+  const table = plan.table;
+  const parseTime = formatDate(deps.now);
+  const ctx: EnrichContext = {
+    rowIdPrefix: rowIdPrefix(input.identity),
+    parseTime,
+    ...(input.sourceId !== undefined ? { sourceId: input.sourceId } : {}),
+    ...(input.sourceLabel !== undefined ? { sourceLabel: input.sourceLabel } : {}),
+  };
+  const s: ProcessSummary = {
+    source: input.source,
+    logType: plan.logType,
+    compression: 'unknown',
+    bytesIn: 0,
+    bytesOut: 0,
+    lines: 0,
+    rows: 0,
+    rejects: {},
+    rejected: 0,
+    filtered: 0,
+    blank: 0,
+    unknownFields: {},
+    outputs: [],
+    durationMs: 0,
+  };
+  let unknownNames = 0;
+
+  const reject = (lineNo: number, reason: RejectReason, message: string, raw: string, rawBase64?: string): void => {
+    s.rejected++;
+    s.rejects[reason] = (s.rejects[reason] ?? 0) + 1;
+    sink.reject(
+      table,
+      JSON.stringify({
+        source: input.source,
+        line: lineNo,
+        reason,
+        message,
+        raw,
+        ...(rawBase64 !== undefined ? { raw_base64: rawBase64 } : {}),
+        log_type: plan.logType,
+        parse_time: parseTime,
+      }),
+    );
+  };
+
+  const framer = new LineFramer(deps.limits.maxLineBytes, {
+    line(buf, start, end, lineNo) {
+      if (isBlank(buf, start, end)) {
+        s.blank++;
+        return;
+      }
+      let text = buf.toString('utf8', start, end);
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a UTF-8 BOM on the first line
+      // U+FFFD in the text is either in the data or the decoder's replacement: only then check the bytes.
+      if (text.includes('\ufffd') && !isUtf8(buf.subarray(start, end))) {
+        reject(lineNo, 'invalid_utf8', 'line is not valid UTF-8', text, buf.toString('base64', start, end));
+        return;
+      }
+      const r = parseLine(input.entry, text);
+      if (!r.ok) {
+        reject(lineNo, r.reject.reason, r.reject.message, text);
+        return;
+      }
+      if (r.value.unknown !== undefined) {
+        for (const k in r.value.unknown) {
+          const c = s.unknownFields[k];
+          if (c !== undefined) s.unknownFields[k] = c + 1;
+          else if (unknownNames < MAX_UNKNOWN_FIELD_NAMES) {
+            s.unknownFields[k] = 1;
+            unknownNames++;
+          }
+        }
+      }
+      const out = enrich(plan, r.value, lineNo, ctx);
+      s.rows++;
+      sink.row(table, out.eventTime, out.json);
+    },
+    tooLong(head, length, lineNo) {
+      reject(
+        lineNo,
+        'line_too_long',
+        `line is ${length} bytes, over the limit of ${deps.limits.maxLineBytes}; raw holds its first ${head.length} bytes`,
+        head.toString('utf8'),
+      );
+    },
+  });
+
+  const where = (): ObjectLocation => ({ ...input.location, line: framer.linesSeen + 1 });
+  let decoded: Awaited<ReturnType<typeof decompress>> | undefined;
+  try {
+    try {
+      decoded = await decompress(body, { maxBytes: deps.limits.maxDecompressedBytes });
+      s.compression = decoded.compression;
+      for await (const chunk of decoded.chunks) {
+        framer.push(chunk);
+        const p = sink.pressure();
+        if (p) {
+          try {
+            await p;
+          } catch (e) {
+            throw new SinkError('writing output failed', where(), { cause: e });
+          }
+        }
+      }
+      framer.end();
+    } catch (e) {
+      if (e instanceof SinkError) throw e;
+      const loc = { ...where(), ...(decoded ? { byteOffset: decoded.bytesIn() } : {}) };
+      if (e instanceof DecompressError) throw new DecodeError(e.message, { ...loc, byteOffset: e.compressedOffset }, { cause: e });
+      throw new SourceError(`reading input failed: ${e instanceof Error ? e.message : String(e)}`, loc, { cause: e });
+    }
+    s.lines = framer.linesSeen;
+    if (s.lines !== s.rows + s.rejected + s.filtered + s.blank) {
+      throw new InvariantError(
+        `counts do not reconcile: ${s.lines} lines != ${s.rows} rows + ${s.rejected} rejects + ${s.filtered} filtered + ${s.blank} blank`,
+        input.location,
+      );
+    }
+    try {
+      s.outputs = await sink.commit();
+    } catch (e) {
+      throw new SinkError('finishing output failed', input.location, { cause: e });
+    }
+  } catch (e) {
+    await sink.abort();
+    throw e;
+  }
+  s.bytesIn = decoded?.bytesIn() ?? 0;
+  s.bytesOut = decoded?.bytesOut() ?? 0;
+  s.durationMs = Date.now() - started;
+  return s;
+}
+
+/** Empty or only spaces/tabs. */
+function isBlank(buf: Buffer, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const c = buf[i];
+    if (c !== 0x20 && c !== 0x09) return false;
+  }
+  return true;
+}

@@ -1,0 +1,69 @@
+import { ConfigError } from '../errors';
+import type { LogTypeEntry, SchemaRegistry } from '../schema/registry';
+
+/** A user's mapping of key prefixes to log types (the routes file). */
+export interface RouteSpec {
+  prefix: string;
+  logType: string;
+  sourceId?: string;
+  sourceLabel?: string;
+}
+
+export interface RouteMatch {
+  entry: LogTypeEntry;
+  sourceId?: string;
+  sourceLabel?: string;
+  /** Which rule matched, for the summary line. */
+  via: string;
+}
+
+/**
+ * key -> log type. Configured prefixes win (longest first); otherwise a path segment equal to a Logpush
+ * dataset name (`.../http_requests/2026...`) decides. A key that matches neither routes nowhere.
+ */
+export class Router {
+  private readonly routes: (RouteSpec & { entry: LogTypeEntry })[];
+
+  constructor(
+    routes: RouteSpec[],
+    private readonly registry: SchemaRegistry,
+    private readonly defaults: { sourceId?: string; sourceLabel?: string } = {},
+  ) {
+    this.routes = routes
+      .map((r) => {
+        const entry = registry.get(r.logType);
+        if (!entry) throw new ConfigError(`route ${JSON.stringify(r.prefix)}: unknown log type ${r.logType} (known: ${registry.logTypes().join(', ')})`);
+        return { ...r, entry };
+      })
+      .sort((a, b) => b.prefix.length - a.prefix.length);
+  }
+
+  route(key: string): RouteMatch | undefined {
+    for (const r of this.routes) {
+      if (key.startsWith(r.prefix)) {
+        return {
+          entry: r.entry,
+          via: `prefix ${r.prefix}`,
+          ...pick(r.sourceId ?? this.defaults.sourceId, r.sourceLabel ?? this.defaults.sourceLabel),
+        };
+      }
+    }
+    const segments = key.split('/');
+    // The file name itself is not a dataset segment.
+    for (let i = 0; i < segments.length - 1; i++) {
+      const entry = this.registry.forDataset(segments[i] as string);
+      if (entry) return { entry, via: `dataset ${segments[i]}`, ...pick(this.defaults.sourceId, this.defaults.sourceLabel) };
+    }
+    return undefined;
+  }
+
+  /** A log type by name or dataset name, for entry points that are told it (CLI, HTTP path). */
+  byName(nameOrDataset: string): RouteMatch | undefined {
+    const entry = this.registry.get(nameOrDataset) ?? this.registry.forDataset(nameOrDataset);
+    return entry ? { entry, via: `name ${nameOrDataset}`, ...pick(this.defaults.sourceId, this.defaults.sourceLabel) } : undefined;
+  }
+}
+
+function pick(sourceId?: string, sourceLabel?: string): { sourceId?: string; sourceLabel?: string } {
+  return { ...(sourceId !== undefined ? { sourceId } : {}), ...(sourceLabel !== undefined ? { sourceLabel } : {}) };
+}

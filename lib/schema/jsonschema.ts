@@ -1,0 +1,68 @@
+import type { FieldSpec, LogSchema, ScalarType } from './model';
+
+/**
+ * JSON Schema (draft-07, for ajv) accepting what Logpush and third parties really send for a log type.
+ * It is deliberately lenient where Panther is (numbers as strings and strings as numbers, null as absent);
+ * the normaliser turns every accepted form into the column's one type.
+ */
+export function toJsonSchema(schema: LogSchema): Record<string, unknown> {
+  const properties: Record<string, unknown> = {};
+  const required: string[] = [];
+  const anyOfRequired: unknown[] = [];
+  for (const f of schema.fields) {
+    const s = fieldSchema(f);
+    for (const n of [f.name, ...f.aliases]) properties[n] = s;
+    if (f.required) {
+      if (f.aliases.length === 0) required.push(f.name);
+      else anyOfRequired.push({ anyOf: [f.name, ...f.aliases].map((n) => ({ required: [n] })) });
+    }
+  }
+  return {
+    $id: schema.logType,
+    type: 'object',
+    properties,
+    ...(required.length ? { required } : {}),
+    ...(anyOfRequired.length ? { allOf: anyOfRequired } : {}),
+    // A real record has ~100 fields; anything far beyond that is hostile or not Logpush.
+    maxProperties: 1000,
+  };
+}
+
+const INT_RANGE: Record<string, [number, number]> = {
+  smallint: [-32768, 32767],
+  int: [-2147483648, 2147483647],
+};
+
+function scalarSchema(type: ScalarType, timeFormats: string[] = []): Record<string, unknown> {
+  switch (type) {
+    case 'string':
+      return { type: ['string', 'number', 'boolean', 'null'] };
+    case 'boolean':
+      return { anyOf: [{ type: ['boolean', 'null'] }, { enum: ['true', 'false', ''] }] };
+    case 'bigint':
+    case 'int':
+    case 'smallint': {
+      const range = INT_RANGE[type];
+      const num = range ? { type: ['integer', 'null'], minimum: range[0], maximum: range[1] } : { type: ['integer', 'null'] };
+      return { anyOf: [num, { type: 'string', pattern: '^\\s*(-?[0-9]{1,19})?\\s*$' }] };
+    }
+    case 'float':
+      return {
+        anyOf: [{ type: ['number', 'null'] }, { type: 'string', pattern: '^\\s*(-?[0-9]+(\\.[0-9]*)?([eE][-+]?[0-9]+)?)?\\s*$' }],
+      };
+    case 'timestamp':
+      return timeFormats.some((t) => t === 'cloudflare' || t === 'unix')
+        ? { type: ['integer', 'string', 'null'], maxLength: 64 }
+        : { type: ['string', 'null'], maxLength: 64 };
+    case 'json':
+      return {};
+  }
+}
+
+function fieldSchema(f: FieldSpec): Record<string, unknown> {
+  if (f.type === 'array') {
+    const el = f.element ?? { type: 'string' as const };
+    return { type: ['array', 'null'], maxItems: 10000, items: scalarSchema(el.type, el.timeFormats) };
+  }
+  return scalarSchema(f.type, f.timeFormats);
+}

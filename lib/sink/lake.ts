@@ -1,0 +1,171 @@
+import { once } from 'node:events';
+import { createGzip, Gzip } from 'node:zlib';
+import { partitionOf } from '../parse/timestamps';
+import type { ObjectStore, OutputFile, RowSink, WriteTarget } from './types';
+
+export interface LakeWriterOptions {
+  store: ObjectStore;
+  /** Key prefix inside the output bucket, '' or ending in '/'. */
+  prefix: string;
+  /** File name stem, deterministic from the input's identity, so a retry overwrites. */
+  baseName: string;
+  /** p_parse_time of this input: rejects are partitioned by processing time. */
+  parseTime: string;
+  gzipLevel: number;
+  /** Open partition files at most; the least recently used is finished beyond it (memory bound). */
+  maxOpenFiles: number;
+}
+
+/** Rows are joined into blocks this big before they go to gzip: few large writes beat many small ones. */
+const BLOCK_BYTES = 128 * 1024;
+
+class GzipFile {
+  rows = 0;
+  bytes = 0;
+  private pending: string[] = [];
+  private pendingBytes = 0;
+  private readonly gzip: Gzip;
+  private drain: Promise<unknown> | undefined;
+
+  constructor(
+    readonly key: string,
+    readonly kind: OutputFile['kind'],
+    readonly table: string,
+    private readonly target: WriteTarget,
+    level: number,
+  ) {
+    this.gzip = createGzip({ level, chunkSize: 64 * 1024 });
+    this.gzip.on('data', (b: Buffer) => {
+      this.bytes += b.length;
+    });
+    this.gzip.pipe(target.stream);
+  }
+
+  add(json: string): void {
+    this.pending.push(json);
+    this.pendingBytes += json.length + 1;
+    this.rows++;
+    if (this.pendingBytes >= BLOCK_BYTES) this.flush();
+  }
+
+  private flush(): void {
+    if (this.pending.length === 0) return;
+    const ok = this.gzip.write(this.pending.join('\n') + '\n');
+    this.pending = [];
+    this.pendingBytes = 0;
+    if (!ok && this.drain === undefined) {
+      this.drain = once(this.gzip, 'drain').finally(() => {
+        this.drain = undefined;
+      });
+    }
+  }
+
+  /** Pending backpressure, raced with the store's failure so a dead upload cannot hang us. */
+  pressure(): Promise<unknown> | undefined {
+    return this.drain && Promise.race([this.drain, this.target.result]);
+  }
+
+  async close(): Promise<OutputFile> {
+    this.flush();
+    this.gzip.end();
+    await this.target.result;
+    return { key: this.key, kind: this.kind, table: this.table, rows: this.rows, bytes: this.bytes };
+  }
+
+  async abort(): Promise<void> {
+    this.gzip.destroy();
+    await this.target.abort();
+  }
+}
+
+/**
+ * The output layout of BRIEF: one gzip NDJSON file per (input, table, event hour) under
+ * `logs/<table>/year=/month=/day=/hour=/`, rejects under `rejects/<table>/...` by processing hour.
+ */
+export class LakeWriter implements RowSink {
+  private readonly open = new Map<string, GzipFile>();
+  /** How many files a partition has had (an evicted partition that gets rows again continues in `-1`, `-2`...). */
+  private readonly parts = new Map<string, number>();
+  private readonly finished: Promise<OutputFile>[] = [];
+  private lastHour = '';
+  private lastTable = '';
+  private lastFile: GzipFile | undefined;
+
+  constructor(private readonly opts: LakeWriterOptions) {}
+
+  row(table: string, eventTime: string, json: string): void {
+    // Same hour as the previous row is the common case in an ordered batch: skip the map lookup.
+    const hour = eventTime.slice(0, 13);
+    if (this.lastFile !== undefined && hour === this.lastHour && table === this.lastTable) {
+      this.lastFile.add(json);
+      return;
+    }
+    const id = `${table}/${hour}`;
+    let f = this.open.get(id);
+    if (f === undefined) {
+      f = this.openFile(id, 'events', table, `logs/${table}/${partitionOf(eventTime)}`);
+    } else {
+      // Map order doubles as LRU order.
+      this.open.delete(id);
+      this.open.set(id, f);
+    }
+    this.lastHour = hour;
+    this.lastTable = table;
+    this.lastFile = f;
+    f.add(json);
+  }
+
+  reject(table: string, json: string): void {
+    const id = `rejects:${table}`;
+    let f = this.open.get(id);
+    if (f === undefined) f = this.openFile(id, 'rejects', table, `rejects/${table}/${partitionOf(this.opts.parseTime)}`);
+    f.add(json);
+  }
+
+  private openFile(id: string, kind: OutputFile['kind'], table: string, dir: string): GzipFile {
+    if (this.open.size >= this.opts.maxOpenFiles) this.evictOldest();
+    const n = this.parts.get(id) ?? 0;
+    this.parts.set(id, n + 1);
+    const key = `${this.opts.prefix}${dir}/${this.opts.baseName}${n === 0 ? '' : `-${n}`}.json.gz`;
+    const f = new GzipFile(key, kind, table, this.opts.store.openWrite(key), this.opts.gzipLevel);
+    this.open.set(id, f);
+    return f;
+  }
+
+  private evictOldest(): void {
+    const oldest = this.open.entries().next().value;
+    if (!oldest) return;
+    const [id, f] = oldest;
+    this.open.delete(id);
+    if (this.lastFile === f) this.lastFile = undefined;
+    const p = f.close();
+    p.catch(() => undefined); // observed in commit()
+    this.finished.push(p);
+  }
+
+  pressure(): Promise<void> | undefined {
+    let waits: Promise<unknown>[] | undefined;
+    for (const f of this.open.values()) {
+      const p = f.pressure();
+      if (p) (waits ??= []).push(p);
+    }
+    return waits && Promise.all(waits).then(() => undefined);
+  }
+
+  async commit(): Promise<OutputFile[]> {
+    const closing = [...this.open.values()].map((f) => f.close());
+    this.open.clear();
+    this.lastFile = undefined;
+    const results = await Promise.allSettled([...this.finished, ...closing]);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    return results.map((r) => (r as PromiseFulfilledResult<OutputFile>).value).sort((a, b) => a.key.localeCompare(b.key));
+  }
+
+  async abort(): Promise<void> {
+    const files = [...this.open.values()];
+    this.open.clear();
+    this.lastFile = undefined;
+    await Promise.allSettled(files.map((f) => f.abort()));
+  }
+}

@@ -1,0 +1,39 @@
+import { PassThrough } from 'node:stream';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import type { ObjectStore, WriteTarget } from './types';
+
+/** Streams each output object to S3 with a multipart upload (one part in memory at a time per file). */
+export class S3Store implements ObjectStore {
+  constructor(
+    private readonly client: S3Client,
+    private readonly bucket: string,
+    private readonly partSize = 8 * 1024 * 1024,
+  ) {}
+
+  uri(key: string): string {
+    return `s3://${this.bucket}/${key}`;
+  }
+
+  openWrite(key: string): WriteTarget {
+    const body = new PassThrough({ highWaterMark: 1024 * 1024 });
+    const upload = new Upload({
+      client: this.client,
+      params: { Bucket: this.bucket, Key: key, Body: body, ContentType: 'application/x-ndjson' },
+      partSize: this.partSize,
+      queueSize: 2,
+      leavePartsOnError: false,
+    });
+    const result = upload.done().then(() => undefined);
+    result.catch(() => undefined); // observed by the writer; avoid an unhandled rejection meanwhile
+    return {
+      stream: body,
+      result,
+      abort: async () => {
+        body.destroy();
+        await upload.abort().catch(() => undefined);
+        await result.catch(() => undefined);
+      },
+    };
+  }
+}

@@ -1,0 +1,41 @@
+import type { Writable } from 'node:stream';
+
+/** One finished output object. */
+export interface OutputFile {
+  key: string;
+  kind: 'events' | 'rejects';
+  table: string;
+  rows: number;
+  /** Compressed bytes written. */
+  bytes: number;
+}
+
+/**
+ * Where rows and rejects of one input go. `row`/`reject` are synchronous appends (the hot path);
+ * `pressure()` is awaited between input chunks so memory stays bounded; `commit` makes the output visible,
+ * `abort` leaves nothing visible from this attempt.
+ */
+export interface RowSink {
+  row(table: string, eventTime: string, json: string): void;
+  reject(table: string, json: string): void;
+  /** A promise to await before reading more input, or undefined when there is room. */
+  pressure(): Promise<void> | undefined;
+  commit(): Promise<OutputFile[]>;
+  abort(): Promise<void>;
+}
+
+/** A place that stores whole objects by key: S3, or a local directory. */
+export interface ObjectStore {
+  /** For logs and summaries: `s3://bucket/key` or a file path. */
+  uri(key: string): string;
+  openWrite(key: string): WriteTarget;
+}
+
+export interface WriteTarget {
+  /** Bytes written here become the object once `stream` has ended and `result` has resolved. */
+  stream: Writable;
+  /** Started at open; resolves when the object is durably stored, rejects if the store failed. */
+  result: Promise<void>;
+  /** Discards the object (multipart upload aborted, temp file removed). */
+  abort(): Promise<void>;
+}
