@@ -15,7 +15,7 @@ import { S3Store } from '../lib/sink/s3-store';
 const config = loadConfig();
 if (!config.outputBucket) throw new ConfigError('CFLOGS_OUTPUT_BUCKET is required');
 const logger = new Logger({ serviceName: 'cflogs-s3-ingest' });
-const s3 = new S3Client({});
+const s3 = new S3Client({ forcePathStyle: config.s3ForcePathStyle });
 const deps = {
   s3,
   store: new S3Store(s3, config.outputBucket),

@@ -16,6 +16,8 @@ export interface Config {
   maxOpenFiles: number;
   sourceId?: string;
   sourceLabel?: string;
+  /** Path-style S3 addressing, for S3-compatible endpoints (AWS_ENDPOINT_URL_S3) such as the local demo. */
+  s3ForcePathStyle: boolean;
 }
 
 /**
@@ -23,7 +25,8 @@ export interface Config {
  *   CFLOGS_OUTPUT_BUCKET, CFLOGS_OUTPUT_PREFIX,
  *   CFLOGS_ROUTES_FILE (YAML/JSON path) or CFLOGS_ROUTES (the same, inline),
  *   CFLOGS_MAX_LINE_BYTES (1048576), CFLOGS_MAX_DECOMPRESSED_BYTES (68719476736),
- *   CFLOGS_GZIP_LEVEL (0-9), CFLOGS_MAX_OPEN_FILES (16), CFLOGS_SOURCE_ID, CFLOGS_SOURCE_LABEL.
+ *   CFLOGS_GZIP_LEVEL (0-9), CFLOGS_MAX_OPEN_FILES (16), CFLOGS_SOURCE_ID, CFLOGS_SOURCE_LABEL,
+ *   CFLOGS_S3_FORCE_PATH_STYLE (false).
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const routesText =
@@ -48,6 +51,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     gzipLevel: int(env, 'CFLOGS_GZIP_LEVEL', 6, 0, 9),
     maxOpenFiles: int(env, 'CFLOGS_MAX_OPEN_FILES', 16, 2, 1000),
+    s3ForcePathStyle: bool(env, 'CFLOGS_S3_FORCE_PATH_STYLE', false),
     ...(sourceId !== undefined ? { sourceId } : {}),
     ...(sourceLabel !== undefined ? { sourceLabel } : {}),
   };
@@ -94,6 +98,14 @@ function readText(path: string, name: string): string {
 
 function optional(v: string | undefined): string | undefined {
   return v === undefined || v.trim() === '' ? undefined : v.trim();
+}
+
+function bool(env: NodeJS.ProcessEnv, name: string, dflt: boolean): boolean {
+  const v = optional(env[name])?.toLowerCase();
+  if (v === undefined) return dflt;
+  if (v === 'true' || v === '1') return true;
+  if (v === 'false' || v === '0') return false;
+  throw new ConfigError(`${name} must be true or false, got ${JSON.stringify(v)}`);
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, dflt: number, min: number, max: number): number {

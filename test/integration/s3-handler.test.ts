@@ -1,0 +1,173 @@
+import { gzipSync } from 'node:zlib';
+import { DeleteObjectCommand } from '@aws-sdk/client-s3';
+import type { SQSBatchResponse } from 'aws-lambda';
+import { LocalS3, s3CreatedEvent, sqsEvent, startLocalS3 } from '../../lib/local/local-s3';
+import { handleS3Event, IngestReport } from '../../lib/pipeline/s3-handler';
+import { INPUT, LAKE, lakeRows, listKeys, objectDeps, put, readGzipLines, recordingLog, tempDir } from '../support/lake';
+
+const HTTP_LINE = (i: number, ts = `"2026-11-01T10:00:0${i % 10}Z"`) =>
+  `{"ClientIP":"203.0.113.${i}","ClientRequestHost":"www.example.com","EdgeStartTimestamp":${ts},"RayID":"8a1b2c3d4e5f60${String(i).padStart(2, '0')}","EdgeResponseStatus":200}`;
+const FIREWALL_LINE = `{"Action":"block","ClientIP":"198.51.100.7","Datetime":1762000000123456789,"RayID":"8a1b2c3d4e5f6071","Source":"firewallrules"}`;
+const SPECTRUM_LINE = `{"ClientAsn":64500,"ClientIP":"2001:db8::1","Event":"connect","OriginIP":"192.0.2.10","Timestamp":"2026-11-01T10:00:00.123456789Z","DisconnectTimestamp":0}`;
+const AUDIT_LINE = `{"ActionResult":true,"ActionType":"login","ActorEmail":"Admin@Example.com","ActorIP":"192.0.2.44","ID":"2b0c7c4e-0000-4000-8000-000000000001","ResourceType":"account","When":1762000000}`;
+
+function gz(lines: string[]): Buffer {
+  return gzipSync(Buffer.from(lines.join('\n') + '\n'));
+}
+
+let s3: LocalS3;
+beforeAll(async () => {
+  s3 = await startLocalS3({ directory: tempDir('s3'), buckets: [INPUT, LAKE] });
+});
+afterAll(async () => {
+  await s3.close();
+});
+afterEach(async () => {
+  for (const b of [INPUT, LAKE]) {
+    for (const k of await listKeys(s3.client, b)) await s3.client.send(new DeleteObjectCommand({ Bucket: b, Key: k }));
+  }
+});
+
+async function created(key: string, body: Buffer | string) {
+  const { size, eTag } = await put(s3.client, key, body);
+  return { bucket: INPUT, key, size, eTag };
+}
+
+describe('the S3 handler against a real S3 protocol server', () => {
+  it('lands all four log types from a direct S3 event as partitioned, enriched rows', async () => {
+    const objs = [
+      await created('cf/http_requests/20261101/20261101T100000Z_20261101T100030Z_a1.log.gz', gz([HTTP_LINE(1), HTTP_LINE(2)])),
+      await created('cf/firewall_events/20251101/20251101T123320Z_20251101T123350Z_b2.log.gz', gz([FIREWALL_LINE])),
+      await created('cf/spectrum_events/20261101/x.log.gz', gz([SPECTRUM_LINE])),
+      await created('cf/audit_logs/20251101/y.log.gz', gz([AUDIT_LINE])),
+    ];
+    const log = recordingLog();
+    const report = (await handleS3Event(s3CreatedEvent(objs), objectDeps(s3.client, log))) as IngestReport;
+    expect(report.outcomes.map((o) => o.status)).toEqual(['processed', 'processed', 'processed', 'processed']);
+    const lake = await lakeRows(s3.client);
+    const keys = [...lake.keys()];
+    expect(keys).toHaveLength(4);
+    expect(keys[0]).toMatch(/^logs\/cloudflare_audit\/year=2025\/month=11\/day=01\/hour=12\/y-[0-9a-f]{12}\.json\.gz$/);
+    expect(keys.some((k) => k.startsWith('logs/cloudflare_firewall/year=2025/month=11/day=01/hour=12/20251101T123320Z_20251101T123350Z_b2-'))).toBe(true);
+    expect(keys.some((k) => k.startsWith('logs/cloudflare_httprequest/year=2026/month=11/day=01/hour=10/'))).toBe(true);
+    expect(keys.some((k) => k.startsWith('logs/cloudflare_spectrum/year=2026/month=11/day=01/hour=10/'))).toBe(true);
+
+    const firewall = [...lake.entries()].find(([k]) => k.includes('cloudflare_firewall'))?.[1][0];
+    expect(firewall).toMatchObject({
+      Datetime: '2025-11-01 12:26:40.123456789',
+      p_log_type: 'Cloudflare.Firewall',
+      p_event_time: '2025-11-01 12:26:40.123456789',
+      p_parse_time: '2026-11-24 12:00:00.000000000',
+      p_any_ip_addresses: ['198.51.100.7'],
+      p_any_trace_ids: ['8a1b2c3d4e5f6071'],
+    });
+    const spectrum = [...lake.entries()].find(([k]) => k.includes('cloudflare_spectrum'))?.[1][0];
+    expect(spectrum).toMatchObject({ ClientASN: 64500, DisconnectTimestamp: '1970-01-01 00:00:00.000000000' });
+    expect(spectrum?.p_any_ip_addresses).toEqual(['192.0.2.10', '2001:db8::1']);
+    const audit = [...lake.entries()].find(([k]) => k.includes('cloudflare_audit'))?.[1][0];
+    expect(audit).toMatchObject({ p_any_emails: ['admin@example.com'], When: '2025-11-01 12:26:40.000000000' });
+
+    const summaries = log.lines.filter((l) => l.message === 'object processed');
+    expect(summaries).toHaveLength(4);
+    expect(summaries[0]?.extra).toMatchObject({ linesRead: 2, rowsWritten: 2, blank: 0 });
+  });
+
+  it('retries exactly the SQS message whose object failed', async () => {
+    const good = await created('cf/http_requests/20261101/good.log.gz', gz([HTTP_LINE(3)]));
+    const truncated = gz([HTTP_LINE(4), HTTP_LINE(5)]);
+    const bad = await created('cf/http_requests/20261101/bad.log.gz', truncated.subarray(0, truncated.length - 12));
+    const event = sqsEvent([s3CreatedEvent([good]), s3CreatedEvent([bad]), { Event: 's3:TestEvent' }]);
+    const log = recordingLog();
+    const res = (await handleS3Event(event, objectDeps(s3.client, log))) as SQSBatchResponse;
+    expect(res.batchItemFailures).toEqual([{ itemIdentifier: 'msg-1' }]);
+    const failure = log.lines.find((l) => l.level === 'error');
+    expect(failure?.extra).toMatchObject({ key: 'cf/http_requests/20261101/bad.log.gz', errorName: 'DecodeError' });
+    expect(String(failure?.extra.error)).toMatch(/truncated.*s3:\/\/cflogs-it-input\/cf\/http_requests\/20261101\/bad\.log\.gz/);
+    // Only the good object's output exists: the failed attempt left nothing visible.
+    const keys = await listKeys(s3.client);
+    expect(keys).toHaveLength(1);
+    expect(keys[0]).toContain('/good-');
+  });
+
+  it('decodes URL-encoded keys with spaces and special characters', async () => {
+    const obj = await created('cf/http_requests/my logs+2026/a&b é.log.gz', gz([HTTP_LINE(6)]));
+    const report = (await handleS3Event(s3CreatedEvent([obj]), objectDeps(s3.client, recordingLog()))) as IngestReport;
+    expect(report.outcomes[0]).toMatchObject({ status: 'processed', summary: { rows: 1, source: 's3://cflogs-it-input/cf/http_requests/my logs+2026/a&b é.log.gz' } });
+  });
+
+  it('skips ownership challenges, folders and empty objects without parsing or retrying them', async () => {
+    const challenge = await created('cf/http_requests/ownership-challenge-0123abcd.txt', 'eyJhbGciOiJIUzI1NiJ9.e30.sig');
+    const empty = await created('cf/http_requests/20261101/empty.log.gz', '');
+    const folder = { bucket: INPUT, key: 'cf/http_requests/20261101/', size: 0 };
+    const unrouted = await created('elsewhere/thing.log.gz', gz([HTTP_LINE(7)]));
+    const log = recordingLog();
+    const res = (await handleS3Event(sqsEvent([s3CreatedEvent([challenge, empty, folder, unrouted])]), objectDeps(s3.client, log))) as SQSBatchResponse;
+    expect(res.batchItemFailures).toEqual([]);
+    expect(log.lines.filter((l) => l.message.startsWith('object skipped')).map((l) => l.extra.reason)).toEqual([
+      'ownership_challenge',
+      'empty',
+      'folder',
+      'no_route',
+    ]);
+    expect(await listKeys(s3.client)).toEqual([]);
+  });
+
+  it('reads a plain-text object even when it is named .log.gz', async () => {
+    const obj = await created('cf/http_requests/20261101/plain.log.gz', `${HTTP_LINE(1)}\r\n${HTTP_LINE(2)}`);
+    const report = (await handleS3Event(s3CreatedEvent([obj]), objectDeps(s3.client, recordingLog()))) as IngestReport;
+    expect(report.outcomes[0]).toMatchObject({ status: 'processed', summary: { compression: 'none', lines: 2, rows: 2 } });
+  });
+
+  it('reads every member of a multi-member gzip object', async () => {
+    const body = Buffer.concat([gz([HTTP_LINE(1)]), gz([HTTP_LINE(2), HTTP_LINE(3)]), gz([HTTP_LINE(4)])]);
+    const obj = await created('cf/http_requests/20261101/multi.log.gz', body);
+    await handleS3Event(s3CreatedEvent([obj]), objectDeps(s3.client, recordingLog()));
+    const rows = [...(await lakeRows(s3.client)).values()].flat();
+    expect(rows.map((r) => r.ClientIP)).toEqual(['203.0.113.1', '203.0.113.2', '203.0.113.3', '203.0.113.4']);
+  });
+
+  it('fails a truncated object with a clear error, and a retry after repair leaves each row once', async () => {
+    const lines = Array.from({ length: 3000 }, (_, i) => HTTP_LINE(i % 250, `"2026-11-01T1${i % 3}:00:00Z"`));
+    const full = gz(lines);
+    const key = 'cf/http_requests/20261101/retry.log.gz';
+    const broken = await created(key, full.subarray(0, Math.floor(full.length * 0.6)));
+    await expect(handleS3Event(s3CreatedEvent([broken]), objectDeps(s3.client, recordingLog()))).rejects.toMatchObject({
+      name: 'DecodeError',
+      location: { bucket: INPUT, key },
+    });
+    expect(await listKeys(s3.client)).toEqual([]);
+
+    // The producer re-uploads the object; the same key is delivered again, twice (at-least-once).
+    const fixed = await created(key, full);
+    await handleS3Event(s3CreatedEvent([fixed]), objectDeps(s3.client, recordingLog()));
+    await handleS3Event(s3CreatedEvent([fixed]), objectDeps(s3.client, recordingLog()));
+    const lake = await lakeRows(s3.client);
+    expect(lake.size).toBe(3); // three event hours
+    const ids = [...lake.values()].flat().map((r) => r.p_row_id);
+    expect(ids).toHaveLength(3000);
+    expect(new Set(ids).size).toBe(3000);
+  });
+
+  it('writes reject records with the reason, line and raw line, and counts every line', async () => {
+    const obj = await created(
+      'cf/http_requests/20261101/mixed.log.gz',
+      gz([HTTP_LINE(1), '{not json', '', '{"ClientIP":"203.0.113.9"}', '{"EdgeStartTimestamp":"yesterday"}', '[1,2]']),
+    );
+    const report = (await handleS3Event(s3CreatedEvent([obj]), objectDeps(s3.client, recordingLog()))) as IngestReport;
+    expect(report.outcomes[0]).toMatchObject({
+      summary: { lines: 6, rows: 1, blank: 1, rejected: 4, rejects: { invalid_json: 1, missing_required: 1, invalid_timestamp: 1, unsupported_format: 1 } },
+    });
+    const rejectKeys = await listKeys(s3.client, LAKE, 'rejects/');
+    expect(rejectKeys).toHaveLength(1);
+    expect(rejectKeys[0]).toMatch(/^rejects\/cloudflare_httprequest\/year=2026\/month=11\/day=24\/hour=12\/mixed-[0-9a-f]{12}\.json\.gz$/);
+    const rejects = await readGzipLines(s3.client, rejectKeys[0] as string);
+    expect(rejects.map((r) => [r.line, r.reason])).toEqual([
+      [2, 'invalid_json'],
+      [4, 'missing_required'],
+      [5, 'invalid_timestamp'],
+      [6, 'unsupported_format'],
+    ]);
+    expect(rejects[0]).toMatchObject({ source: 's3://cflogs-it-input/cf/http_requests/20261101/mixed.log.gz', raw: '{not json' });
+    expect(rejects[2]?.message).toContain('EdgeStartTimestamp');
+  });
+});

@@ -1,0 +1,74 @@
+import { gunzipSync } from 'node:zlib';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Router } from '../../lib/route/router';
+import { builtInRegistry } from '../../lib/schema/registry';
+import { S3Store } from '../../lib/sink/s3-store';
+import type { ObjectDeps } from '../../lib/pipeline/s3-object';
+import type { Log } from '../../lib/log';
+import { DEFAULT_LIMITS } from '../../lib/pipeline/process';
+
+export const INPUT = 'cflogs-it-input';
+export const LAKE = 'cflogs-it-lake';
+
+export function tempDir(name: string): string {
+  return mkdtempSync(join(tmpdir(), `cflogs-${name}-`));
+}
+
+export async function put(s3: S3Client, key: string, body: Buffer | string): Promise<{ size: number; eTag: string }> {
+  const buf = typeof body === 'string' ? Buffer.from(body) : body;
+  const r = await s3.send(new PutObjectCommand({ Bucket: INPUT, Key: key, Body: buf }));
+  return { size: buf.length, eTag: r.ETag ?? '' };
+}
+
+export async function listKeys(s3: S3Client, bucket = LAKE, prefix = ''): Promise<string[]> {
+  const keys: string[] = [];
+  let token: string | undefined;
+  do {
+    const r = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+    for (const o of r.Contents ?? []) if (o.Key) keys.push(o.Key);
+    token = r.NextContinuationToken;
+  } while (token);
+  return keys.sort();
+}
+
+export async function readGzipLines(s3: S3Client, key: string, bucket = LAKE): Promise<Record<string, unknown>[]> {
+  const r = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  const bytes = Buffer.from(await (r.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
+  return gunzipSync(bytes)
+    .toString('utf8')
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+/** Every row in the lake (`logs/`), keyed by output file. */
+export async function lakeRows(s3: S3Client, prefix = 'logs/'): Promise<Map<string, Record<string, unknown>[]>> {
+  const out = new Map<string, Record<string, unknown>[]>();
+  for (const k of await listKeys(s3, LAKE, prefix)) out.set(k, await readGzipLines(s3, k));
+  return out;
+}
+
+export interface RecordedLog extends Log {
+  lines: { level: string; message: string; extra: Record<string, unknown> }[];
+}
+
+export function recordingLog(): RecordedLog {
+  const lines: RecordedLog['lines'] = [];
+  const at = (level: string) => (message: string, ...extra: Record<string, unknown>[]) =>
+    lines.push({ level, message, extra: Object.assign({}, ...extra) });
+  return { lines, info: at('info'), warn: at('warn'), error: at('error') };
+}
+
+export function objectDeps(s3: S3Client, log: Log, now = new Date('2026-11-24T12:00:00Z')): ObjectDeps {
+  return {
+    s3,
+    store: new S3Store(s3, LAKE, 5 * 1024 * 1024),
+    router: new Router([], builtInRegistry()),
+    config: { outputPrefix: '', limits: DEFAULT_LIMITS, gzipLevel: 6, maxOpenFiles: 16 },
+    clock: () => now,
+    log,
+  };
+}
