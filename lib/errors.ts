@@ -60,7 +60,8 @@ export class InvariantError extends ObjectError {
 
 export function describeLocation(loc: ObjectLocation): string {
   const parts: string[] = [];
-  if (loc.bucket !== undefined || loc.key !== undefined) parts.push(`s3://${loc.bucket ?? ''}/${loc.key ?? ''}`);
+  if (loc.bucket !== undefined) parts.push(`s3://${loc.bucket}/${loc.key ?? ''}`);
+  else if (loc.key !== undefined) parts.push(loc.key);
   if (loc.line !== undefined) parts.push(`line ${loc.line}`);
   if (loc.byteOffset !== undefined) parts.push(`byte ${loc.byteOffset}`);
   return parts.join(', ') || 'unknown input';

@@ -38,8 +38,12 @@ export interface DecodedStream {
  * Streams the decompressed bytes of `source`. gzip may be multi-member (zlib handles concatenated members);
  * memory is bounded by zlib's window and one chunk, whatever the object's size.
  */
-export async function decompress(source: AsyncIterable<Buffer>, limits: DecompressLimits): Promise<DecodedStream> {
-  const it = source[Symbol.asyncIterator]();
+export async function decompress(
+  source: AsyncIterable<Buffer> | Iterable<Buffer>,
+  limits: DecompressLimits,
+): Promise<DecodedStream> {
+  const it: AsyncIterator<Buffer> | Iterator<Buffer> =
+    Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : source[Symbol.iterator]();
   let inBytes = 0;
   let outBytes = 0;
   // Peek until at least two bytes arrive (a first chunk of one byte is legal).

@@ -64,7 +64,7 @@ const MAX_UNKNOWN_FIELD_NAMES = 100;
  * (nothing from this attempt stays visible) and throws an error naming the input and position.
  */
 export async function processStream(
-  body: AsyncIterable<Buffer>,
+  body: AsyncIterable<Buffer> | Iterable<Buffer>,
   input: InputInfo,
   deps: ProcessDeps,
 ): Promise<ProcessSummary> {

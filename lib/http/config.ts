@@ -1,0 +1,163 @@
+import { getSecret as powertoolsGetSecret } from '@aws-lambda-powertools/parameters/secrets';
+import { getParameter as powertoolsGetParameter } from '@aws-lambda-powertools/parameters/ssm';
+import { ConfigError } from '../errors';
+import type { SchemaRegistry } from '../schema/registry';
+import { builtInRegistry } from '../schema/registry';
+
+/** The function URL (and Lambda invocation) payload limit: a bigger body never reaches the function. */
+export const DEFAULT_MAX_BODY_BYTES = 6 * 1024 * 1024;
+/** Panther locks its Cloudflare HTTP source to this header, so a job made for Panther works unchanged. */
+export const DEFAULT_SECRET_HEADER = 'x-panther-cloudflare';
+export const DEFAULT_SECRET_MAX_AGE_SECONDS = 300;
+
+/** What the HTTP entry points need beyond the core Config, parsed once at cold start. */
+export interface HttpConfig {
+  /** Header carrying the shared secret, lower-cased (header names are case-insensitive). */
+  secretHeader: string;
+  /** Where the secret comes from, for a startup message: never the secret itself. */
+  secretSource: 'env' | 'cli' | `ssm:${string}` | `secretsmanager:${string}`;
+  /**
+   * The expected secret, trimmed. Fetched once and cached (Powertools parameters, CFLOGS_SECRET_MAX_AGE_SECONDS)
+   * when it lives in SSM or Secrets Manager. Held in a closure so the config object can be logged or
+   * serialised without it.
+   */
+  getSecret: () => Promise<string>;
+  /** Largest accepted request body (as received, before decompression): 413 above it. */
+  maxBodyBytes: number;
+  /** Log type for requests whose path and query name none (a dataset or log type name), if any. */
+  defaultDataset: string | undefined;
+}
+
+/** The fetchers behind the SSM / Secrets Manager secret; tests replace them. */
+export interface SecretFetchers {
+  getParameter: (name: string, options: { decrypt: true; maxAge: number }) => Promise<unknown>;
+  getSecret: (id: string, options: { maxAge: number }) => Promise<unknown>;
+}
+
+const POWERTOOLS: SecretFetchers = {
+  getParameter: (name, options) => powertoolsGetParameter(name, options),
+  getSecret: (id, options) => powertoolsGetSecret(id, options),
+};
+
+export interface HttpConfigOptions {
+  /** A secret given on the command line (`cflogs serve --secret`): wins over the environment. */
+  secret?: string;
+  /** A default dataset given on the command line: wins over CFLOGS_DEFAULT_DATASET. */
+  defaultDataset?: string;
+  registry?: SchemaRegistry;
+  fetchers?: SecretFetchers;
+}
+
+/**
+ * Variables:
+ *   CFLOGS_SECRET_HEADER            header name carrying the secret (x-panther-cloudflare)
+ *   CFLOGS_SHARED_SECRET            the secret itself (local runs), or
+ *   CFLOGS_SECRET_PARAMETER         name of an SSM parameter (SecureString) holding it, or
+ *   CFLOGS_SECRET_ID                id or ARN of a Secrets Manager secret (a plain string) holding it
+ *   CFLOGS_SECRET_MAX_AGE_SECONDS   how long a fetched secret is cached (300)
+ *   CFLOGS_MAX_BODY_BYTES           largest accepted body, as received (6291456)
+ *   CFLOGS_DEFAULT_DATASET          log type for requests that name none (unset: such requests get 400)
+ * Exactly one secret source is required. Messages never include the secret.
+ */
+export function loadHttpConfig(env: NodeJS.ProcessEnv = process.env, opts: HttpConfigOptions = {}): HttpConfig {
+  const registry = opts.registry ?? builtInRegistry();
+  const fetchers = opts.fetchers ?? POWERTOOLS;
+
+  const secretHeader = (optional(env.CFLOGS_SECRET_HEADER) ?? DEFAULT_SECRET_HEADER).toLowerCase();
+  // An HTTP token (RFC 9110 section 5.6.2).
+  if (!/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(secretHeader)) {
+    throw new ConfigError(`CFLOGS_SECRET_HEADER is not a valid HTTP header name: ${JSON.stringify(secretHeader)}`);
+  }
+
+  const maxAge = int(env, 'CFLOGS_SECRET_MAX_AGE_SECONDS', DEFAULT_SECRET_MAX_AGE_SECONDS, 0, 86400);
+  const maxBodyBytes = int(env, 'CFLOGS_MAX_BODY_BYTES', DEFAULT_MAX_BODY_BYTES, 1, 1024 ** 3);
+
+  const defaultDataset = opts.defaultDataset ?? optional(env.CFLOGS_DEFAULT_DATASET);
+  if (defaultDataset !== undefined && !registry.get(defaultDataset) && !registry.forDataset(defaultDataset)) {
+    throw new ConfigError(
+      `CFLOGS_DEFAULT_DATASET: unknown dataset ${JSON.stringify(defaultDataset)} (known: ${[
+        ...registry.datasets(),
+        ...registry.logTypes(),
+      ].join(', ')})`,
+    );
+  }
+
+  let secretSource: HttpConfig['secretSource'];
+  let getSecret: () => Promise<string>;
+  if (opts.secret !== undefined) {
+    const value = checkSecret(opts.secret, '--secret');
+    secretSource = 'cli';
+    getSecret = () => Promise.resolve(value);
+  } else {
+    const local = optional(env.CFLOGS_SHARED_SECRET);
+    const parameter = optional(env.CFLOGS_SECRET_PARAMETER);
+    const secretId = optional(env.CFLOGS_SECRET_ID);
+    const set = [local !== undefined, parameter !== undefined, secretId !== undefined].filter(Boolean).length;
+    if (set === 0) {
+      throw new ConfigError(
+        'no shared secret configured: set CFLOGS_SECRET_PARAMETER (SSM SecureString name), CFLOGS_SECRET_ID ' +
+          '(Secrets Manager) or, for local runs, CFLOGS_SHARED_SECRET',
+      );
+    }
+    if (set > 1) {
+      throw new ConfigError('set only one of CFLOGS_SHARED_SECRET, CFLOGS_SECRET_PARAMETER and CFLOGS_SECRET_ID');
+    }
+    if (local !== undefined) {
+      const value = checkSecret(local, 'CFLOGS_SHARED_SECRET');
+      secretSource = 'env';
+      getSecret = () => Promise.resolve(value);
+    } else if (parameter !== undefined) {
+      secretSource = `ssm:${parameter}`;
+      getSecret = async () =>
+        checkSecret(
+          await fetchOrFail(() => fetchers.getParameter(parameter, { decrypt: true, maxAge }), `SSM parameter ${parameter}`),
+          `SSM parameter ${parameter}`,
+        );
+    } else {
+      const id = secretId as string;
+      secretSource = `secretsmanager:${id}`;
+      getSecret = async () =>
+        checkSecret(await fetchOrFail(() => fetchers.getSecret(id, { maxAge }), `secret ${id}`), `secret ${id}`);
+    }
+  }
+  return { secretHeader, secretSource, getSecret, maxBodyBytes, defaultDataset };
+}
+
+async function fetchOrFail(fetch: () => Promise<unknown>, what: string): Promise<unknown> {
+  try {
+    return await fetch();
+  } catch (e) {
+    // The SDK's message names the parameter and the failure (AccessDenied, ParameterNotFound), never a value.
+    throw new ConfigError(`cannot read the shared secret from ${what}: ${e instanceof Error ? e.message : String(e)}`, {
+      cause: e,
+    });
+  }
+}
+
+/**
+ * A usable secret: text, non-empty once trimmed (HTTP trims header values, so surrounding whitespace cannot
+ * be sent), no control characters (a header cannot carry them). The error never includes the value.
+ */
+function checkSecret(v: unknown, what: string): string {
+  const text = v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : v;
+  if (typeof text !== 'string') throw new ConfigError(`${what}: the shared secret is missing or not text`);
+  const s = text.trim();
+  if (s === '') throw new ConfigError(`${what}: the shared secret is empty`);
+  // eslint-disable-next-line no-control-regex
+  if (/[\x00-\x1f\x7f]/.test(s)) throw new ConfigError(`${what}: the shared secret contains control characters`);
+  return s;
+}
+
+function optional(v: string | undefined): string | undefined {
+  return v === undefined || v.trim() === '' ? undefined : v.trim();
+}
+
+function int(env: NodeJS.ProcessEnv, name: string, dflt: number, min: number, max: number): number {
+  const v = optional(env[name]);
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(v)}`);
+  }
+  return n;
+}

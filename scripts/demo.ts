@@ -1,0 +1,140 @@
+/**
+ * `npm start`: the main job on an embedded default. Starts an S3-protocol server (s3rver) on loopback,
+ * uploads the project's sample Logpush objects, invokes the real Lambda handler (functions/s3-ingest.ts) with
+ * real S3 event payloads, prints a table per object, and mirrors the lake to .out/demo/lake.
+ *
+ * `npm start -- --bucket B --key K` runs the handler once against real S3 (default AWS credential chain);
+ * set CFLOGS_OUTPUT_BUCKET to the output bucket.
+ */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { parseArgs } from 'node:util';
+import { gunzipSync } from 'node:zlib';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import type { Context } from 'aws-lambda';
+import { LOCAL_CREDENTIALS, s3CreatedEvent, startLocalS3 } from '../lib/local/local-s3';
+import type { IngestReport } from '../lib/pipeline/s3-handler';
+import type { ObjectOutcome } from '../lib/pipeline/s3-object';
+import { sampleObjects } from './samples';
+
+const ROOT = join(__dirname, '..');
+const OUT = join(ROOT, '.out', 'demo');
+const INPUT_BUCKET = 'cflogs-demo-logpush';
+const LAKE_BUCKET = 'cflogs-demo-lake';
+
+const context = {
+  functionName: 'cflogs-s3-ingest',
+  functionVersion: '$LATEST',
+  invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:cflogs-s3-ingest',
+  memoryLimitInMB: '1024',
+  awsRequestId: 'local-demo',
+  logGroupName: '/aws/lambda/cflogs-s3-ingest',
+  logStreamName: 'local',
+  getRemainingTimeInMillis: () => 900000,
+} as unknown as Context;
+
+type Handler = (event: unknown, ctx: Context) => Promise<unknown>;
+async function loadHandler(): Promise<Handler> {
+  // Required only now: the handler reads its configuration from the environment at module load, like a cold start.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('../functions/s3-ingest') as { handler: Handler }).handler;
+}
+
+async function realS3(bucket: string, key: string): Promise<void> {
+  if (!process.env.CFLOGS_OUTPUT_BUCKET) throw new Error('set CFLOGS_OUTPUT_BUCKET to the output bucket');
+  const handler = await loadHandler();
+  const event = s3CreatedEvent([{ bucket, key, size: 1 }]);
+  const report = (await handler(event, context)) as IngestReport;
+  printTable(report.outcomes.map((o) => ({ key, note: '', outcome: o })));
+}
+
+async function localDemo(): Promise<void> {
+  rmSync(OUT, { recursive: true, force: true });
+  const s3 = await startLocalS3({ directory: join(OUT, 's3rver'), buckets: [INPUT_BUCKET, LAKE_BUCKET] });
+  try {
+    console.log(`S3-compatible server (s3rver) on ${s3.endpoint}; buckets ${INPUT_BUCKET} -> ${LAKE_BUCKET}\n`);
+    Object.assign(process.env, {
+      CFLOGS_OUTPUT_BUCKET: LAKE_BUCKET,
+      CFLOGS_S3_FORCE_PATH_STYLE: 'true',
+      AWS_ENDPOINT_URL_S3: s3.endpoint,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+      POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+    });
+    const handler = await loadHandler();
+    const rows: { key: string; note: string; outcome: ObjectOutcome }[] = [];
+    for (const sample of sampleObjects()) {
+      const put = await s3.client.send(new PutObjectCommand({ Bucket: INPUT_BUCKET, Key: sample.key, Body: sample.body }));
+      const event = s3CreatedEvent([{ bucket: INPUT_BUCKET, key: sample.key, size: sample.body.length, eTag: put.ETag ?? '' }]);
+      const report = (await handler(event, context)) as IngestReport;
+      for (const outcome of report.outcomes) rows.push({ key: sample.key, note: sample.note, outcome });
+    }
+    printTable(rows);
+    const lakeDir = join(OUT, 'lake');
+    const files = await mirror(s3.client, LAKE_BUCKET, lakeDir);
+    const firstHttp = files.find((f) => f.startsWith('logs/cloudflare_httprequest/'));
+    console.log(`\nThe lake (${files.length} files) is in ${relative(process.cwd(), lakeDir) || '.'}/ :`);
+    for (const f of files) console.log(`  ${f}`);
+    if (firstHttp) {
+      const row = gunzipSync(require('node:fs').readFileSync(join(lakeDir, firstHttp))).toString().split('\n')[0] ?? '';
+      const parsed = JSON.parse(row) as Record<string, unknown>;
+      const pFields = Object.fromEntries(Object.entries(parsed).filter(([k]) => k.startsWith('p_') || k.endsWith('Timestamp')));
+      console.log(`\nAn HttpRequest row's timestamps and p_* fields:\n${JSON.stringify(pFields, null, 2)}`);
+    }
+  } finally {
+    await s3.close();
+  }
+}
+
+function printTable(rows: { key: string; note: string; outcome: ObjectOutcome }[]): void {
+  const lines: string[][] = [['object', 'log type', 'lines', 'rows', 'rejects', 'blank', 'output files']];
+  for (const { key, note, outcome } of rows) {
+    const name = key.split('/').slice(-2).join('/');
+    if (outcome.status === 'skipped') {
+      lines.push([name, `skipped: ${outcome.reason}`, '', '', '', '', '']);
+    } else {
+      const s = outcome.summary;
+      const reasons = Object.entries(s.rejects).map(([r, n]) => `${r}:${n}`).join(' ');
+      lines.push([name, s.logType, String(s.lines), String(s.rows), reasons || '0', String(s.blank), String(s.outputs.length)]);
+    }
+    if (note) lines.push([`  ${note}`, '', '', '', '', '', '']);
+  }
+  const widths = lines[0]!.map((_, i) => Math.max(...lines.filter((l) => !l[0]!.startsWith('  ')).map((l) => l[i]!.length)));
+  for (const l of lines) {
+    if (l[0]!.startsWith('  ')) console.log(`\x1b[2m${l[0]}\x1b[0m`);
+    else console.log(l.map((c, i) => c.padEnd(widths[i]!)).join('  '));
+  }
+}
+
+async function mirror(client: import('@aws-sdk/client-s3').S3Client, bucket: string, dir: string): Promise<string[]> {
+  const keys: string[] = [];
+  let token: string | undefined;
+  do {
+    const r = await client.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }));
+    for (const o of r.Contents ?? []) if (o.Key) keys.push(o.Key);
+    token = r.NextContinuationToken;
+  } while (token);
+  for (const key of keys) {
+    const r = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    const path = join(dir, key);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, await (r.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
+  }
+  return keys.sort();
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { bucket: { type: 'string' }, key: { type: 'string' } } });
+  if (values.bucket !== undefined || values.key !== undefined) {
+    if (!values.bucket || !values.key) throw new Error('--bucket and --key go together');
+    await realS3(values.bucket, values.key);
+  } else {
+    await localDemo();
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? `${e.name}: ${e.message}` : e);
+  process.exitCode = 1;
+});
