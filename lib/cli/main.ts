@@ -1,12 +1,19 @@
 #!/usr/bin/env node
 import { ConfigError } from '../errors';
+import { ddlCommand, DDL_USAGE } from './ddl';
 import { parseCommand, PARSE_USAGE } from './parse';
+import { serveCommand, SERVE_USAGE } from './serve';
 import { UsageError } from './usage';
 
 const COMMANDS: Record<string, { usage: string; run: (argv: string[]) => Promise<number> }> = {
   parse: {
     usage: PARSE_USAGE,
     run: (argv) => parseCommand(argv, { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin }),
+  },
+  ddl: { usage: DDL_USAGE, run: (argv) => ddlCommand(argv, { stdout: process.stdout }) },
+  serve: {
+    usage: SERVE_USAGE,
+    run: (argv) => serveCommand(argv, { stdout: process.stdout, stderr: process.stderr }),
   },
 };
 

@@ -1,0 +1,119 @@
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import type { Writable } from 'node:stream';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../config';
+import { loadHttpConfig } from '../http/config';
+import { createLogpushServer } from '../http/server';
+import type { Log } from '../log';
+import { Router } from '../route/router';
+import { builtInRegistry } from '../schema/registry';
+import { LocalStore } from '../sink/local-store';
+import { UsageError } from './usage';
+
+export const SERVE_USAGE = 'cflogs serve [--port P] [--secret S] [--out DIR] [--dataset D]';
+export const DEFAULT_SERVE_PORT = 8787;
+export const DEFAULT_SERVE_OUT = './.out/http';
+
+export interface ServeIo {
+  stdout: Writable;
+  stderr: Writable;
+  env?: NodeJS.ProcessEnv;
+  /** Stops the server (tests); without it SIGINT / SIGTERM do. */
+  signal?: AbortSignal;
+  clock?: () => Date;
+  /** Where request log lines go (default: JSON lines on stderr). */
+  log?: Log;
+  onListening?: (url: string) => void;
+}
+
+/**
+ * `cflogs serve`: the Logpush HTTP handler (the one the Lambda runs) behind a node:http server on 127.0.0.1,
+ * writing the lake layout to a local directory. The secret comes from --secret or the same variables as the
+ * Lambda (CFLOGS_SHARED_SECRET, CFLOGS_SECRET_PARAMETER, CFLOGS_SECRET_ID). Runs until interrupted; exit 0.
+ */
+export async function serveCommand(argv: string[], io: ServeIo): Promise<number> {
+  let args;
+  try {
+    args = parseArgs({
+      args: argv,
+      allowPositionals: false,
+      options: {
+        port: { type: 'string' },
+        secret: { type: 'string' },
+        out: { type: 'string' },
+        dataset: { type: 'string' },
+      },
+    });
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message}\nusage: ${SERVE_USAGE}`);
+  }
+  const opts = args.values;
+  const port = opts.port === undefined ? DEFAULT_SERVE_PORT : Number(opts.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new UsageError(`--port must be an integer from 0 to 65535\nusage: ${SERVE_USAGE}`);
+  }
+  if (opts.secret !== undefined && opts.secret.trim() === '') throw new UsageError('--secret must not be empty');
+  const env = io.env ?? process.env;
+  const config = loadConfig(env);
+  const http = loadHttpConfig(env, {
+    ...(opts.secret !== undefined ? { secret: opts.secret } : {}),
+    ...(opts.dataset !== undefined ? { defaultDataset: opts.dataset } : {}),
+  });
+  const out = resolve(opts.out ?? DEFAULT_SERVE_OUT);
+  const log = io.log ?? jsonLinesLog(io.stderr);
+  const server = createLogpushServer({
+    http,
+    router: new Router(config.routes, builtInRegistry(), config),
+    store: new LocalStore(out),
+    config,
+    clock: io.clock ?? (() => new Date()),
+    log,
+  });
+
+  server.listen(port, '127.0.0.1');
+  try {
+    await Promise.race([once(server, 'listening'), once(server, 'error').then(([e]) => Promise.reject(e))]);
+  } catch (e) {
+    io.stderr.write(`cflogs serve: cannot listen on 127.0.0.1:${port}: ${(e as Error).message}\n`);
+    return 1;
+  }
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const datasets = builtInRegistry().datasets();
+  io.stderr.write(
+    `cflogs serve: listening on ${url}, writing to ${out}\n` +
+      `  POST a Logpush batch (gzip or plain NDJSON) to ${url}/<dataset>, one of: ${datasets.join(', ')}\n` +
+      `  with the shared secret (from ${http.secretSource === 'cli' ? '--secret' : http.secretSource}) in the header ${http.secretHeader}, e.g.\n` +
+      `  curl --data-binary @batch.log.gz -H "${http.secretHeader}: $SECRET" ${url}/${datasets[0] ?? 'http_requests'}\n` +
+      `  Ctrl-C stops.\n`,
+  );
+  io.onListening?.(url);
+
+  await new Promise<void>((done) => {
+    if (io.signal) {
+      if (io.signal.aborted) return done();
+      io.signal.addEventListener('abort', () => done(), { once: true });
+      return;
+    }
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      done();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  server.closeIdleConnections();
+  await new Promise<void>((done) => server.close(() => done()));
+  io.stderr.write('cflogs serve: stopped\n');
+  return 0;
+}
+
+/** One JSON object per line (time, level, message, fields), like the Lambda's logs. */
+function jsonLinesLog(out: Writable): Log {
+  const write = (level: string) => (message: string, ...extra: Record<string, unknown>[]) => {
+    out.write(`${JSON.stringify(Object.assign({ time: new Date().toISOString(), level, message }, ...extra))}\n`);
+  };
+  return { info: write('INFO'), warn: write('WARN'), error: write('ERROR') };
+}
