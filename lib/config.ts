@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from './errors';
 import { DEFAULT_LIMITS, Limits } from './pipeline/process';
+import { compileFilters, FilterSet, NO_FILTERS } from './filter/filters';
 import type { RouteSpec } from './route/router';
 
 /** Everything the entry points need, parsed once from the environment at cold start. */
@@ -11,6 +12,8 @@ export interface Config {
   /** Key prefix for output ('' or ending in '/'). */
   outputPrefix: string;
   routes: RouteSpec[];
+  /** Global ingestion filters (per log type via their `logType`). */
+  filters: FilterSet;
   limits: Limits;
   gzipLevel: number;
   maxOpenFiles: number;
@@ -29,8 +32,8 @@ export interface Config {
  *   CFLOGS_S3_FORCE_PATH_STYLE (false).
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const routesText =
-    env.CFLOGS_ROUTES ?? (env.CFLOGS_ROUTES_FILE ? readText(env.CFLOGS_ROUTES_FILE, 'CFLOGS_ROUTES_FILE') : undefined);
+  const routesFile = optional(env.CFLOGS_ROUTES_FILE);
+  const routesText = optional(env.CFLOGS_ROUTES) ?? (routesFile ? readText(routesFile, 'CFLOGS_ROUTES_FILE') : undefined);
   const sourceId = optional(env.CFLOGS_SOURCE_ID);
   const sourceLabel = optional(env.CFLOGS_SOURCE_LABEL);
   const outputPrefix = env.CFLOGS_OUTPUT_PREFIX ?? '';
@@ -41,10 +44,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (bucket !== undefined && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
     throw new ConfigError(`CFLOGS_OUTPUT_BUCKET is not a valid bucket name: ${JSON.stringify(bucket)}`);
   }
+  const routing = routesText === undefined ? { routes: [], filters: NO_FILTERS } : parseRoutesFile(routesText);
   return {
     outputBucket: bucket,
     outputPrefix,
-    routes: routesText === undefined ? [] : parseRoutes(routesText),
+    routes: routing.routes,
+    filters: routing.filters,
     limits: {
       maxLineBytes: int(env, 'CFLOGS_MAX_LINE_BYTES', DEFAULT_LIMITS.maxLineBytes, 1024, 256 * 1024 * 1024),
       maxDecompressedBytes: int(env, 'CFLOGS_MAX_DECOMPRESSED_BYTES', DEFAULT_LIMITS.maxDecompressedBytes, 1, Number.MAX_SAFE_INTEGER),
@@ -57,35 +62,49 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   };
 }
 
-/** The routes file: `routes: [{prefix, logType, sourceId?, sourceLabel?}]`. */
-export function parseRoutes(text: string): RouteSpec[] {
+/**
+ * The routes file: `routes: [{prefix, logType, sourceId?, sourceLabel?, filters?}]` and global `filters:`.
+ * Either list may be absent (a file with only `filters:` serves `cflogs parse --filters`).
+ */
+export function parseRoutesFile(text: string, name = 'routes'): { routes: RouteSpec[]; filters: FilterSet } {
   let doc: unknown;
   try {
     doc = parseYaml(text);
   } catch (e) {
-    throw new ConfigError(`routes: not valid YAML/JSON: ${(e as Error).message}`, { cause: e });
+    throw new ConfigError(`${name}: not valid YAML/JSON: ${(e as Error).message}`, { cause: e });
   }
-  const list = (doc as { routes?: unknown } | null)?.routes;
-  if (!Array.isArray(list)) throw new ConfigError('routes: expected a top-level `routes:` list');
-  return list.map((r: unknown, i: number): RouteSpec => {
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new ConfigError(`${name}: expected a mapping with routes: and/or filters:`);
+  const top = doc as Record<string, unknown>;
+  for (const k of Object.keys(top)) if (k !== 'routes' && k !== 'filters') throw new ConfigError(`${name}: unknown key ${k}`);
+  const list = top.routes ?? [];
+  if (!Array.isArray(list)) throw new ConfigError(`${name}: routes must be a list`);
+  const routes = list.map((r: unknown, i: number): RouteSpec => {
     const o = r as Record<string, unknown> | null;
-    const where = `routes[${i}]`;
+    const where = `${name}: routes[${i}]`;
     if (typeof o !== 'object' || o === null) throw new ConfigError(`${where}: expected a mapping`);
     for (const k of Object.keys(o)) {
-      if (!['prefix', 'logType', 'sourceId', 'sourceLabel'].includes(k)) throw new ConfigError(`${where}: unknown key ${k}`);
+      if (!['prefix', 'logType', 'sourceId', 'sourceLabel', 'filters'].includes(k)) throw new ConfigError(`${where}: unknown key ${k}`);
     }
     if (typeof o.prefix !== 'string') throw new ConfigError(`${where}: prefix must be a string`);
     if (typeof o.logType !== 'string' || o.logType === '') throw new ConfigError(`${where}: logType is required`);
     for (const k of ['sourceId', 'sourceLabel'] as const) {
       if (o[k] !== undefined && typeof o[k] !== 'string') throw new ConfigError(`${where}: ${k} must be a string`);
     }
+    const filters = compileFilters(o.filters, `${where}.filters`);
     return {
       prefix: o.prefix,
       logType: o.logType,
       ...(typeof o.sourceId === 'string' ? { sourceId: o.sourceId } : {}),
       ...(typeof o.sourceLabel === 'string' ? { sourceLabel: o.sourceLabel } : {}),
+      ...(filters.empty ? {} : { filters }),
     };
   });
+  return { routes, filters: compileFilters(top.filters, `${name}: filters`) };
+}
+
+/** Only the routes of a routes file. */
+export function parseRoutes(text: string): RouteSpec[] {
+  return parseRoutesFile(text).routes;
 }
 
 function readText(path: string, name: string): string {

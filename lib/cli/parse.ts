@@ -1,8 +1,9 @@
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config';
+import { loadConfig, parseRoutesFile } from '../config';
+import { ConfigError } from '../errors';
 import { processStream } from '../pipeline/process';
 import { Router } from '../route/router';
 import { builtInRegistry } from '../schema/registry';
@@ -10,7 +11,7 @@ import { StreamSink } from '../sink/stream-sink';
 import { UsageError } from './usage';
 
 export const PARSE_USAGE =
-  'cflogs parse [--log-type T] [--source-id ID] [--source-label L] [--rejects FILE] [FILE|-]...';
+  'cflogs parse [--log-type T] [--source-id ID] [--source-label L] [--rejects FILE] [--filters FILE] [FILE|-]...';
 
 /**
  * `cflogs parse`: Logpush files (gzip or plain) -> output rows as NDJSON on stdout, rejects to --rejects.
@@ -30,14 +31,24 @@ export async function parseCommand(
         'source-id': { type: 'string' },
         'source-label': { type: 'string' },
         rejects: { type: 'string' },
+        filters: { type: 'string' },
       },
     });
   } catch (e) {
     throw new UsageError(`${(e as Error).message}\nusage: ${PARSE_USAGE}`);
   }
   const config = loadConfig();
-  const router = new Router(config.routes, builtInRegistry(), config);
   const opts = args.values;
+  if (opts.filters !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(opts.filters, 'utf8');
+    } catch (e) {
+      throw new ConfigError(`--filters: cannot read ${opts.filters}: ${(e as Error).message}`);
+    }
+    config.filters = config.filters.concat(parseRoutesFile(text, opts.filters).filters);
+  }
+  const router = new Router(config.routes, builtInRegistry(), config);
   const forced = opts['log-type'] !== undefined ? router.byName(opts['log-type']) : undefined;
   if (opts['log-type'] !== undefined && !forced) {
     throw new UsageError(`unknown log type ${opts['log-type']} (known: ${builtInRegistry().logTypes().join(', ')})`);
@@ -62,6 +73,7 @@ export async function parseCommand(
           source: file === '-' ? 'stdin' : file,
           identity: file === '-' ? 'stdin' : `file:${file}`,
           entry: route.entry,
+          filters: route.filters,
           ...pick('sourceId', opts['source-id'] ?? route.sourceId),
           ...pick('sourceLabel', opts['source-label'] ?? route.sourceLabel),
           location: { key: file },
@@ -70,7 +82,8 @@ export async function parseCommand(
       );
       const reasons = Object.entries(s.rejects).map(([r, n]) => `${r}: ${n}`).join(', ');
       io.stderr.write(
-        `${file}: ${s.logType}, ${s.lines} lines, ${s.rows} rows, ${s.rejected} rejects${reasons ? ` (${reasons})` : ''}, ${s.blank} blank\n`,
+        `${file}: ${s.logType}, ${s.lines} lines, ${s.rows} rows, ${s.rejected} rejects${reasons ? ` (${reasons})` : ''}, ` +
+          `${s.filtered} filtered${s.filtered ? ` (${Object.entries(s.filteredBy).map(([f, n]) => `${f}: ${n}`).join(', ')})` : ''}, ${s.blank} blank\n`,
       );
     } catch (e) {
       io.stderr.write(`${file}: ${(e as Error).message}\n`);

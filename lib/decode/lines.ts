@@ -43,7 +43,8 @@ export class LineFramer {
         return;
       }
       if (this.overflowHead !== undefined) {
-        this.overflowLen += nl - pos;
+        // The line's CR is not part of its length, as for accepted lines.
+        this.overflowLen += nl - pos - (nl > pos && chunk[nl - 1] === CR ? 1 : 0);
         this.emitTooLong();
       } else if (this.carryLen > 0) {
         this.keep(chunk, pos, nl);
@@ -55,8 +56,9 @@ export class LineFramer {
           this.emit(joined, 0, joined.length);
         }
       } else if (nl - pos > this.maxLineBytes + 1) {
-        this.overflowHead = Buffer.from(chunk.subarray(pos, pos + TOO_LONG_HEAD_BYTES));
-        this.overflowLen = nl - pos;
+        const end = nl > pos && chunk[nl - 1] === CR ? nl - 1 : nl;
+        this.overflowHead = Buffer.from(chunk.subarray(pos, Math.min(end, pos + TOO_LONG_HEAD_BYTES)));
+        this.overflowLen = end - pos;
         this.emitTooLong();
       } else {
         this.emit(chunk, pos, nl);
@@ -80,7 +82,7 @@ export class LineFramer {
     if (end > start && buf[end - 1] === CR) end--;
     this.lineNo++;
     if (end - start > this.maxLineBytes) {
-      this.sink.tooLong(Buffer.from(buf.subarray(start, start + TOO_LONG_HEAD_BYTES)), end - start, this.lineNo);
+      this.sink.tooLong(Buffer.from(buf.subarray(start, Math.min(end, start + TOO_LONG_HEAD_BYTES))), end - start, this.lineNo);
       return;
     }
     this.sink.line(buf, start, end, this.lineNo);

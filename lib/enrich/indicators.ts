@@ -34,7 +34,7 @@ export class IndicatorSet {
         addIp(this.ip, v);
         return;
       case 'domain':
-        this.addHost(v.includes('://') ? hostOfUrl(v) : stripPort(v));
+        this.addHost(v.includes('://') || v.startsWith('[') ? hostOfUrl(v) : stripPort(v));
         return;
       case 'url':
         this.addHost(hostOfUrl(v));

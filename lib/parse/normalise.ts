@@ -4,7 +4,9 @@ import { fromRfc3339, parseCloudflareTime, parseHttpDate } from './timestamps';
 
 /**
  * Turns a validated record into typed columns: each column gets one JSON type in every row (Parquet needs it),
- * timestamps become the output text form, and null or "" means absent (omitted, never null-filled).
+ * timestamps become the output text form, and null means absent (omitted, never null-filled). An empty string
+ * is a value in a string column (Cloudflare sends "" for "none", and Panther keeps it) but absent in a number,
+ * boolean or timestamp column, which cannot hold it.
  * Built once per schema from the YAML; per row it is a loop over plain closures chosen at build time.
  */
 
@@ -80,13 +82,14 @@ export function normalise(plan: NormalisePlan, raw: Record<string, unknown>, lin
     if (v !== undefined && v !== null) {
       const c = f.convert(v, line, key);
       if (c instanceof Invalid) return { reason: c.reason, message: `${key}: ${c.detail}` };
-      if (c !== ABSENT) {
+      // A required field must say something: "" in a required column (an audit ID) is as good as missing.
+      if (c !== ABSENT && !(c === '' && f.required)) {
         row[f.name] = c;
         if (f.name === plan.eventTimeField) eventTime = c as string;
         continue;
       }
     }
-    if (f.required) return { reason: 'missing_required', message: `${f.name}: required field is missing or empty` };
+    if (f.required) return { reason: 'missing_required', message: `${f.name}: required field is missing, null or empty` };
   }
   let unknown: Record<string, unknown> | undefined;
   for (const k in raw) {

@@ -101,10 +101,14 @@ export function fromRfc1123(text: string): string | undefined {
 function fromParts(
   y: number, mo: number, d: number, h: number, mi: number, s: number, frac: string, offsetMin: number,
 ): string | undefined {
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 24 || mi > 59 || s > 60) return undefined;
-  const ms = Date.UTC(y, mo - 1, d, h, mi, Math.min(s, 59));
-  const check = new Date(ms);
-  if (check.getUTCDate() !== d && !(h === 24)) return undefined; // 31 Feb and the like
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || mi > 59 || s > 60) return undefined;
+  // ISO 8601 allows 24:00:00 for the midnight that ends a day, and nothing later.
+  if (h > 24 || (h === 24 && (mi !== 0 || s !== 0 || /[1-9]/.test(frac)))) return undefined;
+  const date = new Date(0);
+  // setUTCFullYear, unlike Date.UTC, does not map years 0-99 to 1900-1999.
+  date.setUTCFullYear(y, mo - 1, d);
+  if (date.getUTCDate() !== d) return undefined; // 31 Feb and the like
+  const ms = date.getTime() + ((h * 60 + mi) * 60 + Math.min(s, 59)) * 1000;
   const seconds = ms / 1000 - offsetMin * 60 + (s === 60 ? 1 : 0);
   return formatEpoch(seconds, (frac + NINE_ZEROS).slice(0, 9));
 }

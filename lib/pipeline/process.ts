@@ -3,6 +3,7 @@ import { enrich, EnrichContext, rowIdPrefix } from '../enrich/enrich';
 import { DecodeError, InvariantError, ObjectLocation, SinkError, SourceError } from '../errors';
 import { decompress, DecompressError, Compression } from '../decode/decompress';
 import { LineFramer } from '../decode/lines';
+import { FilterSet, NO_FILTERS } from '../filter/filters';
 import { parseLine, RejectReason } from '../parse/parser';
 import { formatDate } from '../parse/timestamps';
 import type { LogTypeEntry } from '../schema/registry';
@@ -26,6 +27,8 @@ export interface InputInfo {
   entry: LogTypeEntry;
   sourceId?: string;
   sourceLabel?: string;
+  /** Ingestion filters for this input (raw, then normalised). */
+  filters?: FilterSet;
   /** Attached to errors so they name the object. */
   location: ObjectLocation;
 }
@@ -48,6 +51,8 @@ export interface ProcessSummary {
   rejects: Partial<Record<RejectReason, number>>;
   rejected: number;
   filtered: number;
+  /** Lines dropped per filter name. */
+  filteredBy: Record<string, number>;
   blank: number;
   /** Input field names the schema does not know, with how many rows had them (schema drift). */
   unknownFields: Record<string, number>;
@@ -90,12 +95,20 @@ export async function processStream(
     rejects: {},
     rejected: 0,
     filtered: 0,
+    filteredBy: {},
     blank: 0,
     unknownFields: {},
     outputs: [],
     durationMs: 0,
   };
   let unknownNames = 0;
+  const filters = input.filters ?? NO_FILTERS;
+  const rawFilters = filters.raw.length > 0;
+  const rowFilters = filters.normalised.length > 0;
+  const drop = (name: string): void => {
+    s.filtered++;
+    s.filteredBy[name] = (s.filteredBy[name] ?? 0) + 1;
+  };
 
   const reject = (lineNo: number, reason: RejectReason, message: string, raw: string, rawBase64?: string): void => {
     s.rejected++;
@@ -121,6 +134,10 @@ export async function processStream(
         s.blank++;
         return;
       }
+      if (rawFilters) {
+        const by = filters.dropRaw(buf, start, end);
+        if (by !== undefined) return drop(by);
+      }
       let text = buf.toString('utf8', start, end);
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a UTF-8 BOM on the first line
       // U+FFFD in the text is either in the data or the decoder's replacement: only then check the bytes.
@@ -132,6 +149,10 @@ export async function processStream(
       if (!r.ok) {
         reject(lineNo, r.reject.reason, r.reject.message, text);
         return;
+      }
+      if (rowFilters) {
+        const by = filters.dropRow(r.value.row);
+        if (by !== undefined) return drop(by);
       }
       if (r.value.unknown !== undefined) {
         for (const k in r.value.unknown) {

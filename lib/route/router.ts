@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors';
+import { FilterSet, NO_FILTERS } from '../filter/filters';
 import type { LogTypeEntry, SchemaRegistry } from '../schema/registry';
 
 /** A user's mapping of key prefixes to log types (the routes file). */
@@ -7,12 +8,16 @@ export interface RouteSpec {
   logType: string;
   sourceId?: string;
   sourceLabel?: string;
+  /** Filters of this route, applied after the global ones for its log type. */
+  filters?: FilterSet;
 }
 
 export interface RouteMatch {
   entry: LogTypeEntry;
   sourceId?: string;
   sourceLabel?: string;
+  /** Global filters for the log type, then the route's. */
+  filters: FilterSet;
   /** Which rule matched, for the summary line. */
   via: string;
 }
@@ -27,8 +32,13 @@ export class Router {
   constructor(
     routes: RouteSpec[],
     private readonly registry: SchemaRegistry,
-    private readonly defaults: { sourceId?: string; sourceLabel?: string } = {},
+    private readonly defaults: { sourceId?: string; sourceLabel?: string; filters?: FilterSet } = {},
   ) {
+    for (const f of defaults.filters?.filters ?? []) {
+      if (f.logType !== undefined && !registry.get(f.logType)) {
+        throw new ConfigError(`filter ${f.name}: unknown log type ${f.logType} (known: ${registry.logTypes().join(', ')})`);
+      }
+    }
     this.routes = routes
       .map((r) => {
         const entry = registry.get(r.logType);
@@ -44,6 +54,7 @@ export class Router {
         return {
           entry: r.entry,
           via: `prefix ${r.prefix}`,
+          filters: this.globalFilters(r.entry).concat(r.filters ?? NO_FILTERS),
           ...pick(r.sourceId ?? this.defaults.sourceId, r.sourceLabel ?? this.defaults.sourceLabel),
         };
       }
@@ -52,7 +63,7 @@ export class Router {
     // The file name itself is not a dataset segment.
     for (let i = 0; i < segments.length - 1; i++) {
       const entry = this.registry.forDataset(segments[i] as string);
-      if (entry) return { entry, via: `dataset ${segments[i]}`, ...pick(this.defaults.sourceId, this.defaults.sourceLabel) };
+      if (entry) return this.match(entry, `dataset ${segments[i]}`);
     }
     return undefined;
   }
@@ -60,7 +71,15 @@ export class Router {
   /** A log type by name or dataset name, for entry points that are told it (CLI, HTTP path). */
   byName(nameOrDataset: string): RouteMatch | undefined {
     const entry = this.registry.get(nameOrDataset) ?? this.registry.forDataset(nameOrDataset);
-    return entry ? { entry, via: `name ${nameOrDataset}`, ...pick(this.defaults.sourceId, this.defaults.sourceLabel) } : undefined;
+    return entry ? this.match(entry, `name ${nameOrDataset}`) : undefined;
+  }
+
+  private match(entry: LogTypeEntry, via: string): RouteMatch {
+    return { entry, via, filters: this.globalFilters(entry), ...pick(this.defaults.sourceId, this.defaults.sourceLabel) };
+  }
+
+  private globalFilters(entry: LogTypeEntry): FilterSet {
+    return (this.defaults.filters ?? NO_FILTERS).forLogType(entry.schema.logType);
   }
 }
 

@@ -1,0 +1,251 @@
+import { parseLine, LineResult } from '../../lib/parse/parser';
+import { buildPlan, isFailure, MAX_DEPTH, normalise, Normalised } from '../../lib/parse/normalise';
+import { builtInRegistry } from '../../lib/schema/registry';
+
+const registry = builtInRegistry();
+const http = registry.require('Cloudflare.HttpRequest');
+const spectrum = registry.require('Cloudflare.Spectrum');
+const audit = registry.require('Cloudflare.Audit');
+const firewall = registry.require('Cloudflare.Firewall');
+
+const NANOS = 1506702504433000200;
+const TS = '2017-09-29 16:28:24.433000200';
+
+function ok(r: LineResult): Normalised {
+  if (!r.ok) throw new Error(`expected a row, got ${r.reject.reason}: ${r.reject.message}`);
+  return r.value;
+}
+
+function rejected(r: LineResult): { reason: string; message: string } {
+  if (r.ok) throw new Error(`expected a reject, got ${JSON.stringify(r.value.row)}`);
+  return r.reject;
+}
+
+/** A line with the event time plus `extra` fields (JSON text, without braces). */
+const httpLine = (extra = ''): string => `{"EdgeStartTimestamp":${NANOS}${extra ? ',' + extra : ''}}`;
+
+describe('parseLine: accepted records', () => {
+  test('the unixnano event time keeps every nanosecond through parsing', () => {
+    const v = ok(parseLine(http, httpLine()));
+    expect(v.row.EdgeStartTimestamp).toBe(TS);
+    expect(v.eventTime).toBe(TS);
+  });
+
+  test('columns come out in schema order whatever the input order', () => {
+    const v = ok(parseLine(http, `{"ZoneName":"example.com","RayID":"r1","EdgeStartTimestamp":${NANOS},"ClientIP":"192.0.2.1"}`));
+    expect(Object.keys(v.row)).toEqual(['ClientIP', 'EdgeStartTimestamp', 'RayID', 'ZoneName']);
+  });
+
+  test('every timestamp column is normalised, not just the event time', () => {
+    const v = ok(parseLine(http, httpLine('"EdgeEndTimestamp":1506702505433000201,"OriginResponseHTTPExpires":"Fri, 21 Oct 2016 07:28:00 GMT"')));
+    expect(v.row.EdgeEndTimestamp).toBe('2017-09-29 16:28:25.433000201');
+    expect(v.row.OriginResponseHTTPExpires).toBe('2016-10-21 07:28:00.000000000');
+  });
+
+  test('a number in a string column becomes its text, big integers digit for digit', () => {
+    const v = ok(parseLine(http, httpLine('"ClientLatitude":51.5,"RayID":1234567890123456789,"ClientCountry":true')));
+    expect(v.row.ClientLatitude).toBe('51.5');
+    expect(v.row.RayID).toBe('1234567890123456789');
+    expect(v.row.ClientCountry).toBe('true');
+  });
+
+  test('numeric strings in integer columns become integers', () => {
+    const v = ok(parseLine(http, httpLine('"ClientSrcPort":"443","ClientRequestBytes":" 12 ","EdgeResponseStatus":200')));
+    expect(v.row.ClientSrcPort).toBe(443);
+    expect(v.row.ClientRequestBytes).toBe(12);
+    expect(v.row.EdgeResponseStatus).toBe(200);
+  });
+
+  test('booleans and floats accept their string spellings', () => {
+    const v = ok(parseLine(http, httpLine('"CacheReserveUsed":"true","CacheTieredFill":"false","EdgeResponseCompressionRatio":"1.5"')));
+    expect(v.row.CacheReserveUsed).toBe(true);
+    expect(v.row.CacheTieredFill).toBe(false);
+    expect(v.row.EdgeResponseCompressionRatio).toBe(1.5);
+  });
+
+  test('"" in a typed column and null anywhere mean absent: the column is omitted', () => {
+    const v = ok(
+      parseLine(
+        http,
+        httpLine('"ZoneID":"","CacheReserveUsed":"","EdgeResponseCompressionRatio":"","OriginResponseHTTPLastModified":"","RayID":null,"BotScore":null'),
+      ),
+    );
+    expect(v.row).toEqual({ EdgeStartTimestamp: TS });
+    expect(v.unknown).toBeUndefined();
+  });
+
+  test('array elements are converted to the element type, null elements kept as null', () => {
+    const v = ok(parseLine(http, httpLine('"BotDetectionIDs":[1,"2",null],"BotTags":["api",7]')));
+    expect(v.row.BotDetectionIDs).toEqual([1, 2, null]);
+    expect(v.row.BotTags).toEqual(['api', '7']);
+  });
+
+  test('json columns keep the value as given', () => {
+    const v = ok(parseLine(http, httpLine('"RequestHeaders":{"x-a":"1"},"Cookies":{"c":["x",{"y":null}]}')));
+    expect(v.row.RequestHeaders).toEqual({ 'x-a': '1' });
+    expect(v.row.Cookies).toEqual({ c: ['x', { y: null }] });
+  });
+
+  test('a nested field reusing the event-time name does not disturb the exact top-level digits', () => {
+    const v = ok(parseLine(http, `{"Subrequests":[{"EdgeStartTimestamp":1506702504433000201}],"EdgeStartTimestamp":${NANOS}}`));
+    expect(v.row.EdgeStartTimestamp).toBe(TS);
+  });
+
+  test('fields the schema does not know are collected, in input order', () => {
+    const v = ok(parseLine(http, httpLine('"NewField":1,"Another":{"a":[1]}')));
+    expect(v.unknown).toEqual({ NewField: 1, Another: { a: [1] } });
+    expect(Object.keys(v.unknown ?? {})).toEqual(['NewField', 'Another']);
+    expect(v.row.NewField).toBeUndefined();
+  });
+
+  test('__proto__ and constructor keys are kept as unknown fields without polluting prototypes', () => {
+    const line = httpLine('"__proto__":{"polluted":"yes"},"constructor":{"prototype":{"polluted":"yes"}}');
+    const v = ok(parseLine(http, line));
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(Object.prototype.hasOwnProperty.call(Object.prototype, 'polluted')).toBe(false);
+    const unknown = v.unknown as Record<string, unknown>;
+    expect(Object.keys(unknown)).toEqual(['__proto__', 'constructor']);
+    expect(unknown['__proto__']).toEqual({ polluted: 'yes' });
+    // Nothing Cloudflare sent is lost when the row is written.
+    expect(JSON.stringify(unknown)).toBe('{"__proto__":{"polluted":"yes"},"constructor":{"prototype":{"polluted":"yes"}}}');
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  test(`nesting up to ${MAX_DEPTH} levels is accepted`, () => {
+    const depth = MAX_DEPTH;
+    const v = ok(parseLine(http, httpLine(`"Deep":${'['.repeat(depth)}${']'.repeat(depth)}`)));
+    expect(v.unknown?.Deep).toBeDefined();
+  });
+
+  test('Spectrum accepts ClientAsn (Cloudflare\'s spelling) into the ClientASN column', () => {
+    const v = ok(parseLine(spectrum, '{"Timestamp":"2017-09-29T16:28:24Z","ClientAsn":13335}'));
+    expect(v.row).toEqual({ ClientASN: 13335, Timestamp: '2017-09-29 16:28:24.000000000' });
+    expect(v.unknown).toBeUndefined();
+  });
+
+  test('Spectrum with both spellings keeps the canonical ClientASN', () => {
+    const v = ok(parseLine(spectrum, '{"Timestamp":"2017-09-29T16:28:24Z","ClientAsn":1,"ClientASN":13335}'));
+    expect(v.row.ClientASN).toBe(13335);
+  });
+
+  test('every log type reads its own event time field', () => {
+    expect(ok(parseLine(firewall, '{"Datetime":"2017-09-29T16:28:24.433Z"}')).eventTime).toBe('2017-09-29 16:28:24.433000000');
+    expect(ok(parseLine(audit, '{"When":1506702504,"ID":"a1","ResourceType":"zone"}')).eventTime).toBe('2017-09-29 16:28:24.000000000');
+    expect(ok(parseLine(spectrum, '{"Timestamp":"1506702504"}')).eventTime).toBe('2017-09-29 16:28:24.000000000');
+  });
+});
+
+describe('parseLine: rejects', () => {
+  test('text that is not JSON is invalid_json, without echoing the data', () => {
+    const r = rejected(parseLine(http, '{"EdgeStartTimestamp":123, secret'));
+    expect(r.reason).toBe('invalid_json');
+    expect(r.message).not.toContain('secret');
+  });
+
+  test('a CSV line is invalid_json with a hint about the job output options', () => {
+    const r = rejected(parseLine(http, '1506702504,192.0.2.1,GET'));
+    expect(r.reason).toBe('invalid_json');
+    expect(r.message).toMatch(/CSV/);
+  });
+
+  test.each([
+    ['"a string"', /string/],
+    ['null', /null/],
+    ['42', /number/],
+    ['true', /boolean/],
+  ])('a JSON %s line is not_an_object', (line, what) => {
+    const r = rejected(parseLine(http, line));
+    expect(r.reason).toBe('not_an_object');
+    expect(r.message).toMatch(what);
+  });
+
+  test('a JSON array line (batched records) is unsupported_format', () => {
+    const r = rejected(parseLine(http, `[{"EdgeStartTimestamp":${NANOS}}]`));
+    expect(r.reason).toBe('unsupported_format');
+    expect(r.message).toMatch(/array/);
+  });
+
+  test('a value of the wrong type is schema, naming the field', () => {
+    const r = rejected(parseLine(http, httpLine('"ClientSrcPort":"abc"')));
+    expect(r.reason).toBe('schema');
+    expect(r.message).toMatch(/^ClientSrcPort: /);
+    expect(rejected(parseLine(http, httpLine('"ClientRequestHost":{"a":1}'))).message).toMatch(/^ClientRequestHost: /);
+    expect(rejected(parseLine(http, httpLine('"CacheReserveUsed":"yes"'))).message).toMatch(/^CacheReserveUsed: /);
+    expect(rejected(parseLine(http, httpLine('"BotDetectionIDs":"x"'))).message).toMatch(/^BotDetectionIDs: /);
+  });
+
+  test('integers outside the column range are schema rejects', () => {
+    const r = rejected(parseLine(http, httpLine('"ZoneID":12345678901234567890')));
+    expect(r).toEqual({ reason: 'schema', message: 'ZoneID: integer out of range for bigint' });
+    expect(rejected(parseLine(http, httpLine('"EdgeResponseStatus":40000'))).reason).toBe('schema');
+    expect(rejected(parseLine(http, httpLine('"ClientSrcPort":1.5'))).reason).toBe('schema');
+  });
+
+  test('a missing required field is missing_required, naming it', () => {
+    expect(rejected(parseLine(http, '{"ClientIP":"192.0.2.1"}'))).toEqual({
+      reason: 'missing_required',
+      message: 'EdgeStartTimestamp: required field is missing',
+    });
+    const r = rejected(parseLine(audit, '{"When":"2017-09-29T16:28:24Z","ID":"a1"}'));
+    expect(r.reason).toBe('missing_required');
+    expect(r.message).toMatch(/^ResourceType: /);
+  });
+
+  test('a required field that is null or "" is missing_required', () => {
+    expect(rejected(parseLine(http, '{"EdgeStartTimestamp":null}')).reason).toBe('missing_required');
+    const r = rejected(parseLine(http, '{"EdgeStartTimestamp":""}'));
+    expect(r.reason).toBe('missing_required');
+    expect(r.message).toMatch(/^EdgeStartTimestamp: /);
+    expect(rejected(parseLine(audit, '{"When":"2017-09-29T16:28:24Z","ID":null,"ResourceType":"zone"}')).message).toMatch(/^ID: /);
+  });
+
+  test('Spectrum without its event time is missing_required', () => {
+    expect(rejected(parseLine(spectrum, '{"ClientAsn":13335}')).reason).toBe('missing_required');
+  });
+
+  test('an unreadable timestamp is invalid_timestamp, naming the field', () => {
+    const r = rejected(parseLine(http, '{"EdgeStartTimestamp":"yesterday"}'));
+    expect(r.reason).toBe('invalid_timestamp');
+    expect(r.message).toMatch(/^EdgeStartTimestamp: /);
+    expect(r.message).not.toContain('yesterday');
+    const o = rejected(parseLine(http, httpLine('"OriginResponseHTTPExpires":"not a date"')));
+    expect(o.reason).toBe('invalid_timestamp');
+    expect(o.message).toMatch(/^OriginResponseHTTPExpires: /);
+  });
+
+  test(`nesting deeper than ${MAX_DEPTH} levels is refused, in unknown fields and json columns alike`, () => {
+    const depth = MAX_DEPTH + 1;
+    const deepArray = `${'['.repeat(depth)}${']'.repeat(depth)}`;
+    const u = rejected(parseLine(http, httpLine(`"Extra":${deepArray}`)));
+    expect(u.reason).toBe('schema');
+    expect(u.message).toMatch(/^Extra: nests deeper/);
+    const deepObject = `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+    const j = rejected(parseLine(http, httpLine(`"Cookies":${deepObject}`)));
+    expect(j.reason).toBe('schema');
+    expect(j.message).toMatch(/^Cookies: nests deeper/);
+  });
+
+  test('a record with an absurd number of fields is a schema reject', () => {
+    const many = Array.from({ length: 1001 }, (_, i) => `"F${i}":1`).join(',');
+    const r = rejected(parseLine(http, httpLine(many)));
+    expect(r.reason).toBe('schema');
+    expect(r.message).toMatch(/^record: /);
+  });
+});
+
+describe('normalise directly', () => {
+  test('a plan lists indicator fields and known names (aliases included)', () => {
+    const plan = buildPlan(spectrum.schema);
+    expect(plan.known.has('ClientAsn')).toBe(true);
+    expect(plan.known.has('ClientASN')).toBe(true);
+    expect(plan.indicatorFields.map((f) => f.name)).toEqual(['ClientIP', 'ClientTlsClientHelloServerName', 'OriginIP']);
+    expect(plan.eventTimeField).toBe('Timestamp');
+  });
+
+  test('an unsafe integer is recovered from the raw line given to normalise', () => {
+    const line = `{"When":1506702504433000200,"ID":"a","ResourceType":"zone"}`;
+    const r = normalise(audit.plan, JSON.parse(line) as Record<string, unknown>, line);
+    if (isFailure(r)) throw new Error(r.message);
+    expect(r.row.When).toBe(TS);
+  });
+});

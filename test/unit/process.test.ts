@@ -1,0 +1,284 @@
+import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import { DecodeError, SinkError } from '../../lib/errors';
+import { DEFAULT_LIMITS, InputInfo, Limits, processStream, ProcessSummary } from '../../lib/pipeline/process';
+import { builtInRegistry } from '../../lib/schema/registry';
+import type { OutputFile, RowSink } from '../../lib/sink/types';
+
+/** Keeps everything in memory; records commit/abort so tests can check the sink's life cycle. */
+class MemorySink implements RowSink {
+  rows: { table: string; eventTime: string; json: string }[] = [];
+  rejects: { table: string; json: string }[] = [];
+  committed = 0;
+  aborted = 0;
+  pressureCalls = 0;
+  constructor(
+    private readonly opts: { pressure?: () => Promise<void> | undefined; commitFails?: boolean } = {},
+  ) {}
+  row(table: string, eventTime: string, json: string): void {
+    this.rows.push({ table, eventTime, json });
+  }
+  reject(table: string, json: string): void {
+    this.rejects.push({ table, json });
+  }
+  pressure(): Promise<void> | undefined {
+    this.pressureCalls++;
+    return this.opts.pressure?.();
+  }
+  async commit(): Promise<OutputFile[]> {
+    if (this.opts.commitFails) throw new Error('disk full');
+    this.committed++;
+    return [{ key: 'mem', kind: 'events', table: 'x', rows: this.rows.length, bytes: 0 }];
+  }
+  async abort(): Promise<void> {
+    this.aborted++;
+  }
+  parsedRows(): Record<string, unknown>[] {
+    return this.rows.map((r) => JSON.parse(r.json) as Record<string, unknown>);
+  }
+  parsedRejects(): Record<string, unknown>[] {
+    return this.rejects.map((r) => JSON.parse(r.json) as Record<string, unknown>);
+  }
+}
+
+const registry = builtInRegistry();
+const NOW = new Date('2026-11-24T12:00:00Z');
+const PARSE_TIME = '2026-11-24 12:00:00.000000000';
+const KEY = 'logs/http_requests/20260101/20260101T000000Z_20260101T000030Z_abcdef12.log.gz';
+
+function input(extra: Partial<InputInfo> = {}): InputInfo {
+  return {
+    source: `s3://cf-logs/${KEY}`,
+    identity: `cf-logs/${KEY}/etag-1`,
+    entry: registry.require('Cloudflare.HttpRequest'),
+    location: { bucket: 'cf-logs', key: KEY },
+    ...extra,
+  };
+}
+
+async function* chunks(buf: Buffer, size = buf.length || 1): AsyncGenerator<Buffer> {
+  for (let i = 0; i < buf.length; i += size) yield buf.subarray(i, i + size);
+}
+
+async function run(
+  body: Buffer,
+  opts: { sink?: MemorySink; limits?: Partial<Limits>; chunkSize?: number; info?: Partial<InputInfo> } = {},
+): Promise<{ sink: MemorySink; summary: ProcessSummary }> {
+  const sink = opts.sink ?? new MemorySink();
+  const summary = await processStream(chunks(body, opts.chunkSize), input(opts.info), {
+    sink,
+    now: NOW,
+    limits: { ...DEFAULT_LIMITS, ...opts.limits },
+  });
+  return { sink, summary };
+}
+
+async function failure(p: Promise<unknown>): Promise<unknown> {
+  try {
+    await p;
+  } catch (e) {
+    return e;
+  }
+  throw new Error('expected a rejection');
+}
+
+const line = (ts: string | number, extra = ''): string => `{"EdgeStartTimestamp":${typeof ts === 'string' ? JSON.stringify(ts) : ts}${extra}}`;
+const GOOD = [
+  line(1506702504, ',"ClientIP":"192.0.2.1","RayID":"r1"'),
+  line('2017-09-29T17:00:00.5Z', ',"ClientRequestHost":"www.example.com"'),
+  line(1506702504433, ',"NewField":"x"'),
+].join('\n');
+
+const counted = (s: ProcessSummary): number => s.rows + s.rejected + s.filtered + s.blank;
+
+describe('processStream: rows', () => {
+  test('plain NDJSON: every line becomes a row and the counts reconcile', async () => {
+    const { sink, summary } = await run(Buffer.from(GOOD + '\n'));
+    expect(summary).toMatchObject({ compression: 'none', lines: 3, rows: 3, rejected: 0, blank: 0, filtered: 0, logType: 'Cloudflare.HttpRequest' });
+    expect(counted(summary)).toBe(summary.lines);
+    expect(sink.rows.map((r) => r.table)).toEqual(['cloudflare_httprequest', 'cloudflare_httprequest', 'cloudflare_httprequest']);
+    expect(sink.rows.map((r) => r.eventTime)).toEqual([
+      '2017-09-29 16:28:24.000000000',
+      '2017-09-29 17:00:00.500000000',
+      '2017-09-29 16:28:24.433000000',
+    ]);
+    expect(sink.committed).toBe(1);
+    expect(sink.aborted).toBe(0);
+    expect(summary.outputs).toHaveLength(1);
+  });
+
+  test('gzip input gives byte-identical rows to the same plain input', async () => {
+    const plain = await run(Buffer.from(GOOD));
+    const gz = await run(gzipSync(Buffer.from(GOOD)), { chunkSize: 7 });
+    expect(gz.summary.compression).toBe('gzip');
+    expect(gz.sink.rows).toEqual(plain.sink.rows);
+    expect(gz.summary.bytesOut).toBe(Buffer.byteLength(GOOD));
+    expect(gz.summary.bytesIn).toBe(gzipSync(Buffer.from(GOOD)).length);
+  });
+
+  test('rows carry p_row_id from the identity and line number, and the injected parse time', async () => {
+    const { sink } = await run(Buffer.from('\n' + GOOD));
+    const prefix = createHash('sha256').update(`cf-logs/${KEY}/etag-1`).digest('hex').slice(0, 20);
+    expect(sink.parsedRows().map((r) => r.p_row_id)).toEqual([prefix + '00000002', prefix + '00000003', prefix + '00000004']);
+    expect(sink.parsedRows().every((r) => r.p_parse_time === PARSE_TIME)).toBe(true);
+  });
+
+  test('source id and label are written when given', async () => {
+    const { sink } = await run(Buffer.from(GOOD), { info: { sourceId: 'id-1', sourceLabel: 'Label' } });
+    expect(sink.parsedRows()[0]).toMatchObject({ p_source_id: 'id-1', p_source_label: 'Label' });
+  });
+
+  test('unknown field names are counted per row', async () => {
+    const body = [line(1, ',"A":1'), line(2, ',"A":2,"B":3'), line(3)].join('\n');
+    const { summary } = await run(Buffer.from(body));
+    expect(summary.unknownFields).toEqual({ A: 2, B: 1 });
+  });
+
+  test('blank lines (empty, spaces, tabs, CRLF) are counted, not rejected', async () => {
+    const body = `\n${line(1)}\r\n  \n\t\r\n\n${line(2)}\n`;
+    const { sink, summary } = await run(Buffer.from(body));
+    expect(summary).toMatchObject({ lines: 6, rows: 2, blank: 4, rejected: 0 });
+    expect(sink.rejects).toEqual([]);
+    expect(counted(summary)).toBe(summary.lines);
+  });
+
+  test('a UTF-8 BOM on the first line is ignored', async () => {
+    const body = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(GOOD)]);
+    const { summary, sink } = await run(body);
+    expect(summary.rows).toBe(3);
+    expect(sink.rejects).toEqual([]);
+  });
+
+  test('an empty input is zero lines and still commits', async () => {
+    const { summary, sink } = await run(Buffer.alloc(0));
+    expect(summary).toMatchObject({ lines: 0, rows: 0, rejected: 0 });
+    expect(sink.committed).toBe(1);
+  });
+
+  test('sink back-pressure is awaited between chunks', async () => {
+    let waits = 0;
+    const sink = new MemorySink({ pressure: () => (waits++ % 2 === 0 ? Promise.resolve() : undefined) });
+    const { summary } = await run(Buffer.from(GOOD), { sink, chunkSize: 10 });
+    expect(summary.rows).toBe(3);
+    expect(sink.pressureCalls).toBeGreaterThan(1);
+  });
+});
+
+describe('processStream: rejects', () => {
+  test('a reject record has source, line, reason, message and raw (then log type and parse time)', async () => {
+    const bad = '{"EdgeStartTimestamp":"not a time"}';
+    const { sink, summary } = await run(Buffer.from(`${line(1)}\n${bad}\n`));
+    expect(summary).toMatchObject({ lines: 2, rows: 1, rejected: 1, rejects: { invalid_timestamp: 1 } });
+    expect(sink.rejects.map((r) => r.table)).toEqual(['cloudflare_httprequest']);
+    const rec = sink.parsedRejects()[0] as Record<string, unknown>;
+    expect(Object.keys(rec)).toEqual(['source', 'line', 'reason', 'message', 'raw', 'log_type', 'parse_time']);
+    expect(rec).toEqual({
+      source: `s3://cf-logs/${KEY}`,
+      line: 2,
+      reason: 'invalid_timestamp',
+      message: expect.stringMatching(/^EdgeStartTimestamp: /) as unknown,
+      raw: bad,
+      log_type: 'Cloudflare.HttpRequest',
+      parse_time: PARSE_TIME,
+    });
+  });
+
+  test('every kind of bad line is a reject and the counts reconcile', async () => {
+    const body = [
+      line(1), // 1 ok
+      '{not json', // 2
+      '[1,2]', // 3
+      '"text"', // 4
+      '{"ClientIP":"192.0.2.1"}', // 5
+      line(2, ',"ClientSrcPort":"abc"'), // 6
+      '', // 7 blank
+      line(3), // 8 ok
+    ].join('\n');
+    const { sink, summary } = await run(Buffer.from(body));
+    expect(summary).toMatchObject({
+      lines: 8,
+      rows: 2,
+      blank: 1,
+      rejected: 5,
+      rejects: { invalid_json: 1, unsupported_format: 1, not_an_object: 1, missing_required: 1, schema: 1 },
+    });
+    expect(counted(summary)).toBe(summary.lines);
+    expect(sink.parsedRejects().map((r) => [r.line, r.reason])).toEqual([
+      [2, 'invalid_json'],
+      [3, 'unsupported_format'],
+      [4, 'not_an_object'],
+      [5, 'missing_required'],
+      [6, 'schema'],
+    ]);
+  });
+
+  test('invalid UTF-8 is rejected as invalid_utf8 with the exact bytes in raw_base64', async () => {
+    const badBytes = Buffer.concat([Buffer.from('{"EdgeStartTimestamp":1,"ClientCity":"'), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from('"}')]);
+    const body = Buffer.concat([Buffer.from(line(1) + '\n'), badBytes, Buffer.from('\n' + line(2))]);
+    const { sink, summary } = await run(body);
+    expect(summary).toMatchObject({ lines: 3, rows: 2, rejects: { invalid_utf8: 1 } });
+    const rec = sink.parsedRejects()[0] as Record<string, unknown>;
+    expect(rec.reason).toBe('invalid_utf8');
+    expect(rec.line).toBe(2);
+    expect(Buffer.from(rec.raw_base64 as string, 'base64').equals(badBytes)).toBe(true);
+    expect(typeof rec.raw).toBe('string');
+  });
+
+  test('a real U+FFFD character in valid UTF-8 is not an encoding error', async () => {
+    const { summary, sink } = await run(Buffer.from(line(1, ',"ClientCity":"a\ufffdb"')));
+    expect(summary.rows).toBe(1);
+    expect(sink.parsedRows()[0]?.ClientCity).toBe('a\ufffdb');
+  });
+
+  test('a line over the limit is line_too_long with its length in the message, and the next line is read', async () => {
+    const long = line(1, `,"ClientCity":"${'x'.repeat(3000)}"`);
+    const body = `${long}\n${line(2)}\n`;
+    const { sink, summary } = await run(Buffer.from(body), { limits: { maxLineBytes: 1024 }, chunkSize: 100 });
+    expect(summary).toMatchObject({ lines: 2, rows: 1, rejects: { line_too_long: 1 } });
+    const rec = sink.parsedRejects()[0] as Record<string, unknown>;
+    expect(rec).toMatchObject({ line: 1, reason: 'line_too_long' });
+    expect(rec.message).toContain(`${Buffer.byteLength(long)} bytes`);
+    expect(rec.message).toContain('1024');
+    expect(long.startsWith(rec.raw as string)).toBe(true);
+    expect((rec.raw as string).length).toBeGreaterThan(1024);
+  });
+});
+
+describe('processStream: failures of the whole input', () => {
+  test('a truncated gzip aborts the sink and throws a DecodeError naming the key and line', async () => {
+    const many = Array.from({ length: 2000 }, (_, i) => line(1506702504 + i, `,"RayID":"${i.toString(16)}"`)).join('\n');
+    const gz = gzipSync(Buffer.from(many));
+    const sink = new MemorySink();
+    const e = await failure(run(gz.subarray(0, Math.floor(gz.length * 0.6)), { sink, chunkSize: 512 }));
+    expect(e).toBeInstanceOf(DecodeError);
+    const err = e as DecodeError;
+    expect(err.message).toContain(KEY);
+    expect(err.message).toMatch(/line \d+/);
+    expect(err.message).toMatch(/truncated/);
+    expect(err.location).toMatchObject({ bucket: 'cf-logs', key: KEY });
+    expect(err.location.line).toBeGreaterThan(1);
+    expect(sink.aborted).toBe(1);
+    expect(sink.committed).toBe(0);
+  });
+
+  test('a decompressed size over the limit is a DecodeError too', async () => {
+    const sink = new MemorySink();
+    const e = await failure(run(gzipSync(Buffer.from(GOOD)), { sink, limits: { maxDecompressedBytes: 10 } }));
+    expect(e).toBeInstanceOf(DecodeError);
+    expect(sink.aborted).toBe(1);
+  });
+
+  test('a failing sink commit aborts and throws a SinkError', async () => {
+    const sink = new MemorySink({ commitFails: true });
+    const e = await failure(run(Buffer.from(GOOD), { sink }));
+    expect(e).toBeInstanceOf(SinkError);
+    expect(sink.aborted).toBe(1);
+  });
+
+  test('failing back-pressure aborts and throws a SinkError', async () => {
+    const sink = new MemorySink({ pressure: () => Promise.reject(new Error('upload failed')) });
+    const e = await failure(run(Buffer.from(GOOD), { sink, chunkSize: 10 }));
+    expect(e).toBeInstanceOf(SinkError);
+    expect(sink.aborted).toBe(1);
+  });
+});

@@ -1,0 +1,213 @@
+import {
+  formatDate,
+  formatEpoch,
+  fromIntegerDigits,
+  fromNumber,
+  fromRfc1123,
+  fromRfc3339,
+  parseCloudflareTime,
+  parseHttpDate,
+  partitionOf,
+} from '../../lib/parse/timestamps';
+
+const OUTPUT_FORM = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{9}$/;
+
+describe('parseCloudflareTime: integers (unixnano, unix, and by magnitude)', () => {
+  test('a unixnano integer beyond 2^53 keeps every nanosecond when its exact digits are given', () => {
+    const n = 1506702504433000200;
+    expect(Number.isSafeInteger(n)).toBe(false);
+    expect(parseCloudflareTime(n, '1506702504433000200')).toBe('2017-09-29 16:28:24.433000200');
+  });
+
+  test('the exact digits win over the rounded double JSON.parse produced', () => {
+    const rounded = JSON.parse('1506702504433000201') as number;
+    expect(parseCloudflareTime(rounded, '1506702504433000201')).toBe('2017-09-29 16:28:24.433000201');
+    // Without the digits only the double is known, and it is not the input.
+    expect(parseCloudflareTime(rounded)).not.toBe('2017-09-29 16:28:24.433000201');
+  });
+
+  test('an unsafe unixnano double without exact digits is still read as nanoseconds, to the second', () => {
+    const ts = parseCloudflareTime(1506702504433000200);
+    expect(ts?.slice(0, 19)).toBe('2017-09-29 16:28:24');
+    expect(ts).toMatch(OUTPUT_FORM);
+  });
+
+  test('a unix-seconds integer below 6e10 is seconds', () => {
+    expect(parseCloudflareTime(1506702504)).toBe('2017-09-29 16:28:24.000000000');
+    expect(parseCloudflareTime(0)).toBe('1970-01-01 00:00:00.000000000');
+    expect(parseCloudflareTime(59999999999)).toBe('3871-04-29 10:39:59.000000000');
+  });
+
+  test('milliseconds and microseconds are recognised by magnitude', () => {
+    expect(parseCloudflareTime(1506702504433)).toBe('2017-09-29 16:28:24.433000000');
+    expect(parseCloudflareTime(1506702504433123)).toBe('2017-09-29 16:28:24.433123000');
+    // 6e10 is the first value that is no longer seconds: 6e10 ms.
+    expect(parseCloudflareTime(60000000000)).toBe('1971-11-26 10:40:00.000000000');
+  });
+
+  test('a small unixnano value (19 digits with leading significance) is nanoseconds', () => {
+    expect(fromIntegerDigits('1000000000000000001')).toBe('2001-09-09 01:46:40.000000001');
+  });
+
+  test('integers are also accepted as numeric strings, with surrounding blanks', () => {
+    expect(parseCloudflareTime('1506702504433000200')).toBe('2017-09-29 16:28:24.433000200');
+    expect(parseCloudflareTime('1506702504')).toBe('2017-09-29 16:28:24.000000000');
+    expect(parseCloudflareTime(' 1506702504433 ')).toBe('2017-09-29 16:28:24.433000000');
+  });
+
+  test('negative seconds are before 1970', () => {
+    expect(parseCloudflareTime(-1)).toBe('1969-12-31 23:59:59.000000000');
+    expect(parseCloudflareTime('-86400')).toBe('1969-12-31 00:00:00.000000000');
+  });
+
+  test('more than 19 digits is not a timestamp', () => {
+    expect(fromIntegerDigits('15067025044330002001')).toBeUndefined();
+    expect(parseCloudflareTime('15067025044330002001')).toBeUndefined();
+    expect(fromIntegerDigits('')).toBeUndefined();
+    expect(fromIntegerDigits('-')).toBeUndefined();
+  });
+
+  test('a fractional number is seconds with a fraction', () => {
+    expect(fromNumber(1.5)).toBe('1970-01-01 00:00:01.500000000');
+    expect(fromNumber(1506702504.25)).toBe('2017-09-29 16:28:24.250000000');
+  });
+
+  test('values that are neither numbers nor strings are not timestamps', () => {
+    expect(parseCloudflareTime(true)).toBeUndefined();
+    expect(parseCloudflareTime(null)).toBeUndefined();
+    expect(parseCloudflareTime({})).toBeUndefined();
+    expect(parseCloudflareTime([1506702504])).toBeUndefined();
+    expect(fromNumber(Number.NaN)).toBeUndefined();
+    expect(fromNumber(Number.POSITIVE_INFINITY)).toBeUndefined();
+  });
+});
+
+describe('parseCloudflareTime: RFC3339 strings', () => {
+  test('rfc3339 (whole seconds)', () => {
+    expect(parseCloudflareTime('2017-09-29T16:28:24Z')).toBe('2017-09-29 16:28:24.000000000');
+  });
+
+  test('rfc3339ms (three fractional digits)', () => {
+    expect(parseCloudflareTime('2017-09-29T16:28:24.433Z')).toBe('2017-09-29 16:28:24.433000000');
+  });
+
+  test('rfc3339ns (nine fractional digits) is exact', () => {
+    expect(parseCloudflareTime('2017-09-29T16:28:24.433000200Z')).toBe('2017-09-29 16:28:24.433000200');
+  });
+
+  test.each([
+    ['2017-09-29T16:28:24.4Z', '2017-09-29 16:28:24.400000000'],
+    ['2017-09-29T16:28:24.43Z', '2017-09-29 16:28:24.430000000'],
+    ['2017-09-29T16:28:24.4330Z', '2017-09-29 16:28:24.433000000'],
+    ['2017-09-29T16:28:24.43300Z', '2017-09-29 16:28:24.433000000'],
+    ['2017-09-29T16:28:24.433001Z', '2017-09-29 16:28:24.433001000'],
+    ['2017-09-29T16:28:24.4330012Z', '2017-09-29 16:28:24.433001200'],
+    ['2017-09-29T16:28:24.43300123Z', '2017-09-29 16:28:24.433001230'],
+  ])('%s has every fractional digit count from 1 to 9', (input, expected) => {
+    expect(parseCloudflareTime(input)).toBe(expected);
+  });
+
+  test('more than nine fractional digits are truncated, not rounded', () => {
+    expect(parseCloudflareTime('2017-09-29T16:28:24.9999999999Z')).toBe('2017-09-29 16:28:24.999999999');
+  });
+
+  test('offsets are applied to reach UTC, across a day boundary', () => {
+    expect(parseCloudflareTime('2017-09-29T18:28:24+02:00')).toBe('2017-09-29 16:28:24.000000000');
+    expect(parseCloudflareTime('2017-09-29T11:58:24.5-04:30')).toBe('2017-09-29 16:28:24.500000000');
+    expect(parseCloudflareTime('2017-09-30T01:28:24+0900')).toBe('2017-09-29 16:28:24.000000000');
+    expect(parseCloudflareTime('2017-09-29T23:30:00-01:00')).toBe('2017-09-30 00:30:00.000000000');
+  });
+
+  test('lower-case t/z, a space separator, a missing zone and a bare date are accepted as UTC', () => {
+    expect(parseCloudflareTime('2017-09-29t16:28:24z')).toBe('2017-09-29 16:28:24.000000000');
+    expect(parseCloudflareTime('2017-09-29 16:28:24')).toBe('2017-09-29 16:28:24.000000000');
+    expect(parseCloudflareTime('2017-09-29')).toBe('2017-09-29 00:00:00.000000000');
+  });
+
+  test('years from 0100 on keep their four digits', () => {
+    expect(fromRfc3339('0100-06-01T00:00:00Z')).toBe('0100-06-01 00:00:00.000000000');
+    expect(fromRfc3339('9999-12-31T23:59:59.999999999Z')).toBe('9999-12-31 23:59:59.999999999');
+  });
+
+  test('hour 24 is the midnight that ends the day', () => {
+    expect(parseCloudflareTime('2017-09-29T24:00:00Z')).toBe('2017-09-30 00:00:00.000000000');
+  });
+
+  test('the Unix epoch as Spectrum writes it on connect events', () => {
+    expect(parseCloudflareTime('1970-01-01T00:00:00Z')).toBe('1970-01-01 00:00:00.000000000');
+  });
+
+  test('a leap second rolls over into the next minute', () => {
+    expect(parseCloudflareTime('2016-12-31T23:59:60Z')).toBe('2017-01-01 00:00:00.000000000');
+  });
+
+  test.each(['2017-02-30T00:00:00Z', '2017-13-01T00:00:00Z', '2017-09-29T16:61:00Z', 'yesterday', '', '2017/09/29', 'Fri, 29 Sep 2017 16:28:24 GMT'])(
+    '%j is not an RFC3339 timestamp',
+    (input) => {
+      expect(parseCloudflareTime(input)).toBeUndefined();
+    },
+  );
+
+  test('years outside Athena\'s 0001..9999 are refused', () => {
+    expect(formatEpoch(-62135596801, '000000000')).toBeUndefined();
+    expect(formatEpoch(-62135596800, '000000000')).toBe('0001-01-01 00:00:00.000000000');
+    expect(formatEpoch(253402300800, '000000000')).toBeUndefined();
+    expect(formatEpoch(253402300799, '000000000')).toBe('9999-12-31 23:59:59.000000000');
+  });
+});
+
+describe('parseHttpDate', () => {
+  test('an RFC1123 date is read as UTC', () => {
+    expect(parseHttpDate('Fri, 21 Oct 2016 07:28:00 GMT')).toBe('2016-10-21 07:28:00.000000000');
+  });
+
+  test('the weekday is not checked (real headers get it wrong)', () => {
+    expect(parseHttpDate('Mon, 21 Oct 2016 07:28:00 GMT')).toBe('2016-10-21 07:28:00.000000000');
+  });
+
+  test('RFC850 dates with two-digit years and numeric offsets', () => {
+    expect(fromRfc1123('Friday, 21-Oct-16 07:28:00 GMT')).toBe('2016-10-21 07:28:00.000000000');
+    expect(fromRfc1123('21 Oct 2016 09:28:00 +0200')).toBe('2016-10-21 07:28:00.000000000');
+  });
+
+  test('RFC3339 is accepted as a fallback', () => {
+    expect(parseHttpDate('2016-10-21T07:28:00Z')).toBe('2016-10-21 07:28:00.000000000');
+  });
+
+  test('anything else is not a date', () => {
+    expect(parseHttpDate('Fri, 21 Foo 2016 07:28:00 GMT')).toBeUndefined();
+    expect(parseHttpDate('')).toBeUndefined();
+    expect(parseHttpDate(1477034880)).toBeUndefined();
+    expect(parseHttpDate('Fri, 31 Feb 2016 07:28:00 GMT')).toBeUndefined();
+  });
+});
+
+describe('formatDate and partitionOf', () => {
+  test('a Date is written in the output form with milliseconds as the first three digits', () => {
+    expect(formatDate(new Date('2026-11-24T12:00:00Z'))).toBe('2026-11-24 12:00:00.000000000');
+    expect(formatDate(new Date('2026-11-24T12:00:00.123Z'))).toBe('2026-11-24 12:00:00.123000000');
+    expect(formatDate(new Date(-1))).toBe('1969-12-31 23:59:59.999000000');
+  });
+
+  test('every output has the fixed-width form', () => {
+    for (const v of [1506702504, 1506702504433, '2017-09-29T16:28:24.433Z', '2017-09-29']) {
+      expect(parseCloudflareTime(v)).toMatch(OUTPUT_FORM);
+    }
+  });
+
+  test('the partition of a timestamp is its hour', () => {
+    expect(partitionOf('2017-09-29 16:28:24.433000200')).toBe('year=2017/month=09/day=29/hour=16');
+    expect(partitionOf('2026-01-02 03:04:05.000000000')).toBe('year=2026/month=01/day=02/hour=03');
+  });
+
+  test('the per-second cache never leaks one second into the next call', () => {
+    const a = parseCloudflareTime(1506702504);
+    const b = parseCloudflareTime(1506702505);
+    const c = parseCloudflareTime(1506702504);
+    expect([a, b, c]).toEqual([
+      '2017-09-29 16:28:24.000000000',
+      '2017-09-29 16:28:25.000000000',
+      '2017-09-29 16:28:24.000000000',
+    ]);
+  });
+});
