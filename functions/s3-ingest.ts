@@ -3,10 +3,12 @@
  * output bucket. Config and clients are built once per container; each invocation calls one lib function.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
 import { loadConfig } from '../lib/config';
 import { ConfigError } from '../lib/errors';
+import { powertoolsMetrics } from '../lib/pipeline/metrics';
 import { handleS3Event } from '../lib/pipeline/s3-handler';
 import { Router } from '../lib/route/router';
 import { builtInRegistry } from '../lib/schema/registry';
@@ -23,6 +25,7 @@ const deps = {
   config,
   clock: () => new Date(),
   log: logger,
+  metrics: powertoolsMetrics(new Metrics({ namespace: 'cflogs', serviceName: 'cflogs-s3-ingest' })),
 };
 
 export const handler = async (event: unknown, context: Context) => {

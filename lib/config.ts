@@ -19,6 +19,11 @@ export interface Config {
   maxOpenFiles: number;
   sourceId?: string;
   sourceLabel?: string;
+  /**
+   * From this SQS receive on, an object whose compression is corrupt keeps its readable rows plus a
+   * `corrupt_input` reject instead of failing again (0: never). Below the DLQ's maxReceiveCount (5).
+   */
+  salvageAfterReceives: number;
   /** Path-style S3 addressing, for S3-compatible endpoints (AWS_ENDPOINT_URL_S3) such as the local demo. */
   s3ForcePathStyle: boolean;
 }
@@ -29,7 +34,7 @@ export interface Config {
  *   CFLOGS_ROUTES_FILE (YAML/JSON path) or CFLOGS_ROUTES (the same, inline),
  *   CFLOGS_MAX_LINE_BYTES (1048576), CFLOGS_MAX_DECOMPRESSED_BYTES (68719476736),
  *   CFLOGS_GZIP_LEVEL (0-9), CFLOGS_MAX_OPEN_FILES (16), CFLOGS_SOURCE_ID, CFLOGS_SOURCE_LABEL,
- *   CFLOGS_S3_FORCE_PATH_STYLE (false).
+ *   CFLOGS_SALVAGE_AFTER_RECEIVES (3), CFLOGS_S3_FORCE_PATH_STYLE (false).
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const routesFile = optional(env.CFLOGS_ROUTES_FILE);
@@ -56,6 +61,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     gzipLevel: int(env, 'CFLOGS_GZIP_LEVEL', 6, 0, 9),
     maxOpenFiles: int(env, 'CFLOGS_MAX_OPEN_FILES', 16, 2, 1000),
+    salvageAfterReceives: int(env, 'CFLOGS_SALVAGE_AFTER_RECEIVES', 3, 0, 1000),
     s3ForcePathStyle: bool(env, 'CFLOGS_S3_FORCE_PATH_STYLE', false),
     ...(sourceId !== undefined ? { sourceId } : {}),
     ...(sourceLabel !== undefined ? { sourceLabel } : {}),

@@ -61,6 +61,8 @@ async function localDemo(): Promise<void> {
       AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+      // CloudWatch EMF records are for Lambda; here the table below says the same.
+      POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
     });
     const handler = await loadHandler();
     const rows: { key: string; note: string; outcome: ObjectOutcome }[] = [];

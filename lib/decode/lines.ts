@@ -78,6 +78,25 @@ export class LineFramer {
     }
   }
 
+  /**
+   * The input broke off mid-stream: counts what was buffered of the current line as one line and returns its
+   * first bytes (or undefined when the break fell on a line boundary).
+   */
+  abandon(): { head: Buffer; length: number } | undefined {
+    let out: { head: Buffer; length: number } | undefined;
+    if (this.overflowHead !== undefined) out = { head: this.overflowHead, length: this.overflowLen };
+    else if (this.carryLen > 0) {
+      const all = Buffer.concat(this.carry, this.carryLen);
+      out = { head: Buffer.from(all.subarray(0, TOO_LONG_HEAD_BYTES)), length: this.carryLen };
+    }
+    this.carry = [];
+    this.carryLen = 0;
+    this.overflowHead = undefined;
+    this.overflowLen = 0;
+    this.lineNo++;
+    return out;
+  }
+
   private emit(buf: Buffer, start: number, end: number): void {
     if (end > start && buf[end - 1] === CR) end--;
     this.lineNo++;

@@ -87,14 +87,14 @@ export function s3CreatedEvent(objects: CreatedObject[]): S3Event {
 }
 
 /** An SQS batch whose messages carry the given bodies (S3 notifications, as S3 -> SQS delivers them). */
-export function sqsEvent(bodies: unknown[]): SQSEvent {
+export function sqsEvent(bodies: unknown[], opts: { receiveCount?: number } = {}): SQSEvent {
   return {
     Records: bodies.map((b, i) => ({
       messageId: `msg-${i}`,
       receiptHandle: `rh-${i}`,
       body: JSON.stringify(b),
       attributes: {
-        ApproximateReceiveCount: '1',
+        ApproximateReceiveCount: String(opts.receiveCount ?? 1),
         SentTimestamp: '1762000000000',
         SenderId: 'EXAMPLE',
         ApproximateFirstReceiveTimestamp: '1762000000000',

@@ -10,7 +10,9 @@ export type RejectReason =
   | 'invalid_timestamp'
   | 'line_too_long'
   | 'invalid_utf8'
-  | 'unsupported_format';
+  | 'unsupported_format'
+  /** The rest of an object that cannot be decompressed, recorded once it is clear retrying will not help. */
+  | 'corrupt_input';
 
 export interface LineReject {
   reason: RejectReason;

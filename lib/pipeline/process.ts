@@ -38,6 +38,12 @@ export interface ProcessDeps {
   /** p_parse_time for this input (the caller's clock, read once, so tests are deterministic). */
   now: Date;
   limits: Limits;
+  /**
+   * On corrupt or truncated compression, keep the rows read so far and record the unreadable rest as one
+   * `corrupt_input` reject, instead of failing. For the last attempts at an object that failed the same way
+   * before, so a permanently corrupt object does not loop into the dead-letter queue with its good rows.
+   */
+  salvageCorrupt?: boolean;
 }
 
 export interface ProcessSummary {
@@ -58,6 +64,8 @@ export interface ProcessSummary {
   unknownFields: Record<string, number>;
   outputs: OutputFile[];
   durationMs: number;
+  /** True when the input was corrupt and its readable part was kept (see ProcessDeps.salvageCorrupt). */
+  salvaged: boolean;
 }
 
 /** How much of a raw line a reject record keeps (the whole line up to the line limit). */
@@ -100,6 +108,7 @@ export async function processStream(
     unknownFields: {},
     outputs: [],
     durationMs: 0,
+    salvaged: false,
   };
   let unknownNames = 0;
   const filters = input.filters ?? NO_FILTERS;
@@ -199,8 +208,20 @@ export async function processStream(
     } catch (e) {
       if (e instanceof SinkError) throw e;
       const loc = { ...where(), ...(decoded ? { byteOffset: decoded.bytesIn() } : {}) };
-      if (e instanceof DecompressError) throw new DecodeError(e.message, { ...loc, byteOffset: e.compressedOffset }, { cause: e });
-      throw new SourceError(`reading input failed: ${e instanceof Error ? e.message : String(e)}`, loc, { cause: e });
+      if (e instanceof DecompressError) {
+        if (!deps.salvageCorrupt) throw new DecodeError(e.message, { ...loc, byteOffset: e.compressedOffset }, { cause: e });
+        const partial = framer.abandon();
+        s.salvaged = true;
+        reject(
+          framer.linesSeen,
+          'corrupt_input',
+          `${e.message} at compressed byte ${e.compressedOffset}: the rest of the input could not be read` +
+            (partial ? `; raw holds the first ${partial.head.length} of ${partial.length} bytes of the cut line` : ''),
+          partial?.head.toString('utf8') ?? '',
+        );
+      } else {
+        throw new SourceError(`reading input failed: ${e instanceof Error ? e.message : String(e)}`, loc, { cause: e });
+      }
     }
     s.lines = framer.linesSeen;
     if (s.lines !== s.rows + s.rejected + s.filtered + s.blank) {

@@ -3,7 +3,7 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { CflogsError } from '../errors';
 import { errorFields } from '../log';
 import { objectRefs } from '../source/s3-events';
-import { ObjectDeps, ObjectOutcome, processS3Object } from './s3-object';
+import { Delivery, ObjectDeps, ObjectOutcome, processS3Object } from './s3-object';
 
 export interface IngestReport {
   outcomes: ObjectOutcome[];
@@ -22,7 +22,11 @@ export async function handleS3Event(
   if (isSqsEvent(event)) {
     const processor = new BatchProcessor(EventType.SQS);
     const handleRecord = async (record: SQSRecord): Promise<void> => {
-      await processAll(objectRefs(safeParse(record.body)), deps, record.messageId);
+      const receiveCount = Number(record.attributes?.ApproximateReceiveCount);
+      await processAll(objectRefs(safeParse(record.body)), deps, {
+        messageId: record.messageId,
+        ...(Number.isInteger(receiveCount) ? { receiveCount } : {}),
+      });
     };
     return processPartialResponse(event, handleRecord, processor, {
       ...(context ? { context } : {}),
@@ -34,14 +38,15 @@ export async function handleS3Event(
   return { outcomes: await processAll(objectRefs(event), deps) };
 }
 
-async function processAll(refs: ReturnType<typeof objectRefs>, deps: ObjectDeps, messageId?: string): Promise<ObjectOutcome[]> {
+async function processAll(refs: ReturnType<typeof objectRefs>, deps: ObjectDeps, delivery: Delivery = {}): Promise<ObjectOutcome[]> {
   const outcomes: ObjectOutcome[] = [];
   const failures: unknown[] = [];
   for (const ref of refs) {
     try {
-      outcomes.push(await processS3Object(ref, deps));
+      outcomes.push(await processS3Object(ref, deps, delivery));
     } catch (e) {
-      deps.log.error('object failed; it will be retried', { bucket: ref.bucket, key: ref.key, messageId, ...errorFields(e) });
+      deps.metrics?.objectFailed();
+      deps.log.error('object failed; it will be retried', { bucket: ref.bucket, key: ref.key, ...delivery, ...errorFields(e) });
       failures.push(e);
     }
   }

@@ -8,14 +8,22 @@ import { LakeWriter } from '../sink/lake';
 import type { ObjectStore } from '../sink/types';
 import { openS3Object } from '../source/s3-source';
 import { ObjectRef, skipReason } from '../source/s3-events';
+import type { ObjectMetrics } from './metrics';
 import { processStream, ProcessSummary } from './process';
+
+/** How many times this object's message has been received (SQS), when known. */
+export interface Delivery {
+  receiveCount?: number;
+  messageId?: string;
+}
 
 export interface ObjectDeps {
   s3: S3Client;
   /** Where output goes: S3Store for the Lambda, LocalStore for local runs. */
   store: ObjectStore;
   router: Router;
-  config: Pick<Config, 'outputPrefix' | 'limits' | 'gzipLevel' | 'maxOpenFiles'>;
+  config: Pick<Config, 'outputPrefix' | 'limits' | 'gzipLevel' | 'maxOpenFiles'> & Partial<Pick<Config, 'salvageAfterReceives'>>;
+  metrics?: ObjectMetrics;
   clock: () => Date;
   log: Log;
 }
@@ -28,7 +36,13 @@ export type ObjectOutcome =
  * One S3 object, end to end: skip rules, routing, GetObject, the core, the lake. Throws (so the message is
  * retried) only for failures a retry can fix or that must stay visible: I/O, corrupt input, sink errors.
  */
-export async function processS3Object(ref: ObjectRef, deps: ObjectDeps): Promise<ObjectOutcome> {
+export async function processS3Object(ref: ObjectRef, deps: ObjectDeps, delivery: Delivery = {}): Promise<ObjectOutcome> {
+  const outcome = await processOne(ref, deps, delivery);
+  deps.metrics?.objectDone(outcome);
+  return outcome;
+}
+
+async function processOne(ref: ObjectRef, deps: ObjectDeps, delivery: Delivery): Promise<ObjectOutcome> {
   const where = { bucket: ref.bucket, key: ref.key };
   const skip = skipReason(ref);
   if (skip) {
@@ -72,10 +86,25 @@ export async function processS3Object(ref: ObjectRef, deps: ObjectDeps): Promise
       ...(route.sourceLabel !== undefined ? { sourceLabel: route.sourceLabel } : {}),
       location: where,
     },
-    { sink, now, limits: deps.config.limits },
+    {
+      sink,
+      now,
+      limits: deps.config.limits,
+      salvageCorrupt: salvageThisTime(delivery, deps.config.salvageAfterReceives ?? 0),
+    },
   );
+  if (summary.salvaged) {
+    deps.log.error('object is corrupt: kept its readable rows and recorded the rest as a corrupt_input reject', {
+      ...where,
+      receiveCount: delivery.receiveCount,
+    });
+  }
   deps.log.info('object processed', { ...where, route: route.via, ...summaryFields(summary) });
   return { status: 'processed', summary };
+}
+
+function salvageThisTime(d: Delivery, after: number): boolean {
+  return after > 0 && d.receiveCount !== undefined && d.receiveCount >= after;
 }
 
 /**
@@ -104,5 +133,6 @@ export function summaryFields(s: ProcessSummary): Record<string, unknown> {
     bytesOut: s.bytesOut,
     outputs: s.outputs.map((o) => o.key),
     durationMs: s.durationMs,
+    ...(s.salvaged ? { salvaged: true } : {}),
   };
 }

@@ -170,4 +170,28 @@ describe('the S3 handler against a real S3 protocol server', () => {
     expect(rejects[0]).toMatchObject({ source: 's3://cflogs-it-input/cf/http_requests/20261101/mixed.log.gz', raw: '{not json' });
     expect(rejects[2]?.message).toContain('EdgeStartTimestamp');
   });
+
+  it('keeps the readable rows of a permanently corrupt object on its third delivery instead of looping to the DLQ', async () => {
+    const lines = Array.from({ length: 2000 }, (_, i) => HTTP_LINE(i % 250));
+    const full = gz(lines);
+    const obj = await created('cf/http_requests/20261101/corrupt.log.gz', full.subarray(0, Math.floor(full.length / 2)));
+    const message = s3CreatedEvent([obj]);
+    const first = (await handleS3Event(sqsEvent([message], { receiveCount: 2 }), objectDeps(s3.client, recordingLog()))) as SQSBatchResponse;
+    expect(first.batchItemFailures).toEqual([{ itemIdentifier: 'msg-0' }]);
+    expect(await listKeys(s3.client)).toEqual([]);
+
+    const log = recordingLog();
+    const third = (await handleS3Event(sqsEvent([message], { receiveCount: 3 }), objectDeps(s3.client, log))) as SQSBatchResponse;
+    expect(third.batchItemFailures).toEqual([]);
+    const rows = [...(await lakeRows(s3.client)).values()].flat();
+    expect(rows.length).toBeGreaterThan(100);
+    expect(rows.length).toBeLessThan(2000);
+    expect(rows.map((r) => r.RayID)).toEqual(lines.slice(0, rows.length).map((l) => (JSON.parse(l) as { RayID: string }).RayID));
+    const [rejectKey] = await listKeys(s3.client, LAKE, 'rejects/');
+    const rejects = await readGzipLines(s3.client, rejectKey as string);
+    expect(rejects).toHaveLength(1);
+    expect(rejects[0]).toMatchObject({ reason: 'corrupt_input', line: rows.length + 1 });
+    expect(String(rejects[0]?.message)).toMatch(/truncated at compressed byte \d+/);
+    expect(log.lines.some((l) => l.level === 'error' && l.message.startsWith('object is corrupt'))).toBe(true);
+  });
 });

@@ -67,7 +67,7 @@ export function objectDeps(s3: S3Client, log: Log, now = new Date('2026-11-24T12
     s3,
     store: new S3Store(s3, LAKE, 5 * 1024 * 1024),
     router: new Router([], builtInRegistry()),
-    config: { outputPrefix: '', limits: DEFAULT_LIMITS, gzipLevel: 6, maxOpenFiles: 16 },
+    config: { outputPrefix: '', limits: DEFAULT_LIMITS, gzipLevel: 6, maxOpenFiles: 16, salvageAfterReceives: 3 },
     clock: () => now,
     log,
   };

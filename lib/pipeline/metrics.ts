@@ -1,0 +1,51 @@
+import type { ObjectOutcome } from './s3-object';
+
+/** Per-object counters for CloudWatch (Powertools EMF in the Lambda; nothing in tests unless they look). */
+export interface ObjectMetrics {
+  objectDone(outcome: ObjectOutcome): void;
+  objectFailed(): void;
+}
+
+export type MetricSink = (name: string, value: number, dimensions?: Record<string, string>) => void;
+
+/**
+ * Maps outcomes to metric values: objects processed / skipped (by reason) / failed / salvaged, lines, rows,
+ * rejects (by reason), filtered (by filter), bytes in and out, per log type.
+ */
+export function outcomeMetrics(put: MetricSink): ObjectMetrics {
+  return {
+    objectDone(o) {
+      if (o.status === 'skipped') {
+        put('ObjectsSkipped', 1, { reason: o.reason });
+        return;
+      }
+      const s = o.summary;
+      const lt = { logType: s.logType };
+      put('ObjectsProcessed', 1, lt);
+      put('LinesRead', s.lines, lt);
+      put('RowsWritten', s.rows, lt);
+      put('Rejects', s.rejected, lt);
+      for (const [reason, n] of Object.entries(s.rejects)) put('RejectsByReason', n ?? 0, { ...lt, reason });
+      put('Filtered', s.filtered, lt);
+      for (const [filter, n] of Object.entries(s.filteredBy)) put('FilteredByFilter', n, { ...lt, filter });
+      put('BlankLines', s.blank, lt);
+      put('BytesIn', s.bytesIn, lt);
+      put('BytesDecompressed', s.bytesOut, lt);
+      put('BytesWritten', s.outputs.reduce((a, f) => a + f.bytes, 0), lt);
+      put('UnknownFieldNames', Object.keys(s.unknownFields).length, lt);
+      if (s.salvaged) put('ObjectsSalvaged', 1, lt);
+    },
+    objectFailed() {
+      put('ObjectsFailed', 1);
+    },
+  };
+}
+
+/** The Powertools binding: one EMF record per metric, dimensioned by log type (and reason / filter). */
+export function powertoolsMetrics(metrics: import('@aws-lambda-powertools/metrics').Metrics): ObjectMetrics {
+  return outcomeMetrics((name, value, dimensions) => {
+    const m = metrics.singleMetric();
+    for (const [k, v] of Object.entries(dimensions ?? {})) m.addDimension(k, v);
+    m.addMetric(name, name.startsWith('Bytes') ? 'Bytes' : 'Count', value);
+  });
+}

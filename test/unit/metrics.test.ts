@@ -1,0 +1,56 @@
+import { outcomeMetrics } from '../../lib/pipeline/metrics';
+import type { ProcessSummary } from '../../lib/pipeline/process';
+
+const summary: ProcessSummary = {
+  source: 's3://b/k',
+  logType: 'Cloudflare.Firewall',
+  compression: 'gzip',
+  bytesIn: 100,
+  bytesOut: 1000,
+  lines: 10,
+  rows: 6,
+  rejects: { invalid_json: 1, schema: 1 },
+  rejected: 2,
+  filtered: 1,
+  filteredBy: { 'keep-blocked': 1 },
+  blank: 1,
+  unknownFields: { NewField: 3 },
+  outputs: [{ key: 'logs/x', kind: 'events', table: 'cloudflare_firewall', rows: 6, bytes: 77 }],
+  durationMs: 5,
+  salvaged: true,
+};
+
+describe('object metrics', () => {
+  it('report rows, rejects by reason, filtered by filter, bytes and salvage, dimensioned by log type', () => {
+    const got: [string, number, Record<string, string> | undefined][] = [];
+    const m = outcomeMetrics((n, v, d) => got.push([n, v, d]));
+    m.objectDone({ status: 'processed', summary });
+    const lt = { logType: 'Cloudflare.Firewall' };
+    expect(got).toEqual(
+      expect.arrayContaining([
+        ['ObjectsProcessed', 1, lt],
+        ['LinesRead', 10, lt],
+        ['RowsWritten', 6, lt],
+        ['Rejects', 2, lt],
+        ['RejectsByReason', 1, { ...lt, reason: 'invalid_json' }],
+        ['RejectsByReason', 1, { ...lt, reason: 'schema' }],
+        ['FilteredByFilter', 1, { ...lt, filter: 'keep-blocked' }],
+        ['BytesIn', 100, lt],
+        ['BytesWritten', 77, lt],
+        ['UnknownFieldNames', 1, lt],
+        ['ObjectsSalvaged', 1, lt],
+      ]),
+    );
+  });
+
+  it('count skipped objects by reason and failures', () => {
+    const got: [string, number, Record<string, string> | undefined][] = [];
+    const m = outcomeMetrics((n, v, d) => got.push([n, v, d]));
+    m.objectDone({ status: 'skipped', reason: 'ownership_challenge' });
+    m.objectFailed();
+    expect(got).toEqual([
+      ['ObjectsSkipped', 1, { reason: 'ownership_challenge' }],
+      ['ObjectsFailed', 1, undefined],
+    ]);
+  });
+});
