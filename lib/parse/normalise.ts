@@ -7,7 +7,9 @@ import { fromRfc3339, parseCloudflareTime, parseHttpDate } from './timestamps';
  * timestamps become the output text form, and null means absent (omitted, never null-filled). An empty string
  * is a value in a string column (Cloudflare sends "" for "none", and Panther keeps it) but absent in a number,
  * boolean or timestamp column, which cannot hold it.
- * Built once per schema from the YAML; per row it is a loop over plain closures chosen at build time.
+ * Built once per schema from the YAML. Per row, the build's generated normaliser (lib/schema/codegen.ts) runs
+ * when there is one; the generic loop below is the reference it is tested against, and serves schemas that
+ * were not compiled.
  */
 
 /** Returned by a converter for a value it cannot accept; carries the reason for the reject. */
@@ -27,6 +29,19 @@ export interface FieldPlan {
   indicators: Indicator[];
 }
 
+/** What a generated normaliser calls back into. */
+export interface NormaliserRuntime {
+  conv: Converter[];
+  Invalid: typeof Invalid;
+  fail(c: Invalid, key: string): NormaliseFailure;
+  missing(name: string): NormaliseFailure;
+  finish(raw: Record<string, unknown>, row: Record<string, unknown>, matched: number, eventTime: string | undefined): Normalised | NormaliseFailure;
+  allStrings(a: unknown[]): boolean;
+  allSafeIntegers(a: unknown[]): boolean;
+}
+
+export type CompiledNormaliser = (raw: Record<string, unknown>, line: string, rt: NormaliserRuntime) => Normalised | NormaliseFailure;
+
 export interface NormalisePlan {
   logType: string;
   table: string;
@@ -35,9 +50,11 @@ export interface NormalisePlan {
   eventTimeField: string;
   /** Indicator fields only, so the enricher does not walk every column. */
   indicatorFields: FieldPlan[];
+  compiled?: CompiledNormaliser;
+  rt: NormaliserRuntime;
 }
 
-export function buildPlan(schema: LogSchema): NormalisePlan {
+export function buildPlan(schema: LogSchema, compiled?: CompiledNormaliser): NormalisePlan {
   const fields = schema.fields.map((f): FieldPlan => ({
     name: f.name,
     inputs: [f.name, ...f.aliases],
@@ -47,6 +64,23 @@ export function buildPlan(schema: LogSchema): NormalisePlan {
   }));
   const known = new Set<string>();
   for (const f of fields) for (const n of f.inputs) known.add(n);
+  const rt: NormaliserRuntime = {
+    conv: fields.map((f) => f.convert),
+    Invalid,
+    fail: (c, key) => ({ reason: c.reason, message: `${key}: ${c.detail}` }),
+    missing,
+    allStrings: (a) => {
+      for (let i = 0; i < a.length; i++) if (typeof a[i] !== 'string') return false;
+      return true;
+    },
+    allSafeIntegers: (a) => {
+      for (let i = 0; i < a.length; i++) if (!Number.isSafeInteger(a[i])) return false;
+      return true;
+    },
+    finish: (raw, row, matched, eventTime) =>
+      // Every input key was a column: nothing unknown to look for.
+      Object.keys(raw).length === matched ? { row, unknown: undefined, eventTime } : withUnknown(known, raw, row, eventTime),
+  };
   return {
     logType: schema.logType,
     table: schema.table,
@@ -54,7 +88,13 @@ export function buildPlan(schema: LogSchema): NormalisePlan {
     known,
     eventTimeField: schema.eventTimeField,
     indicatorFields: fields.filter((f) => f.indicators.length > 0),
+    ...(compiled ? { compiled } : {}),
+    rt,
   };
+}
+
+function missing(name: string): NormaliseFailure {
+  return { reason: 'missing_required', message: `${name}: required field is missing, null or empty` };
 }
 
 export interface Normalised {
@@ -68,6 +108,11 @@ export interface Normalised {
 export type NormaliseFailure = { reason: 'schema' | 'invalid_timestamp' | 'missing_required'; message: string };
 
 export function normalise(plan: NormalisePlan, raw: Record<string, unknown>, line: string): Normalised | NormaliseFailure {
+  return plan.compiled ? plan.compiled(raw, line, plan.rt) : normaliseGeneric(plan, raw, line);
+}
+
+/** The reference implementation: one loop over the plan's fields. */
+export function normaliseGeneric(plan: NormalisePlan, raw: Record<string, unknown>, line: string): Normalised | NormaliseFailure {
   const row: Record<string, unknown> = {};
   let eventTime: string | undefined;
   for (const f of plan.fields) {
@@ -89,11 +134,20 @@ export function normalise(plan: NormalisePlan, raw: Record<string, unknown>, lin
         continue;
       }
     }
-    if (f.required) return { reason: 'missing_required', message: `${f.name}: required field is missing, null or empty` };
+    if (f.required) return missing(f.name);
   }
+  return withUnknown(plan.known, raw, row, eventTime);
+}
+
+function withUnknown(
+  known: Set<string>,
+  raw: Record<string, unknown>,
+  row: Record<string, unknown>,
+  eventTime: string | undefined,
+): Normalised | NormaliseFailure {
   let unknown: Record<string, unknown> | undefined;
   for (const k in raw) {
-    if (!plan.known.has(k)) {
+    if (!known.has(k)) {
       // Null prototype: a `__proto__` key stays a plain key and cannot reach Object.prototype.
       if (unknown === undefined) unknown = Object.create(null) as Record<string, unknown>;
       const v = raw[k];

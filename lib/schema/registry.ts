@@ -5,6 +5,8 @@ import type { LogSchema } from './model';
 // Both are produced by `npm run gen` (scripts/gen-schemas.ts) from schemas/*.yml.
 import schemasJson from '../generated/schemas.json';
 import { byLogType as validators, CompiledValidator } from '../generated/validators';
+import { byLogType as normalisers } from '../generated/normalisers';
+import type { CompiledNormaliser } from '../parse/normalise';
 
 export interface LogTypeEntry {
   schema: LogSchema;
@@ -19,11 +21,15 @@ export class SchemaRegistry {
   private readonly byName = new Map<string, LogTypeEntry>();
   private readonly byDataset = new Map<string, LogTypeEntry>();
 
-  constructor(schemas: LogSchema[], compiled: Record<string, CompiledValidator>) {
+  constructor(
+    schemas: LogSchema[],
+    compiled: Record<string, CompiledValidator>,
+    compiledNormalisers: Record<string, CompiledNormaliser> = {},
+  ) {
     for (const schema of schemas) {
       const validate = compiled[schema.logType];
       if (!validate) throw new ConfigError(`no compiled validator for ${schema.logType}: run npm run gen`);
-      const entry = { schema, plan: buildPlan(schema), validate };
+      const entry = { schema, plan: buildPlan(schema, compiledNormalisers[schema.logType]), validate };
       this.byName.set(schema.logType, entry);
       if (schema.dataset) this.byDataset.set(schema.dataset, entry);
     }
@@ -59,6 +65,6 @@ export class SchemaRegistry {
 let builtIn: SchemaRegistry | undefined;
 /** The registry compiled into this build; created once per process (cold start). */
 export function builtInRegistry(): SchemaRegistry {
-  builtIn ??= new SchemaRegistry(schemasJson as unknown as LogSchema[], validators);
+  builtIn ??= new SchemaRegistry(schemasJson as unknown as LogSchema[], validators, normalisers);
   return builtIn;
 }

@@ -1,0 +1,57 @@
+import type { FieldSpec, LogSchema } from './model';
+
+/**
+ * Build-time code generation of a schema's normaliser: straight-line JavaScript with constant property names,
+ * so V8 uses inline caches for every read of the parsed record and every write of the row. A generic loop with
+ * computed keys (`row[name] = v`) spends most of its time in megamorphic lookups; this is 2-3x faster and does
+ * exactly the same thing (a test runs both on the same records). Values that already have the column's type
+ * take an inline path; anything else goes through the plan's converter for that field.
+ *
+ * The generated function: (raw, line, rt) => Normalised | NormaliseFailure, with rt = { conv, Invalid, fail,
+ * missing, finish, allStrings, allSafeIntegers } from lib/parse/normalise.ts.
+ */
+export function normaliserSource(schema: LogSchema, fnName: string): string {
+  const body: string[] = ['const row = {};', 'let n = 0, v, k, c, eventTime;'];
+  schema.fields.forEach((f, i) => body.push(fieldCode(f, i, f.name === schema.eventTimeField)));
+  body.push('return rt.finish(raw, row, n, eventTime);');
+  return `function ${fnName}(raw, line, rt) {\n  ${body.join('\n  ')}\n}`;
+}
+
+function fastCheck(f: FieldSpec): string | undefined {
+  switch (f.type) {
+    case 'string':
+      return f.required ? `typeof v === 'string' && v !== ''` : `typeof v === 'string'`;
+    case 'float':
+      return `typeof v === 'number'`;
+    case 'boolean':
+      return `typeof v === 'boolean'`;
+    case 'bigint':
+      return `typeof v === 'number' && Number.isSafeInteger(v)`;
+    case 'int':
+      return `typeof v === 'number' && Number.isInteger(v) && v >= -2147483648 && v <= 2147483647`;
+    case 'smallint':
+      return `typeof v === 'number' && Number.isInteger(v) && v >= -32768 && v <= 32767`;
+    case 'array':
+      // Arrays that already hold the element type (most are empty) are kept as they are, not copied.
+      if (f.element?.type === 'string') return `Array.isArray(v) && rt.allStrings(v)`;
+      if (f.element?.type === 'bigint') return `Array.isArray(v) && rt.allSafeIntegers(v)`;
+      return undefined;
+    default:
+      return undefined;
+  }
+}
+
+function fieldCode(f: FieldSpec, i: number, isEventTime: boolean): string {
+  const name = JSON.stringify(f.name);
+  const lines: string[] = [`// ${f.name}`, `k = ${name}; v = raw[${name}];`];
+  for (const alias of f.aliases) lines.push(`if (v === undefined) { k = ${JSON.stringify(alias)}; v = raw[k]; }`);
+  const set = isEventTime ? `row[${name}] = eventTime = c;` : `row[${name}] = c;`;
+  const slow =
+    `if (v !== null) { c = rt.conv[${i}](v, line, k); if (c instanceof rt.Invalid) return rt.fail(c, k);` +
+    (f.required ? ` if (c !== undefined && c !== '') { ${set} } else return rt.missing(${name}); }` : ` if (c !== undefined) { ${set} } }`) +
+    (f.required ? ` else return rt.missing(${name});` : '');
+  const fast = fastCheck(f);
+  lines.push(`if (v !== undefined) { n++; ${fast ? `if (${fast}) row[${name}] = v; else ` : ''}${slow} }`);
+  if (f.required) lines.push(`else return rt.missing(${name});`);
+  return lines.join('\n  ');
+}
