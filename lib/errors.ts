@@ -4,6 +4,8 @@
  */
 
 export interface ObjectLocation {
+  /** For inputs that are not S3 objects: `http:<request id>`, a file path. */
+  source?: string;
   bucket?: string;
   key?: string;
   /** Position reached in the input when the failure happened, for a person to find it. */
@@ -62,6 +64,7 @@ export function describeLocation(loc: ObjectLocation): string {
   const parts: string[] = [];
   if (loc.bucket !== undefined) parts.push(`s3://${loc.bucket}/${loc.key ?? ''}`);
   else if (loc.key !== undefined) parts.push(loc.key);
+  else if (loc.source !== undefined) parts.push(loc.source);
   if (loc.line !== undefined) parts.push(`line ${loc.line}`);
   if (loc.byteOffset !== undefined) parts.push(`byte ${loc.byteOffset}`);
   return parts.join(', ') || 'unknown input';

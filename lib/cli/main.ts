@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { ConfigError } from '../errors';
+import { backfillCommand, BACKFILL_USAGE } from './backfill';
 import { ddlCommand, DDL_USAGE } from './ddl';
 import { parseCommand, PARSE_USAGE } from './parse';
 import { serveCommand, SERVE_USAGE } from './serve';
@@ -14,6 +15,10 @@ const COMMANDS: Record<string, { usage: string; run: (argv: string[]) => Promise
   serve: {
     usage: SERVE_USAGE,
     run: (argv) => serveCommand(argv, { stdout: process.stdout, stderr: process.stderr }),
+  },
+  backfill: {
+    usage: BACKFILL_USAGE,
+    run: (argv) => backfillCommand(argv, { stdout: process.stdout, stderr: process.stderr }),
   },
 };
 

@@ -1,5 +1,3 @@
-import { getSecret as powertoolsGetSecret } from '@aws-lambda-powertools/parameters/secrets';
-import { getParameter as powertoolsGetParameter } from '@aws-lambda-powertools/parameters/ssm';
 import { ConfigError } from '../errors';
 import type { SchemaRegistry } from '../schema/registry';
 import { builtInRegistry } from '../schema/registry';
@@ -34,9 +32,15 @@ export interface SecretFetchers {
   getSecret: (id: string, options: { maxAge: number }) => Promise<unknown>;
 }
 
+/**
+ * Powertools parameters (cached providers). Loaded on first use: a deployment that keeps its secret in SSM
+ * should not pay for loading the Secrets Manager client at cold start, nor a local run for either.
+ */
 const POWERTOOLS: SecretFetchers = {
-  getParameter: (name, options) => powertoolsGetParameter(name, options),
-  getSecret: (id, options) => powertoolsGetSecret(id, options),
+  getParameter: (name, options) =>
+    (require('@aws-lambda-powertools/parameters/ssm') as typeof import('@aws-lambda-powertools/parameters/ssm')).getParameter(name, options),
+  getSecret: (id, options) =>
+    (require('@aws-lambda-powertools/parameters/secrets') as typeof import('@aws-lambda-powertools/parameters/secrets')).getSecret(id, options),
 };
 
 export interface HttpConfigOptions {
@@ -143,7 +147,6 @@ function checkSecret(v: unknown, what: string): string {
   if (typeof text !== 'string') throw new ConfigError(`${what}: the shared secret is missing or not text`);
   const s = text.trim();
   if (s === '') throw new ConfigError(`${what}: the shared secret is empty`);
-  // eslint-disable-next-line no-control-regex
   if (/[\x00-\x1f\x7f]/.test(s)) throw new ConfigError(`${what}: the shared secret contains control characters`);
   return s;
 }

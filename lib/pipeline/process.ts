@@ -253,3 +253,23 @@ function isBlank(buf: Buffer, start: number, end: number): boolean {
   }
   return true;
 }
+
+/** The per-input summary line's fields (counts and keys only; never data). */
+export function summaryFields(s: ProcessSummary): Record<string, unknown> {
+  return {
+    logType: s.logType,
+    compression: s.compression,
+    linesRead: s.lines,
+    rowsWritten: s.rows,
+    rejects: s.rejects,
+    filtered: s.filtered,
+    filteredBy: s.filteredBy,
+    blank: s.blank,
+    unknownFields: s.unknownFields,
+    bytesIn: s.bytesIn,
+    bytesOut: s.bytesOut,
+    outputs: s.outputs.map((o) => o.key),
+    durationMs: s.durationMs,
+    ...(s.salvaged ? { salvaged: true } : {}),
+  };
+}

@@ -9,7 +9,7 @@ import type { ObjectStore } from '../sink/types';
 import { openS3Object } from '../source/s3-source';
 import { ObjectRef, skipReason } from '../source/s3-events';
 import type { ObjectMetrics } from './metrics';
-import { processStream, ProcessSummary } from './process';
+import { processStream, ProcessSummary, summaryFields } from './process';
 
 /** How many times this object's message has been received (SQS), when known. */
 export interface Delivery {
@@ -115,24 +115,4 @@ export function outputBaseName(key: string, identity: string): string {
   const file = key.slice(key.lastIndexOf('/') + 1).replace(/\.(log|json|ndjson|txt)?(\.gz)?$/i, '');
   const readable = file.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 80) || 'object';
   return `${readable}-${createHash('sha256').update(identity).digest('hex').slice(0, 12)}`;
-}
-
-/** The per-object summary line's fields (counts only; never data). */
-export function summaryFields(s: ProcessSummary): Record<string, unknown> {
-  return {
-    logType: s.logType,
-    compression: s.compression,
-    linesRead: s.lines,
-    rowsWritten: s.rows,
-    rejects: s.rejects,
-    filtered: s.filtered,
-    filteredBy: s.filteredBy,
-    blank: s.blank,
-    unknownFields: s.unknownFields,
-    bytesIn: s.bytesIn,
-    bytesOut: s.bytesOut,
-    outputs: s.outputs.map((o) => o.key),
-    durationMs: s.durationMs,
-    ...(s.salvaged ? { salvaged: true } : {}),
-  };
 }

@@ -1,0 +1,222 @@
+import { createHash } from 'node:crypto';
+import type { Config } from '../config';
+import { DecompressError } from '../decode/decompress';
+import { DecodeError } from '../errors';
+import { errorFields, Log } from '../log';
+import { processStream, summaryFields } from '../pipeline/process';
+import { formatDate } from '../parse/timestamps';
+import type { RouteMatch, Router } from '../route/router';
+import { builtInRegistry } from '../schema/registry';
+import { LakeWriter } from '../sink/lake';
+import type { ObjectStore } from '../sink/types';
+import { headerValue, secretMatches } from './auth';
+import { BodyKind, classifyBody } from './body';
+import type { HttpConfig } from './config';
+
+/** One HTTP request, transport-neutral: the function URL event and node:http both become this. */
+export interface LogpushRequest {
+  method: string;
+  /** The URL path, without the query string. */
+  path: string;
+  query: Record<string, string | undefined>;
+  headers: Record<string, string | string[] | undefined>;
+  /** The body as received (base64 already decoded; still gzip if it was sent gzip). */
+  body: Buffer;
+  requestId: string;
+}
+
+export interface LogpushResponse {
+  status: number;
+  headers: Record<string, string>;
+  /** JSON text. */
+  body: string;
+}
+
+export interface HttpDeps {
+  http: Pick<HttpConfig, 'secretHeader' | 'getSecret' | 'maxBodyBytes' | 'defaultDataset'>;
+  router: Router;
+  /** Where output goes: S3Store for the Lambda, LocalStore for `cflogs serve`. */
+  store: ObjectStore;
+  config: Pick<Config, 'outputPrefix' | 'limits' | 'gzipLevel' | 'maxOpenFiles'>;
+  clock: () => Date;
+  log: Log;
+}
+
+/**
+ * Logpush's largest batch, uncompressed (max_upload_bytes is at most 1 GB): a body that decompresses to more is
+ * not a Logpush batch but a decompression bomb, whatever CFLOGS_MAX_DECOMPRESSED_BYTES allows for S3 objects.
+ */
+export const MAX_BATCH_DECOMPRESSED_BYTES = 1024 ** 3;
+
+/** The Logpush dataset names a request may use, for the 400 that lists them (log type names work too). */
+function accepted(): string[] {
+  return builtInRegistry().datasets();
+}
+
+/**
+ * One Logpush HTTP delivery, end to end. Order: method (405), shared secret (401, nothing about the body is
+ * looked at), size (413), log type (400), validation request (200, nothing written), body sniffing (400 for
+ * corrupt gzip or non-NDJSON), then the core into the lake. 200 only once the output is durably written; 500
+ * only when writing failed, so Logpush retries; a retry of the same body overwrites the same files.
+ *
+ * Logs carry the request id, status, counts and error names: never the secret, a header value, the query
+ * string (Cloudflare's `header_` parameters may sit there) or any body content.
+ */
+export async function handleLogpushRequest(req: LogpushRequest, deps: HttpDeps): Promise<LogpushResponse> {
+  const { log } = deps;
+  const requestId = req.requestId;
+  const refuse = (status: number, body: Record<string, unknown>, fields: Record<string, unknown>, headers = {}) => {
+    log.warn('request refused', { requestId, status, ...fields });
+    return respond(status, body, { ...headers, 'x-request-id': requestId });
+  };
+
+  const method = req.method.toUpperCase();
+  if (method !== 'POST') {
+    return refuse(405, { error: 'method not allowed: Logpush delivers with POST' }, { reason: 'method', method: method.slice(0, 16) }, { allow: 'POST' });
+  }
+
+  const presented = headerValue(req.headers, deps.http.secretHeader);
+  if (presented === undefined) return refuse(401, { error: 'unauthorized' }, { reason: 'missing_secret' });
+  let expected: string;
+  try {
+    expected = await deps.http.getSecret();
+  } catch (e) {
+    log.error('shared secret unavailable', { requestId, status: 500, ...errorFields(e) });
+    return respond(500, { error: 'internal error' }, { 'x-request-id': requestId });
+  }
+  if (!secretMatches(presented, expected)) return refuse(401, { error: 'unauthorized' }, { reason: 'wrong_secret' });
+
+  if (req.body.length > deps.http.maxBodyBytes) {
+    return refuse(
+      413,
+      { error: `body too large: the limit is ${deps.http.maxBodyBytes} bytes as received; lower the job's max_upload_bytes` },
+      { reason: 'too_large', bytes: req.body.length, limit: deps.http.maxBodyBytes },
+    );
+  }
+
+  const routed = resolveLogType(req, deps);
+  if ('error' in routed) {
+    return refuse(400, { error: routed.error, accepted: accepted() }, { reason: 'unknown_log_type' });
+  }
+  const route = routed.route;
+
+  const limits = {
+    ...deps.config.limits,
+    maxDecompressedBytes: Math.min(deps.config.limits.maxDecompressedBytes, MAX_BATCH_DECOMPRESSED_BYTES),
+  };
+  let kind: BodyKind;
+  try {
+    kind = await classifyBody(req.body, limits.maxDecompressedBytes);
+  } catch (e) {
+    if (e instanceof DecompressError) {
+      return refuse(400, { error: `undecodable body: ${e.message}` }, { reason: 'undecodable', ...errorFields(e) });
+    }
+    log.error('request failed', { requestId, status: 500, ...errorFields(e) });
+    return respond(500, { error: 'internal error' }, { 'x-request-id': requestId });
+  }
+  if (kind.kind === 'validation') {
+    log.info('validation request answered', { requestId, status: 200, logType: route.entry.plan.logType });
+    return respond(200, { ok: true, validation: true }, { 'x-request-id': requestId });
+  }
+  if (kind.kind === 'empty') return refuse(400, { error: 'empty body: expected NDJSON log lines' }, { reason: 'empty' });
+  if (kind.kind === 'not_ndjson') return refuse(400, { error: kind.message }, { reason: 'not_ndjson' });
+
+  const bodySha256 = createHash('sha256').update(req.body).digest('hex');
+  const identity = httpIdentity(route.entry.plan.logType, bodySha256);
+  const now = deps.clock();
+  const sink = new LakeWriter({
+    store: deps.store,
+    prefix: deps.config.outputPrefix,
+    baseName: httpBaseName(identity),
+    parseTime: formatDate(now),
+    gzipLevel: deps.config.gzipLevel,
+    maxOpenFiles: deps.config.maxOpenFiles,
+  });
+  try {
+    const s = await processStream(
+      [req.body],
+      {
+        source: `http:${requestId}`,
+        identity,
+        entry: route.entry,
+        filters: route.filters,
+        ...(route.sourceId !== undefined ? { sourceId: route.sourceId } : {}),
+        ...(route.sourceLabel !== undefined ? { sourceLabel: route.sourceLabel } : {}),
+        location: { source: `http:${requestId}` },
+      },
+      { sink, now, limits },
+    );
+    log.info('batch processed', { requestId, status: 200, route: route.via, bodySha256, ...summaryFields(s) });
+    return respond(
+      200,
+      { ok: true, logType: s.logType, lines: s.lines, rows: s.rows, rejects: s.rejected, filtered: s.filtered, blank: s.blank },
+      { 'x-request-id': requestId },
+    );
+  } catch (e) {
+    if (e instanceof DecodeError) {
+      return refuse(400, { error: `undecodable body: ${e.message}` }, { reason: 'undecodable', bodySha256, ...errorFields(e) });
+    }
+    // SinkError (and anything unexpected): nothing from this attempt is visible; Logpush retries on a 5xx.
+    log.error('batch failed; Logpush will retry', { requestId, status: 500, bodySha256, ...errorFields(e) });
+    return respond(500, { error: 'writing the output failed; retry' }, { 'x-request-id': requestId });
+  }
+}
+
+/**
+ * Log type: a path segment naming a dataset or log type (`/http_requests`, `/prod/firewall_events`; the last
+ * such segment wins), else the `dataset` query parameter, else the configured default.
+ */
+export function resolveLogType(
+  req: Pick<LogpushRequest, 'path' | 'query'>,
+  deps: Pick<HttpDeps, 'router' | 'http'>,
+): { route: RouteMatch } | { error: string } {
+  const segments = req.path.split('/').filter((s) => s !== '').map(safeDecode);
+  let fromPath: RouteMatch | undefined;
+  for (let i = segments.length - 1; i >= 0 && !fromPath; i--) fromPath = deps.router.byName(segments[i] as string);
+  const asked = req.query.dataset;
+  let fromQuery: RouteMatch | undefined;
+  if (asked !== undefined && asked !== '') {
+    fromQuery = deps.router.byName(asked);
+    if (!fromQuery) return { error: `unknown dataset ${JSON.stringify(asked.slice(0, 100))} in ?dataset=` };
+  }
+  if (fromPath && fromQuery && fromPath.entry !== fromQuery.entry) {
+    return { error: `the path names ${fromPath.entry.plan.logType} but ?dataset= names ${fromQuery.entry.plan.logType}` };
+  }
+  if (fromPath) return { route: { ...fromPath, via: 'path' } };
+  if (fromQuery) return { route: { ...fromQuery, via: 'query' } };
+  const dflt = deps.http.defaultDataset !== undefined ? deps.router.byName(deps.http.defaultDataset) : undefined;
+  if (dflt) return { route: { ...dflt, via: 'default' } };
+  const last = segments[segments.length - 1];
+  return {
+    error:
+      last !== undefined
+        ? `unknown log type ${JSON.stringify(last.slice(0, 100))} in the path`
+        : 'no log type: put the dataset in the path (/http_requests) or the query (?dataset=http_requests)',
+  };
+}
+
+/** Identity of one delivery: the log type and the SHA-256 of the body as received. Seeds p_row_id. */
+export function httpIdentity(logType: string, bodySha256: string): string {
+  return `http:${logType}:${bodySha256}`;
+}
+
+/** Output file stem of one delivery: the same body to the same log type always lands in the same files. */
+export function httpBaseName(identity: string): string {
+  return `http-${createHash('sha256').update(identity).digest('hex').slice(0, 32)}`;
+}
+
+function respond(status: number, body: Record<string, unknown>, headers: Record<string, string>): LogpushResponse {
+  return {
+    status,
+    headers: { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers },
+    body: JSON.stringify(body),
+  };
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * `cflogs serve` as a user runs it: a child process (`node --import tsx lib/cli/main.ts serve`), stopped with
+ * SIGTERM. Everything it prints on stdout and stderr while handling bad lines and a wrong secret is checked for
+ * the secret and raw line content.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+
+const ROOT = join(__dirname, '..', '..');
+const SECRET = 'cli-secret-e04b6a91';
+const RAW_MARKER = 'RAWLINE-cli-51d0';
+
+function run(args: string[], env: Record<string, string>) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'lib/cli/main.ts', ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+  child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+  const exit = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  return { child, exit, out: () => stdout, err: () => stderr };
+}
+
+test('serve: listens on loopback, writes the lake, stops on SIGTERM; prints no secret and no raw line', async () => {
+  const out = mkdtempSync(join(tmpdir(), 'cflogs-serve-cli-'));
+  try {
+    const p = run(['serve', '--port', '0', '--out', out], { CFLOGS_SHARED_SECRET: SECRET });
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no listening line: ${p.err()}`)), 20000);
+      const check = (): void => {
+        const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(p.err());
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1] as string);
+        }
+      };
+      p.child.stderr.on('data', check);
+      p.exit.then(() => reject(new Error(`exited early: ${p.err()}`)));
+    });
+
+    const body = gzipSync(
+      `{"ClientIP":"192.0.2.1","EdgeStartTimestamp":1668470400000000000,"RayID":"cli-1"}\n{"RayID":"${RAW_MARKER}"\n`,
+    );
+    const wrong = await fetch(`${url}/http_requests`, { method: 'POST', body, headers: { 'x-panther-cloudflare': 'nope' } });
+    expect(wrong.status).toBe(401);
+    const ok = await fetch(`${url}/http_requests`, { method: 'POST', body, headers: { 'X-Panther-Cloudflare': SECRET } });
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toMatchObject({ rows: 1, rejects: 1 });
+
+    p.child.kill('SIGTERM');
+    expect(await p.exit).toBe(0);
+    expect(p.err()).toMatch(/cflogs serve: stopped/);
+    expect(readdirSync(join(out, 'logs', 'cloudflare_httprequest'))).toEqual(['year=2022']);
+    expect(readdirSync(join(out, 'rejects'))).toEqual(['cloudflare_httprequest']);
+
+    const printed = p.out() + p.err();
+    expect(printed).toMatch(/"message":"batch processed"/);
+    expect(printed).toMatch(/"reason":"wrong_secret"/);
+    for (const needle of [SECRET, RAW_MARKER, 'cli-1', '192.0.2.1']) expect(printed).not.toContain(needle);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
+
+test('serve: usage and configuration errors exit 2', async () => {
+  const badPort = run(['serve', '--port', 'eighty'], { CFLOGS_SHARED_SECRET: SECRET });
+  const noSecret = run(['serve', '--port', '0'], {});
+  expect(await badPort.exit).toBe(2);
+  expect(badPort.err()).toMatch(/--port must be an integer/);
+  expect(await noSecret.exit).toBe(2);
+  expect(noSecret.err()).toMatch(/no shared secret configured/);
+});

@@ -1,0 +1,455 @@
+/**
+ * `cflogs serve` end to end: the real command on a real node:http server on 127.0.0.1 (port 0), real `fetch`
+ * requests (and raw sockets where the wire form matters), a temporary output directory. Every request's status
+ * is checked, and after each one the exact set of files the output directory gained, with their rows/rejects.
+ */
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { serveCommand } from '../../lib/cli/serve';
+import { rowId, rowIdPrefix } from '../../lib/enrich/enrich';
+import { httpBaseName, httpIdentity } from '../../lib/http/handler';
+import type { Log } from '../../lib/log';
+
+const SECRET = 'Sekr1t-7d41c09e-only-in-this-test';
+const WRONG = 'Sekr1t-7d41c09e-only-in-this-tesT';
+/** Distinctive content of a line that will be rejected: must never reach a log. */
+const RAW_MARKER = 'RAWLINE-q8Zx-canary';
+const NOW = new Date('2026-01-02T03:04:05.678Z');
+const PARSE_TIME = '2026-01-02 03:04:05.678000000';
+const REJECT_PARTITION = 'year=2026/month=01/day=02/hour=03';
+
+interface Case {
+  dataset: string;
+  logType: string;
+  table: string;
+  /** Field identifying a line, to check which lines became rows. */
+  idField: string;
+  lines: Record<string, unknown>[];
+}
+
+const CASES: Case[] = [
+  {
+    dataset: 'http_requests',
+    logType: 'Cloudflare.HttpRequest',
+    table: 'cloudflare_httprequest',
+    idField: 'RayID',
+    lines: [
+      { ClientIP: '192.0.2.10', ClientRequestHost: 'www.example.com', EdgeStartTimestamp: 1668470400123456789n, RayID: 'ray-h-1', EdgeResponseStatus: 200 },
+      { ClientIP: '192.0.2.11', EdgeStartTimestamp: '2022-11-15T01:02:03Z', RayID: 'ray-h-2' },
+      { ClientIP: '192.0.2.12', EdgeStartTimestamp: 1668474123000000000n, RayID: 'ray-h-3' },
+    ],
+  },
+  {
+    dataset: 'firewall_events',
+    logType: 'Cloudflare.Firewall',
+    table: 'cloudflare_firewall',
+    idField: 'RayID',
+    lines: [
+      { Action: 'block', ClientIP: '198.51.100.7', Datetime: 1668470400000000000n, RayID: 'ray-f-1', Kind: 'firewall' },
+      { Action: 'log', ClientIP: '198.51.100.8', Datetime: '2022-11-15T00:30:00.5Z', RayID: 'ray-f-2' },
+    ],
+  },
+  {
+    dataset: 'spectrum_events',
+    logType: 'Cloudflare.Spectrum',
+    table: 'cloudflare_spectrum',
+    idField: 'Application',
+    lines: [{ Application: 'app-s-1', ClientIP: '203.0.113.5', Timestamp: 1668470400, Event: 'connect', ClientPort: 443 }],
+  },
+  {
+    dataset: 'audit_logs',
+    logType: 'Cloudflare.Audit',
+    table: 'cloudflare_audit',
+    idField: 'ID',
+    lines: [
+      { ActorEmail: 'alice@example.com', ActorIP: '192.0.2.99', ID: 'aud-1', ResourceType: 'zone', When: '2022-11-15T00:05:00Z' },
+      { ActorEmail: 'bob@example.com', ID: 'aud-2', ResourceType: 'account', When: '2022-11-15T02:00:00Z' },
+    ],
+  },
+];
+
+/** JSON with bigint support (unixnano timestamps are beyond 2^53, as Logpush sends them). */
+function line(o: Record<string, unknown>): string {
+  return JSON.stringify(o, (_k, v) => (typeof v === 'bigint' ? `@@${v}@@` : v)).replace(/"@@(\d+)@@"/g, '$1');
+}
+function ndjson(lines: Record<string, unknown>[]): Buffer {
+  return Buffer.from(lines.map(line).join('\n') + '\n');
+}
+
+let out: string;
+let base: string;
+let stop: AbortController;
+let finished: Promise<number>;
+const logged: string[] = [];
+const stderr = new PassThrough();
+const stdout = new PassThrough();
+stderr.on('data', (b: Buffer) => logged.push(b.toString()));
+stdout.on('data', (b: Buffer) => logged.push(b.toString()));
+const recorder: Log = {
+  info: (m, ...x) => logged.push(JSON.stringify(['info', m, ...x])),
+  warn: (m, ...x) => logged.push(JSON.stringify(['warn', m, ...x])),
+  error: (m, ...x) => logged.push(JSON.stringify(['error', m, ...x])),
+};
+
+beforeAll(async () => {
+  out = mkdtempSync(join(tmpdir(), 'cflogs-http-'));
+  stop = new AbortController();
+  let listening!: (url: string) => void;
+  const ready = new Promise<string>((r) => (listening = r));
+  finished = serveCommand(['--port', '0', '--secret', SECRET, '--out', out], {
+    stdout,
+    stderr,
+    env: { CFLOGS_MAX_BODY_BYTES: String(64 * 1024) },
+    signal: stop.signal,
+    clock: () => NOW,
+    log: recorder,
+    onListening: listening,
+  });
+  base = await ready;
+});
+
+afterAll(async () => {
+  stop.abort();
+  expect(await finished).toBe(0);
+  rmSync(out, { recursive: true, force: true });
+});
+
+/** Every file under the output directory, relative, sorted. */
+function files(): string[] {
+  const found: string[] = [];
+  const walk = (dir: string): void => {
+    for (const name of readdirSync(dir)) {
+      const p = join(dir, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else found.push(relative(out, p));
+    }
+  };
+  walk(out);
+  return found.sort();
+}
+
+function readRows(file: string): Record<string, unknown>[] {
+  return gunzipSync(readFileSync(join(out, file)))
+    .toString('utf8')
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+async function post(path: string, body: Buffer, headers: Record<string, string> = { 'x-panther-cloudflare': SECRET }) {
+  const res = await fetch(`${base}${path}`, { method: 'POST', body, headers });
+  const text = await res.text();
+  return { status: res.status, json: JSON.parse(text) as Record<string, unknown>, requestId: res.headers.get('x-request-id') };
+}
+
+/** Runs `act`, returns the files it added (and asserts it neither removed nor renamed any). */
+async function added<T>(act: () => Promise<T>): Promise<{ result: T; files: string[] }> {
+  const before = files();
+  const result = await act();
+  const after = files();
+  for (const f of before) expect(after).toContain(f);
+  return { result, files: after.filter((f) => !before.includes(f)) };
+}
+
+function baseNameFor(logType: string, body: Buffer): string {
+  return httpBaseName(httpIdentity(logType, createHash('sha256').update(body).digest('hex')));
+}
+
+function hourOf(ts: string): string {
+  return `year=${ts.slice(0, 4)}/month=${ts.slice(5, 7)}/day=${ts.slice(8, 10)}/hour=${ts.slice(11, 13)}`;
+}
+
+describe.each(CASES)('$dataset', (c) => {
+  for (const encoding of ['plain', 'gzip'] as const) {
+    test(`${encoding} body: 200, one file per event hour, every line a row`, async () => {
+      const plain = ndjson(c.lines);
+      const body = encoding === 'gzip' ? gzipSync(plain) : plain;
+      const { result, files: got } = await added(() => post(`/${c.dataset}`, body));
+      expect(result.status).toBe(200);
+      expect(result.json).toEqual({ ok: true, logType: c.logType, lines: c.lines.length, rows: c.lines.length, rejects: 0, filtered: 0, blank: 0 });
+
+      const name = baseNameFor(c.logType, body);
+      const rows = got.flatMap(readRows);
+      expect(rows.map((r) => r[c.idField]).sort()).toEqual(c.lines.map((l) => l[c.idField]).sort());
+      const hours = [...new Set(rows.map((r) => hourOf(r.p_event_time as string)))].sort();
+      expect(got).toEqual(hours.map((h) => `logs/${c.table}/${h}/${name}.json.gz`).sort());
+      const prefix = rowIdPrefix(httpIdentity(c.logType, createHash('sha256').update(body).digest('hex')));
+      for (const f of got) {
+        for (const r of readRows(f)) {
+          expect(f).toContain(`/${hourOf(r.p_event_time as string)}/`);
+          expect(r.p_log_type).toBe(c.logType);
+          expect(r.p_parse_time).toBe(PARSE_TIME);
+          const lineNo = c.lines.findIndex((l) => l[c.idField] === r[c.idField]) + 1;
+          expect(r.p_row_id).toBe(rowId(prefix, lineNo));
+        }
+      }
+    });
+  }
+});
+
+test('a row is the full Panther-shaped record', async () => {
+  const body = ndjson([CASES[0]!.lines[0]!]);
+  const { result, files: got } = await added(() => post('/http_requests', body));
+  expect(result.status).toBe(200);
+  expect(got).toHaveLength(1);
+  const name = baseNameFor('Cloudflare.HttpRequest', body);
+  expect(got[0]).toBe(`logs/cloudflare_httprequest/year=2022/month=11/day=15/hour=00/${name}.json.gz`);
+  const prefix = rowIdPrefix(httpIdentity('Cloudflare.HttpRequest', createHash('sha256').update(body).digest('hex')));
+  expect(readFileSync(join(out, got[0]!)).length).toBeGreaterThan(0);
+  expect(gunzipSync(readFileSync(join(out, got[0]!))).toString()).toBe(
+    JSON.stringify({
+      ClientIP: '192.0.2.10',
+      ClientRequestHost: 'www.example.com',
+      EdgeResponseStatus: 200,
+      EdgeStartTimestamp: '2022-11-15 00:00:00.123456789',
+      RayID: 'ray-h-1',
+      p_log_type: 'Cloudflare.HttpRequest',
+      p_row_id: rowId(prefix, 1),
+      p_event_time: '2022-11-15 00:00:00.123456789',
+      p_parse_time: PARSE_TIME,
+      p_any_ip_addresses: ['192.0.2.10'],
+      p_any_domain_names: ['www.example.com'],
+      p_any_trace_ids: ['ray-h-1'],
+    }) + '\n',
+  );
+});
+
+test("a retried batch (Logpush's at-least-once delivery) overwrites the same files", async () => {
+  const body = gzipSync(ndjson(CASES[1]!.lines));
+  const first = await added(() => post('/firewall_events', body));
+  expect(first.result.status).toBe(200);
+  const snapshot = first.files.map((f) => readFileSync(join(out, f)));
+  const second = await added(() => post('/firewall_events', body));
+  expect(second.result.status).toBe(200);
+  expect(second.files).toEqual([]);
+  expect(first.files.map((f) => readFileSync(join(out, f)))).toEqual(snapshot);
+});
+
+test('the log type can come from ?dataset= and from a deeper path', async () => {
+  const body = ndjson([{ ID: 'aud-q', ResourceType: 'zone', When: '2022-11-15T00:00:00Z' }]);
+  const q = await added(() => post('/?dataset=audit_logs', body));
+  expect(q.result.status).toBe(200);
+  expect(q.files).toEqual([`logs/cloudflare_audit/year=2022/month=11/day=15/hour=00/${baseNameFor('Cloudflare.Audit', body)}.json.gz`]);
+  const deep = await added(() => post('/logpush/audit_logs', body));
+  expect(deep.result.status).toBe(200);
+  expect(deep.files).toEqual([]); // same body, same log type: the same file, overwritten
+});
+
+describe('validation requests: 200, nothing written', () => {
+  const bodies = ['test', '{"content":"test"}', '{"content":"tests"}', 'test\n', ' {"content":"tests"}\r\n'];
+  test.each(bodies.flatMap((b) => [[JSON.stringify(b), 'plain', Buffer.from(b)] as const, [JSON.stringify(b), 'gzip', gzipSync(b)] as const]))(
+    '%s %s',
+    async (_name, _enc, body) => {
+      const { result, files: got } = await added(() => post('/http_requests', body));
+      expect(result.status).toBe(200);
+      expect(result.json).toEqual({ ok: true, validation: true });
+      expect(got).toEqual([]);
+    },
+  );
+
+  test('a near miss is a batch, not a validation request', async () => {
+    const { result, files: got } = await added(() => post('/http_requests', Buffer.from('{"content":"testing"}')));
+    expect(result.status).toBe(200);
+    expect(result.json).toMatchObject({ rows: 0, rejects: 1 });
+    expect(got).toHaveLength(1);
+    expect(got[0]).toMatch(new RegExp(`^rejects/cloudflare_httprequest/${REJECT_PARTITION}/http-[0-9a-f]{32}\\.json\\.gz$`));
+  });
+});
+
+describe('authentication', () => {
+  const body = gzipSync(ndjson(CASES[2]!.lines));
+
+  test('a wrong secret: 401, no detail, nothing written', async () => {
+    for (const wrong of [WRONG, 'x', '', SECRET + SECRET, SECRET.slice(0, -1)]) {
+      const { result, files: got } = await added(() => post('/spectrum_events', body, { 'x-panther-cloudflare': wrong }));
+      expect(result.status).toBe(401);
+      expect(result.json).toEqual({ error: 'unauthorized' });
+      expect(got).toEqual([]);
+    }
+  });
+
+  test('a missing secret: 401, nothing written', async () => {
+    const { result, files: got } = await added(() => post('/spectrum_events', body, {}));
+    expect(result.status).toBe(401);
+    expect(result.json).toEqual({ error: 'unauthorized' });
+    expect(got).toEqual([]);
+  });
+
+  test('the secret under another header name: 401', async () => {
+    const { result } = await added(() => post('/spectrum_events', body, { authorization: `Bearer ${SECRET}` }));
+    expect(result.status).toBe(401);
+  });
+
+  test('the header name in another case on the wire is accepted', async () => {
+    // fetch lower-cases header names; a raw socket sends exactly what we write.
+    const plain = ndjson([{ Application: 'app-s-wire', Timestamp: 1668470400 }]);
+    const port = new URL(base).port;
+    const { result, files: got } = await added(async () => {
+      const raw = await new Promise<string>((resolve, reject) => {
+        const sock = connect(Number(port), '127.0.0.1', () => {
+          sock.write(
+            `POST /spectrum_events HTTP/1.1\r\nHost: 127.0.0.1\r\nX-PANTHER-Cloudflare: ${SECRET}\r\n` +
+              `Content-Type: text/plain\r\nContent-Length: ${plain.length}\r\nConnection: close\r\n\r\n`,
+          );
+          sock.write(plain); // no half-close: the server closes after answering (Connection: close)
+        });
+        const chunks: Buffer[] = [];
+        sock.on('data', (b) => chunks.push(b));
+        sock.on('end', () => resolve(Buffer.concat(chunks).toString()));
+        sock.on('error', reject);
+      });
+      return raw;
+    });
+    expect(result.split('\r\n')[0]).toBe('HTTP/1.1 200 OK');
+    expect(got).toEqual([
+      `logs/cloudflare_spectrum/year=2022/month=11/day=15/hour=00/${baseNameFor('Cloudflare.Spectrum', plain)}.json.gz`,
+    ]);
+  });
+});
+
+describe('refused requests write nothing', () => {
+  test('GET: 405 with Allow: POST', async () => {
+    const before = files();
+    const res = await fetch(`${base}/http_requests`, { headers: { 'x-panther-cloudflare': SECRET } });
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('POST');
+    await res.text();
+    expect(files()).toEqual(before);
+  });
+
+  test('a corrupt gzip body: 400', async () => {
+    const good = gzipSync(ndjson(CASES[0]!.lines));
+    const corrupt = Buffer.from(good);
+    corrupt.fill(0x41, 10, 30); // the deflate stream right after the header
+    const { result, files: got } = await added(() => post('/http_requests', corrupt));
+    expect(result.status).toBe(400);
+    expect(String(result.json.error)).toMatch(/^undecodable body: gzip stream is corrupt/);
+    expect(got).toEqual([]);
+  });
+
+  test('a gzip body truncated after a good start: 400, nothing of it kept', async () => {
+    const many = ndjson(
+      Array.from({ length: 3000 }, (_, i) => ({ ClientIP: '192.0.2.1', EdgeStartTimestamp: 1668470400000000000n + BigInt(i), RayID: `r${i}`, Pad: 'p'.repeat(i % 50) })),
+    );
+    const gz = gzipSync(many, { level: 1 });
+    expect(gz.length).toBeLessThan(64 * 1024);
+    const { result, files: got } = await added(() => post('/http_requests', gz.subarray(0, gz.length - 200)));
+    expect(result.status).toBe(400);
+    expect(String(result.json.error)).toMatch(/^undecodable body: gzip stream is truncated/);
+    expect(got).toEqual([]);
+  });
+
+  test('a body that is not NDJSON (a JSON array batch): 400', async () => {
+    const arr = Buffer.from(`[${CASES[0]!.lines.map(line).join(',')}]`);
+    const { result, files: got } = await added(() => post('/http_requests', arr));
+    expect(result.status).toBe(400);
+    expect(String(result.json.error)).toMatch(/JSON array, not NDJSON/);
+    expect(got).toEqual([]);
+  });
+
+  test('an empty body: 400', async () => {
+    const { result, files: got } = await added(() => post('/http_requests', Buffer.alloc(0)));
+    expect(result.status).toBe(400);
+    expect(got).toEqual([]);
+  });
+
+  test('an unknown log type: 400 naming the accepted values', async () => {
+    for (const path of ['/dns_logs', '/', '/?dataset=nope', '/http_requests?dataset=audit_logs']) {
+      const { result, files: got } = await added(() => post(path, ndjson(CASES[0]!.lines)));
+      expect(result.status).toBe(400);
+      expect(result.json.accepted).toEqual(['audit_logs', 'firewall_events', 'http_requests', 'spectrum_events']);
+      expect(got).toEqual([]);
+    }
+  });
+
+  test('a body over the limit: 413 (checked after the secret)', async () => {
+    const big = Buffer.alloc(64 * 1024 + 1, 0x20);
+    const { result, files: got } = await added(() => post('/http_requests', big));
+    expect(result.status).toBe(413);
+    expect(got).toEqual([]);
+    const unauth = await post('/http_requests', big, { 'x-panther-cloudflare': WRONG });
+    expect(unauth.status).toBe(401);
+  });
+
+  test('a body far over the limit: 413 at once, the upload is cut off', async () => {
+    const before = files();
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = httpRequest(`${base}/http_requests`, { method: 'POST', headers: { 'x-panther-cloudflare': SECRET } });
+      req.on('response', (res) => {
+        resolve(res.statusCode ?? 0);
+        res.resume();
+      });
+      req.on('error', (e) => reject(e));
+      const chunk = Buffer.alloc(64 * 1024, 0x7b);
+      let sent = 0;
+      const pump = (): void => {
+        // Far more than the server reads (4x the limit + 1 MiB); stops once the answer is in.
+        while (sent < 64 * 1024 * 1024) {
+          sent += chunk.length;
+          if (!req.write(chunk)) return void req.once('drain', pump);
+        }
+        req.end();
+      };
+      pump();
+    }).catch((e: NodeJS.ErrnoException) => (e.code === 'EPIPE' || e.code === 'ECONNRESET' ? 413 : Promise.reject(e)));
+    expect(status).toBe(413);
+    expect(files()).toEqual(before);
+  });
+});
+
+test('a batch with some bad lines: 200, good lines are rows, bad ones are reject records', async () => {
+  const good = CASES[0]!.lines;
+  const body = gzipSync(
+    Buffer.from(
+      [
+        line(good[0]!),
+        `{"ClientIP":"192.0.2.50","RayID":"${RAW_MARKER}-1"`, // invalid JSON
+        '',
+        line({ ClientIP: '192.0.2.51', RayID: `${RAW_MARKER}-2` }), // no EdgeStartTimestamp
+        line(good[1]!),
+        line({ EdgeStartTimestamp: 'yesterday', RayID: `${RAW_MARKER}-3` }),
+      ].join('\n') + '\n',
+    ),
+  );
+  const { result, files: got } = await added(() => post('/http_requests', body));
+  expect(result.status).toBe(200);
+  expect(result.json).toEqual({ ok: true, logType: 'Cloudflare.HttpRequest', lines: 6, rows: 2, rejects: 3, filtered: 0, blank: 1 });
+  const name = baseNameFor('Cloudflare.HttpRequest', body);
+  expect(got).toEqual([
+    `logs/cloudflare_httprequest/year=2022/month=11/day=15/hour=00/${name}.json.gz`,
+    `logs/cloudflare_httprequest/year=2022/month=11/day=15/hour=01/${name}.json.gz`,
+    `rejects/cloudflare_httprequest/${REJECT_PARTITION}/${name}.json.gz`,
+  ]);
+  expect(readRows(got[0]!).map((r) => r.RayID)).toEqual(['ray-h-1']);
+  expect(readRows(got[1]!).map((r) => r.RayID)).toEqual(['ray-h-2']);
+  const rejects = readRows(got[2]!);
+  expect(rejects.map((r) => [r.source, r.line, r.reason])).toEqual([
+    [`http:${result.requestId}`, 2, 'invalid_json'],
+    [`http:${result.requestId}`, 4, 'missing_required'],
+    [`http:${result.requestId}`, 6, expect.stringMatching(/^(invalid_timestamp|schema)$/)],
+  ]);
+  expect(rejects.map((r) => r.raw)).toEqual([
+    `{"ClientIP":"192.0.2.50","RayID":"${RAW_MARKER}-1"`,
+    line({ ClientIP: '192.0.2.51', RayID: `${RAW_MARKER}-2` }),
+    line({ EdgeStartTimestamp: 'yesterday', RayID: `${RAW_MARKER}-3` }),
+  ]);
+  for (const r of rejects) expect(r.parse_time).toBe(PARSE_TIME);
+});
+
+// Runs last (jest keeps file order): everything the server logged during the whole suite, which included bad
+// lines and wrong secrets, holds neither secret nor any raw line content.
+test('no log line holds the secret, a wrong secret or raw line content', () => {
+  const all = logged.join('\n');
+  expect(all).toContain('batch processed'); // the capture works
+  expect(all).toContain('wrong_secret');
+  expect(all).toContain('missing_secret');
+  for (const needle of [SECRET, WRONG, RAW_MARKER, 'ray-h-1', '192.0.2.50', 'alice@example.com', 'Bearer']) {
+    expect(all).not.toContain(needle);
+  }
+});

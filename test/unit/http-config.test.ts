@@ -1,0 +1,136 @@
+/** loadHttpConfig: defaults, validation that fails fast, and the three places the secret can live. */
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { mockClient } from 'aws-sdk-client-mock';
+import { ConfigError } from '../../lib/errors';
+import { DEFAULT_MAX_BODY_BYTES, loadHttpConfig, SecretFetchers } from '../../lib/http/config';
+
+const SECRET = 'config-test-secret-5b1e';
+
+beforeAll(() => {
+  process.env.AWS_REGION ??= 'us-east-1';
+  process.env.AWS_ACCESS_KEY_ID ??= 'test';
+  process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
+});
+
+function configError(f: () => unknown): ConfigError {
+  try {
+    f();
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return e as ConfigError;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+test('defaults: the Panther header, 6 MB, no default dataset', async () => {
+  const c = loadHttpConfig({ CFLOGS_SHARED_SECRET: SECRET });
+  expect(c.secretHeader).toBe('x-panther-cloudflare');
+  expect(c.maxBodyBytes).toBe(DEFAULT_MAX_BODY_BYTES);
+  expect(DEFAULT_MAX_BODY_BYTES).toBe(6 * 1024 * 1024);
+  expect(c.defaultDataset).toBeUndefined();
+  expect(c.secretSource).toBe('env');
+  expect(await c.getSecret()).toBe(SECRET);
+  // The config can be logged: the secret is in a closure, not a field.
+  expect(JSON.stringify(c)).not.toContain(SECRET);
+});
+
+test('settings: header (lower-cased), size, default dataset; the secret trimmed', async () => {
+  const c = loadHttpConfig({
+    CFLOGS_SHARED_SECRET: ` ${SECRET}\n`,
+    CFLOGS_SECRET_HEADER: 'X-Logpush-Secret',
+    CFLOGS_MAX_BODY_BYTES: '1000',
+    CFLOGS_DEFAULT_DATASET: 'firewall_events',
+  });
+  expect(c).toMatchObject({ secretHeader: 'x-logpush-secret', maxBodyBytes: 1000, defaultDataset: 'firewall_events' });
+  expect(await c.getSecret()).toBe(SECRET);
+  expect(loadHttpConfig({ CFLOGS_SHARED_SECRET: SECRET, CFLOGS_DEFAULT_DATASET: 'Cloudflare.Audit' }).defaultDataset).toBe('Cloudflare.Audit');
+});
+
+test('a command-line secret and dataset win over the environment', async () => {
+  const c = loadHttpConfig({ CFLOGS_SECRET_PARAMETER: '/x', CFLOGS_DEFAULT_DATASET: 'audit_logs' }, { secret: SECRET, defaultDataset: 'http_requests' });
+  expect(c.secretSource).toBe('cli');
+  expect(c.defaultDataset).toBe('http_requests');
+  expect(await c.getSecret()).toBe(SECRET);
+});
+
+test.each([
+  ['no secret at all', {}, /no shared secret configured/],
+  ['an empty secret', { CFLOGS_SHARED_SECRET: '   ' }, /no shared secret configured/],
+  ['two secret sources', { CFLOGS_SHARED_SECRET: SECRET, CFLOGS_SECRET_ID: 'x' }, /only one of/],
+  ['three secret sources', { CFLOGS_SHARED_SECRET: SECRET, CFLOGS_SECRET_ID: 'x', CFLOGS_SECRET_PARAMETER: '/p' }, /only one of/],
+  ['a control character in the secret', { CFLOGS_SHARED_SECRET: `${SECRET}\u0000x` }, /control characters/],
+  ['a bad header name', { CFLOGS_SHARED_SECRET: SECRET, CFLOGS_SECRET_HEADER: 'x panther' }, /not a valid HTTP header name/],
+  ['a bad size', { CFLOGS_SHARED_SECRET: SECRET, CFLOGS_MAX_BODY_BYTES: '6MB' }, /CFLOGS_MAX_BODY_BYTES must be an integer/],
+  ['a zero size', { CFLOGS_SHARED_SECRET: SECRET, CFLOGS_MAX_BODY_BYTES: '0' }, /CFLOGS_MAX_BODY_BYTES/],
+  ['a bad cache age', { CFLOGS_SHARED_SECRET: SECRET, CFLOGS_SECRET_MAX_AGE_SECONDS: '-1' }, /CFLOGS_SECRET_MAX_AGE_SECONDS/],
+  ['an unknown default dataset', { CFLOGS_SHARED_SECRET: SECRET, CFLOGS_DEFAULT_DATASET: 'dns_logs' }, /unknown dataset "dns_logs" \(known: .*http_requests/],
+])('%s: ConfigError at load, never naming the secret', (_name, env, message) => {
+  const e = configError(() => loadHttpConfig(env as NodeJS.ProcessEnv));
+  expect(e.message).toMatch(message);
+  expect(e.message).not.toContain(SECRET);
+});
+
+describe('a secret in SSM or Secrets Manager', () => {
+  test('fetched through the fetchers with decryption and a cache age; checked and trimmed', async () => {
+    const calls: unknown[][] = [];
+    const fetchers: SecretFetchers = {
+      getParameter: async (...a) => (calls.push(['ssm', ...a]), `${SECRET}\n`),
+      getSecret: async (...a) => (calls.push(['sm', ...a]), new TextEncoder().encode(SECRET)),
+    };
+    const ssm = loadHttpConfig({ CFLOGS_SECRET_PARAMETER: '/cflogs/secret', CFLOGS_SECRET_MAX_AGE_SECONDS: '60' }, { fetchers });
+    expect(ssm.secretSource).toBe('ssm:/cflogs/secret');
+    expect(await ssm.getSecret()).toBe(SECRET);
+    const sm = loadHttpConfig({ CFLOGS_SECRET_ID: 'cflogs/secret' }, { fetchers });
+    expect(sm.secretSource).toBe('secretsmanager:cflogs/secret');
+    expect(await sm.getSecret()).toBe(SECRET);
+    expect(calls).toEqual([
+      ['ssm', '/cflogs/secret', { decrypt: true, maxAge: 60 }],
+      ['sm', 'cflogs/secret', { maxAge: 300 }],
+    ]);
+  });
+
+  test('a failed fetch or an unusable value is a ConfigError without the value', async () => {
+    const failing = loadHttpConfig(
+      { CFLOGS_SECRET_PARAMETER: '/nope' },
+      { fetchers: { getParameter: async () => Promise.reject(new Error('ParameterNotFound')), getSecret: async () => undefined } },
+    );
+    await expect(failing.getSecret()).rejects.toThrow(/cannot read the shared secret from SSM parameter \/nope: ParameterNotFound/);
+    const missing = loadHttpConfig({ CFLOGS_SECRET_ID: 'gone' }, { fetchers: { getParameter: async () => '', getSecret: async () => undefined } });
+    await expect(missing.getSecret()).rejects.toThrow(ConfigError);
+    const bad = loadHttpConfig({ CFLOGS_SECRET_ID: 'bad' }, { fetchers: { getParameter: async () => '', getSecret: async () => `${SECRET}\r\nx` } });
+    const err = await bad.getSecret().catch((e: Error) => e);
+    expect(String(err)).toMatch(/control characters/);
+    expect(String(err)).not.toContain(SECRET);
+  });
+
+  test('SSM through Powertools: one GetParameter with decryption, then the cache', async () => {
+    const ssm = mockClient(SSMClient);
+    ssm.on(GetParameterCommand).resolves({ Parameter: { Name: '/cflogs/pt-ssm', Value: SECRET, Type: 'SecureString' } });
+    try {
+      const c = loadHttpConfig({ CFLOGS_SECRET_PARAMETER: '/cflogs/pt-ssm' });
+      expect(await c.getSecret()).toBe(SECRET);
+      expect(await c.getSecret()).toBe(SECRET);
+      const calls = ssm.commandCalls(GetParameterCommand);
+      expect(calls).toHaveLength(1);
+      expect(calls[0]!.args[0].input).toEqual({ Name: '/cflogs/pt-ssm', WithDecryption: true });
+    } finally {
+      ssm.restore();
+    }
+  });
+
+  test('Secrets Manager through Powertools: one GetSecretValue, then the cache', async () => {
+    const sm = mockClient(SecretsManagerClient);
+    sm.on(GetSecretValueCommand).resolves({ Name: 'cflogs/pt-sm', SecretString: SECRET });
+    try {
+      const c = loadHttpConfig({ CFLOGS_SECRET_ID: 'cflogs/pt-sm' });
+      expect(await c.getSecret()).toBe(SECRET);
+      expect(await c.getSecret()).toBe(SECRET);
+      const calls = sm.commandCalls(GetSecretValueCommand);
+      expect(calls).toHaveLength(1);
+      expect(calls[0]!.args[0].input).toEqual({ SecretId: 'cflogs/pt-sm' });
+    } finally {
+      sm.restore();
+    }
+  });
+});
