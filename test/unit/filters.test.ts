@@ -155,3 +155,21 @@ routes:
     expect(router.route('logs/audit_logs/x.log.gz')?.filters.empty).toBe(true);
   });
 });
+
+describe('the README filter examples', () => {
+  it('are valid configuration and do what the comments say', () => {
+    const readme = require('node:fs').readFileSync(require('node:path').join(__dirname, '../../README.md'), 'utf8') as string;
+    const section = readme.slice(readme.indexOf('## Ingestion filters'));
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(section)?.[1] ?? '';
+    const file = parseRoutesFile(yaml, 'README');
+    const router = new Router(file.routes, builtInRegistry(), { filters: file.filters });
+    const http = router.route('cloudflare/http_requests/x.log.gz')?.filters;
+    const fw = router.route('cloudflare/firewall_events/x.log.gz')?.filters;
+    expect(http?.dropRaw(...line('{"ClientRequestPath":"/health","EdgeStartTimestamp":1}'))).toBe('drop-health-checks');
+    expect(http?.dropRow({ ClientIP: '192.0.2.7', EdgeResponseStatus: 200 })).toBe('drop-monitoring-probes');
+    expect(http?.dropRow({ ClientIP: '192.0.2.7', EdgeResponseStatus: 502 })).toBeUndefined();
+    expect(fw?.dropRow({ Action: 'log' })).toBe('keep-blocked');
+    expect(fw?.dropRow({ Action: 'block' })).toBeUndefined();
+    expect(router.route('cloudflare/zone-a/x.log.gz')?.filters.dropRow({ RequestHeaders: { 'user-agent': 'kube-probe/1.30' } })).toBe('drop-kube-probes');
+  });
+});
