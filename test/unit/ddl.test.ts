@@ -1,0 +1,35 @@
+import { createTableDdl, glueTableInput, tableColumns } from '../../lib/schema/glue';
+import { athenaType } from '../../lib/schema/model';
+import { builtInRegistry } from '../../lib/schema/registry';
+
+const schemas = builtInRegistry().schemas();
+
+describe('Athena DDL from the schemas', () => {
+  it.each(schemas.map((s) => [s.table, s]))('%s has every schema column with its Athena type, then the p_* columns', (_t, schema) => {
+    const ddl = createTableDdl(schema, { database: 'cflogs', bucketUri: 's3://lake/prefix' });
+    expect(ddl).toContain(`CREATE EXTERNAL TABLE IF NOT EXISTS \`cflogs\`.\`${schema.table}\` (`);
+    for (const f of schema.fields) expect(ddl).toMatch(new RegExp(`\\n  \`${f.name.toLowerCase()}\` ${athenaType(f).replace(/[<>]/g, '\\$&')}[ ,\\n]`));
+    for (const p of ['p_event_time` timestamp', 'p_row_id` string', 'p_any_ip_addresses` array<string>', 'p_unknown_fields` string']) expect(ddl).toContain(p);
+    expect(ddl).toContain("PARTITIONED BY (`year` string, `month` string, `day` string, `hour` string)");
+    expect(ddl).toContain(`LOCATION 's3://lake/prefix/logs/${schema.table}/'`);
+    expect(ddl).toContain(`'storage.location.template' = 's3://lake/prefix/logs/${schema.table}/year=\${year}/month=\${month}/day=\${day}/hour=\${hour}'`);
+    expect(ddl).toContain("'projection.hour.digits' = '2'");
+    expect(ddl.trim().endsWith(');')).toBe(true);
+    // Balanced parentheses and quotes: a cheap syntax sanity check.
+    expect((ddl.match(/\(/g) ?? []).length).toBe((ddl.match(/\)/g) ?? []).length);
+    expect((ddl.replace(/\\'/g, '').match(/'/g) ?? []).length % 2).toBe(0);
+  });
+
+  it('the Glue TableInput has the same columns and projection as the DDL', () => {
+    for (const schema of schemas) {
+      const input = glueTableInput(schema, 's3://lake') as { StorageDescriptor: { Columns: { Name: string; Type: string }[] }; Parameters: Record<string, string> };
+      expect(input.StorageDescriptor.Columns.map((c) => [c.Name, c.Type])).toEqual(tableColumns(schema).map((c) => [c.Name.toLowerCase(), c.Type]));
+      expect(input.Parameters['projection.enabled']).toBe('true');
+    }
+  });
+
+  it('escapes quotes in comments', () => {
+    const ddl = createTableDdl({ ...schemas[0]!, description: "it's" }, { database: 'd', bucketUri: 's3://b' });
+    expect(ddl).toContain("it\\'s");
+  });
+});
