@@ -105,7 +105,8 @@ export async function processStream(
     filtered: 0,
     filteredBy: {},
     blank: 0,
-    unknownFields: {},
+    // Keys come from the input: a null prototype keeps `__proto__` an ordinary key.
+    unknownFields: Object.create(null) as Record<string, number>,
     outputs: [],
     durationMs: 0,
     salvaged: false,
