@@ -17,8 +17,7 @@ export interface BuildArtifacts {
 }
 
 export function buildArtifacts(schemas: LogSchema[]): BuildArtifacts {
-  // unicode: false: string lengths are code units, so no runtime helper is needed (limits here are coarse guards).
-  const ajv = new Ajv({ code: { source: true, optimize: true }, allowUnionTypes: true, strict: true, unicode: false });
+  const ajv = new Ajv({ code: { source: true, optimize: true }, allowUnionTypes: true, strict: true });
   const exportNames: Record<string, string> = {};
   schemas.forEach((s, i) => {
     ajv.addSchema(toJsonSchema(s));

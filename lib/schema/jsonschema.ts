@@ -51,9 +51,10 @@ function scalarSchema(type: ScalarType, timeFormats: string[] = []): Record<stri
         anyOf: [{ type: ['number', 'null'] }, { type: 'string', pattern: '^\\s*(-?[0-9]+(\\.[0-9]*)?([eE][-+]?[0-9]+)?)?\\s*$' }],
       };
     case 'timestamp':
+      // The normaliser's anchored parsers bound what a timestamp string may be; no length check needed here.
       return timeFormats.some((t) => t === 'cloudflare' || t === 'unix')
-        ? { type: ['integer', 'string', 'null'], maxLength: 64 }
-        : { type: ['string', 'null'], maxLength: 64 };
+        ? { type: ['integer', 'string', 'null'] }
+        : { type: ['string', 'null'] };
     case 'json':
       return {};
   }
