@@ -115,19 +115,27 @@ class Rng {
     const u = this.float();
     return Math.floor(n * u * u * u);
   }
-  /** `n` lower-case hex digits. */
-  hex(n: number): string {
-    let s = '';
-    while (s.length < n) {
-      const v = this.u32();
-      s += HEX2[v & 255]! + HEX2[(v >>> 8) & 255]! + HEX2[(v >>> 16) & 255]! + HEX2[v >>> 24]!;
-    }
-    return s.length === n ? s : s.slice(0, n);
+  /** Index with a milder skew (catalogue items, pages): P(index < k) = sqrt(k / n). */
+  popular(n: number): number {
+    const u = this.float();
+    return Math.floor(n * u * u);
   }
+  /** `n` lower-case hex digits (n <= 128). */
+  hex(n: number): string {
+    const bytes = (n + 1) >> 1;
+    for (let i = 0; i < bytes; i += 4) SCRATCH.writeUInt32LE(this.u32(), i);
+    const s = SCRATCH.toString('hex', 0, bytes);
+    return (n & 1) === 0 ? s : s.slice(0, n);
+  }
+  /** URL-safe random token (click ids and the like), n <= 128. */
+  token(n: number): string {
+    for (let i = 0; i < n; i++) SCRATCH[i] = TOKEN.charCodeAt(this.u32() & 63);
+    return SCRATCH.toString('latin1', 0, n);
+  }
+  /** Upper-case letters and digits, n <= 128. */
   alnum(n: number): string {
-    let s = '';
-    for (let i = 0; i < n; i++) s += ALNUM[this.u32() % ALNUM.length]!;
-    return s;
+    for (let i = 0; i < n; i++) SCRATCH[i] = ALNUM.charCodeAt(this.u32() % ALNUM.length);
+    return SCRATCH.toString('latin1', 0, n);
   }
   uuid(): string {
     const h = this.hex(32);
@@ -138,8 +146,11 @@ class Rng {
   }
 }
 
+/** Scratch space for building random strings in one allocation. */
+const SCRATCH = Buffer.alloc(132);
 const HEX2: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+const TOKEN = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
 /** A weighted choice among a few items; linear scan is fastest at these sizes. */
 class Weighted<T> {
@@ -179,16 +190,6 @@ function pad3(n: number): string {
 }
 function jsonStrArray(a: readonly string[]): string {
   return a.length === 0 ? '[]' : JSON.stringify(a);
-}
-
-/**
- * Flattens a string built by many concatenations. V8 keeps such a string as a tree of pieces; a consumer that holds
- * many lines (or the garbage collector walking them) pays for every piece, so each line is flattened once here.
- * Converting to a number makes V8 flatten first; the result is discarded.
- */
-function flat(s: string): string {
-  void Number(s);
-  return s;
 }
 
 /** FNV-1a, 32 bits. */
@@ -362,18 +363,17 @@ interface UserAgent {
 }
 
 const UA_SPECS: ReadonlyArray<readonly [string, UserAgent['device'], UserAgent['kind'], number]> = [
-  ['Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/141.0.0.0 Safari/537.36', 'desktop', 'browser', 22],
-  ['Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0.0.0 Safari/537.36', 'desktop', 'browser', 6],
-  ['Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/141.0.0.0 Safari/537.36', 'desktop', 'browser', 10],
-  ['Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/141.0.0.0 Safari/537.36 Edg/141.0.0.0', 'desktop', 'browser', 6],
-  ['Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:144.0) Gecko/20100101 Firefox/144.0', 'desktop', 'browser', 4],
-  ['Mozilla/5.0 (X11; Linux x86_64; rv:144.0) Gecko/20100101 Firefox/144.0', 'desktop', 'browser', 1],
-  ['Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/26.0 Safari/605.1.15', 'desktop', 'browser', 5],
-  ['Mozilla/5.0 (iPhone; CPU iPhone OS 18_7 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/26.0 Mobile/15E148 Safari/604.1', 'mobile', 'browser', 14],
-  ['Mozilla/5.0 (iPhone; CPU iPhone OS 18_6_2 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.6 Mobile/15E148 Safari/604.1', 'mobile', 'browser', 4],
-  ['Mozilla/5.0 (iPad; CPU OS 18_7 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/26.0 Mobile/15E148 Safari/604.1', 'tablet', 'browser', 2],
-  ['Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/141.0.0.0 Mobile Safari/537.36', 'mobile', 'browser', 12],
-  ['Mozilla/5.0 (Linux; Android 15; SM-S931B) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/28.0 Chrome/130.0.0.0 Mobile Safari/537.36', 'mobile', 'browser', 2],
+  ['Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/{chrome}.0.0.0 Safari/537.36', 'desktop', 'browser', 28],
+  ['Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/{chrome}.0.0.0 Safari/537.36', 'desktop', 'browser', 10],
+  ['Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/{chrome}.0.0.0 Safari/537.36', 'desktop', 'browser', 1],
+  ['Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/{chrome}.0.0.0 Safari/537.36 Edg/{chrome}.0.0.0', 'desktop', 'browser', 6],
+  ['Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:{ff}.0) Gecko/20100101 Firefox/{ff}.0', 'desktop', 'browser', 4],
+  ['Mozilla/5.0 (X11; Linux x86_64; rv:{ff}.0) Gecko/20100101 Firefox/{ff}.0', 'desktop', 'browser', 1],
+  ['Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/{safari} Safari/605.1.15', 'desktop', 'browser', 5],
+  ['Mozilla/5.0 (iPhone; CPU iPhone OS {ios} like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/{safari} Mobile/15E148 Safari/604.1', 'mobile', 'browser', 18],
+  ['Mozilla/5.0 (iPad; CPU OS {ios} like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/{safari} Mobile/15E148 Safari/604.1', 'tablet', 'browser', 2],
+  ['Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/{chrome}.0.0.0 Mobile Safari/537.36', 'mobile', 'browser', 12],
+  ['Mozilla/5.0 (Linux; Android 15; {android}) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/28.0 Chrome/130.0.0.0 Mobile Safari/537.36', 'mobile', 'browser', 2],
   ['Mozilla/5.0 (Linux; Android 6.0.1; Nexus 5X Build/MMB29P) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/141.0.7390.122 Mobile Safari/537.36 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)', 'mobile', 'bot', 2],
   ['Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)', 'desktop', 'bot', 1],
   ['Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; GPTBot/1.2; +https://openai.com/gptbot)', 'desktop', 'bot', 1],
@@ -386,31 +386,57 @@ const UA_SPECS: ReadonlyArray<readonly [string, UserAgent['device'], UserAgent['
 
 const TLS13_CIPHERS = ['AEAD-AES128-GCM-SHA256', 'AEAD-AES256-GCM-SHA384', 'AEAD-CHACHA20-POLY1305-SHA256'];
 
+/** Version placeholders in UA_SPECS, each expanded into variants that split the entry's weight. */
+const UA_VARIANTS: Readonly<Record<string, ReadonlyArray<readonly [string, number]>>> = {
+  '{chrome}': [['141', 60], ['140', 25], ['139', 10], ['138', 5]],
+  '{ff}': [['144', 70], ['143', 20], ['140', 10]],
+  '{ios}': [['18_7', 40], ['18_6_2', 25], ['26_0_1', 20], ['17_7_10', 15]],
+  '{safari}': [['26.0', 50], ['18.6', 35], ['17.6', 15]],
+  '{android}': [['SM-S931B', 30], ['SM-A556B', 25], ['Pixel 9', 20], ['SM-G991B', 15], ['moto g 5G - 2024', 10]],
+};
+
+function expandUA(ua: string, w: number): Array<[string, number]> {
+  for (const [ph, variants] of Object.entries(UA_VARIANTS)) {
+    if (!ua.includes(ph)) continue;
+    const total = variants.reduce((a, [, vw]) => a + vw, 0);
+    return variants.flatMap(([v, vw]) => expandUA(ua.split(ph).join(v), (w * vw) / total));
+  }
+  return [[ua, w]];
+}
+
 function buildUserAgents(rng: Rng): { list: UserAgent[]; pick: Weighted<number> } {
   const list: UserAgent[] = [];
   const pairs: Array<[number, number]> = [];
-  UA_SPECS.forEach(([ua, device, kind, w], i) => {
+  UA_SPECS.forEach(([spec, device, kind, weight], i) => {
     const modern = kind === 'browser' || kind === 'bot';
     const tls = modern || rng.chance(0.5) ? 'TLSv1.3' : 'TLSv1.2';
-    list.push({
-      ua: safe(ua),
-      device,
-      kind,
-      http: kind === 'browser' ? ['HTTP/2', 'HTTP/2', 'HTTP/2', 'HTTP/3', 'HTTP/1.1'] : kind === 'bot' ? ['HTTP/1.1', 'HTTP/2'] : ['HTTP/1.1'],
-      tls,
-      cipher: tls === 'TLSv1.3' ? (i % 5 === 4 ? TLS13_CIPHERS[2]! : TLS13_CIPHERS[i % 2]!) : 'ECDHE-RSA-AES128-GCM-SHA256',
-      ja3: rng.hex(32),
-      ja4:
-        (tls === 'TLSv1.3' ? 't13d' : 't12d') + String(rng.int(10, 19)) + String(rng.int(10, 17)) +
-        (kind === 'browser' ? 'h2' : 'h1') + '_' + rng.hex(12) + '_' + rng.hex(12),
-    });
-    pairs.push([i, w]);
+    const cipher = tls === 'TLSv1.3' ? (i % 5 === 4 ? TLS13_CIPHERS[2]! : TLS13_CIPHERS[i % 2]!) : 'ECDHE-RSA-AES128-GCM-SHA256';
+    const ja3 = rng.hex(32);
+    const ja4 =
+      (tls === 'TLSv1.3' ? 't13d' : 't12d') + String(rng.int(10, 19)) + String(rng.int(10, 17)) +
+      (kind === 'browser' ? 'h2' : 'h1') + '_' + rng.hex(12) + '_' + rng.hex(12);
+    for (const [ua, w] of expandUA(spec, weight)) {
+      pairs.push([list.length, w]);
+      list.push({
+        ua: safe(ua),
+        device,
+        kind,
+        http: kind === 'browser' ? ['HTTP/2', 'HTTP/2', 'HTTP/2', 'HTTP/3', 'HTTP/1.1'] : kind === 'bot' ? ['HTTP/1.1', 'HTTP/2'] : ['HTTP/1.1'],
+        tls,
+        cipher,
+        // Chromium permutes TLS extensions per connection, so its JA3 differs from client to client (JA4 does not).
+        ja3: ua.includes('Chrome/') ? '' : ja3,
+        ja4,
+      });
+    }
   });
   return { list, pick: new Weighted(pairs) };
 }
 
 interface Client {
   ip: string;
+  /** JA3 of this client's TLS stack where the browser randomises it, else the user agent's. */
+  ja3: string;
   geo: Geo;
   asn: number;
   ua: number;
@@ -418,7 +444,7 @@ interface Client {
   session: string;
 }
 
-const CLIENT_COUNT = 6000;
+const CLIENT_COUNT = 10000;
 
 function buildClients(rng: Rng, uas: { list: UserAgent[]; pick: Weighted<number> }): Client[] {
   const geoPick = new Weighted(GEOS.map((g) => [g, g.weight] as const));
@@ -429,6 +455,7 @@ function buildClients(rng: Rng, uas: { list: UserAgent[]; pick: Weighted<number>
     const kind = uas.list[ua]!.kind;
     clients.push({
       ip: rng.chance(0.15) ? ipv6(rng) : ipv4(rng),
+      ja3: uas.list[ua]!.ja3 || rng.hex(32),
       geo,
       asn: rng.pick(geo.asns),
       ua,
@@ -496,7 +523,7 @@ function buildHttpPools(rng: Rng): HttpPools {
     mk('blog.example.org', 'example.org', [['page', 55], ['img', 30], ['css', 6], ['misc', 9]]),
   ];
   const weights = [30, 3, 20, 20, 15, 8, 4];
-  const products = Array.from({ length: 4000 }, () => rng.alnum(10));
+  const products = Array.from({ length: 20000 }, () => rng.alnum(10));
   const slugs = Array.from({ length: 300 }, () => rng.pick(WORDS) + '-' + rng.pick(WORDS) + '-' + rng.pick(WORDS) + '-' + rng.int(2, 99));
   for (const h of hostList) {
     if (h.host.startsWith('www.')) h.pages = ['/', '/pricing', '/about', '/contact', '/docs/', '/docs/getting-started', '/docs/api/authentication', '/login', '/signup', '/account/settings', '/blog/', '/careers'];
@@ -507,7 +534,7 @@ function buildHttpPools(rng: Rng): HttpPools {
   const edgeIPs: Record<string, string[]> = {};
   const edgePrefixes = ['172.70', '172.71', '172.68', '172.69', '162.158', '108.162', '141.101', '172.64'];
   for (const g of GEOS) {
-    edgeIPs[g.colo] = Array.from({ length: 6 }, () => rng.pick(edgePrefixes) + '.' + rng.int(0, 255) + '.' + rng.int(1, 254));
+    edgeIPs[g.colo] = Array.from({ length: 64 }, () => rng.pick(edgePrefixes) + '.' + rng.int(0, 255) + '.' + rng.int(1, 254));
   }
   // Last-Modified values of assets: a few dozen builds in the months before the default start.
   const lastModified = Array.from({ length: 48 }, () => new Date(Date.UTC(2026, 6, 1) + rng.int(0, 120 * 86400) * 1000).toUTCString());
@@ -567,7 +594,7 @@ function makeRequest(rng: Rng, pools: HttpPools, host: Host, kind: Kind, ua: Use
     case 'page': {
       const path = rng.chance(0.5) ? host.pages[rng.zipf(host.pages.length)]! : pagePath(rng, pools, host);
       const r = rng.float();
-      const query = r < 0.12 ? rng.pick(UTM) : r < 0.15 ? '?page=' + rng.int(2, 12) : r < 0.17 ? '?gclid=' + rng.alnum(20) : '';
+      const query = r < 0.12 ? rng.pick(UTM) : r < 0.15 ? '?page=' + rng.int(2, 12) : r < 0.2 ? '?gclid=' + rng.token(40) : r < 0.22 ? '?fbclid=' + rng.token(60) : '';
       return { method: ua.kind === 'monitor' ? 'HEAD' : 'GET', path, query, contentType: 'text/html', minBody: 6000, maxBody: 90000, compressible: true, cacheable: false, status: pageStatus(rng) };
     }
     case 'redirect':
@@ -579,7 +606,7 @@ function makeRequest(rng: Rng, pools: HttpPools, host: Host, kind: Kind, ua: Use
     case 'css':
       return { method: 'GET', path: '/static/css/main.' + rng.pick(host.builds) + '.css', query: '', contentType: 'text/css', minBody: 3000, maxBody: 120000, compressible: true, cacheable: true, status: assetStatus(rng) };
     case 'img': {
-      const p = pools.products[rng.zipf(pools.products.length)]!;
+      const p = pools.products[rng.popular(pools.products.length)]!;
       const r = rng.float();
       if (r < 0.7) {
         const ext = rng.chance(0.8) ? 'webp' : 'avif';
@@ -600,7 +627,7 @@ function makeRequest(rng: Rng, pools: HttpPools, host: Host, kind: Kind, ua: Use
         method = 'POST';
         path = '/api/v2/events';
       } else if (r < 0.45) {
-        path = '/api/v2/products/' + pools.products[rng.zipf(pools.products.length)]!;
+        path = '/api/v2/products/' + pools.products[rng.popular(pools.products.length)]!;
       } else if (r < 0.57) {
         path = '/api/v2/search';
         query = '?q=' + rng.pick(WORDS) + '&page=' + rng.int(1, 5);
@@ -631,10 +658,16 @@ function makeRequest(rng: Rng, pools: HttpPools, host: Host, kind: Kind, ua: Use
 
 function pagePath(rng: Rng, pools: HttpPools, host: Host): string {
   if (host.host.startsWith('shop.')) {
-    return rng.chance(0.75) ? '/product/' + pools.products[rng.zipf(pools.products.length)]! : '/category/' + rng.pick(WORDS);
+    return rng.chance(0.75) ? '/product/' + pools.products[rng.popular(pools.products.length)]! : '/category/' + rng.pick(WORDS);
   }
   if (host.host.startsWith('blog.')) return rng.pick(host.pages);
   return rng.chance(0.7) ? rng.pick(host.pages) : '/docs/' + rng.pick(WORDS) + '/' + rng.pick(WORDS);
+}
+
+/** The page that loaded an asset or made an API call: a page of the site the host serves. */
+function refererFor(rng: Rng, pools: HttpPools, host: Host): string {
+  const site = host.host.startsWith('static.') || host.host.startsWith('api.') || host.host === 'example.com' ? pools.hostList[0]! : host.host.startsWith('cdn.') ? pools.hostList[4]! : host;
+  return 'https://' + site.host + (rng.chance(0.6) ? rng.pick(site.pages) : pagePath(rng, pools, site));
 }
 
 const RESPONSE_HEADER_POOL = ['{"x-frame-options":"SAMEORIGIN"}', '{"cache-control":"public, max-age=31536000, immutable"}', '{"cache-control":"no-store"}', '{"vary":"Accept-Encoding"}'];
@@ -654,7 +687,7 @@ function* httpLines(opts: Required<GenerateOptions>, rng: Rng, clock: Clock): Ge
   for (let i = 0; i < n; i++) {
     const off = eventOffset(rng, clock, i, n, 2e9);
     const sec = clock.sec(off);
-    const client = clients[rng.zipf(clients.length)]!;
+    const client = clients[rng.popular(clients.length)]!;
     const ua = uas.list[rng.chance(0.96) ? client.ua : uas.pick.pick(rng)]!;
     const host = pools.hosts.pick(rng);
     const kind = host.kinds.pick(rng);
@@ -759,7 +792,7 @@ function* httpLines(opts: Required<GenerateOptions>, rng: Rng, clock: Clock): Ge
     const scores = blocked && attack ? rng.int(1, 20) : rng.int(60, 99);
     const referer =
       ua.kind !== 'browser' ? '' : kind === 'page' ? (rng.chance(0.45) ? '' : rng.chance(0.6) ? rng.pick(PAGE_REFERERS) : 'https://' + host.host + rng.pick(host.pages))
-        : rng.chance(0.92) ? 'https://' + (host.host.startsWith('static.') || host.host.startsWith('api.') ? 'www.example.com' : host.host.startsWith('cdn.') ? 'shop.example.net' : host.host) + '/' : '';
+        : rng.chance(0.92) ? refererFor(rng, pools, host) : '';
     const reqBytes = (ua.kind === 'browser' ? rng.int(900, 4200) : rng.int(180, 700)) + (req.method === 'POST' || req.method === 'PUT' ? rng.int(60, upload ? 2000000 : 4000) : 0);
 
     let line = '{"RayID":"' + rayID + '","EdgeStartTimestamp":' + fStart.json(sec, clock.ns(off));
@@ -786,12 +819,12 @@ function* httpLines(opts: Required<GenerateOptions>, rng: Rng, clock: Clock): Ge
       ? ',"EdgePathingOp":"ban","EdgePathingSrc":"filterBasedFirewall","EdgePathingStatus":"nr"'
       : ',"EdgePathingOp":"wl","EdgePathingSrc":"macro","EdgePathingStatus":"nr"';
     line += ',"EdgeRequestHost":"' + host.host + '","EdgeResponseBodyBytes":' + body + ',"EdgeResponseBytes":' + edgeBytes;
-    line += ',"EdgeResponseCompressionRatio":' + ratio + ',"EdgeResponseContentType":"' + (noBody && status !== 301 ? '' : req.contentType);
+    line += ',"EdgeResponseCompressionRatio":' + ratio + ',"EdgeResponseContentType":"' + (blocked ? 'text/html' : noBody && status !== 301 ? '' : req.contentType);
     line += '","EdgeResponseStatus":' + status + ',"EdgeServerIP":"' + rng.pick(pools.edgeIPs[colo]!) + '","EdgeTimeToFirstByteMs":' + ttfb;
     line += fwAction === ''
       ? ',"FirewallMatchesActions":[],"FirewallMatchesRuleIDs":[],"FirewallMatchesSources":[]'
       : ',"FirewallMatchesActions":["' + fwAction + '"],"FirewallMatchesRuleIDs":["' + secRule + '"],"FirewallMatchesSources":["' + fwSource + '"]';
-    line += ',"JA3Hash":"' + (https ? ua.ja3 : '') + '","JA4":"' + (https ? ua.ja4 : '') + '"';
+    line += ',"JA3Hash":"' + (https ? ua.ja3 || client.ja3 : '') + '","JA4":"' + (https ? ua.ja4 : '') + '"';
     line += ',"OriginDNSResponseTimeMs":' + dns + ',"OriginIP":"' + originIP + '","OriginRequestHeaderSendDurationMs":0';
     line += ',"OriginResponseBytes":' + (fromOrigin ? (ratio > 0 ? Math.round(body * ratio) : body) + headerBytes : 0);
     line += ',"OriginResponseDurationMs":' + originMs + ',"OriginResponseHTTPExpires":"' + (expires ? expiresText : '');
@@ -800,8 +833,11 @@ function* httpLines(opts: Required<GenerateOptions>, rng: Rng, clock: Clock): Ge
     line += ',"OriginSSLProtocol":"' + (fromOrigin ? (host.zone === 'example.org' ? 'TLSv1.2' : 'TLSv1.3') : 'none');
     line += '","OriginTCPHandshakeDurationMs":' + tcp + ',"OriginTLSHandshakeDurationMs":' + tlsHs;
     line += ',"ParentRayID":"' + (subrequest ? lastRay : '00') + '"';
-    line += ',"RequestHeaders":' + (rng.chance(0.3) ? REQUEST_HEADER_POOL[rng.zipf(REQUEST_HEADER_POOL.length)]! : '{}');
-    line += ',"ResponseHeaders":' + (fromOrigin && rng.chance(0.25) ? RESPONSE_HEADER_POOL[rng.zipf(RESPONSE_HEADER_POOL.length)]! : '{}');
+    // Jobs log a few custom headers: a trace context on API calls, a language, an origin request id.
+    const rh = rng.float();
+    line += ',"RequestHeaders":' + (kind === 'api' && rh < 0.5 ? '{"traceparent":"00-' + rng.hex(32) + '-' + rng.hex(16) + '-01"}' : rh < 0.3 ? REQUEST_HEADER_POOL[rng.zipf(REQUEST_HEADER_POOL.length)]! : '{}');
+    const sh = rng.float();
+    line += ',"ResponseHeaders":' + (fromOrigin && sh < 0.25 ? '{"x-request-id":"' + rng.uuid() + '"}' : fromOrigin && sh < 0.45 ? RESPONSE_HEADER_POOL[rng.zipf(RESPONSE_HEADER_POOL.length)]! : '{}');
     if (secRule === '') {
       line += ',"SecurityAction":"","SecurityActions":[],"SecurityRuleDescription":"","SecurityRuleID":"","SecurityRuleIDs":[],"SecuritySources":[]';
     } else {
@@ -816,7 +852,7 @@ function* httpLines(opts: Required<GenerateOptions>, rng: Rng, clock: Clock): Ge
       : ',"WorkerCPUTime":0,"WorkerStatus":"unknown","WorkerSubrequest":' + subrequest + ',"WorkerSubrequestCount":0,"WorkerWallTimeUs":0';
     line += ',"ZoneName":"' + host.zone + '"}';
     lastRay = rayID;
-    yield flat(line);
+    yield line;
   }
 }
 
@@ -903,7 +939,7 @@ function* firewallLines(opts: Required<GenerateOptions>, rng: Rng, clock: Clock)
     line += '","Source":"' + src.source + '"}';
     if (recentRays.length < 64) recentRays.push(ctx.ray);
     else recentRays[i & 63] = ctx.ray;
-    yield flat(line);
+    yield line;
   }
 }
 
@@ -960,8 +996,9 @@ function* spectrumLines(opts: Required<GenerateOptions>, rng: Rng, clock: Clock)
     let status = 0;
     let clientBytes = 0;
     let originBytes = 0;
-    if (open.length > 0 && (x < 0.47 || open.length >= 500)) {
-      const k = rng.int(0, open.length - 1);
+    // Close an open connection (one opened before this instant: event times jitter), or open a new one.
+    const k = open.length > 0 && (x < 0.47 || open.length >= 500) ? rng.int(0, open.length - 1) : -1;
+    if (k >= 0 && open[k]!.connectOff < off) {
       conn = open[k]!;
       open[k] = open[open.length - 1]!;
       open.pop();
@@ -1013,7 +1050,7 @@ function* spectrumLines(opts: Required<GenerateOptions>, rng: Rng, clock: Clock)
     line += '","OriginTlsMode":"' + app.originTls + '","OriginTlsProtocol":"' + (originTls ? 'TLSv1.2' : 'unknown');
     line += '","OriginTlsStatus":"' + (originTls ? 'OK' : 'UNKNOWN') + '","ProxyProtocol":"' + app.proxyProtocol + '","Status":' + status;
     line += ',"Timestamp":' + tsText + '}';
-    yield flat(line);
+    yield line;
   }
 }
 
@@ -1104,7 +1141,7 @@ function* auditLines(opts: Required<GenerateOptions>, rng: Rng, clock: Clock): G
     line += '","Interface":"' + (actor.type === 'Cloudflare' ? '' : viaApi ? 'API' : 'UI') + '","Metadata":' + JSON.stringify(metadata);
     line += ',"NewValue":' + JSON.stringify(newValue) + ',"OldValue":' + JSON.stringify(oldValue) + ',"OwnerID":"' + owner;
     line += '","ResourceID":"' + resourceID + '","ResourceType":"' + resourceType + '","When":' + fmt.json(clock.sec(off), clock.ns(off)) + '}';
-    yield flat(line);
+    yield line;
   }
 }
 
@@ -1148,27 +1185,33 @@ export function* generateLines(opts: GenerateOptions): Generator<string> {
   }
 }
 
+/** Average line length per dataset, a little generous: sizes the buffer of generateNdjson up front. */
+const LINE_BYTES_ESTIMATE: Readonly<Record<Dataset, number>> = {
+  http_requests: 3000,
+  firewall_events: 1200,
+  spectrum_events: 900,
+  audit_logs: 700,
+};
+
 /**
- * Whole object body as a Buffer of `line\n` lines. Lines are encoded into large chunks as they are generated (holding
- * hundreds of thousands of line strings would cost far more than the bytes), so this is fine up to a few hundred MB.
+ * Whole object body as a Buffer of `line\n` lines. Lines are encoded into one buffer sized up front as they are
+ * generated (holding hundreds of thousands of line strings, or concatenating chunks, costs far more than the bytes).
  */
 export function generateNdjson(opts: GenerateOptions): Buffer {
-  const CHUNK = 8 << 20;
-  const chunks: Buffer[] = [];
-  let buf = Buffer.allocUnsafe(CHUNK);
+  const o = resolve(opts);
+  let buf = Buffer.allocUnsafe(Math.max(4096, o.lines * LINE_BYTES_ESTIMATE[o.dataset]));
   let pos = 0;
-  for (const line of generateLines(opts)) {
-    const need = line.length * 3 + 1; // utf8 worst case for one UTF-16 unit
+  for (const line of generateLines(o)) {
+    const need = line.length * 3 + 1; // UTF-8 worst case per UTF-16 unit, plus the newline
     if (pos + need > buf.length) {
-      chunks.push(buf.subarray(0, pos));
-      buf = Buffer.allocUnsafe(Math.max(CHUNK, need));
-      pos = 0;
+      const bigger = Buffer.allocUnsafe(Math.max(buf.length * 2, pos + need));
+      buf.copy(bigger, 0, 0, pos);
+      buf = bigger;
     }
     pos += buf.write(line, pos, 'utf8');
     buf[pos++] = 10;
   }
-  chunks.push(buf.subarray(0, pos));
-  return chunks.length === 1 ? Buffer.from(chunks[0]!) : Buffer.concat(chunks);
+  return buf.subarray(0, pos);
 }
 
 /** Logpush-style object key: `<prefix>/<dataset>/20261101/20261101T100000Z_20261101T100030Z_<8 hex>.log.gz` */
