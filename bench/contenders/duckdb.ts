@@ -1,0 +1,100 @@
+/**
+ * DuckDB, one thread: `read_ndjson` of the same gzip object with every field the corpus carries declared with its
+ * schema type (so every value is parsed and type-checked: a value of the wrong type fails the query), the same
+ * derived columns as cflogs computed in SQL, and `COPY ... (FORMAT json, COMPRESSION gzip)` to a file.
+ * bench/README.md lists what this does and does not do compared with cflogs.
+ */
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { builtInRegistry } from '../../lib/schema/registry';
+import type { FieldSpec, ScalarType } from '../../lib/schema/model';
+import type { Corpus } from '../corpus';
+import { FIELDS } from '../generate';
+import type { Contender } from '../contender';
+
+const SQL_TYPES: Record<ScalarType, string> = {
+  string: 'VARCHAR',
+  bigint: 'BIGINT',
+  int: 'INTEGER',
+  smallint: 'SMALLINT',
+  float: 'DOUBLE',
+  boolean: 'BOOLEAN',
+  json: 'JSON',
+  timestamp: 'VARCHAR',
+};
+/** The output timestamp form of the contract: `YYYY-MM-DD HH:MM:SS.fffffffff`. */
+const TS = `'%Y-%m-%d %H:%M:%S.%n'`;
+/** Values that mean "none" in Cloudflare data; cflogs keeps them out of indicator arrays too. */
+const NONE = `('', '00', '0', '-')`;
+
+const q = (name: string): string => `"${name.replace(/"/g, '""')}"`;
+const lit = (s: string): string => `'${s.replace(/'/g, "''")}'`;
+
+/** Timestamps: unixnano integers are read as BIGINT and formatted exactly; RFC 1123 header dates are parsed. */
+function timeExpr(f: FieldSpec): string {
+  return f.timeFormats.includes('cloudflare') || f.timeFormats.includes('unix')
+    ? `strftime(make_timestamp_ns(${q(f.name)}), ${TS})`
+    : `strftime(try_strptime(nullif(${q(f.name)}, ''), '%a, %d %b %Y %H:%M:%S GMT'), ${TS})`;
+}
+
+function columnType(f: FieldSpec): string {
+  if (f.type === 'array') return `${SQL_TYPES[f.element?.type ?? 'string']}[]`;
+  if (f.type === 'timestamp') return f.timeFormats.includes('cloudflare') || f.timeFormats.includes('unix') ? 'BIGINT' : 'VARCHAR';
+  return SQL_TYPES[f.type];
+}
+
+/** The COPY statement for a corpus; exported so the README and tests can show it. */
+export function copySql(corpus: Corpus, outPath: string, rowIdPrefix: string, parseTime: string): string {
+  const entry = builtInRegistry().forDataset(corpus.options.dataset);
+  if (!entry) throw new Error(`no log type for dataset ${corpus.options.dataset}`);
+  const { schema } = entry;
+  const byName = new Map(schema.fields.map((f) => [f.name, f]));
+  const fields = FIELDS[corpus.options.dataset].map((n) => {
+    const f = byName.get(n);
+    if (!f) throw new Error(`the corpus has ${n}, the schema does not`);
+    return f;
+  });
+  const columns = fields.map((f) => `${q(f.name)}: ${lit(columnType(f))}`).join(', ');
+  const replaced = fields.filter((f) => f.type === 'timestamp').map((f) => `${timeExpr(f)} AS ${q(f.name)}`);
+  const having = (ind: string): FieldSpec[] => fields.filter((f) => (f.indicators as string[]).includes(ind));
+  const list = (exprs: string[]): string =>
+    exprs.length === 0 ? 'NULL' : `list_sort(list_distinct(list_filter([${exprs.join(', ')}], x -> coalesce(x, '') NOT IN ${NONE})))`;
+  const hostOfUrl = (f: FieldSpec): string => `regexp_extract(${q(f.name)}, '^[A-Za-z][A-Za-z0-9+.-]*://([^/?#:@]+)', 1)`;
+  const eventTime = byName.get(schema.eventTimeField);
+  if (!eventTime) throw new Error('no event time field');
+  return `COPY (
+  SELECT * ${replaced.length ? `REPLACE (${replaced.join(', ')})` : ''},
+    ${lit(schema.logType)} AS p_log_type,
+    ${lit(rowIdPrefix)} || lpad(to_hex(row_number() OVER ()), 8, '0') AS p_row_id,
+    ${timeExpr(eventTime)} AS p_event_time,
+    ${lit(parseTime)} AS p_parse_time,
+    ${list(having('ip').map((f) => q(f.name)))} AS p_any_ip_addresses,
+    ${list([...having('domain').map((f) => `lower(${q(f.name)})`), ...having('url').map((f) => `lower(${hostOfUrl(f)})`)])} AS p_any_domain_names,
+    ${list(having('trace_id').map((f) => q(f.name)))} AS p_any_trace_ids
+  FROM read_ndjson(${lit(corpus.path)}, columns = {${columns}}, compression = 'gzip', format = 'newline_delimited')
+) TO ${lit(outPath)} (FORMAT json, COMPRESSION gzip)`;
+}
+
+let tmp: string | undefined;
+
+const duckdb: Contender = {
+  async prepare(corpus, params) {
+    tmp = mkdtempSync(join(String(params.tmpDir), 'duckdb-'));
+    const out = join(tmp, 'out.json.gz');
+    const sql = copySql(corpus, out, '0123456789abcdef0123', '2026-11-24 12:00:00.000000000');
+    const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
+    const conn = await instance.connect();
+    await conn.run('SET threads = 1');
+    return async () => {
+      const r = await conn.runAndReadAll(sql);
+      const rows = Number(r.getRows()[0]?.[0]);
+      return { rows, expectedRows: corpus.lines, bytesOut: statSync(out).size };
+    };
+  },
+  async teardown() {
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  },
+};
+
+export default duckdb;

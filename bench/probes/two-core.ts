@@ -1,0 +1,59 @@
+/**
+ * Probe (not part of `npm run bench`): does cflogs use a second core? Runs the cflogs contender once, either as is
+ * or with every gzip stream given a larger writable buffer (patched into zlib's Gzip before the core runs), and prints wall time, CPU % and the main thread's share of CPU.
+ *
+ *   taskset -c 0,1 npx tsx bench/probes/two-core.ts bench/data/corpus-.../manifest.json default|deep [hwm KiB]
+ *
+ * LakeWriter hands gzip 256 KiB blocks; a zlib stream's writable highWaterMark is 16 KiB (Node 20), so every block
+ * makes write() return false and processStream waits for 'drain' before reading more input: the main thread idles
+ * while the pool compresses, and two cores do no better than one.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { Gzip } from 'node:zlib';
+import type { Corpus } from '../corpus';
+import cflogs from '../contenders/cflogs';
+
+async function main(): Promise<void> {
+  const corpus = JSON.parse(readFileSync(process.argv[2] as string, 'utf8')) as Corpus;
+  const mode = process.argv[3] ?? 'default';
+  const hwm = Number(process.argv[4] ?? 2048) * 1024;
+  if (mode === 'deep') {
+    // zlib's exports are read-only: raise the writable buffer of every Gzip at its first write instead.
+    const proto = Gzip.prototype as unknown as { write: (...a: unknown[]) => boolean };
+    const write = proto.write;
+    proto.write = function (this: { _writableState: { highWaterMark: number } }, ...a: unknown[]): boolean {
+      this._writableState.highWaterMark = hwm;
+      return write.apply(this, a);
+    };
+  }
+  const work = await cflogs.prepare(corpus, {});
+  const tid = (): Map<string, number> => {
+    const m = new Map<string, number>();
+    for (const t of readdirSync('/proc/self/task')) {
+      const s = readFileSync(`/proc/self/task/${t}/stat`, 'utf8');
+      const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+      m.set(t, (Number(f[11]) + Number(f[12])) * 10);
+    }
+    return m;
+  };
+  const t0 = tid();
+  const c0 = process.cpuUsage();
+  const start = performance.now();
+  const out = await work();
+  const wall = performance.now() - start;
+  const c = process.cpuUsage(c0);
+  const t1 = tid();
+  let main = 0;
+  let other = 0;
+  for (const [t, ms] of t1) (t === String(process.pid) ? (main += ms - (t0.get(t) ?? 0)) : (other += ms - (t0.get(t) ?? 0)));
+  const cpu = (c.user + c.system) / 1000;
+  console.log(
+    `${mode}${mode === 'deep' ? ` (${hwm / 1024} KiB)` : ''}: ${out.rows} rows, ${(corpus.uncompressedBytes / 1e6 / (wall / 1000)).toFixed(1)} MB/s, ` +
+      `CPU ${((100 * cpu) / wall).toFixed(0)}%, main thread ${((100 * main) / (main + other)).toFixed(0)}% of CPU`,
+  );
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
