@@ -11,5 +11,12 @@ export const silentLog: Log = { info() {}, warn() {}, error() {} };
 export function errorFields(e: unknown): Record<string, unknown> {
   if (!(e instanceof Error)) return { error: String(e) };
   const loc = (e as { location?: unknown }).location;
-  return { errorName: e.name, error: e.message, ...(loc ? { location: loc } : {}) };
+  const cause = e.cause instanceof Error ? e.cause : undefined;
+  return {
+    errorName: e.name,
+    error: e.message,
+    ...(loc ? { location: loc } : {}),
+    // The cause's name and message (SDK errors: code and HTTP status); they carry no input data.
+    ...(cause ? { cause: `${cause.name}: ${cause.message}` } : {}),
+  };
 }

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
+import { createGunzip, ZlibOptions } from 'node:zlib';
 
 export type Compression = 'gzip' | 'none';
 
@@ -94,7 +94,8 @@ export async function decompress(
     };
   }
 
-  const gunzip = createGunzip({ chunkSize: 64 * 1024 });
+  // Decompression runs on libuv's thread pool; a deeper readable buffer lets it work ahead of the parser.
+  const gunzip = createGunzip({ chunkSize: 64 * 1024, readableHighWaterMark: 1024 * 1024 } as ZlibOptions);
   const input = Readable.from(rest(), { objectMode: false });
   input.on('error', (e) => gunzip.destroy(e));
   input.pipe(gunzip);

@@ -128,7 +128,7 @@ export async function handleLogpushRequest(req: LogpushRequest, deps: HttpDeps):
     store: deps.store,
     prefix: deps.config.outputPrefix,
     baseName: httpBaseName(identity),
-    parseTime: formatDate(now),
+    rejectTime: formatDate(now),
     gzipLevel: deps.config.gzipLevel,
     maxOpenFiles: deps.config.maxOpenFiles,
   });

@@ -151,9 +151,8 @@ function withUnknown(
       // Null prototype: a `__proto__` key stays a plain key and cannot reach Object.prototype.
       if (unknown === undefined) unknown = Object.create(null) as Record<string, unknown>;
       const v = raw[k];
-      if (typeof v === 'object' && v !== null && tooDeep(v, 1)) {
-        return { reason: 'schema', message: `${k}: nests deeper than ${MAX_DEPTH} levels` };
-      }
+      const bad = unfitJson(v, 1);
+      if (bad !== undefined) return { reason: 'schema', message: `${k}: ${bad}` };
       unknown[k] = v;
     }
   }
@@ -245,7 +244,10 @@ function scalarConverter(type: ScalarType, timeFormats: TimeFormat[]): Converter
     case 'timestamp':
       return timestampConverter(timeFormats);
     case 'json':
-      return (v) => (typeof v === 'object' && tooDeep(v, 1) ? new Invalid('schema', `nests deeper than ${MAX_DEPTH} levels`) : v);
+      return (v) => {
+        const bad = unfitJson(v, 1);
+        return bad === undefined ? v : new Invalid('schema', bad);
+      };
   }
 }
 
@@ -285,18 +287,31 @@ function typeName(v: unknown): string {
   return `a ${typeof v}`;
 }
 
-/** Downstream readers (Glue, DuckDB, analysts' JSON tools) choke on pathological nesting; refuse it per line. */
+/**
+ * Why a JSON value cannot be stored as it came, or undefined. Downstream readers (Glue, DuckDB, analysts' JSON
+ * tools) choke on pathological nesting; and a number beyond double range (1e400) parses as Infinity, which
+ * JSON.stringify would silently write as null.
+ */
 export const MAX_DEPTH = 32;
-function tooDeep(v: unknown, depth: number): boolean {
-  if (depth > MAX_DEPTH) return true;
-  if (typeof v !== 'object' || v === null) return false;
+function unfitJson(v: unknown, depth: number): string | undefined {
+  if (typeof v === 'number') return Number.isFinite(v) ? undefined : 'number out of range';
+  if (typeof v !== 'object' || v === null) return undefined;
+  if (depth > MAX_DEPTH) return `nests deeper than ${MAX_DEPTH} levels`;
   if (Array.isArray(v)) {
-    for (const x of v) if (typeof x === 'object' && x !== null && tooDeep(x, depth + 1)) return true;
-    return false;
+    for (const x of v) {
+      if (typeof x === 'number' || (typeof x === 'object' && x !== null)) {
+        const bad = unfitJson(x, depth + 1);
+        if (bad !== undefined) return bad;
+      }
+    }
+    return undefined;
   }
   for (const k in v) {
     const x = (v as Record<string, unknown>)[k];
-    if (typeof x === 'object' && x !== null && tooDeep(x, depth + 1)) return true;
+    if (typeof x === 'number' || (typeof x === 'object' && x !== null)) {
+      const bad = unfitJson(x, depth + 1);
+      if (bad !== undefined) return bad;
+    }
   }
-  return false;
+  return undefined;
 }

@@ -30,12 +30,15 @@ export function parseLine(entry: LogTypeEntry, text: string): LineResult {
   try {
     value = JSON.parse(text);
   } catch (e) {
+    if (batchPiece(text)) return { ok: false, reject: { reason: 'unsupported_format', message: `line is part of a batch: ${BATCH_SETTINGS}` } };
     return { ok: false, reject: { reason: 'invalid_json', message: jsonErrorMessage(text, e) } };
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return { ok: false, reject: notAnObject(value) };
   }
   if (!entry.validate(value)) {
+    const batch = batchedRecords(value as Record<string, unknown>);
+    if (batch) return { ok: false, reject: batch };
     const err = entry.validate.errors?.[0];
     if (err?.keyword === 'required') {
       const missing = (err.params as { missingProperty?: string }).missingProperty ?? '?';
@@ -62,6 +65,37 @@ function notAnObject(value: unknown): LineReject {
     };
   }
   return { reason: 'not_an_object', message: `line is a JSON ${value === null ? 'null' : typeof value}, not an object` };
+}
+
+const BATCH_SETTINGS =
+  'the Logpush job wraps or separates records (output_options batch_prefix / batch_suffix / record_delimiter / ' +
+  'record_template); use the default output_options, one JSON object per line';
+
+/** `{"logs":[{...},{...}]}`: a batch wrapped by a job's batch_prefix / batch_suffix, on one line. */
+function batchedRecords(value: Record<string, unknown>): LineReject | undefined {
+  const keys = Object.keys(value);
+  if (keys.length !== 1) return undefined;
+  const inner = value[keys[0] as string];
+  if (!Array.isArray(inner) || inner.length === 0 || typeof inner[0] !== 'object' || inner[0] === null) return undefined;
+  return { reason: 'unsupported_format', message: `line holds ${inner.length} records in "${keys[0]}": ${BATCH_SETTINGS}` };
+}
+
+/** Lines that are pieces of a wrapped or comma-separated batch spread over lines. */
+function batchPiece(text: string): boolean {
+  const t = text.trim();
+  if (/[[{,]$/.test(t) && /^[{[\]]/.test(t)) {
+    // `{"logs":[`, `{...},`, `[`: try the line without its trailing separator.
+    if (t.endsWith(',')) {
+      try {
+        JSON.parse(t.slice(0, -1));
+        return true;
+      } catch {
+        return false;
+      }
+    }
+    return t.endsWith('[');
+  }
+  return /^[\]}]+[,\]}]*$/.test(t);
 }
 
 function jsonErrorMessage(text: string, e: unknown): string {

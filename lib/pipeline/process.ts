@@ -70,6 +70,7 @@ export interface ProcessSummary {
 
 /** How much of a raw line a reject record keeps (the whole line up to the line limit). */
 const MAX_UNKNOWN_FIELD_NAMES = 100;
+const SAFE_NAME = /^[A-Za-z0-9_.-]*$/;
 
 /**
  * The core: bytes of one input -> rows and rejects in the sink. Pure apart from the sink it is handed;
@@ -165,7 +166,9 @@ export async function processStream(
         if (by !== undefined) return drop(by);
       }
       if (r.value.unknown !== undefined) {
-        for (const k in r.value.unknown) {
+        for (const key in r.value.unknown) {
+          // Names go into log lines: keep them short and printable, whatever the input sent.
+          const k = key.length <= 64 && SAFE_NAME.test(key) ? key : key.slice(0, 64).replace(/[^A-Za-z0-9_.-]/g, '?');
           const c = s.unknownFields[k];
           if (c !== undefined) s.unknownFields[k] = c + 1;
           else if (unknownNames < MAX_UNKNOWN_FIELD_NAMES) {

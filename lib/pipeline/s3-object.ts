@@ -71,7 +71,7 @@ async function processOne(ref: ObjectRef, deps: ObjectDeps, delivery: Delivery):
     store: deps.store,
     prefix: deps.config.outputPrefix,
     baseName: outputBaseName(ref.key, opened.identity),
-    parseTime: formatDate(now),
+    rejectTime: formatDate(opened.lastModified ?? now),
     gzipLevel: deps.config.gzipLevel,
     maxOpenFiles: deps.config.maxOpenFiles,
   });

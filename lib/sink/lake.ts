@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { createGzip, Gzip } from 'node:zlib';
+import { createGzip, Gzip, ZlibOptions } from 'node:zlib';
 import { partitionOf } from '../parse/timestamps';
 import type { ObjectStore, OutputFile, RowSink, WriteTarget } from './types';
 
@@ -9,8 +9,12 @@ export interface LakeWriterOptions {
   prefix: string;
   /** File name stem, deterministic from the input's identity, so a retry overwrites. */
   baseName: string;
-  /** p_parse_time of this input: rejects are partitioned by processing time. */
-  parseTime: string;
+  /**
+   * The hour rejects are filed under (output timestamp text). The input's own time (an S3 object's
+   * LastModified) where there is one, so a retry in a later hour overwrites its rejects file instead of adding a
+   * second one; else the processing time.
+   */
+  rejectTime: string;
   gzipLevel: number;
   /** Open partition files at most; the least recently used is finished beyond it (memory bound). */
   maxOpenFiles: number;
@@ -21,6 +25,16 @@ export interface LakeWriterOptions {
  * preallocated buffer, no joined string, and few large writes.
  */
 const BLOCK_BYTES = 256 * 1024;
+const MAX_CLOSING = 2;
+
+function errorText(e: unknown): string {
+  if (!(e instanceof Error)) return String(e);
+  const code = (e as { Code?: string; code?: string }).Code ?? (e as { code?: string }).code;
+  const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  return [e.name !== 'Error' ? e.name : '', code && code !== e.name ? code : '', status ? `HTTP ${status}` : '', e.message]
+    .filter(Boolean)
+    .join(': ');
+}
 
 class GzipFile {
   rows = 0;
@@ -37,7 +51,10 @@ class GzipFile {
     private readonly target: WriteTarget,
     level: number,
   ) {
-    this.gzip = createGzip({ level, chunkSize: 64 * 1024 });
+    // Room for a few blocks: the writer only waits when gzip (on libuv's thread pool) falls that far behind,
+    // so compression overlaps with parsing instead of alternating with it.
+    // (zlib passes stream options through to Transform; its typings do not list them.)
+    this.gzip = createGzip({ level, chunkSize: 64 * 1024, writableHighWaterMark: 4 * BLOCK_BYTES } as ZlibOptions);
     this.gzip.on('data', (b: Buffer) => {
       this.bytes += b.length;
     });
@@ -85,7 +102,12 @@ class GzipFile {
   async close(): Promise<OutputFile> {
     this.flush();
     this.gzip.end();
-    await this.target.result;
+    try {
+      await this.target.result;
+    } catch (e) {
+      // Name the output object: "finishing output failed" alone does not say which of an object's files broke.
+      throw new Error(`${this.key}: ${errorText(e)}`, { cause: e });
+    }
     return { key: this.key, kind: this.kind, table: this.table, rows: this.rows, bytes: this.bytes };
   }
 
@@ -104,6 +126,8 @@ export class LakeWriter implements RowSink {
   /** How many files a partition has had (an evicted partition that gets rows again continues in `-1`, `-2`...). */
   private readonly parts = new Map<string, number>();
   private readonly finished: Promise<OutputFile>[] = [];
+  /** Evicted files still uploading; bounded so memory stays flat when event hours interleave. */
+  private closing: Promise<unknown>[] = [];
   private lastHour = '';
   private lastTable = '';
   private lastFile: GzipFile | undefined;
@@ -135,7 +159,7 @@ export class LakeWriter implements RowSink {
   reject(table: string, json: string): void {
     const id = `rejects:${table}`;
     let f = this.open.get(id);
-    if (f === undefined) f = this.openFile(id, 'rejects', table, `rejects/${table}/${partitionOf(this.opts.parseTime)}`);
+    if (f === undefined) f = this.openFile(id, 'rejects', table, `rejects/${table}/${partitionOf(this.opts.rejectTime)}`);
     f.add(json);
   }
 
@@ -158,10 +182,20 @@ export class LakeWriter implements RowSink {
     const p = f.close();
     p.catch(() => undefined); // observed in commit()
     this.finished.push(p);
+    const settled = p.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.closing.push(settled);
+    void settled.then(() => {
+      this.closing = this.closing.filter((c) => c !== settled);
+    });
   }
 
   pressure(): Promise<void> | undefined {
     let waits: Promise<unknown>[] | undefined;
+    // At most two evicted files finishing at a time: past that, reading waits for the oldest.
+    if (this.closing.length > MAX_CLOSING) (waits ??= []).push(this.closing[0] as Promise<unknown>);
     for (const f of this.open.values()) {
       const p = f.pressure();
       if (p) (waits ??= []).push(p);

@@ -8,7 +8,8 @@ export class S3Store implements ObjectStore {
   constructor(
     private readonly client: S3Client,
     private readonly bucket: string,
-    private readonly partSize = 8 * 1024 * 1024,
+    // 5 MiB is S3's smallest part; with one part in flight an open file holds ~10 MiB at most.
+    private readonly partSize = 5 * 1024 * 1024,
   ) {}
 
   uri(key: string): string {
@@ -21,7 +22,7 @@ export class S3Store implements ObjectStore {
       client: this.client,
       params: { Bucket: this.bucket, Key: key, Body: body, ContentType: 'application/x-ndjson' },
       partSize: this.partSize,
-      queueSize: 2,
+      queueSize: 1,
       leavePartsOnError: false,
     });
     const result = upload.done().then(() => undefined);

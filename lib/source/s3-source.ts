@@ -8,6 +8,7 @@ export interface OpenedObject {
   /** bucket, key and version or ETag: what makes this content unique. */
   identity: string;
   contentLength: number | undefined;
+  lastModified: Date | undefined;
 }
 
 /** Opens an object as a byte stream; `undefined` when it no longer exists (deleted since the event). */
@@ -23,6 +24,7 @@ export async function openS3Object(s3: S3Client, ref: ObjectRef): Promise<Opened
       body,
       identity: `s3://${ref.bucket}/${ref.key}#${version}`,
       contentLength: res.ContentLength,
+      lastModified: res.LastModified,
     };
   } catch (e) {
     if (e instanceof NoSuchKey || (e as { name?: string }).name === 'NoSuchKey') return undefined;

@@ -33,7 +33,7 @@ describe('Parquet readiness', () => {
         store: new LocalStore(lake),
         prefix: '',
         baseName: outputBaseName(sample.key, identity),
-        parseTime: formatDate(now),
+        rejectTime: formatDate(now),
         gzipLevel: 6,
         maxOpenFiles: 16,
       });

@@ -1,5 +1,5 @@
 import { gzipSync } from 'node:zlib';
-import { DeleteObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import type { SQSBatchResponse } from 'aws-lambda';
 import { LocalS3, s3CreatedEvent, sqsEvent, startLocalS3 } from '../../lib/local/local-s3';
 import { handleS3Event, IngestReport } from '../../lib/pipeline/s3-handler';
@@ -159,7 +159,10 @@ describe('the S3 handler against a real S3 protocol server', () => {
     });
     const rejectKeys = await listKeys(s3.client, LAKE, 'rejects/');
     expect(rejectKeys).toHaveLength(1);
-    expect(rejectKeys[0]).toMatch(/^rejects\/cloudflare_httprequest\/year=2026\/month=11\/day=24\/hour=12\/mixed-[0-9a-f]{12}\.json\.gz$/);
+    // Filed under the input object's own hour (LastModified), so a redelivery hours later overwrites it.
+    const head = await s3.client.send(new HeadObjectCommand({ Bucket: INPUT, Key: obj.key }));
+    const hour = head.LastModified!.toISOString().replace(/^(\d+)-(\d+)-(\d+)T(\d+).*$/, 'year=$1/month=$2/day=$3/hour=$4');
+    expect(rejectKeys[0]).toMatch(new RegExp(`^rejects/cloudflare_httprequest/${hour}/mixed-[0-9a-f]{12}\\.json\\.gz$`));
     const rejects = await readGzipLines(s3.client, rejectKeys[0] as string);
     expect(rejects.map((r) => [r.line, r.reason])).toEqual([
       [2, 'invalid_json'],

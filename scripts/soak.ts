@@ -1,0 +1,248 @@
+/**
+ * Soak test of the memory bound: `npm run soak -- [--gb 2] [--max-rss-mb 256] [--dataset http_requests] [--hours 3] [--keep]`
+ *
+ * Streams one generated Logpush object of at least `--gb` GiB uncompressed (realistic lines from bench/generate.ts,
+ * gzip as Logpush writes it) through the real S3 handler, against s3rver over HTTP: GetObject streams the input,
+ * the lake is written with multipart uploads (the Lambda's 8 MiB parts, gzip level 6, 16 open files).
+ *
+ * Only the handler runs in this process, as in Lambda. s3rver (the stand-in for S3) runs in a child process, and so
+ * does the preparation of the input (generated and gzipped on the fly into .out/soak/, never held in memory, then
+ * uploaded), so neither counts towards the measured memory. RSS is sampled every 250 ms while the object is
+ * processed; the kernel's high-water mark (maxRSS) is reported too. Exit 1 if the peak exceeds --max-rss-mb.
+ *
+ * The generated input is kept in .out/soak/ and reused by later runs with the same options; s3rver's data
+ * (input copy and output) is deleted at the end unless --keep.
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import { parseArgs } from 'node:util';
+import { getHeapStatistics } from 'node:v8';
+import { createGzip } from 'node:zlib';
+import { Upload } from '@aws-sdk/lib-storage';
+import { Dataset, DATASETS, generateLines, logpushKey } from '../bench/generate';
+import { localS3Client, startLocalS3 } from '../lib/local/local-s3';
+import { DEFAULT_LIMITS } from '../lib/pipeline/process';
+import { handleS3Event, IngestReport } from '../lib/pipeline/s3-handler';
+import { Router } from '../lib/route/router';
+import { builtInRegistry } from '../lib/schema/registry';
+import { S3Store } from '../lib/sink/s3-store';
+
+const INPUT = 'cflogs-soak-input';
+const LAKE = 'cflogs-soak-lake';
+const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
+const ROOT = resolve(__dirname, '..', '.out', 'soak');
+
+const { values: args } = parseArgs({
+  options: {
+    gb: { type: 'string', default: '2' },
+    'max-rss-mb': { type: 'string', default: '256' },
+    dataset: { type: 'string', default: 'http_requests' },
+    hours: { type: 'string', default: '3' },
+    keep: { type: 'boolean', default: false },
+    // Internal: the child processes.
+    role: { type: 'string' },
+    endpoint: { type: 'string' },
+  },
+  strict: true,
+});
+
+interface Prepared {
+  key: string;
+  file: string;
+  size: number;
+  eTag: string;
+  lines: number;
+  bytes: number;
+}
+
+function die(message: string): never {
+  process.stderr.write(`soak: ${message}\n`);
+  process.exit(2);
+}
+
+function options(): { bytes: number; dataset: Dataset; hours: number; maxRssMb: number } {
+  const gb = Number(args.gb);
+  const hours = Number(args.hours);
+  const maxRssMb = Number(args['max-rss-mb']);
+  if (!(gb > 0)) die(`--gb must be a positive number, got ${args.gb}`);
+  if (!Number.isInteger(hours) || hours < 1 || hours > 48) die(`--hours must be an integer from 1 to 48, got ${args.hours}`);
+  if (!(maxRssMb > 0)) die(`--max-rss-mb must be a positive number, got ${args['max-rss-mb']}`);
+  if (!DATASETS.includes(args.dataset as Dataset)) die(`--dataset must be one of ${DATASETS.join(', ')}`);
+  return { bytes: Math.ceil(gb * GiB), dataset: args.dataset as Dataset, hours, maxRssMb };
+}
+
+/** Child: s3rver on loopback until its stdin closes. */
+async function serveS3(): Promise<void> {
+  const s3 = await startLocalS3({ directory: join(ROOT, 's3'), buckets: [INPUT, LAKE] });
+  process.stdout.write(JSON.stringify({ endpoint: s3.endpoint }) + '\n');
+  process.stdin.resume();
+  process.stdin.on('end', () => {
+    void s3.close().then(() => process.exit(0));
+  });
+}
+
+/**
+ * Child: generates the object (gzip, streamed to a file; reused when it exists) and uploads it. Lines come from
+ * the deterministic generator, events spread evenly over `hours` hours in time order, as in a long Logpush batch.
+ */
+async function prepare(): Promise<void> {
+  const { bytes, dataset, hours } = options();
+  const endpoint = args.endpoint ?? die('--endpoint is required');
+  mkdirSync(ROOT, { recursive: true });
+  // Enough lines for `bytes`: measure the average line length on a sample of the same generator.
+  let sampleBytes = 0;
+  const SAMPLE = 2000;
+  for (const l of generateLines({ dataset, lines: SAMPLE, seed: 7 })) sampleBytes += Buffer.byteLength(l) + 1;
+  const lines = Math.ceil((bytes / (sampleBytes / SAMPLE)) * 1.01);
+  const gen = { dataset, lines, seed: 7, timestampFormat: 'unixnano' as const, start: new Date('2026-11-01T09:00:00Z'), spanSeconds: hours * 3600 };
+  const key = logpushKey('soak', gen);
+  const file = join(ROOT, `${dataset}-${lines}-${hours}h.log.gz`);
+  const meta = `${file}.json`;
+  let written: { lines: number; bytes: number };
+  if (existsSync(file) && existsSync(meta)) {
+    written = JSON.parse(readFileSync(meta, 'utf8')) as { lines: number; bytes: number };
+  } else {
+    written = { lines: 0, bytes: 0 };
+    const tmp = `${file}.partial`;
+    await pipeline(
+      Readable.from(
+        (function* () {
+          // Join lines into ~1 MiB blocks: one write per block, not per line.
+          let block: string[] = [];
+          let size = 0;
+          for (const l of generateLines(gen)) {
+            block.push(l);
+            size += l.length + 1;
+            written.lines++;
+            if (size >= MiB) {
+              const b = Buffer.from(block.join('\n') + '\n');
+              written.bytes += b.length;
+              yield b;
+              block = [];
+              size = 0;
+            }
+          }
+          if (block.length) {
+            const b = Buffer.from(block.join('\n') + '\n');
+            written.bytes += b.length;
+            yield b;
+          }
+        })(),
+      ),
+      createGzip({ level: 6 }),
+      createWriteStream(tmp),
+    );
+    renameSync(tmp, file);
+    writeFileSync(meta, JSON.stringify(written));
+  }
+  const size = statSync(file).size;
+  const client = localS3Client(endpoint);
+  const up = new Upload({ client, params: { Bucket: INPUT, Key: key, Body: createReadStream(file), ContentLength: size }, partSize: 16 * MiB, queueSize: 2 });
+  const res = await up.done();
+  client.destroy();
+  const out: Prepared = { key, file, size, eTag: (res.ETag ?? '').replace(/"/g, ''), ...written };
+  process.stdout.write(JSON.stringify(out) + '\n');
+}
+
+function child(role: string, extra: string[] = []): { proc: ChildProcess; firstLine: Promise<Record<string, unknown>> } {
+  const proc = spawn(process.execPath, [...process.execArgv, __filename, '--role', role, ...extra, ...process.argv.slice(2)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const firstLine = new Promise<Record<string, unknown>>((resolveLine, reject) => {
+    const rl = createInterface({ input: proc.stdout as NodeJS.ReadableStream });
+    rl.once('line', (l) => resolveLine(JSON.parse(l) as Record<string, unknown>));
+    proc.once('exit', (code) => reject(new Error(`soak: the ${role} process exited with code ${code}`)));
+  });
+  return { proc, firstLine };
+}
+
+const mb = (n: number) => (n / MiB).toFixed(1);
+
+async function main(): Promise<void> {
+  const { bytes, dataset, hours, maxRssMb } = options();
+  rmSync(join(ROOT, 's3'), { recursive: true, force: true });
+  const server = child('s3');
+  let exitCode = 1;
+  try {
+    const { endpoint } = (await server.firstLine) as { endpoint: string };
+    process.stdout.write(`soak: preparing a ${dataset} object of ${mb(bytes)} MiB uncompressed over ${hours} event hours (cached in ${ROOT})\n`);
+    const t0 = Date.now();
+    const prep = (await child('prepare', ['--endpoint', endpoint]).firstLine) as unknown as Prepared;
+    process.stdout.write(
+      `soak: input s3://${INPUT}/${prep.key}: ${mb(prep.size)} MiB gzip, ${mb(prep.bytes)} MiB, ${prep.lines} lines (ready in ${((Date.now() - t0) / 1000).toFixed(0)} s)\n`,
+    );
+
+    // Everything below is what a Lambda invocation does, in this process.
+    const s3 = localS3Client(endpoint);
+    const deps = {
+      s3,
+      store: new S3Store(s3, LAKE),
+      router: new Router([], builtInRegistry()),
+      config: { outputPrefix: '', limits: DEFAULT_LIMITS, gzipLevel: 6, maxOpenFiles: 16, salvageAfterReceives: 3 },
+      clock: () => new Date(),
+      log: { info() {}, warn() {}, error() {} },
+    };
+    const event = {
+      Records: [
+        {
+          eventSource: 'aws:s3',
+          eventName: 'ObjectCreated:CompleteMultipartUpload',
+          s3: { bucket: { name: INPUT }, object: { key: prep.key, size: prep.size, eTag: prep.eTag } },
+        },
+      ],
+    };
+    global.gc?.();
+    const rssStart = process.memoryUsage().rss;
+    let peak = rssStart;
+    let samples = 0;
+    const timer = setInterval(() => {
+      const r = process.memoryUsage().rss;
+      samples++;
+      if (r > peak) peak = r;
+    }, 250);
+    const started = Date.now();
+    let report: IngestReport;
+    try {
+      report = (await handleS3Event(event, deps)) as IngestReport;
+    } finally {
+      clearInterval(timer);
+      s3.destroy();
+    }
+    const seconds = (Date.now() - started) / 1000;
+    const maxRss = process.resourceUsage().maxRSS * 1024;
+    const outcome = report.outcomes[0];
+    if (outcome?.status !== 'processed') throw new Error(`soak: the object was not processed: ${JSON.stringify(outcome)}`);
+    const s = outcome.summary;
+    const out = s.outputs.reduce((a, f) => a + f.bytes, 0);
+    const worst = Math.max(peak, maxRss);
+    const ok = worst <= maxRssMb * MiB && s.lines === prep.lines && s.rows + s.rejected + s.filtered + s.blank === s.lines;
+    process.stdout.write(
+      [
+        `soak: ${ok ? 'PASS' : 'FAIL'}`,
+        `  input        ${mb(s.bytesIn)} MiB gzip -> ${mb(s.bytesOut)} MiB (${(s.bytesOut / GiB).toFixed(2)} GiB) uncompressed`,
+        `  lines        ${s.lines} read = ${s.rows} rows + ${s.rejected} rejects + ${s.filtered} filtered + ${s.blank} blank (generated ${prep.lines})`,
+        `  output       ${s.outputs.length} files, ${mb(out)} MiB gzip`,
+        `  duration     ${seconds.toFixed(1)} s, ${(s.bytesOut / MiB / seconds).toFixed(1)} MiB/s uncompressed, ${Math.round(s.lines / seconds)} lines/s`,
+        `  RSS          ${mb(rssStart)} MiB at start, peak ${mb(peak)} MiB (${samples} samples every 250 ms), kernel high-water mark ${mb(maxRss)} MiB; limit ${maxRssMb} MiB`,
+        `  node         ${process.version}, heap limit ${mb(getHeapStatistics().heap_size_limit)} MiB`,
+      ].join('\n') + '\n',
+    );
+    exitCode = ok ? 0 : 1;
+  } finally {
+    server.proc.stdin?.end();
+    await new Promise((r) => server.proc.once('exit', r));
+    if (!args.keep) rmSync(join(ROOT, 's3'), { recursive: true, force: true });
+  }
+  process.exit(exitCode);
+}
+
+const run = args.role === 's3' ? serveS3 : args.role === 'prepare' ? prepare : main;
+run().catch((e: unknown) => {
+  process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exit(1);
+});

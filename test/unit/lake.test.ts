@@ -1,0 +1,76 @@
+import { Writable } from 'node:stream';
+import { gunzipSync } from 'node:zlib';
+import { LakeWriter } from '../../lib/sink/lake';
+import type { ObjectStore, WriteTarget } from '../../lib/sink/types';
+
+/** An in-memory store whose uploads finish a little after their stream ends, like S3. */
+function slowStore() {
+  const objects = new Map<string, Buffer>();
+  let unfinished = 0;
+  let maxUnfinished = 0;
+  const store: ObjectStore = {
+    uri: (k) => k,
+    openWrite(key): WriteTarget {
+      unfinished++;
+      maxUnfinished = Math.max(maxUnfinished, unfinished);
+      const chunks: Buffer[] = [];
+      let finish!: () => void;
+      const result = new Promise<void>((r) => (finish = r));
+      const stream = new Writable({
+        write(c: Buffer, _e, cb) {
+          chunks.push(c);
+          cb();
+        },
+        final(cb) {
+          setTimeout(() => {
+            objects.set(key, Buffer.concat(chunks));
+            unfinished--;
+            finish();
+          }, 5);
+          cb();
+        },
+      });
+      return { stream, result, abort: async () => void unfinished-- };
+    },
+  };
+  return { store, objects, max: () => maxUnfinished };
+}
+
+const ts = (h: number) => `2026-11-01 ${String(h % 24).padStart(2, '0')}:00:00.000000000`.replace('11-01', `11-${String(1 + Math.floor(h / 24)).padStart(2, '0')}`);
+
+describe('the lake writer', () => {
+  it('keeps the number of files in flight bounded when event hours interleave', async () => {
+    const { store, objects, max } = slowStore();
+    const w = new LakeWriter({ store, prefix: 'p/', baseName: 'obj', rejectTime: ts(0), gzipLevel: 1, maxOpenFiles: 4 });
+    for (let i = 0; i < 600; i++) {
+      w.row('t', ts(i % 40), `{"i":${i}}`);
+      const p = w.pressure();
+      if (p) await p;
+    }
+    const files = await w.commit();
+    // Open files, plus at most a couple finishing, plus the one being opened.
+    expect(max()).toBeLessThanOrEqual(4 + 3 + 1);
+    // Every row is in exactly one file; an evicted hour continues in a numbered part.
+    const all = [...objects.values()].flatMap((b) => gunzipSync(b).toString().trim().split('\n'));
+    expect(all).toHaveLength(600);
+    expect(new Set(all).size).toBe(600);
+    expect(files.reduce((n, f) => n + f.rows, 0)).toBe(600);
+    expect(files.some((f) => /\/obj-1\.json\.gz$/.test(f.key))).toBe(true);
+  });
+
+  it('names the output object when a store fails', async () => {
+    const failing: ObjectStore = {
+      uri: (k) => k,
+      openWrite(): WriteTarget {
+        const result = Promise.reject(Object.assign(new Error('We encountered an internal error'), { name: 'InternalError', $metadata: { httpStatusCode: 500 } }));
+        result.catch(() => undefined);
+        return { stream: new Writable({ write: (_c, _e, cb) => cb() }), result, abort: async () => undefined };
+      },
+    };
+    const w = new LakeWriter({ store: failing, prefix: '', baseName: 'obj', rejectTime: ts(0), gzipLevel: 1, maxOpenFiles: 4 });
+    w.row('t', ts(3), '{}');
+    await expect(w.commit()).rejects.toThrow(
+      'logs/t/year=2026/month=11/day=01/hour=03/obj.json.gz: InternalError: HTTP 500: We encountered an internal error',
+    );
+  });
+});
