@@ -1,3 +1,4 @@
+import { bool, int, optional } from './env';
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from './errors';
@@ -119,26 +120,4 @@ function readText(path: string, name: string): string {
   } catch (e) {
     throw new ConfigError(`${name}: cannot read ${path}: ${(e as Error).message}`, { cause: e });
   }
-}
-
-function optional(v: string | undefined): string | undefined {
-  return v === undefined || v.trim() === '' ? undefined : v.trim();
-}
-
-function bool(env: NodeJS.ProcessEnv, name: string, dflt: boolean): boolean {
-  const v = optional(env[name])?.toLowerCase();
-  if (v === undefined) return dflt;
-  if (v === 'true' || v === '1') return true;
-  if (v === 'false' || v === '0') return false;
-  throw new ConfigError(`${name} must be true or false, got ${JSON.stringify(v)}`);
-}
-
-function int(env: NodeJS.ProcessEnv, name: string, dflt: number, min: number, max: number): number {
-  const v = optional(env[name]);
-  if (v === undefined) return dflt;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(v)}`);
-  }
-  return n;
 }

@@ -1,3 +1,4 @@
+import { int, optional } from '../env';
 import { ConfigError } from '../errors';
 import type { SchemaRegistry } from '../schema/registry';
 import { builtInRegistry } from '../schema/registry';
@@ -149,18 +150,4 @@ function checkSecret(v: unknown, what: string): string {
   if (s === '') throw new ConfigError(`${what}: the shared secret is empty`);
   if (/[\x00-\x1f\x7f]/.test(s)) throw new ConfigError(`${what}: the shared secret contains control characters`);
   return s;
-}
-
-function optional(v: string | undefined): string | undefined {
-  return v === undefined || v.trim() === '' ? undefined : v.trim();
-}
-
-function int(env: NodeJS.ProcessEnv, name: string, dflt: number, min: number, max: number): number {
-  const v = optional(env[name]);
-  if (v === undefined) return dflt;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(v)}`);
-  }
-  return n;
 }
