@@ -34,7 +34,7 @@ export interface Config {
  *   CFLOGS_OUTPUT_BUCKET, CFLOGS_OUTPUT_PREFIX,
  *   CFLOGS_ROUTES_FILE (YAML/JSON path) or CFLOGS_ROUTES (the same, inline),
  *   CFLOGS_MAX_LINE_BYTES (1048576), CFLOGS_MAX_DECOMPRESSED_BYTES (68719476736),
- *   CFLOGS_GZIP_LEVEL (0-9), CFLOGS_MAX_OPEN_FILES (8), CFLOGS_SOURCE_ID, CFLOGS_SOURCE_LABEL,
+ *   CFLOGS_GZIP_LEVEL (0-9), CFLOGS_MAX_OPEN_FILES (4), CFLOGS_SOURCE_ID, CFLOGS_SOURCE_LABEL,
  *   CFLOGS_SALVAGE_AFTER_RECEIVES (3), CFLOGS_S3_FORCE_PATH_STYLE (false).
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -61,7 +61,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxDecompressedBytes: int(env, 'CFLOGS_MAX_DECOMPRESSED_BYTES', DEFAULT_LIMITS.maxDecompressedBytes, 1, Number.MAX_SAFE_INTEGER),
     },
     gzipLevel: int(env, 'CFLOGS_GZIP_LEVEL', 6, 0, 9),
-    maxOpenFiles: int(env, 'CFLOGS_MAX_OPEN_FILES', 8, 2, 1000),
+    maxOpenFiles: int(env, 'CFLOGS_MAX_OPEN_FILES', 4, 2, 1000),
     salvageAfterReceives: int(env, 'CFLOGS_SALVAGE_AFTER_RECEIVES', 3, 0, 1000),
     s3ForcePathStyle: bool(env, 'CFLOGS_S3_FORCE_PATH_STYLE', false),
     ...(sourceId !== undefined ? { sourceId } : {}),

@@ -30,6 +30,7 @@ import { handleS3Event, IngestReport } from '../lib/pipeline/s3-handler';
 import { Router } from '../lib/route/router';
 import { builtInRegistry } from '../lib/schema/registry';
 import { S3Store } from '../lib/sink/s3-store';
+import { loadConfig } from '../lib/config';
 
 const INPUT = 'cflogs-soak-input';
 const LAKE = 'cflogs-soak-lake';
@@ -183,7 +184,8 @@ async function main(): Promise<void> {
       s3,
       store: new S3Store(s3, LAKE),
       router: new Router([], builtInRegistry()),
-      config: { outputPrefix: '', limits: DEFAULT_LIMITS, gzipLevel: 6, maxOpenFiles: 16, salvageAfterReceives: 3 },
+      // The Lambda's own defaults (and CFLOGS_* overrides), so the soak measures what is deployed.
+      config: { ...loadConfig(), outputPrefix: '' },
       clock: () => new Date(),
       log: { info() {}, warn() {}, error() {} },
     };

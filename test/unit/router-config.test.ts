@@ -121,7 +121,7 @@ describe('loadConfig', () => {
       routes: [],
       limits: DEFAULT_LIMITS,
       gzipLevel: 6,
-      maxOpenFiles: 8,
+      maxOpenFiles: 4,
     });
     expect(c.outputBucket).toBeUndefined();
     expect(c).not.toHaveProperty('sourceId');
