@@ -1,0 +1,190 @@
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { SendMessageBatchCommand, SendMessageBatchRequestEntry, SQSClient } from '@aws-sdk/client-sqs';
+import { CflogsError } from '../errors';
+import { skipReason, SkipReason } from '../source/s3-events';
+import { ListedObject, syntheticS3Event } from './events';
+
+/**
+ * `cflogs backfill`: list existing objects and enqueue one synthetic S3 notification per object on the ingest
+ * queue, in SendMessageBatch calls of 10, so history is processed by the same fleet (and the same retries and
+ * dead-letter queue) as live traffic. Listing and sending overlap; a few batches are in flight at once.
+ */
+
+export interface BackfillOptions {
+  bucket: string;
+  prefix?: string;
+  /** Only objects last modified at or after this instant. */
+  since?: Date;
+  /** Resume after this key (ListObjectsV2 StartAfter): the last key a previous run reported. */
+  startAfter?: string;
+  /** Required unless dryRun. */
+  queueUrl?: string;
+  dryRun?: boolean;
+  /** `awsRegion` of the synthetic records (the handler does not use it). */
+  region: string;
+  /** SendMessageBatch calls in flight at once (default 4). */
+  concurrency?: number;
+  /** Keys per ListObjectsV2 page (default 1000, S3's maximum). */
+  pageSize?: number;
+  /** Attempts per message before it counts as failed (default 5). */
+  maxAttempts?: number;
+}
+
+export interface BackfillProgress {
+  listed: number;
+  queued: number;
+  skipped: number;
+  failed: number;
+  /** True once listing has finished: `listed - skipped` is then the total to queue. */
+  listingDone: boolean;
+  /**
+   * Every object with a key up to this one has been queued, skipped or reported as failed: where a later run can
+   * resume (--start-after). Batches complete out of order, so this trails the newest key a little.
+   */
+  resumeAfter: string | undefined;
+}
+
+export interface BackfillResult extends BackfillProgress {
+  skippedBy: Partial<Record<SkipReason | 'before_since', number>>;
+  /** Keys that could not be queued (first 100). */
+  failedKeys: { key: string; error: string }[];
+  dryRun: boolean;
+}
+
+export interface BackfillDeps {
+  s3: S3Client;
+  sqs?: SQSClient;
+  onProgress?: (p: BackfillProgress) => void;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export const BATCH_SIZE = 10; // SendMessageBatch's maximum
+
+export async function runBackfill(opts: BackfillOptions, deps: BackfillDeps): Promise<BackfillResult> {
+  const dryRun = opts.dryRun === true;
+  if (!dryRun && (!opts.queueUrl || !deps.sqs)) throw new CflogsError('a queue URL and an SQS client are required unless dry-run');
+  const concurrency = Math.max(1, opts.concurrency ?? 4);
+  const maxAttempts = Math.max(1, opts.maxAttempts ?? 5);
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const state: BackfillResult = {
+    listed: 0,
+    queued: 0,
+    skipped: 0,
+    failed: 0,
+    listingDone: false,
+    resumeAfter: undefined,
+    skippedBy: {},
+    failedKeys: [],
+    dryRun,
+  };
+  const report = () => deps.onProgress?.(state);
+  const skip = (why: SkipReason | 'before_since') => {
+    state.skipped++;
+    state.skippedBy[why] = (state.skippedBy[why] ?? 0) + 1;
+  };
+  const inFlight = new Set<Promise<void>>();
+  // Batches in listing order: the resume point advances over the completed prefix of this list.
+  const batches: { lastKey: string; done: boolean }[] = [];
+  let completed = 0;
+  const send = (batch: ListedObject[]): void => {
+    const slot = { lastKey: batch[batch.length - 1]!.key, done: false };
+    batches.push(slot);
+    const p = sendBatch(batch).finally(() => {
+      inFlight.delete(p);
+      slot.done = true;
+      while (completed < batches.length && batches[completed]!.done) state.resumeAfter = batches[completed++]!.lastKey;
+      report();
+    });
+    inFlight.add(p);
+  };
+
+  /** Sends up to 10 objects; retries the entries SQS refused (and whole-call failures) with backoff. */
+  async function sendBatch(batch: ListedObject[]): Promise<void> {
+    let pending = batch.map((obj, i) => ({ id: `m${i}`, obj, body: syntheticS3Event(obj, opts.region), error: '' }));
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      const entries: SendMessageBatchRequestEntry[] = pending.map((e) => ({ Id: e.id, MessageBody: e.body }));
+      let failedIds: Map<string, { error: string; permanent: boolean }>;
+      try {
+        const res = await deps.sqs!.send(new SendMessageBatchCommand({ QueueUrl: opts.queueUrl, Entries: entries }));
+        failedIds = new Map((res.Failed ?? []).map((f) => [f.Id ?? '', { error: `${f.Code ?? 'error'}: ${f.Message ?? ''}`, permanent: f.SenderFault === true }]));
+        // Entries neither successful nor failed do not happen; count them as failed rather than as queued.
+        const ok = new Set((res.Successful ?? []).map((s) => s.Id));
+        for (const e of pending) if (!ok.has(e.id) && !failedIds.has(e.id)) failedIds.set(e.id, { error: 'no result', permanent: false });
+      } catch (err) {
+        // The SDK has already retried throttling and network errors; a whole-call failure counts for every entry.
+        const message = (err as Error).message;
+        failedIds = new Map(pending.map((e) => [e.id, { error: message, permanent: false }]));
+      }
+      const next: typeof pending = [];
+      for (const e of pending) {
+        const f = failedIds.get(e.id);
+        if (!f) {
+          state.queued++;
+        } else if (f.permanent || attempt >= maxAttempts) {
+          state.failed++;
+          if (state.failedKeys.length < 100) state.failedKeys.push({ key: e.obj.key, error: f.error });
+        } else {
+          next.push({ ...e, error: f.error });
+        }
+      }
+      report();
+      pending = next;
+      if (pending.length) await sleep(Math.min(200 * 2 ** (attempt - 1), 5000));
+    }
+  }
+
+  let batch: ListedObject[] = [];
+  for await (const obj of listObjects(deps.s3, opts)) {
+    state.listed++;
+    const why = skipReason({ bucket: obj.bucket, key: obj.key, size: obj.size });
+    if (why) skip(why);
+    else if (opts.since && obj.lastModified && obj.lastModified < opts.since) skip('before_since');
+    else if (dryRun) {
+      state.queued++; // "would be queued"
+      state.resumeAfter = obj.key;
+    } else {
+      batch.push(obj);
+      if (batch.length === BATCH_SIZE) {
+        send(batch);
+        batch = [];
+        while (inFlight.size >= concurrency) await Promise.race(inFlight);
+      }
+    }
+    report();
+  }
+  if (batch.length) send(batch);
+  state.listingDone = true;
+  await Promise.all(inFlight);
+  report();
+  return state;
+}
+
+/** ListObjectsV2, every page, in key order. */
+export async function* listObjects(
+  s3: S3Client,
+  opts: Pick<BackfillOptions, 'bucket' | 'prefix' | 'startAfter' | 'pageSize'>,
+): AsyncGenerator<ListedObject> {
+  let token: string | undefined;
+  do {
+    const page = await s3.send(
+      new ListObjectsV2Command({
+        Bucket: opts.bucket,
+        ...(opts.prefix ? { Prefix: opts.prefix } : {}),
+        ...(opts.startAfter && !token ? { StartAfter: opts.startAfter } : {}),
+        ...(token ? { ContinuationToken: token } : {}),
+        MaxKeys: opts.pageSize ?? 1000,
+      }),
+    );
+    for (const o of page.Contents ?? []) {
+      if (o.Key === undefined) continue;
+      yield {
+        bucket: opts.bucket,
+        key: o.Key,
+        size: o.Size ?? 0,
+        ...(o.ETag !== undefined ? { eTag: o.ETag } : {}),
+        ...(o.LastModified !== undefined ? { lastModified: o.LastModified } : {}),
+      };
+    }
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+}

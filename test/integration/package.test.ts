@@ -1,0 +1,379 @@
+/**
+ * `npm run package` end to end, offline: bundles, `osls package` with no credentials, and the CloudFormation it
+ * produces. A second packaging (existing input bucket, several prefixes, alarm e-mail, routes) checks the
+ * variant paths of infra/stack.js.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { runOslsPackage } from '../../scripts/package';
+import { readZip } from '../../scripts/package/zip';
+import { glueTableInput } from '../../lib/schema/glue';
+import { loadSchemaDir } from '../../lib/schema/load';
+import { builtInRegistry } from '../../lib/schema/registry';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const stack = require('../../infra/stack.js') as {
+  _internal: { parsePrefixes(text: string): string[]; tableLogicalId(table: string): string };
+};
+
+const ROOT = join(__dirname, '..', '..');
+// Per process: two test runs at once (two developers, or a developer and CI) do not share output directories.
+const OUT = join(ROOT, '.build', `test-package-${process.pid}`);
+const OUT_DEFAULT = join(OUT, 'default');
+const OUT_EXISTING = join(OUT, 'existing');
+
+type Json = any; // CloudFormation is untyped JSON
+interface Template {
+  Resources: Record<string, { Type: string; Properties: Json; DependsOn?: string | string[]; DeletionPolicy?: string }>;
+  Outputs: Record<string, Json>;
+}
+
+let tpl: Template;
+let existing: Template;
+let packageOutput = '';
+
+beforeAll(() => {
+  // Exactly what CI runs (npm's prepackage regenerates lib/generated), with one init-time run per function,
+  // which also proves each bundle loads and exports `handler`.
+  const r = spawnSync('npm', ['run', '--silent', 'package', '--', '--runs', '1', '--package', OUT_DEFAULT], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, npm_config_loglevel: 'error' },
+    timeout: 170_000,
+  });
+  packageOutput = `${r.stdout}\n${r.stderr}`;
+  if (r.status !== 0) throw new Error(`npm run package failed (${r.status ?? r.signal}):\n${packageOutput}`);
+  tpl = readTemplate(OUT_DEFAULT);
+  runOslsPackage([
+    '--package',
+    OUT_EXISTING,
+    '--stage',
+    'prod',
+    '--param=existingInputBucket=corp-logpush',
+    '--param=inputPrefixes=cf/http_requests/, cf/firewall_events/',
+    '--param=alarmEmail=secops@example.com',
+    '--param=routes={"routes":[{"prefix":"cf/","logType":"Cloudflare.HttpRequest"}]}',
+  ], { quiet: true });
+  existing = readTemplate(OUT_EXISTING);
+}, 180_000);
+
+afterAll(() => rmSync(OUT, { recursive: true, force: true }));
+
+function readTemplate(dir: string): Template {
+  return JSON.parse(readFileSync(join(dir, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
+}
+
+function ofType(t: Template, type: string): [string, Json][] {
+  return Object.entries(t.Resources)
+    .filter(([, r]) => r.Type === type)
+    .map(([id, r]) => [id, r]);
+}
+
+function res(t: Template, id: string): Json {
+  const r = t.Resources[id];
+  if (!r) throw new Error(`no resource ${id}; have ${Object.keys(t.Resources).join(', ')}`);
+  return r;
+}
+
+/** Evaluates Fn::Join / Ref / GetAtt Arn with made-up physical names, to compare generated values. */
+function resolve(v: Json, names: Record<string, string>): Json {
+  if (Array.isArray(v)) return v.map((x) => resolve(x, names));
+  if (v && typeof v === 'object') {
+    if ('Fn::Join' in v) {
+      const [sep, parts] = v['Fn::Join'] as [string, Json[]];
+      return parts.map((p) => resolve(p, names)).join(sep);
+    }
+    if ('Ref' in v) {
+      const n = names[v.Ref as string];
+      if (n === undefined) throw new Error(`no name for Ref ${v.Ref}`);
+      return n;
+    }
+    if ('Fn::GetAtt' in v) {
+      const [id, attr] = v['Fn::GetAtt'] as [string, string];
+      if (attr === 'Arn' && names[id]) return `arn:aws:s3:::${names[id]}`;
+      throw new Error(`cannot resolve GetAtt ${id}.${attr}`);
+    }
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolve(x, names)]));
+  }
+  return v;
+}
+
+const NAMES = {
+  'AWS::Partition': 'aws',
+  'AWS::AccountId': '123456789012',
+  'AWS::Region': 'us-east-1',
+  OutputBucket: 'example-output',
+  InputBucket: 'cflogs-dev-input-123456789012-us-east-1',
+};
+
+function list<T>(x: T | T[] | undefined): T[] {
+  return x === undefined ? [] : Array.isArray(x) ? x : [x];
+}
+
+describe('npm run package', () => {
+  test('prints bundle sizes and init times and writes the report', () => {
+    expect(packageOutput).toMatch(/s3-ingest\s+\d+ KiB/);
+    expect(packageOutput).toMatch(/http-ingest\s+\d+ KiB/);
+    expect(packageOutput).toMatch(/\d+ ms \(min \d+\)/);
+    const report = JSON.parse(readFileSync(join(ROOT, '.build', 'package-report.json'), 'utf8'));
+    expect(report.functions['s3-ingest'].zipBytes).toBeGreaterThan(10_000);
+    expect(report.functions['s3-ingest'].initMs.median).toBeGreaterThan(0);
+  });
+
+  test('artifacts: one zip per function with the bundle and its source map, handler index.handler', () => {
+    // With `package.artifact`, osls deploys the zip where it is (the state file says which) under its own name.
+    const state = JSON.parse(readFileSync(join(OUT_DEFAULT, 'serverless-state.json'), 'utf8'));
+    for (const [id, fn] of ofType(tpl, 'AWS::Lambda::Function')) {
+      expect(fn.Properties.Handler).toBe('index.handler');
+      const name = id.charAt(0).toLowerCase() + id.slice(1).replace('LambdaFunction', '');
+      const artifact = state.service.functions[name].package.artifact as string;
+      const key = fn.Properties.Code.S3Key as string;
+      expect(key.slice(key.lastIndexOf('/') + 1)).toBe(artifact.slice(artifact.lastIndexOf('/') + 1));
+      const zip = join(ROOT, artifact);
+      expect(existsSync(zip)).toBe(true);
+      const files = readZip(readFileSync(zip));
+      expect([...files.keys()]).toEqual(expect.arrayContaining(['index.js', 'index.js.map']));
+      expect(files.get('index.js')!.toString('utf8')).toContain('sourceMappingURL=index.js.map');
+      expect(id).toMatch(/^(S3Ingest|HttpIngest)LambdaFunction$/);
+    }
+    expect(ofType(tpl, 'AWS::Lambda::Function')).toHaveLength(2);
+  });
+
+  test('functions: nodejs22.x on arm64, each with its own role, logs retained', () => {
+    for (const [id, fn] of ofType(tpl, 'AWS::Lambda::Function')) {
+      expect(fn.Properties.Runtime).toBe('nodejs22.x');
+      expect(fn.Properties.Architectures).toEqual(['arm64']);
+      expect(fn.Properties.Role).toEqual({ 'Fn::GetAtt': [id.replace('LambdaFunction', 'Role'), 'Arn'] });
+      expect(fn.Properties.Environment.Variables.CFLOGS_OUTPUT_BUCKET).toEqual({ Ref: 'OutputBucket' });
+    }
+    expect(tpl.Resources.IamRoleLambdaExecution).toBeUndefined();
+    const groups = ofType(tpl, 'AWS::Logs::LogGroup');
+    expect(groups).toHaveLength(2);
+    for (const [, g] of groups) expect(g.Properties.RetentionInDays).toBeGreaterThan(0);
+  });
+
+  test('queue: DLQ after 5 receives, visibility >= 6x the function timeout, partial batch failures', () => {
+    const q = res(tpl, 'IngestQueue').Properties;
+    expect(q.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': ['IngestDeadLetterQueue', 'Arn'] }, maxReceiveCount: 5 });
+    const timeout = res(tpl, 'S3IngestLambdaFunction').Properties.Timeout as number;
+    expect(q.VisibilityTimeout).toBeGreaterThanOrEqual(6 * timeout);
+    expect(q.SqsManagedSseEnabled).toBe(true);
+    expect(res(tpl, 'IngestDeadLetterQueue').Type).toBe('AWS::SQS::Queue');
+    const [[, esm]] = ofType(tpl, 'AWS::Lambda::EventSourceMapping') as [[string, Json]];
+    expect(esm.Properties.EventSourceArn).toEqual({ 'Fn::GetAtt': ['IngestQueue', 'Arn'] });
+    expect(esm.Properties.FunctionName).toEqual({ 'Fn::GetAtt': ['S3IngestLambdaFunction', 'Arn'] });
+    expect(esm.Properties.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+    expect(esm.Properties.BatchSize).toBeGreaterThanOrEqual(1);
+    expect(esm.Properties.BatchSize).toBeLessThanOrEqual(10);
+    expect(esm.Properties.MaximumBatchingWindowInSeconds).toBeGreaterThan(0);
+  });
+
+  test('input bucket: ObjectCreated:* to the queue per prefix, multipart aborts, Logpush may write', () => {
+    const b = res(tpl, 'InputBucket');
+    expect(b.DependsOn).toEqual(['IngestQueuePolicy']);
+    expect(b.DeletionPolicy).toBe('Retain');
+    expect(resolve(b.Properties.BucketName, NAMES)).toBe(NAMES.InputBucket);
+    expect(b.Properties.NotificationConfiguration.QueueConfigurations).toEqual([
+      {
+        Event: 's3:ObjectCreated:*',
+        Queue: { 'Fn::GetAtt': ['IngestQueue', 'Arn'] },
+        Filter: { S3Key: { Rules: [{ Name: 'prefix', Value: 'cloudflare/' }] } },
+      },
+    ]);
+    const rules = b.Properties.LifecycleConfiguration.Rules as Json[];
+    expect(rules.some((r) => r.Status === 'Enabled' && r.AbortIncompleteMultipartUpload?.DaysAfterInitiation >= 1)).toBe(true);
+    expectPrivateEncrypted(b.Properties);
+    const policy = resolve(res(tpl, 'InputBucketPolicy').Properties.PolicyDocument, NAMES);
+    expect(policy.Statement).toContainEqual({
+      Sid: 'AllowCloudflareLogpush',
+      Effect: 'Allow',
+      Principal: { AWS: 'arn:aws:iam::391854517948:user/cloudflare-logpush' },
+      Action: 's3:PutObject',
+      Resource: [`arn:aws:s3:::${NAMES.InputBucket}/cloudflare/*`],
+    });
+    expectTlsOnly(policy);
+    const qp = resolve(res(tpl, 'IngestQueuePolicy').Properties.PolicyDocument, { ...NAMES, IngestQueue: 'q' });
+    const allow = (qp.Statement as Json[]).find((s) => s.Effect === 'Allow');
+    expect(allow.Principal).toEqual({ Service: 's3.amazonaws.com' });
+    expect(allow.Condition.ArnEquals['aws:SourceArn']).toBe(`arn:aws:s3:::${NAMES.InputBucket}`);
+  });
+
+  test('output bucket: encrypted, private, TLS only, rejects/ expire, retained', () => {
+    const b = res(tpl, 'OutputBucket');
+    expect(b.DeletionPolicy).toBe('Retain');
+    expectPrivateEncrypted(b.Properties);
+    const rules = b.Properties.LifecycleConfiguration.Rules as Json[];
+    expect(rules).toContainEqual(expect.objectContaining({ Prefix: 'rejects/', Status: 'Enabled', ExpirationInDays: expect.any(Number) }));
+    expect(rules.some((r) => r.AbortIncompleteMultipartUpload)).toBe(true);
+    expectTlsOnly(resolve(res(tpl, 'OutputBucketPolicy').Properties.PolicyDocument, NAMES));
+    expectPrivateEncrypted(res(tpl, 'AthenaResultsBucket').Properties);
+  });
+
+  test('HTTP function: URL with AuthType NONE, public invoke permissions, a generated shared secret', () => {
+    const [[, url]] = ofType(tpl, 'AWS::Lambda::Url') as [[string, Json]];
+    expect(url.Properties.AuthType).toBe('NONE');
+    expect(url.Properties.TargetFunctionArn).toEqual({ 'Fn::GetAtt': ['HttpIngestLambdaFunction', 'Arn'] });
+    const perms = ofType(tpl, 'AWS::Lambda::Permission').map(([, p]) => p.Properties);
+    expect(perms).toContainEqual(expect.objectContaining({ Action: 'lambda:InvokeFunctionUrl', FunctionUrlAuthType: 'NONE', Principal: '*' }));
+    const secret = res(tpl, 'HttpSharedSecret').Properties;
+    expect(secret.GenerateSecretString.ExcludePunctuation).toBe(true);
+    const env = res(tpl, 'HttpIngestLambdaFunction').Properties.Environment.Variables;
+    expect(env.CFLOGS_SECRET_ID).toEqual({ Ref: 'HttpSharedSecret' });
+    expect(env.CFLOGS_SECRET_HEADER).toBe('x-panther-cloudflare');
+    expect(tpl.Outputs.HttpIngestLambdaFunctionUrl).toBeDefined();
+  });
+
+  test('Glue: one table per schema, equal to glueTableInput, with Glue placeholders intact', () => {
+    const db = res(tpl, 'GlueDatabase').Properties;
+    expect(db.DatabaseInput.Name).toBe('cflogs_dev');
+    const tables = ofType(tpl, 'AWS::Glue::Table');
+    const schemas = loadSchemaDir(join(ROOT, 'schemas'));
+    expect(tables).toHaveLength(schemas.length);
+    // The YAML and the generated registry (what the bundles carry) agree.
+    expect(schemas.map((s) => s.table).sort()).toEqual(builtInRegistry().schemas().map((s) => s.table).sort());
+    for (const schema of schemas) {
+      const t = res(tpl, stack._internal.tableLogicalId(schema.table)).Properties;
+      expect(t.DatabaseName).toEqual({ Ref: 'GlueDatabase' });
+      const input = resolve(t.TableInput, NAMES);
+      expect(input).toEqual(glueTableInput(schema, `s3://${NAMES.OutputBucket}`));
+      expect(input.StorageDescriptor.Columns).toEqual((glueTableInput(schema, 's3://x') as Json).StorageDescriptor.Columns);
+      expect(input.Parameters['storage.location.template']).toBe(
+        `s3://${NAMES.OutputBucket}/logs/${schema.table}/year=\${year}/month=\${month}/day=\${day}/hour=\${hour}`,
+      );
+    }
+  });
+
+  test('Athena workgroup writes results to its own bucket, enforced, with a scan cutoff', () => {
+    const wg = res(tpl, 'AthenaWorkGroup').Properties;
+    expect(wg.Name).toBe('cflogs-dev');
+    const conf = wg.WorkGroupConfiguration;
+    expect(conf.EnforceWorkGroupConfiguration).toBe(true);
+    expect(conf.BytesScannedCutoffPerQuery).toBeGreaterThan(0);
+    expect(resolve(conf.ResultConfiguration.OutputLocation, { AthenaResultsBucket: 'r' })).toBe('s3://r/results/');
+  });
+
+  test('alarms: DLQ not empty, errors and throttles of both functions, to the alarm topic', () => {
+    const alarms = ofType(tpl, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
+    const find = (metric: string, dim: Json) =>
+      alarms.find((a) => a.MetricName === metric && JSON.stringify(a.Dimensions[0].Value) === JSON.stringify(dim));
+    expect(find('ApproximateNumberOfMessagesVisible', { 'Fn::GetAtt': ['IngestDeadLetterQueue', 'QueueName'] })).toMatchObject({
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+    for (const fn of ['S3IngestLambdaFunction', 'HttpIngestLambdaFunction']) {
+      expect(find('Errors', { Ref: fn })).toBeDefined();
+      expect(find('Throttles', { Ref: fn })).toBeDefined();
+    }
+    for (const a of alarms) expect(a.AlarmActions).toEqual([{ Ref: 'AlarmTopic' }]);
+  });
+
+  test('IAM: no * action and no * resource; each role holds only what its function does', () => {
+    for (const t of [tpl, existing]) {
+      const statements = identityStatements(t);
+      expect(statements.length).toBeGreaterThan(0);
+      for (const { role, s } of statements) {
+        for (const a of list<string>(s.Action)) {
+          expect({ role, action: a }).toEqual({ role, action: expect.not.stringMatching(/(^\*$)|(:\*$)/) });
+        }
+        for (const r of list<Json>(s.Resource)) expect({ role, resource: r }).not.toEqual({ role, resource: '*' });
+        expect(s.NotAction).toBeUndefined();
+        expect(s.NotResource).toBeUndefined();
+      }
+      // Resource policies: '*' only in Deny statements (TLS-only), never an Allow to everyone.
+      for (const [, p] of [...ofType(t, 'AWS::S3::BucketPolicy'), ...ofType(t, 'AWS::SQS::QueuePolicy')]) {
+        for (const s of p.Properties.PolicyDocument.Statement as Json[]) {
+          if (s.Effect === 'Allow') {
+            expect(s.Principal).not.toBe('*');
+            for (const a of list<string>(s.Action)) expect(a).not.toMatch(/(^\*$)|(:\*$)/);
+          }
+        }
+      }
+    }
+    const s3 = byRole(tpl, 'S3IngestRole');
+    expect(resolve(s3.ReadInputPrefixes.Resource, NAMES)).toEqual([`arn:aws:s3:::${NAMES.InputBucket}/cloudflare/*`]);
+    expect(s3.ReadInputPrefixes.Action).toEqual(['s3:GetObject', 's3:GetObjectVersion']);
+    expect(resolve(s3.WriteLake.Resource, { ...NAMES })).toEqual([
+      `arn:aws:s3:::${NAMES.OutputBucket}/logs/*`,
+      `arn:aws:s3:::${NAMES.OutputBucket}/rejects/*`,
+    ]);
+    expect(s3.ConsumeIngestQueue.Resource).toEqual({ 'Fn::GetAtt': ['IngestQueue', 'Arn'] });
+    expect(s3.WriteOwnLogs.Resource).toEqual({ 'Fn::GetAtt': ['S3IngestLogGroup', 'Arn'] });
+    const http = byRole(tpl, 'HttpIngestRole');
+    expect(Object.keys(http).sort()).toEqual(['ReadSharedSecret', 'WriteLake', 'WriteOwnLogs']);
+    expect(http.ReadSharedSecret.Resource).toEqual({ Ref: 'HttpSharedSecret' });
+  });
+
+  test('existing input bucket: EventBridge rule per prefixes, no bucket created, reads scoped to it', () => {
+    expect(existing.Resources.InputBucket).toBeUndefined();
+    const rule = res(existing, 'InputObjectCreatedRule').Properties;
+    expect(rule.EventPattern).toEqual({
+      source: ['aws.s3'],
+      'detail-type': ['Object Created'],
+      detail: { bucket: { name: ['corp-logpush'] }, object: { key: [{ prefix: 'cf/http_requests/' }, { prefix: 'cf/firewall_events/' }] } },
+    });
+    expect(rule.Targets).toEqual([{ Id: 'ingest-queue', Arn: { 'Fn::GetAtt': ['IngestQueue', 'Arn'] } }]);
+    const qp = res(existing, 'IngestQueuePolicy').Properties.PolicyDocument.Statement as Json[];
+    expect(qp.find((s) => s.Effect === 'Allow')).toMatchObject({
+      Principal: { Service: 'events.amazonaws.com' },
+      Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': ['InputObjectCreatedRule', 'Arn'] } } },
+    });
+    expect(resolve(byRole(existing, 'S3IngestRole').ReadInputPrefixes.Resource, NAMES)).toEqual([
+      'arn:aws:s3:::corp-logpush/cf/http_requests/*',
+      'arn:aws:s3:::corp-logpush/cf/firewall_events/*',
+    ]);
+    expect(res(existing, 'AlarmEmailSubscription').Properties).toMatchObject({ Protocol: 'email', Endpoint: 'secops@example.com' });
+    expect(res(existing, 'GlueDatabase').Properties.DatabaseInput.Name).toBe('cflogs_prod');
+    const env = res(existing, 'S3IngestLambdaFunction').Properties.Environment.Variables;
+    expect(JSON.parse(env.CFLOGS_ROUTES)).toEqual({ routes: [{ prefix: 'cf/', logType: 'Cloudflare.HttpRequest' }] });
+    expect(existing.Outputs.InputBucketName.Value).toBe('corp-logpush');
+    // Unset optional settings are left out rather than set to '' (an empty CFLOGS_ROUTES would not parse).
+    expect(res(tpl, 'S3IngestLambdaFunction').Properties.Environment.Variables.CFLOGS_ROUTES).toBeUndefined();
+  });
+});
+
+describe('infra/stack.js', () => {
+  test('input prefixes: trimmed, de-duplicated, empty means the whole bucket, wildcards refused', () => {
+    const { parsePrefixes } = stack._internal;
+    expect(parsePrefixes(' a/ , b/,a/')).toEqual(['a/', 'b/']);
+    expect(parsePrefixes('')).toEqual(['']);
+    expect(parsePrefixes('/')).toEqual(['']);
+    expect(parsePrefixes('cf/, cf/http_requests/, other/')).toEqual(['cf/', 'other/']); // S3 refuses overlaps
+    expect(() => parsePrefixes('/abs/')).toThrow(/must not start/);
+    expect(() => parsePrefixes('logs/*')).toThrow(/must not contain/);
+  });
+});
+
+function expectPrivateEncrypted(props: Json): void {
+  expect(props.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm).toBe('AES256');
+  expect(props.PublicAccessBlockConfiguration).toEqual({
+    BlockPublicAcls: true,
+    BlockPublicPolicy: true,
+    IgnorePublicAcls: true,
+    RestrictPublicBuckets: true,
+  });
+}
+
+function expectTlsOnly(policy: Json): void {
+  expect(policy.Statement).toContainEqual(
+    expect.objectContaining({ Effect: 'Deny', Principal: '*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+  );
+}
+
+/** Every statement of every identity policy in the template (inline role policies and managed policies). */
+function identityStatements(t: Template): { role: string; s: Json }[] {
+  const out: { role: string; s: Json }[] = [];
+  for (const [id, r] of ofType(t, 'AWS::IAM::Role')) {
+    for (const p of list<Json>(r.Properties.Policies)) for (const s of list<Json>(p.PolicyDocument.Statement)) out.push({ role: id, s });
+    expect(r.Properties.ManagedPolicyArns).toBeUndefined();
+  }
+  for (const type of ['AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy']) {
+    for (const [id, r] of ofType(t, type)) for (const s of list<Json>(r.Properties.PolicyDocument.Statement)) out.push({ role: id, s });
+  }
+  return out;
+}
+
+function byRole(t: Template, role: string): Record<string, Json> {
+  const statements = list<Json>(res(t, role).Properties.Policies).flatMap((p) => list<Json>(p.PolicyDocument.Statement));
+  return Object.fromEntries(statements.map((s) => [s.Sid as string, s]));
+}
