@@ -1,11 +1,10 @@
 import type { Writable } from 'node:stream';
-import { parseArgs } from 'node:util';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { runBackfill, BackfillResult } from '../backfill/backfill';
 import { ProgressLine } from '../backfill/progress';
 import { loadConfig } from '../config';
-import { UsageError } from './usage';
+import { parseCommandArgs, UsageError } from './usage';
 
 export const BACKFILL_USAGE =
   'cflogs backfill --bucket B [--prefix P] [--since DATE] [--start-after KEY] --queue URL [--dry-run] [--concurrency N]';
@@ -32,25 +31,20 @@ export interface BackfillIo {
 }
 
 export async function backfillCommand(argv: string[], io: BackfillIo): Promise<number> {
-  let args;
-  try {
-    args = parseArgs({
-      args: argv,
-      allowPositionals: false,
-      options: {
-        bucket: { type: 'string' },
-        prefix: { type: 'string' },
-        since: { type: 'string' },
-        'start-after': { type: 'string' },
-        queue: { type: 'string' },
-        'dry-run': { type: 'boolean' },
-        concurrency: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message}\nusage: ${BACKFILL_USAGE}`);
-  }
+  const args = parseCommandArgs({
+    args: argv,
+    allowPositionals: false,
+    options: {
+      bucket: { type: 'string' },
+      prefix: { type: 'string' },
+      since: { type: 'string' },
+      'start-after': { type: 'string' },
+      queue: { type: 'string' },
+      'dry-run': { type: 'boolean' },
+      concurrency: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  }, BACKFILL_USAGE);
   const o = args.values;
   if (o.help) {
     io.stdout.write(`${HELP}\n`);

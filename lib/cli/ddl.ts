@@ -1,26 +1,20 @@
 import type { Writable } from 'node:stream';
-import { parseArgs } from 'node:util';
 import { createTableDdl } from '../schema/glue';
 import { builtInRegistry } from '../schema/registry';
-import { UsageError } from './usage';
+import { parseCommandArgs, UsageError } from './usage';
 
 export const DDL_USAGE = 'cflogs ddl [--database DB] [--location s3://bucket[/prefix]] [--log-type T]...';
 
 /** `cflogs ddl`: Athena CREATE EXTERNAL TABLE statements for the log types, from the schemas. */
 export async function ddlCommand(argv: string[], io: { stdout: Writable }): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        database: { type: 'string', default: 'cflogs' },
-        location: { type: 'string', default: 's3://YOUR-OUTPUT-BUCKET' },
-        'log-type': { type: 'string', multiple: true },
-      },
-    }));
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message}\nusage: ${DDL_USAGE}`);
-  }
+  const { values } = parseCommandArgs({
+    args: argv,
+    options: {
+      database: { type: 'string', default: 'cflogs' },
+      location: { type: 'string', default: 's3://YOUR-OUTPUT-BUCKET' },
+      'log-type': { type: 'string', multiple: true },
+    },
+  }, DDL_USAGE);
   if (!/^s3:\/\/[^/]+/.test(values.location)) throw new UsageError(`--location must be an s3:// URI\nusage: ${DDL_USAGE}`);
   if (!/^[a-z_][a-z0-9_]*$/.test(values.database)) throw new UsageError(`--database must be a Glue database name`);
   const registry = builtInRegistry();

@@ -1,14 +1,13 @@
 import { createReadStream, createWriteStream, readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import { parseArgs } from 'node:util';
 import { loadConfig, parseRoutesFile } from '../config';
 import { ConfigError } from '../errors';
 import { processStream } from '../pipeline/process';
 import { Router } from '../route/router';
 import { builtInRegistry } from '../schema/registry';
 import { StreamSink } from '../sink/stream-sink';
-import { UsageError } from './usage';
+import { parseCommandArgs, UsageError } from './usage';
 
 export const PARSE_USAGE =
   'cflogs parse [--log-type T] [--source-id ID] [--source-label L] [--rejects FILE] [--filters FILE] [FILE|-]...';
@@ -21,22 +20,17 @@ export async function parseCommand(
   argv: string[],
   io: { stdout: Writable; stderr: Writable; stdin: NodeJS.ReadableStream; clock?: () => Date },
 ): Promise<number> {
-  let args;
-  try {
-    args = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        'log-type': { type: 'string' },
-        'source-id': { type: 'string' },
-        'source-label': { type: 'string' },
-        rejects: { type: 'string' },
-        filters: { type: 'string' },
-      },
-    });
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message}\nusage: ${PARSE_USAGE}`);
-  }
+  const args = parseCommandArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      'log-type': { type: 'string' },
+      'source-id': { type: 'string' },
+      'source-label': { type: 'string' },
+      rejects: { type: 'string' },
+      filters: { type: 'string' },
+    },
+  }, PARSE_USAGE);
   const config = loadConfig();
   const opts = args.values;
   if (opts.filters !== undefined) {

@@ -2,7 +2,6 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import type { Writable } from 'node:stream';
-import { parseArgs } from 'node:util';
 import { loadConfig } from '../config';
 import { loadHttpConfig } from '../http/config';
 import { createLogpushServer } from '../http/server';
@@ -10,7 +9,7 @@ import type { Log } from '../log';
 import { Router } from '../route/router';
 import { builtInRegistry } from '../schema/registry';
 import { LocalStore } from '../sink/local-store';
-import { UsageError } from './usage';
+import { parseCommandArgs, UsageError } from './usage';
 
 export const SERVE_USAGE = 'cflogs serve [--port P] [--secret S] [--out DIR] [--dataset D]';
 export const DEFAULT_SERVE_PORT = 8787;
@@ -34,21 +33,16 @@ export interface ServeIo {
  * Lambda (CFLOGS_SHARED_SECRET, CFLOGS_SECRET_PARAMETER, CFLOGS_SECRET_ID). Runs until interrupted; exit 0.
  */
 export async function serveCommand(argv: string[], io: ServeIo): Promise<number> {
-  let args;
-  try {
-    args = parseArgs({
-      args: argv,
-      allowPositionals: false,
-      options: {
-        port: { type: 'string' },
-        secret: { type: 'string' },
-        out: { type: 'string' },
-        dataset: { type: 'string' },
-      },
-    });
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message}\nusage: ${SERVE_USAGE}`);
-  }
+  const args = parseCommandArgs({
+    args: argv,
+    allowPositionals: false,
+    options: {
+      port: { type: 'string' },
+      secret: { type: 'string' },
+      out: { type: 'string' },
+      dataset: { type: 'string' },
+    },
+  }, SERVE_USAGE);
   const opts = args.values;
   const port = opts.port === undefined ? DEFAULT_SERVE_PORT : Number(opts.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
