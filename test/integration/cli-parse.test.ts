@@ -1,0 +1,63 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { gzipSync } from 'node:zlib';
+import { parseCommand } from '../../lib/cli/parse';
+import { main } from '../../lib/cli/main';
+import { generateLines } from '../../bench/generate';
+import { tempDir } from '../support/lake';
+
+function capture() {
+  const s = new PassThrough();
+  const chunks: Buffer[] = [];
+  s.on('data', (c: Buffer) => chunks.push(c));
+  return { stream: s, text: () => Buffer.concat(chunks).toString() };
+}
+
+async function parse(argv: string[], now: string) {
+  const out = capture();
+  const err = capture();
+  const code = await parseCommand(argv, { stdout: out.stream, stderr: err.stream, stdin: new PassThrough(), clock: () => new Date(now) });
+  return { code, out: out.text(), err: err.text() };
+}
+
+const dir = tempDir('cli');
+const lines = [...generateLines({ dataset: 'http_requests', lines: 50, seed: 4, timestampFormat: 'unixnano' })];
+const gzFile = join(dir, 'http_requests', 'a.log.gz');
+mkdirSync(join(dir, 'http_requests'));
+writeFileSync(gzFile, gzipSync(lines.join('\n') + '\n{broken\n'));
+const plainFile = join(dir, 'plain.log');
+writeFileSync(plainFile, lines.slice(0, 10).join('\r\n'));
+
+describe('cflogs parse', () => {
+  it('turns a gzip Logpush file into rows on stdout, deterministic apart from p_parse_time', async () => {
+    const rejects = join(dir, 'rejects.ndjson');
+    const a = await parse(['--log-type', 'Cloudflare.HttpRequest', '--rejects', rejects, gzFile], '2026-11-24T12:00:00Z');
+    const b = await parse(['--log-type', 'Cloudflare.HttpRequest', gzFile], '2027-01-01T00:00:00Z');
+    expect(a.code).toBe(0);
+    const rowsA = a.out.trim().split('\n');
+    expect(rowsA).toHaveLength(50);
+    const strip = (t: string) => t.replace(/"p_parse_time":"[^"]*"/g, '');
+    expect(strip(a.out)).toBe(strip(b.out));
+    expect(a.out).not.toBe(b.out);
+    expect(JSON.parse(rowsA[0] as string)).toMatchObject({ p_log_type: 'Cloudflare.HttpRequest', p_parse_time: '2026-11-24 12:00:00.000000000' });
+    expect(a.err).toMatch(/51 lines, 50 rows, 1 rejects \(invalid_json: 1\), 0 filtered, 0 blank/);
+    expect(JSON.parse(readFileSync(rejects, 'utf8').trim())).toMatchObject({ line: 51, reason: 'invalid_json', raw: '{broken' });
+  });
+
+  it('routes by the file path when --log-type is absent, and reads plain CRLF files', async () => {
+    const routed = await parse([gzFile], '2026-11-24T12:00:00Z');
+    expect(routed.code).toBe(0);
+    const plain = await parse(['--log-type', 'http_requests', plainFile], '2026-11-24T12:00:00Z');
+    expect(plain.out.trim().split('\n')).toHaveLength(10);
+    expect(plain.out).not.toContain('\r');
+  });
+
+  it('exits 1 when an input cannot be read or routed, 2 on a usage error', async () => {
+    expect((await parse([join(dir, 'missing.log')], '2026-11-24T12:00:00Z')).code).toBe(1);
+    expect((await parse([plainFile], '2026-11-24T12:00:00Z')).code).toBe(1);
+    expect(await main(['parse', '--no-such-flag'])).toBe(2);
+    expect(await main(['parse', '--log-type', 'Nope.Nope', plainFile])).toBe(2);
+    expect(await main(['frobnicate'])).toBe(2);
+  });
+});
