@@ -28,7 +28,8 @@ export class IndicatorSet {
       else return;
     }
     const v = (value as string).trim();
-    if (PLACEHOLDERS.has(v.toLowerCase())) return;
+    // Every placeholder is short: skip the lower-casing for real values.
+    if (v.length <= 9 && PLACEHOLDERS.has(v.toLowerCase())) return;
     switch (kind) {
       case 'ip':
         addIp(this.ip, v);

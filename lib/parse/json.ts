@@ -26,12 +26,33 @@ export function exactIntegerText(line: string, key: string, parsed: number): str
   return topLevelNumberText(line, key);
 }
 
-const NUMBER_AT = /\s*:\s*(-?\d+)(?=\s*[,}\]])/y;
-
+/** `\s*:\s*(-?\d+)` followed by `\s*[,}\]]`, scanned by hand: this runs for every unixnano field. */
 function numberAfterColon(line: string, from: number): string | undefined {
-  NUMBER_AT.lastIndex = from;
-  const m = NUMBER_AT.exec(line);
-  return m ? m[1] : undefined;
+  const n = line.length;
+  let i = skipSpace(line, from);
+  if (line.charCodeAt(i) !== 58 /* : */) return undefined;
+  i = skipSpace(line, i + 1);
+  const start = i;
+  if (line.charCodeAt(i) === 45 /* - */) i++;
+  const digitsStart = i;
+  while (i < n) {
+    const c = line.charCodeAt(i);
+    if (c < 48 || c > 57) break;
+    i++;
+  }
+  if (i === digitsStart) return undefined;
+  const end = i;
+  i = skipSpace(line, i);
+  const c = line.charCodeAt(i);
+  return c === 44 /* , */ || c === 125 /* } */ || c === 93 /* ] */ ? line.slice(start, end) : undefined;
+}
+
+function skipSpace(line: string, i: number): number {
+  for (;;) {
+    const c = line.charCodeAt(i);
+    if (c !== 32 && c !== 9 && c !== 10 && c !== 13) return i;
+    i++;
+  }
 }
 
 /** A small structural scan: the text of the number literal bound to `key` at depth 1, or undefined. */
