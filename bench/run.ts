@@ -150,7 +150,8 @@ const RSS_TARGET_MB = 256;
 const LAMBDA_ARM64_GB_S_USD = 0.0000133334;
 const LAMBDA_REQUEST_USD = 0.2 / 1e6;
 /** Lambda gives one full vCPU at 1,769 MB; below that CPU is a proportional share, so GB-seconds per TB stay about constant. */
-const ONE_VCPU_GB = 1.769;
+// Lambda bills memory in GB of 1024 MB: 1,769 MB is 1.7275 GB.
+const ONE_VCPU_GB = 1769 / 1024;
 
 /**
  * Lambda cost per TB (10^12 bytes) of uncompressed input at a single-core throughput: compute at 1,769 MB (one vCPU)
