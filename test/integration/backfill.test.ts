@@ -117,7 +117,7 @@ describe('cflogs backfill against s3rver', () => {
       `queued ${expected.length} of ${expected.length + 3} objects listed under s3://${INPUT}/cloudflare/ to ${QUEUE}; ` +
         'skipped 3 (empty 1, folder 1, ownership_challenge 1); failed 0\n',
     );
-    expect(String(stderr.read())).toMatch(/queued 23\/23, skipped 3, listed 26, \d+\/s\n$/);
+    expect(String(stderr.read())).toMatch(/queued 23\/23, skipped 3, listed 26, [\d,]+\/s\n$/);
 
     const calls = sqsMock.commandCalls(SendMessageBatchCommand);
     expect(calls.map((c) => c.args[0].input.Entries!.length)).toEqual([10, 10, 3]);
