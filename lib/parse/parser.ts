@@ -1,4 +1,4 @@
-import type { LogTypeEntry } from '../schema/registry';
+import type { ErrorObject, LogTypeEntry } from '../schema/registry';
 import { isFailure, normalise, Normalised } from './normalise';
 
 /** Why a line was refused; the short codes of the reject contract. */
@@ -47,8 +47,7 @@ export function parseLine(entry: LogTypeEntry, text: string): LineResult {
     if (err?.keyword === 'anyOf' && err.schemaPath.startsWith('#/allOf')) {
       return { ok: false, reject: { reason: 'missing_required', message: 'a required field is missing' } };
     }
-    const where = err?.instancePath ? err.instancePath.slice(1).replace(/\//g, '.') : 'record';
-    return { ok: false, reject: { reason: 'schema', message: `${where}: ${err?.message ?? 'does not match the schema'}` } };
+    return { ok: false, reject: { reason: 'schema', message: schemaMessage(entry, value as Record<string, unknown>, err) } };
   }
   const n = normalise(entry.plan, value as Record<string, unknown>, text);
   if (isFailure(n)) return { ok: false, reject: n };
@@ -65,6 +64,45 @@ function notAnObject(value: unknown): LineReject {
     };
   }
   return { reason: 'not_an_object', message: `line is a JSON ${value === null ? 'null' : typeof value}, not an object` };
+}
+
+const EXPECTED: Record<string, string> = {
+  string: 'text',
+  boolean: 'true or false',
+  bigint: 'an integer',
+  int: 'an integer',
+  smallint: 'an integer',
+  float: 'a number',
+  timestamp: 'a timestamp',
+};
+
+/** A person's reading of an ajv error: the field, what its column holds, and the kind (never the value) received. */
+function schemaMessage(entry: LogTypeEntry, record: Record<string, unknown>, err: ErrorObject | undefined): string {
+  if (!err) return 'record: does not match the schema';
+  const path = err.instancePath.split('/').slice(1);
+  if (path.length === 0) {
+    return err.keyword === 'maxProperties' ? 'record: has more than 1000 fields' : `record: ${err.message ?? 'does not match the schema'}`;
+  }
+  const where = path.join('.');
+  const name = path[0] as string;
+  const field = entry.schema.fields.find((f) => f.name === name || f.aliases.includes(name));
+  if (!field) return `${where}: ${err.message ?? 'does not match the schema'}`;
+  const inArray = field.type === 'array' && path.length > 1;
+  const columnType = inArray ? (field.element?.type ?? 'string') : field.type;
+  if (err.keyword === 'minimum' || err.keyword === 'maximum') return `${where}: integer out of range for ${columnType}`;
+  if (err.keyword === 'maxItems') return `${where}: more than 10000 items`;
+  const value = inArray ? (record[name] as unknown[])[Number(path[1])] : record[name];
+  const expected = field.type === 'array' && !inArray ? `an array of ${field.element?.type ?? 'string'}` : EXPECTED[columnType] ?? columnType;
+  return `${where}: must be ${expected}, got ${kindOf(value)}`;
+}
+
+function kindOf(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'string') return /^\s*-?\d/.test(v) ? 'a malformed number in a string' : 'a string';
+  if (typeof v === 'object') return 'an object';
+  if (typeof v === 'number') return Number.isInteger(v) ? 'an integer' : 'a fractional number';
+  return `a ${typeof v}`;
 }
 
 const BATCH_SETTINGS =

@@ -33,23 +33,26 @@ const INT_RANGE: Record<string, [number, number]> = {
   int: [-2147483648, 2147483647],
 };
 
+// `pattern` constrains strings only and `minimum` / `maximum` numbers only, so one `type` list with both states
+// "an integer in range, or a string of digits" without an anyOf: smaller generated code and no error bookkeeping.
 function scalarSchema(type: ScalarType, timeFormats: string[] = []): Record<string, unknown> {
   switch (type) {
     case 'string':
       return { type: ['string', 'number', 'boolean', 'null'] };
     case 'boolean':
-      return { anyOf: [{ type: ['boolean', 'null'] }, { enum: ['true', 'false', ''] }] };
+      return { type: ['boolean', 'string', 'null'], pattern: '^(true|false|)$' };
     case 'bigint':
     case 'int':
     case 'smallint': {
       const range = INT_RANGE[type];
-      const num = range ? { type: ['integer', 'null'], minimum: range[0], maximum: range[1] } : { type: ['integer', 'null'] };
-      return { anyOf: [num, { type: 'string', pattern: '^\\s*(-?[0-9]{1,19})?\\s*$' }] };
+      return {
+        type: ['integer', 'string', 'null'],
+        ...(range ? { minimum: range[0], maximum: range[1] } : {}),
+        pattern: '^\\s*(-?[0-9]{1,19})?\\s*$',
+      };
     }
     case 'float':
-      return {
-        anyOf: [{ type: ['number', 'null'] }, { type: 'string', pattern: '^\\s*(-?[0-9]+(\\.[0-9]*)?([eE][-+]?[0-9]+)?)?\\s*$' }],
-      };
+      return { type: ['number', 'string', 'null'], pattern: '^\\s*(-?[0-9]+(\\.[0-9]*)?([eE][-+]?[0-9]+)?)?\\s*$' };
     case 'timestamp':
       // The normaliser's anchored parsers bound what a timestamp string may be; no length check needed here.
       return timeFormats.some((t) => t === 'cloudflare' || t === 'unix')
