@@ -63,17 +63,25 @@ export async function decompress(
   const first = Buffer.concat(head);
   const compression = sniffCompression(first);
   async function* rest(): AsyncGenerator<Buffer> {
-    if (first.length) {
-      inBytes += first.length;
-      yield first;
-    }
-    if (done) return;
-    for (;;) {
-      const r = await it.next();
-      if (r.done) return;
-      const b = toBuffer(r.value);
-      inBytes += b.length;
-      yield b;
+    try {
+      if (first.length) {
+        inBytes += first.length;
+        yield first;
+      }
+      if (done) return;
+      for (;;) {
+        const r = await it.next();
+        if (r.done) {
+          done = true;
+          return;
+        }
+        const b = toBuffer(r.value);
+        inBytes += b.length;
+        yield b;
+      }
+    } finally {
+      // Stopped early (an error downstream, a size limit): release the source, e.g. the GetObject socket.
+      if (!done) await it.return?.();
     }
   }
   const limitError = () =>

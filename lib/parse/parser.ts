@@ -121,6 +121,7 @@ function batchedRecords(value: Record<string, unknown>): LineReject | undefined 
 /** Lines that are pieces of a wrapped or comma-separated batch spread over lines. */
 function batchPiece(text: string): boolean {
   const t = text.trim();
+  // Batch pieces are one record or a bracket: no need to look at long garbage.
   if (/[[{,]$/.test(t) && /^[{[\]]/.test(t)) {
     // `{"logs":[`, `{...},`, `[`: try the line without its trailing separator.
     if (t.endsWith(',')) {
@@ -133,7 +134,8 @@ function batchPiece(text: string): boolean {
     }
     return t.endsWith('[');
   }
-  return /^[\]}]+[,\]}]*$/.test(t);
+  // Closing brackets and commas only (`]}`, `},`): one class, so the test is linear in the line's length.
+  return /^[\]}][\]},]*$/.test(t);
 }
 
 function jsonErrorMessage(text: string, e: unknown): string {
