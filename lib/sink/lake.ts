@@ -111,6 +111,11 @@ class GzipFile {
     return { key: this.key, kind: this.kind, table: this.table, rows: this.rows, bytes: this.bytes };
   }
 
+  /**
+   * Aborts the files still being written. Files this attempt already finished (evicted partitions) stay: they
+   * hold exactly what a retry writes under the same keys, and deleting them could remove the good output of an
+   * earlier successful delivery of the same object.
+   */
   async abort(): Promise<void> {
     this.gzip.destroy();
     await this.target.abort();
@@ -160,6 +165,11 @@ export class LakeWriter implements RowSink {
     const id = `rejects:${table}`;
     let f = this.open.get(id);
     if (f === undefined) f = this.openFile(id, 'rejects', table, `rejects/${table}/${partitionOf(this.opts.rejectTime)}`);
+    else {
+      // Keep the LRU order true, so a busy rejects file is not evicted (and split) early.
+      this.open.delete(id);
+      this.open.set(id, f);
+    }
     f.add(json);
   }
 
@@ -213,6 +223,11 @@ export class LakeWriter implements RowSink {
     return results.map((r) => (r as PromiseFulfilledResult<OutputFile>).value).sort((a, b) => a.key.localeCompare(b.key));
   }
 
+  /**
+   * Aborts the files still being written. Files this attempt already finished (evicted partitions) stay: they
+   * hold exactly what a retry writes under the same keys, and deleting them could remove the good output of an
+   * earlier successful delivery of the same object.
+   */
   async abort(): Promise<void> {
     const files = [...this.open.values()];
     this.open.clear();

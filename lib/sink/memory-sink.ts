@@ -15,7 +15,7 @@ export class MemorySink implements RowSink {
     this.rejects.push({ table, json });
   }
 
-  pressure(): undefined {
+  pressure(): Promise<void> | undefined {
     return undefined;
   }
 

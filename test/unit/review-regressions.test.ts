@@ -11,7 +11,7 @@ const line = (i: number) => `{"EdgeStartTimestamp":${1762000000 + i},"RayID":"r$
 /** A sink whose output fails on the third wait, like an upload that dies mid-object. */
 class FailingSink extends MemorySink {
   private calls = 0;
-  override pressure(): Promise<undefined> {
+  override pressure(): Promise<void> {
     this.calls++;
     return this.calls >= 3 ? Promise.reject(new Error('upload failed')) : Promise.resolve(undefined);
   }
