@@ -203,7 +203,7 @@ function scalarConverter(type: ScalarType, timeFormats: TimeFormat[]): Converter
           return String(v);
         }
         if (typeof v === 'boolean') return String(v);
-        return new Invalid('schema', `must be a string, got ${typeName(v)}`);
+        return new Invalid('schema', `must be a string, got ${kindOf(v)}`);
       };
     case 'boolean':
       return (v) => {
@@ -211,7 +211,7 @@ function scalarConverter(type: ScalarType, timeFormats: TimeFormat[]): Converter
         if (v === 'true') return true;
         if (v === 'false') return false;
         if (v === '') return ABSENT;
-        return new Invalid('schema', `must be a boolean, got ${typeName(v)}`);
+        return new Invalid('schema', `must be a boolean, got ${kindOf(v)}`);
       };
     case 'bigint':
     case 'int':
@@ -224,8 +224,8 @@ function scalarConverter(type: ScalarType, timeFormats: TimeFormat[]): Converter
           const t = v.trim();
           if (t === '') return ABSENT;
           n = Number(t);
-        } else return new Invalid('schema', `must be an integer, got ${typeName(v)}`);
-        if (!Number.isInteger(n)) return new Invalid('schema', `must be an integer, got ${typeName(v)}`);
+        } else return new Invalid('schema', `must be an integer, got ${kindOf(v)}`);
+        if (!Number.isInteger(n)) return new Invalid('schema', `must be an integer, got ${kindOf(v)}`);
         if (n < min || n > max) return new Invalid('schema', `integer out of range for ${type}`);
         return n;
       };
@@ -239,7 +239,7 @@ function scalarConverter(type: ScalarType, timeFormats: TimeFormat[]): Converter
           const n = Number(t);
           if (Number.isFinite(n)) return n;
         }
-        return new Invalid('schema', `must be a number, got ${typeName(v)}`);
+        return new Invalid('schema', `must be a number, got ${kindOf(v)}`);
       };
     case 'timestamp':
       return timestampConverter(timeFormats);
@@ -275,15 +275,17 @@ function timestampConverter(formats: TimeFormat[]): Converter {
       const ts = p(v, line, key);
       if (ts !== undefined) return ts;
     }
-    return new Invalid('invalid_timestamp', `cannot read ${typeName(v)} as a timestamp (${formats.join(', ')})`);
+    return new Invalid('invalid_timestamp', `cannot read ${kindOf(v)} as a timestamp (${formats.join(', ')})`);
   };
 }
 
 /** For messages: the kind of value, never the value (it may be personal data). */
-function typeName(v: unknown): string {
+export function kindOf(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
-  if (typeof v === 'string') return v.length > 40 ? 'a long string' : `a string`;
+  if (typeof v === 'string') return /^\s*-?\d/.test(v) ? 'a malformed number in a string' : 'a string';
+  if (typeof v === 'object') return 'an object';
+  if (typeof v === 'number') return Number.isInteger(v) ? 'an integer' : 'a fractional number';
   return `a ${typeof v}`;
 }
 

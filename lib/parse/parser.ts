@@ -1,5 +1,5 @@
 import type { ErrorObject, LogTypeEntry } from '../schema/registry';
-import { isFailure, normalise, Normalised } from './normalise';
+import { isFailure, kindOf, normalise, Normalised } from './normalise';
 
 /** Why a line was refused; the short codes of the reject contract. */
 export type RejectReason =
@@ -94,15 +94,6 @@ function schemaMessage(entry: LogTypeEntry, record: Record<string, unknown>, err
   const value = inArray ? (record[name] as unknown[])[Number(path[1])] : record[name];
   const expected = field.type === 'array' && !inArray ? `an array of ${field.element?.type ?? 'string'}` : EXPECTED[columnType] ?? columnType;
   return `${where}: must be ${expected}, got ${kindOf(value)}`;
-}
-
-function kindOf(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'an array';
-  if (typeof v === 'string') return /^\s*-?\d/.test(v) ? 'a malformed number in a string' : 'a string';
-  if (typeof v === 'object') return 'an object';
-  if (typeof v === 'number') return Number.isInteger(v) ? 'an integer' : 'a fractional number';
-  return `a ${typeof v}`;
 }
 
 const BATCH_SETTINGS =

@@ -1,5 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { decompress, DecompressError, sniffCompression } from '../../lib/decode/decompress';
+import { failure } from '../support/failure';
 
 async function* chunksOf(...parts: (Buffer | Uint8Array | string)[]): AsyncGenerator<Buffer> {
   for (const p of parts) yield p as Buffer;
@@ -20,16 +21,6 @@ async function readAll(chunks: AsyncIterable<Buffer>): Promise<Buffer> {
 
 const TEXT = Buffer.from('{"a":1}\n{"b":2}\n'.repeat(1000));
 const LIMITS = { maxBytes: 1 << 30 };
-
-/** Captures the error `p` rejects with; fails when it does not reject. */
-async function failure(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('sniffCompression', () => {
   test('the gzip magic bytes decide, nothing else', () => {

@@ -4,6 +4,7 @@ import { DecodeError, SinkError } from '../../lib/errors';
 import { DEFAULT_LIMITS, InputInfo, Limits, processStream, ProcessSummary } from '../../lib/pipeline/process';
 import { builtInRegistry } from '../../lib/schema/registry';
 import type { OutputFile, RowSink } from '../../lib/sink/types';
+import { failure } from '../support/failure';
 
 /** Keeps everything in memory; records commit/abort so tests can check the sink's life cycle. */
 class MemorySink implements RowSink {
@@ -71,15 +72,6 @@ async function run(
     limits: { ...DEFAULT_LIMITS, ...opts.limits },
   });
   return { sink, summary };
-}
-
-async function failure(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected a rejection');
 }
 
 const line = (ts: string | number, extra = ''): string => `{"EdgeStartTimestamp":${typeof ts === 'string' ? JSON.stringify(ts) : ts}${extra}}`;
