@@ -29,6 +29,11 @@ export interface Contender {
 export interface ChildRequest {
   contender: string;
   corpus: Corpus;
+  /**
+   * A smaller corpus processed once, untimed, before the timed work (set-up, run, teardown), so the figure is a
+   * warm process's, as in a Lambda container that has handled objects before. Absent with --cold.
+   */
+  warmup?: Corpus;
   params: Record<string, unknown>;
   resultPath: string;
 }
@@ -63,6 +68,11 @@ const MB = 1024 * 1024;
 export async function runChild(name: string, c: Contender): Promise<void> {
   const req = JSON.parse(readFileSync(process.argv[2] as string, 'utf8')) as ChildRequest;
   if (req.contender !== name) throw new Error(`child built for ${name} was asked to run ${req.contender}`);
+  if (req.warmup) {
+    const warm = await c.prepare(req.warmup, req.params);
+    await warm();
+    await c.teardown?.();
+  }
   const t0 = performance.now();
   const work = await c.prepare(req.corpus, req.params);
   const setupMs = performance.now() - t0;

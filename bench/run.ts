@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [--json] [--cpu-prof] [--reps N] [--lines N] [--only a,b]`
+ * `npm run bench [-- --quick] [--json] [--cpu-prof] [--cold] [--node PATH] [--reps N] [--lines N] [--only a,b]`
  *
  * Runs every contender on one generated corpus, each in its own process pinned to one core, sequentially (rounds
  * of one run per contender, so drift on the machine affects all of them alike), takes the median of the repetitions,
@@ -12,12 +12,16 @@ import { join } from 'node:path';
 import type { ChildResult } from './contender';
 import { Corpus, corpusOptions, DATA_DIR, ensureCorpus } from './corpus';
 import { analyseProfile, ProfileReport } from './profile';
-import { buildBundles, cpuCount, newestProfile, runOnce, RunSpec, tasksetWorks } from './runner';
+import { buildBundles, cpuCount, newestProfile, nodeVersion, runOnce, RunSpec, tasksetWorks } from './runner';
 
 interface Args {
   quick: boolean;
   json: boolean;
   cpuProf: boolean;
+  /** Time a fresh process's first object, JIT warm-up included, instead of a warm process's. */
+  cold: boolean;
+  /** Another node binary to run the contenders with (Lambda's major version, say). */
+  node: string | undefined;
   reps: number;
   lines: number;
   only: string[] | undefined;
@@ -27,7 +31,7 @@ const FULL_LINES = 100_000;
 const QUICK_LINES = 15_000;
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { quick: false, json: false, cpuProf: false, reps: 0, lines: 0, only: undefined };
+  const a: Args = { quick: false, json: false, cpuProf: false, cold: false, node: undefined, reps: 0, lines: 0, only: undefined };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     const value = (): string => {
@@ -38,6 +42,8 @@ function parseArgs(argv: string[]): Args {
     if (arg === '--quick') a.quick = true;
     else if (arg === '--json') a.json = true;
     else if (arg === '--cpu-prof') a.cpuProf = true;
+    else if (arg === '--cold') a.cold = true;
+    else if (arg === '--node') a.node = value();
     else if (arg === '--reps') a.reps = positiveInt(arg, value());
     else if (arg === '--lines') a.lines = positiveInt(arg, value());
     else if (arg === '--only') a.only = value().split(',');
@@ -49,6 +55,10 @@ function parseArgs(argv: string[]): Args {
   return a;
 }
 
+function warmupLines(lines: number): number {
+  return Math.max(2_000, Math.round(lines / 10));
+}
+
 function positiveInt(name: string, v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) usage(`${name} must be a positive integer`);
@@ -56,10 +66,13 @@ function positiveInt(name: string, v: string): number {
 }
 
 function usage(problem?: string): never {
-  const text = `usage: npm run bench -- [--quick] [--json] [--cpu-prof] [--reps N] [--lines N] [--only floor,naive,duckdb,cflogs,cflogs_filtered,cflogs_2core,e2e]
+  const text = `usage: npm run bench -- [--quick] [--json] [--cpu-prof] [--cold] [--node PATH] [--reps N] [--lines N] [--only floor,naive,duckdb,cflogs,cflogs_filtered,cflogs_2core,e2e]
   --quick     small corpus (${QUICK_LINES} lines), one repetition: under a minute
   --json      print the results as one JSON object on stdout (progress goes to stderr)
   --cpu-prof  also profile one cflogs run and print the top self-time functions
+  --cold      time each process's first object (JIT warm-up included); by default every contender first
+              processes a smaller corpus untimed, as a Lambda container that has handled objects before
+  --node PATH run the contenders with this node binary (e.g. the Lambda runtime's major version)
   --reps N    repetitions per contender (median reported; default 3, 1 with --quick)
   --lines N   corpus size in lines (default ${FULL_LINES})
   --only L    run only these rows`;
@@ -129,14 +142,14 @@ interface Machine {
   load_after?: number;
 }
 
-function machine(): Machine {
+function machine(nodePath: string | undefined): Machine {
   let cpu = 'unknown';
   try {
     cpu = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim() ?? cpu;
   } catch {
     // not Linux
   }
-  return { cpu, nproc: cpuCount(), node: process.version, taskset: tasksetWorks(), load_before: round(loadavg()[0] ?? 0, 2) };
+  return { cpu, nproc: cpuCount(), node: nodePath ? nodeVersion(nodePath) : process.version, taskset: tasksetWorks(), load_before: round(loadavg()[0] ?? 0, 2) };
 }
 
 const TARGETS = [
@@ -169,8 +182,10 @@ async function main(): Promise<void> {
   const log = (m: string): void => {
     process.stderr.write(m + '\n');
   };
-  const m = machine();
+  const m = machine(args.node);
   const corpus = await ensureCorpus(corpusOptions(args.lines), log);
+  // Other data (another seed), a tenth of the size: enough for V8 to have compiled the hot paths.
+  const warmup = args.cold ? undefined : await ensureCorpus({ ...corpusOptions(warmupLines(args.lines)), seed: 2 }, log);
   const workDir = join(DATA_DIR, 'work');
   const bundles = await buildBundles(join(DATA_DIR, 'build'));
   const pin = m.taskset ? '0' : undefined;
@@ -197,10 +212,11 @@ async function main(): Promise<void> {
       `${m.nproc} CPUs (${m.cpu}), node ${m.node}, ${m.taskset ? 'pinned with taskset' : 'taskset unavailable: NOT pinned'}`,
   );
   const runs = new Map<string, ChildResult[]>();
+  const run = { ...(warmup ? { warmup } : {}), ...(args.node ? { nodePath: args.node } : {}) };
   const timeoutMs = Math.max(120_000, (corpus.uncompressedBytes / 1e6 / 2) * 1000);
   for (let rep = 1; rep <= args.reps; rep++) {
     for (const spec of selected) {
-      const r = await runOnce(spec, bundles, corpus, { workDir, timeoutMs });
+      const r = await runOnce(spec, bundles, corpus, { workDir, timeoutMs, ...run });
       const mbps = corpus.uncompressedBytes / 1e6 / (r.wall_ms / 1000);
       log(`  [${rep}/${args.reps}] ${spec.label.padEnd(16)} ${fmt(mbps, 6, 1)} MB/s  ${fmt(r.peak_rss_mb, 5, 0)} MB peak  ${fmt(r.wall_ms / 1000, 6, 2)} s`);
       runs.set(spec.label, [...(runs.get(spec.label) ?? []), r]);
@@ -216,7 +232,7 @@ async function main(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
     const spec = specs.find((s) => s.label === 'cflogs') as RunSpec;
     log('  profiling cflogs (one more run, with --cpu-prof; not counted in the figures)');
-    await runOnce(spec, bundles, corpus, { workDir, timeoutMs, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`] });
+    await runOnce(spec, bundles, corpus, { workDir, timeoutMs, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`], ...run });
     const file = newestProfile(dir);
     if (!file) throw new Error(`no .cpuprofile written in ${dir}`);
     profile = analyseProfile(file, bundles.contenders.cflogs);
@@ -295,7 +311,7 @@ function jsonReport(f: Record<string, Figure>, corpus: Corpus, m: Machine, args:
     },
     cost_per_tb_usd: costs(f, corpus),
     machine: m,
-    mode: { quick: args.quick, reps: args.reps },
+    mode: { quick: args.quick, reps: args.reps, warm: !args.cold, ...(args.cold ? {} : { warmup_lines: warmupLines(args.lines) }) },
     ...(profile ? { cpu_profile: profile } : {}),
   };
 }
@@ -319,7 +335,7 @@ function textReport(
   const out: string[] = [];
   out.push('');
   out.push(
-    `cflogs benchmark (${args.quick ? 'quick' : 'full'}, median of ${args.reps}): ${corpus.lines} ${corpus.options.dataset} lines, ` +
+    `cflogs benchmark (${args.quick ? 'quick' : 'full'}, median of ${args.reps}, ${args.cold ? "cold processes" : "warm processes"}): ${corpus.lines} ${corpus.options.dataset} lines, ` +
       `${(corpus.uncompressedBytes / 1e6).toFixed(1)} MB uncompressed / ${(corpus.compressedBytes / 1e6).toFixed(1)} MB gzip; ` +
       `${m.cpu}, ${m.nproc} CPUs, node ${m.node}${m.taskset ? '' : ' (NOT pinned: taskset unavailable)'}; ` +
       `load average ${m.load_before} before, ${m.load_after} after`,

@@ -70,6 +70,13 @@ export function tasksetWorks(): boolean {
   return r.status === 0;
 }
 
+/** `process.version` of another node binary. */
+export function nodeVersion(path: string): string {
+  const r = spawnSync(path, ['--version'], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${path} --version failed: ${(r.stderr || r.error?.message || '').trim()}`);
+  return r.stdout.trim();
+}
+
 export function cpuCount(): number {
   return cpus().length;
 }
@@ -78,6 +85,10 @@ export interface RunOptions {
   workDir: string;
   /** Extra node flags (--cpu-prof...). */
   nodeArgs?: string[];
+  /** Processed untimed before the timed run (see ChildRequest.warmup). */
+  warmup?: Corpus;
+  /** The node binary that runs the contenders (default: this one). */
+  nodePath?: string;
   timeoutMs: number;
 }
 
@@ -87,11 +98,12 @@ export async function runOnce(spec: RunSpec, bundles: Bundles, corpus: Corpus, o
   const stamp = `${spec.label}-${process.hrtime.bigint()}`;
   const reqPath = join(opts.workDir, `${stamp}.req.json`);
   const resultPath = join(opts.workDir, `${stamp}.result.json`);
-  const req: ChildRequest = { contender: spec.contender, corpus, params: spec.params, resultPath };
+  const req: ChildRequest = { contender: spec.contender, corpus, params: spec.params, resultPath, ...(opts.warmup ? { warmup: opts.warmup } : {}) };
   writeFileSync(reqPath, JSON.stringify(req));
   // --expose-gc only lets the harness measure retained heap after the timed work; it changes no GC behaviour.
   const node = ['--expose-gc', ...(opts.nodeArgs ?? []), bundles.contenders[spec.contender], reqPath];
-  const [cmd, args] = spec.cpus !== undefined ? ['taskset', ['-c', spec.cpus, process.execPath, ...node]] : [process.execPath, node];
+  const exe = opts.nodePath ?? process.execPath;
+  const [cmd, args] = spec.cpus !== undefined ? ['taskset', ['-c', spec.cpus, exe, ...node]] : [exe, node];
   const stderr: Buffer[] = [];
   const code = await new Promise<number | null>((resolve, reject) => {
     const child = spawn(cmd, args as string[], { stdio: ['ignore', 'ignore', 'pipe'] });

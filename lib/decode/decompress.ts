@@ -103,7 +103,7 @@ export async function decompress(
   }
 
   // Decompression runs on libuv's thread pool; a deeper readable buffer lets it work ahead of the parser.
-  const gunzip = createGunzip({ chunkSize: 64 * 1024, readableHighWaterMark: 1024 * 1024 } as ZlibOptions);
+  const gunzip = createGunzip({ chunkSize: 256 * 1024, readableHighWaterMark: 1024 * 1024 } as ZlibOptions);
   const input = Readable.from(rest(), { objectMode: false });
   input.on('error', (e) => gunzip.destroy(e));
   input.pipe(gunzip);
