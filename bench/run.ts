@@ -396,7 +396,7 @@ function textReport(
   const c = costs(f, corpus);
   if (Object.keys(c).length) {
     out.push(
-      `Lambda cost per TB of uncompressed input (arm64 us-east-1, $${LAMBDA_ARM64_GB_S_USD}/GB-s at ${ONE_VCPU_GB * 1000} MB, ` +
+      `Lambda cost per TB of uncompressed input (arm64 us-east-1, $${LAMBDA_ARM64_GB_S_USD}/GB-s at 1,769 MB = ${ONE_VCPU_GB.toFixed(4)} GB, ` +
         `+ $0.20/M requests at ${(corpus.uncompressedBytes / 1e6).toFixed(0)} MB objects): ` +
         Object.entries(c)
           .map(([k, v]) => `${k} $${v.toFixed(2)}`)
