@@ -66,7 +66,7 @@ function positiveInt(name: string, v: string): number {
 }
 
 function usage(problem?: string): never {
-  const text = `usage: npm run bench -- [--quick] [--json] [--cpu-prof] [--cold] [--node PATH] [--reps N] [--lines N] [--only floor,naive,duckdb,cflogs,cflogs_filtered,cflogs_2core,e2e]
+  const text = `usage: npm run bench -- [--quick] [--json] [--cpu-prof] [--cold] [--node PATH] [--reps N] [--lines N] [--only floor,floor_rewrite,naive,duckdb,cflogs,cflogs_filtered,cflogs_2core,e2e]
   --quick     small corpus (${QUICK_LINES} lines), one repetition: under a minute
   --json      print the results as one JSON object on stdout (progress goes to stderr)
   --cpu-prof  also profile one cflogs run and print the top self-time functions
@@ -191,6 +191,7 @@ async function main(): Promise<void> {
   const pin = m.taskset ? '0' : undefined;
   const specs: RunSpec[] = [
     { label: 'floor', contender: 'floor', params: {}, cpus: pin },
+    { label: 'floor_rewrite', contender: 'floor', params: { rewrite: true }, cpus: pin },
     { label: 'naive', contender: 'naive', params: {}, cpus: pin },
     { label: 'duckdb', contender: 'duckdb', params: { tmpDir: workDir }, cpus: pin },
     { label: 'cflogs', contender: 'cflogs', params: {}, cpus: pin },
@@ -297,7 +298,7 @@ function jsonReport(f: Record<string, Figure>, corpus: Corpus, m: Machine, args:
     duckdb: pick(f.duckdb),
     cflogs: pick(f.cflogs),
     e2e: pick(f.e2e),
-    extras: { cflogs_filtered: pick(f.cflogs_filtered), cflogs_2core: pick(f.cflogs_2core) },
+    extras: { floor_rewrite: pick(f.floor_rewrite), cflogs_filtered: pick(f.cflogs_filtered), cflogs_2core: pick(f.cflogs_2core) },
     ratios: Object.fromEntries(
       Object.entries(ratios(f)).map(([k, v]) => [k, { ...v, value: round(v.value, 2), value_cpu: round(v.value_cpu, 2) }]),
     ),
@@ -352,6 +353,7 @@ function textReport(
   out.push(`|${'-'.repeat(18)}|${'-'.repeat(8)}:|${'-'.repeat(10)}:|${'-'.repeat(12)}:|${'-'.repeat(9)}:|${'-'.repeat(6)}:|${'-'.repeat(8)}:|-------|`);
   const rows: Array<[string, string]> = [
     ['floor', '1'],
+    ['floor_rewrite', '1'],
     ['naive', '1'],
     ['duckdb', '1'],
     ['cflogs', '1'],
@@ -388,6 +390,12 @@ function textReport(
   if (f.cflogs) {
     const ok = f.cflogs.peak_rss_mb <= RSS_TARGET_MB;
     out.push(`cflogs peak RSS  ${fmt(f.cflogs.peak_rss_mb, 5, 0)} MB  target <= ${RSS_TARGET_MB} MB  ${ok ? 'met' : 'NOT met'}`);
+  }
+  if (f.cflogs && f.floor_rewrite) {
+    out.push(
+      `cflogs / floor_rewrite ${fmt(f.cflogs.mbps / f.floor_rewrite.mbps, 4, 2)}x   (not a target: floor_rewrite only parses, re-serialises and gzips, ` +
+        `${fmt(f.floor_rewrite.mbps / (f.duckdb?.mbps ?? NaN), 4, 2)}x DuckDB)`,
+    );
   }
   if (f.cflogs_filtered) {
     const n = f.cflogs_filtered.notes?.filtered;
