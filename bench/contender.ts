@@ -44,10 +44,13 @@ export interface ChildResult {
   setup_ms: number;
   /** User + system CPU of the whole process during the timed work (above wall_ms when threads run in parallel). */
   cpu_ms: number;
-  /** Peak resident set of the process, from getrusage (ru_maxrss). */
+  /**
+   * Peak resident set during the timed object: VmHWM, reset after the warm-up, where Linux allows; else the
+   * process's getrusage ru_maxrss (which includes the warm-up).
+   */
   peak_rss_mb: number;
-  /** The same from /proc/self/status VmHWM, as a cross-check (Linux only). */
-  vm_hwm_mb?: number;
+  /** getrusage ru_maxrss of the whole process, warm-up included. */
+  process_max_rss_mb: number;
   /** Largest V8 heap in use and largest off-heap memory (Buffers, zlib) seen by a 250 ms sampler during the work. */
   heap_used_peak_mb: number;
   external_peak_mb: number;
@@ -69,10 +72,16 @@ export async function runChild(name: string, c: Contender): Promise<void> {
   const req = JSON.parse(readFileSync(process.argv[2] as string, 'utf8')) as ChildRequest;
   if (req.contender !== name) throw new Error(`child built for ${name} was asked to run ${req.contender}`);
   if (req.warmup) {
-    const warm = await c.prepare(req.warmup, req.params);
-    await warm();
-    await c.teardown?.();
+    try {
+      const warm = await c.prepare(req.warmup, req.params);
+      const o = await warm();
+      if (o.rows !== o.expectedRows) throw new Error(`warm-up wrote ${o.rows} rows, expected ${o.expectedRows}`);
+    } finally {
+      await c.teardown?.();
+    }
   }
+  // The peak RSS reported is the timed object's: the kernel's high-water mark is reset after the warm-up (Linux).
+  const hwmReset = resetVmHwm();
   const t0 = performance.now();
   const work = await c.prepare(req.corpus, req.params);
   const setupMs = performance.now() - t0;
@@ -94,8 +103,8 @@ export async function runChild(name: string, c: Contender): Promise<void> {
   clearInterval(sampler);
   sample();
   // Peak memory is read before teardown, which may load more code (listing S3, removing files).
-  const peakRssMb = process.resourceUsage().maxRSS / 1024;
   const hwm = vmHwmMb();
+  const peakRssMb = hwmReset && hwm !== undefined ? hwm : process.resourceUsage().maxRSS / 1024;
   const gc = (globalThis as { gc?: () => void }).gc;
   let heapAfterGc: number | undefined;
   if (gc) {
@@ -109,7 +118,7 @@ export async function runChild(name: string, c: Contender): Promise<void> {
     setup_ms: setupMs,
     cpu_ms: (cpu.user + cpu.system) / 1000,
     peak_rss_mb: peakRssMb,
-    ...(hwm !== undefined ? { vm_hwm_mb: hwm } : {}),
+    process_max_rss_mb: process.resourceUsage().maxRSS / 1024,
     heap_used_peak_mb: heapPeak / MB,
     external_peak_mb: externalPeak / MB,
     ...(heapAfterGc !== undefined ? { heap_after_gc_mb: heapAfterGc } : {}),
@@ -149,6 +158,16 @@ function threadSplit(
     else other += d;
   }
   return { main_thread_cpu_ms: main, other_threads_cpu_ms: other };
+}
+
+/** Resets VmHWM to the current RSS (`echo 5 > /proc/PID/clear_refs`); false where that is not possible. */
+function resetVmHwm(): boolean {
+  try {
+    writeFileSync('/proc/self/clear_refs', '5');
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function vmHwmMb(): number | undefined {

@@ -137,7 +137,10 @@ function figure(runs: ChildResult[], corpus: Corpus): Figure {
 interface Machine {
   cpu: string;
   nproc: number;
+  /** The node that ran the contenders. */
   node: string;
+  /** The node that ran this harness, when --node chose another for the contenders. */
+  harness_node?: string;
   taskset: boolean;
   /** 1-minute load average when the run started and when it ended: other work on the machine skews wall times. */
   load_before: number;
@@ -151,7 +154,7 @@ function machine(nodePath: string | undefined): Machine {
   } catch {
     // not Linux
   }
-  return { cpu, nproc: cpuCount(), node: nodePath ? nodeVersion(nodePath) : process.version, taskset: tasksetWorks(), load_before: round(loadavg()[0] ?? 0, 2) };
+  return { cpu, nproc: cpuCount(), node: nodePath ? nodeVersion(nodePath) : process.version, ...(nodePath ? { harness_node: process.version } : {}), taskset: tasksetWorks(), load_before: round(loadavg()[0] ?? 0, 2) };
 }
 
 const TARGETS = [
@@ -395,8 +398,8 @@ function textReport(
   }
   if (f.cflogs && f.floor_rewrite) {
     out.push(
-      `cflogs / floor_rewrite ${fmt(f.cflogs.mbps / f.floor_rewrite.mbps, 4, 2)}x   (not a target: floor_rewrite only parses, re-serialises and gzips, ` +
-        `${fmt(f.floor_rewrite.mbps / (f.duckdb?.mbps ?? NaN), 4, 2)}x DuckDB)`,
+      `cflogs / floor_rewrite ${fmt(f.cflogs.mbps / f.floor_rewrite.mbps, 4, 2)}x   (not a target: floor_rewrite only parses, re-serialises and gzips` +
+        (f.duckdb ? `, ${fmt(f.floor_rewrite.mbps / f.duckdb.mbps, 4, 2)}x DuckDB)` : ')'),
     );
   }
   if (f.cflogs_filtered) {
@@ -425,7 +428,8 @@ function textReport(
     out.push(
       'note: the profile samples the main thread only. Pinned to one core, zlib work on the thread pool pre-empts it and is\n' +
         'charged to whatever the main thread was in (mostly zlib processChunk / _read, or (idle)); JSON.parse and\n' +
-        'JSON.stringify are built-ins and count as self time of their caller.',
+        'JSON.stringify are built-ins and count as self time of their caller. It covers the whole process, the warm-up\n' +
+        'object included.',
     );
   }
   out.push('');

@@ -6,7 +6,7 @@
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { builtInRegistry } from '../../lib/schema/registry';
 import type { FieldSpec, ScalarType } from '../../lib/schema/model';
 import type { Corpus } from '../corpus';
@@ -77,6 +77,7 @@ export function copySql(corpus: Corpus, outPath: string, rowIdPrefix: string, pa
 }
 
 let tmp: string | undefined;
+let db: { instance: DuckDBInstance; conn: DuckDBConnection } | undefined;
 
 const duckdb: Contender = {
   async prepare(corpus, params) {
@@ -85,6 +86,7 @@ const duckdb: Contender = {
     const sql = copySql(corpus, out, '0123456789abcdef0123', '2026-11-24 12:00:00.000000000');
     const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
     const conn = await instance.connect();
+    db = { instance, conn };
     await conn.run('SET threads = 1');
     return async () => {
       const r = await conn.runAndReadAll(sql);
@@ -93,6 +95,10 @@ const duckdb: Contender = {
     };
   },
   async teardown() {
+    // Closed, so a warm-up's database does not stay in the timed run's memory.
+    db?.conn.closeSync();
+    db?.instance.closeSync();
+    db = undefined;
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   },
 };

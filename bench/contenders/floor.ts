@@ -26,13 +26,13 @@ const floor: Contender = {
       let carry: Buffer | undefined;
       let bytesOut = 0;
       // The same gzip settings as LakeWriter's files; output bytes are counted and dropped.
-      const gzip = createGzip({ level: 6, chunkSize: 64 * 1024, writableHighWaterMark: 4 * BLOCK } as ZlibOptions);
-      const done = rewrite ? once(gzip.pipe(new Writable({ write: (b: Buffer, _e, cb) => ((bytesOut += b.length), cb()) })), 'finish') : undefined;
-      let block = Buffer.allocUnsafe(BLOCK);
+      const gzip = rewrite ? createGzip({ level: 6, chunkSize: 64 * 1024, writableHighWaterMark: 4 * BLOCK } as ZlibOptions) : undefined;
+      const done = gzip && once(gzip.pipe(new Writable({ write: (b: Buffer, _e, cb) => ((bytesOut += b.length), cb()) })), 'finish');
+      let block = Buffer.allocUnsafe(rewrite ? BLOCK : 0);
       let used = 0;
       let drain: Promise<unknown> | undefined;
       const flush = (): void => {
-        if (used === 0) return;
+        if (gzip === undefined || used === 0) return;
         if (!gzip.write(block.subarray(0, used)) && drain === undefined) drain = once(gzip, 'drain');
         block = Buffer.allocUnsafe(BLOCK);
         used = 0;
@@ -76,7 +76,7 @@ const floor: Contender = {
         }
       }
       if (carry !== undefined) onLine(carry, 0, carry.length);
-      if (rewrite) {
+      if (gzip) {
         flush();
         gzip.end();
         await done;
