@@ -103,7 +103,7 @@ export async function decompress(
   }
 
   // Decompression runs on libuv's thread pool; a deeper readable buffer lets it work ahead of the parser, and
-  // 256 KiB chunks (not 64) mean fewer hand-offs: 6-7% faster end to end for ~25-40 MB more peak RSS (bench/README.md).
+  // 256 KiB chunks (not 64) mean fewer hand-offs: 6-7% faster for ~25 MB more peak RSS (40 MiB in the soak; bench/README.md).
   const gunzip = createGunzip({ chunkSize: 256 * 1024, readableHighWaterMark: 1024 * 1024 } as ZlibOptions);
   const input = Readable.from(rest(), { objectMode: false });
   input.on('error', (e) => gunzip.destroy(e));
