@@ -68,7 +68,7 @@ export async function bundleFunction(root: string, fn: { name: string; entry: st
   const map = files.get('index.js.map');
   if (!code || !map) throw new Error(`esbuild produced no index.js / index.js.map for ${fn.entry}`);
   const order = ['index.js', 'index.js.map', 'index.js.LEGAL.txt'].filter((f) => files.has(f));
-  const zipBuf = createZip(order.map((f) => ({ name: f, data: files.get(f)! })));
+  const zipBuf = await createZip(order.map((f) => ({ name: f, data: files.get(f)! })));
   for (const [name, data] of files) writeAtomic(join(dir, name), data);
   writeAtomic(join(dir, 'meta.json'), Buffer.from(JSON.stringify(result.metafile)));
   const zip = join(outRoot, `${fn.name}.zip`);

@@ -121,7 +121,7 @@ describe('npm run package', () => {
     expect(report.functions['s3-ingest'].initMs.median).toBeGreaterThan(0);
   });
 
-  test('artifacts: one zip per function with the bundle and its source map, handler index.handler', () => {
+  test('artifacts: one zip per function with the bundle and its source map, handler index.handler', async () => {
     // With `package.artifact`, osls deploys the zip where it is (the state file says which) under its own name.
     const state = JSON.parse(readFileSync(join(OUT_DEFAULT, 'serverless-state.json'), 'utf8'));
     for (const [id, fn] of ofType(tpl, 'AWS::Lambda::Function')) {
@@ -132,7 +132,7 @@ describe('npm run package', () => {
       expect(key.slice(key.lastIndexOf('/') + 1)).toBe(artifact.slice(artifact.lastIndexOf('/') + 1));
       const zip = join(ROOT, artifact);
       expect(existsSync(zip)).toBe(true);
-      const files = readZip(readFileSync(zip));
+      const files = await readZip(readFileSync(zip));
       expect([...files.keys()]).toEqual(expect.arrayContaining(['index.js', 'index.js.map']));
       expect(files.get('index.js')!.toString('utf8')).toContain('sourceMappingURL=index.js.map');
       expect(id).toMatch(/^(S3Ingest|HttpIngest)LambdaFunction$/);
