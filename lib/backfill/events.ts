@@ -4,6 +4,8 @@
  * SQS with per-message batch item failures, so one object per message keeps retries per object.
  */
 
+import { encodeS3EventKey } from '../source/s3-events';
+
 /** What a listing tells us about an object. */
 export interface ListedObject {
   bucket: string;
@@ -12,14 +14,6 @@ export interface ListedObject {
   /** As ListObjectsV2 returns it (quoted); notifications carry it unquoted. */
   eTag?: string;
   lastModified?: Date;
-}
-
-/**
- * Keys in S3 notifications are URL-encoded the way HTML forms are: a space is '+', reserved characters are %XX
- * (so a literal '+' is %2B), '/' is kept. lib/source/s3-events.ts decodes exactly this.
- */
-export function encodeS3EventKey(key: string): string {
-  return encodeURIComponent(key).replace(/%20/g, '+').replace(/%2F/g, '/');
 }
 
 /** The body of one SQS message: an S3 event notification with one ObjectCreated record, as S3 would send it. */

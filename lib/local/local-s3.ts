@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { S3Event, SQSEvent } from 'aws-lambda';
+import { encodeS3EventKey } from '../source/s3-events';
 
 /**
  * A real S3-protocol server (s3rver) on loopback, for the demo and the integration tests: the SDK, multipart
@@ -47,10 +48,6 @@ export function localS3Client(endpoint: string): S3Client {
   return new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: LOCAL_CREDENTIALS });
 }
 
-/** Keys in S3 notifications are form-encoded: spaces become '+', other reserved characters %XX, '/' kept. */
-export function encodeS3EventKey(key: string): string {
-  return encodeURIComponent(key).replace(/%20/g, '+').replace(/%2F/g, '/');
-}
 
 export interface CreatedObject {
   bucket: string;

@@ -14,6 +14,14 @@ export interface ObjectRef {
 
 export type SkipReason = 'folder' | 'empty' | 'ownership_challenge';
 
+/**
+ * How S3 puts a key in a notification: form-encoded, a space is '+', reserved characters are %XX (so a literal '+'
+ * is %2B), '/' is kept. For events we make ourselves (backfill, local runs); `decodeS3Key` undoes it.
+ */
+export function encodeS3EventKey(key: string): string {
+  return encodeURIComponent(key).replace(/%20/g, '+').replace(/%2F/g, '/');
+}
+
 /** Keys in notifications are form-encoded: `+` is a space, then percent-decoding. */
 export function decodeS3Key(key: string): string {
   const plus = key.replace(/\+/g, ' ');

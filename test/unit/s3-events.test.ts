@@ -1,4 +1,4 @@
-import { decodeS3Key, objectRefs, skipReason } from '../../lib/source/s3-events';
+import { decodeS3Key, encodeS3EventKey, objectRefs, skipReason } from '../../lib/source/s3-events';
 
 const KEY = 'logs/http_requests/20221115/20221115T000000Z_20221115T000030Z_9af500e2.log.gz';
 
@@ -102,6 +102,12 @@ describe('decodeS3Key', () => {
   test('a malformed escape keeps the key as given (with + still a space)', () => {
     expect(decodeS3Key('logs/100%+sure/x%zz.gz')).toBe('logs/100% sure/x%zz.gz');
     expect(decodeS3Key('bad%E0%A4%A')).toBe('bad%E0%A4%A');
+  });
+
+  test('undoes what encodeS3EventKey (backfill, local events) writes', () => {
+    for (const key of ['a b/c+d/e=f.gz', 'café/100%/x y+z', 'logs/a%20b/?#&.log.gz']) {
+      expect(decodeS3Key(encodeS3EventKey(key))).toBe(key);
+    }
   });
 
   test('keys from events are decoded', () => {
