@@ -129,7 +129,7 @@ export async function runChild(name: string, c: Contender): Promise<void> {
 }
 
 /** CPU milliseconds used so far by each thread of this process, by thread id (Linux /proc). */
-function threadCpuMs(): Map<number, number> | undefined {
+export function threadCpuMs(): Map<number, number> | undefined {
   try {
     const ticksPerMs = 100 / 1000; // USER_HZ is 100 on Linux
     const out = new Map<number, number>();
@@ -145,7 +145,7 @@ function threadCpuMs(): Map<number, number> | undefined {
   }
 }
 
-function threadSplit(
+export function threadSplit(
   before: Map<number, number> | undefined,
   after: Map<number, number> | undefined,
 ): { main_thread_cpu_ms?: number; other_threads_cpu_ms?: number } {

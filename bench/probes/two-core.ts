@@ -8,8 +8,9 @@
  * makes write() return false and processStream waits for 'drain' before reading more input: the main thread idles
  * while the pool compresses, and two cores do no better than one.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { Gzip } from 'node:zlib';
+import { threadCpuMs, threadSplit } from '../contender';
 import type { Corpus } from '../corpus';
 import cflogs from '../contenders/cflogs';
 
@@ -27,25 +28,13 @@ async function main(): Promise<void> {
     };
   }
   const work = await cflogs.prepare(corpus, {});
-  const tid = (): Map<string, number> => {
-    const m = new Map<string, number>();
-    for (const t of readdirSync('/proc/self/task')) {
-      const s = readFileSync(`/proc/self/task/${t}/stat`, 'utf8');
-      const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-      m.set(t, (Number(f[11]) + Number(f[12])) * 10);
-    }
-    return m;
-  };
-  const t0 = tid();
+  const t0 = threadCpuMs();
   const c0 = process.cpuUsage();
   const start = performance.now();
   const out = await work();
   const wall = performance.now() - start;
   const c = process.cpuUsage(c0);
-  const t1 = tid();
-  let main = 0;
-  let other = 0;
-  for (const [t, ms] of t1) (t === String(process.pid) ? (main += ms - (t0.get(t) ?? 0)) : (other += ms - (t0.get(t) ?? 0)));
+  const { main_thread_cpu_ms: main = 0, other_threads_cpu_ms: other = 0 } = threadSplit(t0, threadCpuMs());
   const cpu = (c.user + c.system) / 1000;
   console.log(
     `${mode}${mode === 'deep' ? ` (${hwm / 1024} KiB)` : ''}: ${out.rows} rows, ${(corpus.uncompressedBytes / 1e6 / (wall / 1000)).toFixed(1)} MB/s, ` +
