@@ -7,56 +7,13 @@
  * params.filter: adds a raw exclude filter on the corpus's needle (about half the lines), the figure issue 8 asks.
  */
 import { createReadStream } from 'node:fs';
-import { Writable } from 'node:stream';
 import { loadConfig } from '../../lib/config';
 import { compileFilters } from '../../lib/filter/filters';
 import { processStream } from '../../lib/pipeline/process';
 import { builtInRegistry } from '../../lib/schema/registry';
 import { LakeWriter } from '../../lib/sink/lake';
-import type { ObjectStore, WriteTarget } from '../../lib/sink/types';
 import type { Contender } from '../contender';
-
-/** An ObjectStore that keeps nothing: each object's bytes are counted as they are written. */
-export class DiscardStore implements ObjectStore {
-  readonly sizes = new Map<string, number>();
-
-  uri(key: string): string {
-    return `discard://${key}`;
-  }
-
-  openWrite(key: string): WriteTarget {
-    let bytes = 0;
-    const sizes = this.sizes;
-    const stream = new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        bytes += chunk.length;
-        cb();
-      },
-      final(cb) {
-        sizes.set(key, bytes);
-        cb();
-      },
-    });
-    const result = new Promise<void>((resolve, reject) => {
-      stream.once('finish', resolve);
-      stream.once('error', reject);
-    });
-    result.catch(() => undefined);
-    return {
-      stream,
-      result,
-      abort: async () => {
-        stream.destroy();
-      },
-    };
-  }
-
-  totalBytes(): number {
-    let n = 0;
-    for (const b of this.sizes.values()) n += b;
-    return n;
-  }
-}
+import { DiscardStore } from '../discard-store';
 
 const cflogs: Contender = {
   async prepare(corpus, params) {
