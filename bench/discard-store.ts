@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import type { ObjectStore, WriteTarget } from '../lib/sink/types';
 
 /** An ObjectStore that keeps nothing: each object's bytes are counted as they are written. */
@@ -22,11 +23,8 @@ export class DiscardStore implements ObjectStore {
         cb();
       },
     });
-    const result = new Promise<void>((resolve, reject) => {
-      stream.once('finish', resolve);
-      stream.once('error', reject);
-    });
-    result.catch(() => undefined);
+    const result = finished(stream);
+    result.catch(() => undefined); // observed by the writer
     return {
       stream,
       result,
