@@ -498,6 +498,14 @@ interface HttpPools {
   rulesetIDs: string[];
 }
 
+/** What a matched, enforced rule does, by cumulative share (`below`): the security and firewall fields and the status. */
+const ENFORCED = [
+  { below: 0.5, secAction: 'block', secSource: 'firewallCustom', fwAction: 'block', fwSource: 'firewallRules', status: 403 },
+  { below: 0.75, secAction: 'managed_challenge', secSource: 'firewallCustom', fwAction: 'managedChallenge', fwSource: 'firewallRules', status: 403 },
+  { below: 0.9, secAction: 'block', secSource: 'firewallManaged', fwAction: 'block', fwSource: 'firewallManaged', status: 403 },
+  { below: 1, secAction: 'block', secSource: 'ratelimit', fwAction: 'block', fwSource: 'rateLimit', status: 429 },
+] as const;
+
 const SECURITY_DESCRIPTIONS = [
   'Block known bad ASNs', 'Challenge login from outside allowed countries', 'Rate limit API writes',
   'Block wp-admin probes', 'Managed challenge for low bot score', 'Block .env and dotfile access',
@@ -710,31 +718,8 @@ function* httpLines(opts: Required<GenerateOptions>, rng: Rng, clock: Clock): Ge
     if (attack ? sx < 0.6 : sx < 0.012) {
       const t = rng.float();
       secRule = pools.ruleIDs[rng.zipf(pools.ruleIDs.length)]!;
-      if (t < 0.5) {
-        secAction = 'block';
-        secSource = 'firewallCustom';
-        fwAction = 'block';
-        fwSource = 'firewallRules';
-        status = 403;
-      } else if (t < 0.75) {
-        secAction = 'managed_challenge';
-        secSource = 'firewallCustom';
-        fwAction = 'managedChallenge';
-        fwSource = 'firewallRules';
-        status = 403;
-      } else if (t < 0.9) {
-        secAction = 'block';
-        secSource = 'firewallManaged';
-        fwAction = 'block';
-        fwSource = 'firewallManaged';
-        status = 403;
-      } else {
-        secAction = 'block';
-        secSource = 'ratelimit';
-        fwAction = 'block';
-        fwSource = 'rateLimit';
-        status = 429;
-      }
+      const o = ENFORCED.find((e) => t < e.below) ?? ENFORCED[ENFORCED.length - 1]!;
+      ({ secAction, secSource, fwAction, fwSource, status } = o);
       secDesc = SECURITY_DESCRIPTIONS[pools.ruleIDs.indexOf(secRule) % SECURITY_DESCRIPTIONS.length]!;
     } else if (sx < 0.04) {
       secRule = pools.ruleIDs[rng.zipf(pools.ruleIDs.length)]!;
