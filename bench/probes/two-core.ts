@@ -1,12 +1,16 @@
 /**
  * Probe (not part of `npm run bench`): does cflogs use a second core? Runs the cflogs contender once, either as is
- * or with every gzip stream given a larger writable buffer (patched into zlib's Gzip before the core runs), and prints wall time, CPU % and the main thread's share of CPU.
+ * or with every gzip stream given a larger writable buffer (patched into zlib's Gzip before the core runs), and
+ * prints wall time, CPU % and the main thread's share of CPU.
  *
  *   taskset -c 0,1 npx tsx bench/probes/two-core.ts bench/data/corpus-.../manifest.json default|deep [hwm KiB]
  *
- * LakeWriter hands gzip 256 KiB blocks; a zlib stream's writable highWaterMark is 16 KiB (Node 20), so every block
- * makes write() return false and processStream waits for 'drain' before reading more input: the main thread idles
- * while the pool compresses, and two cores do no better than one.
+ * What it found, in order. First, LakeWriter handed gzip 256 KiB blocks against a zlib stream's writable highWaterMark
+ * of 16 KiB, so every block made write() return false and processStream waited for 'drain': two cores did no better
+ * than one (fixed: a deeper write buffer, which `deep` imitates). Then 113% CPU remained: each block is one job on
+ * libuv's thread pool, and the next job starts only when the main thread has run the last one's completion callback,
+ * which it does between input chunks (each about 3 ms of parsing) at best; with 256 KiB jobs (1.6 ms of deflate) the
+ * pool idled most of the time. 1 MiB blocks (6 ms of deflate per job) made it 146% CPU and 1.4-1.5x one core.
  */
 import { readFileSync } from 'node:fs';
 import { Gzip } from 'node:zlib';

@@ -23,8 +23,9 @@ export interface LakeWriterOptions {
 /**
  * Rows are encoded straight into blocks this big before they go to gzip: one UTF-8 encode per row into a
  * preallocated buffer, no joined string, and few large writes. Each write is one job on libuv's thread pool, and
- * the next job only starts when the event loop has run the last one's completion: a megabyte (about 6 ms of
- * deflate) keeps a second core busy between the parser's turns, where 256 KiB left it idle most of the time.
+ * the next job only starts once the main thread has run the last one's completion callback, which it does between
+ * input chunks at best: a megabyte (about 6 ms of deflate) keeps a second core busy across the parser's turns, where
+ * 256 KiB (1.6 ms) left it idle most of the time (bench/probes/two-core.ts).
  */
 const BLOCK_BYTES = 1024 * 1024;
 const MAX_CLOSING = 2;
