@@ -80,6 +80,36 @@ describe('the lake writer', () => {
     expect(text).toBe(expected.join('\n') + '\n');
   });
 
+  it('keeps every file intact when blocks pass from closed files to new ones', async () => {
+    // Two open files at most and bursts of about 1.5 MB per event hour over five hours: files are evicted and
+    // reopened (as numbered parts), and each new file writes into blocks a closed one gave back.
+    const { store, objects } = slowStore();
+    const w = new LakeWriter({ store, prefix: '', baseName: 'churn', rejectTime: ts(0), gzipLevel: 1, maxOpenFiles: 2 });
+    const rowsByHour = new Map<number, string[]>();
+    let i = 0;
+    for (let burst = 0; burst < 12; burst++) {
+      const hour = (burst * 3) % 5;
+      for (let k = 0; k < 5_000; k++, i++) {
+        const row = `{"i":${i},"h":${hour},"pad":"${(i * 40503).toString(36).repeat(12)}"}`;
+        let rows = rowsByHour.get(hour);
+        if (rows === undefined) rowsByHour.set(hour, (rows = []));
+        rows.push(row);
+        w.row('t', ts(hour), row);
+        const p = w.pressure();
+        if (p) await p;
+      }
+    }
+    const files = await w.commit();
+    expect(files.length).toBeGreaterThan(5);
+    for (const [hour, rows] of rowsByHour) {
+      const keys = files.map((f) => f.key).filter((k) => k.includes(`/hour=${String(hour).padStart(2, '0')}/`));
+      // Parts in the order they were written: churn.json.gz, churn-1.json.gz, ...
+      keys.sort((a, b) => (a.length - b.length) || a.localeCompare(b));
+      const text = keys.map((k) => gunzipSync(objects.get(k) as Buffer).toString('utf8')).join('');
+      expect(text).toBe(rows.join('\n') + '\n');
+    }
+  });
+
   it('names the output object when a store fails', async () => {
     const failing: ObjectStore = {
       uri: (k) => k,
