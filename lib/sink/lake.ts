@@ -32,8 +32,9 @@ const MAX_CLOSING = 2;
 
 /**
  * Blocks gzip has finished with, handed out again, to the same file or the next one opened: memory stays at the
- * blocks in use (one being filled and at most two with gzip, per open file) instead of a megabyte per flush left
- * to the garbage collector, which freed them late enough to add 25 MB to the soak's peak.
+ * blocks in use (per open file, one being filled and usually at most two with gzip, since the writer waits once a
+ * second is queued and pressure() is checked per input chunk) instead of a megabyte per flush left to the garbage
+ * collector, which freed them late enough to add about 23 MiB to the soak's peak.
  */
 class BlockPool {
   private readonly free: Buffer[] = [];
@@ -44,7 +45,7 @@ class BlockPool {
   }
 
   give(block: Buffer): void {
-    if (this.free.length < this.max) this.free.push(block);
+    if (block.length === BLOCK_BYTES && this.free.length < this.max) this.free.push(block);
   }
 }
 
@@ -57,7 +58,8 @@ function errorText(e: unknown): string {
     .join(': ');
 }
 
-const EMPTY = Buffer.alloc(0);
+/** The block of a closed file. */
+const RELEASED = Buffer.alloc(0);
 
 class GzipFile {
   rows = 0;
@@ -78,9 +80,10 @@ class GzipFile {
     this.block = blocks.take();
     // Room for a second block: the writer only waits when gzip (on libuv's thread pool) falls that far behind,
     // so compression overlaps with parsing instead of alternating with it. Output chunks of 256 KiB hold a block's
-    // compressed bytes (about 90 KiB for Logpush text), so a block is one job, not several.
-    // memLevel 9 (zlib's default is 8) doubles the match-finder's hash table: 2-5% faster at level 6 on log text
-    // and slightly smaller output, for 128 KiB more per open file.
+    // compressed bytes (about 90 KiB for Logpush text), so a block is usually one job (when the output chunk fills
+    // part way through, two).
+    // memLevel 9 (zlib's default is 8) doubles the hash table and the literal buffer: 2-5% faster at level 6 on
+    // log text and slightly smaller output, for 128 KiB more per open file.
     // (zlib passes stream options through to Transform; its typings do not list them.)
     this.gzip = createGzip({ level, memLevel: 9, chunkSize: 256 * 1024, writableHighWaterMark: 2 * BLOCK_BYTES } as ZlibOptions);
     this.gzip.on('data', (b: Buffer) => {
@@ -90,11 +93,12 @@ class GzipFile {
   }
 
   add(json: string): void {
+    if (this.block === RELEASED) throw new Error(`${this.key}: row added after the file was closed`);
     this.rows++;
     // A UTF-16 code unit takes at most 3 bytes in UTF-8; +1 for the newline.
     const worst = json.length * 3 + 1;
     if (this.used + worst > this.block.length) {
-      this.flush(false);
+      this.flush();
       if (worst > this.block.length) {
         this.write(Buffer.from(json + '\n'));
         return;
@@ -104,21 +108,28 @@ class GzipFile {
     this.block[this.used++] = 0x0a;
   }
 
-  /** Hands the filled part of the block to gzip, which reads it until its write callback; then the pool has it back. */
-  private flush(last: boolean): void {
+  /** Hands the filled block to gzip and goes on in another. */
+  private flush(): void {
+    if (this.used === 0) return;
+    this.handOver();
+    this.block = this.blocks.take();
+  }
+
+  /** The last flush: a closed file keeps no block, so the next file opened can take it. */
+  private release(): void {
+    if (this.block === RELEASED) return;
+    if (this.used > 0) this.handOver();
+    else this.blocks.give(this.block);
+    this.block = RELEASED;
+  }
+
+  /** gzip reads the block until its write callback; then the pool has it back. */
+  private handOver(): void {
     const full = this.block;
-    if (this.used > 0) {
-      this.write(full.subarray(0, this.used), (err) => {
-        if (!err) this.blocks.give(full);
-      });
-    } else if (last) {
-      this.blocks.give(full);
-    } else {
-      return;
-    }
+    this.write(full.subarray(0, this.used), (err) => {
+      if (!err) this.blocks.give(full);
+    });
     this.used = 0;
-    // A closed file keeps no block: the next file opened takes it.
-    this.block = last ? EMPTY : this.blocks.take();
   }
 
   private write(buf: Buffer, done?: (err: Error | null | undefined) => void): void {
@@ -136,7 +147,7 @@ class GzipFile {
   }
 
   async close(): Promise<OutputFile> {
-    this.flush(true);
+    this.release();
     this.gzip.end();
     try {
       await this.target.result;
