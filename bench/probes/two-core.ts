@@ -21,7 +21,7 @@ import cflogs from '../contenders/cflogs';
 async function main(): Promise<void> {
   const corpus = JSON.parse(readFileSync(process.argv[2] as string, 'utf8')) as Corpus;
   const mode = process.argv[3] ?? 'default';
-  const hwm = Number(process.argv[4] ?? 2048) * 1024;
+  const hwm = Number(process.argv[4] ?? 4096) * 1024;
   if (mode === 'deep') {
     // zlib's exports are read-only: raise the writable buffer of every Gzip at its first write instead.
     const proto = Gzip.prototype as unknown as { write: (...a: unknown[]) => boolean };
