@@ -158,11 +158,7 @@ class GzipFile {
     return { key: this.key, kind: this.kind, table: this.table, rows: this.rows, bytes: this.bytes };
   }
 
-  /**
-   * Aborts the files still being written. Files this attempt already finished (evicted partitions) stay: they
-   * hold exactly what a retry writes under the same keys, and deleting them could remove the good output of an
-   * earlier successful delivery of the same object.
-   */
+  /** Stops compressing and discards the object (the store aborts the upload). */
   async abort(): Promise<void> {
     this.gzip.destroy();
     await this.target.abort();
@@ -196,15 +192,7 @@ export class LakeWriter implements RowSink {
       this.lastFile.add(json);
       return;
     }
-    const id = `${table}/${hour}`;
-    let f = this.open.get(id);
-    if (f === undefined) {
-      f = this.openFile(id, 'events', table, `logs/${table}/${partitionOf(eventTime)}`);
-    } else {
-      // Map order doubles as LRU order.
-      this.open.delete(id);
-      this.open.set(id, f);
-    }
+    const f = this.fileFor(`${table}/${hour}`, 'events', table, eventTime);
     this.lastHour = hour;
     this.lastTable = table;
     this.lastFile = f;
@@ -212,21 +200,24 @@ export class LakeWriter implements RowSink {
   }
 
   reject(table: string, json: string): void {
-    const id = `rejects:${table}`;
-    let f = this.open.get(id);
-    if (f === undefined) f = this.openFile(id, 'rejects', table, `rejects/${table}/${partitionOf(this.opts.rejectTime)}`);
-    else {
-      // Keep the LRU order true, so a busy rejects file is not evicted (and split) early.
-      this.open.delete(id);
-      this.open.set(id, f);
-    }
-    f.add(json);
+    this.fileFor(`rejects:${table}`, 'rejects', table, this.opts.rejectTime).add(json);
   }
 
-  private openFile(id: string, kind: OutputFile['kind'], table: string, dir: string): GzipFile {
+  /** The open file of a partition (`time` names its hour), opened if need be, and marked most recently used. */
+  private fileFor(id: string, kind: OutputFile['kind'], table: string, time: string): GzipFile {
+    const f = this.open.get(id);
+    if (f === undefined) return this.openFile(id, kind, table, time);
+    // Map order doubles as LRU order; a busy file (rejects too) is then not evicted, and split, early.
+    this.open.delete(id);
+    this.open.set(id, f);
+    return f;
+  }
+
+  private openFile(id: string, kind: OutputFile['kind'], table: string, time: string): GzipFile {
     if (this.open.size >= this.opts.maxOpenFiles) this.evictOldest();
     const n = this.parts.get(id) ?? 0;
     this.parts.set(id, n + 1);
+    const dir = `${kind === 'events' ? 'logs' : 'rejects'}/${table}/${partitionOf(time)}`;
     const key = `${this.opts.prefix}${dir}/${this.opts.baseName}${n === 0 ? '' : `-${n}`}.json.gz`;
     const f = new GzipFile(key, kind, table, this.opts.store.openWrite(key), this.opts.gzipLevel, this.blocks);
     this.open.set(id, f);
