@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { S3Client } from '@aws-sdk/client-s3';
-import type { S3Event, SQSEvent } from 'aws-lambda';
-import { encodeS3EventKey } from '../source/s3-events';
+import type { SQSEvent } from 'aws-lambda';
+import { Announcer, CreatedObject, s3CreatedRecord } from '../source/s3-events';
 
 /**
  * A real S3-protocol server (s3rver) on loopback, for the demo and the integration tests: the SDK, multipart
@@ -49,38 +49,17 @@ export function localS3Client(endpoint: string): S3Client {
 }
 
 
-export interface CreatedObject {
-  bucket: string;
-  key: string;
-  size: number;
-  eTag?: string;
-}
+const LOCAL_ANNOUNCER: Announcer = {
+  region: 'us-east-1',
+  eventTime: '2026-11-01T10:00:31.000Z',
+  eventName: 'ObjectCreated:CompleteMultipartUpload',
+  principalId: 'AWS:AIDAEXAMPLE',
+  configurationId: 'cflogs',
+};
 
-/** An S3 ObjectCreated:Put notification, as S3 sends it (to Lambda, SQS or SNS). */
-export function s3CreatedEvent(objects: CreatedObject[]): S3Event {
-  return {
-    Records: objects.map((o) => ({
-      eventVersion: '2.1',
-      eventSource: 'aws:s3',
-      awsRegion: 'us-east-1',
-      eventTime: '2026-11-01T10:00:31.000Z',
-      eventName: 'ObjectCreated:CompleteMultipartUpload',
-      userIdentity: { principalId: 'AWS:AIDAEXAMPLE' },
-      requestParameters: { sourceIPAddress: '127.0.0.1' },
-      responseElements: { 'x-amz-request-id': 'EXAMPLE', 'x-amz-id-2': 'EXAMPLE' },
-      s3: {
-        s3SchemaVersion: '1.0',
-        configurationId: 'cflogs',
-        bucket: { name: o.bucket, ownerIdentity: { principalId: 'EXAMPLE' }, arn: `arn:aws:s3:::${o.bucket}` },
-        object: {
-          key: encodeS3EventKey(o.key),
-          size: o.size,
-          eTag: (o.eTag ?? '').replace(/"/g, ''),
-          sequencer: '0055AED6DCD90281E5',
-        },
-      },
-    })),
-  };
+/** An S3 ObjectCreated notification, as S3 sends it (to Lambda, SQS or SNS). */
+export function s3CreatedEvent(objects: CreatedObject[]) {
+  return { Records: objects.map((o) => s3CreatedRecord(o, LOCAL_ANNOUNCER)) };
 }
 
 /** An SQS batch whose messages carry the given bodies (S3 notifications, as S3 -> SQS delivers them). */

@@ -22,6 +22,48 @@ export function encodeS3EventKey(key: string): string {
   return encodeURIComponent(key).replace(/%20/g, '+').replace(/%2F/g, '/');
 }
 
+/** An object to announce in a notification; `eTag` may be quoted, as listings and PutObject return it. */
+export interface CreatedObject {
+  bucket: string;
+  key: string;
+  size: number;
+  eTag?: string;
+}
+
+/** Who announces objects, and when. */
+export interface Announcer {
+  region: string;
+  eventTime: string;
+  eventName: string;
+  principalId: string;
+  /** The notification configuration's id: marks who made the event, for anyone reading a queue. */
+  configurationId: string;
+}
+
+/**
+ * One ObjectCreated record of an S3 event notification, shaped as S3 sends it (to Lambda, SQS or SNS), for events
+ * we make ourselves: a backfill of existing objects, local runs and tests.
+ */
+export function s3CreatedRecord(o: CreatedObject, by: Announcer) {
+  const eTag = o.eTag?.replace(/"/g, '');
+  return {
+    eventVersion: '2.1',
+    eventSource: 'aws:s3',
+    awsRegion: by.region,
+    eventTime: by.eventTime,
+    eventName: by.eventName,
+    userIdentity: { principalId: by.principalId },
+    requestParameters: { sourceIPAddress: '127.0.0.1' },
+    responseElements: {},
+    s3: {
+      s3SchemaVersion: '1.0',
+      configurationId: by.configurationId,
+      bucket: { name: o.bucket, ownerIdentity: { principalId: by.principalId }, arn: `arn:aws:s3:::${o.bucket}` },
+      object: { key: encodeS3EventKey(o.key), size: o.size, ...(eTag ? { eTag } : {}) },
+    },
+  };
+}
+
 /** Keys in notifications are form-encoded: `+` is a space, then percent-decoding. */
 export function decodeS3Key(key: string): string {
   const plus = key.replace(/\+/g, ' ');
