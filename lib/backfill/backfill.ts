@@ -58,7 +58,7 @@ export interface BackfillDeps {
   sleep?: (ms: number) => Promise<void>;
 }
 
-export const BATCH_SIZE = 10; // SendMessageBatch's maximum
+const BATCH_SIZE = 10; // SendMessageBatch's maximum
 
 export async function runBackfill(opts: BackfillOptions, deps: BackfillDeps): Promise<BackfillResult> {
   const dryRun = opts.dryRun === true;
@@ -100,7 +100,7 @@ export async function runBackfill(opts: BackfillOptions, deps: BackfillDeps): Pr
 
   /** Sends up to 10 objects; retries the entries SQS refused (and whole-call failures) with backoff. */
   async function sendBatch(batch: ListedObject[]): Promise<void> {
-    let pending = batch.map((obj, i) => ({ id: `m${i}`, obj, body: syntheticS3Event(obj, opts.region), error: '' }));
+    let pending = batch.map((obj, i) => ({ id: `m${i}`, obj, body: syntheticS3Event(obj, opts.region) }));
     for (let attempt = 1; pending.length > 0; attempt++) {
       const entries: SendMessageBatchRequestEntry[] = pending.map((e) => ({ Id: e.id, MessageBody: e.body }));
       let failedIds: Map<string, { error: string; permanent: boolean }>;
@@ -124,7 +124,7 @@ export async function runBackfill(opts: BackfillOptions, deps: BackfillDeps): Pr
           state.failed++;
           if (state.failedKeys.length < 100) state.failedKeys.push({ key: e.obj.key, error: f.error });
         } else {
-          next.push({ ...e, error: f.error });
+          next.push(e);
         }
       }
       report();
@@ -160,7 +160,7 @@ export async function runBackfill(opts: BackfillOptions, deps: BackfillDeps): Pr
 }
 
 /** ListObjectsV2, every page, in key order. */
-export async function* listObjects(
+async function* listObjects(
   s3: S3Client,
   opts: Pick<BackfillOptions, 'bucket' | 'prefix' | 'startAfter' | 'pageSize'>,
 ): AsyncGenerator<ListedObject> {

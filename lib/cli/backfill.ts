@@ -3,7 +3,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { runBackfill, BackfillResult } from '../backfill/backfill';
 import { ProgressLine } from '../backfill/progress';
-import { loadConfig } from '../config';
+import { bool } from '../env';
 import { parseCommandArgs, UsageError } from './usage';
 
 export const BACKFILL_USAGE =
@@ -26,8 +26,6 @@ export interface BackfillIo {
   /** Injected by tests; otherwise built from the environment. */
   s3?: S3Client;
   sqs?: SQSClient;
-  clock?: () => number;
-  progressIntervalMs?: number;
 }
 
 export async function backfillCommand(argv: string[], io: BackfillIo): Promise<number> {
@@ -57,16 +55,14 @@ export async function backfillCommand(argv: string[], io: BackfillIo): Promise<n
   const concurrency = o.concurrency !== undefined ? Number(o.concurrency) : 4;
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new UsageError('--concurrency must be an integer from 1 to 64');
 
-  const region = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? (o.queue ? regionOfQueue(o.queue) : undefined) ?? 'us-east-1';
-  const s3 = io.s3 ?? new S3Client({ region, forcePathStyle: loadConfig().s3ForcePathStyle, followRegionRedirects: true });
-  const sqs = dryRun ? undefined : (io.sqs ?? new SQSClient({ region: (o.queue && regionOfQueue(o.queue)) ?? region }));
+  const queueRegion = o.queue ? regionOfQueue(o.queue) : undefined;
+  const region = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? queueRegion ?? 'us-east-1';
+  // Only the S3 addressing setting matters here: the Lambda's routes, filters and limits are not this command's.
+  const forcePathStyle = bool(process.env, 'CFLOGS_S3_FORCE_PATH_STYLE', false);
+  const s3 = io.s3 ?? new S3Client({ region, forcePathStyle, followRegionRedirects: true });
+  const sqs = dryRun ? undefined : (io.sqs ?? new SQSClient({ region: queueRegion ?? region }));
   const label = `s3://${o.bucket}/${o.prefix ?? ''}`;
-  const progress = new ProgressLine(io.stderr, {
-    label,
-    dryRun,
-    ...(io.clock ? { clock: io.clock } : {}),
-    ...(io.progressIntervalMs !== undefined ? { intervalMs: io.progressIntervalMs } : {}),
-  });
+  const progress = new ProgressLine(io.stderr, { label, dryRun });
 
   let last: BackfillResult | undefined;
   const onSigint = () => {
