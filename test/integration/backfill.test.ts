@@ -3,21 +3,19 @@
  * stubbed (no SQS server can run here): what it sends is then handed to the real S3 handler as an SQS event, so
  * the test covers backfill -> queue message -> handler -> lake.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import { gzipSync } from 'node:zlib';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { SendMessageBatchCommand, SendMessageBatchCommandInput, SQSClient } from '@aws-sdk/client-sqs';
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { SQSBatchResponse } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { runBackfill } from '../../lib/backfill/backfill';
 import { backfillCommand } from '../../lib/cli/backfill';
+import { LocalS3, sqsEvent, startLocalS3 } from '../../lib/local/local-s3';
 import { handleS3Event } from '../../lib/pipeline/s3-handler';
 import { objectRefs } from '../../lib/source/s3-events';
-import { INPUT, LAKE, lakeRows, objectDeps, recordingLog } from '../support/lake';
+import { INPUT, LAKE, lakeRows, objectDeps, put, recordingLog, tempDir } from '../support/lake';
 
 // s3rver encrypts ListObjectsV2 continuation tokens with single DES, which OpenSSL 3 (Node >= 17) no longer
 // offers, so its paginated listings fail with a 500. For s3rver's 'des' only, this test substitutes AES with the
@@ -33,9 +31,6 @@ jest.mock('crypto', () => {
       alg === 'des' ? actual.createDecipheriv('aes-128-cbc', widen(key), widen(iv)) : (actual.createDecipheriv as Function)(alg, key, iv, ...rest),
   };
 });
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const S3rver = require('s3rver') as new (o: Record<string, unknown>) => { run(): Promise<AddressInfo>; close(): Promise<void> };
 
 const QUEUE = 'https://sqs.us-east-1.amazonaws.com/123456789012/cflogs-test-IngestQueue';
 const HTTP_LINE = '{"RayID":"8a1b2c3d4e5f6001","EdgeStartTimestamp":1762000000123456789,"ClientIP":"203.0.113.9","ClientRequestHost":"www.example.com","EdgeResponseStatus":200}';
@@ -55,34 +50,25 @@ const FILLER = Array.from({ length: 21 }, (_, i) => `cloudflare/spectrum_events/
 const OUTSIDE = 'elsewhere/http_requests/x.log.gz';
 
 const sqsMock = mockClient(SQSClient);
-let server: { close(): Promise<void> };
+let local: LocalS3;
 let dir: string;
 let s3: S3Client;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'cflogs-backfill-'));
-  const s = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: dir, configureBuckets: [{ name: INPUT }, { name: LAKE }] });
-  const addr = await s.run();
-  server = s;
-  s3 = new S3Client({
-    endpoint: `http://127.0.0.1:${addr.port}`,
-    region: 'us-east-1',
-    forcePathStyle: true,
-    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-  });
-  const put = (Key: string, Body: Buffer | string) => s3.send(new PutObjectCommand({ Bucket: INPUT, Key, Body }));
-  await put(LOGS.http, gzipSync(`${HTTP_LINE}\n`));
-  await put(LOGS.firewall, gzipSync(`${FIREWALL_LINE}\n`));
-  await put(SKIPPED.folder, Buffer.alloc(0));
-  await put(SKIPPED.empty, Buffer.alloc(0));
-  await put(SKIPPED.challenge, 'eyJhbGciOiJIUzI1NiJ9.e30.x');
-  for (const k of FILLER) await put(k, gzipSync('\n'));
-  await put(OUTSIDE, gzipSync(`${HTTP_LINE}\n`));
+  dir = tempDir('backfill');
+  local = await startLocalS3({ directory: dir, buckets: [INPUT, LAKE] });
+  s3 = local.client;
+  await put(s3, LOGS.http, gzipSync(`${HTTP_LINE}\n`));
+  await put(s3, LOGS.firewall, gzipSync(`${FIREWALL_LINE}\n`));
+  await put(s3, SKIPPED.folder, Buffer.alloc(0));
+  await put(s3, SKIPPED.empty, Buffer.alloc(0));
+  await put(s3, SKIPPED.challenge, 'eyJhbGciOiJIUzI1NiJ9.e30.x');
+  for (const k of FILLER) await put(s3, k, gzipSync('\n'));
+  await put(s3, OUTSIDE, gzipSync(`${HTTP_LINE}\n`));
 });
 
 afterAll(async () => {
-  s3?.destroy();
-  await server?.close();
+  await local?.close();
   sqsMock.restore();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -95,10 +81,8 @@ beforeEach(() => {
   }));
 });
 
-function sent(): { messageId: string; body: string }[] {
-  return sqsMock.commandCalls(SendMessageBatchCommand).flatMap((c, i) =>
-    (c.args[0].input.Entries ?? []).map((e) => ({ messageId: `${i}-${e.Id}`, body: e.MessageBody! })),
-  );
+function sent(): { body: string }[] {
+  return sqsMock.commandCalls(SendMessageBatchCommand).flatMap((c) => (c.args[0].input.Entries ?? []).map((e) => ({ body: e.MessageBody! })));
 }
 
 describe('cflogs backfill against s3rver', () => {
@@ -153,24 +137,8 @@ describe('cflogs backfill against s3rver', () => {
 
   test('the queued messages, delivered by SQS to the real handler, land the objects in the lake', async () => {
     await runBackfill({ bucket: INPUT, prefix: 'cloudflare/', region: 'us-east-1', queueUrl: QUEUE }, { s3, sqs: new SQSClient({ region: 'us-east-1' }) });
-    const event: SQSEvent = {
-      Records: sent().map((m) => ({
-        messageId: m.messageId,
-        receiptHandle: `rh-${m.messageId}`,
-        body: m.body,
-        attributes: {
-          ApproximateReceiveCount: '1',
-          SentTimestamp: '0',
-          SenderId: 'backfill',
-          ApproximateFirstReceiveTimestamp: '0',
-        },
-        messageAttributes: {},
-        md5OfBody: 'x',
-        eventSource: 'aws:sqs',
-        eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:cflogs-test-IngestQueue',
-        awsRegion: 'us-east-1',
-      })),
-    };
+    // As SQS delivers the queued messages to the function.
+    const event = sqsEvent(sent().map((m) => JSON.parse(m.body)));
     const log = recordingLog();
     const res = (await handleS3Event(event, objectDeps(s3, log))) as SQSBatchResponse;
     expect(res.batchItemFailures).toEqual([]);
