@@ -33,7 +33,11 @@ let tpl: Template;
 let existing: Template;
 let packageOutput = '';
 
+const REPORT = join(ROOT, '.build', 'package-report.json');
+
 beforeAll(() => {
+  // The report goes to .build/ whatever --package says: remove an earlier run's, so only this run's can pass.
+  rmSync(REPORT, { force: true });
   // Exactly what CI runs (npm's prepackage regenerates lib/generated), with one init-time run per function,
   // which also proves each bundle loads and exports `handler`.
   const r = spawnSync('npm', ['run', '--silent', 'package', '--', '--runs', '1', '--package', OUT_DEFAULT], {
@@ -116,7 +120,7 @@ describe('npm run package', () => {
     expect(packageOutput).toMatch(/s3-ingest\s+\d+ KiB/);
     expect(packageOutput).toMatch(/http-ingest\s+\d+ KiB/);
     expect(packageOutput).toMatch(/\d+ ms \(min \d+\)/);
-    const report = JSON.parse(readFileSync(join(ROOT, '.build', 'package-report.json'), 'utf8'));
+    const report = JSON.parse(readFileSync(REPORT, 'utf8'));
     expect(report.functions['s3-ingest'].zipBytes).toBeGreaterThan(10_000);
     expect(report.functions['s3-ingest'].initMs.median).toBeGreaterThan(0);
   });
