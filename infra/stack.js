@@ -310,5 +310,5 @@ module.exports = {
   },
 
   // For tests.
-  _internal: { parsePrefixes, tableLogicalId, withBucketRef, BUCKET_MARK, CLOUDFLARE_LOGPUSH_PRINCIPAL },
+  _internal: { parsePrefixes, tableLogicalId },
 };

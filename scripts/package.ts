@@ -20,7 +20,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { build } from 'esbuild';
-import { bundleFunction, BundleResult, entryPoints, writeAtomic } from './package/bundle';
+import { bundleFunction, BundleResult, entryPoints, LAMBDA_BUILD, writeAtomic } from './package/bundle';
 import { InitTiming, measureOnce, measurementEnv, summarise } from './package/init-time';
 
 const ROOT = join(__dirname, '..');
@@ -109,12 +109,7 @@ async function buildExternalSdkVariant(): Promise<string> {
     absWorkingDir: ROOT,
     entryPoints: [join(ROOT, 'functions', 's3-ingest.ts')],
     outfile: out,
-    bundle: true,
-    platform: 'node',
-    target: 'node22',
-    format: 'cjs',
-    minify: true,
-    mainFields: ['module', 'main'],
+    ...LAMBDA_BUILD,
     external: ['@aws-sdk/*', '@smithy/*'],
     logLevel: 'error',
   });

@@ -13,14 +13,13 @@
  */
 import { mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { build, Metafile } from 'esbuild';
+import { build, BuildOptions, Metafile } from 'esbuild';
 import { createZip } from './zip';
 
 export interface BundleResult {
   /** `s3-ingest`, from functions/s3-ingest.ts. */
   name: string;
   entry: string;
-  dir: string;
   js: string;
   zip: string;
   jsBytes: number;
@@ -38,6 +37,18 @@ export function entryPoints(root: string): { name: string; entry: string }[] {
     .map((f) => ({ name: basename(f, '.ts'), entry: join(root, 'functions', f) }));
 }
 
+/** How a Lambda function is built; shared with the runtime-provided-SDK comparison in scripts/package.ts. */
+export const LAMBDA_BUILD = {
+  bundle: true,
+  platform: 'node',
+  target: 'node22',
+  format: 'cjs',
+  minify: true,
+  // ESM builds first: the AWS SDK v3 and Powertools ship `module` entries that tree-shake far better.
+  mainFields: ['module', 'main'],
+  charset: 'utf8',
+} satisfies BuildOptions;
+
 export async function bundleFunction(root: string, fn: { name: string; entry: string }, outRoot: string): Promise<BundleResult> {
   const dir = join(outRoot, fn.name);
   mkdirSync(dir, { recursive: true });
@@ -47,19 +58,12 @@ export async function bundleFunction(root: string, fn: { name: string; entry: st
     entryPoints: [fn.entry],
     outfile: js,
     write: false, // written below, each file atomically: concurrent runs (a test and a developer) never see halves
-    bundle: true,
-    platform: 'node',
-    target: 'node22',
-    format: 'cjs',
-    minify: true,
+    ...LAMBDA_BUILD,
     treeShaking: true,
     // index.js.map next to the code, linked by a comment: used when NODE_OPTIONS has --enable-source-maps.
     sourcemap: 'linked',
     sourcesContent: true,
-    // ESM builds first: the AWS SDK v3 and Powertools ship `module` entries that tree-shake far better.
-    mainFields: ['module', 'main'],
     legalComments: 'linked', // licences kept, in index.js.LEGAL.txt, out of the code Lambda compiles
-    charset: 'utf8',
     metafile: true,
     logLevel: 'warning',
   });
@@ -76,7 +80,6 @@ export async function bundleFunction(root: string, fn: { name: string; entry: st
   return {
     name: fn.name,
     entry: fn.entry,
-    dir,
     js,
     zip,
     jsBytes: code.length,

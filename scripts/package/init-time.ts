@@ -43,13 +43,6 @@ export interface InitTiming {
   min: number;
 }
 
-/** Requires `js` in `runs` fresh processes; throws if the module fails to load (a broken bundle). */
-export function measureInit(js: string, opts: { runs: number; env?: Record<string, string>; nodeFlags?: string[] }): InitTiming {
-  const runs: number[] = [];
-  for (let i = 0; i < opts.runs; i++) runs.push(measureOnce(js, opts.env ?? measurementEnv(), opts.nodeFlags ?? []));
-  return summarise(runs);
-}
-
 export function measureOnce(js: string, env: Record<string, string>, nodeFlags: string[]): number {
   const r = spawnSync(process.execPath, [...nodeFlags, '--no-warnings', '-e', PROBE, resolve(js)], {
     env: { ...env, PATH: process.env.PATH ?? '' },
