@@ -89,6 +89,8 @@ interface Figure {
   mbps_cpu: number;
   lines_per_s: number;
   peak_rss_mb: number;
+  /** The whole process's maxRSS, warm-up included (peak_rss_mb is the timed object's). */
+  process_max_rss_mb: number;
   /** CPU time / wall time of the timed work (100 = one core busy). */
   cpu_pct: number;
   wall_ms: number;
@@ -118,6 +120,7 @@ function figure(runs: ChildResult[], corpus: Corpus): Figure {
     mbps_cpu: corpus.uncompressedBytes / 1e6 / (median(runs.map((r) => r.cpu_ms)) / 1000),
     lines_per_s: corpus.lines / (wall / 1000),
     peak_rss_mb: median(runs.map((r) => r.peak_rss_mb)),
+    process_max_rss_mb: median(runs.map((r) => r.process_max_rss_mb)),
     cpu_pct: median(runs.map((r) => (100 * r.cpu_ms) / r.wall_ms)),
     wall_ms: wall,
     setup_ms: median(runs.map((r) => r.setup_ms)),
@@ -279,6 +282,7 @@ function jsonFigure(x: Figure): object {
     mbps: round(x.mbps, 1),
     lines_per_s: Math.round(x.lines_per_s),
     peak_rss_mb: round(x.peak_rss_mb, 1),
+    process_max_rss_mb: round(x.process_max_rss_mb, 1),
     mbps_cpu: round(x.mbps_cpu, 1),
     cpu_pct: Math.round(x.cpu_pct),
     wall_ms: Math.round(x.wall_ms),

@@ -25,7 +25,6 @@ import { createGzip } from 'node:zlib';
 import { Upload } from '@aws-sdk/lib-storage';
 import { Dataset, DATASETS, generateLines, logpushKey } from '../bench/generate';
 import { localS3Client, startLocalS3 } from '../lib/local/local-s3';
-import { DEFAULT_LIMITS } from '../lib/pipeline/process';
 import { handleS3Event, IngestReport } from '../lib/pipeline/s3-handler';
 import { Router } from '../lib/route/router';
 import { builtInRegistry } from '../lib/schema/registry';

@@ -11,6 +11,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { createGunzip } from 'node:zlib';
+import { loadConfig } from '../../lib/config';
 import { LakeWriter } from '../../lib/sink/lake';
 import type { Contender } from '../contender';
 import { DiscardStore } from '../discard-store';
@@ -22,12 +23,14 @@ const EVENT_TIME = '2026-11-01 10:00:00.000000000';
 const floor: Contender = {
   async prepare(corpus, params) {
     const rewrite = params.rewrite === true;
+    // cflogs' own output settings (its contender takes the same), so floor_rewrite stays its ceiling.
+    const { gzipLevel, maxOpenFiles } = loadConfig({});
     return async () => {
       let rows = 0;
       let carry: Buffer | undefined;
       const store = new DiscardStore();
       const sink = rewrite
-        ? new LakeWriter({ store, prefix: '', baseName: 'floor', rejectTime: EVENT_TIME, gzipLevel: 6, maxOpenFiles: 4 })
+        ? new LakeWriter({ store, prefix: '', baseName: 'floor', rejectTime: EVENT_TIME, gzipLevel, maxOpenFiles })
         : undefined;
       const onLine = (buf: Buffer, start: number, end: number): void => {
         if (end > start) {
@@ -56,7 +59,8 @@ const floor: Contender = {
           nl = buf.indexOf(10, pos);
         }
         if (pos < buf.length) carry = buf.subarray(pos);
-        await sink?.pressure();
+        const p = sink?.pressure();
+        if (p) await p;
       }
       if (carry !== undefined) onLine(carry, 0, carry.length);
       if (sink) await sink.commit();
