@@ -61,13 +61,38 @@ export class IndicatorSet {
     if (isHostName(h)) push(this.domain, h);
   }
 
-  /** Writes the non-empty arrays, sorted, onto `row` in the contract's order. */
+  /** The non-empty arrays, sorted, in the contract's order, as JSON members each after a comma. */
+  json(): string {
+    let out = '';
+    for (let k = 0; k < INDICATOR_COLUMNS.length; k++) {
+      const values = this.list(k);
+      if (values.length) out += `,"${INDICATOR_COLUMNS[k] as string}":${JSON.stringify(values.sort())}`;
+    }
+    return out;
+  }
+
+  /** Writes the non-empty arrays, sorted, onto `row` in the contract's order (the reference row; see enrich). */
   assignTo(row: Record<string, unknown>): void {
-    if (this.ip.length) row.p_any_ip_addresses = this.ip.sort();
-    if (this.domain.length) row.p_any_domain_names = this.domain.sort();
-    if (this.trace.length) row.p_any_trace_ids = this.trace.sort();
-    if (this.email.length) row.p_any_emails = this.email.sort();
-    if (this.user.length) row.p_any_usernames = this.user.sort();
+    for (let k = 0; k < INDICATOR_COLUMNS.length; k++) {
+      const values = this.list(k);
+      if (values.length) row[INDICATOR_COLUMNS[k] as string] = values.sort();
+    }
+  }
+
+  /** The array of INDICATOR_COLUMNS[k]. */
+  private list(k: number): string[] {
+    switch (k) {
+      case 0:
+        return this.ip;
+      case 1:
+        return this.domain;
+      case 2:
+        return this.trace;
+      case 3:
+        return this.email;
+      default:
+        return this.user;
+    }
   }
 }
 

@@ -18,10 +18,49 @@ export class Invalid {
 }
 const ABSENT = undefined;
 
-type Converter = (v: unknown, line: string, key: string) => unknown;
+/**
+ * Where a converter finds the literal digits of a top-level integer JSON.parse rounded (unixnano timestamps):
+ * a search of the line's text, or the field positions the fast path has already scanned (lib/parse/fields.ts).
+ */
+export interface LineSource {
+  integerText(key: string, parsed: number): string | undefined;
+}
+
+/** The reference source: searches the text (lib/parse/json.ts). */
+export function textSource(line: string): LineSource {
+  return { integerText: (key, parsed) => exactIntegerText(line, key, parsed) };
+}
+
+/** For values that are never recovered from text (array elements). */
+const NO_SOURCE: LineSource = { integerText: () => undefined };
+
+type Converter = (v: unknown, src: LineSource, key: string) => unknown;
+
+/** A column holds nothing, the input's value as it came (its JSON text can be copied), or a converted value. */
+export const ABSENT_COLUMN = 0;
+export const AS_IS = 1;
+export const CONVERTED = 2;
+
+/**
+ * One record's columns, in schema order: what the normaliser fills and the row writer reads. Reused from line to
+ * line of an input, so a row costs no object of its own; `values` of absent columns are stale, never read.
+ */
+export class Columns {
+  readonly state: Uint8Array;
+  readonly values: unknown[];
+  /** Input fields the schema does not know, or undefined when there are none. */
+  unknown: Record<string, unknown> | undefined = undefined;
+  eventTime: string | undefined = undefined;
+  constructor(count: number) {
+    this.state = new Uint8Array(count);
+    this.values = new Array<unknown>(count).fill(undefined);
+  }
+}
 
 export interface FieldPlan {
   name: string;
+  /** Position in the schema (and in Columns). */
+  index: number;
   /** Input names to look under: the column name, then its aliases. */
   inputs: string[];
   convert: Converter;
@@ -35,12 +74,13 @@ export interface NormaliserRuntime {
   Invalid: typeof Invalid;
   fail(c: Invalid, key: string): NormaliseFailure;
   missing(name: string): NormaliseFailure;
-  finish(raw: Record<string, unknown>, row: Record<string, unknown>, matched: number, eventTime: string | undefined): Normalised | NormaliseFailure;
+  finish(raw: Record<string, unknown>, matched: number, eventTime: string | undefined, cols: Columns): NormaliseFailure | undefined;
   allStrings(a: unknown[]): boolean;
   allSafeIntegers(a: unknown[]): boolean;
 }
 
-export type CompiledNormaliser = (raw: Record<string, unknown>, line: string, rt: NormaliserRuntime) => Normalised | NormaliseFailure;
+/** Fills `cols` from a validated record; a failure when the record cannot be a row. */
+export type CompiledNormaliser = (raw: Record<string, unknown>, src: LineSource, rt: NormaliserRuntime, cols: Columns) => NormaliseFailure | undefined;
 
 export interface NormalisePlan {
   logType: string;
@@ -55,8 +95,9 @@ export interface NormalisePlan {
 }
 
 export function buildPlan(schema: LogSchema, compiled?: CompiledNormaliser): NormalisePlan {
-  const fields = schema.fields.map((f): FieldPlan => ({
+  const fields = schema.fields.map((f, index): FieldPlan => ({
     name: f.name,
+    index,
     inputs: [f.name, ...f.aliases],
     convert: converterFor(f),
     required: f.required,
@@ -77,9 +118,15 @@ export function buildPlan(schema: LogSchema, compiled?: CompiledNormaliser): Nor
       for (let i = 0; i < a.length; i++) if (!Number.isSafeInteger(a[i])) return false;
       return true;
     },
-    finish: (raw, row, matched, eventTime) =>
+    finish: (raw, matched, eventTime, cols) => {
+      cols.eventTime = eventTime;
       // Every input key was a column: nothing unknown to look for.
-      Object.keys(raw).length === matched ? { row, unknown: undefined, eventTime } : withUnknown(known, raw, row, eventTime),
+      if (Object.keys(raw).length === matched) {
+        cols.unknown = undefined;
+        return undefined;
+      }
+      return withUnknown(known, raw, cols);
+    },
   };
   return {
     logType: schema.logType,
@@ -107,15 +154,39 @@ export interface Normalised {
 
 export type NormaliseFailure = { reason: 'schema' | 'invalid_timestamp' | 'missing_required'; message: string };
 
-export function normalise(plan: NormalisePlan, raw: Record<string, unknown>, line: string): Normalised | NormaliseFailure {
-  return plan.compiled ? plan.compiled(raw, line, plan.rt) : normaliseGeneric(plan, raw, line);
+/** Fills `cols` from a validated record (the generated normaliser when the build has one). */
+export function fillColumns(plan: NormalisePlan, raw: Record<string, unknown>, src: LineSource, cols: Columns): NormaliseFailure | undefined {
+  return plan.compiled ? plan.compiled(raw, src, plan.rt, cols) : fillGeneric(plan, raw, src, cols);
 }
 
-/** The reference implementation: one loop over the plan's fields. */
+/** A record as a row object in schema order: for row filters and tests; the pipeline writes rows from Columns. */
+export function normalise(plan: NormalisePlan, raw: Record<string, unknown>, line: string): Normalised | NormaliseFailure {
+  const cols = new Columns(plan.fields.length);
+  return fillColumns(plan, raw, textSource(line), cols) ?? normalisedOf(plan, cols);
+}
+
+/** The same through the generic loop: the reference the generated normaliser is tested against. */
 export function normaliseGeneric(plan: NormalisePlan, raw: Record<string, unknown>, line: string): Normalised | NormaliseFailure {
+  const cols = new Columns(plan.fields.length);
+  return fillGeneric(plan, raw, textSource(line), cols) ?? normalisedOf(plan, cols);
+}
+
+export function normalisedOf(plan: NormalisePlan, cols: Columns): Normalised {
+  return { row: rowOf(plan, cols), unknown: cols.unknown, eventTime: cols.eventTime };
+}
+
+/** The columns as an object in schema order (computed keys: not for the per-row path). */
+export function rowOf(plan: NormalisePlan, cols: Columns): Record<string, unknown> {
   const row: Record<string, unknown> = {};
+  for (const f of plan.fields) if (cols.state[f.index] !== ABSENT_COLUMN) row[f.name] = cols.values[f.index];
+  return row;
+}
+
+/** The generic loop over the plan's fields: for schemas without a generated normaliser, and as the reference. */
+function fillGeneric(plan: NormalisePlan, raw: Record<string, unknown>, src: LineSource, cols: Columns): NormaliseFailure | undefined {
   let eventTime: string | undefined;
   for (const f of plan.fields) {
+    cols.state[f.index] = ABSENT_COLUMN;
     let v = raw[f.name];
     let key = f.name;
     if (v === undefined && f.inputs.length > 1) {
@@ -125,26 +196,25 @@ export function normaliseGeneric(plan: NormalisePlan, raw: Record<string, unknow
       }
     }
     if (v !== undefined && v !== null) {
-      const c = f.convert(v, line, key);
+      const c = f.convert(v, src, key);
       if (c instanceof Invalid) return { reason: c.reason, message: `${key}: ${c.detail}` };
       // A required field must say something: "" in a required column (an audit ID) is as good as missing.
       if (c !== ABSENT && !(c === '' && f.required)) {
-        row[f.name] = c;
+        // The generated code's fast checks accept exactly the values converters return unchanged.
+        cols.state[f.index] = c === v ? AS_IS : CONVERTED;
+        cols.values[f.index] = c;
         if (f.name === plan.eventTimeField) eventTime = c as string;
         continue;
       }
     }
     if (f.required) return missing(f.name);
   }
-  return withUnknown(plan.known, raw, row, eventTime);
+  cols.eventTime = eventTime;
+  cols.unknown = undefined;
+  return withUnknown(plan.known, raw, cols);
 }
 
-function withUnknown(
-  known: Set<string>,
-  raw: Record<string, unknown>,
-  row: Record<string, unknown>,
-  eventTime: string | undefined,
-): Normalised | NormaliseFailure {
+function withUnknown(known: Set<string>, raw: Record<string, unknown>, cols: Columns): NormaliseFailure | undefined {
   let unknown: Record<string, unknown> | undefined;
   for (const k in raw) {
     if (!known.has(k)) {
@@ -156,7 +226,8 @@ function withUnknown(
       unknown[k] = v;
     }
   }
-  return { row, unknown, eventTime };
+  cols.unknown = unknown;
+  return undefined;
 }
 
 export function isFailure(r: Normalised | NormaliseFailure): r is NormaliseFailure {
@@ -166,7 +237,7 @@ export function isFailure(r: Normalised | NormaliseFailure): r is NormaliseFailu
 function converterFor(f: FieldSpec): Converter {
   if (f.type === 'array') {
     const el = scalarConverter(f.element?.type ?? 'string', f.element?.timeFormats ?? []);
-    return (v, line, key) => {
+    return (v, _src, key) => {
       if (!Array.isArray(v)) return new Invalid('schema', 'must be an array');
       const out: unknown[] = new Array(v.length);
       for (let i = 0; i < v.length; i++) {
@@ -176,7 +247,7 @@ function converterFor(f: FieldSpec): Converter {
           continue;
         }
         // Array elements are never recovered from text: an unsafe integer there is out of range.
-        const c = el(e, '', key);
+        const c = el(e, NO_SOURCE, key);
         if (c instanceof Invalid) return new Invalid(c.reason, `[${i}] ${c.detail}`);
         out[i] = c === ABSENT ? null : c;
       }
@@ -195,11 +266,11 @@ const INT_LIMITS: Partial<Record<ScalarType, [number, number]>> = {
 function scalarConverter(type: ScalarType, timeFormats: TimeFormat[]): Converter {
   switch (type) {
     case 'string':
-      return (v, line, key) => {
+      return (v, src, key) => {
         if (typeof v === 'string') return v;
         if (typeof v === 'number') {
           // A number where text is expected becomes its text, digits exact.
-          if (Number.isInteger(v) && !Number.isSafeInteger(v) && line) return exactIntegerText(line, key, v) ?? String(v);
+          if (Number.isInteger(v) && !Number.isSafeInteger(v)) return src.integerText(key, v) ?? String(v);
           return String(v);
         }
         if (typeof v === 'boolean') return String(v);
@@ -256,11 +327,8 @@ function timestampConverter(formats: TimeFormat[]): Converter {
     switch (f) {
       case 'cloudflare':
       case 'unix':
-        return (v, line, key) => {
-          const exact =
-            typeof v === 'number' && Number.isInteger(v) && !Number.isSafeInteger(v) && line
-              ? exactIntegerText(line, key, v)
-              : undefined;
+        return (v, src, key) => {
+          const exact = typeof v === 'number' && Number.isInteger(v) && !Number.isSafeInteger(v) ? src.integerText(key, v) : undefined;
           return parseCloudflareTime(v, exact);
         };
       case 'rfc3339':
@@ -269,10 +337,10 @@ function timestampConverter(formats: TimeFormat[]): Converter {
         return (v) => parseHttpDate(v);
     }
   });
-  return (v, line, key) => {
+  return (v, src, key) => {
     if (v === '') return ABSENT;
     for (const p of parsers) {
-      const ts = p(v, line, key);
+      const ts = p(v, src, key);
       if (ts !== undefined) return ts;
     }
     return new Invalid('invalid_timestamp', `cannot read ${kindOf(v)} as a timestamp (${formats.join(', ')})`);

@@ -20,12 +20,22 @@ export interface LineReject {
 }
 
 export type LineResult = { ok: true; value: Normalised } | { ok: false; reject: LineReject };
+export type RecordResult = { ok: true; raw: Record<string, unknown> } | { ok: false; reject: LineReject };
 
 /**
  * One log line (text) -> typed columns, or a reject value. Never throws for bad input: a per-line failure is a
  * value, so one bad line cannot fail a batch.
  */
 export function parseLine(entry: LogTypeEntry, text: string): LineResult {
+  const r = parseRecord(entry, text);
+  if (!r.ok) return r;
+  const n = normalise(entry.plan, r.raw, text);
+  if (isFailure(n)) return { ok: false, reject: n };
+  return { ok: true, value: n };
+}
+
+/** One log line -> the record JSON.parse made of it, checked against the schema; or a reject value. */
+export function parseRecord(entry: LogTypeEntry, text: string): RecordResult {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -49,9 +59,7 @@ export function parseLine(entry: LogTypeEntry, text: string): LineResult {
     }
     return { ok: false, reject: { reason: 'schema', message: schemaMessage(entry, value as Record<string, unknown>, err) } };
   }
-  const n = normalise(entry.plan, value as Record<string, unknown>, text);
-  if (isFailure(n)) return { ok: false, reject: n };
-  return { ok: true, value: n };
+  return { ok: true, raw: value as Record<string, unknown> };
 }
 
 function notAnObject(value: unknown): LineReject {

@@ -1,10 +1,11 @@
 import { isUtf8 } from 'node:buffer';
-import { enrich, EnrichContext, rowIdPrefix } from '../enrich/enrich';
+import { EnrichContext, RowWriter, rowIdPrefix } from '../enrich/enrich';
 import { DecodeError, InvariantError, ObjectLocation, SinkError, SourceError } from '../errors';
 import { decompress, DecompressError, Compression } from '../decode/decompress';
 import { LineFramer } from '../decode/lines';
 import { FilterSet, NO_FILTERS } from '../filter/filters';
-import { parseLine, RejectReason } from '../parse/parser';
+import { fillColumns, rowOf } from '../parse/normalise';
+import { parseRecord, RejectReason } from '../parse/parser';
 import { formatDate } from '../parse/timestamps';
 import type { LogTypeEntry } from '../schema/registry';
 import type { OutputFile, RowSink } from '../sink/types';
@@ -93,6 +94,7 @@ export async function processStream(
     ...(input.sourceId !== undefined ? { sourceId: input.sourceId } : {}),
     ...(input.sourceLabel !== undefined ? { sourceLabel: input.sourceLabel } : {}),
   };
+  const writer = new RowWriter(plan, ctx);
   const s: ProcessSummary = {
     source: input.source,
     logType: plan.logType,
@@ -156,17 +158,25 @@ export async function processStream(
         reject(lineNo, 'invalid_utf8', 'line is not valid UTF-8', text, buf.toString('base64', start, end));
         return;
       }
-      const r = parseLine(input.entry, text);
+      const r = parseRecord(input.entry, text);
       if (!r.ok) {
         reject(lineNo, r.reject.reason, r.reject.message, text);
         return;
       }
+      // Positions first: the normaliser reads unixnano digits from them.
+      writer.fields.scan(text, r.raw);
+      const failure = fillColumns(plan, r.raw, writer.fields, writer.cols);
+      if (failure) {
+        reject(lineNo, failure.reason, failure.message, text);
+        return;
+      }
       if (rowFilters) {
-        const by = filters.dropRow(r.value.row);
+        const by = filters.dropRow(rowOf(plan, writer.cols));
         if (by !== undefined) return drop(by);
       }
-      if (r.value.unknown !== undefined) {
-        for (const key in r.value.unknown) {
+      const unknown = writer.cols.unknown;
+      if (unknown !== undefined) {
+        for (const key in unknown) {
           // Names go into log lines: keep them short and printable, whatever the input sent.
           const k = key.length <= 64 && SAFE_NAME.test(key) ? key : key.slice(0, 64).replace(/[^A-Za-z0-9_.-]/g, '?');
           const c = s.unknownFields[k];
@@ -177,7 +187,7 @@ export async function processStream(
           }
         }
       }
-      const out = enrich(plan, r.value, lineNo, ctx);
+      const out = writer.write(text, lineNo);
       s.rows++;
       sink.row(table, out.eventTime, out.json);
     },

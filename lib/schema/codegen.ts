@@ -7,14 +7,15 @@ import type { FieldSpec, LogSchema } from './model';
  * exactly the same thing (a test runs both on the same records). Values that already have the column's type
  * take an inline path; anything else goes through the plan's converter for that field.
  *
- * The generated function: (raw, line, rt) => Normalised | NormaliseFailure, with rt = { conv, Invalid, fail,
- * missing, finish, allStrings, allSafeIntegers } from lib/parse/normalise.ts.
+ * The generated function: (raw, src, rt, cols) => NormaliseFailure | undefined. It fills `cols` (Columns: a state
+ * and a value per column, 1 = the input's value unchanged, 2 = converted), with rt = { conv, Invalid, fail, missing,
+ * finish, allStrings, allSafeIntegers } from lib/parse/normalise.ts.
  */
 export function normaliserSource(schema: LogSchema, fnName: string): string {
-  const body: string[] = ['const row = {};', 'let n = 0, v, k, c, eventTime;'];
+  const body: string[] = ['const st = cols.state, cv = cols.values;', 'let n = 0, v, k, c, eventTime;'];
   schema.fields.forEach((f, i) => body.push(fieldCode(f, i, f.name === schema.eventTimeField)));
-  body.push('return rt.finish(raw, row, n, eventTime);');
-  return `function ${fnName}(raw, line, rt) {\n  ${body.join('\n  ')}\n}`;
+  body.push('return rt.finish(raw, n, eventTime, cols);');
+  return `function ${fnName}(raw, src, rt, cols) {\n  ${body.join('\n  ')}\n}`;
 }
 
 function fastCheck(f: FieldSpec): string | undefined {
@@ -43,15 +44,16 @@ function fastCheck(f: FieldSpec): string | undefined {
 
 function fieldCode(f: FieldSpec, i: number, isEventTime: boolean): string {
   const name = JSON.stringify(f.name);
-  const lines: string[] = [`// ${f.name}`, `k = ${name}; v = raw[${name}];`];
+  const lines: string[] = [`// ${f.name}`, `k = ${name}; v = raw[${name}]; st[${i}] = 0;`];
   for (const alias of f.aliases) lines.push(`if (v === undefined) { k = ${JSON.stringify(alias)}; v = raw[k]; }`);
-  const set = isEventTime ? `row[${name}] = eventTime = c;` : `row[${name}] = c;`;
+  const set = `st[${i}] = 2; cv[${i}] = ${isEventTime ? 'eventTime = c' : 'c'};`;
   const slow =
-    `if (v !== null) { c = rt.conv[${i}](v, line, k); if (c instanceof rt.Invalid) return rt.fail(c, k);` +
+    `if (v !== null) { c = rt.conv[${i}](v, src, k); if (c instanceof rt.Invalid) return rt.fail(c, k);` +
     (f.required ? ` if (c !== undefined && c !== '') { ${set} } else return rt.missing(${name}); }` : ` if (c !== undefined) { ${set} } }`) +
     (f.required ? ` else return rt.missing(${name});` : '');
   const fast = fastCheck(f);
-  lines.push(`if (v !== undefined) { n++; ${fast ? `if (${fast}) row[${name}] = v; else ` : ''}${slow} }`);
+  // The fast checks never hold for the event time (a timestamp column), so only the converted path sets it.
+  lines.push(`if (v !== undefined) { n++; ${fast ? `if (${fast}) { st[${i}] = 1; cv[${i}] = v; } else ` : ''}${slow} }`);
   if (f.required) lines.push(`else return rt.missing(${name});`);
   return lines.join('\n  ');
 }

@@ -3,22 +3,9 @@ import { join } from 'node:path';
 import { DATASETS, generateLines } from '../../bench/generate';
 import { normalise, normaliseGeneric } from '../../lib/parse/normalise';
 import { builtInRegistry } from '../../lib/schema/registry';
+import { variants } from '../support/variants';
 
 const registry = builtInRegistry();
-
-/** Records that stress every path: coercions, nulls, empties, aliases, unknown fields, bad values. */
-function variants(line: string): string[] {
-  const o = JSON.parse(line) as Record<string, unknown>;
-  const out = [line];
-  const keys = Object.keys(o);
-  for (const [i, k] of keys.entries()) {
-    const v = o[k];
-    const alt = [null, '', typeof v === 'number' ? String(v) : 42, typeof v === 'string' ? 7 : 'x', [], {}, true][i % 7];
-    out.push(JSON.stringify({ ...o, [k]: alt }));
-  }
-  out.push(JSON.stringify({ ...o, SomethingNew: { a: 1 }, ['__proto__']: 'x' }));
-  return out;
-}
 
 describe('the generated normaliser', () => {
   it('is in use for every built-in log type', () => {

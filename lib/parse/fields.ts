@@ -1,0 +1,242 @@
+import { exactIntegerText } from './json';
+import type { LineSource } from './normalise';
+
+/**
+ * Where each top-level field of a log line is in its text, so the row writer can copy the JSON of values that
+ * pass through unchanged instead of serialising them again, and the unixnano digits need no search.
+ *
+ * It runs only on lines JSON.parse has accepted, so it can skip rather than check the grammar. Every line of a
+ * Logpush object has the same fields in the same order (the job's field list), so the scan follows the previous
+ * line's shape; the record's `Object.keys` (same strings, compared by identity) confirms the shape first. A field
+ * is "canonical" when its text is exactly what JSON.stringify writes for its value: no space around the colon,
+ * strings without escapes, integers without fraction, exponent or minus zero, and only empty objects and arrays.
+ * Anything else (duplicate keys, integer-like keys, escaped keys) makes the line unusable and every column is
+ * serialised, as before. Lines come from Buffer#toString('utf8'), so a string holds no lone surrogate, the one
+ * character JSON.stringify would escape that valid JSON text can hold unescaped.
+ */
+export class FieldScanner implements LineSource {
+  /** For the current line: false when no field may be copied. */
+  usable = false;
+  /** Per field, in input order: where `"key"` starts, where its value starts and ends, and whether it is canonical. */
+  readonly keyStart: Int32Array;
+  readonly valueStart: Int32Array;
+  readonly valueEnd: Int32Array;
+  readonly canonical: Uint8Array;
+  /** Per column: the input position of its field on the current shape, or -1. */
+  readonly fieldOfColumn: Int32Array;
+
+  private line = '';
+  private shapeKeys: string[] = [];
+  private shapeUsable = false;
+  /** Per field of the shape: the length of `"key"` in the text (an escaped key is longer). */
+  private quotedLength = new Int32Array(0);
+  private readonly columnOf: Map<string, number>;
+
+  constructor(columns: readonly string[], maxFields = MAX_FIELDS) {
+    this.columnOf = new Map(columns.map((name, i) => [name, i]));
+    this.fieldOfColumn = new Int32Array(columns.length).fill(-1);
+    this.keyStart = new Int32Array(maxFields);
+    this.valueStart = new Int32Array(maxFields);
+    this.valueEnd = new Int32Array(maxFields);
+    this.canonical = new Uint8Array(maxFields);
+  }
+
+  /** Scans `line`, whose JSON.parse result is `raw`. */
+  scan(line: string, raw: Record<string, unknown>): void {
+    this.line = line;
+    const keys = Object.keys(raw);
+    if (!sameStrings(keys, this.shapeKeys)) this.learnShape(line, keys);
+    this.usable = this.shapeUsable && this.follow(line);
+  }
+
+  /** The literal digits of a top-level integer field, from the scan when it can say, else by search. */
+  integerText(key: string, parsed: number): string | undefined {
+    const col = this.usable ? this.columnOf.get(key) : undefined;
+    const f = col === undefined ? -1 : (this.fieldOfColumn[col] as number);
+    if (f >= 0) {
+      const text = this.line.slice(this.valueStart[f], this.valueEnd[f]);
+      if (INTEGER.test(text) && Number(text) === parsed) return text;
+    }
+    return exactIntegerText(this.line, key, parsed);
+  }
+
+  /** A line with other fields than the last: read its keys from the text and check they are the record's. */
+  private learnShape(line: string, keys: string[]): void {
+    this.shapeKeys = keys;
+    this.fieldOfColumn.fill(-1);
+    this.quotedLength = new Int32Array(keys.length);
+    // Integer-like keys come first in Object.keys whatever the text says, so their order proves nothing.
+    let usable = keys.length <= this.keyStart.length && !keys.some((k) => ARRAY_INDEX.test(k));
+    if (usable) {
+      let i = openBrace(line);
+      for (let f = 0; f < keys.length; f++) {
+        i = nextField(line, i);
+        if (line.charCodeAt(i) !== QUOTE) {
+          usable = false; // fewer fields in the text than keys: impossible after JSON.parse, but cheap to refuse
+          break;
+        }
+        const end = endOfString(line, i);
+        // Text order must be key order: duplicates, integer-like keys (listed first) and escapes all break it.
+        if (line.slice(i + 1, end - 1) !== keys[f]) {
+          usable = false;
+          break;
+        }
+        this.quotedLength[f] = end - i;
+        i = endOfValue(line, skipSpace(line, skipSpace(line, end) + 1));
+      }
+      if (usable && line.charCodeAt(nextField(line, i)) !== CLOSE_BRACE) usable = false;
+    }
+    this.shapeUsable = usable;
+    if (!usable) return;
+    for (let f = 0; f < keys.length; f++) {
+      const col = this.columnOf.get(keys[f] as string);
+      if (col !== undefined) this.fieldOfColumn[col] = f;
+    }
+  }
+
+  /**
+   * Records every field's positions following the shape; false where the text departs from it. Given the same
+   * Object.keys, it can only depart by a duplicate key (a field past the shape's last) or an escaped key (longer).
+   */
+  private follow(line: string): boolean {
+    const quoted = this.quotedLength;
+    let nextEscape = line.indexOf('\\');
+    if (nextEscape === -1) nextEscape = NONE;
+    let i = openBrace(line);
+    for (let f = 0; ; f++) {
+      i = nextField(line, i);
+      if (line.charCodeAt(i) !== QUOTE) break;
+      const keyEnd = endOfString(line, i);
+      // Past the shape's last field, quoted[f] is undefined: a departure too.
+      if (keyEnd - i !== quoted[f]) return false;
+      this.keyStart[f] = i;
+      const colon = skipSpace(line, keyEnd);
+      const start = skipSpace(line, colon + 1);
+      let canonical = colon === keyEnd && start === colon + 1;
+      const c = line.charCodeAt(start);
+      if (c === QUOTE) {
+        i = endOfString(line, start);
+        if (nextEscape < start) {
+          nextEscape = line.indexOf('\\', start);
+          if (nextEscape === -1) nextEscape = NONE;
+        }
+        if (nextEscape < i) canonical = false;
+      } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+        i = endOfNested(line, start);
+        if (i - start !== 2) canonical = false;
+      } else {
+        i = endOfLiteral(line, start);
+        if (c === MINUS && line.charCodeAt(start + 1) === ZERO) canonical = false;
+        else if (c !== TRUE_T && c !== FALSE_F && !digitsOnly(line, start, i)) canonical = false;
+      }
+      this.valueStart[f] = start;
+      this.valueEnd[f] = i;
+      this.canonical[f] = canonical ? 1 : 0;
+    }
+    return true;
+  }
+}
+
+/** More top-level fields than this and a line is written without copying (the schema validator allows 1,000). */
+const MAX_FIELDS = 1024;
+const NONE = 0x7fffffff;
+const QUOTE = 34;
+const BACKSLASH = 92;
+const COMMA = 44;
+const OPEN_BRACE = 123;
+const CLOSE_BRACE = 125;
+const OPEN_BRACKET = 91;
+const CLOSE_BRACKET = 93;
+const MINUS = 45;
+const ZERO = 48;
+const TRUE_T = 116;
+const FALSE_F = 102;
+const INTEGER = /^-?\d+$/;
+const ARRAY_INDEX = /^(?:0|[1-9]\d*)$/;
+
+function sameStrings(a: string[], b: string[]): boolean {
+  if (a.length !== b.length) return false;
+  // Property keys from JSON.parse are internalised strings, so equal keys compare by identity here.
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function isSpace(c: number): boolean {
+  return c === 32 || c === 9 || c === 10 || c === 13;
+}
+
+function skipSpace(line: string, i: number): number {
+  while (isSpace(line.charCodeAt(i))) i++;
+  return i;
+}
+
+function openBrace(line: string): number {
+  return skipSpace(line, 0) + 1;
+}
+
+/** Past spaces and the comma before a field: at its opening quote, or at the record's closing brace. */
+function nextField(line: string, i: number): number {
+  for (;;) {
+    const c = line.charCodeAt(i);
+    if (c !== COMMA && !isSpace(c)) return i;
+    i++;
+  }
+}
+
+/** `i` at an opening quote: the index after the closing one. */
+function endOfString(line: string, i: number): number {
+  for (;;) {
+    const q = line.indexOf('"', i + 1);
+    let b = q - 1;
+    while (line.charCodeAt(b) === BACKSLASH) b--;
+    // An even run of backslashes escapes nothing: this quote closes the string.
+    if ((q - 1 - b) % 2 === 0) return q + 1;
+    i = q;
+  }
+}
+
+function endOfNested(line: string, i: number): number {
+  let depth = 0;
+  for (;;) {
+    const c = line.charCodeAt(i);
+    if (c === QUOTE) {
+      i = endOfString(line, i);
+      continue;
+    }
+    if (c === OPEN_BRACE || c === OPEN_BRACKET) depth++;
+    else if ((c === CLOSE_BRACE || c === CLOSE_BRACKET) && --depth === 0) return i + 1;
+    i++;
+  }
+}
+
+/** A number, true, false or null: up to the next comma, brace or space. */
+function endOfLiteral(line: string, i: number): number {
+  const n = line.length;
+  while (i < n) {
+    const c = line.charCodeAt(i);
+    if (c === COMMA || c === CLOSE_BRACE || isSpace(c)) return i;
+    i++;
+  }
+  return i;
+}
+
+/**
+ * `-?[0-9]{1,15}`: a number JSON.stringify writes the same way. A fraction or exponent may be normalised, and
+ * beyond 15 digits a double may not hold the integer (or is written with an exponent).
+ */
+function digitsOnly(line: string, start: number, end: number): boolean {
+  let i = line.charCodeAt(start) === MINUS ? start + 1 : start;
+  if (i === end || end - i > 15) return false;
+  for (; i < end; i++) {
+    const c = line.charCodeAt(i);
+    if (c < ZERO || c > 57) return false;
+  }
+  return true;
+}
+
+function endOfValue(line: string, i: number): number {
+  const c = line.charCodeAt(i);
+  if (c === QUOTE) return endOfString(line, i);
+  if (c === OPEN_BRACE || c === OPEN_BRACKET) return endOfNested(line, i);
+  return endOfLiteral(line, i);
+}
