@@ -81,29 +81,27 @@ export class RowWriter {
       const st = state[i];
       if (st === ABSENT_COLUMN) continue;
       const f = copy && st === AS_IS ? (fieldOfColumn[i] as number) : -1;
-      if (f >= 0 && canonical[f] === 1) {
-        // The next field of the line, right after a comma: the piece grows.
-        if (f === last + 1 && from >= 0 && keyStart[f] === to + 1) {
-          to = valueEnd[f] as number;
-          last = f;
-          continue;
-        }
-        if (from >= 0) {
-          json += sep + line.slice(from, to);
-          sep = ',';
-        }
-        from = keyStart[f] as number;
+      const copied = f >= 0 && canonical[f] === 1;
+      // The next field of the line, right after a comma: the piece grows.
+      if (copied && from >= 0 && f === last + 1 && keyStart[f] === to + 1) {
         to = valueEnd[f] as number;
         last = f;
         continue;
       }
+      // Anything else ends the piece being copied.
       if (from >= 0) {
         json += sep + line.slice(from, to);
         sep = ',';
         from = -1;
       }
-      json += sep + (keys[i] as string) + JSON.stringify(values[i]);
-      sep = ',';
+      if (copied) {
+        from = keyStart[f] as number;
+        to = valueEnd[f] as number;
+        last = f;
+      } else {
+        json += sep + (keys[i] as string) + JSON.stringify(values[i]);
+        sep = ',';
+      }
     }
     if (from >= 0) {
       json += sep + line.slice(from, to);
