@@ -1,4 +1,4 @@
-import { exactIntegerText } from './json';
+import { exactIntegerText, skipSpace } from './json';
 import type { LineSource } from './normalise';
 
 /**
@@ -163,11 +163,6 @@ function sameStrings(a: string[], b: string[]): boolean {
 
 function isSpace(c: number): boolean {
   return c === 32 || c === 9 || c === 10 || c === 13;
-}
-
-function skipSpace(line: string, i: number): number {
-  while (isSpace(line.charCodeAt(i))) i++;
-  return i;
 }
 
 function openBrace(line: string): number {

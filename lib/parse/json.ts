@@ -47,7 +47,8 @@ function numberAfterColon(line: string, from: number): string | undefined {
   return c === 44 /* , */ || c === 125 /* } */ || c === 93 /* ] */ ? line.slice(start, end) : undefined;
 }
 
-function skipSpace(line: string, i: number): number {
+/** Past JSON whitespace from `i`. */
+export function skipSpace(line: string, i: number): number {
   for (;;) {
     const c = line.charCodeAt(i);
     if (c !== 32 && c !== 9 && c !== 10 && c !== 13) return i;

@@ -171,7 +171,7 @@ export function normaliseGeneric(plan: NormalisePlan, raw: Record<string, unknow
   return fillGeneric(plan, raw, textSource(line), cols) ?? normalisedOf(plan, cols);
 }
 
-export function normalisedOf(plan: NormalisePlan, cols: Columns): Normalised {
+function normalisedOf(plan: NormalisePlan, cols: Columns): Normalised {
   return { row: rowOf(plan, cols), unknown: cols.unknown, eventTime: cols.eventTime };
 }
 

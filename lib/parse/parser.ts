@@ -1,5 +1,6 @@
 import type { ErrorObject, LogTypeEntry } from '../schema/registry';
-import { isFailure, kindOf, normalise, Normalised } from './normalise';
+import type { FieldScanner } from './fields';
+import { Columns, fillColumns, isFailure, kindOf, normalise, Normalised } from './normalise';
 
 /** Why a line was refused; the short codes of the reject contract. */
 export type RejectReason =
@@ -32,6 +33,18 @@ export function parseLine(entry: LogTypeEntry, text: string): LineResult {
   const n = normalise(entry.plan, r.raw, text);
   if (isFailure(n)) return { ok: false, reject: n };
   return { ok: true, value: n };
+}
+
+/**
+ * The pipeline's path: one log line -> its columns in `cols` and its fields' positions in `fields` (for the row
+ * writer), or a reject value.
+ */
+export function parseInto(entry: LogTypeEntry, text: string, fields: FieldScanner, cols: Columns): LineReject | undefined {
+  const r = parseRecord(entry, text);
+  if (!r.ok) return r.reject;
+  // Positions first: the normaliser reads unixnano digits from them.
+  fields.scan(text, r.raw);
+  return fillColumns(entry.plan, r.raw, fields, cols);
 }
 
 /** One log line -> the record JSON.parse made of it, checked against the schema; or a reject value. */

@@ -4,8 +4,8 @@ import { DecodeError, InvariantError, ObjectLocation, SinkError, SourceError } f
 import { decompress, DecompressError, Compression } from '../decode/decompress';
 import { LineFramer } from '../decode/lines';
 import { FilterSet, NO_FILTERS } from '../filter/filters';
-import { fillColumns, rowOf } from '../parse/normalise';
-import { parseRecord, RejectReason } from '../parse/parser';
+import { rowOf } from '../parse/normalise';
+import { parseInto, RejectReason } from '../parse/parser';
 import { formatDate } from '../parse/timestamps';
 import type { LogTypeEntry } from '../schema/registry';
 import type { OutputFile, RowSink } from '../sink/types';
@@ -158,14 +158,7 @@ export async function processStream(
         reject(lineNo, 'invalid_utf8', 'line is not valid UTF-8', text, buf.toString('base64', start, end));
         return;
       }
-      const r = parseRecord(input.entry, text);
-      if (!r.ok) {
-        reject(lineNo, r.reject.reason, r.reject.message, text);
-        return;
-      }
-      // Positions first: the normaliser reads unixnano digits from them.
-      writer.fields.scan(text, r.raw);
-      const failure = fillColumns(plan, r.raw, writer.fields, writer.cols);
+      const failure = parseInto(input.entry, text, writer.fields, writer.cols);
       if (failure) {
         reject(lineNo, failure.reason, failure.message, text);
         return;

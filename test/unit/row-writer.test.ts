@@ -2,8 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DATASETS, generateLines } from '../../bench/generate';
 import { enrich, EnrichContext, RowWriter, rowIdPrefix } from '../../lib/enrich/enrich';
-import { fillColumns } from '../../lib/parse/normalise';
-import { parseLine, parseRecord } from '../../lib/parse/parser';
+import { parseInto, parseLine, parseRecord } from '../../lib/parse/parser';
 import { builtInRegistry, LogTypeEntry } from '../../lib/schema/registry';
 import { variants } from '../support/variants';
 
@@ -18,10 +17,7 @@ function reference(entry: LogTypeEntry, text: string, lineNo: number): string {
 
 /** The pipeline's path: scan, fill the columns, write. */
 function written(writer: RowWriter, entry: LogTypeEntry, text: string, lineNo: number): string {
-  const r = parseRecord(entry, text);
-  if (!r.ok) return `reject ${r.reject.reason}: ${r.reject.message}`;
-  writer.fields.scan(text, r.raw);
-  const failure = fillColumns(entry.plan, r.raw, writer.fields, writer.cols);
+  const failure = parseInto(entry, text, writer.fields, writer.cols);
   return failure ? `reject ${failure.reason}: ${failure.message}` : writer.write(text, lineNo).json;
 }
 
