@@ -45,7 +45,7 @@ test('serve: listens on loopback, writes the lake, stops on SIGTERM; prints no s
     });
 
     const body = gzipSync(
-      `{"ClientIP":"192.0.2.1","EdgeStartTimestamp":1668470400000000000,"RayID":"cli-1"}\n{"RayID":"${RAW_MARKER}"\n`,
+      `{"ClientIP":"192.0.2.1","EdgeStartTimestamp":1668470400000000000,"RayID":"ray-7q3x"}\n{"RayID":"${RAW_MARKER}"\n`,
     );
     const wrong = await fetch(`${url}/http_requests`, { method: 'POST', body, headers: { 'x-panther-cloudflare': 'nope' } });
     expect(wrong.status).toBe(401);
@@ -62,7 +62,7 @@ test('serve: listens on loopback, writes the lake, stops on SIGTERM; prints no s
     const printed = p.out() + p.err();
     expect(printed).toMatch(/"message":"batch processed"/);
     expect(printed).toMatch(/"reason":"wrong_secret"/);
-    for (const needle of [SECRET, RAW_MARKER, 'cli-1', '192.0.2.1']) expect(printed).not.toContain(needle);
+    for (const needle of [SECRET, RAW_MARKER, 'ray-7q3x', '192.0.2.1']) expect(printed).not.toContain(needle);
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
