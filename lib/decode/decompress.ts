@@ -19,10 +19,13 @@ export class DecompressError extends Error {
   constructor(
     message: string,
     readonly compressedOffset: number,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; salvageable?: boolean },
   ) {
     super(message, options);
+    this.salvageable = options?.salvageable ?? true;
   }
+  /** False when nothing of the input can be read whatever the attempt (an unsupported compression): never salvaged. */
+  readonly salvageable: boolean;
 }
 
 export interface DecodedStream {

@@ -216,7 +216,7 @@ export async function processStream(
       if (e instanceof SinkError) throw e;
       const loc = { ...where(), ...(decoded ? { byteOffset: decoded.bytesIn() } : {}) };
       if (e instanceof DecompressError) {
-        if (!deps.salvageCorrupt) throw new DecodeError(e.message, { ...loc, byteOffset: e.compressedOffset }, { cause: e });
+        if (!deps.salvageCorrupt || !e.salvageable) throw new DecodeError(e.message, { ...loc, byteOffset: e.compressedOffset }, { cause: e });
         const partial = framer.abandon();
         s.salvaged = true;
         reject(
