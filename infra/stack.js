@@ -6,6 +6,9 @@
  *   resources           input bucket (new) or EventBridge rule (existing bucket), the queue's policy, one Glue
  *                       table per schema in schemas/, the alarm e-mail subscription
  *   inputReadArns       object ARNs the S3 function may read: one per configured input prefix
+ *   inputListStatement  s3:ListBucket on the input bucket, limited to the input prefixes (a deleted key then
+ *                       answers 404, which is skipped, instead of 403, which is retried into the DLQ)
+ *   httpReservedConcurrency  the HTTP function's reserved concurrency (a positive integer)
  *   environment         the functions' shared environment (empty settings left out, not set to '')
  *   visibilityTimeout   6 x the S3 function's timeout (AWS's guidance for SQS event sources)
  *   databaseName        Glue database name derived from service and stage
@@ -51,6 +54,7 @@ async function settings(resolveVariable) {
     sourceId: await param('sourceId'),
     sourceLabel: await param('sourceLabel'),
     alarmEmail,
+    httpReservedConcurrency: parseReservedConcurrency(await param('httpReservedConcurrency')),
   };
   if (!Number.isInteger(timeout) || timeout < 1) throw new ConfigError(`functions.s3Ingest.timeout must be set, got ${timeout}`);
   if (existingInputBucket && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(existingInputBucket)) {
@@ -83,6 +87,35 @@ function parsePrefixes(text) {
     if (/[*?\s]/.test(p)) throw new ConfigError(`input prefix ${JSON.stringify(p)} must not contain '*', '?' or spaces`);
   }
   return list.filter((p) => !list.some((q) => q !== p && p.startsWith(q)));
+}
+
+/**
+ * The public HTTP function's reserved concurrency: both its guaranteed share of the account's Lambda concurrency
+ * and its ceiling, so a flood of requests to the function URL gets 429s instead of taking every other function's
+ * concurrency. 0 would switch the function off: refused, like anything but a whole number.
+ */
+function parseReservedConcurrency(text) {
+  if (!/^[0-9]+$/.test(text) || Number(text) < 1 || Number(text) > 10000) {
+    throw new ConfigError(`httpReservedConcurrency must be a whole number from 1 to 10000, got ${JSON.stringify(text)}`);
+  }
+  return Number(text);
+}
+
+/**
+ * s3:ListBucket on the input bucket. S3 answers a GetObject for a missing key with 404 only to a caller that may
+ * list that key, and evaluates that with the key as `s3:prefix`: the condition keeps the grant to the input
+ * prefixes (listing anything else, or the bucket root, stays denied). Without it, a key deleted before it is read
+ * answers 403 AccessDenied, which must be retried (it may be a real permission problem) and so ends in the DLQ.
+ */
+function inputListStatement(s) {
+  const wholeBucket = s.inputPrefixes[0] === '';
+  return {
+    Sid: 'ListInputPrefixes',
+    Effect: 'Allow',
+    Action: 's3:ListBucket',
+    Resource: s3Arn(inputBucketName(s)),
+    ...(wholeBucket ? {} : { Condition: { StringLike: { 's3:prefix': s.inputPrefixes.map((p) => `${p}*`) } } }),
+  };
 }
 
 function inputBucketName(s) {
@@ -290,6 +323,14 @@ module.exports = {
     return s.inputPrefixes.map((p) => s3Arn(inputBucketName(s), `/${p}*`));
   },
 
+  async inputListStatement({ resolveVariable }) {
+    return inputListStatement(await settings(resolveVariable));
+  },
+
+  async httpReservedConcurrency({ resolveVariable }) {
+    return (await settings(resolveVariable)).httpReservedConcurrency;
+  },
+
   async environment({ resolveVariable }) {
     const s = await settings(resolveVariable);
     return {
@@ -310,5 +351,5 @@ module.exports = {
   },
 
   // For tests.
-  _internal: { parsePrefixes, tableLogicalId },
+  _internal: { parsePrefixes, tableLogicalId, parseReservedConcurrency, inputListStatement },
 };

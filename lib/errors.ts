@@ -30,6 +30,21 @@ export class SchemaError extends CflogsError {
   override readonly name = 'SchemaError';
 }
 
+/**
+ * A notification (an SQS message body, or a Lambda event) names no object this function can read: not JSON, or
+ * JSON that is not an S3 event, an SNS envelope of one or an EventBridge "Object Created" event. No retry can fix
+ * it: it is failed so that it reaches the dead-letter queue and its alarm, where a person can look at it. `reason`
+ * is a short code; the message describes the shape, never the content (a body may hold data).
+ */
+export class NotificationError extends CflogsError {
+  override readonly name = 'NotificationError';
+  readonly reason: string;
+  constructor(message: string, reason: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.reason = reason;
+  }
+}
+
 /** Failure tied to one input object; it carries where, so logs and DLQ messages name the object. */
 export class ObjectError extends CflogsError {
   override readonly name: string = 'ObjectError';

@@ -1,8 +1,8 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { CflogsError } from '../errors';
+import { CflogsError, NotificationError } from '../errors';
 import { errorFields } from '../log';
-import { objectRefs } from '../source/s3-events';
+import { Notification, ObjectRef, readNotification, readNotificationText } from '../source/s3-events';
 import { Delivery, ObjectDeps, ObjectOutcome, processS3Object } from './s3-object';
 
 export interface IngestReport {
@@ -12,7 +12,9 @@ export interface IngestReport {
 /**
  * Entry logic of the S3 Lambda. SQS batches answer with `batchItemFailures` (only the messages whose objects
  * failed are retried, then dead-lettered); direct S3 / SNS / EventBridge invocations process every record and
- * throw if any object failed, so Lambda's async retry takes over.
+ * throw if any object failed, so Lambda's async retry takes over. A message that names no readable object (not
+ * JSON, or not a notification this function understands) fails the same way, with an error log: acknowledging it
+ * would lose whatever it was meant to announce without a trace. S3's test events are acknowledged quietly.
  */
 export async function handleS3Event(
   event: unknown,
@@ -23,10 +25,9 @@ export async function handleS3Event(
     const processor = new BatchProcessor(EventType.SQS);
     const handleRecord = async (record: SQSRecord): Promise<void> => {
       const receiveCount = Number(record.attributes?.ApproximateReceiveCount);
-      await processAll(objectRefs(safeParse(record.body)), deps, {
-        messageId: record.messageId,
-        ...(Number.isInteger(receiveCount) ? { receiveCount } : {}),
-      });
+      const delivery: Delivery = { messageId: record.messageId, ...(Number.isInteger(receiveCount) ? { receiveCount } : {}) };
+      const refs = readable(readNotificationText(record.body), deps, { ...delivery, bodyBytes: Buffer.byteLength(record.body) });
+      await processAll(refs, deps, delivery);
     };
     return processPartialResponse(event, handleRecord, processor, {
       ...(context ? { context } : {}),
@@ -35,10 +36,31 @@ export async function handleS3Event(
       throwOnFullBatchFailure: false,
     });
   }
-  return { outcomes: await processAll(objectRefs(event), deps) };
+  return { outcomes: await processAll(readable(readNotification(event), deps, {}), deps) };
 }
 
-async function processAll(refs: ReturnType<typeof objectRefs>, deps: ObjectDeps, delivery: Delivery = {}): Promise<ObjectOutcome[]> {
+/**
+ * The objects a notification names; throws a NotificationError (logged with the reason, the delivery and the
+ * body's size, never its content) when it names none that can be read.
+ */
+function readable(n: Notification, deps: ObjectDeps, where: Record<string, unknown>): ObjectRef[] {
+  if (!n.ok) {
+    const e = new NotificationError(n.message, n.reason);
+    deps.log.error('message not understood: no object can be read from it; failed so that it reaches the dead-letter queue', {
+      ...where,
+      reason: n.reason,
+      ...errorFields(e),
+    });
+    throw e;
+  }
+  if (n.refs.length === 0) {
+    // An S3 test event, or only events of other kinds (ObjectRemoved, ...): understood, nothing to ingest.
+    deps.log.info('message acknowledged: it announces no created object', { ...where, testEvents: n.tests, otherEvents: n.ignored });
+  }
+  return n.refs;
+}
+
+async function processAll(refs: ObjectRef[], deps: ObjectDeps, delivery: Delivery = {}): Promise<ObjectOutcome[]> {
   const outcomes: ObjectOutcome[] = [];
   const failures: unknown[] = [];
   for (const ref of refs) {
@@ -58,12 +80,4 @@ async function processAll(refs: ReturnType<typeof objectRefs>, deps: ObjectDeps,
 function isSqsEvent(e: unknown): e is SQSEvent {
   const first = (e as { Records?: { eventSource?: string }[] })?.Records?.[0];
   return first?.eventSource === 'aws:sqs';
-}
-
-function safeParse(body: string): unknown {
-  try {
-    return JSON.parse(body);
-  } catch {
-    return undefined;
-  }
 }

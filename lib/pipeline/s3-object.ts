@@ -59,7 +59,8 @@ async function processOne(ref: ObjectRef, deps: ObjectDeps, delivery: Delivery):
   }
   const opened = await openS3Object(deps.s3, ref);
   if (!opened) {
-    deps.log.warn('object skipped: it no longer exists', { ...where, reason: 'missing' });
+    // Deleted between its announcement and now (S3 answered 404): nothing to read, and no retry would find it.
+    deps.log.warn('object skipped: it no longer exists', { ...where, reason: 'missing', ...delivery });
     return { status: 'skipped', reason: 'missing' };
   }
   if (opened.contentLength === 0) {

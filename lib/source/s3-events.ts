@@ -83,31 +83,96 @@ export function skipReason(ref: ObjectRef): SkipReason | undefined {
   return undefined;
 }
 
-/** Object refs in any payload shape (an SQS message body parsed as JSON, or a Lambda event). */
-export function objectRefs(payload: unknown): ObjectRef[] {
-  if (!isRecord(payload)) return [];
-  // SNS envelope inside SQS (raw message delivery off).
-  if (payload.Type === 'Notification' && typeof payload.Message === 'string') return objectRefs(parseJson(payload.Message));
-  // EventBridge.
-  if (payload['detail-type'] === 'Object Created' && isRecord(payload.detail)) return fromEventBridge(payload.detail);
-  if (Array.isArray(payload.Records)) {
-    const refs: ObjectRef[] = [];
-    for (const r of payload.Records) {
-      if (!isRecord(r)) continue;
-      if (isRecord(r.s3)) {
-        const eventName = typeof r.eventName === 'string' ? r.eventName : 'ObjectCreated:';
-        if (!eventName.startsWith('ObjectCreated:')) continue;
-        const ref = fromS3Entity(r.s3);
-        if (ref) refs.push(ref);
-      } else if (isRecord(r.Sns) && typeof r.Sns.Message === 'string') {
-        refs.push(...objectRefs(parseJson(r.Sns.Message)));
-      } else if (typeof r.body === 'string') {
-        refs.push(...objectRefs(parseJson(r.body)));
-      }
-    }
-    return refs;
+/** Why a notification could not be read: a short code for logs and metrics. */
+export type UnreadableReason = 'not_json' | 'not_an_object' | 'unknown_shape' | 'no_records' | 'no_object';
+
+/**
+ * What a notification says. `refs` are the objects created; `tests` counts S3 test events (`s3:TestEvent`, sent
+ * when a notification configuration is saved) and `ignored` counts records of other S3 events (ObjectRemoved, ...):
+ * both are understood and carry nothing to ingest. An unreadable notification has a reason and a message that
+ * describe its shape, never its content.
+ */
+export type Notification =
+  | { ok: true; refs: ObjectRef[]; tests: number; ignored: number }
+  | { ok: false; reason: UnreadableReason; message: string };
+
+const UNREADABLE: Record<UnreadableReason, string> = {
+  not_json: 'the message is not JSON',
+  not_an_object: 'the message is not a JSON object',
+  unknown_shape: 'the message is not an S3 event notification, an SNS notification or an EventBridge event',
+  no_records: 'the S3 event has no records',
+  no_object: 'an ObjectCreated record names no bucket and key',
+};
+
+function unreadable(reason: UnreadableReason, where = ''): Notification {
+  return { ok: false, reason, message: UNREADABLE[reason] + where };
+}
+
+/** A notification as text (an SQS message body, an SNS Message). */
+export function readNotificationText(text: string): Notification {
+  let payload: unknown;
+  try {
+    payload = JSON.parse(text);
+  } catch {
+    return unreadable('not_json'); // JSON.parse's message quotes the text: never passed on
   }
-  return []; // s3:TestEvent and anything else carry no objects
+  return readNotification(payload);
+}
+
+/**
+ * A notification in any shape AWS delivers one: an S3 event (direct, or the body of an SQS message), an SNS
+ * envelope of one (raw delivery off, or SNS -> Lambda), EventBridge "Object Created" (direct or via SQS), an S3
+ * test event. Anything else is unreadable; so is a payload in which any part is, since what it was meant to carry
+ * cannot be known.
+ */
+export function readNotification(payload: unknown): Notification {
+  if (!isRecord(payload)) return unreadable('not_an_object');
+  if (payload.Event === 's3:TestEvent') return { ok: true, refs: [], tests: 1, ignored: 0 };
+  // SNS envelope inside SQS (raw message delivery off).
+  if (payload.Type === 'Notification' && typeof payload.Message === 'string') {
+    return within(readNotificationText(payload.Message), ' (in the SNS Message)');
+  }
+  // EventBridge.
+  if (typeof payload['detail-type'] === 'string' && 'detail' in payload) {
+    if (payload['detail-type'] === 'Object Created') {
+      const ref = isRecord(payload.detail) ? fromEventBridge(payload.detail) : undefined;
+      return ref ? { ok: true, refs: [ref], tests: 0, ignored: 0 } : unreadable('no_object', ' (EventBridge Object Created)');
+    }
+    if (payload.source === 'aws.s3') return { ok: true, refs: [], tests: 0, ignored: 1 }; // Object Deleted, ...
+    return unreadable('unknown_shape');
+  }
+  if (!Array.isArray(payload.Records)) return unreadable('unknown_shape');
+  if (payload.Records.length === 0) return unreadable('no_records');
+  const out = { ok: true as const, refs: [] as ObjectRef[], tests: 0, ignored: 0 };
+  for (const [i, r] of payload.Records.entries()) {
+    let part: Notification;
+    if (!isRecord(r)) part = unreadable('unknown_shape');
+    else if (isRecord(r.s3)) {
+      const eventName = typeof r.eventName === 'string' ? r.eventName : 'ObjectCreated:';
+      if (!eventName.startsWith('ObjectCreated:')) part = { ok: true, refs: [], tests: 0, ignored: 1 };
+      else {
+        const ref = fromS3Entity(r.s3);
+        part = ref ? { ok: true, refs: [ref], tests: 0, ignored: 0 } : unreadable('no_object');
+      }
+    } else if (isRecord(r.Sns) && typeof r.Sns.Message === 'string') part = readNotificationText(r.Sns.Message);
+    else if (typeof r.body === 'string') part = readNotificationText(r.body);
+    else part = unreadable('unknown_shape');
+    if (!part.ok) return within(part, ` (record ${i + 1} of ${payload.Records.length})`);
+    out.refs.push(...part.refs);
+    out.tests += part.tests;
+    out.ignored += part.ignored;
+  }
+  return out;
+}
+
+function within(n: Notification, where: string): Notification {
+  return n.ok ? n : { ...n, message: n.message + where };
+}
+
+/** Object refs in any payload shape (an SQS message body parsed as JSON, or a Lambda event); none when unreadable. */
+export function objectRefs(payload: unknown): ObjectRef[] {
+  const n = readNotification(payload);
+  return n.ok ? n.refs : [];
 }
 
 function fromS3Entity(s3: Record<string, unknown>): ObjectRef | undefined {
@@ -123,28 +188,18 @@ function fromS3Entity(s3: Record<string, unknown>): ObjectRef | undefined {
   };
 }
 
-function fromEventBridge(detail: Record<string, unknown>): ObjectRef[] {
+function fromEventBridge(detail: Record<string, unknown>): ObjectRef | undefined {
   const bucket = isRecord(detail.bucket) ? detail.bucket.name : undefined;
   const obj = isRecord(detail.object) ? detail.object : undefined;
-  if (typeof bucket !== 'string' || !obj || typeof obj.key !== 'string') return [];
-  return [
-    {
-      bucket,
-      // EventBridge keys are URL-encoded the same way as S3 notifications.
-      key: decodeS3Key(obj.key),
-      ...(typeof obj.size === 'number' ? { size: obj.size } : {}),
-      ...(typeof obj['version-id'] === 'string' ? { versionId: obj['version-id'] } : {}),
-      ...(typeof obj.etag === 'string' ? { eTag: obj.etag } : {}),
-    },
-  ];
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
+  if (typeof bucket !== 'string' || !obj || typeof obj.key !== 'string') return undefined;
+  return {
+    bucket,
+    // EventBridge keys are URL-encoded the same way as S3 notifications.
+    key: decodeS3Key(obj.key),
+    ...(typeof obj.size === 'number' ? { size: obj.size } : {}),
+    ...(typeof obj['version-id'] === 'string' ? { versionId: obj['version-id'] } : {}),
+    ...(typeof obj.etag === 'string' ? { eTag: obj.etag } : {}),
+  };
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

@@ -11,7 +11,15 @@ export interface OpenedObject {
   lastModified: Date | undefined;
 }
 
-/** Opens an object as a byte stream; `undefined` when it no longer exists (deleted since the event). */
+/**
+ * Opens an object as a byte stream; `undefined` when it no longer exists (deleted since the event: 404 NoSuchKey,
+ * or NoSuchVersion for a version id).
+ *
+ * S3 answers 404 for a missing key only to a caller allowed `s3:ListBucket` on it (the stack grants it on the input
+ * prefixes); to anyone else it answers 403 AccessDenied, the same answer as for a real permission problem (the
+ * role, the bucket policy, the object's KMS key, an object owned by another account). A 403 is therefore never
+ * taken for a deleted object: it is a SourceError, retried and then dead-lettered, whose message says both causes.
+ */
 export async function openS3Object(s3: S3Client, ref: ObjectRef): Promise<OpenedObject | undefined> {
   try {
     const res = await s3.send(
@@ -27,7 +35,18 @@ export async function openS3Object(s3: S3Client, ref: ObjectRef): Promise<Opened
       lastModified: res.LastModified,
     };
   } catch (e) {
-    if (e instanceof NoSuchKey || (e as { name?: string }).name === 'NoSuchKey') return undefined;
-    throw new SourceError(`GetObject failed: ${(e as Error).message}`, { bucket: ref.bucket, key: ref.key }, { cause: e });
+    const where = { bucket: ref.bucket, key: ref.key };
+    const name = (e as { name?: string }).name;
+    if (e instanceof NoSuchKey || name === 'NoSuchKey' || name === 'NoSuchVersion') return undefined;
+    if (name === 'AccessDenied' || (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 403) {
+      throw new SourceError(
+        'GetObject was refused (403 AccessDenied): the function may not read this object (its role, the bucket ' +
+          'policy, the KMS key of the object), or the object no longer exists and the role lacks s3:ListBucket on ' +
+          'its prefix (S3 then answers 403 instead of 404)',
+        where,
+        { cause: e },
+      );
+    }
+    throw new SourceError(`GetObject failed: ${(e as Error).message}`, where, { cause: e });
   }
 }

@@ -257,6 +257,34 @@ describe('faults that fail the object: retried by SQS, nothing half-written, com
   });
 });
 
+describe('GetObject refused or not found: a permission problem is never taken for a deleted object', () => {
+  test('403 AccessDenied fails the message with a SourceError naming the object and both causes; processed once access is fixed', async () => {
+    const h = proxy.add({ op: 'GetObject', fault: { type: 'error', status: 403 } });
+    const { res, log } = await deliver(2);
+    expect(res.batchItemFailures).toEqual([{ itemIdentifier: 'msg-0' }]);
+    expect(h.matched).toBe(1); // not an error the SDK retries: SQS does
+    const failure = log.lines.find((l) => l.level === 'error');
+    expect(failure?.extra).toMatchObject({ bucket: INPUT, key: KEY, messageId: 'msg-0', receiveCount: 2, errorName: 'SourceError' });
+    expect(String(failure?.extra.error)).toContain(`s3://${INPUT}/${KEY}`);
+    expect(String(failure?.extra.error)).toMatch(/403 AccessDenied.*may not read this object.*no longer exists.*s3:ListBucket/);
+    expect(log.lines.some((l) => l.message.startsWith('object skipped'))).toBe(false);
+    expect(await listKeys(s3.client)).toEqual([]);
+
+    proxy.clearRules();
+    expect((await deliver(3)).res.batchItemFailures).toEqual([]);
+    await expectCompleteLake();
+  });
+
+  test('404 NoSuchVersion (a version deleted since its event) is skipped as missing, like NoSuchKey, and acknowledged', async () => {
+    proxy.add({ op: 'GetObject', fault: { type: 'error', status: 404, code: 'NoSuchVersion', message: 'The specified version does not exist.' } });
+    const { res, log } = await deliver();
+    expect(res.batchItemFailures).toEqual([]);
+    expect(log.lines.filter((l) => l.level === 'error')).toEqual([]);
+    expect(log.lines.find((l) => l.level === 'warn')?.extra).toMatchObject({ bucket: INPUT, key: KEY, reason: 'missing' });
+    expect(await listKeys(s3.client)).toEqual([]);
+  });
+});
+
 describe('a permanently corrupt object', () => {
   const key = 'cf/firewall_events/20261101/20261101T110000Z_20261101T110030Z_c0rrup7e.log.gz';
   let lines: string[];

@@ -14,7 +14,12 @@ import { builtInRegistry } from '../../lib/schema/registry';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const stack = require('../../infra/stack.js') as {
-  _internal: { parsePrefixes(text: string): string[]; tableLogicalId(table: string): string };
+  _internal: {
+    parsePrefixes(text: string): string[];
+    tableLogicalId(table: string): string;
+    parseReservedConcurrency(text: string): number;
+    inputListStatement(s: { inputPrefixes: string[]; existingInputBucket: string }): Json;
+  };
 };
 
 const ROOT = join(__dirname, '..', '..');
@@ -57,6 +62,7 @@ beforeAll(() => {
     '--param=existingInputBucket=corp-logpush',
     '--param=inputPrefixes=cf/http_requests/, cf/firewall_events/',
     '--param=alarmEmail=secops@example.com',
+    '--param=httpReservedConcurrency=50',
     '--param=routes={"routes":[{"prefix":"cf/","logType":"Cloudflare.HttpRequest"}]}',
   ], { quiet: true });
   existing = readTemplate(OUT_EXISTING);
@@ -303,9 +309,76 @@ describe('npm run package', () => {
     ]);
     expect(s3.ConsumeIngestQueue.Resource).toEqual({ 'Fn::GetAtt': ['IngestQueue', 'Arn'] });
     expect(s3.WriteOwnLogs.Resource).toEqual({ 'Fn::GetAtt': ['S3IngestLogGroup', 'Arn'] });
+    expect(Object.keys(s3).sort()).toEqual(['ConsumeIngestQueue', 'ListInputPrefixes', 'ReadInputPrefixes', 'WriteLake', 'WriteOwnLogs']);
     const http = byRole(tpl, 'HttpIngestRole');
     expect(Object.keys(http).sort()).toEqual(['ReadSharedSecret', 'WriteLake', 'WriteOwnLogs']);
     expect(http.ReadSharedSecret.Resource).toEqual({ Ref: 'HttpSharedSecret' });
+  });
+
+  test('IAM: the S3 role may list the input bucket only under the input prefixes, so a deleted key answers 404, not 403', () => {
+    expect(resolve(byRole(tpl, 'S3IngestRole').ListInputPrefixes, NAMES)).toEqual({
+      Sid: 'ListInputPrefixes',
+      Effect: 'Allow',
+      Action: 's3:ListBucket',
+      Resource: `arn:aws:s3:::${NAMES.InputBucket}`,
+      Condition: { StringLike: { 's3:prefix': ['cloudflare/*'] } },
+    });
+    expect(resolve(byRole(existing, 'S3IngestRole').ListInputPrefixes, NAMES)).toEqual({
+      Sid: 'ListInputPrefixes',
+      Effect: 'Allow',
+      Action: 's3:ListBucket',
+      Resource: 'arn:aws:s3:::corp-logpush',
+      Condition: { StringLike: { 's3:prefix': ['cf/http_requests/*', 'cf/firewall_events/*'] } },
+    });
+    // No other statement of any role lists anything.
+    for (const t of [tpl, existing]) {
+      const listing = identityStatements(t).filter(({ s }) => list<string>(s.Action).some((a) => /^s3:List/.test(a)));
+      expect(listing.map(({ role, s }) => `${role}/${s.Sid}`)).toEqual(['S3IngestRole/ListInputPrefixes']);
+    }
+  });
+
+  test('HTTP function: reserved concurrency (httpReservedConcurrency, default 20) caps what a flood on its public URL can take', () => {
+    expect(res(tpl, 'HttpIngestLambdaFunction').Properties.ReservedConcurrentExecutions).toBe(20);
+    expect(res(existing, 'HttpIngestLambdaFunction').Properties.ReservedConcurrentExecutions).toBe(50);
+    // The queue-driven function is bounded by the event source's maximumConcurrency instead.
+    expect(res(tpl, 'S3IngestLambdaFunction').Properties.ReservedConcurrentExecutions).toBeUndefined();
+  });
+
+  test('alarm topic: encrypted with its own KMS key, whose policy lets only CloudWatch alarms of this account use it', () => {
+    for (const t of [tpl, existing]) {
+      const topic = res(t, 'AlarmTopic').Properties;
+      // A customer managed key: CloudWatch cannot use the AWS managed alias/aws/sns, whose policy is fixed.
+      expect(topic.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': ['AlarmTopicKey', 'Arn'] });
+      const key = res(t, 'AlarmTopicKey');
+      expect(key.Type).toBe('AWS::KMS::Key');
+      expect(key.Properties.EnableKeyRotation).toBe(true);
+      expect(res(t, 'AlarmTopicKeyAlias').Properties.TargetKeyId).toEqual({ Ref: 'AlarmTopicKey' });
+      const names = { ...NAMES, 'AWS::Region': 'us-east-1' };
+      const statements = resolve(key.Properties.KeyPolicy.Statement, names) as Json[];
+      expect(statements.find((x) => x.Principal.Service === 'cloudwatch.amazonaws.com')).toEqual({
+        Sid: 'AllowCloudWatchAlarmsToPublish',
+        Effect: 'Allow',
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        Resource: '*', // in a key policy: this key
+        Condition: {
+          StringEquals: { 'aws:SourceAccount': '123456789012' },
+          ArnLike: { 'aws:SourceArn': 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:*' },
+        },
+      });
+      for (const st of statements) {
+        expect(st.Effect).toBe('Allow');
+        expect(st.Principal).not.toBe('*');
+        expect(st.Principal.AWS ?? st.Principal.Service).toMatch(/^(arn:aws:iam::123456789012:root|cloudwatch\.amazonaws\.com)$/);
+        for (const a of list<string>(st.Action)) expect(a).not.toMatch(/(^\*$)|(:\*$)/);
+      }
+      // The account administers the key (CloudFormation included) but cannot encrypt or decrypt with it.
+      const admin = statements.find((x) => x.Principal.AWS) as Json;
+      expect(admin.Action).toEqual(expect.arrayContaining(['kms:PutKeyPolicy', 'kms:ScheduleKeyDeletion', 'kms:TagResource', 'kms:EnableKeyRotation']));
+      for (const a of admin.Action as string[]) expect(a).not.toMatch(/^kms:(Encrypt|Decrypt|ReEncrypt|GenerateDataKey)/);
+      // Every alarm publishes to the encrypted topic.
+      for (const [, a] of ofType(t, 'AWS::CloudWatch::Alarm')) expect(a.Properties.AlarmActions).toEqual([{ Ref: 'AlarmTopic' }]);
+    }
   });
 
   test('existing input bucket: EventBridge rule per prefixes, no bucket created, reads scoped to it', () => {
@@ -345,6 +418,24 @@ describe('infra/stack.js', () => {
     expect(parsePrefixes('cf/, cf/http_requests/, other/')).toEqual(['cf/', 'other/']); // S3 refuses overlaps
     expect(() => parsePrefixes('/abs/')).toThrow(/must not start/);
     expect(() => parsePrefixes('logs/*')).toThrow(/must not contain/);
+  });
+
+  test('httpReservedConcurrency: a whole number from 1; 0 (the function switched off), negatives and text refused', () => {
+    const { parseReservedConcurrency } = stack._internal;
+    expect(parseReservedConcurrency('20')).toBe(20);
+    expect(parseReservedConcurrency('1')).toBe(1);
+    for (const bad of ['0', '-5', '2.5', '', 'ten', '1e3', '20000']) {
+      expect(() => parseReservedConcurrency(bad)).toThrow(/httpReservedConcurrency must be a whole number/);
+    }
+  });
+
+  test('ListBucket on a whole-bucket input carries no prefix condition; on prefixes, one pattern per prefix', () => {
+    const { inputListStatement } = stack._internal;
+    const whole = inputListStatement({ inputPrefixes: [''], existingInputBucket: 'corp-logpush' });
+    expect(whole).toMatchObject({ Action: 's3:ListBucket' });
+    expect(whole.Condition).toBeUndefined();
+    const some = inputListStatement({ inputPrefixes: ['a/', 'b'], existingInputBucket: 'corp-logpush' });
+    expect(some.Condition).toEqual({ StringLike: { 's3:prefix': ['a/*', 'b*'] } });
   });
 });
 

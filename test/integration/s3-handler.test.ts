@@ -3,6 +3,7 @@ import { DeleteObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import type { SQSBatchResponse } from 'aws-lambda';
 import { LocalS3, s3CreatedEvent, sqsEvent, startLocalS3 } from '../../lib/local/local-s3';
 import { handleS3Event, IngestReport } from '../../lib/pipeline/s3-handler';
+import { failure } from '../support/failure';
 import { INPUT, LAKE, lakeRows, listKeys, objectDeps, put, readGzipLines, recordingLog, tempDir } from '../support/lake';
 
 const HTTP_LINE = (i: number, ts = `"2026-11-01T10:00:0${i % 10}Z"`) =>
@@ -196,5 +197,73 @@ describe('the S3 handler against a real S3 protocol server', () => {
     expect(rejects[0]).toMatchObject({ reason: 'corrupt_input', line: rows.length + 1 });
     expect(String(rejects[0]?.message)).toMatch(/truncated at compressed byte \d+/);
     expect(log.lines.some((l) => l.level === 'error' && l.message.startsWith('object is corrupt'))).toBe(true);
+  });
+
+  it('skips an object deleted before it is read (S3 answers 404 NoSuchKey) with a warning, and acknowledges its message', async () => {
+    const gone = await created('cf/http_requests/20261101/deleted.log.gz', gz([HTTP_LINE(1)]));
+    await s3.client.send(new DeleteObjectCommand({ Bucket: INPUT, Key: gone.key }));
+    const log = recordingLog();
+    const res = (await handleS3Event(sqsEvent([s3CreatedEvent([gone])], { receiveCount: 1 }), objectDeps(s3.client, log))) as SQSBatchResponse;
+    expect(res.batchItemFailures).toEqual([]);
+    expect(log.lines.filter((l) => l.level === 'error')).toEqual([]);
+    const warning = log.lines.find((l) => l.level === 'warn');
+    expect(warning?.message).toBe('object skipped: it no longer exists');
+    expect(warning?.extra).toMatchObject({ bucket: INPUT, key: gone.key, reason: 'missing', messageId: 'msg-0', receiveCount: 1 });
+    expect(await listKeys(s3.client)).toEqual([]);
+  });
+});
+
+describe('SQS messages that announce no readable object', () => {
+  // Each body carries a client IP: it must never reach a log line.
+  const garbled: [string, string, string][] = [
+    ['a body that is not JSON', '203.0.113.77 - - [01/Nov/2026] "GET / HTTP/1.1" 200', 'not_json'],
+    ['JSON that is not an object', '["203.0.113.77"]', 'not_an_object'],
+    ['a JSON object that is no notification (a log line)', HTTP_LINE(77), 'unknown_shape'],
+    ['an S3 event with no records', '{"Records":[],"ClientIP":"203.0.113.77"}', 'no_records'],
+    ['an ObjectCreated record without an object key', '{"Records":[{"eventName":"ObjectCreated:Put","s3":{"bucket":{"name":"203.0.113.77"}}}]}', 'no_object'],
+    ['an SNS envelope whose Message is not JSON', '{"Type":"Notification","Message":"203.0.113.77 was here"}', 'not_json'],
+    ['an EventBridge Object Created event without its object', '{"source":"aws.s3","detail-type":"Object Created","detail":{"bucket":{"name":"203.0.113.77"}}}', 'no_object'],
+  ];
+
+  it.each(garbled)('%s is reported as failed with an error log naming the message and the reason, never the body', async (_name, body, reason) => {
+    const good = await created('cf/http_requests/20261101/beside.log.gz', gz([HTTP_LINE(3)]));
+    const event = sqsEvent([s3CreatedEvent([good]), null], { receiveCount: 2 });
+    (event.Records[1] as { body: string }).body = body;
+    const log = recordingLog();
+    const res = (await handleS3Event(event, objectDeps(s3.client, log))) as SQSBatchResponse;
+    expect(res.batchItemFailures).toEqual([{ itemIdentifier: 'msg-1' }]);
+    const errors = log.lines.filter((l) => l.level === 'error');
+    expect(errors).toHaveLength(1);
+    expect(errors[0]?.message).toMatch(/^message not understood/);
+    expect(errors[0]?.extra).toMatchObject({
+      messageId: 'msg-1',
+      receiveCount: 2,
+      reason,
+      errorName: 'NotificationError',
+      bodyBytes: Buffer.byteLength(body),
+    });
+    expect(JSON.stringify(log.lines)).not.toContain('203.0.113.77');
+    // The other message of the batch is processed and acknowledged.
+    expect((await listKeys(s3.client)).map((k) => k.includes('/beside-'))).toEqual([true]);
+  });
+
+  it("acknowledges S3's test event quietly, directly in SQS or in an SNS envelope", async () => {
+    const testEvent = { Service: 'Amazon S3', Event: 's3:TestEvent', Time: '2026-11-01T10:00:00.000Z', Bucket: INPUT, RequestId: 'R', HostId: 'H' };
+    const sns = { Type: 'Notification', MessageId: 'sns-1', TopicArn: 'arn:aws:sns:us-east-1:123456789012:cflogs', Message: JSON.stringify(testEvent) };
+    const log = recordingLog();
+    const res = (await handleS3Event(sqsEvent([testEvent, sns]), objectDeps(s3.client, log))) as SQSBatchResponse;
+    expect(res.batchItemFailures).toEqual([]);
+    expect(log.lines.filter((l) => l.level !== 'info')).toEqual([]);
+    expect(log.lines.map((l) => l.extra)).toEqual([
+      expect.objectContaining({ messageId: 'msg-0', testEvents: 1 }),
+      expect.objectContaining({ messageId: 'msg-1', testEvents: 1 }),
+    ]);
+  });
+
+  it('a direct invocation with an event it does not understand fails with a NotificationError', async () => {
+    const log = recordingLog();
+    const e = await failure(handleS3Event({ hello: 'world' }, objectDeps(s3.client, log)));
+    expect(e).toMatchObject({ name: 'NotificationError', reason: 'unknown_shape' });
+    expect(log.lines.filter((l) => l.level === 'error').map((l) => l.extra.reason)).toEqual(['unknown_shape']);
   });
 });

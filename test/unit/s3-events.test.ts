@@ -1,4 +1,4 @@
-import { decodeS3Key, encodeS3EventKey, objectRefs, skipReason } from '../../lib/source/s3-events';
+import { decodeS3Key, encodeS3EventKey, objectRefs, readNotification, readNotificationText, skipReason } from '../../lib/source/s3-events';
 
 const KEY = 'logs/http_requests/20221115/20221115T000000Z_20221115T000030Z_9af500e2.log.gz';
 
@@ -86,6 +86,61 @@ describe('objectRefs', () => {
     expect(objectRefs({ Records: [{ body: 'not json' }, null, 3] })).toEqual([]);
     expect(objectRefs({ Records: [{ eventName: 'ObjectCreated:Put', s3: { bucket: {}, object: { key: 'k' } } }] })).toEqual([]);
     expect(objectRefs({ Type: 'Notification', Message: '{' })).toEqual([]);
+  });
+});
+
+describe('readNotification', () => {
+  const TEST_EVENT = { Service: 'Amazon S3', Event: 's3:TestEvent', Time: '2026-01-01T00:00:00.000Z', Bucket: 'cf-logs' };
+  const sns = (message: string) => ({ Type: 'Notification', MessageId: 'x', TopicArn: 'arn:aws:sns:eu-west-1:1:t', Message: message });
+
+  test('every shape AWS delivers an ObjectCreated in is read, with its objects', () => {
+    const eb = { source: 'aws.s3', 'detail-type': 'Object Created', detail: { bucket: { name: 'cf-logs' }, object: { key: KEY } } };
+    for (const payload of [direct(), sns(JSON.stringify(direct())), eb, { Records: [{ body: JSON.stringify(direct()) }] }]) {
+      expect(readNotification(payload)).toEqual({ ok: true, refs: [expect.objectContaining({ bucket: 'cf-logs', key: KEY })], tests: 0, ignored: 0 });
+    }
+  });
+
+  test("S3's test event, alone or in an SNS envelope, is understood and names no object", () => {
+    expect(readNotification(TEST_EVENT)).toEqual({ ok: true, refs: [], tests: 1, ignored: 0 });
+    expect(readNotificationText(JSON.stringify(sns(JSON.stringify(TEST_EVENT))))).toEqual({ ok: true, refs: [], tests: 1, ignored: 0 });
+  });
+
+  test('other S3 events (ObjectRemoved, EventBridge Object Deleted) are understood and counted, not read', () => {
+    expect(readNotification({ Records: [s3Record('a/1.gz', 'ObjectRemoved:Delete')] })).toEqual({ ok: true, refs: [], tests: 0, ignored: 1 });
+    const deleted = { source: 'aws.s3', 'detail-type': 'Object Deleted', detail: { bucket: { name: 'b' }, object: { key: 'k' } } };
+    expect(readNotification(deleted)).toEqual({ ok: true, refs: [], tests: 0, ignored: 1 });
+  });
+
+  test.each([
+    ['text that is not JSON', 'hello 203.0.113.77', 'not_json'],
+    ['truncated JSON', JSON.stringify(direct()).slice(0, 40), 'not_json'],
+    ['a JSON string', '"203.0.113.77"', 'not_an_object'],
+    ['a JSON array of events', JSON.stringify([direct()]), 'not_an_object'],
+    ['null', 'null', 'not_an_object'],
+    ['an object of another kind', '{"ClientIP":"203.0.113.77"}', 'unknown_shape'],
+    ['an S3 event with no records', '{"Records":[]}', 'no_records'],
+    ['a record of no known kind', '{"Records":[{"ClientIP":"203.0.113.77"}]}', 'unknown_shape'],
+    ['a record that is not an object', '{"Records":[3]}', 'unknown_shape'],
+    ['an ObjectCreated record without a bucket name', '{"Records":[{"eventName":"ObjectCreated:Put","s3":{"bucket":{},"object":{"key":"k"}}}]}', 'no_object'],
+    ['one good record and one without a key', JSON.stringify({ Records: [s3Record('a/1.gz'), { eventName: 'ObjectCreated:Put', s3: { bucket: { name: 'b' } } }] }), 'no_object'],
+    ['an SNS envelope whose Message is not JSON', JSON.stringify(sns('203.0.113.77')), 'not_json'],
+    ['an SNS envelope of something else', JSON.stringify(sns('{"ClientIP":"203.0.113.77"}')), 'unknown_shape'],
+    ['an SQS record whose body is not JSON', '{"Records":[{"body":"203.0.113.77"}]}', 'not_json'],
+    ['EventBridge Object Created without its object', '{"source":"aws.s3","detail-type":"Object Created","detail":{"bucket":{"name":"b"}}}', 'no_object'],
+    ['an EventBridge event from another service', '{"source":"aws.ec2","detail-type":"EC2 Instance State-change Notification","detail":{}}', 'unknown_shape'],
+  ])('%s is unreadable, with a reason and a message that never quote it', (_name, text, reason) => {
+    const n = readNotificationText(text);
+    expect(n).toMatchObject({ ok: false, reason });
+    if (n.ok) return;
+    expect(n.message.length).toBeGreaterThan(10);
+    expect(n.message).not.toContain('203.0.113.77');
+    expect(n.message).not.toContain('"');
+  });
+
+  test('the message says where in an envelope or a batch of records the unreadable part is', () => {
+    expect(readNotificationText(JSON.stringify(sns('x')))).toMatchObject({ message: 'the message is not JSON (in the SNS Message)' });
+    const second = { Records: [s3Record('a/1.gz'), { nothing: 1 }] };
+    expect(readNotification(second)).toMatchObject({ reason: 'unknown_shape', message: expect.stringMatching(/\(record 2 of 2\)$/) });
   });
 });
 
