@@ -1200,6 +1200,29 @@ export function generateNdjson(opts: GenerateOptions): Buffer {
 }
 
 /** Logpush-style object key: `<prefix>/<dataset>/20261101/20261101T100000Z_20261101T100030Z_<8 hex>.log.gz` */
+/**
+ * The lines of `generateLines` over `hours` whole hours from `opts.start`, but in the worst order for a writer
+ * that files rows by event hour: line i falls in hour i % hours (each hour's own lines stay in time order). Logpush
+ * batches are time-ordered; this is what a hostile or re-sorted object looks like.
+ */
+export function* generateInterleaved(opts: GenerateOptions, hours: number): Generator<string> {
+  if (!Number.isInteger(hours) || hours < 1) throw new RangeError('hours must be a positive integer');
+  const o = resolve(opts);
+  const streams = Array.from({ length: hours }, (_, h) =>
+    generateLines({
+      ...o,
+      lines: Math.floor(o.lines / hours) + (h < o.lines % hours ? 1 : 0),
+      start: new Date(o.start.getTime() + h * 3_600_000),
+      spanSeconds: 3600,
+      seed: o.seed + h,
+    }),
+  );
+  for (let i = 0; i < o.lines; i++) {
+    const r = (streams[i % hours] as Generator<string>).next();
+    if (!r.done) yield r.value;
+  }
+}
+
 export function logpushKey(prefix: string, opts: GenerateOptions): string {
   const o = resolve(opts);
   const startMs = o.start.getTime();

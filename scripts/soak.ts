@@ -1,9 +1,10 @@
 /**
- * Soak test of the memory bound: `npm run soak -- [--gb 2] [--max-rss-mb 256] [--dataset http_requests] [--hours 3] [--keep]`
+ * Soak test of the memory bound: `npm run soak -- [--gb 2] [--max-rss-mb 256] [--dataset http_requests] [--hours 3] [--interleave] [--keep]`
  *
  * Streams one generated Logpush object of at least `--gb` GiB uncompressed (realistic lines from bench/generate.ts,
  * gzip as Logpush writes it) through the real S3 handler, against s3rver over HTTP: GetObject streams the input,
- * the lake is written with multipart uploads (the Lambda's 8 MiB parts, gzip level 6, 16 open files).
+ * the lake is written with multipart uploads, with the Lambda's own settings (S3Store's parts, loadConfig's defaults).
+ * `--interleave` puts line i in event hour i % hours, the worst order for a writer that files rows by hour.
  *
  * Only the handler runs in this process, as in Lambda. s3rver (the stand-in for S3) runs in a child process, and so
  * does the preparation of the input (generated and gzipped on the fly into .out/soak/, never held in memory, then
@@ -23,7 +24,7 @@ import { parseArgs } from 'node:util';
 import { getHeapStatistics } from 'node:v8';
 import { createGzip } from 'node:zlib';
 import { Upload } from '@aws-sdk/lib-storage';
-import { Dataset, DATASETS, generateLines, logpushKey } from '../bench/generate';
+import { Dataset, DATASETS, generateInterleaved, generateLines, logpushKey } from '../bench/generate';
 import { localS3Client, startLocalS3 } from '../lib/local/local-s3';
 import { handleS3Event, IngestReport } from '../lib/pipeline/s3-handler';
 import { Router } from '../lib/route/router';
@@ -44,6 +45,7 @@ const { values: args } = parseArgs({
     dataset: { type: 'string', default: 'http_requests' },
     hours: { type: 'string', default: '3' },
     keep: { type: 'boolean', default: false },
+    interleave: { type: 'boolean', default: false },
     // Internal: the child processes.
     role: { type: 'string' },
     endpoint: { type: 'string' },
@@ -101,7 +103,7 @@ async function prepare(): Promise<void> {
   const lines = Math.ceil((bytes / (sampleBytes / SAMPLE)) * 1.01);
   const gen = { dataset, lines, seed: 7, timestampFormat: 'unixnano' as const, start: new Date('2026-11-01T09:00:00Z'), spanSeconds: hours * 3600 };
   const key = logpushKey('soak', gen);
-  const file = join(ROOT, `${dataset}-${lines}-${hours}h.log.gz`);
+  const file = join(ROOT, `${dataset}-${lines}-${hours}h${args.interleave ? '-interleaved' : ''}.log.gz`);
   const meta = `${file}.json`;
   let written: { lines: number; bytes: number };
   if (existsSync(file) && existsSync(meta)) {
@@ -115,7 +117,7 @@ async function prepare(): Promise<void> {
           // Join lines into ~1 MiB blocks: one write per block, not per line.
           let block: string[] = [];
           let size = 0;
-          for (const l of generateLines(gen)) {
+          for (const l of args.interleave ? generateInterleaved(gen, hours) : generateLines(gen)) {
             block.push(l);
             size += l.length + 1;
             written.lines++;
@@ -170,7 +172,9 @@ async function main(): Promise<void> {
   let exitCode = 1;
   try {
     const { endpoint } = (await server.firstLine) as { endpoint: string };
-    process.stdout.write(`soak: preparing a ${dataset} object of ${mb(bytes)} MiB uncompressed over ${hours} event hours (cached in ${ROOT})\n`);
+    process.stdout.write(
+      `soak: preparing a ${dataset} object of ${mb(bytes)} MiB uncompressed over ${hours} event hours${args.interleave ? ', interleaved' : ''} (cached in ${ROOT})\n`,
+    );
     const t0 = Date.now();
     const prep = (await child('prepare', ['--endpoint', endpoint]).firstLine) as unknown as Prepared;
     process.stdout.write(

@@ -15,6 +15,7 @@ const LF = 0x0a;
 const CR = 0x0d;
 /** How much of an over-long line to keep for the reject record. */
 export const TOO_LONG_HEAD_BYTES = 4096;
+const EMPTY = Buffer.alloc(0);
 
 export class LineFramer {
   private carry: Buffer[] = [];
@@ -23,6 +24,10 @@ export class LineFramer {
   private overflowHead: Buffer | undefined;
   private overflowLen = 0;
   private lineNo = 0;
+  /** The chunk being framed and where in it, kept across a pause. */
+  private chunk: Buffer = EMPTY;
+  private pos = 0;
+  private paused = false;
 
   constructor(
     private readonly maxLineBytes: number,
@@ -33,14 +38,39 @@ export class LineFramer {
     return this.lineNo;
   }
 
-  push(chunk: Buffer): void {
-    let pos = 0;
+  /**
+   * Frames the lines of `chunk`. Returns false when a line callback asked to pause (see pause()): the rest of the
+   * chunk is kept, and resume() goes on with it once the caller has waited for what it needed to.
+   */
+  push(chunk: Buffer): boolean {
+    this.chunk = chunk;
+    this.pos = 0;
+    return this.run();
+  }
+
+  /**
+   * Called from a line callback: stop after this line. A sink that has just started I/O it must wait for (a file
+   * evicted, another opened) pauses here, so the reader awaits it before the next line rather than after the chunk.
+   */
+  pause(): void {
+    this.paused = true;
+  }
+
+  /** Goes on with the chunk a pause stopped in; false if paused again. */
+  resume(): boolean {
+    return this.run();
+  }
+
+  private run(): boolean {
+    this.paused = false;
+    const chunk = this.chunk;
+    let pos = this.pos;
     const len = chunk.length;
     while (pos < len) {
       const nl = chunk.indexOf(LF, pos);
       if (nl === -1) {
         this.keep(chunk, pos, len);
-        return;
+        break;
       }
       if (this.overflowHead !== undefined) {
         // The line's CR is not part of its length, as for accepted lines.
@@ -64,7 +94,14 @@ export class LineFramer {
         this.emit(chunk, pos, nl);
       }
       pos = nl + 1;
+      if (this.paused) {
+        this.pos = pos;
+        return false;
+      }
     }
+    this.chunk = EMPTY;
+    this.pos = 0;
+    return true;
   }
 
   /** Flushes a final line that had no newline. */

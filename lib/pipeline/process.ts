@@ -69,9 +69,41 @@ export interface ProcessSummary {
   salvaged: boolean;
 }
 
-/** How much of a raw line a reject record keeps (the whole line up to the line limit). */
 const MAX_UNKNOWN_FIELD_NAMES = 100;
-const SAFE_NAME = /^[A-Za-z0-9_.-]*$/;
+/** Input framed between two checks of the sink's pressure (gunzip's own chunks are this size). */
+const MAX_PIECE_BYTES = 256 * 1024;
+/** The summary's count of unknown field names not shaped like field names. */
+export const OTHER_NAMES = '(other)';
+
+/**
+ * Shaped like a Cloudflare field name: PascalCase words of letters and digits (`ClientRequestHost`, `JA3Hash`,
+ * `FirewallMatchesRuleIDs`), at most 64 characters. Not an IP address or e-mail (punctuation), nor most tokens:
+ * a lowercase letter right after a digit, more than 8 capitals or 3 digits in a row, mark random text. A loop, not
+ * a regex: the same rule as a regex backtracks badly on long runs of capitals.
+ */
+export function looksLikeFieldName(k: string): boolean {
+  if (k.length === 0 || k.length > 64) return false;
+  let upper = 0;
+  let digits = 0;
+  let prev = 0; // 0 start, 1 capital, 2 lowercase, 3 digit
+  for (let i = 0; i < k.length; i++) {
+    const c = k.charCodeAt(i);
+    if (c >= 0x41 && c <= 0x5a) {
+      if (++upper > 8) return false;
+      digits = 0;
+      prev = 1;
+    } else if (c >= 0x61 && c <= 0x7a) {
+      if (prev === 0 || prev === 3) return false;
+      upper = 0;
+      prev = 2;
+    } else if (c >= 0x30 && c <= 0x39) {
+      if (prev === 0 || ++digits > 3) return false;
+      upper = 0;
+      prev = 3;
+    } else return false;
+  }
+  return true;
+}
 
 /**
  * The core: bytes of one input -> rows and rejects in the sink. Pure apart from the sink it is handed;
@@ -126,7 +158,7 @@ export async function processStream(
   const reject = (lineNo: number, reason: RejectReason, message: string, raw: string, rawBase64?: string): void => {
     s.rejected++;
     s.rejects[reason] = (s.rejects[reason] ?? 0) + 1;
-    sink.reject(
+    if (sink.reject(
       table,
       JSON.stringify({
         source: input.source,
@@ -138,7 +170,8 @@ export async function processStream(
         log_type: plan.logType,
         parse_time: parseTime,
       }),
-    );
+    ))
+      framer.pause();
   };
 
   const framer = new LineFramer(deps.limits.maxLineBytes, {
@@ -170,11 +203,12 @@ export async function processStream(
       const unknown = writer.cols.unknown;
       if (unknown !== undefined) {
         for (const key in unknown) {
-          // Names go into log lines: keep them short and printable, whatever the input sent.
-          const k = key.length <= 64 && SAFE_NAME.test(key) ? key : key.slice(0, 64).replace(/[^A-Za-z0-9_.-]/g, '?');
+          // These names are logged: only those shaped like a schema's field names; the rest (an IP, an e-mail
+          // address, a token sent as a key) are counted together, never written to the log.
+          const k = looksLikeFieldName(key) ? key : OTHER_NAMES;
           const c = s.unknownFields[k];
           if (c !== undefined) s.unknownFields[k] = c + 1;
-          else if (unknownNames < MAX_UNKNOWN_FIELD_NAMES) {
+          else if (unknownNames < MAX_UNKNOWN_FIELD_NAMES || k === OTHER_NAMES) {
             s.unknownFields[k] = 1;
             unknownNames++;
           }
@@ -182,7 +216,7 @@ export async function processStream(
       }
       const out = writer.write(text, lineNo);
       s.rows++;
-      sink.row(table, out.eventTime, out.json);
+      if (sink.row(table, out.eventTime, out.json)) framer.pause();
     },
     tooLong(head, length, lineNo) {
       reject(
@@ -201,13 +235,21 @@ export async function processStream(
       decoded = await decompress(body, { maxBytes: deps.limits.maxDecompressedBytes });
       s.compression = decoded.compression;
       for await (const chunk of decoded.chunks) {
-        framer.push(chunk);
-        const p = sink.pressure();
-        if (p) {
-          try {
-            await p;
-          } catch (e) {
-            throw new SinkError('writing output failed', where(), { cause: e });
+        // The sink is asked to make room between pieces of bounded size, and after any row that needs it (the
+        // framer pauses there), whatever the size of the chunks the source hands over (an HTTP body is one).
+        for (let at = 0; at < chunk.length; at += MAX_PIECE_BYTES) {
+          let done = framer.push(at === 0 && chunk.length <= MAX_PIECE_BYTES ? chunk : chunk.subarray(at, at + MAX_PIECE_BYTES));
+          for (;;) {
+            const p = sink.pressure();
+            if (p) {
+              try {
+                await p;
+              } catch (e) {
+                throw new SinkError('writing output failed', where(), { cause: e });
+              }
+            }
+            if (done) break;
+            done = framer.resume();
           }
         }
       }

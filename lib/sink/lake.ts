@@ -18,6 +18,8 @@ export interface LakeWriterOptions {
   gzipLevel: number;
   /** Open partition files at most; the least recently used is finished beyond it (memory bound). */
   maxOpenFiles: number;
+  /** Bytes of rows that may wait for a file of their own (DEFAULT_WAITING_BYTES). */
+  waitingBytes?: number;
 }
 
 /**
@@ -108,6 +110,14 @@ class GzipFile {
     this.block[this.used++] = 0x0a;
   }
 
+  /** Rows already encoded as NDJSON (a waiting partition's), in order. */
+  addEncoded(blocks: Buffer[], rows: number): void {
+    if (this.block === RELEASED) throw new Error(`${this.key}: rows added after the file was closed`);
+    this.rows += rows;
+    this.flush();
+    for (const b of blocks) this.write(b);
+  }
+
   /** Hands the filled block to gzip and goes on in another. */
   private flush(): void {
     if (this.used === 0) return;
@@ -166,11 +176,73 @@ class GzipFile {
 }
 
 /**
+ * Rows of a partition that has no open file yet, UTF-8 encoded as they came, in blocks that grow from small (many
+ * partitions may wait at once) to a full block.
+ */
+class Waiting {
+  readonly blocks: Buffer[] = [];
+  private block: Buffer = RELEASED;
+  private used = 0;
+  rows = 0;
+  /** Bytes allocated for this partition's rows: what it costs in memory, counted against the budget. */
+  allocated = 0;
+
+  constructor(
+    readonly kind: OutputFile['kind'],
+    readonly table: string,
+    readonly time: string,
+  ) {}
+
+  /** Returns the bytes newly allocated. */
+  add(json: string): number {
+    this.rows++;
+    const worst = json.length * 3 + 1;
+    let grew = 0;
+    if (this.used + worst > this.block.length) {
+      if (this.used > 0) this.blocks.push(this.block.subarray(0, this.used));
+      grew = Math.max(Math.min(BLOCK_BYTES, this.block.length * 2 || WAITING_FIRST_BLOCK), worst);
+      this.block = Buffer.allocUnsafe(grew);
+      this.allocated += grew;
+      this.used = 0;
+    }
+    this.used += this.block.write(json, this.used, 'utf8');
+    this.block[this.used++] = 0x0a;
+    return grew;
+  }
+
+  /** The encoded rows, in order; the object is not used after this. */
+  take(): Buffer[] {
+    if (this.used > 0) this.blocks.push(this.block.subarray(0, this.used));
+    this.block = RELEASED;
+    this.used = 0;
+    return this.blocks;
+  }
+}
+
+const WAITING_FIRST_BLOCK = 4 * 1024;
+/** Rows waiting for a file, all partitions together, before the largest partition is given one. */
+export const DEFAULT_WAITING_BYTES = 16 * 1024 * 1024;
+
+/**
  * The output layout of BRIEF: one gzip NDJSON file per (input, table, event hour) under
  * `logs/<table>/year=/month=/day=/hour=/`, rejects under `rejects/<table>/...` by processing hour.
+ *
+ * At most `maxOpenFiles` files are open (each holds a block, zlib state and an upload). A row for a partition
+ * with no open file while all are taken waits in memory, in its partition's blocks; when the waiting rows of all
+ * partitions pass a budget, the largest waiting partition takes the least recently used file's place and its rows
+ * go into a file of its own, one partition per row written, until half the budget is left. Rows in any order thus
+ * cost bounded memory, an hour's rows land in few files, and every decision depends only on the sequence of rows,
+ * never on timing, so a retry writes the same files under the same names. After a row that evicted a file, row()
+ * returns true: the caller awaits pressure() before the next row, so evicted files finish uploading in bounded
+ * numbers whatever the order.
  */
 export class LakeWriter implements RowSink {
   private readonly open = new Map<string, GzipFile>();
+  private readonly waiting = new Map<string, Waiting>();
+  private waitingBytes = 0;
+  /** Set once the waiting rows pass the budget; cleared when they are back under half of it. */
+  private spilling = false;
+  private readonly waitingBudget: number;
   private readonly blocks: BlockPool;
   /** How many files a partition has had (an evicted partition that gets rows again continues in `-1`, `-2`...). */
   private readonly parts = new Map<string, number>();
@@ -183,38 +255,84 @@ export class LakeWriter implements RowSink {
 
   constructor(private readonly opts: LakeWriterOptions) {
     this.blocks = new BlockPool(opts.maxOpenFiles + MAX_CLOSING);
+    this.waitingBudget = opts.waitingBytes ?? DEFAULT_WAITING_BYTES;
   }
 
-  row(table: string, eventTime: string, json: string): void {
+  row(table: string, eventTime: string, json: string): boolean {
     // Same hour as the previous row is the common case in an ordered batch: skip the map lookup.
     const hour = eventTime.slice(0, 13);
     if (this.lastFile !== undefined && hour === this.lastHour && table === this.lastTable) {
       this.lastFile.add(json);
-      return;
+      return false;
     }
-    const f = this.fileFor(`${table}/${hour}`, 'events', table, eventTime);
-    this.lastHour = hour;
-    this.lastTable = table;
-    this.lastFile = f;
-    f.add(json);
+    const f = this.add(`${table}/${hour}`, 'events', table, eventTime, json);
+    if (f !== undefined) {
+      this.lastHour = hour;
+      this.lastTable = table;
+      this.lastFile = f;
+    }
+    return this.spillIfOver();
   }
 
-  reject(table: string, json: string): void {
-    this.fileFor(`rejects:${table}`, 'rejects', table, this.opts.rejectTime).add(json);
+  reject(table: string, json: string): boolean {
+    this.add(`rejects:${table}`, 'rejects', table, this.opts.rejectTime, json);
+    return this.spillIfOver();
   }
 
-  /** The open file of a partition (`time` names its hour), opened if need be, and marked most recently used. */
-  private fileFor(id: string, kind: OutputFile['kind'], table: string, time: string): GzipFile {
+  /** Writes to the partition's open file (marked most recently used), opens one if there is room, or waits the row. */
+  private add(id: string, kind: OutputFile['kind'], table: string, time: string, json: string): GzipFile | undefined {
     const f = this.open.get(id);
-    if (f === undefined) return this.openFile(id, kind, table, time);
-    // Map order doubles as LRU order; a busy file (rejects too) is then not evicted, and split, early.
-    this.open.delete(id);
-    this.open.set(id, f);
-    return f;
+    if (f !== undefined) {
+      // Map order doubles as LRU order.
+      this.open.delete(id);
+      this.open.set(id, f);
+      f.add(json);
+      return f;
+    }
+    let w = this.waiting.get(id);
+    if (w === undefined) {
+      if (this.open.size < this.opts.maxOpenFiles) {
+        const opened = this.openFile(id, kind, table, time);
+        opened.add(json);
+        return opened;
+      }
+      this.waiting.set(id, (w = new Waiting(kind, table, time)));
+    }
+    this.waitingBytes += w.add(json);
+    return undefined;
+  }
+
+  /** One spill step when the waiting rows are over budget; true when a file was evicted (await pressure()). */
+  private spillIfOver(): boolean {
+    if (!this.spilling) {
+      if (this.waitingBytes <= this.waitingBudget) return false;
+      this.spilling = true;
+    }
+    const evicted = this.spillLargest();
+    if (this.waitingBytes <= this.waitingBudget / 2) this.spilling = false;
+    return evicted;
+  }
+
+  /** Gives the largest waiting partition a file (evicting the least recently used one); true if one was evicted. */
+  private spillLargest(): boolean {
+    let id: string | undefined;
+    let largest: Waiting | undefined;
+    for (const [k, w] of this.waiting) {
+      if (largest === undefined || w.allocated > largest.allocated) {
+        id = k;
+        largest = w;
+      }
+    }
+    if (id === undefined || largest === undefined) return false;
+    const evicted = this.open.size >= this.opts.maxOpenFiles;
+    if (evicted) this.evictOldest();
+    this.waiting.delete(id);
+    this.waitingBytes -= largest.allocated;
+    this.openFile(id, largest.kind, largest.table, largest.time).addEncoded(largest.take(), largest.rows);
+    return evicted;
   }
 
   private openFile(id: string, kind: OutputFile['kind'], table: string, time: string): GzipFile {
-    if (this.open.size >= this.opts.maxOpenFiles) this.evictOldest();
     const n = this.parts.get(id) ?? 0;
     this.parts.set(id, n + 1);
     const dir = `${kind === 'events' ? 'logs' : 'rejects'}/${table}/${partitionOf(time)}`;
@@ -255,6 +373,12 @@ export class LakeWriter implements RowSink {
   }
 
   async commit(): Promise<OutputFile[]> {
+    // The waiting partitions take their turn for a file, largest first, each step bounded like the rest.
+    while (this.waiting.size > 0) {
+      this.spillLargest();
+      const p = this.pressure();
+      if (p) await p;
+    }
     const closing = [...this.open.values()].map((f) => f.close());
     this.open.clear();
     this.lastFile = undefined;
@@ -272,6 +396,8 @@ export class LakeWriter implements RowSink {
   async abort(): Promise<void> {
     const files = [...this.open.values()];
     this.open.clear();
+    this.waiting.clear();
+    this.waitingBytes = 0;
     this.lastFile = undefined;
     await Promise.allSettled(files.map((f) => f.abort()));
   }

@@ -11,13 +11,14 @@ export interface OutputFile {
 }
 
 /**
- * Where rows and rejects of one input go. `row`/`reject` are synchronous appends (the hot path);
- * `pressure()` is awaited between input chunks so memory stays bounded; `commit` makes the output visible,
- * `abort` leaves nothing visible from this attempt.
+ * Where rows and rejects of one input go. `row`/`reject` are synchronous appends (the hot path); they return
+ * true when the caller must await `pressure()` before the next row (the sink started I/O it has to bound), and
+ * `pressure()` is also awaited between input chunks, so memory stays bounded whatever the rows; `commit` makes the
+ * output visible, `abort` leaves nothing visible from this attempt.
  */
 export interface RowSink {
-  row(table: string, eventTime: string, json: string): void;
-  reject(table: string, json: string): void;
+  row(table: string, eventTime: string, json: string): boolean | void;
+  reject(table: string, json: string): boolean | void;
   /** A promise to await before reading more input, or undefined when there is room. */
   pressure(): Promise<void> | undefined;
   commit(): Promise<OutputFile[]>;

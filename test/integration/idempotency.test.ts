@@ -126,9 +126,9 @@ test('the same object announced three ways in one batch (S3 -> SQS, S3 -> SNS ->
   for (const [k, text] of thrice) expect(text === once.get(k)).toBe(true);
 });
 
-test('an object spread over more hours than open files: the same part files, each row once, on every run', async () => {
-  // 30 event hours visited twice in blocks of 20 rows, with at most 4 files open: every partition is finished
-  // when it is evicted and continues in a '-1' part file on the second visit.
+test('an object spread over more hours than open files: the same files, each row once, on every run', async () => {
+  // 30 event hours visited twice in blocks of 20 rows, with at most 4 files open: the rows of hours without an
+  // open file wait in memory (well under its budget here), so each hour still lands in one file, on every run.
   const lines: string[] = [];
   for (const pass of [0, 1]) {
     for (let hour = 0; hour < 30; hour++) {
@@ -144,8 +144,8 @@ test('an object spread over more hours than open files: the same part files, eac
     return lake('logs/');
   };
   const first = await run(T1);
-  expect(first.size).toBe(60);
-  expect([...first.keys()].filter((k) => /-1\.json\.gz$/.test(k))).toHaveLength(30);
+  expect(first.size).toBe(30);
+  expect([...first.keys()].filter((k) => /-1\.json\.gz$/.test(k))).toHaveLength(0);
   const rows = rowsOf(first);
   expect(rows).toHaveLength(1200);
   expect(new Set(rows.map((r) => r.p_row_id)).size).toBe(1200);

@@ -49,23 +49,71 @@ function firstDifference(text: string, rows: string[]): string | undefined {
 }
 
 describe('the lake writer', () => {
-  it('keeps the number of files in flight bounded when event hours interleave', async () => {
+  /** Rows cycling through `hours` event hours, as a hostile or unsorted batch would send them. */
+  const cycling = (n: number, hours: number) =>
+    Array.from({ length: n }, (_, i) => ({ time: ts(i % hours), json: `{"i":${i},"h":${i % hours},"pad":"${'x'.repeat(200)}"}` }));
+
+  /**
+   * Writes rows as processStream does: pressure() awaited when row() asks for it and after every `chunk` rows.
+   * Returns the store's objects, decompressed.
+   */
+  async function writeAll(rows: { time: string; json: string }[], chunk: number, opts: { maxOpenFiles: number; waitingBytes?: number }) {
     const { store, objects, max } = slowStore();
-    const w = new LakeWriter({ store, prefix: 'p/', baseName: 'obj', rejectTime: ts(0), gzipLevel: 1, maxOpenFiles: 4 });
-    for (let i = 0; i < 600; i++) {
-      w.row('t', ts(i % 40), `{"i":${i}}`);
-      const p = w.pressure();
-      if (p) await p;
+    const w = new LakeWriter({ store, prefix: 'p/', baseName: 'obj', rejectTime: ts(0), gzipLevel: 1, ...opts });
+    let asked = 0;
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i] as { time: string; json: string };
+      const must = w.row('t', r.time, r.json);
+      if (must) asked++;
+      if (must || i % chunk === chunk - 1) {
+        const p = w.pressure();
+        if (p) await p;
+      }
     }
     const files = await w.commit();
-    // Open files, plus at most a couple finishing, plus the one being opened.
-    expect(max()).toBeLessThanOrEqual(4 + 3 + 1);
+    const text = new Map([...objects].map(([k, b]) => [k, gunzipSync(b).toString()]));
+    return { files, text, maxInFlight: max(), asked };
+  }
+
+  it('keeps the files in flight bounded when event hours interleave, waiting only where a row asks it to', async () => {
+    // 40 hours cycling, a small budget for waiting rows: files are evicted and reopened all the time, and
+    // pressure() is otherwise awaited only every 500 rows (an input chunk's worth).
+    const rows = cycling(6000, 40);
+    const { files, text, maxInFlight, asked } = await writeAll(rows, 500, { maxOpenFiles: 4, waitingBytes: 512 * 1024 });
+    expect(asked).toBeGreaterThan(0);
+    // Open files, at most a couple finishing, plus the one being opened.
+    expect(maxInFlight).toBeLessThanOrEqual(4 + 2 + 1);
     // Every row is in exactly one file; an evicted hour continues in a numbered part.
-    const all = [...objects.values()].flatMap((b) => gunzipSync(b).toString().trim().split('\n'));
-    expect(all).toHaveLength(600);
-    expect(new Set(all).size).toBe(600);
-    expect(files.reduce((n, f) => n + f.rows, 0)).toBe(600);
+    const all = [...text.values()].flatMap((t) => t.trim().split('\n'));
+    expect(all).toHaveLength(rows.length);
+    expect(new Set(all).size).toBe(rows.length);
+    expect(files.reduce((n, f) => n + f.rows, 0)).toBe(rows.length);
     expect(files.some((f) => /\/obj-1\.json\.gz$/.test(f.key))).toBe(true);
+  });
+
+  it('writes each event hour in one file when interleaved hours fit the waiting budget', async () => {
+    // 6 hours cycling with 4 open files: two hours' rows wait in memory, and each hour still ends up in one file.
+    const rows = cycling(20_000, 6);
+    const { files, text } = await writeAll(rows, 500, { maxOpenFiles: 4 });
+    expect(files.map((f) => f.key.replace(/.*\/hour=(\d\d)\/.*/, '$1'))).toEqual(['00', '01', '02', '03', '04', '05']);
+    for (const f of files) {
+      const h = Number(f.key.replace(/.*\/hour=(\d\d)\/.*/, '$1'));
+      const want = rows.filter((_, i) => i % 6 === h).map((r) => r.json);
+      expect(firstDifference(text.get(f.key) as string, want)).toBeUndefined();
+    }
+  });
+
+  it('writes the same files with the same rows whatever the moments its pressure is awaited', async () => {
+    // A retry must overwrite the same keys with the same rows: the split into parts depends on the rows alone,
+    // not on when the reader (at input chunk boundaries, which vary with the network) waits.
+    const rows = cycling(6000, 40);
+    const opts = { maxOpenFiles: 3, waitingBytes: 512 * 1024 };
+    const a = await writeAll(rows, 1, opts);
+    const b = await writeAll(rows, 997, opts);
+    expect(a.files.length).toBeGreaterThan(45);
+    expect(a.files.length).toBeLessThan(200);
+    expect([...b.text.keys()].sort()).toEqual([...a.text.keys()].sort());
+    for (const [k, t] of a.text) expect(b.text.get(k) === t).toBe(true);
   });
 
   it('writes every byte of rows that span many blocks, in order, while earlier blocks are still being compressed', async () => {
@@ -92,7 +140,7 @@ describe('the lake writer', () => {
     // Two open files at most and bursts of about 2.5 MB per event hour over five hours: files are evicted and
     // reopened (as numbered parts), each flushes blocks mid-file, and new files write into blocks closed ones gave back.
     const { store, objects } = slowStore();
-    const w = new LakeWriter({ store, prefix: '', baseName: 'churn', rejectTime: ts(0), gzipLevel: 1, maxOpenFiles: 2 });
+    const w = new LakeWriter({ store, prefix: '', baseName: 'churn', rejectTime: ts(0), gzipLevel: 1, maxOpenFiles: 2, waitingBytes: 1024 * 1024 });
     const rowsByHour = new Map<number, string[]>();
     let i = 0;
     for (let burst = 0; burst < 12; burst++) {

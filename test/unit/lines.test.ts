@@ -173,3 +173,34 @@ describe('LineFramer: the line length limit', () => {
     }
   });
 });
+
+describe('LineFramer: pausing', () => {
+  test('a sink that pauses after every line gets every line once, in order, across chunk borders and long lines', () => {
+    const chunks = ['a\nbb', '\nccc\n', 'x'.repeat(40) + '\n\nd', 'e\r\nf'];
+    const want = frame(chunks, 16);
+    const sink = new Collect();
+    const f = new LineFramer(16, {
+      line(buf, start, end, no) {
+        sink.line(buf, start, end, no);
+        f.pause();
+      },
+      tooLong(head, length, no) {
+        sink.tooLong(head, length, no);
+        f.pause();
+      },
+    });
+    let pauses = 0;
+    for (const c of chunks) {
+      let done = f.push(Buffer.from(c, 'latin1'));
+      while (!done) {
+        pauses++;
+        done = f.resume();
+      }
+    }
+    f.end();
+    expect(sink.events).toEqual(want.events);
+    expect(f.linesSeen).toBe(want.seen);
+    // One pause per line completed inside a chunk (the last line, without a newline, comes from end()).
+    expect(pauses).toBe(want.seen - 1);
+  });
+});
