@@ -108,7 +108,8 @@ export function loadHttpConfig(env: NodeJS.ProcessEnv = process.env, opts: HttpC
       throw new ConfigError('set only one of CFLOGS_SHARED_SECRET, CFLOGS_SECRET_PARAMETER and CFLOGS_SECRET_ID');
     }
     if (local !== undefined) {
-      const value = checkSecret(local, 'CFLOGS_SHARED_SECRET');
+      // The variable as set, not as optional() trimmed it: a trailing non-ASCII space must be refused, not dropped.
+      const value = checkSecret(env.CFLOGS_SHARED_SECRET, 'CFLOGS_SHARED_SECRET');
       secretSource = 'env';
       getSecret = () => Promise.resolve(value);
     } else if (parameter !== undefined) {
@@ -140,14 +141,28 @@ async function fetchOrFail(fetch: () => Promise<unknown>, what: string): Promise
 }
 
 /**
- * A usable secret: text, non-empty once trimmed (HTTP trims header values, so surrounding whitespace cannot
- * be sent), no control characters (a header cannot carry them). The error never includes the value.
+ * A usable secret: text that an HTTP header value carries unchanged, so that a request can match it. Spaces,
+ * tabs and line breaks around it are removed (a value stored with a trailing newline is common, and HTTP strips
+ * the spaces around a header value: the presented value is trimmed too). What remains must be non-empty and
+ * printable ASCII, spaces inside allowed: a header cannot carry control characters, and any other character
+ * would arrive changed (node:http reads header bytes as Latin-1, a UTF-8 secret's bytes are not its characters),
+ * so such a secret would be accepted here and then refuse every request. The error names where the secret comes
+ * from (the variable, the option, the parameter), never the value.
  */
 function checkSecret(v: unknown, what: string): string {
   const text = v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : v;
   if (typeof text !== 'string') throw new ConfigError(`${what}: the shared secret is missing or not text`);
-  const s = text.trim();
+  const s = text.replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, '');
   if (s === '') throw new ConfigError(`${what}: the shared secret is empty`);
-  if (/[\x00-\x1f\x7f]/.test(s)) throw new ConfigError(`${what}: the shared secret contains control characters`);
+  if (/[\x00-\x1f\x7f]/.test(s)) {
+    throw new ConfigError(`${what}: the shared secret contains control characters, which an HTTP header cannot carry`);
+  }
+  if (/[^\x20-\x7e]/.test(s)) {
+    throw new ConfigError(
+      `${what}: the shared secret contains characters outside printable ASCII, which HTTP headers do not carry ` +
+        'reliably (clients send UTF-8, servers read Latin-1), so every request would be refused: use letters, ' +
+        'digits and ASCII punctuation only',
+    );
+  }
   return s;
 }

@@ -13,16 +13,20 @@ import { headerValue, secretMatches } from './auth';
 import { BodyKind, classifyBody } from './body';
 import type { HttpConfig } from './config';
 
-/** One HTTP request, transport-neutral: the function URL event and node:http both become this. */
-export interface LogpushRequest {
+/** The head of one HTTP request, transport-neutral: everything but the body. */
+export interface LogpushRequestHead {
   method: string;
   /** The URL path, without the query string. */
   path: string;
   query: Record<string, string | undefined>;
   headers: Record<string, string | string[] | undefined>;
+  requestId: string;
+}
+
+/** One HTTP request, transport-neutral: the function URL event and node:http both become this. */
+export interface LogpushRequest extends LogpushRequestHead {
   /** The body as received (base64 already decoded; still gzip if it was sent gzip). */
   body: Buffer;
-  requestId: string;
 }
 
 export interface LogpushResponse {
@@ -56,26 +60,37 @@ function accepted(): string[] {
 /**
  * One Logpush HTTP delivery, end to end. Order: method (405), shared secret (401, nothing about the body is
  * looked at), size (413), log type (400), validation request (200, nothing written), body sniffing (400 for
- * corrupt gzip or non-NDJSON), then the core into the lake. 200 only once the output is durably written; 500
- * only when writing failed, so Logpush retries; a retry of the same body overwrites the same files.
- *
- * Logs carry the request id, status, counts and error names: never the secret, a header value, the query
- * string (Cloudflare's `header_` parameters may sit there) or any body content.
+ * corrupt gzip or non-NDJSON), then the core into the lake. The first three are `checkRequestHead`, the rest
+ * `handleAdmittedRequest`: transports that receive the body as a stream (`cflogs serve`) or encoded (a function
+ * URL) call the two themselves, and read or decode the body only once the head is admitted.
  */
 export async function handleLogpushRequest(req: LogpushRequest, deps: HttpDeps): Promise<LogpushResponse> {
-  const { log } = deps;
-  const requestId = req.requestId;
-  const refuse = (status: number, body: Record<string, unknown>, fields: Record<string, unknown>, headers = {}) => {
-    log.warn('request refused', { requestId, status, ...fields });
-    return respond(status, body, { ...headers, 'x-request-id': requestId });
-  };
+  return (await checkRequestHead(req, deps, () => req.body.length)) ?? handleAdmittedRequest(req, deps);
+}
 
-  const method = req.method.toUpperCase();
+/**
+ * Everything decided from the request head alone, before a byte of the body is read or decoded: method (405),
+ * shared secret (401; nothing about the body is looked at), and a body size over the limit when the size is
+ * known in advance (`bodyBytes`, asked only once the secret matched: Content-Length, or the decoded length of an
+ * encoded body) (413). `undefined` admits the request: read the body, then call `handleAdmittedRequest`. The
+ * answer to a refused request never depends on its body, so an unauthenticated client cannot make the server
+ * hold one.
+ */
+export async function checkRequestHead(
+  head: LogpushRequestHead,
+  deps: HttpDeps,
+  bodyBytes: () => number | undefined = () => undefined,
+): Promise<LogpushResponse | undefined> {
+  const { log } = deps;
+  const requestId = head.requestId;
+  const refuse = refuser(log, requestId);
+
+  const method = head.method.toUpperCase();
   if (method !== 'POST') {
     return refuse(405, { error: 'method not allowed: Logpush delivers with POST' }, { reason: 'method', method: method.slice(0, 16) }, { allow: 'POST' });
   }
 
-  const presented = headerValue(req.headers, deps.http.secretHeader);
+  const presented = headerValue(head.headers, deps.http.secretHeader);
   if (presented === undefined) return refuse(401, { error: 'unauthorized' }, { reason: 'missing_secret' });
   let expected: string;
   try {
@@ -86,13 +101,26 @@ export async function handleLogpushRequest(req: LogpushRequest, deps: HttpDeps):
   }
   if (!secretMatches(presented, expected)) return refuse(401, { error: 'unauthorized' }, { reason: 'wrong_secret' });
 
-  if (req.body.length > deps.http.maxBodyBytes) {
-    return refuse(
-      413,
-      { error: `body too large: the limit is ${deps.http.maxBodyBytes} bytes as received; lower the job's max_upload_bytes` },
-      { reason: 'too_large', bytes: req.body.length, limit: deps.http.maxBodyBytes },
-    );
-  }
+  const size = bodyBytes();
+  if (size !== undefined && size > deps.http.maxBodyBytes) return tooLarge(refuse, size, deps.http.maxBodyBytes);
+  return undefined;
+}
+
+/**
+ * A request whose head `checkRequestHead` admitted, with its body: size (413), log type (400), validation
+ * request (200, nothing written), body sniffing (400 for corrupt gzip or non-NDJSON), then the core into the
+ * lake. 200 only once the output is durably written; 500 only when writing failed, so Logpush retries; a retry
+ * of the same body overwrites the same files. Never call it for a request the head check did not admit.
+ *
+ * Logs carry the request id, status, counts and error names: never the secret, a header value, the query
+ * string (Cloudflare's `header_` parameters may sit there) or any body content.
+ */
+export async function handleAdmittedRequest(req: LogpushRequest, deps: HttpDeps): Promise<LogpushResponse> {
+  const { log } = deps;
+  const requestId = req.requestId;
+  const refuse = refuser(log, requestId);
+
+  if (req.body.length > deps.http.maxBodyBytes) return tooLarge(refuse, req.body.length, deps.http.maxBodyBytes);
 
   const routed = resolveLogType(req, deps);
   if ('error' in routed) {
@@ -203,6 +231,24 @@ export function httpIdentity(logType: string, bodySha256: string): string {
 /** Output file stem of one delivery: the same body to the same log type always lands in the same files. */
 export function httpBaseName(identity: string): string {
   return `http-${createHash('sha256').update(identity).digest('hex').slice(0, 32)}`;
+}
+
+type Refuse = (status: number, body: Record<string, unknown>, fields: Record<string, unknown>, headers?: Record<string, string>) => LogpushResponse;
+
+/** A refusal: logged as a warning with the request id and the reason, answered with the request id. */
+function refuser(log: Log, requestId: string): Refuse {
+  return (status, body, fields, headers = {}) => {
+    log.warn('request refused', { requestId, status, ...fields });
+    return respond(status, body, { ...headers, 'x-request-id': requestId });
+  };
+}
+
+function tooLarge(refuse: Refuse, bytes: number, limit: number): LogpushResponse {
+  return refuse(
+    413,
+    { error: `body too large: the limit is ${limit} bytes as received; lower the job's max_upload_bytes` },
+    { reason: 'too_large', bytes, limit },
+  );
 }
 
 function respond(status: number, body: Record<string, unknown>, headers: Record<string, string>): LogpushResponse {

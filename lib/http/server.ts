@@ -1,48 +1,80 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { errorFields } from '../log';
-import { handleLogpushRequest, HttpDeps, LogpushRequest } from './handler';
+import { checkRequestHead, handleAdmittedRequest, HttpDeps, LogpushRequestHead, LogpushResponse } from './handler';
 
 /**
- * The Logpush handler behind a node:http server (what `cflogs serve` runs). The body is read into memory up to
- * the size limit plus one byte; the rest of an oversized body is drained (and the connection dropped if it goes
- * on far beyond the limit), so the 413 reaches the client.
+ * The Logpush handler behind a node:http server (what `cflogs serve` runs). Each request is first judged on its
+ * head alone (method, shared secret, an announced Content-Length over the limit): a refused request is answered
+ * at once, with `Connection: close`, and its connection closed without its body being read, so a client without
+ * the secret can make the server hold neither memory nor a connection by sending a body slowly. A client that
+ * sends `Expect: 100-continue` gets its 100 only once admitted. An admitted body is read into memory up to the
+ * size limit plus one byte; the rest of an oversized chunked body is drained (and the connection dropped if it
+ * goes on far beyond the limit), so the 413 reaches the client.
  */
 export function createLogpushServer(deps: HttpDeps): Server {
   const server = createServer((req, res) => {
-    void serve(req, res, deps);
+    void serve(req, res, deps, false);
+  });
+  // Without this listener node:http would answer "100 Continue" itself, before the head is checked.
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    void serve(req, res, deps, true);
   });
   server.on('clientError', (_e, socket) => socket.destroy());
   return server;
 }
 
-async function serve(req: IncomingMessage, res: ServerResponse, deps: HttpDeps): Promise<void> {
+async function serve(req: IncomingMessage, res: ServerResponse, deps: HttpDeps, expectsContinue: boolean): Promise<void> {
   const requestId = randomUUID();
   try {
-    const { body, abandoned } = await readBody(req, deps.http.maxBodyBytes);
-    if (abandoned) {
-      // The unread rest of the body would otherwise be drained from the connection: close it instead.
-      res.shouldKeepAlive = false;
-      res.on('finish', () => req.socket.destroy());
-    }
     const url = new URL(req.url ?? '/', 'http://localhost');
     const query: Record<string, string> = {};
     for (const [k, v] of url.searchParams) if (!(k in query)) query[k] = v;
-    const request: LogpushRequest = {
+    const head: LogpushRequestHead = {
       method: req.method ?? 'GET',
       path: url.pathname,
       query,
       headers: req.headers,
-      body,
       requestId,
     };
-    const out = await handleLogpushRequest(request, deps);
-    res.writeHead(out.status, out.headers).end(out.body);
+    const refused = await checkRequestHead(head, deps, () => announcedLength(req));
+    if (refused) {
+      // The body, if any, is never read: answer, then close the connection rather than drain it.
+      send(res, refused, !req.complete);
+      return;
+    }
+    if (expectsContinue) res.writeContinue();
+    const { body, abandoned } = await readBody(req, deps.http.maxBodyBytes);
+    const out = await handleAdmittedRequest({ ...head, body }, deps);
+    // The unread rest of an abandoned body would otherwise be drained from the connection: close it instead.
+    send(res, out, abandoned);
   } catch (e) {
     deps.log.error('request failed', { requestId, ...errorFields(e) });
-    if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+    if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json', connection: 'close' });
     res.end('{"error":"internal error"}');
   }
+}
+
+/**
+ * Writes the answer. `close`: the request's body was not (all) read, so the connection cannot carry another
+ * request: `Connection: close`, and node:http ends and destroys the socket once the answer is written (it does not
+ * wait for the body).
+ */
+function send(res: ServerResponse, out: LogpushResponse, close: boolean): void {
+  const headers: Record<string, string | number> = { ...out.headers, 'content-length': Buffer.byteLength(out.body) };
+  if (close) {
+    res.shouldKeepAlive = false;
+    headers.connection = 'close';
+  }
+  res.writeHead(out.status, headers).end(out.body);
+}
+
+/** The body's length when the head announces it (Content-Length without chunked transfer coding). */
+function announcedLength(req: IncomingMessage): number | undefined {
+  if (req.headers['transfer-encoding'] !== undefined) return undefined;
+  const v = req.headers['content-length'];
+  // node:http has already refused a malformed or conflicting Content-Length (400).
+  return v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined;
 }
 
 /**

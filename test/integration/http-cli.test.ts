@@ -76,3 +76,19 @@ test('serve: usage and configuration errors exit 2', async () => {
   expect(await noSecret.exit).toBe(2);
   expect(noSecret.err()).toMatch(/no shared secret configured/);
 });
+
+test('serve: a secret no HTTP header can carry is refused at start (exit 2, naming the option or variable, not the secret)', async () => {
+  const bad = `${SECRET}-sécurité`;
+  const option = run(['serve', '--port', '0', '--secret', bad], {});
+  const variable = run(['serve', '--port', '0'], { CFLOGS_SHARED_SECRET: bad });
+  // A server that starts anyway is stopped at once (exit 0), so the test ends by itself and fails on the code.
+  for (const p of [option, variable]) p.child.stderr.on('data', () => /listening on/.test(p.err()) && p.child.kill('SIGTERM'));
+  expect(await option.exit).toBe(2);
+  expect(option.err()).toMatch(/^cflogs serve: --secret: the shared secret contains characters outside printable ASCII/);
+  expect(await variable.exit).toBe(2);
+  expect(variable.err()).toMatch(/^cflogs serve: CFLOGS_SHARED_SECRET: the shared secret contains characters outside printable ASCII/);
+  for (const p of [option, variable]) {
+    expect(p.err()).not.toMatch(/listening/);
+    expect(p.out() + p.err()).not.toContain(SECRET);
+  }
+});

@@ -313,6 +313,131 @@ describe('authentication', () => {
   });
 });
 
+/**
+ * A client on a raw socket that sends a request head and the first bytes of its body, then stops sending. What
+ * happens is recorded in order: the server answering, the server closing the connection. The test always ends
+ * by itself: if the server stays silent for `silenceMs` the client sends the rest of the body (which a server
+ * that waits for it answers, and the recorded order shows), and if it is silent as long again the client gives up.
+ */
+function stalledUpload(head: string[], first: Buffer, rest: Buffer, silenceMs = 5000): Promise<{ events: string[]; response: string }> {
+  return new Promise((resolve) => {
+    const events: string[] = [];
+    let response = '';
+    const sock = connect(Number(new URL(base).port), '127.0.0.1', () => {
+      sock.write(`${head.join('\r\n')}\r\n\r\n`);
+      sock.write(first);
+    });
+    sock.setTimeout(silenceMs, () => {
+      if (events.includes('sent the rest of the body')) {
+        events.push('gave up');
+        sock.destroy();
+        return;
+      }
+      events.push('sent the rest of the body');
+      sock.write(rest);
+    });
+    sock.on('data', (b: Buffer) => {
+      if (response === '') events.push('answered');
+      response += b.toString('latin1');
+    });
+    sock.on('end', () => events.push('closed by the server'));
+    sock.on('error', (e: NodeJS.ErrnoException) => events.push(`error ${e.code}`));
+    sock.on('close', () => resolve({ events, response }));
+  });
+}
+
+/** Status line, lower-cased header names with their values, and the body of a raw HTTP/1.1 response. */
+function parseResponse(raw: string): { status: string; headers: Record<string, string>; body: string } {
+  const end = raw.indexOf('\r\n\r\n');
+  const [status = '', ...lines] = raw.slice(0, end).split('\r\n');
+  const headers: Record<string, string> = {};
+  for (const l of lines) headers[l.slice(0, l.indexOf(':')).toLowerCase()] = l.slice(l.indexOf(':') + 1).trim();
+  return { status, headers, body: raw.slice(end + 4) };
+}
+
+describe('answered from the request head, before the body is read', () => {
+  const first = Buffer.from('{"RayID":"stall-1","EdgeStartTimestamp":1668470400000000000}\n');
+  const bodies: [string, string[], Buffer][] = [
+    ['a Content-Length within the limit', [`Content-Length: ${60 * 1024}`], Buffer.alloc(60 * 1024 - first.length, 0x20)],
+    ['a Content-Length of 6 MB', [`Content-Length: ${6 * 1024 * 1024}`], Buffer.alloc(6 * 1024 * 1024 - first.length, 0x20)],
+    ['a chunked body', ['Transfer-Encoding: chunked'], Buffer.from('0\r\n\r\n')],
+  ];
+  const chunkedOrNot = (head: string[], b: Buffer): Buffer =>
+    head[0]!.startsWith('Transfer-Encoding') ? Buffer.concat([Buffer.from(`${b.length.toString(16)}\r\n`), b, Buffer.from('\r\n')]) : b;
+
+  test.each(bodies)('no secret, %s, the body stalled after a few bytes: 401 and the connection closed while the rest is unsent', async (_name, length, rest) => {
+    for (const secretHeader of [[], [`x-panther-cloudflare: ${WRONG}`]]) {
+      const before = files();
+      const { events, response } = await stalledUpload(
+        ['POST /http_requests HTTP/1.1', 'Host: 127.0.0.1', ...secretHeader, ...length],
+        chunkedOrNot(length, first),
+        rest,
+      );
+      expect(events).toEqual(['answered', 'closed by the server']);
+      const res = parseResponse(response);
+      expect(res.status).toBe('HTTP/1.1 401 Unauthorized');
+      expect(res.headers.connection).toBe('close');
+      expect(JSON.parse(res.body)).toEqual({ error: 'unauthorized' });
+      expect(files()).toEqual(before);
+    }
+  });
+
+  test('with the secret, a Content-Length over the limit: 413 and the connection closed while the body is unsent', async () => {
+    const before = files();
+    const { events, response } = await stalledUpload(
+      ['POST /http_requests HTTP/1.1', 'Host: 127.0.0.1', `x-panther-cloudflare: ${SECRET}`, `Content-Length: ${6 * 1024 * 1024}`],
+      first,
+      Buffer.alloc(6 * 1024 * 1024 - first.length, 0x20),
+    );
+    expect(events).toEqual(['answered', 'closed by the server']);
+    const res = parseResponse(response);
+    expect(res.status).toBe('HTTP/1.1 413 Payload Too Large');
+    expect(res.headers.connection).toBe('close');
+    expect(files()).toEqual(before);
+  });
+
+  test('with the secret, a body that arrives slowly after the check is read whole: 200', async () => {
+    const body = ndjson([{ Application: 'app-s-slow', Timestamp: 1668470400 }]);
+    const { result, files: got } = await added(() =>
+      stalledUpload(
+        ['POST /spectrum_events HTTP/1.1', 'Host: 127.0.0.1', `x-panther-cloudflare: ${SECRET}`, `Content-Length: ${body.length}`, 'Connection: close'],
+        body.subarray(0, 10),
+        body.subarray(10),
+        500,
+      ),
+    );
+    // The server waits for the body: the client sends the rest once the server has been silent for a while.
+    expect(result.events).toEqual(['sent the rest of the body', 'answered', 'closed by the server']);
+    expect(parseResponse(result.response).status).toBe('HTTP/1.1 200 OK');
+    expect(got).toEqual([`logs/cloudflare_spectrum/year=2022/month=11/day=15/hour=00/${baseNameFor('Cloudflare.Spectrum', body)}.json.gz`]);
+  });
+
+  test('Expect: 100-continue: no 100 Continue without the secret, so the body is never sent; with it, 100 then 200', async () => {
+    const body = ndjson([{ Application: 'app-s-continue', Timestamp: 1668470400 }]);
+    const head = (secret: string[]) => ['POST /spectrum_events HTTP/1.1', 'Host: 127.0.0.1', ...secret, `Content-Length: ${body.length}`, 'Expect: 100-continue', 'Connection: close'];
+    const refused = await stalledUpload(head([]), Buffer.alloc(0), body);
+    expect(refused.events).toEqual(['answered', 'closed by the server']);
+    expect(parseResponse(refused.response).status).toBe('HTTP/1.1 401 Unauthorized');
+
+    const { result, files: got } = await added(
+      () =>
+        new Promise<string>((resolve, reject) => {
+          let response = '';
+          const sock = connect(Number(new URL(base).port), '127.0.0.1', () => sock.write(`${head([`x-panther-cloudflare: ${SECRET}`]).join('\r\n')}\r\n\r\n`));
+          sock.on('data', (b: Buffer) => {
+            const sent = response.startsWith('HTTP/1.1 100 Continue\r\n\r\n');
+            response += b.toString('latin1');
+            if (!sent && response.startsWith('HTTP/1.1 100 Continue\r\n\r\n')) sock.write(body);
+          });
+          sock.on('close', () => resolve(response));
+          sock.on('error', reject);
+        }),
+    );
+    expect(result).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 OK\r\n/);
+    expect(got).toEqual([`logs/cloudflare_spectrum/year=2022/month=11/day=15/hour=00/${baseNameFor('Cloudflare.Spectrum', body)}.json.gz`]);
+  });
+});
+
 describe('refused requests write nothing', () => {
   test('GET: 405 with Allow: POST', async () => {
     const before = files();

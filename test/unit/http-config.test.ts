@@ -60,6 +60,10 @@ test.each([
   ['two secret sources', { CFLOGS_SHARED_SECRET: SECRET, CFLOGS_SECRET_ID: 'x' }, /only one of/],
   ['three secret sources', { CFLOGS_SHARED_SECRET: SECRET, CFLOGS_SECRET_ID: 'x', CFLOGS_SECRET_PARAMETER: '/p' }, /only one of/],
   ['a control character in the secret', { CFLOGS_SHARED_SECRET: `${SECRET}\u0000x` }, /control characters/],
+  ['a non-ASCII letter in the secret', { CFLOGS_SHARED_SECRET: `${SECRET}-café` }, /^CFLOGS_SHARED_SECRET: the shared secret contains characters outside printable ASCII/],
+  ['a non-breaking space after the secret', { CFLOGS_SHARED_SECRET: `${SECRET}\u00a0` }, /^CFLOGS_SHARED_SECRET: .* outside printable ASCII/],
+  ['an emoji in the secret', { CFLOGS_SHARED_SECRET: `\u{1F511}${SECRET}` }, /^CFLOGS_SHARED_SECRET: .* outside printable ASCII/],
+  ['a line break inside the secret', { CFLOGS_SHARED_SECRET: `${SECRET}\r\nx-other: 1` }, /^CFLOGS_SHARED_SECRET: .*control characters/],
   ['a bad header name', { CFLOGS_SHARED_SECRET: SECRET, CFLOGS_SECRET_HEADER: 'x panther' }, /not a valid HTTP header name/],
   ['a bad size', { CFLOGS_SHARED_SECRET: SECRET, CFLOGS_MAX_BODY_BYTES: '6MB' }, /CFLOGS_MAX_BODY_BYTES must be an integer/],
   ['a zero size', { CFLOGS_SHARED_SECRET: SECRET, CFLOGS_MAX_BODY_BYTES: '0' }, /CFLOGS_MAX_BODY_BYTES/],
@@ -69,6 +73,31 @@ test.each([
   const e = configError(() => loadHttpConfig(env as NodeJS.ProcessEnv));
   expect(e.message).toMatch(message);
   expect(e.message).not.toContain(SECRET);
+});
+
+test('a secret a header cannot carry: refused from --secret at load and from SSM / Secrets Manager at fetch, naming where it came from, never the value', async () => {
+  const bad = `${SECRET}-naïve`;
+  for (const env of [{}, { CFLOGS_SHARED_SECRET: 'fine' }]) {
+    const e = configError(() => loadHttpConfig(env, { secret: bad }));
+    expect(e.message).toMatch(/^--secret: the shared secret contains characters outside printable ASCII/);
+    expect(e.message).not.toContain(SECRET);
+  }
+  const fetchers: SecretFetchers = { getParameter: async () => bad, getSecret: async () => new TextEncoder().encode(bad) };
+  for (const [env, where] of [
+    [{ CFLOGS_SECRET_PARAMETER: '/cflogs/s' }, 'SSM parameter /cflogs/s'],
+    [{ CFLOGS_SECRET_ID: 'cflogs/s' }, 'secret cflogs/s'],
+  ] as const) {
+    const err = await loadHttpConfig(env, { fetchers }).getSecret().catch((x: unknown) => x);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as Error).message).toMatch(new RegExp(`^${where}: the shared secret contains characters outside printable ASCII`));
+    expect((err as Error).message).not.toContain(SECRET);
+  }
+});
+
+test('printable ASCII with spaces inside is a usable secret; spaces, tabs and line breaks around it are dropped', async () => {
+  const c = loadHttpConfig({ CFLOGS_SHARED_SECRET: `\t ${SECRET} with spaces!~\r\n` });
+  expect(await c.getSecret()).toBe(`${SECRET} with spaces!~`);
+  expect(await loadHttpConfig({}, { secret: ' !"#$%&()*+,-./:;<=>?@[\\]^_`{|}~ ' }).getSecret()).toBe('!"#$%&()*+,-./:;<=>?@[\\]^_`{|}~');
 });
 
 describe('a secret in SSM or Secrets Manager', () => {

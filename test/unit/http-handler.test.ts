@@ -264,6 +264,20 @@ describe('the function URL adapter (payload format 2.0)', () => {
     expect([...d.store.objects.keys()][0]).toMatch(/^lake\/logs\/cloudflare_firewall\/year=2022\/month=11\/day=15\/hour=00\//);
   });
 
+  test('a request without the right secret is answered 401 without its body being read or decoded', async () => {
+    const body = gzipSync('{"Datetime":"2022-11-15T00:00:00Z","RayID":"f1"}\n'.repeat(1000)).toString('base64');
+    for (const headers of [{}, { 'x-panther-cloudflare': `${SECRET}x` }]) {
+      let reads = 0;
+      const e = event({ headers, isBase64Encoded: true });
+      Object.defineProperty(e, 'body', { enumerable: true, get: () => (reads++, body) });
+      const d = deps();
+      const res = await handleFunctionUrlEvent(e, d);
+      expect([res.statusCode, JSON.parse(res.body as string)]).toEqual([401, { error: 'unauthorized' }]);
+      expect(reads).toBe(0);
+      expect(d.store.objects.size).toBe(0);
+    }
+  });
+
   test('a plain text body, a missing body, another method', async () => {
     const plain = await handleFunctionUrlEvent(event({ body: '{"content":"test"}' }), deps());
     expect([plain.statusCode, JSON.parse(plain.body as string)]).toEqual([200, { ok: true, validation: true }]);
