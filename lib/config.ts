@@ -21,7 +21,7 @@ export interface Config {
   sourceLabel?: string;
   /**
    * From this SQS receive on, an object whose compression is corrupt keeps its readable rows plus a
-   * `corrupt_input` reject instead of failing again (0: never). Below the DLQ's maxReceiveCount (5).
+   * `corrupt_input` reject instead of failing again (0: never). Below the queue's maxReceiveCount.
    */
   salvageAfterReceives: number;
   /** Path-style S3 addressing, for S3-compatible endpoints (AWS_ENDPOINT_URL_S3) such as the local demo. */
@@ -31,19 +31,31 @@ export interface Config {
 /**
  * Variables (all optional except CFLOGS_OUTPUT_BUCKET for the Lambda):
  *   CFLOGS_OUTPUT_BUCKET, CFLOGS_OUTPUT_PREFIX,
- *   CFLOGS_ROUTES_FILE (YAML/JSON path) or CFLOGS_ROUTES (the same, inline),
+ *   CFLOGS_ROUTES_FILE (YAML/JSON path) or CFLOGS_ROUTES (the same, inline; not both),
  *   CFLOGS_MAX_LINE_BYTES (1048576), CFLOGS_MAX_DECOMPRESSED_BYTES (68719476736),
  *   CFLOGS_GZIP_LEVEL (0-9), CFLOGS_MAX_OPEN_FILES (4), CFLOGS_SOURCE_ID, CFLOGS_SOURCE_LABEL,
- *   CFLOGS_SALVAGE_AFTER_RECEIVES (3), CFLOGS_S3_FORCE_PATH_STYLE (false).
+ *   CFLOGS_SALVAGE_AFTER_RECEIVES (3, below CFLOGS_MAX_RECEIVE_COUNT, 5), CFLOGS_S3_FORCE_PATH_STYLE (false).
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const routesFile = optional(env.CFLOGS_ROUTES_FILE);
-  const routesText = optional(env.CFLOGS_ROUTES) ?? (routesFile ? readText(routesFile, 'CFLOGS_ROUTES_FILE') : undefined);
+  const routesInline = optional(env.CFLOGS_ROUTES);
+  // Two sources of routes would leave one silently ignored.
+  if (routesFile !== undefined && routesInline !== undefined) {
+    throw new ConfigError('CFLOGS_ROUTES and CFLOGS_ROUTES_FILE are both set: give the routes one way, inline or as a file');
+  }
+  const routesText = routesInline ?? (routesFile ? readText(routesFile, 'CFLOGS_ROUTES_FILE') : undefined);
   const sourceId = optional(env.CFLOGS_SOURCE_ID);
   const sourceLabel = optional(env.CFLOGS_SOURCE_LABEL);
   const outputPrefix = env.CFLOGS_OUTPUT_PREFIX ?? '';
   if (outputPrefix !== '' && !outputPrefix.endsWith('/')) {
     throw new ConfigError(`CFLOGS_OUTPUT_PREFIX must be empty or end with '/', got ${JSON.stringify(outputPrefix)}`);
+  }
+  // S3 keeps `..`, `.` and `//` in keys as they are, but tools that map keys to paths (the local lake, sync
+  // clients, Athena's LOCATION) resolve or collapse them, so the output would land somewhere else.
+  if (outputPrefix !== '' && (outputPrefix.startsWith('/') || outputPrefix.slice(0, -1).split('/').some((seg) => seg === '' || seg === '.' || seg === '..'))) {
+    throw new ConfigError(
+      `CFLOGS_OUTPUT_PREFIX must be key segments each ending in '/', without a leading '/', empty, '.' or '..' segments, got ${JSON.stringify(outputPrefix)}`,
+    );
   }
   const bucket = optional(env.CFLOGS_OUTPUT_BUCKET);
   if (bucket !== undefined && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
@@ -61,11 +73,30 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     gzipLevel: int(env, 'CFLOGS_GZIP_LEVEL', 6, 0, 9),
     maxOpenFiles: int(env, 'CFLOGS_MAX_OPEN_FILES', 4, 2, 1000),
-    salvageAfterReceives: int(env, 'CFLOGS_SALVAGE_AFTER_RECEIVES', 3, 0, 1000),
+    salvageAfterReceives: salvageAfterReceives(env),
     s3ForcePathStyle: bool(env, 'CFLOGS_S3_FORCE_PATH_STYLE', false),
     ...(sourceId !== undefined ? { sourceId } : {}),
     ...(sourceLabel !== undefined ? { sourceLabel } : {}),
   };
+}
+
+/**
+ * CFLOGS_MAX_RECEIVE_COUNT is the ingest queue's redrive maxReceiveCount, set by the stack from the same parameter
+ * as the redrive policy (serverless.yml `maxReceiveCount`). Salvage must start below it: at it, the salvaging
+ * receive is the last one and gets no retry; above it, the message is in the dead-letter queue first.
+ */
+export const DEFAULT_MAX_RECEIVE_COUNT = 5;
+function salvageAfterReceives(env: NodeJS.ProcessEnv): number {
+  const maxReceives = int(env, 'CFLOGS_MAX_RECEIVE_COUNT', DEFAULT_MAX_RECEIVE_COUNT, 1, 1000);
+  const after = int(env, 'CFLOGS_SALVAGE_AFTER_RECEIVES', 3, 0, 1000);
+  if (after >= maxReceives) {
+    throw new ConfigError(
+      `CFLOGS_SALVAGE_AFTER_RECEIVES=${after} must be below the queue's maxReceiveCount (CFLOGS_MAX_RECEIVE_COUNT=${maxReceives}), ` +
+        'or 0 for never: from that receive on a corrupt object is salvaged, and a message that reaches the count goes ' +
+        'to the dead-letter queue instead',
+    );
+  }
+  return after;
 }
 
 /**
@@ -84,6 +115,7 @@ export function parseRoutesFile(text: string, name = 'routes'): { routes: RouteS
   for (const k of Object.keys(top)) if (k !== 'routes' && k !== 'filters') throw new ConfigError(`${name}: unknown key ${k}`);
   const list = top.routes ?? [];
   if (!Array.isArray(list)) throw new ConfigError(`${name}: routes must be a list`);
+  const prefixes = new Map<string, number>();
   const routes = list.map((r: unknown, i: number): RouteSpec => {
     const o = r as Record<string, unknown> | null;
     const where = `${name}: routes[${i}]`;
@@ -96,6 +128,9 @@ export function parseRoutesFile(text: string, name = 'routes'): { routes: RouteS
     for (const k of ['sourceId', 'sourceLabel'] as const) {
       if (o[k] !== undefined && typeof o[k] !== 'string') throw new ConfigError(`${where}: ${k} must be a string`);
     }
+    // With two routes for one prefix only the first could ever match.
+    if (prefixes.has(o.prefix)) throw new ConfigError(`${where}: prefix ${JSON.stringify(o.prefix)} is already routed by routes[${prefixes.get(o.prefix)}]`);
+    prefixes.set(o.prefix, i);
     const filters = compileFilters(o.filters, `${where}.filters`);
     return {
       prefix: o.prefix,

@@ -40,7 +40,11 @@ export async function parseCommand(
     } catch (e) {
       throw new ConfigError(`--filters: cannot read ${opts.filters}: ${(e as Error).message}`);
     }
-    config.filters = config.filters.concat(parseRoutesFile(text, opts.filters).filters);
+    let fileFilters = parseRoutesFile(text, opts.filters).filters;
+    // With --log-type every input has that type: the file's filters without a logType are checked against it alone.
+    const given = opts['log-type'] !== undefined ? builtInRegistry().get(opts['log-type']) ?? builtInRegistry().forDataset(opts['log-type']) : undefined;
+    if (given) fileFilters = fileFilters.withDefaultLogType(given.schema.logType);
+    config.filters = config.filters.concat(fileFilters);
   }
   const router = new Router(config.routes, builtInRegistry(), config);
   const forced = opts['log-type'] !== undefined ? router.byName(opts['log-type']) : undefined;

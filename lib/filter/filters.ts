@@ -1,7 +1,8 @@
 import { BlockList, isIP } from 'node:net';
-import safeRegex from 'safe-regex2';
+import { RE2JS, RE2JSException, RE2Set } from 're2js';
 import { ConfigError } from '../errors';
 import { parseCloudflareTime } from '../parse/timestamps';
+import type { FieldSpec, LogSchema } from '../schema/model';
 
 /**
  * Ingestion filters, as Panther has them: raw filters test the line as received (before JSON.parse, so a
@@ -33,13 +34,27 @@ export interface FilterSpec {
 type RawTest = (buf: Buffer, start: number, end: number) => boolean;
 type RowTest = (row: Record<string, unknown>) => boolean;
 
+/** One `{ field, <operator>: value }` leaf of a normalised filter, kept for the check against a log type's schema. */
+export interface FieldCondition {
+  field: string;
+  op: Operator;
+  arg: unknown;
+}
+
 export interface CompiledFilter {
   name: string;
+  /** Where the filter is, for messages: `routes: filters[2] (drop-probes)`. */
+  label: string;
   logType: string | undefined;
   action: 'include' | 'exclude';
   stage: 'raw' | 'normalised';
   raw?: RawTest;
   row?: RowTest;
+  /**
+   * The field conditions of a normalised filter. Filters are compiled before the log type is known (a global
+   * filter may serve several), so the router checks these against each schema the filter applies to.
+   */
+  conditions: FieldCondition[];
 }
 
 /** The filters that apply to one input, split by stage, in order. */
@@ -79,6 +94,11 @@ export class FilterSet {
   concat(other: FilterSet): FilterSet {
     return new FilterSet([...this.filters, ...other.filters]);
   }
+
+  /** The same filters, those without a logType limited to `logType` (for an input whose log type is given). */
+  withDefaultLogType(logType: string): FilterSet {
+    return new FilterSet(this.filters.map((f) => (f.logType === undefined ? { ...f, logType } : f)));
+  }
 }
 
 export const NO_FILTERS = new FilterSet([]);
@@ -105,12 +125,13 @@ export function compileFilters(specs: unknown, where = 'filters'): FilterSet {
       const action = spec.include !== undefined ? 'include' : 'exclude';
       const cond = (spec.include ?? spec.exclude) as Record<string, unknown>;
       if (typeof cond !== 'object' || cond === null) fail(`${action} must be a mapping`);
-      const base = { name: spec.name, logType: spec.logType, action } as const;
+      const base = { name: spec.name, label, logType: spec.logType, action } as const;
       if ('raw' in cond) {
         if (Object.keys(cond).length !== 1) fail('raw cannot be combined with field conditions');
-        return { ...base, stage: 'raw', raw: compileRaw(cond.raw, fail) };
+        return { ...base, stage: 'raw', raw: compileRaw(cond.raw, fail), conditions: [] };
       }
-      return { ...base, stage: 'normalised', row: compileCondition(cond, fail) };
+      const conditions: FieldCondition[] = [];
+      return { ...base, stage: 'normalised', row: compileCondition(cond, fail, conditions), conditions };
     }),
   );
 }
@@ -131,41 +152,137 @@ function compileRaw(spec: unknown, fail: (m: string) => never): RawTest {
   }
   if (typeof r.regex === 'string') {
     const re = compileRegex(r.regex, fail);
-    return (buf, start, end) => re.test(buf.toString('utf8', start, end));
+    const required = literalPrefilter(re);
+    const test = prefixSearch(re) ?? ((line: Buffer) => re.test(line));
+    // RE2 reads UTF-8 bytes itself: the line is tested where it lies, without a string made of it.
+    return required
+      ? (buf, start, end) => {
+          const line = buf.subarray(start, end);
+          return required(line) && test(line);
+        }
+      : (buf, start, end) => test(buf.subarray(start, end));
   }
   return fail('raw.contains / raw.regex must be a string');
 }
 
-function compileRegex(pattern: string, fail: (m: string) => never): RegExp {
-  let re: RegExp;
+export const REGEX_SYNTAX = 'RE2 syntax (https://github.com/google/re2/wiki/Syntax)';
+
+/**
+ * Filter regexes run on client-controlled values, so they are matched by RE2 (re2js, pure JavaScript): time linear
+ * in the input's length whatever the pattern. RE2 has no backreferences and no lookaround, the features that need
+ * backtracking; a pattern using them is refused here, at start.
+ */
+function compileRegex(pattern: string, fail: (m: string) => never): RE2JS {
   try {
-    re = new RegExp(pattern);
+    return RE2JS.compile(pattern);
   } catch (e) {
-    return fail(`invalid regex: ${(e as Error).message}`);
+    if (!(e instanceof RE2JSException)) throw e;
+    const why = /\\[1-9]|\\k</.test(pattern)
+      ? 'backreferences (\\1, \\k<name>) are not supported; '
+      : /\(\?<?[=!]/.test(pattern)
+        ? 'lookahead and lookbehind ((?=, (?!, (?<=, (?<!) are not supported; '
+        : '';
+    return fail(`regex ${JSON.stringify(pattern)} is refused: ${why}${e.message}. Filters take ${REGEX_SYNTAX}, which matches in linear time`);
   }
-  // Catastrophic backtracking would let one crafted line stall the function: refuse such patterns up front.
-  if (!safeRegex(re)) fail(`regex ${JSON.stringify(pattern)} may backtrack catastrophically; simplify it (no nested quantifiers)`);
-  return re;
+}
+
+/** re2js's literal prefilter (not in its typings): literals any match must contain. Version pinned in package.json. */
+interface PrefilterNode {
+  type: number;
+  subs: PrefilterNode[];
+  bytes: ArrayLike<number> | null;
+}
+const PF_EXACT = 1;
+const PF_AND = 2;
+const PF_OR = 3;
+const MAX_ALTERNATIVES = 16;
+
+/**
+ * The literals RE2 itself requires of a match (e.g. `"Status":5` and one of `health` / `ready`), searched with
+ * Buffer.indexOf (native) before the engine runs: most lines lack them, and re2js searches them in JavaScript,
+ * up to ten times slower. A necessary condition only, so the result is the engine's; undefined when the pattern
+ * has no such literals (case-insensitive ones, for instance).
+ */
+function literalPrefilter(re: RE2JS): ((line: Buffer) => boolean) | undefined {
+  const root = (re.re2() as unknown as { prefilter?: PrefilterNode | null }).prefilter;
+  return root ? nativePrefilter(root) : undefined;
+}
+
+/** Anchored tries at occurrences of the prefix before one unanchored search: at most this many + 1 passes over a line. */
+const MAX_ANCHORED_TRIES = 8;
+
+/**
+ * A pattern with a literal prefix (`"ClientCountry":"(us|ca)"`) matches only where the prefix occurs, and re2js's
+ * unanchored search steps through the whole line in JavaScript (16x slower than RegExp on such a pattern). So the
+ * prefix is found with Buffer.indexOf and the pattern tried anchored there, where a mismatch ends within a few
+ * bytes. The tries are bounded, then one unanchored search from the next occurrence decides: linear still.
+ * Context before a match does not matter: a program with a literal prefix begins with it, not with `^` or `\b`.
+ */
+function prefixSearch(re: RE2JS): ((line: Buffer) => boolean) | undefined {
+  const re2 = re.re2();
+  const prefix = (re2 as unknown as { prefix?: unknown }).prefix;
+  if (typeof prefix !== 'string' || prefix === '') return undefined;
+  const needle = Buffer.from(prefix, 'utf8');
+  return (line) => {
+    let at = line.indexOf(needle);
+    for (let tries = 0; at !== -1; tries++) {
+      const rest = line.subarray(at);
+      if (tries === MAX_ANCHORED_TRIES) return re.test(rest);
+      // Anchored at the start of `rest`, no groups: RE2's DFA, which stops at the first match or dead end.
+      if ((re2.matchWithGroup(rest, 0, rest.length, RE2Set.ANCHOR_START, 0) as [boolean, unknown])[0]) return true;
+      at = line.indexOf(needle, at + 1);
+    }
+    return false;
+  };
+}
+
+function nativePrefilter(n: PrefilterNode): ((line: Buffer) => boolean) | undefined {
+  if (!n || !Array.isArray(n.subs)) return undefined;
+  if (n.type === PF_EXACT) {
+    if (!n.bytes || n.bytes.length === 0) return undefined;
+    const needle = Buffer.from(Array.from(n.bytes));
+    return (line) => line.indexOf(needle) !== -1;
+  }
+  const subs = n.subs.map(nativePrefilter);
+  if (n.type === PF_AND) {
+    const all = subs.filter((t): t is (line: Buffer) => boolean => t !== undefined);
+    if (all.length === 0) return undefined;
+    return (line) => {
+      for (const t of all) if (!t(line)) return false;
+      return true;
+    };
+  }
+  if (n.type === PF_OR) {
+    // An alternative without a literal can match anything: then so can the OR.
+    if (subs.length === 0 || subs.length > MAX_ALTERNATIVES || subs.some((t) => t === undefined)) return undefined;
+    const any = subs as ((line: Buffer) => boolean)[];
+    return (line) => {
+      for (const t of any) if (t(line)) return true;
+      return false;
+    };
+  }
+  return undefined;
 }
 
 const OPERATORS = [
   'equals', 'not_equals', 'in', 'not_in', 'contains', 'starts_with', 'ends_with', 'regex',
   'gt', 'gte', 'lt', 'lte', 'exists', 'not_exists', 'cidr',
 ] as const;
+export type Operator = (typeof OPERATORS)[number];
 
-function compileCondition(c: unknown, fail: (m: string) => never): RowTest {
+function compileCondition(c: unknown, fail: (m: string) => never, conditions: FieldCondition[]): RowTest {
   if (typeof c !== 'object' || c === null || Array.isArray(c)) return fail('a condition must be a mapping');
   const o = c as Record<string, unknown>;
   if ('all' in o || 'any' in o) {
     const key = 'all' in o ? 'all' : 'any';
     const list = o[key];
     if (Object.keys(o).length !== 1 || !Array.isArray(list) || list.length === 0) fail(`${key} takes a non-empty list and nothing else`);
-    const tests = (list as unknown[]).map((x) => compileCondition(x, fail));
+    const tests = (list as unknown[]).map((x) => compileCondition(x, fail, conditions));
     return key === 'all' ? (row) => tests.every((t) => t(row)) : (row) => tests.some((t) => t(row));
   }
   if ('not' in o) {
     if (Object.keys(o).length !== 1) fail('not takes one condition and nothing else');
-    const t = compileCondition(o.not, fail);
+    const t = compileCondition(o.not, fail, conditions);
     return (row) => !t(row);
   }
   if (typeof o.field !== 'string' || o.field === '') return fail('a condition needs field (or all / any / not)');
@@ -174,7 +291,9 @@ function compileCondition(c: unknown, fail: (m: string) => never): RowTest {
   const op = ops[0] as string;
   if (!(OPERATORS as readonly string[]).includes(op)) fail(`unknown operator ${op} (${OPERATORS.join(', ')})`);
   const get = fieldGetter(o.field);
-  return compileOperator(op as (typeof OPERATORS)[number], o[op], get, fail);
+  const test = compileOperator(op as Operator, o[op], get, fail);
+  conditions.push({ field: o.field, op: op as Operator, arg: o[op] });
+  return test;
 }
 
 /** `RequestHeaders.user-agent`: the column, then keys inside a JSON column. */
@@ -194,7 +313,7 @@ function fieldGetter(path: string): (row: Record<string, unknown>) => unknown {
 
 type Get = (row: Record<string, unknown>) => unknown;
 
-function compileOperator(op: (typeof OPERATORS)[number], arg: unknown, get: Get, fail: (m: string) => never): RowTest {
+function compileOperator(op: Operator, arg: unknown, get: Get, fail: (m: string) => never): RowTest {
   const scalar = (a: unknown): string | number | boolean =>
     typeof a === 'string' || typeof a === 'number' || typeof a === 'boolean' ? a : fail(`${op} takes a string, number or boolean`);
   const text = (a: unknown): string => (typeof a === 'string' ? a : fail(`${op} takes a string`));
@@ -298,4 +417,118 @@ function comparable(arg: unknown, fail: (m: string) => never, op: string): numbe
     if (ts !== undefined) return ts;
   }
   return fail(`${op} takes a number or a timestamp`);
+}
+
+/**
+ * Why a filter cannot work on the rows of this log type, or undefined. A normalised filter sees each column as the
+ * normaliser leaves it (lib/parse/normalise.ts): string -> string, smallint / int / bigint -> a safe integer
+ * (number), float -> number, boolean -> boolean, timestamp -> its output text `YYYY-MM-DD HH:MM:SS.fffffffff`,
+ * json -> the JSON value as parsed, array -> an array of its element's values. A condition that can never hold
+ * on those values (a misspelt field, `equals: "200"` on a smallint) would silently keep or drop every line.
+ */
+export function schemaProblem(f: CompiledFilter, schema: LogSchema): string | undefined {
+  for (const c of f.conditions) {
+    const problem = conditionProblem(c, schema);
+    if (problem !== undefined) return `${f.label}: ${problem}`;
+  }
+  return undefined;
+}
+
+function conditionProblem(c: FieldCondition, schema: LogSchema): string | undefined {
+  const [head, ...rest] = c.field.split('.') as [string, ...string[]];
+  const col = schema.fields.find((f) => f.name === head);
+  if (!col) return `field ${c.field}: ${head} is not a column of ${schema.logType}${suggestion(head, schema)}`;
+  const type = typeName(col);
+  const column = `${head}, ${/^[aeiou]/.test(type) ? 'an' : 'a'} ${type} column of ${schema.logType}`;
+  if (rest.length > 0) {
+    // Keys inside a JSON value: their types are not in the schema, every operator may hold.
+    return col.type === 'json' ? undefined : `field ${c.field}: only json columns have keys inside, and ${column} has none`;
+  }
+  if (col.type === 'json') return undefined;
+  const never = (why: string): string => `${c.op} ${JSON.stringify(c.arg)} never holds on ${column}: ${why}`;
+  const element = col.type === 'array' ? (col.element?.type ?? 'string') : undefined;
+  switch (c.op) {
+    case 'exists':
+    case 'not_exists':
+      return undefined;
+    case 'equals':
+    case 'not_equals':
+    case 'in':
+    case 'not_in': {
+      for (const want of Array.isArray(c.arg) ? (c.arg as unknown[]) : [c.arg]) {
+        const why = equalsProblem(col, want);
+        if (why !== undefined) return never(why);
+      }
+      return undefined;
+    }
+    case 'contains':
+      if (col.type === 'string' || col.type === 'timestamp' || element === 'string' || element === 'timestamp') return undefined;
+      return never(element ? `contains finds a string in an array of strings, and this array holds ${element} values` : 'contains takes a string or string-array column');
+    case 'starts_with':
+    case 'ends_with':
+    case 'regex':
+      return col.type === 'string' || col.type === 'timestamp' ? undefined : never(`${c.op} takes a string column`);
+    case 'cidr':
+      return col.type === 'string' ? undefined : never('cidr takes a string column holding IP addresses');
+    case 'gt':
+    case 'gte':
+    case 'lt':
+    case 'lte':
+      if (isNumeric(col.type)) return typeof c.arg === 'number' ? undefined : never('compare it with a number (no quotes)');
+      if (col.type === 'timestamp') {
+        return typeof c.arg === 'string' ? undefined : never('compare it with a timestamp string, such as "2026-11-01T10:00:00Z"');
+      }
+      return never(`${c.op} takes a number or timestamp column`);
+  }
+}
+
+const INT_RANGES: Partial<Record<string, [number, number]>> = {
+  smallint: [-32768, 32767],
+  int: [-2147483648, 2147483647],
+  bigint: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+};
+
+/** Why a row's value in this column can never equal `want`, or undefined. */
+function equalsProblem(col: FieldSpec, want: unknown): string | undefined {
+  const range = INT_RANGES[col.type];
+  if (range) {
+    if (typeof want === 'string' && want.trim() !== '' && Number.isFinite(Number(want))) return `the column holds numbers: write ${want.trim()} without quotes`;
+    if (typeof want !== 'number' || !Number.isInteger(want)) return 'the column holds integers';
+    // Beyond 2^53 the config's own number was rounded when it was read, and the column holds safe integers only.
+    if (want < range[0] || want > range[1]) return `the column holds integers from ${range[0]} to ${range[1]}`;
+    return undefined;
+  }
+  switch (col.type) {
+    case 'float':
+      return typeof want === 'number' ? undefined : 'the column holds numbers: write the value without quotes';
+    case 'boolean':
+      return typeof want === 'boolean' ? undefined : 'the column holds true or false (no quotes)';
+    case 'string':
+      return typeof want === 'string' ? undefined : `the column holds strings: write ${JSON.stringify(String(want))}`;
+    case 'timestamp': {
+      const ts = typeof want === 'string' || typeof want === 'number' ? parseCloudflareTime(want) : undefined;
+      if (ts === undefined) return 'the column holds timestamps';
+      // Rows hold the output form; equality with another spelling of the same time would never hold.
+      return ts === want ? undefined : `rows hold timestamps as "${ts}" (UTC, nine digits): write that, or use gte / lt for a range`;
+    }
+    case 'array':
+      return 'the column holds arrays: use contains to test an element';
+    default:
+      return undefined;
+  }
+}
+
+function isNumeric(t: FieldSpec['type']): boolean {
+  return t === 'smallint' || t === 'int' || t === 'bigint' || t === 'float';
+}
+
+function typeName(col: FieldSpec): string {
+  return col.type === 'array' ? `array<${col.element?.type ?? 'string'}>` : col.type;
+}
+
+/** `(did you mean ClientIP?)` for a different case or an input alias of a column. */
+function suggestion(name: string, schema: LogSchema): string {
+  const lower = name.toLowerCase();
+  const hit = schema.fields.find((f) => f.name.toLowerCase() === lower || f.aliases.some((a) => a.toLowerCase() === lower));
+  return hit ? ` (did you mean ${hit.name}?)` : '';
 }

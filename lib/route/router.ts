@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors';
-import { FilterSet, NO_FILTERS } from '../filter/filters';
+import { FilterSet, NO_FILTERS, schemaProblem } from '../filter/filters';
 import type { LogTypeEntry, SchemaRegistry } from '../schema/registry';
 
 /** A user's mapping of key prefixes to log types (the routes file). */
@@ -35,14 +35,29 @@ export class Router {
     private readonly defaults: { sourceId?: string; sourceLabel?: string; filters?: FilterSet } = {},
   ) {
     for (const f of defaults.filters?.filters ?? []) {
-      if (f.logType !== undefined && !registry.get(f.logType)) {
-        throw new ConfigError(`filter ${f.name}: unknown log type ${f.logType} (known: ${registry.logTypes().join(', ')})`);
+      if (f.logType !== undefined) {
+        const entry = registry.get(f.logType);
+        if (!entry) throw new ConfigError(`filter ${f.name}: unknown log type ${f.logType} (known: ${registry.logTypes().join(', ')})`);
+        const problem = schemaProblem(f, entry.schema);
+        if (problem !== undefined) throw new ConfigError(problem);
+        continue;
+      }
+      // No logType: the filter meets every log type a key can route to.
+      for (const schema of registry.schemas()) {
+        const problem = schemaProblem(f, schema);
+        if (problem !== undefined) {
+          throw new ConfigError(`${problem} (the filter has no logType, so it applies to every log type: add logType to limit it)`);
+        }
       }
     }
     this.routes = routes
       .map((r) => {
         const entry = registry.get(r.logType);
         if (!entry) throw new ConfigError(`route ${JSON.stringify(r.prefix)}: unknown log type ${r.logType} (known: ${registry.logTypes().join(', ')})`);
+        for (const f of r.filters?.filters ?? []) {
+          const problem = schemaProblem(f, entry.schema);
+          if (problem !== undefined) throw new ConfigError(problem);
+        }
         return { ...r, entry };
       })
       .sort((a, b) => b.prefix.length - a.prefix.length);

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -59,5 +60,39 @@ describe('cflogs parse', () => {
     expect(await main(['parse', '--no-such-flag'])).toBe(2);
     expect(await main(['parse', '--log-type', 'Nope.Nope', plainFile])).toBe(2);
     expect(await main(['frobnicate'])).toBe(2);
+  });
+});
+
+describe('cflogs parse --filters', () => {
+  const ROOT = join(__dirname, '..', '..');
+  /** `cflogs parse` as a user runs it: a child process, its exit code and what it prints on stderr. */
+  const cli = (args: string[]) => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'lib/cli/main.ts', 'parse', ...args], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
+    });
+    return { code: r.status, out: r.stdout, err: r.stderr };
+  };
+
+  it('exits 2 naming the filter, the field and the log type when a filter names a field its log type lacks', () => {
+    const filters = join(dir, 'typo-filters.yml');
+    writeFileSync(filters, 'filters:\n  - name: drop-probes\n    logType: Cloudflare.HttpRequest\n    exclude: { field: ClientIp, cidr: 192.0.2.0/24 }\n');
+    const r = cli(['--filters', filters, gzFile]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`cflogs parse: ${filters}: filters[0] (drop-probes): field ClientIp: ClientIp is not a column of Cloudflare.HttpRequest (did you mean ClientIP?)`);
+    expect(r.out).toBe('');
+  });
+
+  it('with --log-type, the file\'s filters without a logType are checked against that log type alone', async () => {
+    const filters = join(dir, 'untyped-filters.yml');
+    writeFileSync(filters, 'filters:\n  - name: errors-only\n    include: { field: EdgeResponseStatus, gte: 500 }\n');
+    const typed = await parse(['--log-type', 'http_requests', '--filters', filters, gzFile], '2026-11-24T12:00:00Z');
+    expect(typed.code).toBe(0);
+    expect(typed.err).toMatch(/filtered \(errors-only: \d+\)/);
+    // Without it, the filter meets every log type, and the audit log has no EdgeResponseStatus.
+    const untyped = cli(['--filters', filters, gzFile]);
+    expect(untyped.code).toBe(2);
+    expect(untyped.err).toMatch(/\(errors-only\): field EdgeResponseStatus: EdgeResponseStatus is not a column of Cloudflare\.Audit .*add logType/);
   });
 });

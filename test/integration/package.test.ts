@@ -166,6 +166,8 @@ describe('npm run package', () => {
   test('queue: DLQ after 5 receives, visibility >= 6x the function timeout, partial batch failures', () => {
     const q = res(tpl, 'IngestQueue').Properties;
     expect(q.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': ['IngestDeadLetterQueue', 'Arn'] }, maxReceiveCount: 5 });
+    // The function learns the count from the same parameter (lib/config.ts keeps salvage below it).
+    expect(String(res(tpl, 'S3IngestLambdaFunction').Properties.Environment.Variables.CFLOGS_MAX_RECEIVE_COUNT)).toBe('5');
     const timeout = res(tpl, 'S3IngestLambdaFunction').Properties.Timeout as number;
     expect(q.VisibilityTimeout).toBeGreaterThanOrEqual(6 * timeout);
     expect(q.SqsManagedSseEnabled).toBe(true);

@@ -188,9 +188,46 @@ describe('loadConfig', () => {
     expect(e.message).toContain('CFLOGS_ROUTES_FILE');
   });
 
-  test('inline routes take precedence over a routes file', () => {
-    const c = loadConfig({ CFLOGS_ROUTES: '{"routes":[]}', CFLOGS_ROUTES_FILE: '/nonexistent/cflogs/routes.yml' });
-    expect(c.routes).toEqual([]);
+  test('CFLOGS_ROUTES and CFLOGS_ROUTES_FILE both set is a ConfigError naming both', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'cflogs-routes-'));
+    const file = path.join(dir, 'routes.json');
+    writeFileSync(file, JSON.stringify({ routes: [{ prefix: 'fw/', logType: 'Cloudflare.Firewall' }] }));
+    const e = configError(() => loadConfig({ CFLOGS_ROUTES: '{"routes":[]}', CFLOGS_ROUTES_FILE: file }));
+    expect(e.message).toMatch(/CFLOGS_ROUTES and CFLOGS_ROUTES_FILE are both set/);
+  });
+
+  test('a prefix routed twice is a ConfigError naming both routes', () => {
+    const routes = 'routes:\n  - prefix: zone/\n    logType: Cloudflare.HttpRequest\n  - prefix: zone/\n    logType: Cloudflare.Firewall\n';
+    const e = configError(() => loadConfig({ CFLOGS_ROUTES: routes }));
+    expect(e.message).toBe('routes: routes[1]: prefix "zone/" is already routed by routes[0]');
+  });
+
+  test.each([
+    [{ CFLOGS_SALVAGE_AFTER_RECEIVES: '5' }],
+    [{ CFLOGS_SALVAGE_AFTER_RECEIVES: '6' }],
+    [{ CFLOGS_SALVAGE_AFTER_RECEIVES: '3', CFLOGS_MAX_RECEIVE_COUNT: '3' }],
+  ])('CFLOGS_SALVAGE_AFTER_RECEIVES at or above the queue\'s maxReceiveCount (default 5) is a ConfigError: %j', (env) => {
+    const e = configError(() => loadConfig(env));
+    expect(e.message).toMatch(/^CFLOGS_SALVAGE_AFTER_RECEIVES=\d+ must be below the queue's maxReceiveCount \(CFLOGS_MAX_RECEIVE_COUNT=\d+\)/);
+  });
+
+  test('salvage below the queue\'s maxReceiveCount, or never (0), is accepted', () => {
+    expect(loadConfig({}).salvageAfterReceives).toBe(3);
+    expect(loadConfig({ CFLOGS_SALVAGE_AFTER_RECEIVES: '4' }).salvageAfterReceives).toBe(4);
+    expect(loadConfig({ CFLOGS_SALVAGE_AFTER_RECEIVES: '0', CFLOGS_MAX_RECEIVE_COUNT: '1' }).salvageAfterReceives).toBe(0);
+    expect(loadConfig({ CFLOGS_SALVAGE_AFTER_RECEIVES: '9', CFLOGS_MAX_RECEIVE_COUNT: '10' }).salvageAfterReceives).toBe(9);
+  });
+
+  test.each(['../../', '../', './', 'a/../', 'a/./b/', 'a//', '//', '/', '/cf/'])(
+    'CFLOGS_OUTPUT_PREFIX=%j (a leading /, an empty, . or .. segment) is a ConfigError',
+    (prefix) => {
+      const e = configError(() => loadConfig({ CFLOGS_OUTPUT_PREFIX: prefix }));
+      expect(e.message).toMatch(/^CFLOGS_OUTPUT_PREFIX must be key segments each ending in '\/'/);
+    },
+  );
+
+  test('CFLOGS_OUTPUT_PREFIX of ordinary segments is accepted', () => {
+    for (const prefix of ['', 'cf/', 'cloudflare/lake-1/v2/', 'a..b/.hidden/']) expect(loadConfig({ CFLOGS_OUTPUT_PREFIX: prefix }).outputPrefix).toBe(prefix);
   });
 });
 
