@@ -1,11 +1,46 @@
 import { Readable } from 'node:stream';
 import { createGunzip, ZlibOptions } from 'node:zlib';
 
-export type Compression = 'gzip' | 'none';
+/** What cflogs decodes. */
+export type DecodedCompression = 'gzip' | 'none';
+/** Compressions recognised by their magic bytes only to be refused with their name (zstd becomes readable later). */
+export type UnsupportedCompression = 'zstd' | 'bzip2' | 'xz' | 'lz4' | 'zip';
+export type Compression = DecodedCompression | UnsupportedCompression;
 
-/** Magic bytes decide, never the name or headers: Logpush objects are `.log.gz`, but copies and tests lie. */
+/**
+ * The magic bytes of the compressions cflogs refuses by name. NDJSON starts with `{` or whitespace, so none of
+ * them can be the start of a readable input.
+ */
+const REFUSED: readonly (readonly [UnsupportedCompression, Buffer])[] = [
+  ['zstd', Buffer.from([0x28, 0xb5, 0x2f, 0xfd])],
+  ['xz', Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00])],
+  ['lz4', Buffer.from([0x04, 0x22, 0x4d, 0x18])],
+  // The legacy frame of `lz4 -l`.
+  ['lz4', Buffer.from([0x02, 0x21, 0x4c, 0x18])],
+  // A local file header, and the end record that is all of an empty archive.
+  ['zip', Buffer.from('PK\x03\x04', 'latin1')],
+  ['zip', Buffer.from('PK\x05\x06', 'latin1')],
+];
+
+/** Bytes the sniff needs: the longest magic (xz) is six. */
+const SNIFF_BYTES = 6;
+
+/**
+ * Magic bytes decide, never the name or headers: Logpush objects are `.log.gz`, but copies and tests lie. Other
+ * compressions are recognised only to fail the input with their name: read as text, they became a few
+ * `invalid_utf8` rejects and the input counted as done.
+ */
 export function sniffCompression(head: Buffer): Compression {
-  return head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b ? 'gzip' : 'none';
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
+  for (const [name, magic] of REFUSED) {
+    if (head.length >= magic.length && head.subarray(0, magic.length).equals(magic)) return name;
+  }
+  if (head.length < 4) return 'none';
+  // bzip2: "BZh" and the block size, a digit 1..9.
+  if (head.toString('latin1', 0, 3) === 'BZh' && (head[3] as number) >= 0x31 && (head[3] as number) <= 0x39) return 'bzip2';
+  // A zstd skippable frame (magic 0x184D2A50..5F, little-endian), which pzstd and seekable zstd write first.
+  if (((head[0] as number) & 0xf0) === 0x50 && head[1] === 0x2a && head[2] === 0x4d && head[3] === 0x18) return 'zstd';
+  return 'none';
 }
 
 export interface DecompressLimits {
@@ -13,7 +48,7 @@ export interface DecompressLimits {
   maxBytes: number;
 }
 
-/** Raised for corrupt/truncated compression or the size limit; the caller attaches the object. */
+/** Raised for corrupt/truncated or unsupported compression, or the size limit; the caller attaches the object. */
 export class DecompressError extends Error {
   override readonly name = 'DecompressError';
   constructor(
@@ -29,7 +64,7 @@ export class DecompressError extends Error {
 }
 
 export interface DecodedStream {
-  compression: Compression;
+  compression: DecodedCompression;
   chunks: AsyncIterable<Buffer>;
   /** Compressed bytes consumed so far (for summaries and error offsets). */
   bytesIn(): number;
@@ -39,7 +74,8 @@ export interface DecodedStream {
 
 /**
  * Streams the decompressed bytes of `source`. gzip may be multi-member (zlib handles concatenated members);
- * memory is bounded by zlib's window and one chunk, whatever the object's size.
+ * memory is bounded by zlib's window and one chunk, whatever the object's size. Another compression recognised by
+ * its magic bytes is a DecompressError at once, not salvageable, naming it.
  */
 export async function decompress(
   source: AsyncIterable<Buffer> | Iterable<Buffer>,
@@ -49,11 +85,11 @@ export async function decompress(
     Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : source[Symbol.iterator]();
   let inBytes = 0;
   let outBytes = 0;
-  // Peek until at least two bytes arrive (a first chunk of one byte is legal).
+  // Peek until the sniff has its bytes (a first chunk of one byte is legal).
   const head: Buffer[] = [];
   let headLen = 0;
   let done = false;
-  while (headLen < 2) {
+  while (headLen < SNIFF_BYTES) {
     const r = await it.next();
     if (r.done) {
       done = true;
@@ -65,6 +101,15 @@ export async function decompress(
   }
   const first = Buffer.concat(head);
   const compression = sniffCompression(first);
+  if (compression !== 'gzip' && compression !== 'none') {
+    // Release the source (e.g. the GetObject socket): nothing of it can be read, whatever the attempt.
+    if (!done) await it.return?.();
+    throw new DecompressError(
+      `input is ${compression}-compressed, which cflogs does not read (supported: gzip, uncompressed)`,
+      0,
+      { salvageable: false },
+    );
+  }
   async function* rest(): AsyncGenerator<Buffer> {
     try {
       if (first.length) {

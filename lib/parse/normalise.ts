@@ -1,6 +1,16 @@
 import type { FieldSpec, Indicator, LogSchema, ScalarType, TimeFormat } from '../schema/model';
 import { exactIntegerText } from './json';
-import { fromRfc3339, parseCloudflareTime, parseHttpDate } from './timestamps';
+import {
+  fromIntegerDigits,
+  fromNumber,
+  fromRfc3339,
+  NOT_INTEGER_NANOS,
+  parseCloudflareTime,
+  parseHttpDate,
+  whyNotCloudflareTime,
+  whyNotHttpDate,
+  whyNotRfc3339,
+} from './timestamps';
 
 /**
  * Turns a validated record into typed columns: each column gets one JSON type in every row (Parquet needs it),
@@ -328,8 +338,14 @@ function timestampConverter(formats: TimeFormat[]): Converter {
       case 'cloudflare':
       case 'unix':
         return (v, src, key) => {
-          const exact = typeof v === 'number' && Number.isInteger(v) && !Number.isSafeInteger(v) ? src.integerText(key, v) : undefined;
-          return parseCloudflareTime(v, exact);
+          if (typeof v === 'number' && Number.isInteger(v) && !Number.isSafeInteger(v)) {
+            const exact = src.integerText(key, v);
+            if (exact !== undefined) return fromIntegerDigits(exact);
+            // Not integer digits in the text (a fraction or an exponent), and JSON.parse has rounded the value:
+            // refused rather than read to the nearest double (1506702504433000200.5 is not .433000192).
+            return src === NO_SOURCE ? fromNumber(v) : undefined;
+          }
+          return parseCloudflareTime(v);
         };
       case 'rfc3339':
         return (v) => (typeof v === 'string' ? fromRfc3339(v.trim()) : undefined);
@@ -343,8 +359,23 @@ function timestampConverter(formats: TimeFormat[]): Converter {
       const ts = p(v, src, key);
       if (ts !== undefined) return ts;
     }
-    return new Invalid('invalid_timestamp', `cannot read ${kindOf(v)} as a timestamp (${formats.join(', ')})`);
+    return new Invalid('invalid_timestamp', whyNotTimestamp(formats, v, src, key));
   };
+}
+
+/** The reject message for a value no parser of the column read: the first format it is shaped like says why. */
+function whyNotTimestamp(formats: TimeFormat[], v: unknown, src: LineSource, key: string): string {
+  for (const f of formats) {
+    let why: string | undefined;
+    if (f === 'rfc3339') why = typeof v === 'string' ? whyNotRfc3339(v.trim()) : undefined;
+    else if (f === 'rfc1123') why = whyNotHttpDate(v);
+    else if (typeof v === 'number' && Number.isInteger(v) && !Number.isSafeInteger(v) && src !== NO_SOURCE) {
+      const exact = src.integerText(key, v);
+      why = exact === undefined ? NOT_INTEGER_NANOS : whyNotCloudflareTime(v, exact);
+    } else why = whyNotCloudflareTime(v);
+    if (why !== undefined) return why;
+  }
+  return `cannot read ${kindOf(v)} as a timestamp (${formats.join(', ')})`;
 }
 
 /** For messages: the kind of value, never the value (it may be personal data). */

@@ -7,6 +7,12 @@
  * nanoseconds), extended by magnitude to milliseconds and microseconds, which Cloudflare never sends but other
  * tools do (documented in docs/compatibility.md). Nanoseconds stay exact: digits are handled as text, never as
  * a double.
+ *
+ * What does not exist is refused: a day its month does not have, an offset beyond what RFC 3339 allows (hours
+ * 00-23, minutes 00-59), a second 60 anywhere but 23:59:60 UTC on a month's last day (where a leap second can be),
+ * an instant outside 0001-01-01..9999-12-31 UTC, the lake's range for every input (formatEpoch), year 0000 included
+ * although RFC 3339 allows it. ISO 8601's 24:00:00, the midnight that ends a day, is one unambiguous instant and is
+ * read as such.
  */
 
 const NINE_ZEROS = '000000000';
@@ -37,18 +43,40 @@ export function fromIntegerDigits(digits: string): string | undefined {
   else if (abs.length < 14 || (abs.length === 14 && abs < '60000000000000')) fracDigits = 3;
   else if (abs.length < 17 || (abs.length === 17 && abs < '60000000000000000')) fracDigits = 6;
   else fracDigits = 9;
-  if (neg) {
-    // Before 1970: let Number do it; precision below a microsecond is moot there.
-    const n = Number(digits) / 10 ** fracDigits;
-    return fromFloatSeconds(n);
-  }
+  if (neg) return beforeEpoch(abs, fracDigits);
   const secText = fracDigits === 0 ? abs : abs.slice(0, abs.length - fracDigits);
   const frac = fracDigits === 0 ? '' : abs.slice(abs.length - fracDigits);
   return formatEpoch(secText === '' ? 0 : Number(secText), (frac + NINE_ZEROS).slice(0, 9));
 }
 
+/** Negative digits, exact too; apart, so that the common case stays as short as it was. */
+function beforeEpoch(abs: string, fracDigits: number): string | undefined {
+  return fromDecimalSeconds(true, abs.slice(0, abs.length - fracDigits), abs.slice(abs.length - fracDigits));
+}
+
+/**
+ * Seconds given as decimal text, `-`? whole `.` frac: exact, any number of fractional digits, those below the
+ * nanosecond dropped (towards the past, so before 1970 too the instant is never moved later).
+ */
+function fromDecimalSeconds(neg: boolean, whole: string, frac: string): string | undefined {
+  const sec = whole === '' ? 0 : Number(whole);
+  const nanos9 = frac.length >= 9 ? frac.slice(0, 9) : (frac + NINE_ZEROS).slice(0, 9);
+  if (!neg) return formatEpoch(sec, nanos9);
+  // Before 1970 the fraction counts back from the whole second: -1.25 s is 23:59:58.750000000.
+  const below = Number(nanos9) + (/[1-9]/.test(frac.slice(9)) ? 1 : 0);
+  if (below === 0) return formatEpoch(sec === 0 ? 0 : -sec, NINE_ZEROS);
+  return formatEpoch(-sec - 1, String(1e9 - below).padStart(9, '0'));
+}
+
+const DECIMAL = /^(-?)(\d+)(?:\.(\d+))?$/;
+
 function fromFloatSeconds(s: number): string | undefined {
   if (!Number.isFinite(s)) return undefined;
+  // The digits of the shortest decimal that reads back as `s`: those that were written, whenever a double can tell
+  // them apart (microseconds today), where (s - floor(s)) * 1e9 makes up digits (1506702504.433 -> .433000088).
+  const m = DECIMAL.exec(String(s));
+  if (m !== null) return fromDecimalSeconds(m[1] === '-', m[2] as string, m[3] ?? '');
+  // Exponent forms: |s| < 1e-6 (a double is exact enough there) or >= 1e21 (out of range).
   const sec = Math.floor(s);
   const nanos = Math.round((s - sec) * 1e9);
   return formatEpoch(sec, String(Math.min(nanos, 999999999)).padStart(9, '0'));
@@ -71,10 +99,19 @@ export function fromRfc3339(text: string): string | undefined {
   const [, y, mo, d, h = '00', mi = '00', s = '00', frac = '', zone] = m;
   let offsetMin = 0;
   if (zone && zone[0] !== 'Z' && zone[0] !== 'z' && zone !== 'UTC' && zone !== 'GMT') {
-    const digits = zone.replace(':', '');
-    offsetMin = (zone[0] === '-' ? -1 : 1) * (Number(digits.slice(1, 3)) * 60 + Number(digits.slice(3, 5) || '0'));
+    offsetMin = offsetMinutes(zone);
+    if (Number.isNaN(offsetMin)) return undefined;
   }
   return fromParts(Number(y), Number(mo), Number(d), Number(h), Number(mi), Number(s), frac, offsetMin);
+}
+
+/** `±hh`, `±hhmm` or `±hh:mm` in minutes; NaN beyond what RFC 3339 allows (hours 00-23, minutes 00-59). */
+function offsetMinutes(zone: string): number {
+  const digits = zone.replace(':', '');
+  const hours = Number(digits.slice(1, 3));
+  const minutes = Number(digits.slice(3, 5) || '0');
+  if (hours > 23 || minutes > 59) return NaN;
+  return (zone[0] === '-' ? -1 : 1) * (hours * 60 + minutes);
 }
 
 const MONTHS: Record<string, number> = {
@@ -93,7 +130,8 @@ export function fromRfc1123(text: string): string | undefined {
   if ((y as string).length === 2) year += year < 70 ? 2000 : 1900;
   let offsetMin = 0;
   if (zone && (zone[0] === '+' || zone[0] === '-')) {
-    offsetMin = (zone[0] === '-' ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(3, 5)));
+    offsetMin = offsetMinutes(zone);
+    if (Number.isNaN(offsetMin)) return undefined;
   }
   return fromParts(year, month, Number(d), Number(h), Number(mi), Number(s), '', offsetMin);
 }
@@ -110,7 +148,10 @@ function fromParts(
   if (date.getUTCDate() !== d) return undefined; // 31 Feb and the like
   const ms = date.getTime() + ((h * 60 + mi) * 60 + Math.min(s, 59)) * 1000;
   const seconds = ms / 1000 - offsetMin * 60 + (s === 60 ? 1 : 0);
-  return formatEpoch(seconds, (frac + NINE_ZEROS).slice(0, 9));
+  const out = formatEpoch(seconds, (frac + NINE_ZEROS).slice(0, 9));
+  // A leap second is 23:59:60 UTC on the last day of a month (RFC 3339 5.7), read as the midnight it runs into.
+  if (s === 60 && out !== undefined && out.slice(8, 19) !== '01 00:00:00') return undefined;
+  return out;
 }
 
 const DIGITS = /^\s*-?\d{1,19}\s*$/;
@@ -134,6 +175,88 @@ export function parseHttpDate(v: unknown): string | undefined {
   if (typeof v !== 'string') return undefined;
   const t = v.trim();
   return fromRfc1123(t) ?? fromRfc3339(t);
+}
+
+/*
+ * Why a value is not a timestamp, for the reject message: worded for a person, never quoting the value (it may
+ * be personal data). Undefined when the value is not shaped like the format at all (the caller then names the
+ * kind of value it got). Only for values the parsers above refused: none of this runs for a valid timestamp.
+ */
+
+export const OUT_OF_RANGE = "outside the years 0001..9999 (UTC) that the lake's timestamps hold";
+export const NOT_INTEGER_NANOS =
+  'a number beyond 2^53 with a fraction or an exponent: only integer digits are read exactly as nanoseconds';
+
+/** Why `v` (with the exact digits of an unsafe integer, when known) is not one of Cloudflare's time formats. */
+export function whyNotCloudflareTime(v: unknown, exactDigits?: string): string | undefined {
+  if (typeof v === 'number') {
+    if (exactDigits !== undefined) return whyNotDigits(exactDigits);
+    if (Number.isInteger(v)) return whyNotDigits(Number.isSafeInteger(v) ? String(v) : BigInt(v).toString());
+    return Number.isFinite(v) && fromNumber(v) === undefined ? OUT_OF_RANGE : undefined;
+  }
+  if (typeof v !== 'string') return undefined;
+  const t = v.trim();
+  if (/^-?\d+$/.test(t)) return whyNotDigits(t);
+  if (/^-?\d+\.\d+$/.test(t)) return 'a number with a fraction in a string: only integer digits are read from a string';
+  return whyNotRfc3339(t);
+}
+
+function whyNotDigits(digits: string): string | undefined {
+  if (fromIntegerDigits(digits) !== undefined) return undefined;
+  const abs = digits[0] === '-' ? digits.slice(1) : digits;
+  if (abs.length > 19) return 'an integer of more than 19 digits: nanoseconds since 1970 have at most 19';
+  return OUT_OF_RANGE;
+}
+
+/** Why a (trimmed) string shaped like RFC 3339 is not one. */
+export function whyNotRfc3339(text: string): string | undefined {
+  const m = RFC3339.exec(text);
+  if (!m || fromRfc3339(text) !== undefined) return undefined;
+  const [, y, mo, d, h = '00', mi = '00', s = '00', frac = '', zone] = m;
+  let offset = '';
+  if (zone && zone[0] !== 'Z' && zone[0] !== 'z' && zone !== 'UTC' && zone !== 'GMT') offset = zone;
+  return whyNotParts(Number(y), Number(mo), Number(d), Number(h), Number(mi), Number(s), frac, offset);
+}
+
+/** Why a string is not an HTTP date (nor the RFC 3339 that parseHttpDate also reads). */
+export function whyNotHttpDate(v: unknown): string | undefined {
+  if (typeof v !== 'string') return undefined;
+  const t = v.trim();
+  const m = RFC1123.exec(t);
+  if (!m) return whyNotRfc3339(t);
+  if (fromRfc1123(t) !== undefined) return undefined;
+  const [, d, mon, y, h, mi, s, zone] = m;
+  const month = MONTHS[(mon as string).toLowerCase()];
+  if (month === undefined) return 'not a valid date: no month has that name';
+  let year = Number(y);
+  if ((y as string).length === 2) year += year < 70 ? 2000 : 1900;
+  const offset = zone && (zone[0] === '+' || zone[0] === '-') ? zone : '';
+  return whyNotParts(year, month, Number(d), Number(h), Number(mi), Number(s), '', offset);
+}
+
+/** The checks of fromParts and offsetMinutes, one message each; the parsers refused these parts. */
+function whyNotParts(y: number, mo: number, d: number, h: number, mi: number, s: number, frac: string, offset: string): string {
+  if (offset !== '' && Number.isNaN(offsetMinutes(offset))) {
+    return 'not a valid UTC offset: RFC 3339 allows hours 00-23 and minutes 00-59';
+  }
+  if (mo < 1 || mo > 12) return 'not a valid date: the month is not 01-12';
+  if (d < 1 || d > daysInMonth(y, mo)) return 'not a valid date: the month has no such day';
+  if (h > 24 || mi > 59 || s > 60 || (h === 24 && (mi !== 0 || s !== 0 || /[1-9]/.test(frac)))) {
+    return 'not a valid time of day';
+  }
+  if (s === 60) {
+    // Refused with a valid date and time: either not where a leap second can be, or past 9999 once it is added.
+    const before = fromParts(y, mo, d, h, mi, 59, frac, offset === '' ? 0 : offsetMinutes(offset));
+    if (before !== undefined && !before.startsWith('9999-12-31 23:59:59')) {
+      return 'not a valid time of day: a leap second is 23:59:60 UTC on the last day of a month';
+    }
+  }
+  return OUT_OF_RANGE;
+}
+
+function daysInMonth(y: number, mo: number): number {
+  if (mo === 2) return y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28;
+  return mo === 4 || mo === 6 || mo === 9 || mo === 11 ? 30 : 31;
 }
 
 /** The partition of a formatted timestamp: `year=YYYY/month=MM/day=DD/hour=HH`. */

@@ -175,6 +175,26 @@ describe('the S3 handler against a real S3 protocol server', () => {
     expect(rejects[2]?.message).toContain('EdgeStartTimestamp');
   });
 
+  it('fails a zstd object named .log.gz with an error naming the compression, even at the salvage threshold, and writes nothing', async () => {
+    // One HTTP line compressed by the zstd tool (a whole frame); Node 20's zlib cannot read it.
+    const zstd = Buffer.from(
+      '28b52ffd04587101007b2245646765537461727454696d657374616d70223a22323032362d31312d30315431303a30303a30305a227d0a44ecbf2a',
+      'hex',
+    );
+    const obj = await created('cf/http_requests/20261101/zstd.log.gz', zstd);
+    // Receive count 3 is the salvage threshold (salvageAfterReceives: 3): still nothing to keep, so it fails.
+    for (const receiveCount of [1, 3]) {
+      const log = recordingLog();
+      const res = (await handleS3Event(sqsEvent([s3CreatedEvent([obj])], { receiveCount }), objectDeps(s3.client, log))) as SQSBatchResponse;
+      expect(res.batchItemFailures).toEqual([{ itemIdentifier: 'msg-0' }]);
+      const failure = log.lines.find((l) => l.level === 'error');
+      expect(failure?.extra).toMatchObject({ key: 'cf/http_requests/20261101/zstd.log.gz', errorName: 'DecodeError' });
+      expect(String(failure?.extra.error)).toMatch(/^input is zstd-compressed, which cflogs does not read \(supported: gzip, uncompressed\)/);
+      expect(log.lines.some((l) => l.message === 'object processed')).toBe(false);
+      expect(await listKeys(s3.client, LAKE)).toEqual([]);
+    }
+  });
+
   it('keeps the readable rows of a permanently corrupt object on its third delivery instead of looping to the DLQ', async () => {
     const lines = Array.from({ length: 2000 }, (_, i) => HTTP_LINE(i % 250));
     const full = gz(lines);

@@ -1,5 +1,5 @@
 import { parseLine, LineResult } from '../../lib/parse/parser';
-import { buildPlan, isFailure, MAX_DEPTH, normalise, Normalised } from '../../lib/parse/normalise';
+import { buildPlan, isFailure, MAX_DEPTH, normalise, Normalised, normaliseGeneric } from '../../lib/parse/normalise';
 import { builtInRegistry } from '../../lib/schema/registry';
 
 const registry = builtInRegistry();
@@ -211,6 +211,20 @@ describe('parseLine: rejects', () => {
     const o = rejected(parseLine(http, httpLine('"OriginResponseHTTPExpires":"not a date"')));
     expect(o.reason).toBe('invalid_timestamp');
     expect(o.message).toMatch(/^OriginResponseHTTPExpires: /);
+  });
+
+  test('a fractional or exponent unixnano beyond 2^53 is invalid_timestamp, not read to the nearest double', () => {
+    const why = 'a number beyond 2^53 with a fraction or an exponent: only integer digits are read exactly as nanoseconds';
+    for (const text of ['{"EdgeStartTimestamp":1506702504433000200.5}', '{"EdgeStartTimestamp":1.5067025044330002e18}']) {
+      expect(rejected(parseLine(http, text))).toEqual({ reason: 'invalid_timestamp', message: `EdgeStartTimestamp: ${why}` });
+      // The generic loop, the generated normaliser's reference, refuses it the same way.
+      expect(normaliseGeneric(http.plan, JSON.parse(text) as Record<string, unknown>, text)).toEqual({
+        reason: 'invalid_timestamp',
+        message: `EdgeStartTimestamp: ${why}`,
+      });
+    }
+    const e = rejected(parseLine(http, httpLine('"EdgeEndTimestamp":1506702505433000201.0')));
+    expect(e).toEqual({ reason: 'invalid_timestamp', message: `EdgeEndTimestamp: ${why}` });
   });
 
   test(`nesting deeper than ${MAX_DEPTH} levels is refused, in unknown fields and json columns alike`, () => {

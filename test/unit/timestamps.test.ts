@@ -8,6 +8,9 @@ import {
   parseCloudflareTime,
   parseHttpDate,
   partitionOf,
+  whyNotCloudflareTime,
+  whyNotHttpDate,
+  whyNotRfc3339,
 } from '../../lib/parse/timestamps';
 
 const OUTPUT_FORM = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{9}$/;
@@ -70,6 +73,25 @@ describe('parseCloudflareTime: integers (unixnano, unix, and by magnitude)', () 
   test('a fractional number is seconds with a fraction', () => {
     expect(fromNumber(1.5)).toBe('1970-01-01 00:00:01.500000000');
     expect(fromNumber(1506702504.25)).toBe('2017-09-29 16:28:24.250000000');
+  });
+
+  test('a fractional number of seconds keeps the digits written, not the ones the double makes up', () => {
+    // 1506702504.433 is 1506702504.43300008773... as a double: its digits, not the double's, are the input.
+    expect(fromNumber(1506702504.433)).toBe('2017-09-29 16:28:24.433000000');
+    expect(fromNumber(1506702504.123456)).toBe('2017-09-29 16:28:24.123456000');
+    expect(fromNumber(0.000000123)).toBe('1970-01-01 00:00:00.000000123');
+    // Digits below the nanosecond are dropped, never rounded up.
+    expect(fromNumber(1.0000000019)).toBe('1970-01-01 00:00:01.000000001');
+  });
+
+  test('before 1970 the digits are exact too, and the fraction counts back from the whole second', () => {
+    expect(fromIntegerDigits('-1506702504433000200')).toBe('1922-04-04 07:31:35.566999800');
+    expect(parseCloudflareTime('-1506702504433')).toBe('1922-04-04 07:31:35.567000000');
+    expect(fromNumber(-1.25)).toBe('1969-12-31 23:59:58.750000000');
+    expect(fromNumber(-0.5)).toBe('1969-12-31 23:59:59.500000000');
+    expect(fromNumber(-1506702504.433)).toBe('1922-04-04 07:31:35.567000000');
+    // Below the nanosecond, towards the past: -1.0000000019 s is at or before ...58.999999998.
+    expect(fromNumber(-1.0000000019)).toBe('1969-12-31 23:59:58.999999998');
   });
 
   test('values that are neither numbers nor strings are not timestamps', () => {
@@ -141,7 +163,51 @@ describe('parseCloudflareTime: RFC3339 strings', () => {
     expect(parseCloudflareTime('2016-12-31T23:59:60Z')).toBe('2017-01-01 00:00:00.000000000');
   });
 
-  test.each(['2017-02-30T00:00:00Z', '2017-13-01T00:00:00Z', '2017-09-29T16:61:00Z', 'yesterday', '', '2017/09/29', 'Fri, 29 Sep 2017 16:28:24 GMT'])(
+  test('a leap second is accepted only at 23:59:60 UTC on the last day of a month, where one can be', () => {
+    expect(parseCloudflareTime('2016-12-31T23:59:60.25Z')).toBe('2017-01-01 00:00:00.250000000');
+    expect(parseCloudflareTime('2015-06-30T23:59:60Z')).toBe('2015-07-01 00:00:00.000000000');
+    // Local time in another zone: 01:59:60+02:00 is 23:59:60 UTC.
+    expect(parseCloudflareTime('2015-07-01T01:59:60+02:00')).toBe('2015-07-01 00:00:00.000000000');
+    expect(parseCloudflareTime('2017-09-29T16:28:60Z')).toBeUndefined();
+    expect(parseCloudflareTime('2015-06-30T23:59:60+02:00')).toBeUndefined(); // 21:59:60 UTC
+    expect(parseCloudflareTime('2015-06-29T23:59:60Z')).toBeUndefined(); // not a month's last day
+    expect(parseHttpDate('Tue, 30 Jun 2015 23:59:60 GMT')).toBe('2015-07-01 00:00:00.000000000');
+    expect(parseHttpDate('Tue, 30 Jun 2015 12:00:60 GMT')).toBeUndefined();
+  });
+
+  test('offsets beyond RFC 3339 (hours over 23, minutes over 59) are refused', () => {
+    for (const zone of ['+99:99', '+24:00', '-24:00', '+23:60', '-00:60', '+9999', '+2400', '+99']) {
+      expect([zone, parseCloudflareTime(`2017-09-29T16:28:24${zone}`)]).toEqual([zone, undefined]);
+    }
+    expect(parseCloudflareTime('2017-09-29T16:28:24+23:59')).toBe('2017-09-28 16:29:24.000000000');
+    expect(parseCloudflareTime('2017-09-29T16:28:24-23:59')).toBe('2017-09-30 16:27:24.000000000');
+    expect(parseCloudflareTime('2017-09-29T16:28:24-00:00')).toBe('2017-09-29 16:28:24.000000000');
+    expect(parseHttpDate('Fri, 29 Sep 2017 16:28:24 +9999')).toBeUndefined();
+    expect(parseHttpDate('Fri, 29 Sep 2017 16:28:24 -2359')).toBe('2017-09-30 16:27:24.000000000');
+  });
+
+  test("year 0000 is refused like every instant before 0001-01-01 UTC, Athena's first day", () => {
+    expect(parseCloudflareTime('0000-01-01')).toBeUndefined();
+    expect(parseCloudflareTime('0000-12-31T23:59:59.999999999Z')).toBeUndefined();
+    expect(parseCloudflareTime('0001-01-01T00:30:00+01:00')).toBeUndefined(); // 0000-12-31 23:30 UTC
+    // The instant decides, not the local year: 23:00-02:00 on the last day of year 0 is 0001 in UTC.
+    expect(parseCloudflareTime('0000-12-31T23:00:00-02:00')).toBe('0001-01-01 01:00:00.000000000');
+  });
+
+  test.each([
+    '2017-02-30T00:00:00Z',
+    '2020-02-30',
+    '2021-02-29',
+    '2017-04-31',
+    '2017-13-01T00:00:00Z',
+    '2017-00-10',
+    '2017-09-00',
+    '2017-09-29T16:61:00Z',
+    'yesterday',
+    '',
+    '2017/09/29',
+    'Fri, 29 Sep 2017 16:28:24 GMT',
+  ])(
     '%j is not an RFC3339 timestamp',
     (input) => {
       expect(parseCloudflareTime(input)).toBeUndefined();
@@ -153,6 +219,51 @@ describe('parseCloudflareTime: RFC3339 strings', () => {
     expect(formatEpoch(-62135596800, '000000000')).toBe('0001-01-01 00:00:00.000000000');
     expect(formatEpoch(253402300800, '000000000')).toBeUndefined();
     expect(formatEpoch(253402300799, '000000000')).toBe('9999-12-31 23:59:59.000000000');
+  });
+});
+
+describe('why a value is not a timestamp (reject messages)', () => {
+  test.each([
+    ['2020-02-30', 'not a valid date: the month has no such day'],
+    ['2021-02-29T00:00:00Z', 'not a valid date: the month has no such day'],
+    ['2017-09-00', 'not a valid date: the month has no such day'],
+    ['2017-13-01', 'not a valid date: the month is not 01-12'],
+    ['2017-00-01T00:00:00Z', 'not a valid date: the month is not 01-12'],
+    ['0000-01-01', "outside the years 0001..9999 (UTC) that the lake's timestamps hold"],
+    ['9999-12-31T23:59:60Z', "outside the years 0001..9999 (UTC) that the lake's timestamps hold"],
+    ['2017-09-29T16:28:24+99:99', 'not a valid UTC offset: RFC 3339 allows hours 00-23 and minutes 00-59'],
+    ['2017-09-29T16:28:24-2400', 'not a valid UTC offset: RFC 3339 allows hours 00-23 and minutes 00-59'],
+    ['2017-09-29T25:00:00Z', 'not a valid time of day'],
+    ['2017-09-29T24:00:01Z', 'not a valid time of day'],
+    ['2017-09-29T16:28:60Z', 'not a valid time of day: a leap second is 23:59:60 UTC on the last day of a month'],
+  ])('%s: %s', (text, why) => {
+    expect(parseCloudflareTime(text)).toBeUndefined();
+    expect(whyNotRfc3339(text)).toBe(why);
+    expect(whyNotCloudflareTime(text)).toBe(why);
+    expect(whyNotHttpDate(text)).toBe(why);
+  });
+
+  test('integers and numbers say why', () => {
+    expect(whyNotCloudflareTime('123456789012345678901')).toBe('an integer of more than 19 digits: nanoseconds since 1970 have at most 19');
+    expect(whyNotCloudflareTime(1e20)).toBe('an integer of more than 19 digits: nanoseconds since 1970 have at most 19');
+    expect(whyNotCloudflareTime(1e17 + 0.5)).toBeUndefined(); // a valid value has nothing wrong with it
+    // A fractional number is seconds, whatever its size.
+    expect(whyNotCloudflareTime(-1e12 - 0.5)).toBe("outside the years 0001..9999 (UTC) that the lake's timestamps hold");
+    expect(whyNotCloudflareTime('1506702504433000200.5')).toBe('a number with a fraction in a string: only integer digits are read from a string');
+  });
+
+  test('HTTP dates say why, in their own form too', () => {
+    expect(whyNotHttpDate('Fri, 31 Feb 2016 07:28:00 GMT')).toBe('not a valid date: the month has no such day');
+    expect(whyNotHttpDate('Fri, 21 Foo 2016 07:28:00 GMT')).toBe('not a valid date: no month has that name');
+    expect(whyNotHttpDate('Fri, 21 Oct 2016 07:28:00 +9999')).toBe('not a valid UTC offset: RFC 3339 allows hours 00-23 and minutes 00-59');
+  });
+
+  test('a value not shaped like a timestamp has no specific reason (the caller names its kind)', () => {
+    for (const v of ['yesterday', '', '2017/09/29', true, null, {}, '2017-09-29T16:28:24Z']) {
+      expect(whyNotCloudflareTime(v)).toBeUndefined();
+    }
+    expect(whyNotHttpDate(1477034880)).toBeUndefined();
+    expect(whyNotHttpDate('Fri, 21 Oct 2016 07:28:00 GMT')).toBeUndefined();
   });
 });
 
