@@ -202,33 +202,6 @@ describe('processStream: rejects', () => {
     expect(sink.parsedRows()[0]?.EdgeStartTimestamp).toBe('2017-09-29 16:28:24.433000201');
   });
 
-  test('a timestamp that does not exist is invalid_timestamp with a message saying what is wrong with it', async () => {
-    const body = [
-      line('2020-02-30'), // 1
-      line('0000-01-01'), // 2
-      line('2017-09-29T16:28:24+99:99'), // 3
-      line('2017-09-29T16:28:60Z'), // 4
-      '{"EdgeStartTimestamp":1506702504433000200.5}', // 5: fractional unixnano, which JSON.parse rounds
-      '{"EdgeStartTimestamp":1.5067025044330002e18}', // 6: the same in exponent form
-      line(1506702504, ',"EdgeEndTimestamp":"2021-02-29T00:00:00Z"'), // 7: not the event time, refused the same
-      line('yesterday'), // 8: not shaped like a timestamp at all
-      '{"EdgeStartTimestamp":1506702504433000201}', // 9 ok: integer digits stay exact
-    ].join('\n');
-    const { sink, summary } = await run(Buffer.from(body));
-    expect(summary).toMatchObject({ lines: 9, rows: 1, rejected: 8, rejects: { invalid_timestamp: 8 } });
-    expect(sink.parsedRejects().map((r) => [r.line, r.reason, r.message])).toEqual([
-      [1, 'invalid_timestamp', 'EdgeStartTimestamp: not a valid date: the month has no such day'],
-      [2, 'invalid_timestamp', "EdgeStartTimestamp: outside the years 0001..9999 (UTC) that the lake's timestamps hold"],
-      [3, 'invalid_timestamp', 'EdgeStartTimestamp: not a valid UTC offset: RFC 3339 allows hours 00-23 and minutes 00-59'],
-      [4, 'invalid_timestamp', 'EdgeStartTimestamp: not a valid time of day: a leap second is 23:59:60 UTC on the last day of a month'],
-      [5, 'invalid_timestamp', 'EdgeStartTimestamp: a number beyond 2^53 with a fraction or an exponent: only integer digits are read exactly as nanoseconds'],
-      [6, 'invalid_timestamp', 'EdgeStartTimestamp: a number beyond 2^53 with a fraction or an exponent: only integer digits are read exactly as nanoseconds'],
-      [7, 'invalid_timestamp', 'EdgeEndTimestamp: not a valid date: the month has no such day'],
-      [8, 'invalid_timestamp', 'EdgeStartTimestamp: cannot read a string as a timestamp (cloudflare)'],
-    ]);
-    expect(sink.parsedRows()[0]?.EdgeStartTimestamp).toBe('2017-09-29 16:28:24.433000201');
-  });
-
   test('every kind of bad line is a reject and the counts reconcile', async () => {
     const body = [
       line(1), // 1 ok
