@@ -158,20 +158,25 @@ export async function processStream(
   const reject = (lineNo: number, reason: RejectReason, message: string, raw: string, rawBase64?: string): void => {
     s.rejected++;
     s.rejects[reason] = (s.rejects[reason] ?? 0) + 1;
-    if (sink.reject(
-      table,
-      JSON.stringify({
-        source: input.source,
-        line: lineNo,
-        reason,
-        message,
-        raw,
-        ...(rawBase64 !== undefined ? { raw_base64: rawBase64 } : {}),
-        log_type: plan.logType,
-        parse_time: parseTime,
-      }),
-    ))
-      framer.pause();
+    let wait: boolean | void;
+    try {
+      wait = sink.reject(
+        table,
+        JSON.stringify({
+          source: input.source,
+          line: lineNo,
+          reason,
+          message,
+          raw,
+          ...(rawBase64 !== undefined ? { raw_base64: rawBase64 } : {}),
+          log_type: plan.logType,
+          parse_time: parseTime,
+        }),
+      );
+    } catch (e) {
+      throw new SinkError(`writing output failed: ${messageOf(e)}`, { ...input.location, line: lineNo }, { cause: e });
+    }
+    if (wait) framer.pause();
   };
 
   const framer = new LineFramer(deps.limits.maxLineBytes, {
@@ -216,7 +221,13 @@ export async function processStream(
       }
       const out = writer.write(text, lineNo);
       s.rows++;
-      if (sink.row(table, out.eventTime, out.json)) framer.pause();
+      let wait: boolean | void;
+      try {
+        wait = sink.row(table, out.eventTime, out.json);
+      } catch (e) {
+        throw new SinkError(`writing output failed: ${messageOf(e)}`, { ...input.location, line: lineNo }, { cause: e });
+      }
+      if (wait) framer.pause();
     },
     tooLong(head, length, lineNo) {
       reject(
@@ -232,9 +243,23 @@ export async function processStream(
   let decoded: Awaited<ReturnType<typeof decompress>> | undefined;
   try {
     try {
-      decoded = await decompress(body, { maxBytes: deps.limits.maxDecompressedBytes });
+      let chunks: AsyncIterator<Buffer>;
+      try {
+        decoded = await decompress(body, { maxBytes: deps.limits.maxDecompressedBytes });
+        chunks = decoded.chunks[Symbol.asyncIterator]();
+      } catch (e) {
+        throw new FromInput(e);
+      }
       s.compression = decoded.compression;
-      for await (const chunk of decoded.chunks) {
+      for (;;) {
+        let next: IteratorResult<Buffer>;
+        try {
+          next = await chunks.next();
+        } catch (e) {
+          throw new FromInput(e);
+        }
+        if (next.done) break;
+        const chunk = next.value;
         // The sink is asked to make room between pieces of bounded size, and after any row that needs it (the
         // framer pauses there), whatever the size of the chunks the source hands over (an HTTP body is one).
         for (let at = 0; at < chunk.length; at += MAX_PIECE_BYTES) {
@@ -245,7 +270,7 @@ export async function processStream(
               try {
                 await p;
               } catch (e) {
-                throw new SinkError('writing output failed', where(), { cause: e });
+                throw new SinkError(`writing output failed: ${messageOf(e)}`, where(), { cause: e });
               }
             }
             if (done) break;
@@ -254,8 +279,11 @@ export async function processStream(
         }
       }
       framer.end();
-    } catch (e) {
-      if (e instanceof SinkError) throw e;
+    } catch (thrown) {
+      // Only what the input threw is the input's fault; a sink error stays one, and anything else is a bug in
+      // cflogs, left as it is rather than retried as a read failure.
+      if (!(thrown instanceof FromInput)) throw thrown;
+      const e = thrown.error;
       const loc = { ...where(), ...(decoded ? { byteOffset: decoded.bytesIn() } : {}) };
       if (e instanceof DecompressError) {
         if (!deps.salvageCorrupt || !e.salvageable) throw new DecodeError(e.message, { ...loc, byteOffset: e.compressedOffset }, { cause: e });
@@ -269,7 +297,7 @@ export async function processStream(
           partial?.head.toString('utf8') ?? '',
         );
       } else {
-        throw new SourceError(`reading input failed: ${e instanceof Error ? e.message : String(e)}`, loc, { cause: e });
+        throw new SourceError(`reading input failed: ${messageOf(e)}`, loc, { cause: e });
       }
     }
     s.lines = framer.linesSeen;
@@ -282,7 +310,7 @@ export async function processStream(
     try {
       s.outputs = await sink.commit();
     } catch (e) {
-      throw new SinkError('finishing output failed', input.location, { cause: e });
+      throw new SinkError(`finishing output failed: ${messageOf(e)}`, input.location, { cause: e });
     }
   } catch (e) {
     await sink.abort();
@@ -292,6 +320,15 @@ export async function processStream(
   s.bytesOut = decoded?.bytesOut() ?? 0;
   s.durationMs = Date.now() - started;
   return s;
+}
+
+/** Marks what the input (its source, its decompression) threw, apart from what cflogs' own stages throw. */
+class FromInput {
+  constructor(readonly error: unknown) {}
+}
+
+function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
 }
 
 /** Empty or only spaces/tabs. */
