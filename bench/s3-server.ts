@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { startLocalS3 } from '../lib/local/local-s3';
+import { startLocalS3 } from '../testkit/local-s3';
 
 async function serve(directory: string, file: string, bucket: string, key: string, lake: string): Promise<void> {
   const s3 = await startLocalS3({ directory, buckets: [bucket, lake] });

@@ -14,7 +14,7 @@ import { handleFunctionUrlEvent } from '../lib/http/lambda';
 import { errorFields } from '../lib/log';
 import { Router } from '../lib/route/router';
 import { builtInRegistry } from '../lib/schema/registry';
-import { S3Store } from '../lib/sink/s3-store';
+import { S3Store } from '../lib/lake/s3-store';
 
 const config = loadConfig();
 if (!config.outputBucket) throw new ConfigError('CFLOGS_OUTPUT_BUCKET is required');

@@ -8,11 +8,11 @@ import { S3Client } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
 import { loadConfig } from '../lib/config';
 import { ConfigError } from '../lib/errors';
-import { powertoolsMetrics } from '../lib/pipeline/metrics';
-import { handleS3Event } from '../lib/pipeline/s3-handler';
+import { powertoolsMetrics } from '../lib/s3/metrics';
+import { handleS3Event } from '../lib/s3/handler';
 import { Router } from '../lib/route/router';
 import { builtInRegistry } from '../lib/schema/registry';
-import { S3Store } from '../lib/sink/s3-store';
+import { S3Store } from '../lib/lake/s3-store';
 
 const config = loadConfig();
 if (!config.outputBucket) throw new ConfigError('CFLOGS_OUTPUT_BUCKET is required');

@@ -13,7 +13,7 @@
  *   visibilityTimeout   6 x the S3 function's timeout (AWS's guidance for SQS event sources)
  *   databaseName        Glue database name derived from service and stage
  *
- * Glue tables come from the same generator as `cflogs ddl` (lib/schema/glue.ts, loaded through tsx, which osls
+ * Glue tables come from the same generator as `cflogs ddl` (lib/lake/catalog.ts, loaded through tsx, which osls
  * itself depends on) over the YAML in schemas/, so deployed tables always match the parser. Their
  * `storage.location.template` holds Glue's own `${year}`-style placeholders: values returned from here are final
  * (osls does not resolve variables again inside them), and test/integration/package.test.ts checks that they
@@ -250,7 +250,7 @@ function queuePolicy(allow) {
 function schemaTools() {
   const tsx = require('tsx/cjs/api');
   const { loadSchemaDir } = tsx.require('../lib/schema/load.ts', __filename);
-  const { glueTableInput } = tsx.require('../lib/schema/glue.ts', __filename);
+  const { glueTableInput } = tsx.require('../lib/lake/catalog.ts', __filename);
   return { schemas: loadSchemaDir(path.join(ROOT, 'schemas')), glueTableInput };
 }
 

@@ -12,9 +12,9 @@ import { parseArgs } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
-import { LOCAL_CREDENTIALS, s3CreatedEvent, startLocalS3 } from '../lib/local/local-s3';
-import type { IngestReport } from '../lib/pipeline/s3-handler';
-import type { ObjectOutcome } from '../lib/pipeline/s3-object';
+import { LOCAL_CREDENTIALS, s3CreatedEvent, startLocalS3 } from '../testkit/local-s3';
+import type { IngestReport } from '../lib/s3/handler';
+import type { ObjectOutcome } from '../lib/s3/object';
 import { sampleObjects } from './samples';
 
 const ROOT = join(__dirname, '..');

@@ -1,11 +1,11 @@
 /**
  * Build step: schemas/**.yml -> lib/generated/ (validators.js, normalisers.js, schemas.json and typings; see
- * lib/schema/build.ts). Runs before start/test/bench/package; a user who drops a YAML file into schemas/ re-runs
+ * lib/codegen/build.ts). Runs before start/test/bench/package; a user who drops a YAML file into schemas/ re-runs
  * it (or deploys). Files are only rewritten when their content changes.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildArtifacts } from '../lib/schema/build';
+import { buildArtifacts } from '../lib/codegen/build';
 import { loadSchemaDir } from '../lib/schema/load';
 
 const root = join(__dirname, '..');

@@ -25,11 +25,11 @@ import { getHeapStatistics } from 'node:v8';
 import { createGzip } from 'node:zlib';
 import { Upload } from '@aws-sdk/lib-storage';
 import { Dataset, DATASETS, generateInterleaved, generateLines, logpushKey } from '../bench/generate';
-import { localS3Client, startLocalS3 } from '../lib/local/local-s3';
-import { handleS3Event, IngestReport } from '../lib/pipeline/s3-handler';
+import { localS3Client, startLocalS3 } from '../testkit/local-s3';
+import { handleS3Event, IngestReport } from '../lib/s3/handler';
 import { Router } from '../lib/route/router';
 import { builtInRegistry } from '../lib/schema/registry';
-import { S3Store } from '../lib/sink/s3-store';
+import { S3Store } from '../lib/lake/s3-store';
 import { loadConfig } from '../lib/config';
 
 const INPUT = 'cflogs-soak-input';

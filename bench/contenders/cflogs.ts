@@ -11,7 +11,7 @@ import { loadConfig } from '../../lib/config';
 import { compileFilters } from '../../lib/filter/filters';
 import { processStream } from '../../lib/pipeline/process';
 import { builtInRegistry } from '../../lib/schema/registry';
-import { LakeWriter } from '../../lib/sink/lake';
+import { LakeWriter } from '../../lib/lake/writer';
 import type { Contender } from '../contender';
 import { DiscardStore } from '../discard-store';
 

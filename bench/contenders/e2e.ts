@@ -10,13 +10,13 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { loadConfig } from '../../lib/config';
-import { localS3Client, s3CreatedEvent } from '../../lib/local/local-s3';
+import { localS3Client, s3CreatedEvent } from '../../testkit/local-s3';
 import { silentLog } from '../../lib/log';
-import { handleS3Event } from '../../lib/pipeline/s3-handler';
-import type { ObjectOutcome } from '../../lib/pipeline/s3-object';
+import { handleS3Event } from '../../lib/s3/handler';
+import type { ObjectOutcome } from '../../lib/s3/object';
 import { Router } from '../../lib/route/router';
 import { builtInRegistry } from '../../lib/schema/registry';
-import { S3Store } from '../../lib/sink/s3-store';
+import { S3Store } from '../../lib/lake/s3-store';
 import type { Contender } from '../contender';
 
 const INPUT = 'bench-input';

@@ -12,7 +12,7 @@
 import { createReadStream } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import { loadConfig } from '../../lib/config';
-import { LakeWriter } from '../../lib/sink/lake';
+import { LakeWriter } from '../../lib/lake/writer';
 import type { Contender } from '../contender';
 import { DiscardStore } from '../discard-store';
 

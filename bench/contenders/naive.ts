@@ -11,7 +11,7 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { createGunzip, createGzip, Gzip } from 'node:zlib';
 import Ajv from 'ajv';
-import { toJsonSchema } from '../../lib/schema/jsonschema';
+import { toJsonSchema } from '../../lib/codegen/jsonschema';
 import { builtInRegistry } from '../../lib/schema/registry';
 import type { Contender } from '../contender';
 

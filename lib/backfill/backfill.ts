@@ -1,7 +1,7 @@
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { SendMessageBatchCommand, SendMessageBatchRequestEntry, SQSClient } from '@aws-sdk/client-sqs';
 import { CflogsError } from '../errors';
-import { skipReason, SkipReason } from '../source/s3-events';
+import { skipReason, SkipReason } from '../s3/events';
 import { ListedObject, syntheticS3Event } from './events';
 
 /**

@@ -4,7 +4,7 @@
  * SQS with per-message batch item failures, so one object per message keeps retries per object.
  */
 
-import { CreatedObject, s3CreatedRecord } from '../source/s3-events';
+import { CreatedObject, s3CreatedRecord } from '../s3/events';
 
 /** What a listing tells us about an object (its ETag quoted, as ListObjectsV2 returns it). */
 export interface ListedObject extends CreatedObject {

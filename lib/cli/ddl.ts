@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import { createTableDdl } from '../schema/glue';
+import { createTableDdl } from '../lake/catalog';
 import { builtInRegistry } from '../schema/registry';
 import { parseCommandArgs, UsageError } from './usage';
 

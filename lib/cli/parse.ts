@@ -6,7 +6,7 @@ import { ConfigError } from '../errors';
 import { processStream } from '../pipeline/process';
 import { Router } from '../route/router';
 import { builtInRegistry } from '../schema/registry';
-import { StreamSink } from '../sink/stream-sink';
+import { StreamSink } from './stream-sink';
 import { parseCommandArgs, UsageError } from './usage';
 
 export const PARSE_USAGE =

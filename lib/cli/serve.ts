@@ -8,7 +8,7 @@ import { createLogpushServer } from '../http/server';
 import type { Log } from '../log';
 import { Router } from '../route/router';
 import { builtInRegistry } from '../schema/registry';
-import { LocalStore } from '../sink/local-store';
+import { LocalStore } from '../lake/local-store';
 import { parseCommandArgs, UsageError } from './usage';
 
 export const SERVE_USAGE = 'cflogs serve [--port P] [--secret S] [--out DIR] [--dataset D]';

@@ -7,7 +7,7 @@ import { processStream, summaryFields } from '../pipeline/process';
 import { formatDate } from '../parse/timestamps';
 import type { RouteMatch, Router } from '../route/router';
 import { builtInRegistry } from '../schema/registry';
-import { LakeWriter } from '../sink/lake';
+import { LakeWriter } from '../lake/writer';
 import type { ObjectStore } from '../sink/types';
 import { headerValue, secretMatches } from './auth';
 import { BodyKind, classifyBody } from './body';

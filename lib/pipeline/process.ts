@@ -251,32 +251,42 @@ export async function processStream(
         throw new FromInput(e);
       }
       s.compression = decoded.compression;
-      for (;;) {
-        let next: IteratorResult<Buffer>;
-        try {
-          next = await chunks.next();
-        } catch (e) {
-          throw new FromInput(e);
-        }
-        if (next.done) break;
-        const chunk = next.value;
-        // The sink is asked to make room between pieces of bounded size, and after any row that needs it (the
-        // framer pauses there), whatever the size of the chunks the source hands over (an HTTP body is one).
-        for (let at = 0; at < chunk.length; at += MAX_PIECE_BYTES) {
-          let done = framer.push(at === 0 && chunk.length <= MAX_PIECE_BYTES ? chunk : chunk.subarray(at, at + MAX_PIECE_BYTES));
-          for (;;) {
-            const p = sink.pressure();
-            if (p) {
-              try {
-                await p;
-              } catch (e) {
-                throw new SinkError(`writing output failed: ${messageOf(e)}`, where(), { cause: e });
+      let finished = false;
+      try {
+        for (;;) {
+          let next: IteratorResult<Buffer>;
+          try {
+            next = await chunks.next();
+          } catch (e) {
+            finished = true; // a source that threw has ended
+            throw new FromInput(e);
+          }
+          if (next.done) {
+            finished = true;
+            break;
+          }
+          const chunk = next.value;
+          // The sink is asked to make room between pieces of bounded size, and after any row that needs it (the
+          // framer pauses there), whatever the size of the chunks the source hands over (an HTTP body is one).
+          for (let at = 0; at < chunk.length; at += MAX_PIECE_BYTES) {
+            let done = framer.push(at === 0 && chunk.length <= MAX_PIECE_BYTES ? chunk : chunk.subarray(at, at + MAX_PIECE_BYTES));
+            for (;;) {
+              const p = sink.pressure();
+              if (p) {
+                try {
+                  await p;
+                } catch (e) {
+                  throw new SinkError(`writing output failed: ${messageOf(e)}`, where(), { cause: e });
+                }
               }
+              if (done) break;
+              done = framer.resume();
             }
-            if (done) break;
-            done = framer.resume();
           }
         }
+      } finally {
+        // Stopped early (a sink error, a bug): release the source, e.g. the GetObject socket, as for-await would.
+        if (!finished) await chunks.return?.();
       }
       framer.end();
     } catch (thrown) {

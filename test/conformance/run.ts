@@ -12,7 +12,7 @@ import { parseAllDocuments } from 'yaml';
 import { processStream, DEFAULT_LIMITS } from '../../lib/pipeline/process';
 import { parseCloudflareTime, parseHttpDate } from '../../lib/parse/timestamps';
 import { builtInRegistry, LogTypeEntry } from '../../lib/schema/registry';
-import { MemorySink } from '../../lib/sink/memory-sink';
+import { MemorySink } from '../../testkit/memory-sink';
 import { EXPECTED_REJECTS, FOLDER_LOG_TYPES, KNOWN_DIFFERENCES } from './differences';
 
 const NOW = new Date('2026-01-01T00:00:00Z');

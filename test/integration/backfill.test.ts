@@ -12,9 +12,9 @@ import type { SQSBatchResponse } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { runBackfill } from '../../lib/backfill/backfill';
 import { backfillCommand } from '../../lib/cli/backfill';
-import { LocalS3, sqsEvent, startLocalS3 } from '../../lib/local/local-s3';
-import { handleS3Event } from '../../lib/pipeline/s3-handler';
-import { objectRefs } from '../../lib/source/s3-events';
+import { LocalS3, sqsEvent, startLocalS3 } from '../../testkit/local-s3';
+import { handleS3Event } from '../../lib/s3/handler';
+import { objectRefs } from '../../lib/s3/events';
 import { INPUT, LAKE, lakeRows, objectDeps, put, recordingLog, tempDir } from '../support/lake';
 
 // s3rver encrypts ListObjectsV2 continuation tokens with single DES, which OpenSSL 3 (Node >= 17) no longer

@@ -3,11 +3,11 @@ import { join } from 'node:path';
 import { parseRoutesFile } from '../../lib/config';
 import { processStream, DEFAULT_LIMITS } from '../../lib/pipeline/process';
 import { Router } from '../../lib/route/router';
-import { buildArtifacts } from '../../lib/schema/build';
+import { buildArtifacts } from '../../lib/codegen/build';
 import { loadSchemaDir } from '../../lib/schema/load';
 import type { LogSchema } from '../../lib/schema/model';
 import { SchemaRegistry } from '../../lib/schema/registry';
-import { MemorySink } from '../../lib/sink/memory-sink';
+import { MemorySink } from '../../testkit/memory-sink';
 
 const CUSTOM = `
 schema: Custom.Gateway

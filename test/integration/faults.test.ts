@@ -11,9 +11,9 @@ import { DeleteObjectCommand, GetObjectCommand, S3Client } from '@aws-sdk/client
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { generateLines } from '../../bench/generate';
-import { LOCAL_CREDENTIALS, LocalS3, localS3Client, s3CreatedEvent, sqsEvent, startLocalS3 } from '../../lib/local/local-s3';
-import { handleS3Event } from '../../lib/pipeline/s3-handler';
-import type { ObjectDeps } from '../../lib/pipeline/s3-object';
+import { LOCAL_CREDENTIALS, LocalS3, localS3Client, s3CreatedEvent, sqsEvent, startLocalS3 } from '../../testkit/local-s3';
+import { handleS3Event } from '../../lib/s3/handler';
+import type { ObjectDeps } from '../../lib/s3/object';
 import { FaultProxy, FaultRule, S3Op, startFaultProxy } from '../support/fault-proxy';
 import { INPUT, LAKE, listKeys, objectDeps, put, RecordedLog, recordingLog, tempDir } from '../support/lake';
 

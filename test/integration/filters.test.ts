@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { parseRoutesFile } from '../../lib/config';
-import { LocalS3, s3CreatedEvent, startLocalS3 } from '../../lib/local/local-s3';
-import { handleS3Event, IngestReport } from '../../lib/pipeline/s3-handler';
+import { LocalS3, s3CreatedEvent, startLocalS3 } from '../../testkit/local-s3';
+import { handleS3Event, IngestReport } from '../../lib/s3/handler';
 import { Router } from '../../lib/route/router';
 import { builtInRegistry } from '../../lib/schema/registry';
 import { INPUT, LAKE, lakeRows, objectDeps, put, recordingLog, tempDir } from '../support/lake';

@@ -6,11 +6,11 @@
 import { gzipSync } from 'node:zlib';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import type { SQSBatchResponse } from 'aws-lambda';
-import { LocalS3, s3CreatedEvent, sqsEvent, startLocalS3 } from '../../lib/local/local-s3';
+import { LocalS3, s3CreatedEvent, sqsEvent, startLocalS3 } from '../../testkit/local-s3';
 import { DEFAULT_LIMITS, Limits, processStream, ProcessSummary } from '../../lib/pipeline/process';
-import { handleS3Event } from '../../lib/pipeline/s3-handler';
+import { handleS3Event } from '../../lib/s3/handler';
 import { builtInRegistry } from '../../lib/schema/registry';
-import { MemorySink } from '../../lib/sink/memory-sink';
+import { MemorySink } from '../../testkit/memory-sink';
 import { INPUT, LAKE, listKeys, objectDeps, put, recordingLog, tempDir } from '../support/lake';
 
 type Row = Record<string, unknown>;

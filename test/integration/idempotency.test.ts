@@ -8,9 +8,9 @@ import { DeleteObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
 import type { SQSBatchResponse } from 'aws-lambda';
 import { generateLines } from '../../bench/generate';
 import { sampleObjects } from '../../scripts/samples';
-import { LocalS3, s3CreatedEvent, sqsEvent, startLocalS3 } from '../../lib/local/local-s3';
-import { handleS3Event, IngestReport } from '../../lib/pipeline/s3-handler';
-import type { ObjectDeps } from '../../lib/pipeline/s3-object';
+import { LocalS3, s3CreatedEvent, sqsEvent, startLocalS3 } from '../../testkit/local-s3';
+import { handleS3Event, IngestReport } from '../../lib/s3/handler';
+import type { ObjectDeps } from '../../lib/s3/object';
 import { INPUT, LAKE, listKeys, objectDeps, put, recordingLog, tempDir } from '../support/lake';
 
 type Created = { bucket: string; key: string; size: number; eTag: string };

@@ -11,8 +11,8 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { generateInterleaved } from '../../bench/generate';
 import { serveCommand } from '../../lib/cli/serve';
 import { loadConfig } from '../../lib/config';
-import { LocalS3, s3CreatedEvent, startLocalS3 } from '../../lib/local/local-s3';
-import { handleS3Event, IngestReport } from '../../lib/pipeline/s3-handler';
+import { LocalS3, s3CreatedEvent, startLocalS3 } from '../../testkit/local-s3';
+import { handleS3Event, IngestReport } from '../../lib/s3/handler';
 import { INPUT, LAKE, lakeRows, objectDeps, put, recordingLog, tempDir } from '../support/lake';
 
 const HOURS = 6;

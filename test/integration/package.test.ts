@@ -8,7 +8,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { runOslsPackage } from '../../scripts/package';
 import { readZip } from '../../scripts/package/zip';
-import { glueTableInput } from '../../lib/schema/glue';
+import { glueTableInput } from '../../lib/lake/catalog';
 import { loadSchemaDir } from '../../lib/schema/load';
 import { builtInRegistry } from '../../lib/schema/registry';
 

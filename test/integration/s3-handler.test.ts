@@ -1,8 +1,8 @@
 import { gzipSync } from 'node:zlib';
 import { DeleteObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import type { SQSBatchResponse } from 'aws-lambda';
-import { LocalS3, s3CreatedEvent, sqsEvent, startLocalS3 } from '../../lib/local/local-s3';
-import { handleS3Event, IngestReport } from '../../lib/pipeline/s3-handler';
+import { LocalS3, s3CreatedEvent, sqsEvent, startLocalS3 } from '../../testkit/local-s3';
+import { handleS3Event, IngestReport } from '../../lib/s3/handler';
 import { failure } from '../support/failure';
 import { INPUT, LAKE, lakeRows, listKeys, objectDeps, put, readGzipLines, recordingLog, tempDir } from '../support/lake';
 

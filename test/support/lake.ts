@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Router } from '../../lib/route/router';
 import { builtInRegistry } from '../../lib/schema/registry';
-import { S3Store } from '../../lib/sink/s3-store';
-import type { ObjectDeps } from '../../lib/pipeline/s3-object';
+import { S3Store } from '../../lib/lake/s3-store';
+import type { ObjectDeps } from '../../lib/s3/object';
 import type { Log } from '../../lib/log';
 import { DEFAULT_LIMITS } from '../../lib/pipeline/process';
 

@@ -4,11 +4,11 @@ import { SendMessageBatchCommand, SendMessageBatchCommandInput, SQSClient } from
 import { mockClient } from 'aws-sdk-client-mock';
 import { runBackfill } from '../../lib/backfill/backfill';
 import { syntheticS3Event } from '../../lib/backfill/events';
-import { encodeS3EventKey } from '../../lib/source/s3-events';
+import { encodeS3EventKey } from '../../lib/s3/events';
 import { formatProgress, ProgressLine } from '../../lib/backfill/progress';
 import { backfillCommand, parseSince, regionOfQueue, summary } from '../../lib/cli/backfill';
 import { UsageError } from '../../lib/cli/usage';
-import { objectRefs, skipReason } from '../../lib/source/s3-events';
+import { objectRefs, skipReason } from '../../lib/s3/events';
 
 const s3Mock = mockClient(S3Client);
 const sqsMock = mockClient(SQSClient);

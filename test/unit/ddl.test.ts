@@ -1,4 +1,4 @@
-import { createTableDdl, glueTableInput, tableColumns } from '../../lib/schema/glue';
+import { createTableDdl, glueTableInput, tableColumns } from '../../lib/lake/catalog';
 import { athenaType } from '../../lib/schema/model';
 import { builtInRegistry } from '../../lib/schema/registry';
 

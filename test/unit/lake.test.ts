@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
-import { LakeWriter } from '../../lib/sink/lake';
+import { LakeWriter } from '../../lib/lake/writer';
 import type { ObjectStore, WriteTarget } from '../../lib/sink/types';
 
 /** An in-memory store whose uploads finish a little after their stream ends, like S3. */

@@ -1,4 +1,4 @@
-import { outcomeMetrics } from '../../lib/pipeline/metrics';
+import { outcomeMetrics } from '../../lib/s3/metrics';
 import type { ProcessSummary } from '../../lib/pipeline/process';
 
 const summary: ProcessSummary = {

@@ -3,7 +3,7 @@ import { gzipSync } from 'node:zlib';
 import { DEFAULT_LIMITS, processStream } from '../../lib/pipeline/process';
 import { parseLine } from '../../lib/parse/parser';
 import { builtInRegistry } from '../../lib/schema/registry';
-import { MemorySink } from '../../lib/sink/memory-sink';
+import { MemorySink } from '../../testkit/memory-sink';
 
 const entry = builtInRegistry().require('Cloudflare.HttpRequest');
 const line = (i: number) => `{"EdgeStartTimestamp":${1762000000 + i},"RayID":"r${i}","ClientRequestPath":"/${'x'.repeat(200)}"}\n`;

@@ -1,4 +1,4 @@
-import { decodeS3Key, encodeS3EventKey, objectRefs, readNotification, readNotificationText, skipReason } from '../../lib/source/s3-events';
+import { decodeS3Key, encodeS3EventKey, objectRefs, readNotification, readNotificationText, skipReason } from '../../lib/s3/events';
 
 const KEY = 'logs/http_requests/20221115/20221115T000000Z_20221115T000030Z_9af500e2.log.gz';
 

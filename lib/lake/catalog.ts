@@ -1,5 +1,5 @@
 import { INDICATOR_COLUMNS } from '../enrich/indicators';
-import { athenaType, LogSchema } from './model';
+import { athenaType, LogSchema } from '../schema/model';
 
 /**
  * Glue / Athena table definitions, generated from the same schemas as the validators, so the lake's tables

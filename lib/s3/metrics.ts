@@ -1,4 +1,4 @@
-import type { ObjectOutcome } from './s3-object';
+import type { ObjectOutcome } from './object';
 
 /** Per-object counters for CloudWatch (Powertools EMF in the Lambda; nothing in tests unless they look). */
 export interface ObjectMetrics {

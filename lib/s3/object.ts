@@ -4,12 +4,12 @@ import type { Config } from '../config';
 import type { Log } from '../log';
 import { formatDate } from '../parse/timestamps';
 import type { Router } from '../route/router';
-import { LakeWriter } from '../sink/lake';
+import { LakeWriter } from '../lake/writer';
 import type { ObjectStore } from '../sink/types';
-import { openS3Object } from '../source/s3-source';
-import { ObjectRef, skipReason } from '../source/s3-events';
+import { openS3Object } from './source';
+import { ObjectRef, skipReason } from './events';
 import type { ObjectMetrics } from './metrics';
-import { processStream, ProcessSummary, summaryFields } from './process';
+import { processStream, ProcessSummary, summaryFields } from '../pipeline/process';
 
 /** How many times this object's message has been received (SQS), when known. */
 export interface Delivery {

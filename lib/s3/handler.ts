@@ -2,8 +2,8 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { CflogsError, NotificationError } from '../errors';
 import { errorFields } from '../log';
-import { Notification, ObjectRef, readNotification, readNotificationText } from '../source/s3-events';
-import { Delivery, ObjectDeps, ObjectOutcome, processS3Object } from './s3-object';
+import { Notification, ObjectRef, readNotification, readNotificationText } from './events';
+import { Delivery, ObjectDeps, ObjectOutcome, processS3Object } from './object';
 
 export interface IngestReport {
   outcomes: ObjectOutcome[];

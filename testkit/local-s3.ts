@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { SQSEvent } from 'aws-lambda';
-import { Announcer, CreatedObject, s3CreatedRecord } from '../source/s3-events';
+import { Announcer, CreatedObject, s3CreatedRecord } from '../lib/s3/events';
 
 /**
  * A real S3-protocol server (s3rver) on loopback, for the demo and the integration tests: the SDK, multipart

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { createGzip, Gzip, ZlibOptions } from 'node:zlib';
 import { partitionOf } from '../parse/timestamps';
-import type { ObjectStore, OutputFile, RowSink, WriteTarget } from './types';
+import type { ObjectStore, OutputFile, RowSink, WriteTarget } from '../sink/types';
 
 export interface LakeWriterOptions {
   store: ObjectStore;

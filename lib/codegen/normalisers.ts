@@ -1,4 +1,4 @@
-import type { FieldSpec, LogSchema } from './model';
+import type { FieldSpec, LogSchema } from '../schema/model';
 
 /**
  * Build-time code generation of a schema's normaliser: straight-line JavaScript with constant property names,

@@ -1,4 +1,4 @@
-import type { FieldSpec, LogSchema, ScalarType } from './model';
+import type { FieldSpec, LogSchema, ScalarType } from '../schema/model';
 
 /**
  * JSON Schema (draft-07, for ajv) accepting what Logpush and third parties really send for a log type.

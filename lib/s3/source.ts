@@ -1,7 +1,7 @@
 import { GetObjectCommand, NoSuchKey, S3Client } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
 import { SourceError } from '../errors';
-import type { ObjectRef } from './s3-events';
+import type { ObjectRef } from './events';
 
 export interface OpenedObject {
   body: AsyncIterable<Buffer>;
