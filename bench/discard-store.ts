@@ -6,10 +6,6 @@ import type { ObjectStore, WriteTarget } from '../lib/sink/types';
 export class DiscardStore implements ObjectStore {
   readonly sizes = new Map<string, number>();
 
-  uri(key: string): string {
-    return `discard://${key}`;
-  }
-
   openWrite(key: string): WriteTarget {
     let bytes = 0;
     const sizes = this.sizes;

@@ -1,6 +1,9 @@
 /**
- * The one error hierarchy of cflogs. Per-line problems are not errors (they are reject values);
- * these are for what fails a whole object, a request or the configuration.
+ * The one error hierarchy of cflogs: every error cflogs throws on purpose is a CflogsError. Per-line problems are
+ * not errors (they are reject values); these are for what fails a whole object, a request or the configuration.
+ * Two members live beside the code that throws them: DecompressError (lib/decode/decompress.ts), which carries a
+ * compressed offset and has no object yet (the pipeline wraps it as a DecodeError or salvages), and UsageError
+ * (lib/cli/usage.ts), a wrong command line.
  */
 
 export interface ObjectLocation {
@@ -83,15 +86,4 @@ export function describeLocation(loc: ObjectLocation): string {
   if (loc.line !== undefined) parts.push(`line ${loc.line}`);
   if (loc.byteOffset !== undefined) parts.push(`byte ${loc.byteOffset}`);
   return parts.join(', ') || 'unknown input';
-}
-
-/** Attach a location to any error, keeping the original as `cause`. */
-export function withLocation<T extends ObjectError>(
-  Ctor: new (message: string, location: ObjectLocation, options?: { cause?: unknown }) => T,
-  err: unknown,
-  location: ObjectLocation,
-): T | ObjectError {
-  if (err instanceof ObjectError) return err;
-  const message = err instanceof Error ? err.message : String(err);
-  return new Ctor(message, location, { cause: err });
 }

@@ -1,7 +1,8 @@
 import { parseArgs, ParseArgsConfig } from 'node:util';
+import { CflogsError } from '../errors';
 
 /** A wrong command line: the CLI prints it with usage and exits 2. */
-export class UsageError extends Error {
+export class UsageError extends CflogsError {
   override readonly name = 'UsageError';
 }
 

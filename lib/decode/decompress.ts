@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import { createGunzip, ZlibOptions } from 'node:zlib';
+import { CflogsError } from '../errors';
 
 /** What cflogs decodes. */
 export type DecodedCompression = 'gzip' | 'none';
@@ -49,7 +50,7 @@ export interface DecompressLimits {
 }
 
 /** Raised for corrupt/truncated or unsupported compression, or the size limit; the caller attaches the object. */
-export class DecompressError extends Error {
+export class DecompressError extends CflogsError {
   override readonly name = 'DecompressError';
   constructor(
     message: string,

@@ -9,10 +9,6 @@ let tmpCounter = 0;
 export class LocalStore implements ObjectStore {
   constructor(private readonly root: string) {}
 
-  uri(key: string): string {
-    return join(this.root, key);
-  }
-
   openWrite(key: string): WriteTarget {
     const path = join(this.root, key);
     mkdirSync(dirname(path), { recursive: true });

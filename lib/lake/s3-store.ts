@@ -12,10 +12,6 @@ export class S3Store implements ObjectStore {
     private readonly partSize = 5 * 1024 * 1024,
   ) {}
 
-  uri(key: string): string {
-    return `s3://${this.bucket}/${key}`;
-  }
-
   openWrite(key: string): WriteTarget {
     const body = new PassThrough({ highWaterMark: 1024 * 1024 });
     const upload = new Upload({

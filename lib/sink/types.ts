@@ -27,8 +27,6 @@ export interface RowSink {
 
 /** A place that stores whole objects by key: S3, or a local directory. */
 export interface ObjectStore {
-  /** For logs and summaries: `s3://bucket/key` or a file path. */
-  uri(key: string): string;
   openWrite(key: string): WriteTarget;
 }
 

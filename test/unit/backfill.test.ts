@@ -8,6 +8,7 @@ import { encodeS3EventKey } from '../../lib/s3/events';
 import { formatProgress, ProgressLine } from '../../lib/backfill/progress';
 import { backfillCommand, parseSince, regionOfQueue, summary } from '../../lib/cli/backfill';
 import { UsageError } from '../../lib/cli/usage';
+import { CflogsError } from '../../lib/errors';
 import { objectRefs, skipReason } from '../../lib/s3/events';
 
 const s3Mock = mockClient(S3Client);
@@ -258,8 +259,9 @@ describe('cflogs backfill (command)', () => {
     return { stdout, stderr, ...clients(), text: () => ({ out: String(stdout.read() ?? ''), err: String(stderr.read() ?? '') }) };
   }
 
-  test('usage errors', async () => {
+  test('a wrong command line is a UsageError, part of the CflogsError hierarchy', async () => {
     await expect(backfillCommand([], io())).rejects.toThrow(/--bucket is required/);
+    await expect(backfillCommand([], io())).rejects.toBeInstanceOf(CflogsError);
     await expect(backfillCommand(['--bucket', 'b'], io())).rejects.toThrow(/--queue is required/);
     await expect(backfillCommand(['--bucket', 'b', '--queue', QUEUE, '--bogus'], io())).rejects.toThrow(UsageError);
     await expect(backfillCommand(['--bucket', 'b', '--queue', QUEUE, '--since', 'yesterday'], io())).rejects.toThrow(/--since/);

@@ -1,5 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { decompress, DecompressError, sniffCompression } from '../../lib/decode/decompress';
+import { CflogsError } from '../../lib/errors';
 import { failure } from '../support/failure';
 
 async function* chunksOf(...parts: (Buffer | Uint8Array | string)[]): AsyncGenerator<Buffer> {
@@ -127,11 +128,12 @@ describe('decompress', () => {
     expect((await readAll(d.chunks)).toString()).toBe('abcd');
   });
 
-  test('a truncated gzip stream is a DecompressError that says so', async () => {
+  test('a truncated gzip stream is a DecompressError (a CflogsError) that says so', async () => {
     const gz = gzipSync(TEXT);
     const d = await decompress(chunksOf(gz.subarray(0, Math.floor(gz.length / 2))), LIMITS);
     const e = await failure(readAll(d.chunks));
     expect(e).toBeInstanceOf(DecompressError);
+    expect(e).toBeInstanceOf(CflogsError);
     expect((e as DecompressError).message).toMatch(/truncated/);
   });
 

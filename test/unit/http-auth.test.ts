@@ -73,7 +73,6 @@ describe('headerValue', () => {
 describe('the handler refuses every wrong secret with 401 and reads nothing', () => {
   const opened: string[] = [];
   const store: ObjectStore = {
-    uri: (k) => k,
     openWrite: (k) => {
       opened.push(k);
       throw new Error('nothing may be written');

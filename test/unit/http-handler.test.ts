@@ -21,9 +21,6 @@ const SECRET = 'handler-secret-aa41';
 class MemStore implements ObjectStore {
   readonly objects = new Map<string, Buffer>();
   constructor(private readonly fail = false) {}
-  uri(key: string): string {
-    return `mem://${key}`;
-  }
   openWrite(key: string): WriteTarget {
     const stream = new PassThrough();
     const chunks: Buffer[] = [];

@@ -9,7 +9,6 @@ function slowStore() {
   let unfinished = 0;
   let maxUnfinished = 0;
   const store: ObjectStore = {
-    uri: (k) => k,
     openWrite(key): WriteTarget {
       unfinished++;
       maxUnfinished = Math.max(maxUnfinished, unfinished);
@@ -169,7 +168,6 @@ describe('the lake writer', () => {
 
   it('names the output object when a store fails', async () => {
     const failing: ObjectStore = {
-      uri: (k) => k,
       openWrite(): WriteTarget {
         const result = Promise.reject(Object.assign(new Error('We encountered an internal error'), { name: 'InternalError', $metadata: { httpStatusCode: 500 } }));
         result.catch(() => undefined);
