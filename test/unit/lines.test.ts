@@ -141,6 +141,17 @@ describe('LineFramer: the line length limit', () => {
     expect(next).toEqual({ kind: 'line', no: 2, text: 'next' });
   });
 
+  test('the head of a too-long line holds bytes of that line only, never of the lines after it', () => {
+    const tooLong = (events: Event[]) => events.flatMap((e) => (e.kind === 'tooLong' ? [{ head: e.head, length: e.length }] : []));
+    // Found when its newline is in the chunk (9 bytes, limit 8) and when it overflows the carry (30 bytes, limit 10).
+    expect(tooLong(frame(['yyyyyyyyy\nafter\n'], 8).events)).toEqual([{ head: 'yyyyyyyyy', length: 9 }]);
+    expect(tooLong(frame(['q'.repeat(30) + '\nnext\n'], 10).events)).toEqual([{ head: 'q'.repeat(30), length: 30 }]);
+  });
+
+  test('the length of a too-long CRLF line excludes the CR, as for accepted lines', () => {
+    expect(frame(['x'.repeat(9) + '\r\n'], 8).events).toEqual([{ kind: 'tooLong', no: 1, head: 'x'.repeat(9), length: 9 }]);
+  });
+
   test('a too-long line in a single chunk is reported with its first bytes only', () => {
     const total = TOO_LONG_HEAD_BYTES * 3;
     const { events } = frame([Buffer.alloc(total, 0x62), '\n'], 100);

@@ -160,6 +160,10 @@ describe('loadConfig', () => {
     expect(c.gzipLevel).toBe(6);
   });
 
+  test('a blank CFLOGS_ROUTES counts as unset: no routes', () => {
+    expect(loadConfig({ CFLOGS_ROUTES: '' }).routes).toEqual([]);
+  });
+
   test.each([
     ['CFLOGS_MAX_LINE_BYTES', 'abc'],
     ['CFLOGS_MAX_LINE_BYTES', '100'],
