@@ -4,15 +4,17 @@
  */
 /** lib's folders (and root modules), from the leaves up: a module may import only from its own line or lines above. */
 const LAYERS = [
-  ['lib/errors', 'lib/env', 'lib/log'],
+  ['lib/errors'],
+  ['lib/env', 'lib/log'],
   ['lib/decode', 'lib/schema'],
   ['lib/codegen', 'lib/record'],
   ['lib/row'],
   ['lib/lake', 'lib/filter'],
   ['lib/route'],
-  ['lib/config'],
   ['lib/pipeline'],
-  ['lib/s3', 'lib/http', 'lib/backfill'],
+  ['lib/config'],
+  ['lib/s3', 'lib/http'],
+  ['lib/backfill'],
   ['lib/wiring'],
   ['lib/cli'],
 ];
@@ -63,9 +65,9 @@ module.exports = {
     },
     {
       name: 'lib-imports-no-entry-point',
-      comment: 'functions/ are entry points: only their tests import them',
+      comment: 'functions/ are entry points: only their tests and the demo (which runs the real handler) import them',
       severity: 'error',
-      from: { pathNot: '^(functions|test)/' },
+      from: { pathNot: '^(functions|test|scripts)/' },
       to: { path: '^functions/' },
     },
     {
