@@ -12,6 +12,8 @@
  *   environment         the functions' shared environment (empty settings left out, not set to '')
  *   visibilityTimeout   6 x the S3 function's timeout (AWS's guidance for SQS event sources)
  *   databaseName        Glue database name derived from service and stage
+ *   outputWriteArns     output objects the functions may write: the lake's folders (lib/lake/layout.ts)
+ *   rejectsPrefix       the key prefix of reject files, for their expiry rule (lib/lake/layout.ts)
  *
  * Glue tables come from the same generator as `cflogs ddl` (lib/lake/catalog.ts, loaded through tsx, which osls
  * itself depends on) over the YAML in schemas/, so deployed tables always match the parser. Their
@@ -254,6 +256,16 @@ function schemaTools() {
   return { schemas: loadSchemaDir(path.join(ROOT, 'schemas')), glueTableInput };
 }
 
+/** The lake's folders (`logs/`, `rejects/`) from lib/lake/layout.ts, the module the writer names its keys with. */
+function lakeDirs() {
+  return require('tsx/cjs/api').require('../lib/lake/layout.ts', __filename).KIND_DIRS;
+}
+
+/** The output objects the functions may write: everything under the lake's folders. */
+function outputWriteArns() {
+  return Object.values(lakeDirs()).map((dir) => join([getAtt('OutputBucket', 'Arn'), `/${dir}*`]));
+}
+
 /** `cloudflare_httprequest` -> `GlueTableCloudflareHttprequest` */
 function tableLogicalId(table) {
   return `GlueTable${table.split(/[^A-Za-z0-9]+/).map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('')}`;
@@ -344,6 +356,15 @@ module.exports = {
   async visibilityTimeout({ resolveVariable }) {
     const s = await settings(resolveVariable);
     return Math.min(6 * s.timeout, 43200);
+  },
+
+  outputWriteArns() {
+    return outputWriteArns();
+  },
+
+  /** The key prefix of reject files, which expire (infra/storage.yml). */
+  rejectsPrefix() {
+    return lakeDirs().rejects;
   },
 
   async databaseName({ resolveVariable }) {

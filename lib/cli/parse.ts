@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { loadConfig, parseRoutesFile } from '../config';
 import { ConfigError } from '../errors';
-import { processStream } from '../pipeline/process';
+import { ingest } from '../pipeline/ingest';
 import { Router } from '../route/router';
 import { builtInRegistry } from '../schema/registry';
 import { StreamSink } from './stream-sink';
@@ -65,18 +65,18 @@ export async function parseCommand(
     }
     try {
       const body = file === '-' ? (io.stdin as AsyncIterable<Buffer>) : createReadStream(file);
-      const s = await processStream(
+      const s = await ingest(
         body,
         {
           source: file === '-' ? 'stdin' : file,
           identity: file === '-' ? 'stdin' : `file:${file}`,
-          entry: route.entry,
-          filters: route.filters,
-          ...pick('sourceId', opts['source-id'] ?? route.sourceId),
-          ...pick('sourceLabel', opts['source-label'] ?? route.sourceLabel),
+          route,
           location: { key: file },
+          sourceId: opts['source-id'],
+          sourceLabel: opts['source-label'],
         },
-        { sink, now: clock(), limits: config.limits },
+        { sink },
+        { now: clock(), limits: config.limits },
       );
       const reasons = Object.entries(s.rejects).map(([r, n]) => `${r}: ${n}`).join(', ');
       io.stderr.write(
@@ -93,8 +93,4 @@ export async function parseCommand(
     await once(rejectsOut, 'close');
   }
   return exit;
-}
-
-function pick<K extends string>(k: K, v: string | undefined): Partial<Record<K, string>> {
-  return v === undefined ? {} : ({ [k]: v } as Record<K, string>);
 }

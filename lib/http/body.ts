@@ -1,51 +1,95 @@
-import { decompress } from '../decode/decompress';
+import { decompress, DecodedStream } from '../decode/decompress';
 
 /** The decoded bodies Logpush sends to check a new destination ("test" or a small JSON object, sources differ). */
 const VALIDATION_BODIES = new Set(['test', '{"content":"test"}', '{"content":"tests"}']);
 /** A validation body is tiny: anything that decodes to more than this is a batch. */
 const VALIDATION_MAX_BYTES = 64;
+/**
+ * Decoded bytes kept while looking for the first one that is not whitespace, to be processed after. A body that
+ * starts with more whitespace than this is looked at without keeping it, and decompressed a second time if it is
+ * a batch after all: memory stays bounded whatever the body.
+ */
+const KEEP_MAX_BYTES = 1024 * 1024;
 
 export type BodyKind =
   | { kind: 'validation' }
   | { kind: 'empty' }
   | { kind: 'not_ndjson'; message: string }
-  | { kind: 'ndjson' };
+  | { kind: 'ndjson'; decoded: DecodedStream };
 
 /**
- * Looks at the start of the decoded body (gzip sniffed by magic bytes, decompressed as a stream, never more than
- * needed) and says what it is: Logpush's validation request, nothing, something that is not NDJSON, or a batch.
- * Throws DecompressError (from the core) for a corrupt gzip head or a body over `maxDecompressedBytes`.
+ * Decompresses the body (gzip sniffed by magic bytes, as a stream) and says from its start what it is: Logpush's
+ * validation request, nothing, something that is not NDJSON, or a batch. A batch comes back with its decoded
+ * stream, the bytes looked at included, for the core to process: the body is decompressed once. For the other
+ * kinds decompression stops as soon as they are known. Throws DecompressError (from the core) for a corrupt gzip
+ * head or a body over `maxDecompressedBytes`.
  */
 export async function classifyBody(body: Buffer, maxDecompressedBytes: number): Promise<BodyKind> {
   const decoded = await decompress([body], { maxBytes: maxDecompressedBytes });
+  const it = decoded.chunks[Symbol.asyncIterator]();
+  let kept: Buffer[] | undefined = [];
+  let keptBytes = 0;
   const head: Buffer[] = [];
   let headBytes = 0;
   let first: number | undefined;
   let offset = 0;
-  for await (const chunk of decoded.chunks) {
+  let ended = false;
+  while (first === undefined || headBytes <= VALIDATION_MAX_BYTES) {
+    const r = await it.next();
+    if (r.done) {
+      ended = true;
+      break;
+    }
+    const chunk = r.value;
     if (headBytes <= VALIDATION_MAX_BYTES) {
       head.push(chunk.subarray(0, VALIDATION_MAX_BYTES + 1 - headBytes));
       headBytes += Math.min(chunk.length, VALIDATION_MAX_BYTES + 1 - headBytes);
     }
     if (first === undefined) first = firstSignificantByte(chunk, offset);
     offset += chunk.length;
-    // Enough seen to decide; leaving the loop ends decompression.
-    if (first !== undefined && headBytes > VALIDATION_MAX_BYTES) break;
+    if (kept) {
+      kept.push(chunk);
+      keptBytes += chunk.length;
+      if (keptBytes > KEEP_MAX_BYTES && first === undefined) kept = undefined;
+    }
   }
+  let kind: Exclude<BodyKind, { kind: 'ndjson' }> | undefined;
   if (headBytes <= VALIDATION_MAX_BYTES && VALIDATION_BODIES.has(Buffer.concat(head).toString('utf8').trim())) {
-    return { kind: 'validation' };
-  }
-  if (first === undefined) return { kind: 'empty' };
-  if (first === 0x7b /* { */) return { kind: 'ndjson' };
-  if (first === 0x5b /* [ */) {
-    return {
+    kind = { kind: 'validation' };
+  } else if (first === undefined) kind = { kind: 'empty' };
+  else if (first === 0x5b /* [ */) {
+    kind = {
       kind: 'not_ndjson',
       message:
         'body is a JSON array, not NDJSON: the Logpush job batches records (output_options batch_prefix / ' +
         'record_delimiter); use the default output_options, one JSON object per line',
     };
+  } else if (first !== 0x7b /* { */) kind = { kind: 'not_ndjson', message: 'body is not NDJSON: expected one JSON object per line' };
+  if (kind) {
+    // Known: stop decompressing.
+    if (!ended) await it.return?.();
+    return kind;
   }
-  return { kind: 'not_ndjson', message: 'body is not NDJSON: expected one JSON object per line' };
+  if (!kept) {
+    if (!ended) await it.return?.();
+    return { kind: 'ndjson', decoded: await decompress([body], { maxBytes: maxDecompressedBytes }) };
+  }
+  return { kind: 'ndjson', decoded: { ...decoded, chunks: replay(kept, it, ended) } };
+}
+
+/** The chunks already read, then the rest of the same stream; stopping early stops the stream. */
+async function* replay(kept: Buffer[], rest: AsyncIterator<Buffer>, ended: boolean): AsyncGenerator<Buffer> {
+  let done = ended;
+  try {
+    yield* kept;
+    while (!done) {
+      const r = await rest.next();
+      if (r.done) done = true;
+      else yield r.value;
+    }
+  } finally {
+    if (!done) await rest.return?.();
+  }
 }
 
 /** The first byte that is not whitespace or a UTF-8 byte-order mark at the very start. */

@@ -3,11 +3,10 @@ import type { Config } from '../config';
 import { DecompressError } from '../decode/decompress';
 import { DecodeError } from '../errors';
 import { errorFields, Log } from '../log';
-import { processStream, summaryFields } from '../pipeline/process';
-import { formatDate } from '../parse/timestamps';
+import { ingest } from '../pipeline/ingest';
 import type { RouteMatch, Router } from '../route/router';
 import { builtInRegistry } from '../schema/registry';
-import { LakeWriter } from '../lake/writer';
+import { deliveryBaseName } from '../lake/layout';
 import type { ObjectStore } from '../sink/types';
 import { headerValue, secretMatches } from './auth';
 import { BodyKind, classifyBody } from './body';
@@ -151,30 +150,14 @@ export async function handleAdmittedRequest(req: LogpushRequest, deps: HttpDeps)
 
   const bodySha256 = createHash('sha256').update(req.body).digest('hex');
   const identity = httpIdentity(route.entry.plan.logType, bodySha256);
-  const now = deps.clock();
-  const sink = new LakeWriter({
-    store: deps.store,
-    prefix: deps.config.outputPrefix,
-    baseName: httpBaseName(identity),
-    rejectTime: formatDate(now),
-    gzipLevel: deps.config.gzipLevel,
-    maxOpenFiles: deps.config.maxOpenFiles,
-  });
+  const source = `http:${requestId}`;
   try {
-    const s = await processStream(
-      [req.body],
-      {
-        source: `http:${requestId}`,
-        identity,
-        entry: route.entry,
-        filters: route.filters,
-        ...(route.sourceId !== undefined ? { sourceId: route.sourceId } : {}),
-        ...(route.sourceLabel !== undefined ? { sourceLabel: route.sourceLabel } : {}),
-        location: { source: `http:${requestId}` },
-      },
-      { sink, now, limits },
+    const s = await ingest(
+      kind.decoded,
+      { source, identity, route, location: { source } },
+      { store: deps.store, config: deps.config, baseName: deliveryBaseName(identity) },
+      { now: deps.clock(), limits, summary: { log, message: 'batch processed', fields: { requestId, status: 200, bodySha256 } } },
     );
-    log.info('batch processed', { requestId, status: 200, route: route.via, bodySha256, ...summaryFields(s) });
     return respond(
       200,
       { ok: true, logType: s.logType, lines: s.lines, rows: s.rows, rejects: s.rejected, filtered: s.filtered, blank: s.blank },
@@ -226,11 +209,6 @@ export function resolveLogType(
 /** Identity of one delivery: the log type and the SHA-256 of the body as received. Seeds p_row_id. */
 export function httpIdentity(logType: string, bodySha256: string): string {
   return `http:${logType}:${bodySha256}`;
-}
-
-/** Output file stem of one delivery: the same body to the same log type always lands in the same files. */
-export function httpBaseName(identity: string): string {
-  return `http-${createHash('sha256').update(identity).digest('hex').slice(0, 32)}`;
 }
 
 type Refuse = (status: number, body: Record<string, unknown>, fields: Record<string, unknown>, headers?: Record<string, string>) => LogpushResponse;

@@ -1,5 +1,6 @@
 import { INDICATOR_COLUMNS } from '../enrich/indicators';
 import { athenaType, LogSchema } from '../schema/model';
+import { PARTITION_KEYS as KEYS, PARTITION_TEMPLATE, tableDir } from './layout';
 
 /**
  * Glue / Athena table definitions, generated from the same schemas as the validators, so the lake's tables
@@ -23,7 +24,7 @@ const P_COLUMNS: GlueColumn[] = [
   { Name: 'p_unknown_fields', Type: 'string', Comment: 'Input fields the schema does not know, as JSON' },
 ];
 
-export const PARTITION_KEYS: GlueColumn[] = ['year', 'month', 'day', 'hour'].map((n) => ({ Name: n, Type: 'string' }));
+export const PARTITION_KEYS: GlueColumn[] = KEYS.map((n) => ({ Name: n, Type: 'string' }));
 
 export const JSON_SERDE = 'org.openx.data.jsonserde.JsonSerDe';
 export const INPUT_FORMAT = 'org.apache.hadoop.mapred.TextInputFormat';
@@ -42,12 +43,12 @@ export function tableColumns(schema: LogSchema): GlueColumn[] {
 
 /** `s3://bucket/prefix/logs/<table>/` */
 export function tableLocation(bucketUri: string, schema: LogSchema): string {
-  return `${bucketUri.replace(/\/+$/, '')}/logs/${schema.table}/`;
+  return `${bucketUri.replace(/\/+$/, '')}/${tableDir('events', schema.table)}`;
 }
 
 /**
  * Partition projection: Athena computes partitions from the key layout, so no crawler and no MSCK REPAIR.
- * Values are zero-padded like the keys the sink writes (`month=03`).
+ * Values are zero-padded like the keys the writer produces (`month=03`, lib/lake/layout.ts).
  */
 export function projectionParameters(location: string, firstYear = 2015): Record<string, string> {
   return {
@@ -63,7 +64,7 @@ export function projectionParameters(location: string, firstYear = 2015): Record
     'projection.hour.type': 'integer',
     'projection.hour.range': '0,23',
     'projection.hour.digits': '2',
-    'storage.location.template': `${location}year=\${year}/month=\${month}/day=\${day}/hour=\${hour}`,
+    'storage.location.template': `${location}${PARTITION_TEMPLATE}`,
   };
 }
 

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { createGzip, Gzip, ZlibOptions } from 'node:zlib';
-import { partitionOf } from '../parse/timestamps';
+import { outputKey } from './layout';
 import type { ObjectStore, OutputFile, RowSink, WriteTarget } from '../sink/types';
 
 export interface LakeWriterOptions {
@@ -224,8 +224,8 @@ const WAITING_FIRST_BLOCK = 4 * 1024;
 export const DEFAULT_WAITING_BYTES = 16 * 1024 * 1024;
 
 /**
- * The output layout of BRIEF: one gzip NDJSON file per (input, table, event hour) under
- * `logs/<table>/year=/month=/day=/hour=/`, rejects under `rejects/<table>/...` by processing hour.
+ * One gzip NDJSON file per (input, table, event hour), rejects in one file per (input, table), at the keys
+ * lib/lake/layout.ts gives.
  *
  * At most `maxOpenFiles` files are open (each holds a block, zlib state and an upload). A row for a partition
  * with no open file while all are taken waits in memory, in its partition's blocks; when the waiting rows of all
@@ -335,8 +335,7 @@ export class LakeWriter implements RowSink {
   private openFile(id: string, kind: OutputFile['kind'], table: string, time: string): GzipFile {
     const n = this.parts.get(id) ?? 0;
     this.parts.set(id, n + 1);
-    const dir = `${kind === 'events' ? 'logs' : 'rejects'}/${table}/${partitionOf(time)}`;
-    const key = `${this.opts.prefix}${dir}/${this.opts.baseName}${n === 0 ? '' : `-${n}`}.json.gz`;
+    const key = outputKey(this.opts.prefix, kind, table, time, this.opts.baseName, n);
     const f = new GzipFile(key, kind, table, this.opts.store.openWrite(key), this.opts.gzipLevel, this.blocks);
     this.open.set(id, f);
     return f;

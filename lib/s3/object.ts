@@ -1,15 +1,14 @@
-import { createHash } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Config } from '../config';
 import type { Log } from '../log';
-import { formatDate } from '../parse/timestamps';
 import type { Router } from '../route/router';
-import { LakeWriter } from '../lake/writer';
+import { objectBaseName } from '../lake/layout';
 import type { ObjectStore } from '../sink/types';
 import { openS3Object } from './source';
 import { ObjectRef, skipReason } from './events';
 import type { ObjectMetrics } from './metrics';
-import { processStream, ProcessSummary, summaryFields } from '../pipeline/process';
+import { ingest } from '../pipeline/ingest';
+import type { ProcessSummary } from '../pipeline/process';
 
 /** How many times this object's message has been received (SQS), when known. */
 export interface Delivery {
@@ -67,31 +66,15 @@ async function processOne(ref: ObjectRef, deps: ObjectDeps, delivery: Delivery):
     deps.log.info('object skipped', { ...where, reason: 'empty' });
     return { status: 'skipped', reason: 'empty' };
   }
-  const now = deps.clock();
-  const sink = new LakeWriter({
-    store: deps.store,
-    prefix: deps.config.outputPrefix,
-    baseName: outputBaseName(ref.key, opened.identity),
-    rejectTime: formatDate(opened.lastModified ?? now),
-    gzipLevel: deps.config.gzipLevel,
-    maxOpenFiles: deps.config.maxOpenFiles,
-  });
-  const summary = await processStream(
+  const summary = await ingest(
     opened.body,
+    { source: `s3://${ref.bucket}/${ref.key}`, identity: opened.identity, route, location: where, time: opened.lastModified },
+    { store: deps.store, config: deps.config, baseName: objectBaseName(ref.key, opened.identity) },
     {
-      source: `s3://${ref.bucket}/${ref.key}`,
-      identity: opened.identity,
-      entry: route.entry,
-      filters: route.filters,
-      ...(route.sourceId !== undefined ? { sourceId: route.sourceId } : {}),
-      ...(route.sourceLabel !== undefined ? { sourceLabel: route.sourceLabel } : {}),
-      location: where,
-    },
-    {
-      sink,
-      now,
+      now: deps.clock(),
       limits: deps.config.limits,
       salvageCorrupt: salvageThisTime(delivery, deps.config.salvageAfterReceives ?? 0),
+      summary: { log: deps.log, message: 'object processed', fields: where },
     },
   );
   if (summary.salvaged) {
@@ -100,20 +83,9 @@ async function processOne(ref: ObjectRef, deps: ObjectDeps, delivery: Delivery):
       receiveCount: delivery.receiveCount,
     });
   }
-  deps.log.info('object processed', { ...where, route: route.via, ...summaryFields(summary) });
   return { status: 'processed', summary };
 }
 
 function salvageThisTime(d: Delivery, after: number): boolean {
   return after > 0 && d.receiveCount !== undefined && d.receiveCount >= after;
-}
-
-/**
- * Output file stem: the input's file name (readable) + a hash of its identity (unique, deterministic).
- * `20221115T000000Z_20221115T000030Z_9af500e2.log.gz` -> `20221115T000000Z_20221115T000030Z_9af500e2-<12 hex>`.
- */
-export function outputBaseName(key: string, identity: string): string {
-  const file = key.slice(key.lastIndexOf('/') + 1).replace(/\.(log|json|ndjson|txt)?(\.gz)?$/i, '');
-  const readable = file.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 80) || 'object';
-  return `${readable}-${createHash('sha256').update(identity).digest('hex').slice(0, 12)}`;
 }

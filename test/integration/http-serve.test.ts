@@ -13,7 +13,8 @@ import { PassThrough } from 'node:stream';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { serveCommand } from '../../lib/cli/serve';
 import { rowId, rowIdPrefix } from '../../lib/enrich/enrich';
-import { httpBaseName, httpIdentity } from '../../lib/http/handler';
+import { httpIdentity } from '../../lib/http/handler';
+import { deliveryBaseName } from '../../lib/lake/layout';
 import type { Log } from '../../lib/log';
 
 const SECRET = 'Sekr1t-7d41c09e-only-in-this-test';
@@ -158,7 +159,7 @@ async function added<T>(act: () => Promise<T>): Promise<{ result: T; files: stri
 }
 
 function baseNameFor(logType: string, body: Buffer): string {
-  return httpBaseName(httpIdentity(logType, createHash('sha256').update(body).digest('hex')));
+  return deliveryBaseName(httpIdentity(logType, createHash('sha256').update(body).digest('hex')));
 }
 
 function hourOf(ts: string): string {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { processStream, DEFAULT_LIMITS } from '../../lib/pipeline/process';
-import { outputBaseName } from '../../lib/s3/object';
+import { objectBaseName } from '../../lib/lake/layout';
 import { formatDate } from '../../lib/parse/timestamps';
 import { Router } from '../../lib/route/router';
 import { builtInRegistry } from '../../lib/schema/registry';
@@ -32,7 +32,7 @@ describe('Parquet readiness', () => {
       const sink = new LakeWriter({
         store: new LocalStore(lake),
         prefix: '',
-        baseName: outputBaseName(sample.key, identity),
+        baseName: objectBaseName(sample.key, identity),
         rejectTime: formatDate(now),
         gzipLevel: 6,
         maxOpenFiles: 16,

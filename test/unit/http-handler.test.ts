@@ -82,9 +82,22 @@ describe('classifyBody', () => {
   );
 
   test('NDJSON, possibly after blank lines and a BOM; gzip sniffed by magic bytes', async () => {
-    expect(await classifyBody(Buffer.from('\n\r\n  {"a":1}\n'), limit)).toEqual({ kind: 'ndjson' });
-    expect(await classifyBody(Buffer.from('\ufeff{"a":1}'), limit)).toEqual({ kind: 'ndjson' });
-    expect(await classifyBody(gzipSync(`${' '.repeat(200_000)}\n{"a":1}`), limit)).toEqual({ kind: 'ndjson' });
+    expect(await classifyBody(Buffer.from('\n\r\n  {"a":1}\n'), limit)).toMatchObject({ kind: 'ndjson' });
+    expect(await classifyBody(Buffer.from('\ufeff{"a":1}'), limit)).toMatchObject({ kind: 'ndjson' });
+    expect(await classifyBody(gzipSync(`${' '.repeat(200_000)}\n{"a":1}`), limit)).toMatchObject({ kind: 'ndjson' });
+  });
+
+  test.each([
+    ['a short body', '{"a":1}\n{"a":2}\n'],
+    ['a body longer than the bytes looked at', `{"a":1}\n${'{"b":"x"}\n'.repeat(200_000)}`],
+    ['a body that starts with more whitespace than is kept', `${' \n'.repeat(1_500_000)}{"a":1}\n`],
+  ])('a batch comes back decoded in full, the bytes looked at included: %s', async (_name, text) => {
+    const kind = await classifyBody(gzipSync(text), 64 << 20);
+    if (kind.kind !== 'ndjson') throw new Error(`classified as ${kind.kind}`);
+    const chunks: Buffer[] = [];
+    for await (const c of kind.decoded.chunks) chunks.push(c);
+    expect(kind.decoded.compression).toBe('gzip');
+    expect(Buffer.concat(chunks).toString()).toBe(text);
   });
 
   test('not NDJSON: a JSON array, CSV, binary; empty', async () => {
@@ -143,6 +156,15 @@ describe('handleLogpushRequest', () => {
     const keys = [...d.store.objects.keys()];
     expect(keys).toEqual([expect.stringMatching(/^lake\/logs\/cloudflare_httprequest\/year=2022\/month=11\/day=15\/hour=00\/http-[0-9a-f]{32}\.json\.gz$/)]);
     expect(JSON.parse(gunzipSync(d.store.objects.get(keys[0]!)!).toString())).toMatchObject({ RayID: 'r1', p_parse_time: '2026-03-04 05:06:07.000000000' });
+  });
+
+  test("a gzip batch's summary line gives the body's compression and its size as received", async () => {
+    const d = deps();
+    const text = '{"EdgeStartTimestamp":1668470400000000000,"RayID":"r1"}\n'.repeat(50);
+    const body = gzipSync(text);
+    expect((await handleLogpushRequest(req({ body }), d)).status).toBe(200);
+    const line = (d.log as ReturnType<typeof recorder>).lines.map((l) => JSON.parse(l) as [string, string, Record<string, unknown>]).find((l) => l[1] === 'batch processed');
+    expect(line?.[2]).toMatchObject({ requestId: 'req-1', route: 'path', compression: 'gzip', bytesIn: body.length, rowsWritten: 50 });
   });
 
   test('ingestion filters from the routes file apply to HTTP batches too', async () => {

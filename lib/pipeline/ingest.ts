@@ -1,0 +1,103 @@
+import type { DecodedStream } from '../decode/decompress';
+import type { ObjectLocation } from '../errors';
+import { LakeWriter } from '../lake/writer';
+import type { Log } from '../log';
+import { formatDate } from '../parse/timestamps';
+import type { RouteMatch } from '../route/router';
+import type { ObjectStore, RowSink } from '../sink/types';
+import { Limits, processStream, ProcessSummary, summaryFields } from './process';
+
+/**
+ * An input's bytes as read, or a stream already being decompressed (an HTTP body, whose start was looked at to
+ * classify it): the core then reads the decoded bytes as they are, and the summary reports the input's own
+ * compression and compressed size.
+ */
+export type IngestBody = AsyncIterable<Buffer> | Iterable<Buffer> | DecodedStream;
+
+function isDecoded(body: IngestBody): body is DecodedStream {
+  return typeof (body as Partial<DecodedStream>).bytesIn === 'function';
+}
+
+/** One input, whatever brought it: an S3 object, an HTTP delivery, a file or stdin. */
+export interface IngestInput {
+  /** `s3://bucket/key`, `http:<request id>`, a file path: written into reject records. */
+  source: string;
+  /** Stable identity of this exact content: seeds p_row_id. */
+  identity: string;
+  route: RouteMatch;
+  /** Attached to errors so they name the input. */
+  location: ObjectLocation;
+  /**
+   * The input's own time (an S3 object's LastModified): rejects are filed under its hour, so a retry in a later
+   * hour overwrites its rejects file instead of adding one. Without it, the processing time.
+   */
+  time?: Date;
+  /** In place of the route's (the CLI's flags). */
+  sourceId?: string;
+  sourceLabel?: string;
+}
+
+/** The lake settings of one deployment; Config has them. */
+export interface LakeConfig {
+  outputPrefix: string;
+  gzipLevel: number;
+  maxOpenFiles: number;
+}
+
+/**
+ * Where rows and rejects go: the lake (S3 and HTTP), in files named `baseName` (lib/lake/layout.ts names inputs),
+ * or a sink of the caller's (the CLI's stdout).
+ */
+export type IngestOutput = { store: ObjectStore; config: LakeConfig; baseName: string } | { sink: RowSink };
+
+export interface IngestOptions {
+  /** p_parse_time, and the reject hour of an input without a time of its own. */
+  now: Date;
+  limits: Limits;
+  /** See ProcessDeps.salvageCorrupt. */
+  salvageCorrupt?: boolean;
+  /** The summary line, logged when the input is done: `message` with `fields`, the route and the counts. */
+  summary?: { log: Log; message: string; fields: Record<string, unknown> };
+}
+
+/**
+ * One input into its output: the path every entry point (S3, HTTP, the CLI) takes. Throws what processStream
+ * throws (nothing of this attempt is then visible in the output); the callers decide what a failure means for
+ * their transport.
+ */
+export async function ingest(body: IngestBody, input: IngestInput, output: IngestOutput, opts: IngestOptions): Promise<ProcessSummary> {
+  const { route } = input;
+  const sink =
+    'sink' in output
+      ? output.sink
+      : new LakeWriter({
+          store: output.store,
+          prefix: output.config.outputPrefix,
+          baseName: output.baseName,
+          rejectTime: formatDate(input.time ?? opts.now),
+          gzipLevel: output.config.gzipLevel,
+          maxOpenFiles: output.config.maxOpenFiles,
+        });
+  const sourceId = input.sourceId ?? route.sourceId;
+  const sourceLabel = input.sourceLabel ?? route.sourceLabel;
+  const decoded = isDecoded(body) ? body : undefined;
+  const summary = await processStream(
+    isDecoded(body) ? body.chunks : body,
+    {
+      source: input.source,
+      identity: input.identity,
+      entry: route.entry,
+      filters: route.filters,
+      ...(sourceId !== undefined ? { sourceId } : {}),
+      ...(sourceLabel !== undefined ? { sourceLabel } : {}),
+      location: input.location,
+    },
+    { sink, now: opts.now, limits: opts.limits, ...(opts.salvageCorrupt ? { salvageCorrupt: true } : {}) },
+  );
+  if (decoded) {
+    summary.compression = decoded.compression;
+    summary.bytesIn = decoded.bytesIn();
+  }
+  opts.summary?.log.info(opts.summary.message, { ...opts.summary.fields, route: route.via, ...summaryFields(summary) });
+  return summary;
+}
