@@ -97,7 +97,7 @@ function printTable(rows: { key: string; note: string; outcome: ObjectOutcome }[
       lines.push([name, `skipped: ${outcome.reason}`, '', '', '', '', '']);
     } else {
       const s = outcome.summary;
-      const reasons = Object.entries(s.rejects).map(([r, n]) => `${r}:${n}`).join(' ');
+      const reasons = Object.entries(s.rejectsByReason).map(([r, n]) => `${r}:${n}`).join(' ');
       lines.push([name, s.logType, String(s.lines), String(s.rows), reasons || '0', String(s.blank), String(s.outputs.length)]);
     }
     if (note) lines.push([`  ${note}`, '', '', '', '', '', '']);

@@ -50,7 +50,7 @@ const cflogs: Contender = {
       const expectedFiltered = filter ? corpus.needleLines : 0;
       const problems: string[] = [];
       if (s.lines !== corpus.lines) problems.push(`read ${s.lines} lines, the corpus has ${corpus.lines}`);
-      if (s.rejected !== 0) problems.push(`${s.rejected} rejects: ${JSON.stringify(s.rejects)}`);
+      if (s.rejected !== 0) problems.push(`${s.rejected} rejects: ${JSON.stringify(s.rejectsByReason)}`);
       if (s.filtered !== expectedFiltered) problems.push(`filtered ${s.filtered}, expected ${expectedFiltered}`);
       const outRows = s.outputs.filter((o) => o.kind === 'events').reduce((a, o) => a + o.rows, 0);
       if (outRows !== s.rows) problems.push(`output files hold ${outRows} rows, the summary says ${s.rows}`);

@@ -51,11 +51,19 @@ export interface ProcessSummary {
   source: string;
   logType: string;
   compression: Compression | 'unknown';
+  /** Bytes read from the source (compressed when the input is). */
   bytesIn: number;
+  /** Bytes of the input after decompression: what the line framer read. */
+  decompressedBytes: number;
+  /** @deprecated The old name of decompressedBytes, until lib/cli/parse.ts, scripts/soak.ts and test/unit/process.test.ts read the new one. */
   bytesOut: number;
   lines: number;
   rows: number;
+  /** Rejected lines per reason; they add up to `rejected`. */
+  rejectsByReason: Partial<Record<RejectReason, number>>;
+  /** @deprecated The old name of rejectsByReason (the same object), until the files named at bytesOut read the new one. */
   rejects: Partial<Record<RejectReason, number>>;
+  /** Rejected lines in all. */
   rejected: number;
   filtered: number;
   /** Lines dropped per filter name. */
@@ -127,15 +135,18 @@ export async function processStream(
     ...(input.sourceLabel !== undefined ? { sourceLabel: input.sourceLabel } : {}),
   };
   const writer = new RowWriter(plan, ctx);
+  const rejectsByReason: ProcessSummary['rejectsByReason'] = {};
   const s: ProcessSummary = {
     source: input.source,
     logType: plan.logType,
     compression: 'unknown',
     bytesIn: 0,
+    decompressedBytes: 0,
     bytesOut: 0,
     lines: 0,
     rows: 0,
-    rejects: {},
+    rejectsByReason,
+    rejects: rejectsByReason,
     rejected: 0,
     filtered: 0,
     filteredBy: {},
@@ -157,7 +168,7 @@ export async function processStream(
 
   const reject = (lineNo: number, reason: RejectReason, message: string, raw: string, rawBase64?: string): void => {
     s.rejected++;
-    s.rejects[reason] = (s.rejects[reason] ?? 0) + 1;
+    s.rejectsByReason[reason] = (s.rejectsByReason[reason] ?? 0) + 1;
     let wait: boolean | void;
     try {
       wait = sink.reject(
@@ -327,7 +338,7 @@ export async function processStream(
     throw e;
   }
   s.bytesIn = decoded?.bytesIn() ?? 0;
-  s.bytesOut = decoded?.bytesOut() ?? 0;
+  s.decompressedBytes = s.bytesOut = decoded?.bytesOut() ?? 0;
   s.durationMs = Date.now() - started;
   return s;
 }
@@ -357,13 +368,13 @@ export function summaryFields(s: ProcessSummary): Record<string, unknown> {
     compression: s.compression,
     linesRead: s.lines,
     rowsWritten: s.rows,
-    rejects: s.rejects,
+    rejectsByReason: s.rejectsByReason,
     filtered: s.filtered,
     filteredBy: s.filteredBy,
     blank: s.blank,
     unknownFields: s.unknownFields,
     bytesIn: s.bytesIn,
-    bytesOut: s.bytesOut,
+    decompressedBytes: s.decompressedBytes,
     outputs: s.outputs.map((o) => o.key),
     durationMs: s.durationMs,
     ...(s.salvaged ? { salvaged: true } : {}),

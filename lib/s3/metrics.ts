@@ -10,7 +10,7 @@ export type MetricSink = (name: string, value: number, dimensions?: Record<strin
 
 /**
  * Maps outcomes to metric values: objects processed / skipped (by reason) / failed / salvaged, lines, rows,
- * rejects (by reason), filtered (by filter), bytes in and out, per log type.
+ * rejects (in all and by reason), filtered (by filter), bytes in, decompressed and written, per log type.
  */
 export function outcomeMetrics(put: MetricSink): ObjectMetrics {
   return {
@@ -25,12 +25,12 @@ export function outcomeMetrics(put: MetricSink): ObjectMetrics {
       put('LinesRead', s.lines, lt);
       put('RowsWritten', s.rows, lt);
       put('Rejects', s.rejected, lt);
-      for (const [reason, n] of Object.entries(s.rejects)) put('RejectsByReason', n ?? 0, { ...lt, reason });
+      for (const [reason, n] of Object.entries(s.rejectsByReason)) put('RejectsByReason', n ?? 0, { ...lt, reason });
       put('Filtered', s.filtered, lt);
       for (const [filter, n] of Object.entries(s.filteredBy)) put('FilteredByFilter', n, { ...lt, filter });
       put('BlankLines', s.blank, lt);
       put('BytesIn', s.bytesIn, lt);
-      put('BytesDecompressed', s.bytesOut, lt);
+      put('BytesDecompressed', s.decompressedBytes, lt);
       put('BytesWritten', s.outputs.reduce((a, f) => a + f.bytes, 0), lt);
       put('UnknownFieldNames', Object.keys(s.unknownFields).length, lt);
       if (s.salvaged) put('ObjectsSalvaged', 1, lt);

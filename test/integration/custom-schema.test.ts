@@ -56,7 +56,7 @@ describe('custom schemas', () => {
       { source: 'gw/2026/11/a.log', identity: 'id', entry: route!.entry, sourceLabel: route!.sourceLabel!, location: {} },
       { sink, now: new Date('2026-11-24T00:00:00Z'), limits: DEFAULT_LIMITS },
     );
-    expect(s).toMatchObject({ rows: 1, rejected: 1, rejects: { missing_required: 1 } });
+    expect(s).toMatchObject({ rows: 1, rejected: 1, rejectsByReason: { missing_required: 1 } });
     expect(JSON.parse(sink.rows[0]!.json)).toMatchObject({
       At: '2026-11-01 10:00:00.000000000',
       Bytes: 12,

@@ -325,7 +325,7 @@ describe('a permanently corrupt object', () => {
     expect(rejects).toHaveLength(1);
     expect(rejects[0]).toMatchObject({ reason: 'corrupt_input', line: rows.length + 1, source: `s3://${INPUT}/${key}` });
     expect(rejects[0]?.message).toMatch(/truncated/);
-    expect(processed?.extra).toMatchObject({ linesRead: rows.length + 1, rowsWritten: rows.length, rejects: { corrupt_input: 1 } });
+    expect(processed?.extra).toMatchObject({ linesRead: rows.length + 1, rowsWritten: rows.length, rejectsByReason: { corrupt_input: 1 } });
 
     // A later redelivery (the message was already deleted, but at-least-once) changes nothing.
     const before = lake;

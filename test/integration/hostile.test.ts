@@ -75,7 +75,7 @@ describe('hostile and broken lines: a reject with a reason each, the rest of the
   test('invalid JSON: invalid_json, the message gives the position and never echoes the data', async () => {
     const bad = ['{"ClientIP": s3cr3t-value}', '{"ClientIP":"s3cr3t"', '{s3cr3t', '{"a":"s3cr3t"}}', '{"a":"s3cr3t",}'];
     const r = await run(ndjson([...bad, rec()]));
-    expect(r.summary).toMatchObject({ lines: 6, rows: 1, rejected: 5, rejects: { invalid_json: 5 } });
+    expect(r.summary).toMatchObject({ lines: 6, rows: 1, rejected: 5, rejectsByReason: { invalid_json: 5 } });
     expect(r.rejects.map((x) => x.line)).toEqual([1, 2, 3, 4, 5]);
     for (const [i, x] of r.rejects.entries()) {
       expect(x.reason).toBe('invalid_json');
@@ -88,7 +88,7 @@ describe('hostile and broken lines: a reject with a reason each, the rest of the
 
   test('a JSON value that is not an object: not_an_object, naming its type', async () => {
     const r = await run(ndjson(['42', '"text"', 'null', 'true', '-1.5e3', rec()]));
-    expect(r.summary).toMatchObject({ rows: 1, rejects: { not_an_object: 5 } });
+    expect(r.summary).toMatchObject({ rows: 1, rejectsByReason: { not_an_object: 5 } });
     expect(r.rejects.map((x) => x.message)).toEqual([
       'line is a JSON number, not an object',
       'line is a JSON string, not an object',
@@ -124,7 +124,7 @@ describe('hostile and broken lines: a reject with a reason each, the rest of the
     const bad = sequences.map((s) => Buffer.concat([pre, Buffer.from(s), post]));
     const replacement = Buffer.concat([pre, Buffer.from([0xef, 0xbf, 0xbd]), post]);
     const r = await run(ndjson([...bad, replacement]));
-    expect(r.summary).toMatchObject({ lines: 7, rows: 1, rejects: { invalid_utf8: 6 } });
+    expect(r.summary).toMatchObject({ lines: 7, rows: 1, rejectsByReason: { invalid_utf8: 6 } });
     for (const [i, x] of r.rejects.entries()) {
       expect(x).toMatchObject({ line: i + 1, reason: 'invalid_utf8', message: 'line is not valid UTF-8' });
       expect(Buffer.from(x.raw_base64 as string, 'base64').equals(bad[i] as Buffer)).toBe(true);
@@ -142,7 +142,7 @@ describe('hostile and broken lines: a reject with a reason each, the rest of the
         `{${TS},"nul\\u0000key":1}`,
       ]),
     );
-    expect(r.summary).toMatchObject({ lines: 5, rows: 2, rejects: { invalid_json: 3 } });
+    expect(r.summary).toMatchObject({ lines: 5, rows: 2, rejectsByReason: { invalid_json: 3 } });
     expect(r.rejects.map((x) => x.line)).toEqual([1, 2, 3]);
     expect(r.rows[0]?.ClientCity).toBe('a\u0000b');
     expect(r.rows[1]?.p_unknown_fields).toEqual({ 'nul\u0000key': 1 });
@@ -154,7 +154,7 @@ describe('hostile and broken lines: a reject with a reason each, the rest of the
     const lines = [rec(',"ClientCity":"Zürich"'), '', '{broken', rec(',"ClientRequestUserAgent":"curl/8.5.0"')];
     const crlf = await run(ndjson(lines, '\r\n'));
     const lf = await run(ndjson(lines, '\n'));
-    expect(crlf.summary).toMatchObject({ lines: 4, rows: 2, blank: 1, rejects: { invalid_json: 1 } });
+    expect(crlf.summary).toMatchObject({ lines: 4, rows: 2, blank: 1, rejectsByReason: { invalid_json: 1 } });
     expect(crlf.rowJson).toEqual(lf.rowJson);
     expect(crlf.rejects[0]?.raw).toBe('{broken');
     // A last line with CR but no LF.
@@ -170,7 +170,7 @@ describe('hostile and broken lines: a reject with a reason each, the rest of the
       return rec(`,"ClientCity":"${'x'.repeat(n - base.length)}"`);
     };
     const r = await run(ndjson([sized(limit), sized(limit + 1), sized(limit)], '\r\n'), { limits: { maxLineBytes: limit } });
-    expect(r.summary).toMatchObject({ lines: 3, rows: 2, rejects: { line_too_long: 1 } });
+    expect(r.summary).toMatchObject({ lines: 3, rows: 2, rejectsByReason: { line_too_long: 1 } });
     expect(r.rejects[0]).toMatchObject({ line: 2, reason: 'line_too_long' });
     expect(r.rejects[0]?.message).toBe(`line is ${limit + 1} bytes, over the limit of ${limit}; raw holds its first ${limit + 1} bytes`);
   });
@@ -192,7 +192,7 @@ describe('hostile and broken lines: a reject with a reason each, the rest of the
     }
     const r = await run(body(), { limits: { maxLineBytes: MiB } });
     const length = head.length + total + 2;
-    expect(r.summary).toMatchObject({ lines: 2, rows: 1, rejects: { line_too_long: 1 } });
+    expect(r.summary).toMatchObject({ lines: 2, rows: 1, rejectsByReason: { line_too_long: 1 } });
     expect(r.rejects[0]).toMatchObject({ line: 1, reason: 'line_too_long' });
     expect(r.rejects[0]?.message).toBe(`line is ${length} bytes, over the limit of ${MiB}; raw holds its first 4096 bytes`);
     expect(r.rejects[0]?.raw).toHaveLength(4096);
@@ -209,7 +209,7 @@ describe('hostile and broken lines: a reject with a reason each, the rest of the
         rec(`,"Extra":${'{"a":'.repeat(32)}1${'}'.repeat(32)}`), // 32 levels: fine
       ]),
     );
-    expect(r.summary).toMatchObject({ lines: 4, rows: 1, rejects: { schema: 3 } });
+    expect(r.summary).toMatchObject({ lines: 4, rows: 1, rejectsByReason: { schema: 3 } });
     expect(r.rejects.map((x) => x.message)).toEqual([
       'Extra: nests deeper than 32 levels',
       'RequestHeaders: nests deeper than 32 levels',
@@ -266,7 +266,7 @@ describe('hostile and broken lines: a reject with a reason each, the rest of the
         '"203.0.113.8","www.example.com","2026-11-01T10:00:01Z","8a1b2c3d4e5f6072"',
       ]),
     );
-    expect(r.summary).toMatchObject({ lines: 3, rows: 0, rejects: { invalid_json: 3 } });
+    expect(r.summary).toMatchObject({ lines: 3, rows: 0, rejectsByReason: { invalid_json: 3 } });
     for (const x of r.rejects) {
       expect(x.message).toBe('line is not JSON (it looks like CSV): set the Logpush job output_options to the default NDJSON');
     }
@@ -274,7 +274,7 @@ describe('hostile and broken lines: a reject with a reason each, the rest of the
 
   test('a JSON-array batch on one line: unsupported_format, with the job setting to change', async () => {
     const r = await run(ndjson([`[${rec()},${rec(',"ClientIP":"203.0.113.9"')}]`, rec()]));
-    expect(r.summary).toMatchObject({ lines: 2, rows: 1, rejects: { unsupported_format: 1 } });
+    expect(r.summary).toMatchObject({ lines: 2, rows: 1, rejectsByReason: { unsupported_format: 1 } });
     expect(r.rejects[0]?.message).toMatch(/batch_prefix \/ record_template/);
     expect(r.rejects[0]?.message).toMatch(/default output_options \(one JSON object per line\)/);
   });

@@ -156,7 +156,7 @@ describe('the S3 handler against a real S3 protocol server', () => {
     );
     const report = (await handleS3Event(s3CreatedEvent([obj]), objectDeps(s3.client, recordingLog()))) as IngestReport;
     expect(report.outcomes[0]).toMatchObject({
-      summary: { lines: 6, rows: 1, blank: 1, rejected: 4, rejects: { invalid_json: 1, missing_required: 1, invalid_timestamp: 1, unsupported_format: 1 } },
+      summary: { lines: 6, rows: 1, blank: 1, rejected: 4, rejectsByReason: { invalid_json: 1, missing_required: 1, invalid_timestamp: 1, unsupported_format: 1 } },
     });
     const rejectKeys = await listKeys(s3.client, LAKE, 'rejects/');
     expect(rejectKeys).toHaveLength(1);

@@ -6,9 +6,11 @@ const summary: ProcessSummary = {
   logType: 'Cloudflare.Firewall',
   compression: 'gzip',
   bytesIn: 100,
+  decompressedBytes: 1000,
   bytesOut: 1000,
   lines: 10,
   rows: 6,
+  rejectsByReason: { invalid_json: 1, schema: 1 },
   rejects: { invalid_json: 1, schema: 1 },
   rejected: 2,
   filtered: 1,
@@ -21,7 +23,7 @@ const summary: ProcessSummary = {
 };
 
 describe('object metrics', () => {
-  it('report rows, rejects by reason, filtered by filter, bytes and salvage, dimensioned by log type', () => {
+  it('report rows, rejects by reason, filtered by filter, bytes (in, decompressed, written) and salvage, dimensioned by log type', () => {
     const got: [string, number, Record<string, string> | undefined][] = [];
     const m = outcomeMetrics((n, v, d) => got.push([n, v, d]));
     m.objectDone({ status: 'processed', summary });
@@ -36,6 +38,7 @@ describe('object metrics', () => {
         ['RejectsByReason', 1, { ...lt, reason: 'schema' }],
         ['FilteredByFilter', 1, { ...lt, filter: 'keep-blocked' }],
         ['BytesIn', 100, lt],
+        ['BytesDecompressed', 1000, lt],
         ['BytesWritten', 77, lt],
         ['UnknownFieldNames', 1, lt],
         ['ObjectsSalvaged', 1, lt],
