@@ -27,10 +27,9 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { Dataset, DATASETS, generateInterleaved, generateLines, logpushKey } from '../bench/generate';
 import { localS3Client, startLocalS3 } from '../testkit/local-s3';
 import { handleS3Event, IngestReport } from '../lib/s3/handler';
-import { Router } from '../lib/route/router';
-import { builtInRegistry } from '../lib/schema/registry';
 import { S3Store } from '../lib/lake/s3-store';
-import { loadConfig } from '../lib/config';
+import { silentLog } from '../lib/log';
+import { wireS3 } from '../lib/wiring';
 
 const INPUT = 'cflogs-soak-input';
 const LAKE = 'cflogs-soak-lake';
@@ -183,15 +182,8 @@ async function main(): Promise<void> {
 
     // Everything below is what a Lambda invocation does, in this process.
     const s3 = localS3Client(endpoint);
-    const deps = {
-      s3,
-      store: new S3Store(s3, LAKE),
-      router: new Router([], builtInRegistry()),
-      // The Lambda's own defaults (and CFLOGS_* overrides), so the soak measures what is deployed.
-      config: { ...loadConfig(), outputPrefix: '' },
-      clock: () => new Date(),
-      log: { info() {}, warn() {}, error() {} },
-    };
+    // The Lambda's own wiring, defaults and CFLOGS_* overrides, so the soak measures what is deployed.
+    const deps = wireS3(process.env, { s3, store: new S3Store(s3, LAKE), config: { outputPrefix: '' }, log: silentLog });
     const event = {
       Records: [
         {

@@ -2,13 +2,11 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import type { Writable } from 'node:stream';
-import { loadConfig } from '../config';
-import { loadHttpConfig } from '../http/config';
 import { createLogpushServer } from '../http/server';
 import type { Log } from '../log';
-import { Router } from '../route/router';
 import { builtInRegistry } from '../schema/registry';
 import { LocalStore } from '../lake/local-store';
+import { wireHttp } from '../wiring';
 import { parseCommandArgs, UsageError } from './usage';
 
 export const SERVE_USAGE = 'cflogs serve [--port P] [--secret S] [--out DIR] [--dataset D]';
@@ -49,22 +47,18 @@ export async function serveCommand(argv: string[], io: ServeIo): Promise<number>
     throw new UsageError(`--port must be an integer from 0 to 65535\nusage: ${SERVE_USAGE}`);
   }
   if (opts.secret !== undefined && opts.secret.trim() === '') throw new UsageError('--secret must not be empty');
-  const env = io.env ?? process.env;
-  const config = loadConfig(env);
-  const http = loadHttpConfig(env, {
-    ...(opts.secret !== undefined ? { secret: opts.secret } : {}),
-    ...(opts.dataset !== undefined ? { defaultDataset: opts.dataset } : {}),
-  });
   const out = resolve(opts.out ?? DEFAULT_SERVE_OUT);
-  const log = io.log ?? jsonLinesLog(io.stderr);
-  const server = createLogpushServer({
-    http,
-    router: new Router(config.routes, builtInRegistry(), config),
+  const deps = wireHttp(io.env ?? process.env, {
     store: new LocalStore(out),
-    config,
-    clock: io.clock ?? (() => new Date()),
-    log,
+    log: io.log ?? jsonLinesLog(io.stderr),
+    ...(io.clock ? { clock: io.clock } : {}),
+    http: {
+      ...(opts.secret !== undefined ? { secret: opts.secret } : {}),
+      ...(opts.dataset !== undefined ? { defaultDataset: opts.dataset } : {}),
+    },
   });
+  const { http } = deps;
+  const server = createLogpushServer(deps);
 
   server.listen(port, '127.0.0.1');
   try {
