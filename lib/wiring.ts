@@ -6,8 +6,7 @@ import type { HttpDeps } from './http/handler';
 import { S3Store } from './lake/s3-store';
 import type { Log } from './log';
 import { Router } from './route/router';
-import type { ObjectMetrics } from './s3/metrics';
-import type { ObjectDeps } from './s3/object';
+import type { ObjectDeps, ObjectMetrics } from './s3/object';
 import { builtInRegistry } from './schema/registry';
 import type { ObjectStore } from './sink/types';
 

@@ -1,10 +1,4 @@
-import type { ObjectOutcome } from './object';
-
-/** Per-object counters for CloudWatch (Powertools EMF in the Lambda; nothing in tests unless they look). */
-export interface ObjectMetrics {
-  objectDone(outcome: ObjectOutcome): void;
-  objectFailed(): void;
-}
+import type { ObjectMetrics } from './object';
 
 export type MetricSink = (name: string, value: number, dimensions?: Record<string, string>) => void;
 

@@ -6,7 +6,6 @@ import { objectBaseName } from '../lake/layout';
 import type { ObjectStore } from '../sink/types';
 import { openS3Object } from './source';
 import { ObjectRef, skipReason } from './events';
-import type { ObjectMetrics } from './metrics';
 import { ingest } from '../pipeline/ingest';
 import type { ProcessSummary } from '../pipeline/process';
 
@@ -25,6 +24,12 @@ export interface ObjectDeps {
   metrics?: ObjectMetrics;
   clock: () => Date;
   log: Log;
+}
+
+/** Per-object counters for CloudWatch (the port lib/s3/metrics.ts implements with Powertools EMF). */
+export interface ObjectMetrics {
+  objectDone(outcome: ObjectOutcome): void;
+  objectFailed(): void;
 }
 
 export type ObjectOutcome =
