@@ -221,10 +221,10 @@ async function main(): Promise<void> {
     process.stdout.write(
       [
         `soak: ${ok ? 'PASS' : 'FAIL'}`,
-        `  input        ${mb(s.bytesIn)} MiB gzip -> ${mb(s.bytesOut)} MiB (${(s.bytesOut / GiB).toFixed(2)} GiB) uncompressed`,
+        `  input        ${mb(s.bytesIn)} MiB gzip -> ${mb(s.decompressedBytes)} MiB (${(s.decompressedBytes / GiB).toFixed(2)} GiB) uncompressed`,
         `  lines        ${s.lines} read = ${s.rows} rows + ${s.rejected} rejects + ${s.filtered} filtered + ${s.blank} blank (generated ${prep.lines})`,
         `  output       ${s.outputs.length} files, ${mb(out)} MiB gzip`,
-        `  duration     ${seconds.toFixed(1)} s, ${(s.bytesOut / MiB / seconds).toFixed(1)} MiB/s uncompressed, ${Math.round(s.lines / seconds)} lines/s`,
+        `  duration     ${seconds.toFixed(1)} s, ${(s.decompressedBytes / MiB / seconds).toFixed(1)} MiB/s uncompressed, ${Math.round(s.lines / seconds)} lines/s`,
         `  RSS          ${mb(rssStart)} MiB at start, peak ${mb(peak)} MiB (${samples} samples every 250 ms), kernel high-water mark ${mb(maxRss)} MiB; limit ${maxRssMb} MiB`,
         `  node         ${process.version}, heap limit ${mb(getHeapStatistics().heap_size_limit)} MiB`,
       ].join('\n') + '\n',

@@ -78,7 +78,7 @@ export async function parseCommand(
         { sink },
         { now: clock(), limits: config.limits },
       );
-      const reasons = Object.entries(s.rejects).map(([r, n]) => `${r}: ${n}`).join(', ');
+      const reasons = Object.entries(s.rejectsByReason).map(([r, n]) => `${r}: ${n}`).join(', ');
       io.stderr.write(
         `${file}: ${s.logType}, ${s.lines} lines, ${s.rows} rows, ${s.rejected} rejects${reasons ? ` (${reasons})` : ''}, ` +
           `${s.filtered} filtered${s.filtered ? ` (${Object.entries(s.filteredBy).map(([f, n]) => `${f}: ${n}`).join(', ')})` : ''}, ${s.blank} blank\n`,

@@ -55,14 +55,10 @@ export interface ProcessSummary {
   bytesIn: number;
   /** Bytes of the input after decompression: what the line framer read. */
   decompressedBytes: number;
-  /** @deprecated The old name of decompressedBytes, until lib/cli/parse.ts, scripts/soak.ts and test/unit/process.test.ts read the new one. */
-  bytesOut: number;
   lines: number;
   rows: number;
   /** Rejected lines per reason; they add up to `rejected`. */
   rejectsByReason: Partial<Record<RejectReason, number>>;
-  /** @deprecated The old name of rejectsByReason (the same object), until the files named at bytesOut read the new one. */
-  rejects: Partial<Record<RejectReason, number>>;
   /** Rejected lines in all. */
   rejected: number;
   filtered: number;
@@ -142,11 +138,9 @@ export async function processStream(
     compression: 'unknown',
     bytesIn: 0,
     decompressedBytes: 0,
-    bytesOut: 0,
     lines: 0,
     rows: 0,
     rejectsByReason,
-    rejects: rejectsByReason,
     rejected: 0,
     filtered: 0,
     filteredBy: {},
@@ -338,7 +332,7 @@ export async function processStream(
     throw e;
   }
   s.bytesIn = decoded?.bytesIn() ?? 0;
-  s.decompressedBytes = s.bytesOut = decoded?.bytesOut() ?? 0;
+  s.decompressedBytes = decoded?.bytesOut() ?? 0;
   s.durationMs = Date.now() - started;
   return s;
 }

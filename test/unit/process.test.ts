@@ -14,9 +14,10 @@ class MemorySink implements RowSink {
   aborted = 0;
   pressureCalls = 0;
   constructor(
-    private readonly opts: { pressure?: () => Promise<void> | undefined; commitFails?: boolean } = {},
+    private readonly opts: { pressure?: () => Promise<void> | undefined; commitFails?: boolean; rowFails?: Error } = {},
   ) {}
   row(table: string, eventTime: string, json: string): void {
+    if (this.opts.rowFails) throw this.opts.rowFails;
     this.rows.push({ table, eventTime, json });
   }
   reject(table: string, json: string): void {
@@ -104,7 +105,7 @@ describe('processStream: rows', () => {
     const gz = await run(gzipSync(Buffer.from(GOOD)), { chunkSize: 7 });
     expect(gz.summary.compression).toBe('gzip');
     expect(gz.sink.rows).toEqual(plain.sink.rows);
-    expect(gz.summary.bytesOut).toBe(Buffer.byteLength(GOOD));
+    expect(gz.summary.decompressedBytes).toBe(Buffer.byteLength(GOOD));
     expect(gz.summary.bytesIn).toBe(gzipSync(Buffer.from(GOOD)).length);
   });
 
@@ -124,6 +125,19 @@ describe('processStream: rows', () => {
     const body = [line(1, ',"A":1'), line(2, ',"A":2,"B":3'), line(3)].join('\n');
     const { summary } = await run(Buffer.from(body));
     expect(summary.unknownFields).toEqual({ A: 2, B: 1 });
+  });
+
+  test('integers beyond 2^53 keep their digits in unknown fields, json columns and nested values', async () => {
+    const body = [',"NewField":1506702504433000201', ',"RequestHeaders":{"x-id":12345678901234567891}', ',"Subrequests":[{"id":9007199254740993}]']
+      .map((extra) => `{"EdgeStartTimestamp":1506702504433000201${extra}}`)
+      .join('\n');
+    const { sink, summary } = await run(gzipSync(Buffer.from(body)));
+    expect(summary).toMatchObject({ rows: 3, rejected: 0 });
+    const rows = sink.rows.map((r) => r.json);
+    expect(rows[0]).toContain('"p_unknown_fields":{"NewField":1506702504433000201}');
+    expect(rows[1]).toContain('"RequestHeaders":{"x-id":12345678901234567891}');
+    expect(rows[2]).toContain('"Subrequests":[{"id":9007199254740993}]');
+    expect(sink.rows.map((r) => r.eventTime)).toEqual(Array(3).fill('2017-09-29 16:28:24.433000201'));
   });
 
   test('blank lines (empty, spaces, tabs, CRLF) are counted, not rejected', async () => {
@@ -160,7 +174,7 @@ describe('processStream: rejects', () => {
   test('a reject record has source, line, reason, message and raw (then log type and parse time)', async () => {
     const bad = '{"EdgeStartTimestamp":"not a time"}';
     const { sink, summary } = await run(Buffer.from(`${line(1)}\n${bad}\n`));
-    expect(summary).toMatchObject({ lines: 2, rows: 1, rejected: 1, rejects: { invalid_timestamp: 1 } });
+    expect(summary).toMatchObject({ lines: 2, rows: 1, rejected: 1, rejectsByReason: { invalid_timestamp: 1 } });
     expect(sink.rejects.map((r) => r.table)).toEqual(['cloudflare_httprequest']);
     const rec = sink.parsedRejects()[0] as Record<string, unknown>;
     expect(Object.keys(rec)).toEqual(['source', 'line', 'reason', 'message', 'raw', 'log_type', 'parse_time']);
@@ -188,7 +202,7 @@ describe('processStream: rejects', () => {
       '{"EdgeStartTimestamp":1506702504433000201}', // 9 ok: integer digits stay exact
     ].join('\n');
     const { sink, summary } = await run(Buffer.from(body));
-    expect(summary).toMatchObject({ lines: 9, rows: 1, rejected: 8, rejects: { invalid_timestamp: 8 } });
+    expect(summary).toMatchObject({ lines: 9, rows: 1, rejected: 8, rejectsByReason: { invalid_timestamp: 8 } });
     expect(sink.parsedRejects().map((r) => [r.line, r.reason, r.message])).toEqual([
       [1, 'invalid_timestamp', 'EdgeStartTimestamp: not a valid date: the month has no such day'],
       [2, 'invalid_timestamp', "EdgeStartTimestamp: outside the years 0001..9999 (UTC) that the lake's timestamps hold"],
@@ -219,7 +233,7 @@ describe('processStream: rejects', () => {
       rows: 2,
       blank: 1,
       rejected: 5,
-      rejects: { invalid_json: 1, unsupported_format: 1, not_an_object: 1, missing_required: 1, schema: 1 },
+      rejectsByReason: { invalid_json: 1, unsupported_format: 1, not_an_object: 1, missing_required: 1, schema: 1 },
     });
     expect(counted(summary)).toBe(summary.lines);
     expect(sink.parsedRejects().map((r) => [r.line, r.reason])).toEqual([
@@ -235,7 +249,7 @@ describe('processStream: rejects', () => {
     const badBytes = Buffer.concat([Buffer.from('{"EdgeStartTimestamp":1,"ClientCity":"'), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from('"}')]);
     const body = Buffer.concat([Buffer.from(line(1) + '\n'), badBytes, Buffer.from('\n' + line(2))]);
     const { sink, summary } = await run(body);
-    expect(summary).toMatchObject({ lines: 3, rows: 2, rejects: { invalid_utf8: 1 } });
+    expect(summary).toMatchObject({ lines: 3, rows: 2, rejectsByReason: { invalid_utf8: 1 } });
     const rec = sink.parsedRejects()[0] as Record<string, unknown>;
     expect(rec.reason).toBe('invalid_utf8');
     expect(rec.line).toBe(2);
@@ -253,7 +267,7 @@ describe('processStream: rejects', () => {
     const long = line(1, `,"ClientCity":"${'x'.repeat(3000)}"`);
     const body = `${long}\n${line(2)}\n`;
     const { sink, summary } = await run(Buffer.from(body), { limits: { maxLineBytes: 1024 }, chunkSize: 100 });
-    expect(summary).toMatchObject({ lines: 2, rows: 1, rejects: { line_too_long: 1 } });
+    expect(summary).toMatchObject({ lines: 2, rows: 1, rejectsByReason: { line_too_long: 1 } });
     const rec = sink.parsedRejects()[0] as Record<string, unknown>;
     expect(rec).toMatchObject({ line: 1, reason: 'line_too_long' });
     expect(rec.message).toContain(`${Buffer.byteLength(long)} bytes`);
@@ -291,6 +305,24 @@ describe('processStream: failures of the whole input', () => {
     const sink = new MemorySink({ commitFails: true });
     const e = await failure(run(Buffer.from(GOOD), { sink }));
     expect(e).toBeInstanceOf(SinkError);
+    expect(sink.aborted).toBe(1);
+  });
+
+  test('a sink that throws while taking a row is a SinkError naming the output and the line, not a read failure', async () => {
+    const sink = new MemorySink({ rowFails: new Error('logs/t/year=2026/month=11/day=24/hour=12/x.json.gz: row added after the file was closed') });
+    const e = await failure(run(Buffer.from(`\n${GOOD}`), { sink }));
+    expect(e).toBeInstanceOf(SinkError);
+    expect((e as SinkError).message).toContain('writing output failed: logs/t/year=2026/month=11/day=24/hour=12/x.json.gz: row added');
+    expect((e as SinkError).location).toMatchObject({ key: KEY, line: 2 });
+    expect(sink.aborted).toBe(1);
+  });
+
+  test('a bug in a stage is thrown as it is, not disguised as an input read error', async () => {
+    const sink = new MemorySink({ pressure: () => undefined });
+    const bug = new TypeError('cannot read properties of undefined');
+    const throwing = { ...input(), filters: { raw: [1], normalised: [], dropRaw: () => { throw bug; } } as unknown as InputInfo['filters'] };
+    const e = await failure(processStream([Buffer.from(GOOD)], throwing, { sink, now: NOW, limits: DEFAULT_LIMITS }));
+    expect(e).toBe(bug);
     expect(sink.aborted).toBe(1);
   });
 
