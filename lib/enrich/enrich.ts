@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { FieldScanner } from '../parse/fields';
-import { AS_IS, ABSENT_COLUMN, Columns, Normalised, NormalisePlan } from '../parse/normalise';
+import { stringifyExact } from '../parse/json';
+import { AS_IS, ABSENT_COLUMN, Columns, FieldPlan, Normalised, NormalisePlan } from '../parse/normalise';
 import { IndicatorSet } from './indicators';
 
 /** What is the same for every row of one input: fixed once per object so rows are deterministic. */
@@ -39,6 +40,10 @@ export interface EnrichedRow {
  * the row object: a value that came through unchanged, with canonical JSON in the input, is copied from the line,
  * and neighbouring such fields in the same order in both are copied as one piece (a Logpush line mostly lists
  * its fields in schema order). Everything else is serialised on its own.
+ *
+ * One departure from `enrich`: JSON.parse rounds numbers a double cannot hold, so on the rare line where a json
+ * column or an unknown field holds one (`fields.inexact`), those values are written from the text read again
+ * exactly (lib/parse/json.ts), keeping the digits received; the row-writer test's reference does the same.
  */
 export class RowWriter {
   readonly cols: Columns;
@@ -54,7 +59,7 @@ export class RowWriter {
     ctx: EnrichContext,
   ) {
     this.cols = new Columns(plan.fields.length);
-    this.fields = new FieldScanner(plan.fields.map((f) => f.name));
+    this.fields = new FieldScanner(plan.fields.map((f) => f.name), plan.jsonColumns);
     this.keys = plan.fields.map((f) => `${JSON.stringify(f.name)}:`);
     this.head = `"p_log_type":${JSON.stringify(plan.logType)},"p_row_id":"`;
     this.rowIdPrefix = ctx.rowIdPrefix;
@@ -71,6 +76,8 @@ export class RowWriter {
     const { state, values } = cols;
     const copy = fields.usable;
     const { fieldOfColumn, keyStart, valueEnd, canonical } = fields;
+    const inexact = fields.inexact;
+    const jsonColumns = this.plan.jsonColumns;
     let json = '{';
     let sep = '';
     // The piece of the line being copied: [from, to), ending with field `last`.
@@ -99,7 +106,8 @@ export class RowWriter {
         to = valueEnd[f] as number;
         last = f;
       } else {
-        json += sep + (keys[i] as string) + JSON.stringify(values[i]);
+        const v = values[i];
+        json += sep + (keys[i] as string) + (inexact && jsonColumns[i] === true ? this.exactJson(i, v) : JSON.stringify(v));
         sep = ',';
       }
     }
@@ -111,8 +119,32 @@ export class RowWriter {
     const eventTime = cols.eventTime ?? this.parseTime;
     json += sep + this.head + rowId(this.rowIdPrefix, lineNo) + '","p_event_time":' + JSON.stringify(eventTime) + this.tail;
     if (this.plan.indicatorFields.length > 0) json += this.indicators().json();
-    if (cols.unknown !== undefined) json += ',"p_unknown_fields":' + JSON.stringify(cols.unknown);
+    if (cols.unknown !== undefined) json += ',"p_unknown_fields":' + (inexact ? this.exactUnknown(cols.unknown) : JSON.stringify(cols.unknown));
     return { json: json + '}', eventTime };
+  }
+
+  /** Json column i, whose value came unchanged from the first of its input names present in the record. */
+  private exactJson(i: number, v: unknown): string {
+    const { raw } = this.fields;
+    for (const key of (this.plan.fields[i] as FieldPlan).inputs) {
+      if (raw[key] === undefined) continue;
+      const exact = this.fields.exactValue(key);
+      return exact === undefined ? JSON.stringify(v) : stringifyExact(exact);
+    }
+    return JSON.stringify(v);
+  }
+
+  /** JSON.stringify(unknown), with each field that holds a rounded number written from its exact reading. */
+  private exactUnknown(unknown: Record<string, unknown>): string {
+    let out = '{';
+    let sep = '';
+    // A prototype-less object: for-in lists its own keys, in JSON.stringify's order.
+    for (const key in unknown) {
+      const exact = this.fields.exactValue(key);
+      out += sep + JSON.stringify(key) + ':' + (exact === undefined ? JSON.stringify(unknown[key]) : stringifyExact(exact));
+      sep = ',';
+    }
+    return out + '}';
   }
 
   private indicators(): IndicatorSet {
@@ -130,7 +162,10 @@ export class RowWriter {
   }
 }
 
-/** The reference: adds the p_* fields to the row object in the contract's order and serialises it. */
+/**
+ * The reference: adds the p_* fields to the row object in the contract's order and serialises it (numbers a double
+ * cannot hold come out rounded here; RowWriter keeps them).
+ */
 export function enrich(plan: NormalisePlan, n: Normalised, lineNo: number, ctx: EnrichContext): EnrichedRow {
   const row = n.row;
   // Without an event time field Panther falls back to the parse time; so do we.

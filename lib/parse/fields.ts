@@ -1,4 +1,4 @@
-import { exactIntegerText, skipSpace } from './json';
+import { exactFieldsOf, ExactFields, exactIntegerText, exactValueOf, hasLongNumber, skipSpace } from './json';
 import type { LineSource } from './normalise';
 
 /**
@@ -13,6 +13,10 @@ import type { LineSource } from './normalise';
  * Anything else (duplicate keys, integer-like keys, escaped keys) makes the line unusable and every column is
  * serialised, as before. Lines come from Buffer#toString('utf8'), so a string holds no lone surrogate, the one
  * character JSON.stringify would escape that valid JSON text can hold unescaped.
+ *
+ * After the walk, the values of json columns and unknown fields are checked for a number a double may not keep
+ * (lib/parse/json.ts hasLongNumber): only then does the row writer read values again exactly. Typed columns are
+ * not looked at (every unixnano timestamp has 19 digits).
  */
 export class FieldScanner implements LineSource {
   /** For the current line: false when no field may be copied. */
@@ -24,16 +28,31 @@ export class FieldScanner implements LineSource {
   readonly canonical: Uint8Array;
   /** Per column: the input position of its field on the current shape, or -1. */
   readonly fieldOfColumn: Int32Array;
+  /**
+   * For the current line: a json column or an unknown field may hold a number JSON.parse rounded, so the row
+   * writer must ask `exactValue` for them. Always false on a Logpush line without such numbers.
+   */
+  inexact = false;
+  /** The current line's record, as JSON.parse made it. */
+  raw: Record<string, unknown> = {};
 
   private line = '';
   private shapeKeys: string[] = [];
   private shapeUsable = false;
   /** Per field of the shape: the length of `"key"` in the text (an escaped key is longer). */
   private quotedLength = new Int32Array(0);
+  /** The shape's fields that are json columns or not columns (written in p_unknown_fields). */
+  private jsonFields = new Int32Array(0);
+  private fieldOfKey = new Map<string, number>();
+  /** Exact values of the whole line, read when the fields' positions are not known. */
+  private exactFields: ExactFields | undefined = undefined;
   private readonly columnOf: Map<string, number>;
+  private readonly jsonColumn: readonly boolean[];
 
-  constructor(columns: readonly string[], maxFields = MAX_FIELDS) {
+  /** `jsonColumn[i]`: column i is a json column (its value is written as the input's JSON). */
+  constructor(columns: readonly string[], jsonColumn: readonly boolean[] = [], maxFields = MAX_FIELDS) {
     this.columnOf = new Map(columns.map((name, i) => [name, i]));
+    this.jsonColumn = jsonColumn;
     this.fieldOfColumn = new Int32Array(columns.length).fill(-1);
     this.keyStart = new Int32Array(maxFields);
     this.valueStart = new Int32Array(maxFields);
@@ -44,9 +63,39 @@ export class FieldScanner implements LineSource {
   /** Scans `line`, whose JSON.parse result is `raw`. */
   scan(line: string, raw: Record<string, unknown>): void {
     this.line = line;
+    this.raw = raw;
+    this.exactFields = undefined;
     const keys = Object.keys(raw);
     if (!sameStrings(keys, this.shapeKeys)) this.learnShape(line, keys);
     this.usable = this.shapeUsable && this.follow(line);
+    // Without positions, any long number may be in a json column or an unknown field.
+    this.inexact = this.usable ? this.longInJson(line) : hasLongNumber(line, 0, line.length);
+  }
+
+  /** Whether a json column or an unknown field of the line just followed holds a long number. */
+  private longInJson(line: string): boolean {
+    const fields = this.jsonFields;
+    for (let k = 0; k < fields.length; k++) {
+      const f = fields[k] as number;
+      const start = this.valueStart[f] as number;
+      const end = this.valueEnd[f] as number;
+      // `{}`, `[]` and two-character literals cannot hold one.
+      if (end - start > 2 && hasLongNumber(line, start, end)) return true;
+    }
+    return false;
+  }
+
+  /**
+   * The value of top-level field `key` read exactly (numbers JSON.parse rounded as ExactNumber), or undefined
+   * when it holds no such number (or is absent): then its parsed value is exact.
+   */
+  exactValue(key: string): unknown {
+    if (this.usable) {
+      const f = this.fieldOfKey.get(key);
+      return f === undefined ? undefined : exactValueOf(this.line, this.valueStart[f] as number, this.valueEnd[f] as number);
+    }
+    this.exactFields ??= exactFieldsOf(this.line);
+    return this.exactFields.get(key);
   }
 
   /** The literal digits of a top-level integer field, from the scan when it can say, else by search. */
@@ -88,10 +137,15 @@ export class FieldScanner implements LineSource {
     }
     this.shapeUsable = usable;
     if (!usable) return;
+    const jsonFields: number[] = [];
+    this.fieldOfKey = new Map();
     for (let f = 0; f < keys.length; f++) {
       const col = this.columnOf.get(keys[f] as string);
       if (col !== undefined) this.fieldOfColumn[col] = f;
+      this.fieldOfKey.set(keys[f] as string, f);
+      if (col === undefined || this.jsonColumn[col] === true) jsonFields.push(f);
     }
+    this.jsonFields = Int32Array.from(jsonFields);
   }
 
   /**

@@ -93,3 +93,264 @@ export function topLevelNumberText(line: string, key: string): string | undefine
 
 /** Keys that would reach Object.prototype if copied naively; we never copy them into a plain object. */
 export const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/**
+ * Numbers outside the typed columns (json columns, unknown fields, numbers in string columns and arrays) must be
+ * written as received, but JSON.parse gives doubles: 12345678901234567891 becomes 12345678901234567000 and
+ * 0.1000000000000000055511151231257827 becomes 0.1. The text of such a value is read again here, on the few lines
+ * whose text holds a number a double may not keep (`hasLongNumber`), so every other line pays nothing.
+ */
+
+/** A number whose double is another decimal value than its text: `text` is what the output writes. */
+export class ExactNumber {
+  constructor(
+    readonly text: string,
+    /** What JSON.parse made of it (what filters and indicators see). */
+    readonly value: number,
+  ) {}
+}
+
+/**
+ * Whether [start, end) of valid JSON holds a number token (outside strings) with more than 15 digits before its
+ * exponent, or with an exponent: only those can stand for another value than their double (15 significant
+ * digits always survive the round trip; an exponent can underflow). Conservative: `sameDecimal` decides.
+ */
+export function hasLongNumber(text: string, start: number, end: number): boolean {
+  let run = 0;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34 /* " */) {
+      i = endOfString(text, i) - 1;
+      run = 0;
+    } else if (c >= 48 && c <= 57) {
+      if (++run > 15) return true;
+    } else if (c !== 46 /* . */) {
+      // 'e' or 'E' right after digits is an exponent; the e of true and false follows a letter.
+      if ((c | 32) === 101 && run > 0) return true;
+      run = 0;
+    }
+  }
+  return false;
+}
+
+/**
+ * Whether two number texts denote the same decimal value (`1.50` and `1.5`, `1e2` and `100`, `-0` and `0`):
+ * then the double's shortest form, which JSON.stringify writes, loses nothing.
+ */
+export function sameDecimal(a: string, b: string): boolean {
+  return decimalKey(a) === decimalKey(b);
+}
+
+const NUMBER_PARTS = /^(-?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
+
+/** `sign digits e exponent` with no leading or trailing zeros in the digits; "0" for any zero. */
+function decimalKey(t: string): string {
+  const m = NUMBER_PARTS.exec(t);
+  if (!m) return t;
+  const frac = m[3] ?? '';
+  const digits = (m[2] ?? '') + frac;
+  let exp = (m[4] === undefined ? 0 : Number(m[4])) - frac.length;
+  let a = 0;
+  while (a < digits.length && digits.charCodeAt(a) === 48) a++;
+  let b = digits.length;
+  while (b > a && digits.charCodeAt(b - 1) === 48) {
+    b--;
+    exp++;
+  }
+  return a === b ? '0' : `${m[1] ?? ''}${digits.slice(a, b)}e${exp}`;
+}
+
+/** `i` at an opening quote: the index after the closing one. */
+function endOfString(text: string, i: number): number {
+  for (;;) {
+    const q = text.indexOf('"', i + 1);
+    if (q === -1) return text.length;
+    let b = q - 1;
+    while (text.charCodeAt(b) === 92 /* \ */) b--;
+    // An even run of backslashes escapes nothing: this quote closes the string.
+    if ((q - 1 - b) % 2 === 0) return q + 1;
+    i = q;
+  }
+}
+
+/**
+ * Deeper than this the exact reading gives up (the values stay rounded): the reader recurses, so hostile nesting
+ * must not reach the stack, and the normaliser refuses values nested deeper than 32 levels anyway.
+ */
+const EXACT_MAX_DEPTH = 40;
+const TOO_DEEP = new Error('nested too deep for the exact reader');
+
+/**
+ * Reads valid JSON text as JSON.parse does (the last of duplicate keys wins, in the first one's place; objects
+ * without a prototype, so `__proto__` is a plain key) except that a number whose double is another decimal value
+ * becomes an ExactNumber. Only for text JSON.parse has accepted: it skips rather than checks the grammar.
+ */
+class ExactReader {
+  /** ExactNumbers made so far. */
+  found = 0;
+  constructor(
+    private readonly s: string,
+    public i: number,
+  ) {}
+
+  value(depth: number): unknown {
+    const s = this.s;
+    const i = (this.i = skipSpace(s, this.i));
+    const c = s.charCodeAt(i);
+    if (c === 34) return this.string();
+    if (c === 123 || c === 91) {
+      if (depth > EXACT_MAX_DEPTH) throw TOO_DEEP;
+      return c === 123 ? this.object(depth) : this.array(depth);
+    }
+    if (c === 116 /* t */) return this.literal(4, true);
+    if (c === 102 /* f */) return this.literal(5, false);
+    if (c === 110 /* n */) return this.literal(4, null);
+    return this.number();
+  }
+
+  /** A top-level object, member by member: `onMember(key, value, exact)` with exact = it holds an ExactNumber. */
+  members(onMember: (key: string, value: unknown, exact: boolean) => void): void {
+    const s = this.s;
+    this.i = skipSpace(s, this.i) + 1;
+    for (;;) {
+      this.i = skipSpace(s, this.i);
+      const c = s.charCodeAt(this.i);
+      if (c === 44 /* , */) {
+        this.i++;
+        continue;
+      }
+      if (c !== 34) return;
+      const key = this.string();
+      this.i = skipSpace(s, this.i) + 1;
+      const before = this.found;
+      const v = this.value(1);
+      onMember(key, v, this.found !== before);
+    }
+  }
+
+  private object(depth: number): Record<string, unknown> {
+    const s = this.s;
+    const o = Object.create(null) as Record<string, unknown>;
+    this.i++;
+    for (;;) {
+      this.i = skipSpace(s, this.i);
+      const c = s.charCodeAt(this.i);
+      if (c === 125 /* } */) {
+        this.i++;
+        return o;
+      }
+      if (c === 44) {
+        this.i++;
+        continue;
+      }
+      const key = this.string();
+      this.i = skipSpace(s, this.i) + 1;
+      o[key] = this.value(depth + 1);
+    }
+  }
+
+  private array(depth: number): unknown[] {
+    const s = this.s;
+    const a: unknown[] = [];
+    this.i++;
+    for (;;) {
+      this.i = skipSpace(s, this.i);
+      const c = s.charCodeAt(this.i);
+      if (c === 93 /* ] */) {
+        this.i++;
+        return a;
+      }
+      if (c === 44) {
+        this.i++;
+        continue;
+      }
+      a.push(this.value(depth + 1));
+    }
+  }
+
+  private string(): string {
+    const start = this.i;
+    const end = (this.i = endOfString(this.s, start));
+    const body = this.s.slice(start + 1, end - 1);
+    return body.includes('\\') ? (JSON.parse(this.s.slice(start, end)) as string) : body;
+  }
+
+  private literal(length: number, v: boolean | null): boolean | null {
+    this.i += length;
+    return v;
+  }
+
+  private number(): number | ExactNumber {
+    const s = this.s;
+    const start = this.i;
+    let i = start;
+    for (;;) {
+      const c = s.charCodeAt(i);
+      // - + . digits e E: the characters of a number token.
+      if ((c >= 48 && c <= 57) || c === 45 || c === 43 || c === 46 || (c | 32) === 101) i++;
+      else break;
+    }
+    this.i = i;
+    const text = s.slice(start, i);
+    const value = Number(text);
+    // Beyond double range (Infinity) stays a number: the normaliser refuses it.
+    if (!Number.isFinite(value) || !hasLongNumber(text, 0, text.length) || sameDecimal(text, String(value))) return value;
+    this.found++;
+    return new ExactNumber(text, value);
+  }
+}
+
+/**
+ * The value of the JSON text [start, end), with ExactNumbers where JSON.parse rounded; undefined when it has none
+ * (then the parsed value writes the same).
+ */
+export function exactValueOf(text: string, start: number, end: number): unknown {
+  if (!hasLongNumber(text, start, end)) return undefined;
+  const r = new ExactReader(text, start);
+  try {
+    const v = r.value(1);
+    return r.found > 0 ? v : undefined;
+  } catch (e) {
+    if (e === TOO_DEEP) return undefined;
+    throw e;
+  }
+}
+
+/** Top-level fields of a line whose value holds an ExactNumber, by name (the last of duplicates wins). */
+export type ExactFields = Map<string, unknown>;
+
+/** The exact values of a whole record's fields, for lines whose field positions are not known. */
+export function exactFieldsOf(line: string): ExactFields {
+  const out: ExactFields = new Map();
+  if (!hasLongNumber(line, 0, line.length)) return out;
+  try {
+    new ExactReader(line, 0).members((key, value, exact) => {
+      if (exact) out.set(key, value);
+      else out.delete(key);
+    });
+  } catch (e) {
+    // Such a line is refused by the normaliser; its numbers stay rounded meanwhile.
+    if (e === TOO_DEEP) return new Map();
+    throw e;
+  }
+  return out;
+}
+
+/** JSON.stringify for values from the exact reader: an ExactNumber is written as its text. */
+export function stringifyExact(v: unknown): string {
+  if (v instanceof ExactNumber) return v.text;
+  if (typeof v !== 'object' || v === null) return JSON.stringify(v);
+  if (Array.isArray(v)) {
+    let out = '[';
+    for (let i = 0; i < v.length; i++) out += (i === 0 ? '' : ',') + stringifyExact(v[i]);
+    return out + ']';
+  }
+  let out = '{';
+  let sep = '';
+  const o = v as Record<string, unknown>;
+  for (const k of Object.keys(o)) {
+    out += sep + JSON.stringify(k) + ':' + stringifyExact(o[k]);
+    sep = ',';
+  }
+  return out + '}';
+}

@@ -1,5 +1,5 @@
 import type { FieldSpec, Indicator, LogSchema, ScalarType, TimeFormat } from '../schema/model';
-import { exactIntegerText } from './json';
+import { exactFieldsOf, ExactFields, exactIntegerText, ExactNumber } from './json';
 import {
   fromIntegerDigits,
   fromNumber,
@@ -34,15 +34,24 @@ const ABSENT = undefined;
  */
 export interface LineSource {
   integerText(key: string, parsed: number): string | undefined;
+  /**
+   * Top-level field `key` read again from the text, with the numbers JSON.parse rounded as ExactNumber; undefined
+   * when it holds none (lib/parse/json.ts).
+   */
+  exactValue(key: string): unknown;
 }
 
 /** The reference source: searches the text (lib/parse/json.ts). */
 export function textSource(line: string): LineSource {
-  return { integerText: (key, parsed) => exactIntegerText(line, key, parsed) };
+  let exact: ExactFields | undefined;
+  return {
+    integerText: (key, parsed) => exactIntegerText(line, key, parsed),
+    exactValue: (key) => (exact ??= exactFieldsOf(line)).get(key),
+  };
 }
 
-/** For values that are never recovered from text (array elements). */
-const NO_SOURCE: LineSource = { integerText: () => undefined };
+/** For values that are never recovered from text (array elements: their array's converter reads them). */
+const NO_SOURCE: LineSource = { integerText: () => undefined, exactValue: () => undefined };
 
 type Converter = (v: unknown, src: LineSource, key: string) => unknown;
 
@@ -100,6 +109,8 @@ export interface NormalisePlan {
   eventTimeField: string;
   /** Indicator fields only, so the enricher does not walk every column. */
   indicatorFields: FieldPlan[];
+  /** Per column: a json column, whose value the row writer writes as the input's JSON. */
+  jsonColumns: boolean[];
   compiled?: CompiledNormaliser;
   rt: NormaliserRuntime;
 }
@@ -145,6 +156,7 @@ export function buildPlan(schema: LogSchema, compiled?: CompiledNormaliser): Nor
     known,
     eventTimeField: schema.eventTimeField,
     indicatorFields: fields.filter((f) => f.indicators.length > 0),
+    jsonColumns: schema.fields.map((f) => f.type === 'json'),
     ...(compiled ? { compiled } : {}),
     rt,
   };
@@ -246,17 +258,28 @@ export function isFailure(r: Normalised | NormaliseFailure): r is NormaliseFailu
 
 function converterFor(f: FieldSpec): Converter {
   if (f.type === 'array') {
-    const el = scalarConverter(f.element?.type ?? 'string', f.element?.timeFormats ?? []);
-    return (v, _src, key) => {
+    const type = f.element?.type ?? 'string';
+    const el = scalarConverter(type, f.element?.timeFormats ?? []);
+    return (v, src, key) => {
       if (!Array.isArray(v)) return new Invalid('schema', 'must be an array');
       const out: unknown[] = new Array(v.length);
+      // The array read again from the text, once, when a number becomes a string element.
+      let exact: unknown = null;
       for (let i = 0; i < v.length; i++) {
         const e = v[i];
         if (e === null || e === undefined) {
           out[i] = null;
           continue;
         }
-        // Array elements are never recovered from text: an unsafe integer there is out of range.
+        if (type === 'string' && typeof e === 'number') {
+          if (exact === null) exact = src.exactValue(key);
+          const x = Array.isArray(exact) ? (exact[i] as unknown) : undefined;
+          if (x instanceof ExactNumber) {
+            out[i] = x.text;
+            continue;
+          }
+        }
+        // Integers are not recovered from text: an unsafe integer in a bigint array is out of range.
         const c = el(e, NO_SOURCE, key);
         if (c instanceof Invalid) return new Invalid(c.reason, `[${i}] ${c.detail}`);
         out[i] = c === ABSENT ? null : c;
@@ -279,9 +302,9 @@ function scalarConverter(type: ScalarType, timeFormats: TimeFormat[]): Converter
       return (v, src, key) => {
         if (typeof v === 'string') return v;
         if (typeof v === 'number') {
-          // A number where text is expected becomes its text, digits exact.
-          if (Number.isInteger(v) && !Number.isSafeInteger(v)) return src.integerText(key, v) ?? String(v);
-          return String(v);
+          // A number where text is expected becomes its text: the digits received when the double lost some.
+          const exact = src.exactValue(key);
+          return exact instanceof ExactNumber ? exact.text : String(v);
         }
         if (typeof v === 'boolean') return String(v);
         return new Invalid('schema', `must be a string, got ${kindOf(v)}`);

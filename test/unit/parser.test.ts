@@ -49,6 +49,16 @@ describe('parseLine: accepted records', () => {
     expect(v.row.ClientCountry).toBe('true');
   });
 
+  test('a number in a string column or a string array keeps the digits received where the double lost some', () => {
+    const v = ok(
+      parseLine(http, httpLine('"ClientCity":0.1000000000000000055511151231257827,"ClientLatitude":1e-400,"BotTags":[12345678901234567891,"api",9007199254740993,1.50,1e5,null]')),
+    );
+    expect(v.row.ClientCity).toBe('0.1000000000000000055511151231257827');
+    expect(v.row.ClientLatitude).toBe('1e-400');
+    // A number of the same value as its double is written as before: the double's text.
+    expect(v.row.BotTags).toEqual(['12345678901234567891', 'api', '9007199254740993', '1.5', '100000', null]);
+  });
+
   test('numeric strings in integer columns become integers', () => {
     const v = ok(parseLine(http, httpLine('"ClientSrcPort":"443","ClientRequestBytes":" 12 ","EdgeResponseStatus":200')));
     expect(v.row.ClientSrcPort).toBe(443);
@@ -237,6 +247,15 @@ describe('parseLine: rejects', () => {
     const j = rejected(parseLine(http, httpLine(`"Cookies":${deepObject}`)));
     expect(j.reason).toBe('schema');
     expect(j.message).toMatch(/^Cookies: nests deeper/);
+  });
+
+  test('a line whose text is read again for exact digits still refuses deep nesting, without overflowing the stack', () => {
+    const deep = '['.repeat(100_000) + '1' + ']'.repeat(100_000);
+    // The integer-like key leaves no field positions: the string column's digits are read from the whole line.
+    expect(rejected(parseLine(http, httpLine(`"ClientCity":12345678901234567891,"7":1,"NewField":${deep}`)))).toEqual({
+      reason: 'schema',
+      message: `NewField: nests deeper than ${MAX_DEPTH} levels`,
+    });
   });
 
   test('a record with an absurd number of fields is a schema reject', () => {

@@ -9,10 +9,51 @@ import { variants } from '../support/variants';
 const registry = builtInRegistry();
 const ctx: EnrichContext = { rowIdPrefix: rowIdPrefix('s3://b/k#e'), parseTime: '2026-11-24 12:00:00.000000000', sourceId: 'src-1', sourceLabel: 'L"1' };
 
-/** The reference: the row object (parseLine) through enrich, i.e. JSON.stringify in the contract's order. */
+/** Number tokens become strings starting with this (no test input holds it), so JSON.parse keeps their text. */
+const NUMBER_TEXT = '\u0000\u0001number:';
+const STRING_OR_NUMBER = /"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?/g;
+const numbersAsText = (text: string): string =>
+  text.replace(STRING_OR_NUMBER, (t) => (t.startsWith('"') ? t : JSON.stringify(NUMBER_TEXT + t)));
+const NUMBER_TEXT_WRITTEN = /"\\u0000\\u0001number:([-+.0-9eE]*)"/g;
+
+/** A decimal's value as `digits e exponent`, through BigInt: equal for 1.50 and 1.5, 1e2 and 100, -0 and 0. */
+function decimalValue(t: string): string {
+  const [, sign, int, frac = '', exp = '0'] = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([-+]?\d+))?$/.exec(t) ?? [];
+  let digits = BigInt(`${int}${frac}`);
+  let e = Number(exp) - frac.length;
+  if (digits === 0n) return '0';
+  while (digits % 10n === 0n) {
+    digits /= 10n;
+    e++;
+  }
+  return `${sign}${digits}e${e}`;
+}
+
+/** The contract for a number outside the typed columns: the double's form when it is the same value, else the text. */
+function numberWritten(t: string): string {
+  const double = JSON.stringify(Number(t));
+  return decimalValue(double) === decimalValue(t) ? double : t;
+}
+
+/**
+ * The reference: the row object (parseLine) through enrich, i.e. JSON.stringify in the contract's order, with the
+ * json columns and unknown fields taken from JSON.parse of the line with its numbers as text (so duplicates, key
+ * order and `__proto__` are JSON.parse's), each number then written by `numberWritten`.
+ */
 function reference(entry: LogTypeEntry, text: string, lineNo: number): string {
   const r = parseLine(entry, text);
-  return r.ok ? enrich(entry.plan, r.value, lineNo, ctx).json : `reject ${r.reject.reason}: ${r.reject.message}`;
+  if (!r.ok) return `reject ${r.reject.reason}: ${r.reject.message}`;
+  // Only a number of 16 or more digits, or with an exponent, can be another value than its double.
+  if (!/[0-9.]{16}|[0-9.][eE]/.test(text)) return enrich(entry.plan, r.value, lineNo, ctx).json;
+  const asText = JSON.parse(numbersAsText(text)) as Record<string, unknown>;
+  const { row, unknown } = r.value;
+  for (const f of entry.plan.fields) {
+    if (!entry.plan.jsonColumns[f.index] || row[f.name] === undefined) continue;
+    row[f.name] = asText[f.inputs.find((k) => asText[k] !== undefined) as string];
+  }
+  // A prototype-less object: assigning `__proto__` sets a plain key.
+  if (unknown !== undefined) for (const k of Object.keys(unknown)) unknown[k] = asText[k];
+  return enrich(entry.plan, r.value, lineNo, ctx).json.replace(NUMBER_TEXT_WRITTEN, (_, t: string) => numberWritten(t));
 }
 
 /** The pipeline's path: scan, fill the columns, write. */
@@ -50,6 +91,36 @@ function spellings(line: string): string[] {
   return out;
 }
 
+/**
+ * The record with numbers a double cannot hold (and some it can) in unknown fields and json columns: nested,
+ * duplicated, under `__proto__`, spaced, and on lines whose field positions are not known (escaped, duplicate and
+ * integer-like keys).
+ */
+function withLongNumbers(entry: LogTypeEntry, line: string): string[] {
+  const body = line.slice(0, -1);
+  const extras = [
+    ',"NewField":1506702504433000201',
+    ', "NewField" : -12345678901234567891 ',
+    ',"NewNested":{"id":9007199254740993,"f":0.1000000000000000055511151231257827,"tiny":1e-400,"same":[1.50E+2,-0.0,1e5,1234567890123456]}',
+    ',"__proto__":{"n":12345678901234567891},"7":[9007199254740993]',
+    ',"NewField":12345678901234567891,"NewField":1',
+    ',"NewField":1,"NewField":12345678901234567891',
+    ',"New\\u0046ield":12345678901234567891',
+    ',"NewField":12345678901234567891e-3',
+  ];
+  const json = entry.plan.fields.find((f) => entry.plan.jsonColumns[f.index])?.name;
+  if (json !== undefined) {
+    extras.push(
+      `,"${json}":{"x-id":12345678901234567891}`,
+      `,"${json}":[{"id":9007199254740993},{"id":1}]`,
+      `,"${json}":12345678901234567891`,
+      `,"${json}":{"a":12345678901234567891,"a":"b"}`,
+      `,"${json}": { "a" : { "b" : [ [ 1e-400 ] ] } } `,
+    );
+  }
+  return extras.map((e) => `${body}${e}}`);
+}
+
 describe('the row writer', () => {
   it.each(DATASETS.map((d) => [d]))('writes byte for byte what the reference writes, for %s records spelled every way', (dataset) => {
     const entry = registry.forDataset(dataset);
@@ -60,8 +131,9 @@ describe('the row writer', () => {
     let lineNo = 0;
     for (const format of ['unixnano', 'unix', 'rfc3339ns'] as const) {
       for (const line of generateLines({ dataset, lines: 8, seed: 5, timestampFormat: format })) {
-        for (const v of variants(line)) {
-          for (const text of [v, ...spellings(v)]) {
+        for (const [i, v] of variants(line).entries()) {
+          // Long numbers on every eighth variant: enough to meet every column shape, at a bearable test time.
+          for (const text of [v, ...spellings(v), ...(i % 8 === 0 ? withLongNumbers(entry, v) : [])]) {
             lineNo++;
             expect(written(writer, entry, text, lineNo)).toBe(reference(entry, text, lineNo));
             compared++;
@@ -98,6 +170,45 @@ describe('the row writer', () => {
     ];
     lines.forEach((text, i) => expect(written(writer, entry, text, i + 1)).toBe(reference(entry, text, i + 1)));
     expect(JSON.parse(written(writer, entry, lines[1] as string, 2)).ZoneName).toBe('b.example');
+  });
+
+  describe('numbers a double cannot hold, outside the typed columns', () => {
+    const entry = registry.require('Cloudflare.HttpRequest');
+    const line = (extra: string) => `{"RayID":"r1","EdgeStartTimestamp":1506702504433000201,"ClientRequestBytes":12${extra}}`;
+    const write = (text: string): { out: string; inexact: boolean; usable: boolean } => {
+      const writer = new RowWriter(entry.plan, ctx);
+      const out = written(writer, entry, text, 1);
+      expect(out).toBe(reference(entry, text, 1));
+      return { out, inexact: writer.fields.inexact, usable: writer.fields.usable };
+    };
+
+    it.each([
+      ['an unknown field', ',"NewField":1506702504433000201', '"p_unknown_fields":{"NewField":1506702504433000201}'],
+      ['a json column', ',"RequestHeaders":{"x-id":12345678901234567891}', '"RequestHeaders":{"x-id":12345678901234567891}'],
+      ['a nested value', ',"Subrequests":[{"id":9007199254740993}]', '"Subrequests":[{"id":9007199254740993}]'],
+      ['an unknown field on a line without field positions', ',"NewField":1506702504433000201,"7":1', '"p_unknown_fields":{"7":1,"NewField":1506702504433000201}'],
+      ['a json column on a line without field positions', ',"Request\\u0048eaders":{"x-id":12345678901234567891}', '"RequestHeaders":{"x-id":12345678901234567891}'],
+    ])('keeps the digits of an integer beyond 2^53 in %s', (_, extra, member) => {
+      expect(write(line(extra)).out).toContain(member);
+    });
+
+    it('keeps a fraction longer than a double holds and an underflow; writes the double of the same value as before', () => {
+      const { out } = write(line(',"JA4Signals":{"f":0.1000000000000000055511151231257827,"u":1e-400,"same":[1.50,1E2,-0]},"NewField":0.30000000000000004'));
+      expect(out).toContain('"JA4Signals":{"f":0.1000000000000000055511151231257827,"u":1e-400,"same":[1.5,100,0]}');
+      expect(out).toContain('"p_unknown_fields":{"NewField":0.30000000000000004}');
+    });
+
+    it('reads a line again only when a json column or an unknown field holds a long number', () => {
+      // The 19-digit unixnano timestamps of every Logpush line are typed columns: not a reason.
+      for (const text of generateLines({ dataset: 'http_requests', lines: 200, seed: 3, timestampFormat: 'unixnano' })) {
+        expect(write(text)).toMatchObject({ usable: true, inexact: false });
+      }
+      expect(write(line(',"OriginResponseBytes":1234567890123456,"RequestHeaders":{"a":"12345678901234567891"},"NewField":[1.5,-2]'))).toMatchObject({
+        usable: true,
+        inexact: false,
+      });
+      expect(write(line(',"NewField":[1.5,1234567890123456]'))).toMatchObject({ usable: true, inexact: true });
+    });
   });
 
   describe('copies from the line only when the text is what JSON.stringify writes', () => {
