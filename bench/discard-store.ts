@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import type { ObjectStore, WriteTarget } from '../lib/sink/types';
+import type { ObjectStore, WriteTarget } from '../lib/lake/types';
 
 /** An ObjectStore that keeps nothing: each object's bytes are counted as they are written. */
 export class DiscardStore implements ObjectStore {

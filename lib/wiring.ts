@@ -7,8 +7,8 @@ import { S3Store } from './lake/s3-store';
 import type { Log } from './log';
 import { Router } from './route/router';
 import type { ObjectDeps, ObjectMetrics } from './s3/object';
-import { builtInRegistry } from './schema/registry';
-import type { ObjectStore } from './sink/types';
+import { builtInRegistry } from './record/registry';
+import type { ObjectStore } from './lake/types';
 
 /**
  * The composition root: configuration read once, clients and the router built once, for the two Lambda functions,

@@ -1,5 +1,5 @@
 import { gzipSync } from 'node:zlib';
-import { generateLines, GenerateOptions, logpushKey } from '../bench/generate';
+import { generateLines, GenerateOptions, logpushKey } from '../testkit/generate';
 
 /**
  * The project's own sample Logpush objects (no third-party data): every dataset, a mix of the jobs'

@@ -1,7 +1,7 @@
 /**
  * Soak test of the memory bound: `npm run soak -- [--gb 2] [--max-rss-mb 256] [--dataset http_requests] [--hours 3] [--interleave] [--keep]`
  *
- * Streams one generated Logpush object of at least `--gb` GiB uncompressed (realistic lines from bench/generate.ts,
+ * Streams one generated Logpush object of at least `--gb` GiB uncompressed (realistic lines from testkit/generate.ts,
  * gzip as Logpush writes it) through the real S3 handler, against s3rver over HTTP: GetObject streams the input,
  * the lake is written with multipart uploads, with the Lambda's own settings (S3Store's parts, loadConfig's defaults).
  * `--interleave` puts line i in event hour i % hours, the worst order for a writer that files rows by hour.
@@ -24,7 +24,7 @@ import { parseArgs } from 'node:util';
 import { getHeapStatistics } from 'node:v8';
 import { createGzip } from 'node:zlib';
 import { Upload } from '@aws-sdk/lib-storage';
-import { Dataset, DATASETS, generateInterleaved, generateLines, logpushKey } from '../bench/generate';
+import { Dataset, DATASETS, generateInterleaved, generateLines, logpushKey } from '../testkit/generate';
 import { localS3Client, startLocalS3 } from '../testkit/local-s3';
 import { handleS3Event, IngestReport } from '../lib/s3/handler';
 import { S3Store } from '../lib/lake/s3-store';

@@ -1,4 +1,4 @@
-import type { OutputFile, RowSink } from '../lib/sink/types';
+import type { OutputFile, RowSink } from '../lib/lake/types';
 
 /** Keeps rows and rejects in memory: for the conformance check, tests and benchmarks of the core. */
 export class MemorySink implements RowSink {

@@ -10,7 +10,7 @@ import { createReadStream } from 'node:fs';
 import { loadConfig } from '../../lib/config';
 import { compileFilters } from '../../lib/filter/filters';
 import { processStream } from '../../lib/pipeline/process';
-import { builtInRegistry } from '../../lib/schema/registry';
+import { builtInRegistry } from '../../lib/record/registry';
 import { LakeWriter } from '../../lib/lake/writer';
 import type { Contender } from '../contender';
 import { DiscardStore } from '../discard-store';

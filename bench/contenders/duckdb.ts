@@ -7,10 +7,10 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { builtInRegistry } from '../../lib/schema/registry';
+import { builtInRegistry } from '../../lib/record/registry';
 import type { FieldSpec, ScalarType } from '../../lib/schema/model';
 import type { Corpus } from '../corpus';
-import { FIELDS } from '../generate';
+import { FIELDS } from '../../testkit/generate';
 import type { Contender } from '../contender';
 
 const SQL_TYPES: Record<ScalarType, string> = {

@@ -15,7 +15,7 @@ import { silentLog } from '../../lib/log';
 import { handleS3Event } from '../../lib/s3/handler';
 import type { ObjectOutcome } from '../../lib/s3/object';
 import { Router } from '../../lib/route/router';
-import { builtInRegistry } from '../../lib/schema/registry';
+import { builtInRegistry } from '../../lib/record/registry';
 import { S3Store } from '../../lib/lake/s3-store';
 import type { Contender } from '../contender';
 

@@ -12,7 +12,7 @@ import { createInterface } from 'node:readline';
 import { createGunzip, createGzip, Gzip } from 'node:zlib';
 import Ajv from 'ajv';
 import { toJsonSchema } from '../../lib/codegen/jsonschema';
-import { builtInRegistry } from '../../lib/schema/registry';
+import { builtInRegistry } from '../../lib/record/registry';
 import type { Contender } from '../contender';
 
 const naive: Contender = {

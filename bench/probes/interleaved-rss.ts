@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { generateInterleaved, generateLines } from '../generate';
+import { generateInterleaved, generateLines } from '../../testkit/generate';
 import { serveCommand } from '../../lib/cli/serve';
 
 const { values: args } = parseArgs({

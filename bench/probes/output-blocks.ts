@@ -7,7 +7,7 @@
  * a full GC): with blocks always just over 128 KiB, every join lands there. This prints join and join + encode
  * throughput below and above that line, and the alternative of writing each row into a reused Buffer.
  */
-import { generateLines } from '../generate';
+import { generateLines } from '../../testkit/generate';
 
 const lines = Number(process.argv[2] ?? 20000);
 const rows: string[] = [];

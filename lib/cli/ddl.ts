@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream';
 import { createTableDdl } from '../lake/catalog';
-import { builtInRegistry } from '../schema/registry';
+import { builtInRegistry } from '../record/registry';
 import { parseCommandArgs, UsageError } from './usage';
 
 export const DDL_USAGE = 'cflogs ddl [--database DB] [--location s3://bucket[/prefix]] [--log-type T]...';

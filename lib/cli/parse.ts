@@ -5,7 +5,7 @@ import { loadConfig, parseRoutesFile } from '../config';
 import { ConfigError } from '../errors';
 import { ingest } from '../pipeline/ingest';
 import { Router } from '../route/router';
-import { builtInRegistry } from '../schema/registry';
+import { builtInRegistry } from '../record/registry';
 import { StreamSink } from './stream-sink';
 import { parseCommandArgs, UsageError } from './usage';
 

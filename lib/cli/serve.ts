@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { createLogpushServer } from '../http/server';
 import type { Log } from '../log';
-import { builtInRegistry } from '../schema/registry';
+import { builtInRegistry } from '../record/registry';
 import { LocalStore } from '../lake/local-store';
 import { wireHttp } from '../wiring';
 import { parseCommandArgs, UsageError } from './usage';

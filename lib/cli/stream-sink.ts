@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import type { OutputFile, RowSink } from '../sink/types';
+import type { OutputFile, RowSink } from '../lake/types';
 
 /** Rows as NDJSON to one stream (the CLI's stdout), rejects to another (or counted only). */
 export class StreamSink implements RowSink {

@@ -45,7 +45,7 @@ export declare const byLogType: Record<string, CompiledValidator>;
       '\n' +
       byLogType((i) => `normalise${i}`),
     'normalisers.d.ts': `/* Generated. */
-import type { CompiledNormaliser } from '../parse/normalise';
+import type { CompiledNormaliser } from '../record/normalise';
 export declare const byLogType: Record<string, CompiledNormaliser>;
 `,
     'schemas.json': JSON.stringify(schemas, null, 1) + '\n',

@@ -9,7 +9,7 @@ import type { FieldSpec, LogSchema } from '../schema/model';
  *
  * The generated function: (raw, src, rt, cols) => NormaliseFailure | undefined. It fills `cols` (Columns: a state
  * and a value per column, 1 = the input's value unchanged, 2 = converted), with rt = { conv, Invalid, fail, missing,
- * finish, allStrings, allSafeIntegers } from lib/parse/normalise.ts.
+ * finish, allStrings, allSafeIntegers } from lib/record/normalise.ts.
  */
 export function normaliserSource(schema: LogSchema, fnName: string): string {
   const body: string[] = ['const st = cols.state, cv = cols.values;', 'let n = 0, v, k, c, eventTime;'];

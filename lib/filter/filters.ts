@@ -1,7 +1,7 @@
 import { BlockList, isIP } from 'node:net';
 import { RE2JS, RE2JSException, RE2Set } from 're2js';
 import { ConfigError } from '../errors';
-import { parseCloudflareTime } from '../parse/timestamps';
+import { parseCloudflareTime } from '../record/timestamps';
 import type { FieldSpec, LogSchema } from '../schema/model';
 
 /**
@@ -419,7 +419,7 @@ function comparable(arg: unknown, fail: (m: string) => never, op: string): numbe
 
 /**
  * Why a filter cannot work on the rows of this log type, or undefined. A normalised filter sees each column as the
- * normaliser leaves it (lib/parse/normalise.ts): string -> string, smallint / int / bigint -> a safe integer
+ * normaliser leaves it (lib/record/normalise.ts): string -> string, smallint / int / bigint -> a safe integer
  * (number), float -> number, boolean -> boolean, timestamp -> its output text `YYYY-MM-DD HH:MM:SS.fffffffff`,
  * json -> the JSON value as parsed, array -> an array of its element's values. A condition that can never hold
  * on those values (a misspelt field, `equals: "200"` on a smallint) would silently keep or drop every line.

@@ -1,7 +1,7 @@
 import { int, optional } from '../env';
 import { ConfigError } from '../errors';
-import type { SchemaRegistry } from '../schema/registry';
-import { builtInRegistry } from '../schema/registry';
+import type { SchemaRegistry } from '../record/registry';
+import { builtInRegistry } from '../record/registry';
 
 /** The function URL (and Lambda invocation) payload limit: a bigger body never reaches the function. */
 export const DEFAULT_MAX_BODY_BYTES = 6 * 1024 * 1024;

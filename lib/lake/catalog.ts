@@ -1,4 +1,4 @@
-import { INDICATOR_COLUMNS } from '../enrich/indicators';
+import { INDICATOR_COLUMNS } from '../row/indicators';
 import { athenaType, LogSchema } from '../schema/model';
 import { PARTITION_KEYS as KEYS, PARTITION_TEMPLATE, tableDir } from './layout';
 

@@ -1,7 +1,7 @@
 import { createWriteStream, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { finished } from 'node:stream/promises';
-import type { ObjectStore, WriteTarget } from '../sink/types';
+import type { ObjectStore, WriteTarget } from './types';
 
 let tmpCounter = 0;
 

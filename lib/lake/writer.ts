@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { createGzip, Gzip, ZlibOptions } from 'node:zlib';
 import { outputKey } from './layout';
-import type { ObjectStore, OutputFile, RowSink, WriteTarget } from '../sink/types';
+import type { ObjectStore, OutputFile, RowSink, WriteTarget } from './types';
 
 export interface LakeWriterOptions {
   store: ObjectStore;

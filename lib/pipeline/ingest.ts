@@ -2,9 +2,9 @@ import type { DecodedStream } from '../decode/decompress';
 import type { ObjectLocation } from '../errors';
 import { LakeWriter } from '../lake/writer';
 import type { Log } from '../log';
-import { formatDate } from '../parse/timestamps';
+import { formatDate } from '../record/timestamps';
 import type { RouteMatch } from '../route/router';
-import type { ObjectStore, RowSink } from '../sink/types';
+import type { ObjectStore, RowSink } from '../lake/types';
 import { Limits, processStream, ProcessSummary, summaryFields } from './process';
 
 /**

@@ -1,14 +1,14 @@
 import { isUtf8 } from 'node:buffer';
-import { EnrichContext, RowWriter, rowIdPrefix } from '../enrich/enrich';
+import { EnrichContext, RowWriter, rowIdPrefix } from '../row/writer';
 import { DecodeError, InvariantError, ObjectLocation, SinkError, SourceError } from '../errors';
 import { decompress, DecompressError, Compression } from '../decode/decompress';
 import { LineFramer } from '../decode/lines';
 import { FilterSet, NO_FILTERS } from '../filter/filters';
-import { rowOf } from '../parse/normalise';
-import { parseInto, RejectReason } from '../parse/parser';
-import { formatDate } from '../parse/timestamps';
-import type { LogTypeEntry } from '../schema/registry';
-import type { OutputFile, RowSink } from '../sink/types';
+import { rowOf } from '../record/normalise';
+import { parseInto, RejectReason } from '../record/parser';
+import { formatDate } from '../record/timestamps';
+import type { LogTypeEntry } from '../record/registry';
+import type { OutputFile, RowSink } from '../lake/types';
 
 export interface Limits {
   /** Longest accepted line in bytes (default 1 MiB). */

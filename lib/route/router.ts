@@ -1,6 +1,6 @@
 import { ConfigError } from '../errors';
 import { FilterSet, NO_FILTERS, schemaProblem } from '../filter/filters';
-import type { LogTypeEntry, SchemaRegistry } from '../schema/registry';
+import type { LogTypeEntry, SchemaRegistry } from '../record/registry';
 
 /** A user's mapping of key prefixes to log types (the routes file). */
 export interface RouteSpec {

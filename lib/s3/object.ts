@@ -3,7 +3,7 @@ import type { Config } from '../config';
 import type { Log } from '../log';
 import type { Router } from '../route/router';
 import { objectBaseName } from '../lake/layout';
-import type { ObjectStore } from '../sink/types';
+import type { ObjectStore } from '../lake/types';
 import { openS3Object } from './source';
 import { ObjectRef, skipReason } from './events';
 import { ingest } from '../pipeline/ingest';

@@ -10,8 +10,8 @@ import { basename, join, relative, sep } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 import { processStream, DEFAULT_LIMITS } from '../../lib/pipeline/process';
-import { parseCloudflareTime, parseHttpDate } from '../../lib/parse/timestamps';
-import { builtInRegistry, LogTypeEntry } from '../../lib/schema/registry';
+import { parseCloudflareTime, parseHttpDate } from '../../lib/record/timestamps';
+import { builtInRegistry, LogTypeEntry } from '../../lib/record/registry';
 import { MemorySink } from '../../testkit/memory-sink';
 import { EXPECTED_REJECTS, FOLDER_LOG_TYPES, KNOWN_DIFFERENCES } from './differences';
 

@@ -5,7 +5,7 @@ import { PassThrough } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { parseCommand } from '../../lib/cli/parse';
 import { main } from '../../lib/cli/main';
-import { generateLines } from '../../bench/generate';
+import { generateLines } from '../../testkit/generate';
 import { tempDir } from '../support/lake';
 
 function capture() {

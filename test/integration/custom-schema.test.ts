@@ -6,7 +6,7 @@ import { Router } from '../../lib/route/router';
 import { buildArtifacts } from '../../lib/codegen/build';
 import { loadSchemaDir } from '../../lib/schema/load';
 import type { LogSchema } from '../../lib/schema/model';
-import { SchemaRegistry } from '../../lib/schema/registry';
+import { SchemaRegistry } from '../../lib/record/registry';
 import { MemorySink } from '../../testkit/memory-sink';
 
 const CUSTOM = `

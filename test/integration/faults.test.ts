@@ -10,7 +10,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { DeleteObjectCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { generateLines } from '../../bench/generate';
+import { generateLines } from '../../testkit/generate';
 import { LOCAL_CREDENTIALS, LocalS3, localS3Client, s3CreatedEvent, sqsEvent, startLocalS3 } from '../../testkit/local-s3';
 import { handleS3Event } from '../../lib/s3/handler';
 import type { ObjectDeps } from '../../lib/s3/object';

@@ -3,7 +3,7 @@ import { parseRoutesFile } from '../../lib/config';
 import { LocalS3, s3CreatedEvent, startLocalS3 } from '../../testkit/local-s3';
 import { handleS3Event, IngestReport } from '../../lib/s3/handler';
 import { Router } from '../../lib/route/router';
-import { builtInRegistry } from '../../lib/schema/registry';
+import { builtInRegistry } from '../../lib/record/registry';
 import { INPUT, LAKE, lakeRows, objectDeps, put, recordingLog, tempDir } from '../support/lake';
 
 const ROUTES = `

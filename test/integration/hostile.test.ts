@@ -9,7 +9,7 @@ import type { SQSBatchResponse } from 'aws-lambda';
 import { LocalS3, s3CreatedEvent, sqsEvent, startLocalS3 } from '../../testkit/local-s3';
 import { DEFAULT_LIMITS, Limits, processStream, ProcessSummary } from '../../lib/pipeline/process';
 import { handleS3Event } from '../../lib/s3/handler';
-import { builtInRegistry } from '../../lib/schema/registry';
+import { builtInRegistry } from '../../lib/record/registry';
 import { MemorySink } from '../../testkit/memory-sink';
 import { INPUT, LAKE, listKeys, objectDeps, put, recordingLog, tempDir } from '../support/lake';
 

@@ -12,7 +12,7 @@ import { join, relative } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { serveCommand } from '../../lib/cli/serve';
-import { rowId, rowIdPrefix } from '../../lib/enrich/enrich';
+import { rowId, rowIdPrefix } from '../../lib/row/writer';
 import { httpIdentity } from '../../lib/http/handler';
 import { deliveryBaseName } from '../../lib/lake/layout';
 import type { Log } from '../../lib/log';

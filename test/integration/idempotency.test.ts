@@ -6,7 +6,7 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { DeleteObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
 import type { SQSBatchResponse } from 'aws-lambda';
-import { generateLines } from '../../bench/generate';
+import { generateLines } from '../../testkit/generate';
 import { sampleObjects } from '../../scripts/samples';
 import { LocalS3, s3CreatedEvent, sqsEvent, startLocalS3 } from '../../testkit/local-s3';
 import { handleS3Event, IngestReport } from '../../lib/s3/handler';

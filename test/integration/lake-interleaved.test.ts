@@ -8,7 +8,7 @@ import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { generateInterleaved } from '../../bench/generate';
+import { generateInterleaved } from '../../testkit/generate';
 import { serveCommand } from '../../lib/cli/serve';
 import { loadConfig } from '../../lib/config';
 import { LocalS3, s3CreatedEvent, startLocalS3 } from '../../testkit/local-s3';

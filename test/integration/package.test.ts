@@ -10,7 +10,7 @@ import { runOslsPackage } from '../../scripts/package';
 import { readZip } from '../../scripts/package/zip';
 import { glueTableInput } from '../../lib/lake/catalog';
 import { loadSchemaDir } from '../../lib/schema/load';
-import { builtInRegistry } from '../../lib/schema/registry';
+import { builtInRegistry } from '../../lib/record/registry';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const stack = require('../../infra/stack.js') as {

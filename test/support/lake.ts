@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Router } from '../../lib/route/router';
-import { builtInRegistry } from '../../lib/schema/registry';
+import { builtInRegistry } from '../../lib/record/registry';
 import { S3Store } from '../../lib/lake/s3-store';
 import type { ObjectDeps } from '../../lib/s3/object';
 import type { Log } from '../../lib/log';

@@ -1,6 +1,6 @@
 import { createTableDdl, glueTableInput, tableColumns } from '../../lib/lake/catalog';
 import { athenaType } from '../../lib/schema/model';
-import { builtInRegistry } from '../../lib/schema/registry';
+import { builtInRegistry } from '../../lib/record/registry';
 
 const schemas = builtInRegistry().schemas();
 

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { enrich, EnrichContext, rowId, rowIdPrefix } from '../../lib/enrich/enrich';
-import { parseLine } from '../../lib/parse/parser';
-import type { Normalised } from '../../lib/parse/normalise';
-import { builtInRegistry, LogTypeEntry } from '../../lib/schema/registry';
+import { enrich, EnrichContext, rowId, rowIdPrefix } from '../../lib/row/writer';
+import { parseLine } from '../../lib/record/parser';
+import type { Normalised } from '../../lib/record/normalise';
+import { builtInRegistry, LogTypeEntry } from '../../lib/record/registry';
 
 const registry = builtInRegistry();
 const http = registry.require('Cloudflare.HttpRequest');

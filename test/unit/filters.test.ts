@@ -2,9 +2,9 @@ import { compileFilters } from '../../lib/filter/filters';
 import { parseRoutesFile } from '../../lib/config';
 import { ConfigError } from '../../lib/errors';
 import { Router } from '../../lib/route/router';
-import { builtInRegistry } from '../../lib/schema/registry';
-import { parseLine } from '../../lib/parse/parser';
-import { generateLines } from '../../bench/generate';
+import { builtInRegistry } from '../../lib/record/registry';
+import { parseLine } from '../../lib/record/parser';
+import { generateLines } from '../../testkit/generate';
 
 const line = (s: string) => {
   const b = Buffer.from(`xx${s}yy`);

@@ -9,7 +9,7 @@ import {
   type Dataset,
   type GenerateOptions,
   type TimestampFormat,
-} from '../../bench/generate';
+} from '../../testkit/generate';
 
 const TIME_FIELDS: Record<Dataset, readonly string[]> = {
   http_requests: ['EdgeStartTimestamp', 'EdgeEndTimestamp'],

@@ -19,8 +19,8 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { DEFAULT_LIMITS, processStream, ProcessSummary } from '../../lib/pipeline/process';
-import { builtInRegistry } from '../../lib/schema/registry';
-import type { OutputFile, RowSink } from '../../lib/sink/types';
+import { builtInRegistry } from '../../lib/record/registry';
+import type { OutputFile, RowSink } from '../../lib/lake/types';
 
 const GOLDEN_DIR = path.join(__dirname, '..', 'fixtures', 'golden');
 const UPDATE = process.env.UPDATE_GOLDEN === '1';

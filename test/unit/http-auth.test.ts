@@ -6,8 +6,8 @@ import { gzipSync } from 'node:zlib';
 import { headerValue, secretMatches } from '../../lib/http/auth';
 import { handleLogpushRequest, HttpDeps } from '../../lib/http/handler';
 import { Router } from '../../lib/route/router';
-import { builtInRegistry } from '../../lib/schema/registry';
-import type { ObjectStore } from '../../lib/sink/types';
+import { builtInRegistry } from '../../lib/record/registry';
+import type { ObjectStore } from '../../lib/lake/types';
 import { silentLog } from '../../lib/log';
 
 // The module object itself (not an interop copy), so the spy replaces what lib/http/auth.ts calls.

@@ -12,8 +12,8 @@ import { handleLogpushRequest, HttpDeps, LogpushRequest, resolveLogType } from '
 import { handleFunctionUrlEvent, requestFromFunctionUrl } from '../../lib/http/lambda';
 import type { Log } from '../../lib/log';
 import { Router } from '../../lib/route/router';
-import { builtInRegistry } from '../../lib/schema/registry';
-import type { ObjectStore, WriteTarget } from '../../lib/sink/types';
+import { builtInRegistry } from '../../lib/record/registry';
+import type { ObjectStore, WriteTarget } from '../../lib/lake/types';
 
 const SECRET = 'handler-secret-aa41';
 

@@ -1,4 +1,4 @@
-import { IndicatorSet } from '../../lib/enrich/indicators';
+import { IndicatorSet } from '../../lib/row/indicators';
 
 test('a bracketed IPv6 host with a port in a domain field (an IPv6 Host header) reaches the IP array', () => {
   const s = new IndicatorSet();

@@ -1,4 +1,4 @@
-import { hostOfUrl, INDICATOR_COLUMNS, IndicatorSet } from '../../lib/enrich/indicators';
+import { hostOfUrl, INDICATOR_COLUMNS, IndicatorSet } from '../../lib/row/indicators';
 import type { Indicator } from '../../lib/schema/model';
 
 function collect(pairs: [Indicator, unknown][]): Record<string, unknown> {

@@ -8,7 +8,7 @@ import {
   sameDecimal,
   stringifyExact,
   topLevelNumberText,
-} from '../../lib/parse/json';
+} from '../../lib/record/json';
 
 const NANOS = '1506702504433000200';
 

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
 import { LakeWriter } from '../../lib/lake/writer';
-import type { ObjectStore, WriteTarget } from '../../lib/sink/types';
+import type { ObjectStore, WriteTarget } from '../../lib/lake/types';
 
 /** An in-memory store whose uploads finish a little after their stream ends, like S3. */
 function slowStore() {

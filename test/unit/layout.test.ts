@@ -1,6 +1,6 @@
 import { deliveryBaseName, objectBaseName, outputKey, partitionOf, PARTITION_TEMPLATE, tableDir } from '../../lib/lake/layout';
 import { projectionParameters, tableLocation } from '../../lib/lake/catalog';
-import { builtInRegistry } from '../../lib/schema/registry';
+import { builtInRegistry } from '../../lib/record/registry';
 
 describe('lake layout', () => {
   it('files an output timestamp under its zero-padded hour partition', () => {

@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DATASETS, generateLines } from '../../bench/generate';
-import { normalise, normaliseGeneric } from '../../lib/parse/normalise';
-import { builtInRegistry } from '../../lib/schema/registry';
+import { DATASETS, generateLines } from '../../testkit/generate';
+import { normalise, normaliseGeneric } from '../../lib/record/normalise';
+import { builtInRegistry } from '../../lib/record/registry';
 import { variants } from '../support/variants';
 
 const registry = builtInRegistry();

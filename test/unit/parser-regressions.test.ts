@@ -1,5 +1,5 @@
-import { parseLine } from '../../lib/parse/parser';
-import { builtInRegistry } from '../../lib/schema/registry';
+import { parseLine } from '../../lib/record/parser';
+import { builtInRegistry } from '../../lib/record/registry';
 
 const registry = builtInRegistry();
 

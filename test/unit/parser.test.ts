@@ -1,6 +1,6 @@
-import { parseLine, LineResult } from '../../lib/parse/parser';
-import { buildPlan, isFailure, MAX_DEPTH, normalise, Normalised, normaliseGeneric } from '../../lib/parse/normalise';
-import { builtInRegistry } from '../../lib/schema/registry';
+import { parseLine, LineResult } from '../../lib/record/parser';
+import { buildPlan, isFailure, MAX_DEPTH, normalise, Normalised, normaliseGeneric } from '../../lib/record/normalise';
+import { builtInRegistry } from '../../lib/record/registry';
 
 const registry = builtInRegistry();
 const http = registry.require('Cloudflare.HttpRequest');

@@ -1,6 +1,6 @@
 import { DEFAULT_LIMITS, processStream } from '../../lib/pipeline/process';
-import { builtInRegistry } from '../../lib/schema/registry';
-import type { OutputFile, RowSink } from '../../lib/sink/types';
+import { builtInRegistry } from '../../lib/record/registry';
+import type { OutputFile, RowSink } from '../../lib/lake/types';
 
 test('the raw of a line_too_long reject holds only that line, not the lines after it', async () => {
   const rejects: string[] = [];

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { DecodeError, SinkError } from '../../lib/errors';
 import { DEFAULT_LIMITS, InputInfo, Limits, looksLikeFieldName, processStream, ProcessSummary } from '../../lib/pipeline/process';
-import { builtInRegistry } from '../../lib/schema/registry';
-import type { OutputFile, RowSink } from '../../lib/sink/types';
+import { builtInRegistry } from '../../lib/record/registry';
+import type { OutputFile, RowSink } from '../../lib/lake/types';
 import { failure } from '../support/failure';
 
 /** Keeps everything in memory; records commit/abort so tests can check the sink's life cycle. */

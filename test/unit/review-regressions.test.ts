@@ -1,8 +1,8 @@
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { DEFAULT_LIMITS, processStream } from '../../lib/pipeline/process';
-import { parseLine } from '../../lib/parse/parser';
-import { builtInRegistry } from '../../lib/schema/registry';
+import { parseLine } from '../../lib/record/parser';
+import { builtInRegistry } from '../../lib/record/registry';
 import { MemorySink } from '../../testkit/memory-sink';
 
 const entry = builtInRegistry().require('Cloudflare.HttpRequest');

@@ -5,7 +5,7 @@ import { loadConfig, parseRoutes } from '../../lib/config';
 import { ConfigError } from '../../lib/errors';
 import { DEFAULT_LIMITS } from '../../lib/pipeline/process';
 import { Router } from '../../lib/route/router';
-import { builtInRegistry } from '../../lib/schema/registry';
+import { builtInRegistry } from '../../lib/record/registry';
 
 const registry = builtInRegistry();
 

@@ -1,9 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DATASETS, generateLines } from '../../bench/generate';
-import { enrich, EnrichContext, RowWriter, rowIdPrefix } from '../../lib/enrich/enrich';
-import { parseInto, parseLine, parseRecord } from '../../lib/parse/parser';
-import { builtInRegistry, LogTypeEntry } from '../../lib/schema/registry';
+import { DATASETS, generateLines } from '../../testkit/generate';
+import { enrich, EnrichContext, RowWriter, rowIdPrefix } from '../../lib/row/writer';
+import { parseInto, parseLine, parseRecord } from '../../lib/record/parser';
+import { builtInRegistry, LogTypeEntry } from '../../lib/record/registry';
 import { variants } from '../support/variants';
 
 const registry = builtInRegistry();

@@ -1,4 +1,4 @@
-import { parseCloudflareTime, parseHttpDate } from '../../lib/parse/timestamps';
+import { parseCloudflareTime, parseHttpDate } from '../../lib/record/timestamps';
 
 test('years 0001..0099 keep their year (Go zero time)', () => {
   expect(parseCloudflareTime('0001-01-01T00:00:00Z')).toBe('0001-01-01 00:00:00.000000000');

@@ -7,11 +7,10 @@ import {
   fromRfc3339,
   parseCloudflareTime,
   parseHttpDate,
-  partitionOf,
   whyNotCloudflareTime,
   whyNotHttpDate,
   whyNotRfc3339,
-} from '../../lib/parse/timestamps';
+} from '../../lib/record/timestamps';
 
 const OUTPUT_FORM = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{9}$/;
 
@@ -293,7 +292,7 @@ describe('parseHttpDate', () => {
   });
 });
 
-describe('formatDate and partitionOf', () => {
+describe('formatDate', () => {
   test('a Date is written in the output form with milliseconds as the first three digits', () => {
     expect(formatDate(new Date('2026-11-24T12:00:00Z'))).toBe('2026-11-24 12:00:00.000000000');
     expect(formatDate(new Date('2026-11-24T12:00:00.123Z'))).toBe('2026-11-24 12:00:00.123000000');
@@ -304,11 +303,6 @@ describe('formatDate and partitionOf', () => {
     for (const v of [1506702504, 1506702504433, '2017-09-29T16:28:24.433Z', '2017-09-29']) {
       expect(parseCloudflareTime(v)).toMatch(OUTPUT_FORM);
     }
-  });
-
-  test('the partition of a timestamp is its hour', () => {
-    expect(partitionOf('2017-09-29 16:28:24.433000200')).toBe('year=2017/month=09/day=29/hour=16');
-    expect(partitionOf('2026-01-02 03:04:05.000000000')).toBe('year=2026/month=01/day=02/hour=03');
   });
 
   test('the per-second cache never leaks one second into the next call', () => {

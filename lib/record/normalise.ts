@@ -17,7 +17,7 @@ import {
  * timestamps become the output text form, and null means absent (omitted, never null-filled). An empty string
  * is a value in a string column (Cloudflare sends "" for "none", and Panther keeps it) but absent in a number,
  * boolean or timestamp column, which cannot hold it.
- * Built once per schema from the YAML. Per row, the build's generated normaliser (lib/schema/codegen.ts) runs
+ * Built once per schema from the YAML. Per row, the build's generated normaliser (lib/codegen/normalisers.ts) runs
  * when there is one; the generic loop below is the reference it is tested against, and serves schemas that
  * were not compiled.
  */
@@ -30,18 +30,18 @@ const ABSENT = undefined;
 
 /**
  * Where a converter finds the literal digits of a top-level integer JSON.parse rounded (unixnano timestamps):
- * a search of the line's text, or the field positions the fast path has already scanned (lib/parse/fields.ts).
+ * a search of the line's text, or the field positions the fast path has already scanned (lib/record/fields.ts).
  */
 export interface LineSource {
   integerText(key: string, parsed: number): string | undefined;
   /**
    * Top-level field `key` read again from the text, with the numbers JSON.parse rounded as ExactNumber; undefined
-   * when it holds none (lib/parse/json.ts).
+   * when it holds none (lib/record/json.ts).
    */
   exactValue(key: string): unknown;
 }
 
-/** The reference source: searches the text (lib/parse/json.ts). */
+/** The reference source: searches the text (lib/record/json.ts). */
 export function textSource(line: string): LineSource {
   let exact: ExactFields | undefined;
   return {

@@ -1,12 +1,12 @@
 import type { ErrorObject } from 'ajv';
 import { ConfigError } from '../errors';
-import { buildPlan, NormalisePlan } from '../parse/normalise';
-import type { LogSchema } from './model';
+import { buildPlan, NormalisePlan } from './normalise';
+import type { LogSchema } from '../schema/model';
 // Both are produced by `npm run gen` (scripts/gen-schemas.ts) from schemas/*.yml.
 import schemasJson from '../generated/schemas.json';
 import { byLogType as validators, CompiledValidator } from '../generated/validators';
 import { byLogType as normalisers } from '../generated/normalisers';
-import type { CompiledNormaliser } from '../parse/normalise';
+import type { CompiledNormaliser } from './normalise';
 
 export interface LogTypeEntry {
   schema: LogSchema;

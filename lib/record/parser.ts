@@ -1,4 +1,4 @@
-import type { ErrorObject, LogTypeEntry } from '../schema/registry';
+import type { ErrorObject, LogTypeEntry } from './registry';
 import type { FieldScanner } from './fields';
 import { Columns, fillColumns, isFailure, kindOf, normalise, Normalised } from './normalise';
 

@@ -15,7 +15,7 @@ import type { LineSource } from './normalise';
  * character JSON.stringify would escape that valid JSON text can hold unescaped.
  *
  * After the walk, the values of json columns and unknown fields are checked for a number a double may not keep
- * (lib/parse/json.ts hasLongNumber): only then does the row writer read values again exactly. Typed columns are
+ * (lib/record/json.ts hasLongNumber): only then does the row writer read values again exactly. Typed columns are
  * not looked at (every unixnano timestamp has 19 digits).
  */
 export class FieldScanner implements LineSource {

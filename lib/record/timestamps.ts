@@ -259,11 +259,6 @@ function daysInMonth(y: number, mo: number): number {
   return mo === 4 || mo === 6 || mo === 9 || mo === 11 ? 30 : 31;
 }
 
-/** The partition of a formatted timestamp: `year=YYYY/month=MM/day=DD/hour=HH`. */
-export function partitionOf(ts: string): string {
-  return `year=${ts.slice(0, 4)}/month=${ts.slice(5, 7)}/day=${ts.slice(8, 10)}/hour=${ts.slice(11, 13)}`;
-}
-
 /** Formats a JS Date (the clock) as an output timestamp. */
 export function formatDate(d: Date): string {
   const ms = d.getTime();

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { FieldScanner } from '../parse/fields';
-import { stringifyExact } from '../parse/json';
-import { AS_IS, ABSENT_COLUMN, Columns, FieldPlan, Normalised, NormalisePlan } from '../parse/normalise';
+import { FieldScanner } from '../record/fields';
+import { stringifyExact } from '../record/json';
+import { AS_IS, ABSENT_COLUMN, Columns, FieldPlan, Normalised, NormalisePlan } from '../record/normalise';
 import { IndicatorSet } from './indicators';
 
 /** What is the same for every row of one input: fixed once per object so rows are deterministic. */
@@ -43,7 +43,7 @@ export interface EnrichedRow {
  *
  * One departure from `enrich`: JSON.parse rounds numbers a double cannot hold, so on the rare line where a json
  * column or an unknown field holds one (`fields.inexact`), those values are written from the text read again
- * exactly (lib/parse/json.ts), keeping the digits received; the row-writer test's reference does the same.
+ * exactly (lib/record/json.ts), keeping the digits received; the row-writer test's reference does the same.
  */
 export class RowWriter {
   readonly cols: Columns;
