@@ -91,8 +91,6 @@ export function topLevelNumberText(line: string, key: string): string | undefine
   return undefined;
 }
 
-/** Keys that would reach Object.prototype if copied naively; we never copy them into a plain object. */
-export const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 /**
  * Numbers outside the typed columns (json columns, unknown fields, numbers in string columns and arrays) must be

@@ -282,3 +282,21 @@ describe('normalise directly', () => {
     expect(r.row.When).toBe(TS);
   });
 });
+
+describe('empty strings and hostile JSON', () => {
+  test('"" in a string column is a value, kept as Panther keeps it', () => {
+    const r = parseLine(registry.require('Cloudflare.HttpRequest'), '{"EdgeStartTimestamp":1506702504,"ClientIP":"","ClientCountry":"","BotScore":""}');
+    if (!r.ok) throw new Error(r.reject.message);
+    expect(r.value.row).toEqual({ ClientCountry: '', ClientIP: '', EdgeStartTimestamp: '2017-09-29 16:28:24.000000000' });
+  });
+
+  test('a required string field that is "" is missing_required ("missing or empty")', () => {
+    const r = parseLine(registry.require('Cloudflare.Audit'), '{"When":1506702504,"ID":"","ResourceType":"zone"}');
+    expect(r).toMatchObject({ ok: false, reject: { reason: 'missing_required', message: expect.stringContaining('ID') } });
+  });
+
+  test('a long run of closing brackets is refused as invalid_json, in linear time (with backtracking this line took minutes)', () => {
+    const r = parseLine(registry.require('Cloudflare.HttpRequest'), '}'.repeat(200000) + 'x');
+    expect(r).toMatchObject({ ok: false, reject: { reason: 'invalid_json' } });
+  });
+});

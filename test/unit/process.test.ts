@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { DecodeError, SinkError } from '../../lib/errors';
 import { DEFAULT_LIMITS, InputInfo, Limits, looksLikeFieldName, processStream, ProcessSummary } from '../../lib/pipeline/process';
@@ -346,4 +347,39 @@ describe('which unknown field names the summary may log', () => {
     '%s is not',
     (name) => expect(looksLikeFieldName(name)).toBe(false),
   );
+});
+
+describe('processStream: what it releases and keeps when a line or the output goes wrong', () => {
+  const entry = registry.require('Cloudflare.HttpRequest');
+
+  test('the raw of a line_too_long reject holds only that line, not the lines after it', async () => {
+    const long = `{"EdgeStartTimestamp":1,"ClientCity":"${'x'.repeat(1100)}"}`;
+    const next = '{"EdgeStartTimestamp":2,"ClientIP":"192.0.2.99"}';
+    const sink = new MemorySink();
+    await processStream([Buffer.from(`${long}\n${next}\n`)], { source: 's3://b/k', identity: 'b/k', entry, location: { bucket: 'b', key: 'k' } }, {
+      sink,
+      now: new Date(0),
+      limits: { ...DEFAULT_LIMITS, maxLineBytes: 1024 },
+    });
+    expect(sink.parsedRejects()[0]?.raw).toBe(long);
+  });
+
+  test.each([
+    ['plain', (b: Buffer) => b],
+    ['gzip', (b: Buffer) => gzipSync(b)],
+  ])('a %s source is released when the output fails part way', async (_kind, encode) => {
+    const line = (i: number) => `{"EdgeStartTimestamp":${1762000000 + i},"RayID":"r${i}","ClientRequestPath":"/${'x'.repeat(200)}"}\n`;
+    const payload = encode(Buffer.from(Array.from({ length: 20000 }, (_, i) => line(i)).join('')));
+    const chunks = Array.from({ length: Math.ceil(payload.length / 16384) }, (_, i) => payload.subarray(i * 16384, (i + 1) * 16384));
+    const source = Readable.from(chunks, { objectMode: false });
+    let waits = 0;
+    // An upload that dies mid-object: the third wait fails.
+    const sink = new MemorySink({ pressure: () => (++waits >= 3 ? Promise.reject(new Error('upload failed')) : Promise.resolve(undefined)) });
+    await expect(
+      processStream(source, { source: 's', identity: 's', entry, location: { key: 's' } }, { sink, now: new Date(), limits: DEFAULT_LIMITS }),
+    ).rejects.toThrow('writing output failed');
+    expect(sink.aborted).toBe(1);
+    await new Promise((r) => setImmediate(r));
+    expect(source.destroyed).toBe(true);
+  });
 });
