@@ -48,7 +48,7 @@ export function corpusOptions(lines: number): GenerateOptions {
 
 /** Returns the cached corpus for these options, generating it first if needed. */
 export async function ensureCorpus(options: GenerateOptions, log: (m: string) => void): Promise<Corpus> {
-  const generatorSource = readFileSync(join(__dirname, 'generate.ts'));
+  const generatorSource = readFileSync(join(__dirname, '..', 'testkit', 'generate.ts'));
   const id = createHash('sha256')
     .update(JSON.stringify({ CORPUS_FORMAT, INPUT_GZIP_LEVEL, FILTER_NEEDLE, options }))
     .update(generatorSource)
