@@ -1,4 +1,4 @@
-import { INDICATOR_COLUMNS } from '../row/indicators';
+import { P_COLUMNS as STANDARD_COLUMNS } from '../row/contract';
 import { athenaType, LogSchema } from '../schema/model';
 import { PARTITION_KEYS as KEYS, PARTITION_TEMPLATE, tableDir } from './layout';
 
@@ -13,16 +13,7 @@ export interface GlueColumn {
   Comment?: string;
 }
 
-const P_COLUMNS: GlueColumn[] = [
-  { Name: 'p_log_type', Type: 'string', Comment: 'Log type of the row' },
-  { Name: 'p_row_id', Type: 'string', Comment: 'Deterministic unique row id' },
-  { Name: 'p_event_time', Type: 'timestamp', Comment: 'Event time (UTC)' },
-  { Name: 'p_parse_time', Type: 'timestamp', Comment: 'Time the row was parsed (UTC)' },
-  { Name: 'p_source_id', Type: 'string', Comment: 'Configured source id' },
-  { Name: 'p_source_label', Type: 'string', Comment: 'Configured source label' },
-  ...INDICATOR_COLUMNS.map((c) => ({ Name: c, Type: 'array<string>', Comment: 'Indicator values seen in the row' })),
-  { Name: 'p_unknown_fields', Type: 'string', Comment: 'Input fields the schema does not know, as JSON' },
-];
+const P_COLUMNS: GlueColumn[] = STANDARD_COLUMNS.map((c) => ({ Name: c.name, Type: c.type, Comment: c.description }));
 
 export const PARTITION_KEYS: GlueColumn[] = KEYS.map((n) => ({ Name: n, Type: 'string' }));
 

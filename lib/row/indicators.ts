@@ -1,15 +1,6 @@
 import { isIP } from 'node:net';
 import type { Indicator } from '../schema/model';
-
-/** The p_any_* arrays, in the order rows carry them. */
-export const INDICATOR_COLUMNS = [
-  'p_any_ip_addresses',
-  'p_any_domain_names',
-  'p_any_trace_ids',
-  'p_any_emails',
-  'p_any_usernames',
-] as const;
-export type IndicatorColumn = (typeof INDICATOR_COLUMNS)[number];
+import { INDICATOR_COLUMNS } from './contract';
 
 /** Values that mean "none" in Cloudflare data and must never enter an indicator array. */
 const PLACEHOLDERS = new Set(['', '00', '0', '-', 'unknown', 'none', 'null', 'undefined']);

@@ -1,5 +1,5 @@
 import type { FieldSpec, LogSchema, ScalarType } from '../../lib/schema/model';
-import { INDICATOR_COLUMNS } from '../../lib/row/indicators';
+import { INDICATOR_COLUMNS } from '../../lib/row/contract';
 
 /** DuckDB column types for a schema's output rows (the Parquet file's types). */
 export function duckdbColumns(schema: LogSchema): Record<string, string> {

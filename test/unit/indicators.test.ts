@@ -1,4 +1,5 @@
-import { hostOfUrl, INDICATOR_COLUMNS, IndicatorSet } from '../../lib/row/indicators';
+import { INDICATOR_COLUMNS } from '../../lib/row/contract';
+import { hostOfUrl, IndicatorSet } from '../../lib/row/indicators';
 import type { Indicator } from '../../lib/schema/model';
 
 function collect(pairs: [Indicator, unknown][]): Record<string, unknown> {

@@ -5,6 +5,8 @@ import { DecodeError, SinkError } from '../../lib/errors';
 import { DEFAULT_LIMITS, InputInfo, Limits, looksLikeFieldName, processStream, ProcessSummary } from '../../lib/pipeline/process';
 import { builtInRegistry } from '../../lib/record/registry';
 import type { OutputFile, RowSink } from '../../lib/lake/types';
+import { tableColumns } from '../../lib/lake/catalog';
+import { P_COLUMNS } from '../../lib/row/contract';
 import { failure } from '../support/failure';
 
 /** Keeps everything in memory; records commit/abort so tests can check the sink's life cycle. */
@@ -381,5 +383,18 @@ describe('processStream: what it releases and keeps when a line or the output go
     expect(sink.aborted).toBe(1);
     await new Promise((r) => setImmediate(r));
     expect(source.destroyed).toBe(true);
+  });
+});
+
+describe('the p_* columns', () => {
+  test('a row carries its p_* columns in the contract order, and the Glue table declares each of them', async () => {
+    const body = `{"EdgeStartTimestamp":1506702504,"ClientIP":"192.0.2.1","ClientRequestHost":"www.example.com","RayID":"abc","NewField":1}`;
+    const { sink } = await run(Buffer.from(body), { info: { sourceId: 'id-1', sourceLabel: 'Label' } });
+    const keys = Object.keys(sink.parsedRows()[0] ?? {}).filter((k) => k.startsWith('p_'));
+    const order = P_COLUMNS.map((c) => c.name);
+    expect(keys.length).toBeGreaterThan(8);
+    expect(keys).toEqual(order.filter((n) => keys.includes(n)));
+    const glue = tableColumns(registry.require('Cloudflare.HttpRequest').schema).map((c) => c.Name);
+    expect(glue.filter((n) => n.startsWith('p_'))).toEqual(order);
   });
 });

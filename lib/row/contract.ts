@@ -1,0 +1,32 @@
+/**
+ * The p_* columns every row carries after the schema's own fields (BRIEF's output contract), in the order rows
+ * carry them: the one list the row writer, the indicator sets and the Glue catalog all read.
+ */
+
+/** The p_any_* arrays, in the order rows carry them. */
+export const INDICATOR_COLUMNS = [
+  'p_any_ip_addresses',
+  'p_any_domain_names',
+  'p_any_trace_ids',
+  'p_any_emails',
+  'p_any_usernames',
+] as const;
+
+export interface StandardColumn {
+  name: string;
+  /** Athena's type of the column. */
+  type: 'string' | 'timestamp' | 'array<string>';
+  description: string;
+}
+
+/** Every p_* column, in row order; a row omits the optional ones it has no value for. */
+export const P_COLUMNS: readonly StandardColumn[] = [
+  { name: 'p_log_type', type: 'string', description: 'Log type of the row' },
+  { name: 'p_row_id', type: 'string', description: 'Deterministic unique row id' },
+  { name: 'p_event_time', type: 'timestamp', description: 'Event time (UTC)' },
+  { name: 'p_parse_time', type: 'timestamp', description: 'Time the row was parsed (UTC)' },
+  { name: 'p_source_id', type: 'string', description: 'Configured source id' },
+  { name: 'p_source_label', type: 'string', description: 'Configured source label' },
+  ...INDICATOR_COLUMNS.map((name) => ({ name, type: 'array<string>' as const, description: 'Indicator values seen in the row' })),
+  { name: 'p_unknown_fields', type: 'string', description: 'Input fields the schema does not know, as JSON' },
+];
