@@ -166,35 +166,11 @@ function missing(name: string): NormaliseFailure {
   return { reason: 'missing_required', message: `${name}: required field is missing, null or empty` };
 }
 
-export interface Normalised {
-  /** Columns in schema order. */
-  row: Record<string, unknown>;
-  /** Input fields the schema does not know, or undefined when there are none. */
-  unknown: Record<string, unknown> | undefined;
-  eventTime: string | undefined;
-}
-
 export type NormaliseFailure = { reason: 'schema' | 'invalid_timestamp' | 'missing_required'; message: string };
 
 /** Fills `cols` from a validated record (the generated normaliser when the build has one). */
 export function fillColumns(plan: NormalisePlan, raw: Record<string, unknown>, src: LineSource, cols: Columns): NormaliseFailure | undefined {
   return plan.compiled ? plan.compiled(raw, src, plan.rt, cols) : fillGeneric(plan, raw, src, cols);
-}
-
-/** A record as a row object in schema order: for row filters and tests; the pipeline writes rows from Columns. */
-export function normalise(plan: NormalisePlan, raw: Record<string, unknown>, line: string): Normalised | NormaliseFailure {
-  const cols = new Columns(plan.fields.length);
-  return fillColumns(plan, raw, textSource(line), cols) ?? normalisedOf(plan, cols);
-}
-
-/** The same through the generic loop: the reference the generated normaliser is tested against. */
-export function normaliseGeneric(plan: NormalisePlan, raw: Record<string, unknown>, line: string): Normalised | NormaliseFailure {
-  const cols = new Columns(plan.fields.length);
-  return fillGeneric(plan, raw, textSource(line), cols) ?? normalisedOf(plan, cols);
-}
-
-function normalisedOf(plan: NormalisePlan, cols: Columns): Normalised {
-  return { row: rowOf(plan, cols), unknown: cols.unknown, eventTime: cols.eventTime };
 }
 
 /** The columns as an object in schema order (computed keys: not for the per-row path). */
@@ -205,7 +181,7 @@ export function rowOf(plan: NormalisePlan, cols: Columns): Record<string, unknow
 }
 
 /** The generic loop over the plan's fields: for schemas without a generated normaliser, and as the reference. */
-function fillGeneric(plan: NormalisePlan, raw: Record<string, unknown>, src: LineSource, cols: Columns): NormaliseFailure | undefined {
+export function fillGeneric(plan: NormalisePlan, raw: Record<string, unknown>, src: LineSource, cols: Columns): NormaliseFailure | undefined {
   let eventTime: string | undefined;
   for (const f of plan.fields) {
     cols.state[f.index] = ABSENT_COLUMN;
@@ -250,10 +226,6 @@ function withUnknown(known: Set<string>, raw: Record<string, unknown>, cols: Col
   }
   cols.unknown = unknown;
   return undefined;
-}
-
-export function isFailure(r: Normalised | NormaliseFailure): r is NormaliseFailure {
-  return (r as NormaliseFailure).reason !== undefined;
 }
 
 function converterFor(f: FieldSpec): Converter {

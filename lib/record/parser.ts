@@ -1,6 +1,6 @@
 import type { ErrorObject, LogTypeEntry } from './registry';
 import type { FieldScanner } from './fields';
-import { Columns, fillColumns, isFailure, kindOf, normalise, Normalised } from './normalise';
+import { Columns, fillColumns, kindOf } from './normalise';
 
 /** Why a line was refused; the short codes of the reject contract. */
 export type RejectReason =
@@ -20,20 +20,7 @@ export interface LineReject {
   message: string;
 }
 
-export type LineResult = { ok: true; value: Normalised } | { ok: false; reject: LineReject };
 export type RecordResult = { ok: true; raw: Record<string, unknown> } | { ok: false; reject: LineReject };
-
-/**
- * One log line (text) -> typed columns, or a reject value. Never throws for bad input: a per-line failure is a
- * value, so one bad line cannot fail a batch.
- */
-export function parseLine(entry: LogTypeEntry, text: string): LineResult {
-  const r = parseRecord(entry, text);
-  if (!r.ok) return r;
-  const n = normalise(entry.plan, r.raw, text);
-  if (isFailure(n)) return { ok: false, reject: n };
-  return { ok: true, value: n };
-}
 
 /**
  * The pipeline's path: one log line -> its columns in `cols` and its fields' positions in `fields` (for the row

@@ -62,7 +62,7 @@ export class IndicatorSet {
     return out;
   }
 
-  /** Writes the non-empty arrays, sorted, onto `row` in the contract's order (the reference row; see enrich). */
+  /** Writes the non-empty arrays, sorted, onto `row` in the contract's order (the reference row; see testkit/reference.ts). */
   assignTo(row: Record<string, unknown>): void {
     for (let k = 0; k < INDICATOR_COLUMNS.length; k++) {
       const values = this.list(k);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { FieldScanner } from '../record/fields';
 import { stringifyExact } from '../record/json';
-import { AS_IS, ABSENT_COLUMN, Columns, FieldPlan, Normalised, NormalisePlan } from '../record/normalise';
+import { AS_IS, ABSENT_COLUMN, Columns, FieldPlan, NormalisePlan } from '../record/normalise';
 import { IndicatorSet } from './indicators';
 
 /** What is the same for every row of one input: fixed once per object so rows are deterministic. */
@@ -160,34 +160,4 @@ export class RowWriter {
     }
     return ind;
   }
-}
-
-/**
- * The reference: adds the p_* fields to the row object in the contract's order and serialises it (numbers a double
- * cannot hold come out rounded here; RowWriter keeps them).
- */
-export function enrich(plan: NormalisePlan, n: Normalised, lineNo: number, ctx: EnrichContext): EnrichedRow {
-  const row = n.row;
-  // Without an event time field Panther falls back to the parse time; so do we.
-  const eventTime = n.eventTime ?? ctx.parseTime;
-  row.p_log_type = plan.logType;
-  row.p_row_id = rowId(ctx.rowIdPrefix, lineNo);
-  row.p_event_time = eventTime;
-  row.p_parse_time = ctx.parseTime;
-  if (ctx.sourceId !== undefined) row.p_source_id = ctx.sourceId;
-  if (ctx.sourceLabel !== undefined) row.p_source_label = ctx.sourceLabel;
-  if (plan.indicatorFields.length > 0) {
-    const ind = new IndicatorSet();
-    for (const f of plan.indicatorFields) {
-      const v = row[f.name];
-      if (v === undefined) continue;
-      for (const kind of f.indicators) {
-        if (Array.isArray(v)) for (const e of v) ind.add(kind, e);
-        else ind.add(kind, v);
-      }
-    }
-    ind.assignTo(row);
-  }
-  if (n.unknown !== undefined) row.p_unknown_fields = n.unknown;
-  return { json: JSON.stringify(row), eventTime };
 }

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
-import { enrich, EnrichContext, rowId, rowIdPrefix } from '../../lib/row/writer';
-import { parseLine } from '../../lib/record/parser';
-import type { Normalised } from '../../lib/record/normalise';
+import { EnrichContext, rowId, rowIdPrefix } from '../../lib/row/writer';
+import { enrich, Normalised, parseLine } from '../../testkit/reference';
 import { builtInRegistry, LogTypeEntry } from '../../lib/record/registry';
 
 const registry = builtInRegistry();

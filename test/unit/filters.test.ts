@@ -3,7 +3,7 @@ import { parseRoutesFile } from '../../lib/config';
 import { ConfigError } from '../../lib/errors';
 import { Router } from '../../lib/route/router';
 import { builtInRegistry } from '../../lib/record/registry';
-import { parseLine } from '../../lib/record/parser';
+import { parseLine } from '../../testkit/reference';
 import { generateLines } from '../../testkit/generate';
 
 const line = (s: string) => {

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DATASETS, generateLines } from '../../testkit/generate';
-import { normalise, normaliseGeneric } from '../../lib/record/normalise';
+import { normalise, normaliseGeneric } from '../../testkit/reference';
 import { builtInRegistry } from '../../lib/record/registry';
 import { variants } from '../support/variants';
 

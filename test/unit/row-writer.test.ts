@@ -1,8 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DATASETS, generateLines } from '../../testkit/generate';
-import { enrich, EnrichContext, RowWriter, rowIdPrefix } from '../../lib/row/writer';
-import { parseInto, parseLine, parseRecord } from '../../lib/record/parser';
+import { EnrichContext, RowWriter, rowIdPrefix } from '../../lib/row/writer';
+import { parseInto, parseRecord } from '../../lib/record/parser';
+import { enrich, parseLine } from '../../testkit/reference';
 import { builtInRegistry, LogTypeEntry } from '../../lib/record/registry';
 import { variants } from '../support/variants';
 

@@ -1,0 +1,79 @@
+/**
+ * Reference implementations, for tests and the benchmark only: a line -> a row object -> JSON.stringify, the
+ * plain way. The pipeline does not run these: it fills reused Columns (lib/record/parser.ts parseInto) and
+ * RowWriter writes the row text from them (lib/row/writer.ts). Tests hold the pipeline to these, byte for byte.
+ */
+import { LineReject, parseRecord } from '../lib/record/parser';
+import { Columns, fillColumns, fillGeneric, NormaliseFailure, NormalisePlan, rowOf, textSource } from '../lib/record/normalise';
+import type { LogTypeEntry } from '../lib/record/registry';
+import { IndicatorSet } from '../lib/row/indicators';
+import { EnrichContext, EnrichedRow, rowId } from '../lib/row/writer';
+
+export interface Normalised {
+  /** Columns in schema order. */
+  row: Record<string, unknown>;
+  /** Input fields the schema does not know, or undefined when there are none. */
+  unknown: Record<string, unknown> | undefined;
+  eventTime: string | undefined;
+}
+
+export type LineResult = { ok: true; value: Normalised } | { ok: false; reject: LineReject };
+
+export function isFailure(r: Normalised | NormaliseFailure): r is NormaliseFailure {
+  return (r as NormaliseFailure).reason !== undefined;
+}
+
+/** A record as a row object in schema order, through the generated normaliser when the build has one. */
+export function normalise(plan: NormalisePlan, raw: Record<string, unknown>, line: string): Normalised | NormaliseFailure {
+  const cols = new Columns(plan.fields.length);
+  return fillColumns(plan, raw, textSource(line), cols) ?? normalisedOf(plan, cols);
+}
+
+/** The same through the generic loop: the reference the generated normaliser is tested against. */
+export function normaliseGeneric(plan: NormalisePlan, raw: Record<string, unknown>, line: string): Normalised | NormaliseFailure {
+  const cols = new Columns(plan.fields.length);
+  return fillGeneric(plan, raw, textSource(line), cols) ?? normalisedOf(plan, cols);
+}
+
+function normalisedOf(plan: NormalisePlan, cols: Columns): Normalised {
+  return { row: rowOf(plan, cols), unknown: cols.unknown, eventTime: cols.eventTime };
+}
+
+/** One log line (text) -> a row object, or a reject value. */
+export function parseLine(entry: LogTypeEntry, text: string): LineResult {
+  const r = parseRecord(entry, text);
+  if (!r.ok) return r;
+  const n = normalise(entry.plan, r.raw, text);
+  if (isFailure(n)) return { ok: false, reject: n };
+  return { ok: true, value: n };
+}
+
+/**
+ * The reference: adds the p_* fields to the row object in the contract's order and serialises it (numbers a double
+ * cannot hold come out rounded here; RowWriter keeps them).
+ */
+export function enrich(plan: NormalisePlan, n: Normalised, lineNo: number, ctx: EnrichContext): EnrichedRow {
+  const row = n.row;
+  // Without an event time field Panther falls back to the parse time; so do we.
+  const eventTime = n.eventTime ?? ctx.parseTime;
+  row.p_log_type = plan.logType;
+  row.p_row_id = rowId(ctx.rowIdPrefix, lineNo);
+  row.p_event_time = eventTime;
+  row.p_parse_time = ctx.parseTime;
+  if (ctx.sourceId !== undefined) row.p_source_id = ctx.sourceId;
+  if (ctx.sourceLabel !== undefined) row.p_source_label = ctx.sourceLabel;
+  if (plan.indicatorFields.length > 0) {
+    const ind = new IndicatorSet();
+    for (const f of plan.indicatorFields) {
+      const v = row[f.name];
+      if (v === undefined) continue;
+      for (const kind of f.indicators) {
+        if (Array.isArray(v)) for (const e of v) ind.add(kind, e);
+        else ind.add(kind, v);
+      }
+    }
+    ind.assignTo(row);
+  }
+  if (n.unknown !== undefined) row.p_unknown_fields = n.unknown;
+  return { json: JSON.stringify(row), eventTime };
+}
