@@ -1,6 +1,6 @@
 /**
  * Reference implementations, for tests and the benchmark only: a line -> a row object -> JSON.stringify, the
- * plain way. The pipeline does not run these: it fills reused Columns (lib/record/parser.ts parseInto) and
+ * plain way. The pipeline does not run these: it fills reused Columns (lib/record/parser.ts LineParser) and
  * RowWriter writes the row text from them (lib/row/writer.ts). Tests hold the pipeline to these, byte for byte.
  */
 import { LineReject, parseRecord } from '../lib/record/parser';

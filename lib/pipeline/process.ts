@@ -5,7 +5,7 @@ import { decompress, DecompressError, Compression } from '../decode/decompress';
 import { LineFramer } from '../decode/lines';
 import { FilterSet, NO_FILTERS } from '../filter/filters';
 import { rowOf } from '../record/normalise';
-import { parseInto, RejectReason } from '../record/parser';
+import { LineParser, RejectReason } from '../record/parser';
 import { formatDate } from '../record/timestamps';
 import type { LogTypeEntry } from '../record/registry';
 import type { OutputFile, RowSink } from '../lake/types';
@@ -130,7 +130,8 @@ export async function processStream(
     ...(input.sourceId !== undefined ? { sourceId: input.sourceId } : {}),
     ...(input.sourceLabel !== undefined ? { sourceLabel: input.sourceLabel } : {}),
   };
-  const writer = new RowWriter(plan, ctx);
+  const parser = new LineParser(input.entry);
+  const writer = new RowWriter(plan, ctx, parser);
   const rejectsByReason: ProcessSummary['rejectsByReason'] = {};
   const s: ProcessSummary = {
     source: input.source,
@@ -201,16 +202,16 @@ export async function processStream(
         reject(lineNo, 'invalid_utf8', 'line is not valid UTF-8', text, buf.toString('base64', start, end));
         return;
       }
-      const failure = parseInto(input.entry, text, writer.fields, writer.cols);
+      const failure = parser.parse(text);
       if (failure) {
         reject(lineNo, failure.reason, failure.message, text);
         return;
       }
       if (rowFilters) {
-        const by = filters.dropRow(rowOf(plan, writer.cols));
+        const by = filters.dropRow(rowOf(plan, parser.cols));
         if (by !== undefined) return drop(by);
       }
-      const unknown = writer.cols.unknown;
+      const unknown = parser.cols.unknown;
       if (unknown !== undefined) {
         for (const key in unknown) {
           // These names are logged: only those shaped like a schema's field names; the rest (an IP, an e-mail

@@ -1,5 +1,5 @@
 import type { ErrorObject, LogTypeEntry } from './registry';
-import type { FieldScanner } from './fields';
+import { FieldScanner } from './fields';
 import { Columns, fillColumns, kindOf } from './normalise';
 
 /** Why a line was refused; the short codes of the reject contract. */
@@ -23,15 +23,27 @@ export interface LineReject {
 export type RecordResult = { ok: true; raw: Record<string, unknown> } | { ok: false; reject: LineReject };
 
 /**
- * The pipeline's path: one log line -> its columns in `cols` and its fields' positions in `fields` (for the row
- * writer), or a reject value.
+ * The parse stage of one input: a line -> its typed columns in `cols` and its top-level fields' positions in
+ * `fields` (which the row writer copies from), or a reject value. Both are scratch buffers this stage owns and
+ * reuses from line to line; they hold the last line parsed.
  */
-export function parseInto(entry: LogTypeEntry, text: string, fields: FieldScanner, cols: Columns): LineReject | undefined {
-  const r = parseRecord(entry, text);
-  if (!r.ok) return r.reject;
-  // Positions first: the normaliser reads unixnano digits from them.
-  fields.scan(text, r.raw);
-  return fillColumns(entry.plan, r.raw, fields, cols);
+export class LineParser {
+  readonly cols: Columns;
+  readonly fields: FieldScanner;
+
+  constructor(readonly entry: LogTypeEntry) {
+    const { plan } = entry;
+    this.cols = new Columns(plan.fields.length);
+    this.fields = new FieldScanner(plan.fields.map((f) => f.name), plan.jsonColumns);
+  }
+
+  parse(text: string): LineReject | undefined {
+    const r = parseRecord(this.entry, text);
+    if (!r.ok) return r.reject;
+    // Positions first: the normaliser reads unixnano digits from them.
+    this.fields.scan(text, r.raw);
+    return fillColumns(this.entry.plan, r.raw, this.fields, this.cols);
+  }
 }
 
 /** One log line -> the record JSON.parse made of it, checked against the schema; or a reject value. */

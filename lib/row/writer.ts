@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { FieldScanner } from '../record/fields';
+import type { FieldScanner } from '../record/fields';
 import { stringifyExact } from '../record/json';
 import { AS_IS, ABSENT_COLUMN, Columns, FieldPlan, NormalisePlan } from '../record/normalise';
 import { IndicatorSet } from './indicators';
@@ -46,20 +46,22 @@ export interface EnrichedRow {
  * exactly (lib/record/json.ts), keeping the digits received; the row-writer test's reference does the same.
  */
 export class RowWriter {
-  readonly cols: Columns;
-  readonly fields: FieldScanner;
+  private readonly cols: Columns;
+  private readonly fields: FieldScanner;
   private readonly keys: string[];
   private readonly head: string;
   private readonly tail: string;
   private readonly parseTime: string;
   private readonly rowIdPrefix: string;
 
+  /** Writes the rows of the lines `parsed` (the parse stage) last parsed. */
   constructor(
     private readonly plan: NormalisePlan,
     ctx: EnrichContext,
+    parsed: { readonly cols: Columns; readonly fields: FieldScanner },
   ) {
-    this.cols = new Columns(plan.fields.length);
-    this.fields = new FieldScanner(plan.fields.map((f) => f.name), plan.jsonColumns);
+    this.cols = parsed.cols;
+    this.fields = parsed.fields;
     this.keys = plan.fields.map((f) => `${JSON.stringify(f.name)}:`);
     this.head = `"p_log_type":${JSON.stringify(plan.logType)},"p_row_id":"`;
     this.rowIdPrefix = ctx.rowIdPrefix;

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DATASETS, generateLines } from '../../testkit/generate';
 import { EnrichContext, RowWriter, rowIdPrefix } from '../../lib/row/writer';
-import { parseInto, parseRecord } from '../../lib/record/parser';
+import { LineParser, parseRecord } from '../../lib/record/parser';
 import { enrich, parseLine } from '../../testkit/reference';
 import { builtInRegistry, LogTypeEntry } from '../../lib/record/registry';
 import { variants } from '../support/variants';
@@ -57,10 +57,20 @@ function reference(entry: LogTypeEntry, text: string, lineNo: number): string {
   return enrich(entry.plan, r.value, lineNo, ctx).json.replace(NUMBER_TEXT_WRITTEN, (_, t: string) => numberWritten(t));
 }
 
+/** The pipeline's two stages for one input: the parser and the writer of its rows. */
+interface Stages {
+  parser: LineParser;
+  writer: RowWriter;
+}
+function stagesOf(entry: LogTypeEntry): Stages {
+  const parser = new LineParser(entry);
+  return { parser, writer: new RowWriter(entry.plan, ctx, parser) };
+}
+
 /** The pipeline's path: scan, fill the columns, write. */
-function written(writer: RowWriter, entry: LogTypeEntry, text: string, lineNo: number): string {
-  const failure = parseInto(entry, text, writer.fields, writer.cols);
-  return failure ? `reject ${failure.reason}: ${failure.message}` : writer.write(text, lineNo).json;
+function written(s: Stages, text: string, lineNo: number): string {
+  const failure = s.parser.parse(text);
+  return failure ? `reject ${failure.reason}: ${failure.message}` : s.writer.write(text, lineNo).json;
 }
 
 const members = (o: Record<string, unknown>) => Object.entries(o).map(([k, v]) => [JSON.stringify(k), JSON.stringify(v)] as const);
@@ -127,7 +137,7 @@ describe('the row writer', () => {
     const entry = registry.forDataset(dataset);
     if (!entry) throw new Error(`no schema for ${dataset}`);
     // One writer for all of them, as for one input: its shape changes from line to line.
-    const writer = new RowWriter(entry.plan, ctx);
+    const writer = stagesOf(entry);
     let compared = 0;
     let lineNo = 0;
     for (const format of ['unixnano', 'unix', 'rfc3339ns'] as const) {
@@ -136,7 +146,7 @@ describe('the row writer', () => {
           // Long numbers on every eighth variant: enough to meet every column shape, at a bearable test time.
           for (const text of [v, ...spellings(v), ...(i % 8 === 0 ? withLongNumbers(entry, v) : [])]) {
             lineNo++;
-            expect(written(writer, entry, text, lineNo)).toBe(reference(entry, text, lineNo));
+            expect(written(writer, text, lineNo)).toBe(reference(entry, text, lineNo));
             compared++;
           }
         }
@@ -150,37 +160,37 @@ describe('the row writer', () => {
     for (const c of readdirSync(root)) {
       const meta = JSON.parse(readFileSync(join(root, c, 'meta.json'), 'utf8')) as { logType: string };
       const entry = registry.require(meta.logType);
-      const writer = new RowWriter(entry.plan, ctx);
+      const writer = stagesOf(entry);
       readFileSync(join(root, c, 'input.ndjson'), 'utf8')
         .split(/\r?\n/)
         .forEach((text, i) => {
           const t = text.replace(/^\uFEFF/, '');
           if (t.trim() === '') return;
-          expect(written(writer, entry, t, i + 1)).toBe(reference(entry, t, i + 1));
+          expect(written(writer, t, i + 1)).toBe(reference(entry, t, i + 1));
         });
     }
   });
 
   it('follows a shape only where Object.keys proves the text order: integer-like keys are listed first', () => {
     const entry = registry.require('Cloudflare.HttpRequest');
-    const writer = new RowWriter(entry.plan, ctx);
+    const writer = stagesOf(entry);
     // The same keys for JSON.parse, in another text order; "12345678" is as long as "ZoneName".
     const lines = [
       '{"12345678":"x","ZoneName":"a.example","EdgeStartTimestamp":1506702504}',
       '{"ZoneName":"b.example","12345678":"y","EdgeStartTimestamp":1506702504}',
     ];
-    lines.forEach((text, i) => expect(written(writer, entry, text, i + 1)).toBe(reference(entry, text, i + 1)));
-    expect(JSON.parse(written(writer, entry, lines[1] as string, 2)).ZoneName).toBe('b.example');
+    lines.forEach((text, i) => expect(written(writer, text, i + 1)).toBe(reference(entry, text, i + 1)));
+    expect(JSON.parse(written(writer, lines[1] as string, 2)).ZoneName).toBe('b.example');
   });
 
   describe('numbers a double cannot hold, outside the typed columns', () => {
     const entry = registry.require('Cloudflare.HttpRequest');
     const line = (extra: string) => `{"RayID":"r1","EdgeStartTimestamp":1506702504433000201,"ClientRequestBytes":12${extra}}`;
     const write = (text: string): { out: string; inexact: boolean; usable: boolean } => {
-      const writer = new RowWriter(entry.plan, ctx);
-      const out = written(writer, entry, text, 1);
+      const writer = stagesOf(entry);
+      const out = written(writer, text, 1);
       expect(out).toBe(reference(entry, text, 1));
-      return { out, inexact: writer.fields.inexact, usable: writer.fields.usable };
+      return { out, inexact: writer.parser.fields.inexact, usable: writer.parser.fields.usable };
     };
 
     it.each([
@@ -215,12 +225,12 @@ describe('the row writer', () => {
   describe('copies from the line only when the text is what JSON.stringify writes', () => {
     const entry = registry.require('Cloudflare.HttpRequest');
     const line = '{"RayID":"r1","EdgeStartTimestamp":1506702504433000201,"ClientIP":"192.0.2.1","ClientRequestBytes":12}';
-    const scanned = (text: string): RowWriter => {
-      const writer = new RowWriter(entry.plan, ctx);
+    const scanned = (text: string): LineParser => {
+      const parser = new LineParser(entry);
       const r = parseRecord(entry, text);
       if (!r.ok) throw new Error(r.reject.message);
-      writer.fields.scan(text, r.raw);
-      return writer;
+      parser.fields.scan(text, r.raw);
+      return parser;
     };
 
     it('copies a plain Logpush line, and reads the unixnano digits from the scan', () => {
