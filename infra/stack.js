@@ -59,7 +59,7 @@ async function settings(resolveVariable) {
     httpReservedConcurrency: parseReservedConcurrency(await param('httpReservedConcurrency')),
   };
   if (!Number.isInteger(timeout) || timeout < 1) throw new ConfigError(`functions.s3Ingest.timeout must be set, got ${timeout}`);
-  if (existingInputBucket && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(existingInputBucket)) {
+  if (existingInputBucket && !layout().BUCKET_NAME.test(existingInputBucket)) {
     throw new ConfigError(`existingInputBucket is not a valid bucket name: ${JSON.stringify(existingInputBucket)}`);
   }
   if (alarmEmail && !/^[^@\s]+@[^@\s]+$/.test(alarmEmail)) throw new ConfigError(`alarmEmail is not an e-mail address: ${alarmEmail}`);
@@ -256,9 +256,14 @@ function schemaTools() {
   return { schemas: loadSchemaDir(path.join(ROOT, 'schemas')), glueTableInput };
 }
 
-/** The lake's folders (`logs/`, `rejects/`) from lib/lake/layout.ts, the module the writer names its keys with. */
+/** lib/lake/layout.ts, the module the writer names its keys with (loaded through tsx, as schemaTools). */
+function layout() {
+  return require('tsx/cjs/api').require('../lib/lake/layout.ts', __filename);
+}
+
+/** The lake's folders (`logs/`, `rejects/`). */
 function lakeDirs() {
-  return require('tsx/cjs/api').require('../lib/lake/layout.ts', __filename).KIND_DIRS;
+  return layout().KIND_DIRS;
 }
 
 /** The output objects the functions may write: everything under the lake's folders. */

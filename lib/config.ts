@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { ConfigError } from './errors';
 import { DEFAULT_LIMITS, Limits } from './pipeline/process';
 import { compileFilters, FilterSet, NO_FILTERS } from './filter/filters';
+import { BUCKET_NAME } from './lake/layout';
 import type { RouteSpec } from './route/router';
 
 /** Everything the entry points need, parsed once from the environment at cold start. */
@@ -58,7 +59,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     );
   }
   const bucket = optional(env.CFLOGS_OUTPUT_BUCKET);
-  if (bucket !== undefined && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
+  if (bucket !== undefined && !BUCKET_NAME.test(bucket)) {
     throw new ConfigError(`CFLOGS_OUTPUT_BUCKET is not a valid bucket name: ${JSON.stringify(bucket)}`);
   }
   const routing = routesText === undefined ? { routes: [], filters: NO_FILTERS } : parseRoutesFile(routesText);

@@ -9,6 +9,9 @@ import { createHash } from 'node:crypto';
  *   <prefix>rejects/<table>/year=YYYY/month=MM/day=DD/hour=HH/<base>[-n].json.gz   rejects, by the input's hour
  */
 
+/** A valid S3 bucket name (the lake's and the input's): the one rule lib/config.ts and the stack both check. */
+export const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
 export type OutputKind = 'events' | 'rejects';
 
 /** The top-level folder of each kind of output, with its slash. */

@@ -3,12 +3,13 @@
  * produces. A second packaging (existing input bucket, several prefixes, alarm e-mail, routes) checks the
  * variant paths of infra/stack.js.
  */
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { runOslsPackage } from '../../scripts/package';
 import { readZip } from '../../scripts/package/zip';
 import { glueTableInput } from '../../lib/lake/catalog';
+import { BUCKET_NAME } from '../../lib/lake/layout';
 import { loadSchemaDir } from '../../lib/schema/load';
 import { builtInRegistry } from '../../lib/record/registry';
 
@@ -412,6 +413,26 @@ describe('npm run package', () => {
 });
 
 describe('infra/stack.js', () => {
+  test('an existing input bucket is checked by the same bucket-name rule as CFLOGS_OUTPUT_BUCKET (lib/lake/layout.ts)', () => {
+    // In a plain node process, as osls loads the stack: it reads lib/ through tsx, which jest's loader cannot host.
+    const arns = (bucket: string): string => {
+      const vars = {
+        'self:service': 'cflogs',
+        'sls:stage': 'dev',
+        'self:functions.s3Ingest.timeout': 900,
+        'param:httpReservedConcurrency': '20',
+        'param:existingInputBucket': bucket,
+      };
+      const script =
+        `require(${JSON.stringify(join(ROOT, 'infra', 'stack.js'))}).inputReadArns({ resolveVariable: async (k) => (${JSON.stringify(vars)})[k] })` +
+        '.then((a) => console.log(JSON.stringify(a)), (e) => console.log(e.message))';
+      return execFileSync(process.execPath, ['-e', script], { cwd: ROOT, encoding: 'utf8' }).trim();
+    };
+    expect(arns('Corp_Logpush!')).toBe('existingInputBucket is not a valid bucket name: "Corp_Logpush!"');
+    expect(BUCKET_NAME.test('Corp_Logpush!')).toBe(false);
+    expect(arns('corp-logpush')).toContain('"corp-logpush","/*"');
+  });
+
   test('input prefixes: trimmed, de-duplicated, empty means the whole bucket, wildcards refused', () => {
     const { parsePrefixes } = stack._internal;
     expect(parsePrefixes(' a/ , b/,a/')).toEqual(['a/', 'b/']);
