@@ -180,7 +180,7 @@ export async function processStream(
         }),
       );
     } catch (e) {
-      throw new SinkError(`writing output failed: ${messageOf(e)}`, { ...input.location, line: lineNo }, { cause: e });
+      throw writeFailed(e, { ...input.location, line: lineNo });
     }
     if (wait) framer.pause();
   };
@@ -214,6 +214,12 @@ export async function processStream(
       const unknown = parser.cols.unknown;
       if (unknown !== undefined) {
         for (const key in unknown) {
+          const seen = s.unknownFields[key];
+          if (seen !== undefined) {
+            // A name already counted (schema drift repeats on every row): no need to look at its shape again.
+            s.unknownFields[key] = seen + 1;
+            continue;
+          }
           // These names are logged: only those shaped like a schema's field names; the rest (an IP, an e-mail
           // address, a token sent as a key) are counted together, never written to the log.
           const k = looksLikeFieldName(key) ? key : OTHER_NAMES;
@@ -231,7 +237,7 @@ export async function processStream(
       try {
         wait = sink.row(table, out.eventTime, out.json);
       } catch (e) {
-        throw new SinkError(`writing output failed: ${messageOf(e)}`, { ...input.location, line: lineNo }, { cause: e });
+        throw writeFailed(e, { ...input.location, line: lineNo });
       }
       if (wait) framer.pause();
     },
@@ -282,7 +288,7 @@ export async function processStream(
                 try {
                   await p;
                 } catch (e) {
-                  throw new SinkError(`writing output failed: ${messageOf(e)}`, where(), { cause: e });
+                  throw writeFailed(e, where());
                 }
               }
               if (done) break;
@@ -341,6 +347,11 @@ export async function processStream(
 /** Marks what the input (its source, its decompression) threw, apart from what cflogs' own stages throw. */
 class FromInput {
   constructor(readonly error: unknown) {}
+}
+
+/** The sink failed while taking rows: its own message (which names the output file) is kept. */
+function writeFailed(e: unknown, where: ObjectLocation): SinkError {
+  return new SinkError(`writing output failed: ${messageOf(e)}`, where, { cause: e });
 }
 
 function messageOf(e: unknown): string {
