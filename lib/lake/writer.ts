@@ -60,6 +60,18 @@ function errorText(e: unknown): string {
     .join(': ');
 }
 
+/** Room a row needs in a block at most: a UTF-16 code unit takes at most 3 bytes in UTF-8; +1 for the newline. */
+function worstLineBytes(json: string): number {
+  return json.length * 3 + 1;
+}
+
+/** Encodes the row and its newline into `block` at `used` (room checked by the caller); returns the new end. */
+function appendLine(block: Buffer, used: number, json: string): number {
+  const end = used + block.write(json, used, 'utf8');
+  block[end] = 0x0a;
+  return end + 1;
+}
+
 /** The block of a closed file. */
 const RELEASED = Buffer.alloc(0);
 
@@ -97,8 +109,7 @@ class GzipFile {
   add(json: string): void {
     if (this.block === RELEASED) throw new Error(`${this.key}: row added after the file was closed`);
     this.rows++;
-    // A UTF-16 code unit takes at most 3 bytes in UTF-8; +1 for the newline.
-    const worst = json.length * 3 + 1;
+    const worst = worstLineBytes(json);
     if (this.used + worst > this.block.length) {
       this.flush();
       if (worst > this.block.length) {
@@ -106,8 +117,7 @@ class GzipFile {
         return;
       }
     }
-    this.used += this.block.write(json, this.used, 'utf8');
-    this.block[this.used++] = 0x0a;
+    this.used = appendLine(this.block, this.used, json);
   }
 
   /** Rows already encoded as NDJSON (a waiting partition's), in order. */
@@ -196,7 +206,7 @@ class Waiting {
   /** Returns the bytes newly allocated. */
   add(json: string): number {
     this.rows++;
-    const worst = json.length * 3 + 1;
+    const worst = worstLineBytes(json);
     let grew = 0;
     if (this.used + worst > this.block.length) {
       if (this.used > 0) this.blocks.push(this.block.subarray(0, this.used));
@@ -205,8 +215,7 @@ class Waiting {
       this.allocated += grew;
       this.used = 0;
     }
-    this.used += this.block.write(json, this.used, 'utf8');
-    this.block[this.used++] = 0x0a;
+    this.used = appendLine(this.block, this.used, json);
     return grew;
   }
 
