@@ -87,3 +87,8 @@ export function describeLocation(loc: ObjectLocation): string {
   if (loc.byteOffset !== undefined) parts.push(`byte ${loc.byteOffset}`);
   return parts.join(', ') || 'unknown input';
 }
+
+/** An error's message, or the thrown value as text (for wrapping errors whose `cause` keeps the original). */
+export function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

@@ -1,5 +1,5 @@
 import { int, optional } from '../env';
-import { ConfigError } from '../errors';
+import { ConfigError, messageOf } from '../errors';
 import type { SchemaRegistry } from '../record/registry';
 import { builtInRegistry } from '../record/registry';
 
@@ -134,7 +134,7 @@ async function fetchOrFail(fetch: () => Promise<unknown>, what: string): Promise
     return await fetch();
   } catch (e) {
     // The SDK's message names the parameter and the failure (AccessDenied, ParameterNotFound), never a value.
-    throw new ConfigError(`cannot read the shared secret from ${what}: ${e instanceof Error ? e.message : String(e)}`, {
+    throw new ConfigError(`cannot read the shared secret from ${what}: ${messageOf(e)}`, {
       cause: e,
     });
   }

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { Config } from '../config';
 import { DecompressError } from '../decode/decompress';
 import { DecodeError } from '../errors';
@@ -6,7 +5,7 @@ import { errorFields, Log } from '../log';
 import { ingest } from '../pipeline/ingest';
 import type { RouteMatch, Router } from '../route/router';
 import { builtInRegistry } from '../record/registry';
-import { deliveryBaseName } from '../lake/layout';
+import { deliveryBaseName, sha256Hex } from '../lake/layout';
 import type { ObjectStore } from '../lake/types';
 import { headerValue, secretMatches } from './auth';
 import { BodyKind, classifyBody } from './body';
@@ -148,7 +147,7 @@ export async function handleAdmittedRequest(req: LogpushRequest, deps: HttpDeps)
   if (kind.kind === 'empty') return refuse(400, { error: 'empty body: expected NDJSON log lines' }, { reason: 'empty' });
   if (kind.kind === 'not_ndjson') return refuse(400, { error: kind.message }, { reason: 'not_ndjson' });
 
-  const bodySha256 = createHash('sha256').update(req.body).digest('hex');
+  const bodySha256 = sha256Hex(req.body);
   const identity = httpIdentity(route.entry.plan.logType, bodySha256);
   const source = `http:${requestId}`;
   try {

@@ -58,6 +58,7 @@ export function deliveryBaseName(identity: string): string {
   return `http-${sha256Hex(identity).slice(0, 32)}`;
 }
 
-function sha256Hex(s: string): string {
+/** Hex SHA-256 of a text or bytes: the hashes that name inputs and their files. */
+export function sha256Hex(s: string | Buffer): string {
   return createHash('sha256').update(s).digest('hex');
 }

@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { EnrichContext, RowWriter, rowIdPrefix } from '../row/writer';
-import { DecodeError, InvariantError, ObjectLocation, SinkError, SourceError } from '../errors';
+import { DecodeError, InvariantError, messageOf, ObjectLocation, SinkError, SourceError } from '../errors';
 import { decompress, DecompressError, Compression } from '../decode/decompress';
 import { LineFramer } from '../decode/lines';
 import { FilterSet, NO_FILTERS } from '../filter/filters';
@@ -352,10 +352,6 @@ class FromInput {
 /** The sink failed while taking rows: its own message (which names the output file) is kept. */
 function writeFailed(e: unknown, where: ObjectLocation): SinkError {
   return new SinkError(`writing output failed: ${messageOf(e)}`, where, { cause: e });
-}
-
-function messageOf(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }
 
 /** Empty or only spaces/tabs. */

@@ -1,3 +1,4 @@
+import { messageOf } from '../errors';
 import type { ErrorObject, LogTypeEntry } from './registry';
 import { FieldScanner } from './fields';
 import { Columns, fillColumns, kindOf } from './normalise';
@@ -155,7 +156,7 @@ function jsonErrorMessage(text: string, e: unknown): string {
   if (first !== 123 /* { */ && first !== 91 /* [ */ && text.includes(',')) {
     return 'line is not JSON (it looks like CSV): set the Logpush job output_options to the default NDJSON';
   }
-  const msg = e instanceof Error ? e.message : String(e);
+  const msg = messageOf(e);
   // V8 quotes part of the input in its message; keep only the position, never the data.
   const pos = /position (\d+)/.exec(msg);
   return pos ? `invalid JSON at character ${pos[1]}` : 'invalid JSON';
