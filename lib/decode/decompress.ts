@@ -64,6 +64,11 @@ export class DecompressError extends CflogsError {
   readonly salvageable: boolean;
 }
 
+/** A stream decompress() already made (an HTTP body whose start was looked at to classify it). */
+export function isDecodedStream(v: unknown): v is DecodedStream {
+  return typeof (v as Partial<DecodedStream>).bytesIn === 'function';
+}
+
 export interface DecodedStream {
   compression: DecodedCompression;
   chunks: AsyncIterable<Buffer>;

@@ -14,9 +14,6 @@ import { Limits, processStream, ProcessSummary, summaryFields } from './process'
  */
 export type IngestBody = AsyncIterable<Buffer> | Iterable<Buffer> | DecodedStream;
 
-function isDecoded(body: IngestBody): body is DecodedStream {
-  return typeof (body as Partial<DecodedStream>).bytesIn === 'function';
-}
 
 /** One input, whatever brought it: an S3 object, an HTTP delivery, a file or stdin. */
 export interface IngestInput {
@@ -80,9 +77,8 @@ export async function ingest(body: IngestBody, input: IngestInput, output: Inges
         });
   const sourceId = input.sourceId ?? route.sourceId;
   const sourceLabel = input.sourceLabel ?? route.sourceLabel;
-  const decoded = isDecoded(body) ? body : undefined;
   const summary = await processStream(
-    isDecoded(body) ? body.chunks : body,
+    body,
     {
       source: input.source,
       identity: input.identity,
@@ -94,10 +90,6 @@ export async function ingest(body: IngestBody, input: IngestInput, output: Inges
     },
     { sink, now: opts.now, limits: opts.limits, ...(opts.salvageCorrupt ? { salvageCorrupt: true } : {}) },
   );
-  if (decoded) {
-    summary.compression = decoded.compression;
-    summary.bytesIn = decoded.bytesIn();
-  }
   opts.summary?.log.info(opts.summary.message, { ...opts.summary.fields, route: route.via, ...summaryFields(summary) });
   return summary;
 }

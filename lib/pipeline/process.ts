@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { EnrichContext, RowWriter, rowIdPrefix } from '../row/writer';
 import { DecodeError, InvariantError, messageOf, ObjectLocation, SinkError, SourceError } from '../errors';
-import { decompress, DecompressError, Compression } from '../decode/decompress';
+import { Compression, DecodedStream, decompress, DecompressError, isDecodedStream } from '../decode/decompress';
 import { LineFramer } from '../decode/lines';
 import { FilterSet, NO_FILTERS } from '../filter/filters';
 import { rowOf } from '../record/normalise';
@@ -115,7 +115,8 @@ export function looksLikeFieldName(k: string): boolean {
  * (nothing from this attempt stays visible) and throws an error naming the input and position.
  */
 export async function processStream(
-  body: AsyncIterable<Buffer> | Iterable<Buffer>,
+  /** The input's bytes as read, or a stream already being decompressed (read as it is, never decompressed again). */
+  body: AsyncIterable<Buffer> | Iterable<Buffer> | DecodedStream,
   input: InputInfo,
   deps: ProcessDeps,
 ): Promise<ProcessSummary> {
@@ -252,12 +253,12 @@ export async function processStream(
   });
 
   const where = (): ObjectLocation => ({ ...input.location, line: framer.linesSeen + 1 });
-  let decoded: Awaited<ReturnType<typeof decompress>> | undefined;
+  let decoded: DecodedStream | undefined;
   try {
     try {
       let chunks: AsyncIterator<Buffer>;
       try {
-        decoded = await decompress(body, { maxBytes: deps.limits.maxDecompressedBytes });
+        decoded = isDecodedStream(body) ? body : await decompress(body, { maxBytes: deps.limits.maxDecompressedBytes });
         chunks = decoded.chunks[Symbol.asyncIterator]();
       } catch (e) {
         throw new FromInput(e);
