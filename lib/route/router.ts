@@ -1,6 +1,7 @@
 import { ConfigError } from '../errors';
-import { FilterSet, NO_FILTERS, schemaProblem } from '../filter/filters';
+import { CompiledFilter, FilterSet, NO_FILTERS, schemaProblem } from '../filter/filters';
 import type { LogTypeEntry, SchemaRegistry } from '../record/registry';
+import type { LogSchema } from '../schema/model';
 
 /** A user's mapping of key prefixes to log types (the routes file). */
 export interface RouteSpec {
@@ -38,26 +39,19 @@ export class Router {
       if (f.logType !== undefined) {
         const entry = registry.get(f.logType);
         if (!entry) throw new ConfigError(`filter ${f.name}: unknown log type ${f.logType} (known: ${registry.logTypes().join(', ')})`);
-        const problem = schemaProblem(f, entry.schema);
-        if (problem !== undefined) throw new ConfigError(problem);
+        mustFit(f, entry.schema);
         continue;
       }
       // No logType: the filter meets every log type a key can route to.
       for (const schema of registry.schemas()) {
-        const problem = schemaProblem(f, schema);
-        if (problem !== undefined) {
-          throw new ConfigError(`${problem} (the filter has no logType, so it applies to every log type: add logType to limit it)`);
-        }
+        mustFit(f, schema, ' (the filter has no logType, so it applies to every log type: add logType to limit it)');
       }
     }
     this.routes = routes
       .map((r) => {
         const entry = registry.get(r.logType);
         if (!entry) throw new ConfigError(`route ${JSON.stringify(r.prefix)}: unknown log type ${r.logType} (known: ${registry.logTypes().join(', ')})`);
-        for (const f of r.filters?.filters ?? []) {
-          const problem = schemaProblem(f, entry.schema);
-          if (problem !== undefined) throw new ConfigError(problem);
-        }
+        for (const f of r.filters?.filters ?? []) mustFit(f, entry.schema);
         return { ...r, entry };
       })
       .sort((a, b) => b.prefix.length - a.prefix.length);
@@ -100,4 +94,10 @@ export class Router {
 
 function pick(sourceId?: string, sourceLabel?: string): { sourceId?: string; sourceLabel?: string } {
   return { ...(sourceId !== undefined ? { sourceId } : {}), ...(sourceLabel !== undefined ? { sourceLabel } : {}) };
+}
+
+/** A filter that cannot hold on the log type's rows (an unknown field, a value of the wrong type) fails the start. */
+function mustFit(f: CompiledFilter, schema: LogSchema, why = ''): void {
+  const problem = schemaProblem(f, schema);
+  if (problem !== undefined) throw new ConfigError(problem + why);
 }
