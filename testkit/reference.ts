@@ -4,7 +4,7 @@
  * RowWriter writes the row text from them (lib/row/writer.ts). Tests hold the pipeline to these, byte for byte.
  */
 import { LineReject, parseRecord } from '../lib/record/parser';
-import { Columns, fillColumns, fillGeneric, NormaliseFailure, NormalisePlan, rowOf, textSource } from '../lib/record/normalise';
+import { ABSENT_COLUMN, Columns, fillColumns, fillGeneric, NormaliseFailure, NormalisePlan, textSource } from '../lib/record/normalise';
 import type { LogTypeEntry } from '../lib/record/registry';
 import { IndicatorSet } from '../lib/row/indicators';
 import { EnrichContext, EnrichedRow, rowId } from '../lib/row/writer';
@@ -33,6 +33,13 @@ export function normalise(plan: NormalisePlan, raw: Record<string, unknown>, lin
 export function normaliseGeneric(plan: NormalisePlan, raw: Record<string, unknown>, line: string): Normalised | NormaliseFailure {
   const cols = new Columns(plan.fields.length);
   return fillGeneric(plan, raw, textSource(line), cols) ?? normalisedOf(plan, cols);
+}
+
+/** The columns as an object in schema order. */
+export function rowOf(plan: NormalisePlan, cols: Columns): Record<string, unknown> {
+  const row: Record<string, unknown> = {};
+  for (const f of plan.fields) if (cols.state[f.index] !== ABSENT_COLUMN) row[f.name] = cols.values[f.index];
+  return row;
 }
 
 function normalisedOf(plan: NormalisePlan, cols: Columns): Normalised {

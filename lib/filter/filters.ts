@@ -1,6 +1,7 @@
 import { BlockList, isIP } from 'node:net';
 import { RE2JS, RE2JSException, RE2Set } from 're2js';
 import { ConfigError } from '../errors';
+import { ABSENT_COLUMN, type Columns } from '../record/normalise';
 import { parseCloudflareTime } from '../record/timestamps';
 import type { FieldSpec, LogSchema } from '../schema/model';
 
@@ -32,7 +33,15 @@ export interface FilterSpec {
 }
 
 type RawTest = (buf: Buffer, start: number, end: number) => boolean;
-type RowTest = (row: Record<string, unknown>) => boolean;
+/** A normalised filter's test, on the columns the parser filled (no object is built per row). */
+type RowTest = (cols: Columns) => boolean;
+/** A column's position in the log type's Columns, or undefined when the schema has no such column. */
+export type ColumnIndex = (name: string) => number | undefined;
+/**
+ * Filters are compiled before the log type is known (a global filter may serve several): field names are
+ * bound to column positions once per input, by `FilterSet.bind`.
+ */
+type RowTestFactory = (columnOf: ColumnIndex) => RowTest;
 
 /** One `{ field, <operator>: value }` leaf of a normalised filter, kept for the check against a log type's schema. */
 export interface FieldCondition {
@@ -49,7 +58,7 @@ export interface CompiledFilter {
   action: 'include' | 'exclude';
   stage: 'raw' | 'normalised';
   raw?: RawTest;
-  row?: RowTest;
+  row?: RowTestFactory;
   /**
    * The field conditions of a normalised filter. Filters are compiled before the log type is known (a global
    * filter may serve several), so the router checks these against each schema the filter applies to.
@@ -79,12 +88,9 @@ export class FilterSet {
     return undefined;
   }
 
-  /** Name of the normalised filter that drops this row, or undefined to keep it. */
-  dropRow(row: Record<string, unknown>): string | undefined {
-    for (const f of this.normalised) {
-      if ((f.row as RowTest)(row) !== (f.action === 'include')) return f.name;
-    }
-    return undefined;
+  /** The normalised filters bound to one log type's columns, for the rows of one input. */
+  bind(columnOf: ColumnIndex): RowFilters {
+    return new RowFilters(this.normalised.map((f) => ({ name: f.name, keep: f.action === 'include', test: (f.row as RowTestFactory)(columnOf) })));
   }
 
   forLogType(logType: string): FilterSet {
@@ -102,6 +108,20 @@ export class FilterSet {
 }
 
 export const NO_FILTERS = new FilterSet([]);
+
+export class RowFilters {
+  constructor(private readonly tests: { name: string; keep: boolean; test: RowTest }[]) {}
+
+  get empty(): boolean {
+    return this.tests.length === 0;
+  }
+
+  /** Name of the normalised filter that drops this row, or undefined to keep it. */
+  dropRow(cols: Columns): string | undefined {
+    for (const t of this.tests) if (t.test(cols) !== t.keep) return t.name;
+    return undefined;
+  }
+}
 
 /** Compiles and checks filter specs; every error names the filter. Regexes are compiled once, here. */
 export function compileFilters(specs: unknown, where = 'filters'): FilterSet {
@@ -268,39 +288,48 @@ const OPERATORS = [
 ] as const;
 export type Operator = (typeof OPERATORS)[number];
 
-function compileCondition(c: unknown, fail: (m: string) => never, conditions: FieldCondition[]): RowTest {
+function compileCondition(c: unknown, fail: (m: string) => never, conditions: FieldCondition[]): RowTestFactory {
   if (typeof c !== 'object' || c === null || Array.isArray(c)) return fail('a condition must be a mapping');
   const o = c as Record<string, unknown>;
   if ('all' in o || 'any' in o) {
     const key = 'all' in o ? 'all' : 'any';
     const list = o[key];
     if (Object.keys(o).length !== 1 || !Array.isArray(list) || list.length === 0) fail(`${key} takes a non-empty list and nothing else`);
-    const tests = (list as unknown[]).map((x) => compileCondition(x, fail, conditions));
-    return key === 'all' ? (row) => tests.every((t) => t(row)) : (row) => tests.some((t) => t(row));
+    const factories = (list as unknown[]).map((x) => compileCondition(x, fail, conditions));
+    return (columnOf) => {
+      const tests = factories.map((f) => f(columnOf));
+      return key === 'all' ? (cols) => tests.every((t) => t(cols)) : (cols) => tests.some((t) => t(cols));
+    };
   }
   if ('not' in o) {
     if (Object.keys(o).length !== 1) fail('not takes one condition and nothing else');
-    const t = compileCondition(o.not, fail, conditions);
-    return (row) => !t(row);
+    const factory = compileCondition(o.not, fail, conditions);
+    return (columnOf) => {
+      const t = factory(columnOf);
+      return (cols) => !t(cols);
+    };
   }
   if (typeof o.field !== 'string' || o.field === '') return fail('a condition needs field (or all / any / not)');
   const ops = Object.keys(o).filter((k) => k !== 'field');
   if (ops.length !== 1) fail(`give exactly one operator (${OPERATORS.join(', ')})`);
   const op = ops[0] as string;
   if (!(OPERATORS as readonly string[]).includes(op)) fail(`unknown operator ${op} (${OPERATORS.join(', ')})`);
-  const get = fieldGetter(o.field);
-  const test = compileOperator(op as Operator, o[op], get, fail);
-  conditions.push({ field: o.field, op: op as Operator, arg: o[op] });
-  return test;
+  const field = o.field;
+  const test = compileOperator(op as Operator, o[op], fail);
+  conditions.push({ field, op: op as Operator, arg: o[op] });
+  return (columnOf) => test(fieldGetter(field, columnOf));
 }
 
 /** `RequestHeaders.user-agent`: the column, then keys inside a JSON column. */
-function fieldGetter(path: string): (row: Record<string, unknown>) => unknown {
+function fieldGetter(path: string, columnOf: ColumnIndex): Get {
   const [head, ...rest] = path.split('.');
-  const col = head as string;
-  if (rest.length === 0) return (row) => row[col];
-  return (row) => {
-    let v: unknown = row[col];
+  const i = columnOf(head as string);
+  // The router refuses a filter on a column its log type lacks; this keeps a test of one honest all the same.
+  if (i === undefined) return () => undefined;
+  const column: Get = (cols) => (cols.state[i] !== ABSENT_COLUMN ? cols.values[i] : undefined);
+  if (rest.length === 0) return column;
+  return (cols) => {
+    let v: unknown = column(cols);
     for (const k of rest) {
       if (typeof v !== 'object' || v === null || !Object.prototype.hasOwnProperty.call(v, k)) return undefined;
       v = (v as Record<string, unknown>)[k];
@@ -309,35 +338,38 @@ function fieldGetter(path: string): (row: Record<string, unknown>) => unknown {
   };
 }
 
-type Get = (row: Record<string, unknown>) => unknown;
+type Get = (cols: Columns) => unknown;
 
-function compileOperator(op: Operator, arg: unknown, get: Get, fail: (m: string) => never): RowTest {
+/** Checks the operator's argument now; the returned function makes the test once the field's getter is known. */
+function compileOperator(op: Operator, arg: unknown, fail: (m: string) => never): (get: Get) => RowTest {
   const scalar = (a: unknown): string | number | boolean =>
     typeof a === 'string' || typeof a === 'number' || typeof a === 'boolean' ? a : fail(`${op} takes a string, number or boolean`);
   const text = (a: unknown): string => (typeof a === 'string' ? a : fail(`${op} takes a string`));
   switch (op) {
     case 'equals': {
       const want = scalar(arg);
-      return (row) => same(get(row), want);
+      return (get) => (cols) => same(get(cols), want);
     }
     case 'not_equals': {
       const want = scalar(arg);
-      return (row) => !same(get(row), want);
+      return (get) => (cols) => !same(get(cols), want);
     }
     case 'in':
     case 'not_in': {
       if (!Array.isArray(arg) || arg.length === 0) fail(`${op} takes a non-empty list`);
       const wants = (arg as unknown[]).map(scalar);
-      const inList = (row: Record<string, unknown>) => {
-        const v = get(row);
-        return wants.some((w) => same(v, w));
+      return (get) => {
+        const inList = (cols: Columns) => {
+          const v = get(cols);
+          return wants.some((w) => same(v, w));
+        };
+        return op === 'in' ? inList : (cols) => !inList(cols);
       };
-      return op === 'in' ? inList : (row) => !inList(row);
     }
     case 'contains': {
       const want = text(arg);
-      return (row) => {
-        const v = get(row);
+      return (get) => (cols) => {
+        const v = get(cols);
         if (typeof v === 'string') return v.includes(want);
         if (Array.isArray(v)) return v.some((e) => e === want);
         return false;
@@ -345,22 +377,22 @@ function compileOperator(op: Operator, arg: unknown, get: Get, fail: (m: string)
     }
     case 'starts_with': {
       const want = text(arg);
-      return (row) => {
-        const v = get(row);
+      return (get) => (cols) => {
+        const v = get(cols);
         return typeof v === 'string' && v.startsWith(want);
       };
     }
     case 'ends_with': {
       const want = text(arg);
-      return (row) => {
-        const v = get(row);
+      return (get) => (cols) => {
+        const v = get(cols);
         return typeof v === 'string' && v.endsWith(want);
       };
     }
     case 'regex': {
       const re = compileRegex(text(arg), fail);
-      return (row) => {
-        const v = get(row);
+      return (get) => (cols) => {
+        const v = get(cols);
         return typeof v === 'string' && re.test(v);
       };
     }
@@ -370,8 +402,8 @@ function compileOperator(op: Operator, arg: unknown, get: Get, fail: (m: string)
     case 'lte': {
       const bound = comparable(arg, fail, op);
       const cmp = { gt: (d: number) => d > 0, gte: (d: number) => d >= 0, lt: (d: number) => d < 0, lte: (d: number) => d <= 0 }[op];
-      return (row) => {
-        const v = get(row);
+      return (get) => (cols) => {
+        const v = get(cols);
         if (typeof bound === 'number') return typeof v === 'number' && cmp(v - bound);
         // Output timestamps have a fixed width, so string order is time order.
         return typeof v === 'string' && cmp(v < bound ? -1 : v > bound ? 1 : 0);
@@ -380,7 +412,7 @@ function compileOperator(op: Operator, arg: unknown, get: Get, fail: (m: string)
     case 'exists':
     case 'not_exists': {
       if (arg !== true) fail(`${op} takes true`);
-      return op === 'exists' ? (row) => get(row) !== undefined : (row) => get(row) === undefined;
+      return op === 'exists' ? (get) => (cols) => get(cols) !== undefined : (get) => (cols) => get(cols) === undefined;
     }
     case 'cidr': {
       const list = new BlockList();
@@ -392,8 +424,8 @@ function compileOperator(op: Operator, arg: unknown, get: Get, fail: (m: string)
         if (prefix > (family === 4 ? 32 : 128)) fail(`cidr prefix too long in ${c}`);
         list.addSubnet((m as RegExpExecArray)[1] as string, prefix, family === 4 ? 'ipv4' : 'ipv6');
       }
-      return (row) => {
-        const v = get(row);
+      return (get) => (cols) => {
+        const v = get(cols);
         if (typeof v !== 'string') return false;
         const family = isIP(v);
         if (family === 0) return false;

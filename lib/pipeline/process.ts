@@ -4,7 +4,7 @@ import { DecodeError, InvariantError, messageOf, ObjectLocation, SinkError, Sour
 import { Compression, DecodedStream, decompress, DecompressError, isDecodedStream } from '../decode/decompress';
 import { LineFramer } from '../decode/lines';
 import { FilterSet, NO_FILTERS } from '../filter/filters';
-import { rowOf } from '../record/normalise';
+import { columnIndexOf } from '../record/normalise';
 import { LineParser, RejectReason } from '../record/parser';
 import { formatDate } from '../record/timestamps';
 import type { LogTypeEntry } from '../record/registry';
@@ -156,7 +156,7 @@ export async function processStream(
   let unknownNames = 0;
   const filters = input.filters ?? NO_FILTERS;
   const rawFilters = filters.raw.length > 0;
-  const rowFilters = filters.normalised.length > 0;
+  const rowFilters = filters.bind(columnIndexOf(plan));
   const drop = (name: string): void => {
     s.filtered++;
     s.filteredBy[name] = (s.filteredBy[name] ?? 0) + 1;
@@ -208,8 +208,8 @@ export async function processStream(
         reject(lineNo, failure.reason, failure.message, text);
         return;
       }
-      if (rowFilters) {
-        const by = filters.dropRow(rowOf(plan, parser.cols));
+      if (!rowFilters.empty) {
+        const by = rowFilters.dropRow(parser.cols);
         if (by !== undefined) return drop(by);
       }
       const unknown = parser.cols.unknown;

@@ -173,11 +173,10 @@ export function fillColumns(plan: NormalisePlan, raw: Record<string, unknown>, s
   return plan.compiled ? plan.compiled(raw, src, plan.rt, cols) : fillGeneric(plan, raw, src, cols);
 }
 
-/** The columns as an object in schema order (computed keys: not for the per-row path). */
-export function rowOf(plan: NormalisePlan, cols: Columns): Record<string, unknown> {
-  const row: Record<string, unknown> = {};
-  for (const f of plan.fields) if (cols.state[f.index] !== ABSENT_COLUMN) row[f.name] = cols.values[f.index];
-  return row;
+/** A column's position in Columns by its name (for filters bound to a log type). */
+export function columnIndexOf(plan: NormalisePlan): (name: string) => number | undefined {
+  const at = new Map(plan.fields.map((f) => [f.name, f.index]));
+  return (name) => at.get(name);
 }
 
 /** The generic loop over the plan's fields: for schemas without a generated normaliser, and as the reference. */
