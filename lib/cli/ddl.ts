@@ -20,7 +20,7 @@ export async function ddlCommand(argv: string[], io: { stdout: Writable }): Prom
   const registry = builtInRegistry();
   const wanted = values['log-type'] ?? registry.logTypes();
   const statements = wanted.map((t) => {
-    const entry = registry.get(t) ?? registry.forDataset(t);
+    const entry = registry.find(t);
     if (!entry) throw new UsageError(`unknown log type ${t} (known: ${registry.logTypes().join(', ')})`);
     return createTableDdl(entry.schema, { database: values.database, bucketUri: values.location });
   });

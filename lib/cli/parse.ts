@@ -33,6 +33,10 @@ export async function parseCommand(
   }, PARSE_USAGE);
   const config = loadConfig();
   const opts = args.values;
+  const registry = builtInRegistry();
+  const logType = opts['log-type'];
+  const given = logType !== undefined ? registry.find(logType) : undefined;
+  if (logType !== undefined && !given) throw new UsageError(`unknown log type ${logType} (known: ${registry.logTypes().join(', ')})`);
   if (opts.filters !== undefined) {
     let text: string;
     try {
@@ -42,15 +46,11 @@ export async function parseCommand(
     }
     let fileFilters = parseRoutesFile(text, opts.filters).filters;
     // With --log-type every input has that type: the file's filters without a logType are checked against it alone.
-    const given = opts['log-type'] !== undefined ? builtInRegistry().get(opts['log-type']) ?? builtInRegistry().forDataset(opts['log-type']) : undefined;
     if (given) fileFilters = fileFilters.withDefaultLogType(given.schema.logType);
     config.filters = config.filters.concat(fileFilters);
   }
-  const router = new Router(config.routes, builtInRegistry(), config);
-  const forced = opts['log-type'] !== undefined ? router.byName(opts['log-type']) : undefined;
-  if (opts['log-type'] !== undefined && !forced) {
-    throw new UsageError(`unknown log type ${opts['log-type']} (known: ${builtInRegistry().logTypes().join(', ')})`);
-  }
+  const router = new Router(config.routes, registry, config);
+  const forced = given ? router.byName(given.schema.logType) : undefined;
   const files = args.positionals.length ? args.positionals : ['-'];
   const rejectsOut = opts.rejects !== undefined ? createWriteStream(opts.rejects) : undefined;
   const sink = new StreamSink(io.stdout, rejectsOut);

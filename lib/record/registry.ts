@@ -49,6 +49,11 @@ export class SchemaRegistry {
     return this.byDataset.get(dataset);
   }
 
+  /** A log type as a person names it: `Cloudflare.HttpRequest` or its dataset, `http_requests`. */
+  find(nameOrDataset: string): LogTypeEntry | undefined {
+    return this.byName.get(nameOrDataset) ?? this.byDataset.get(nameOrDataset);
+  }
+
   datasets(): string[] {
     return [...this.byDataset.keys()];
   }

@@ -158,11 +158,11 @@ const DIGITS = /^\s*-?\d{1,19}\s*$/;
 
 /**
  * Cloudflare's `timestamp_format`s, whichever the job used: unixnano / unix integers (also quoted, as
- * third-party data has them) and RFC3339 strings. `exactDigits` carries the literal text of an integer that
- * JSON.parse could not hold exactly.
+ * third-party data has them) and RFC3339 strings. An integer JSON.parse could not hold exactly is read from
+ * the line's digits by the caller (fromIntegerDigits), not from here.
  */
-export function parseCloudflareTime(v: unknown, exactDigits?: string): string | undefined {
-  if (typeof v === 'number') return exactDigits !== undefined ? fromIntegerDigits(exactDigits) : fromNumber(v);
+export function parseCloudflareTime(v: unknown): string | undefined {
+  if (typeof v === 'number') return fromNumber(v);
   if (typeof v === 'string') {
     if (DIGITS.test(v)) return fromIntegerDigits(v.trim());
     return fromRfc3339(v.trim());

@@ -79,7 +79,7 @@ export class Router {
 
   /** A log type by name or dataset name, for entry points that are told it (CLI, HTTP path). */
   byName(nameOrDataset: string): RouteMatch | undefined {
-    const entry = this.registry.get(nameOrDataset) ?? this.registry.forDataset(nameOrDataset);
+    const entry = this.registry.find(nameOrDataset);
     return entry ? this.match(entry, `name ${nameOrDataset}`) : undefined;
   }
 
