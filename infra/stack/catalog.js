@@ -1,0 +1,61 @@
+'use strict';
+/**
+ * The Glue catalog: the database's name, and one table per schema in schemas/. Tables come from the same generator
+ * as `cflogs ddl` (lib/lake/catalog.ts, through ./lib) over the YAML in schemas/, so deployed tables always match
+ * the parser. Their `storage.location.template` holds Glue's own `${year}`-style placeholders: values returned
+ * from the stack are final (osls does not resolve variables again inside them), and
+ * test/integration/package.test.ts checks that they arrive in the packaged template verbatim.
+ */
+const { ref, join } = require('./cfn');
+const { schemaTools } = require('./lib');
+const { ConfigError } = require('./settings');
+
+/** Glue database name derived from service and stage: `cflogs-dev` -> `cflogs_dev`. */
+function databaseName(s) {
+  return `${s.service}_${s.stage}`.toLowerCase().replace(/[^a-z0-9_]/g, '_');
+}
+
+/** `cloudflare_httprequest` -> `GlueTableCloudflareHttprequest` */
+function tableLogicalId(table) {
+  return `GlueTable${table.split(/[^A-Za-z0-9]+/).map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('')}`;
+}
+
+const BUCKET_MARK = '@@CFLOGS_OUTPUT_BUCKET@@';
+
+/** Replaces the bucket placeholder in every string of a generated value with a Ref to the output bucket. */
+function withBucketRef(value) {
+  if (typeof value === 'string') {
+    if (!value.includes(BUCKET_MARK)) return value;
+    const parts = value.split(BUCKET_MARK);
+    const out = [];
+    parts.forEach((p, i) => {
+      if (i > 0) out.push(ref('OutputBucket'));
+      if (p !== '') out.push(p);
+    });
+    return join(out);
+  }
+  if (Array.isArray(value)) return value.map(withBucketRef);
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withBucketRef(v)]));
+  return value;
+}
+
+/** One AWS::Glue::Table per schema, by logical id. */
+function glueTables() {
+  const { schemas, glueTableInput } = schemaTools();
+  const out = {};
+  for (const schema of schemas) {
+    const id = tableLogicalId(schema.table);
+    if (out[id]) throw new ConfigError(`two schemas map to the Glue resource ${id}`);
+    out[id] = {
+      Type: 'AWS::Glue::Table',
+      Properties: {
+        CatalogId: ref('AWS::AccountId'),
+        DatabaseName: ref('GlueDatabase'),
+        TableInput: withBucketRef(glueTableInput(schema, `s3://${BUCKET_MARK}`)),
+      },
+    };
+  }
+  return out;
+}
+
+module.exports = { databaseName, tableLogicalId, glueTables };
