@@ -323,7 +323,7 @@ describe('processStream: failures of the whole input', () => {
   test('a bug in a stage is thrown as it is, not disguised as an input read error', async () => {
     const sink = new MemorySink({ pressure: () => undefined });
     const bug = new TypeError('cannot read properties of undefined');
-    const throwing = { ...input(), filters: { raw: [1], normalised: [], dropRaw: () => { throw bug; } } as unknown as InputInfo['filters'] };
+    const throwing = { ...input(), filters: { raw: [1], normalised: [], bind: () => ({ empty: true }), dropRaw: () => { throw bug; } } as unknown as InputInfo['filters'] };
     const e = await failure(processStream([Buffer.from(GOOD)], throwing, { sink, now: NOW, limits: DEFAULT_LIMITS }));
     expect(e).toBe(bug);
     expect(sink.aborted).toBe(1);
