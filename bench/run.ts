@@ -4,7 +4,10 @@
  * Runs every contender on one generated corpus, each in its own process pinned to one core, sequentially (rounds
  * of one run per contender, so drift on the machine affects all of them alike), takes the median of the repetitions,
  * and prints MB/s of uncompressed input, lines/s and peak RSS, with the ratios of cflogs to the baselines against
- * the targets of issue 7. The JSON form of the last run is also kept in bench/data/last-run.json. See bench/README.md.
+ * the targets of issue 7, and what a TB of input costs: Lambda compute and requests, a year of S3 storage of the
+ * output and one Athena scan of it. cflogs and DuckDB are compared writing the same codec (zstd, cflogs' default);
+ * gzip rows of both are kept for reference. The JSON form of the last run is also kept in bench/data/last-run.json.
+ * See bench/README.md.
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -50,6 +53,9 @@ function parseArgs(argv: string[]): Args {
     else if (arg === '--help' || arg === '-h') usage();
     else usage(`unknown argument ${arg}`);
   }
+  // Checked before the corpus is generated (which takes a while for a new size).
+  const unknown = a.only?.filter((r) => !(ROWS as readonly string[]).includes(r)) ?? [];
+  if (unknown.length) usage(`--only: unknown row ${unknown.join(',')}`);
   if (a.reps === 0) a.reps = a.quick ? 1 : 3;
   if (a.lines === 0) a.lines = a.quick ? QUICK_LINES : FULL_LINES;
   return a;
@@ -67,9 +73,27 @@ function positiveInt(name: string, v: string): number {
   return n;
 }
 
+/** Rows in the order they run and are reported. */
+const ROWS = [
+  'floor',
+  'floor_rewrite',
+  'naive',
+  'duckdb',
+  'cflogs',
+  'cflogs_filtered',
+  'cflogs_2core',
+  'duckdb_gzip',
+  'cflogs_gzip',
+  'e2e',
+] as const;
+
+/** Reference rows (both contenders writing gzip) that --quick leaves out unless --only names them. */
+const NOT_IN_QUICK: ReadonlySet<string> = new Set(['duckdb_gzip', 'cflogs_gzip']);
+
 function usage(problem?: string): never {
-  const text = `usage: npm run bench -- [--quick] [--json] [--cpu-prof] [--cold] [--node PATH] [--reps N] [--lines N] [--only floor,floor_rewrite,naive,duckdb,cflogs,cflogs_filtered,cflogs_2core,e2e]
-  --quick     small corpus (${QUICK_LINES} lines), one repetition: under a minute
+  const text = `usage: npm run bench -- [--quick] [--json] [--cpu-prof] [--cold] [--node PATH] [--reps N] [--lines N] [--only ${ROWS.join(',')}]
+  --quick     small corpus (${QUICK_LINES} lines), one repetition, and no gzip reference rows (${[...NOT_IN_QUICK].join(', ')};
+              name them in --only to run them): under a minute
   --json      print the results as one JSON object on stdout (progress goes to stderr)
   --cpu-prof  also profile one cflogs run and print the top self-time functions
   --cold      time each process's first object (JIT warm-up included); by default every contender first
@@ -77,7 +101,9 @@ function usage(problem?: string): never {
   --node PATH run the contenders with this node binary (e.g. the Lambda runtime's major version)
   --reps N    repetitions per contender (median reported; default 3, 1 with --quick)
   --lines N   corpus size in lines (default ${FULL_LINES})
-  --only L    run only these rows`;
+  --only L    run only these rows (any of them, --quick or not)
+rows: duckdb and cflogs both write zstd (cflogs' default output codec; its level comes from loadConfig, as the
+Lambda's does) and are the compared pair; duckdb_gzip and cflogs_gzip write gzip, for reference.`;
   process.stderr.write((problem ? `${problem}\n` : '') + text + '\n');
   process.exit(problem ? 2 : 0);
 }
@@ -173,16 +199,52 @@ const LAMBDA_REQUEST_USD = 0.2 / 1e6;
 /** Lambda gives one full vCPU at 1,769 MB; below that CPU is a proportional share, so GB-seconds per TB stay about constant. */
 // Lambda bills memory in GB of 1024 MB: 1,769 MB is 1.7275 GB.
 const ONE_VCPU_GB = 1769 / 1024;
+/**
+ * S3 Standard storage in us-east-1, per GB-month: the first 50 TB a month (aws.amazon.com/s3/pricing, as of
+ * 2026-12; $0.022 and $0.021 above 50 and 500 TB). S3 bills GB-months of 2^30 bytes.
+ */
+const S3_STANDARD_GB_MONTH_USD = 0.023;
+/** How long the output is kept in the cost figure: a year of storage. */
+const STORAGE_MONTHS = 12;
+/**
+ * Athena (SQL queries, engine v3) in us-east-1, per TB of data scanned: the compressed bytes read from S3
+ * (aws.amazon.com/athena/pricing, as of 2026-12; rounded up to the MB, 10 MB minimum per query, which a TB's
+ * output is far above). Taken as 2^40 bytes, as AWS bills data volumes in binary units.
+ */
+const ATHENA_SCAN_TB_USD = 5;
+const GIB = 2 ** 30;
+const TIB = 2 ** 40;
+
+/** Rows priced in the report: those that write lake output from one core. */
+const COSTED = ['naive', 'duckdb', 'cflogs', 'cflogs_filtered', 'duckdb_gzip', 'cflogs_gzip'] as const;
+
+interface Cost {
+  /** Lambda GB-seconds at 1,769 MB for the seconds one TB of input takes on one core. */
+  compute: number;
+  /** One Lambda request per object. */
+  requests: number;
+  /** GiB of output per TB (10^12 bytes) of uncompressed input. */
+  outputGib: number;
+  /** S3 Standard storage of that output for STORAGE_MONTHS. */
+  storageYear: number;
+  /** One Athena query that scans all of that output. */
+  scan: number;
+  total: number;
+}
 
 /**
- * Lambda cost per TB (10^12 bytes) of uncompressed input at a single-core throughput: compute at 1,769 MB (one vCPU)
- * for the seconds one TB takes, plus one request per object of `objectMb` uncompressed MB.
+ * Cost per TB (10^12 bytes) of uncompressed input, from a single-core throughput and the output size: Lambda compute at
+ * 1,769 MB (one vCPU) for the seconds one TB takes, one request per object of `objectMb` uncompressed MB, a year of
+ * S3 Standard storage of the output, and one Athena full scan of it. `outRatio` is output bytes per input byte.
  */
-function costPerTb(mbps: number, objectMb: number): { compute: number; requests: number; total: number } {
+function costPerTb(mbps: number, objectMb: number, outRatio: number): Cost {
   const seconds = 1e6 / mbps;
   const compute = LAMBDA_ARM64_GB_S_USD * ONE_VCPU_GB * seconds;
   const requests = (1e6 / objectMb) * LAMBDA_REQUEST_USD;
-  return { compute, requests, total: compute + requests };
+  const outBytes = outRatio * 1e12;
+  const storageYear = (outBytes / GIB) * S3_STANDARD_GB_MONTH_USD * STORAGE_MONTHS;
+  const scan = (outBytes / TIB) * ATHENA_SCAN_TB_USD;
+  return { compute, requests, outputGib: outBytes / GIB, storageYear, scan, total: compute + requests + storageYear + scan };
 }
 
 async function main(): Promise<void> {
@@ -199,12 +261,17 @@ async function main(): Promise<void> {
   const pin = m.taskset ? '0' : undefined;
   const specs: RunSpec[] = [
     { label: 'floor', contender: 'floor', params: {}, cpus: pin },
+    // Writes cflogs' output codec (loadConfig's default), as cflogs does.
     { label: 'floor_rewrite', contender: 'floor', params: { rewrite: true }, cpus: pin },
     { label: 'naive', contender: 'naive', params: {}, cpus: pin },
-    { label: 'duckdb', contender: 'duckdb', params: { tmpDir: workDir }, cpus: pin },
+    // The compared pair: both write zstd (cflogs' default codec).
+    { label: 'duckdb', contender: 'duckdb', params: { tmpDir: workDir, compression: 'zstd' }, cpus: pin },
     { label: 'cflogs', contender: 'cflogs', params: {}, cpus: pin },
     { label: 'cflogs_filtered', contender: 'cflogs', params: { filter: true }, cpus: pin },
     ...(m.nproc >= 2 ? [{ label: 'cflogs_2core', contender: 'cflogs' as const, params: {}, cpus: m.taskset ? '0,1' : undefined }] : []),
+    // Reference: both writing gzip (cflogs as with CFLOGS_OUTPUT_COMPRESSION=gzip).
+    { label: 'duckdb_gzip', contender: 'duckdb', params: { tmpDir: workDir, compression: 'gzip' }, cpus: pin },
+    { label: 'cflogs_gzip', contender: 'cflogs', params: { compression: 'gzip' }, cpus: pin },
     {
       label: 'e2e',
       contender: 'e2e',
@@ -212,7 +279,9 @@ async function main(): Promise<void> {
       cpus: pin,
     },
   ];
-  const selected = args.only ? specs.filter((s) => args.only!.includes(s.label)) : specs;
+  const selected = args.only
+    ? specs.filter((s) => args.only!.includes(s.label))
+    : specs.filter((s) => !(args.quick && NOT_IN_QUICK.has(s.label)));
   if (args.only && selected.length !== args.only.length) usage(`--only: unknown row in ${args.only.join(',')}`);
 
   log(
@@ -277,6 +346,19 @@ function ratios(f: Record<string, Figure>): Record<string, Ratio> {
   return out;
 }
 
+/** Not targets: cflogs against DuckDB when both write gzip (the reference rows). */
+const REFERENCE_RATIOS = [{ name: 'cflogs_gzip / duckdb_gzip', a: 'cflogs_gzip', b: 'duckdb_gzip' }] as const;
+
+function referenceRatios(f: Record<string, Figure>): Record<string, { value: number; value_cpu: number }> {
+  const out: Record<string, { value: number; value_cpu: number }> = {};
+  for (const r of REFERENCE_RATIOS) {
+    const a = f[r.a];
+    const b = f[r.b];
+    if (a && b) out[`${r.a}_${r.b}`] = { value: a.mbps / b.mbps, value_cpu: a.mbps_cpu / b.mbps_cpu };
+  }
+  return out;
+}
+
 function jsonFigure(x: Figure): object {
   return {
     mbps: round(x.mbps, 1),
@@ -307,9 +389,19 @@ function jsonReport(f: Record<string, Figure>, corpus: Corpus, m: Machine, args:
     duckdb: pick(f.duckdb),
     cflogs: pick(f.cflogs),
     e2e: pick(f.e2e),
-    extras: { floor_rewrite: pick(f.floor_rewrite), cflogs_filtered: pick(f.cflogs_filtered), cflogs_2core: pick(f.cflogs_2core) },
+    extras: {
+      floor_rewrite: pick(f.floor_rewrite),
+      cflogs_filtered: pick(f.cflogs_filtered),
+      cflogs_2core: pick(f.cflogs_2core),
+      duckdb_gzip: pick(f.duckdb_gzip),
+      cflogs_gzip: pick(f.cflogs_gzip),
+    },
+    // cflogs_duckdb compares the two zstd rows.
     ratios: Object.fromEntries(
       Object.entries(ratios(f)).map(([k, v]) => [k, { ...v, value: round(v.value, 2), value_cpu: round(v.value_cpu, 2) }]),
+    ),
+    reference_ratios: Object.fromEntries(
+      Object.entries(referenceRatios(f)).map(([k, v]) => [k, { value: round(v.value, 2), value_cpu: round(v.value_cpu, 2) }]),
     ),
     corpus: {
       dataset: corpus.options.dataset,
@@ -319,18 +411,43 @@ function jsonReport(f: Record<string, Figure>, corpus: Corpus, m: Machine, args:
       filtered_lines: corpus.needleLines,
       filter_needle: corpus.needle,
     },
-    cost_per_tb_usd: costs(f, corpus),
+    // Lambda only (compute + requests), as before; the parts and the total with storage and a scan are beside it.
+    cost_per_tb_usd: Object.fromEntries(Object.entries(costs(f, corpus)).map(([k, c]) => [k, round(c.compute + c.requests, 3)])),
+    cost_per_tb_total_usd: Object.fromEntries(Object.entries(costs(f, corpus)).map(([k, c]) => [k, round(c.total, 3)])),
+    cost_per_tb_parts_usd: Object.fromEntries(
+      Object.entries(costs(f, corpus)).map(([k, c]) => [
+        k,
+        {
+          compute: round(c.compute, 4),
+          requests: round(c.requests, 4),
+          storage_year: round(c.storageYear, 3),
+          athena_scan: round(c.scan, 3),
+          total: round(c.total, 3),
+          output_gib: round(c.outputGib, 1),
+        },
+      ]),
+    ),
+    cost_prices_usd: {
+      region: 'us-east-1',
+      lambda_arm64_gb_s: LAMBDA_ARM64_GB_S_USD,
+      lambda_memory_gb: round(ONE_VCPU_GB, 4),
+      lambda_million_requests: round(LAMBDA_REQUEST_USD * 1e6, 4),
+      lambda_object_mb: round(corpus.uncompressedBytes / 1e6, 1),
+      s3_standard_gb_month: S3_STANDARD_GB_MONTH_USD,
+      storage_months: STORAGE_MONTHS,
+      athena_tb_scanned: ATHENA_SCAN_TB_USD,
+    },
     machine: m,
     mode: { quick: args.quick, reps: args.reps, warm: !args.cold, ...(args.cold ? {} : { warmup_lines: WARMUP_LINES }) },
     ...(profile ? { cpu_profile: profile } : {}),
   };
 }
 
-function costs(f: Record<string, Figure>, corpus: Corpus): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const k of ['naive', 'duckdb', 'cflogs', 'cflogs_filtered']) {
+function costs(f: Record<string, Figure>, corpus: Corpus): Record<string, Cost> {
+  const out: Record<string, Cost> = {};
+  for (const k of COSTED) {
     const x = f[k];
-    if (x) out[k] = round(costPerTb(x.mbps, corpus.uncompressedBytes / 1e6).total, 3);
+    if (x) out[k] = costPerTb(x.mbps, corpus.uncompressedBytes / 1e6, x.bytes_out / corpus.uncompressedBytes);
   }
   return out;
 }
@@ -358,29 +475,21 @@ function textReport(
     );
   }
   out.push('');
-  out.push(`| ${'contender'.padEnd(16)} | ${'MB/s'.padStart(7)} | ${'lines/s'.padStart(9)} | ${'peak RSS MB'.padStart(11)} | ${'MB/CPU-s'.padStart(8)} | ${'CPU %'.padStart(5)} | ${'out MB'.padStart(7)} | cores |`);
-  out.push(`|${'-'.repeat(18)}|${'-'.repeat(8)}:|${'-'.repeat(10)}:|${'-'.repeat(12)}:|${'-'.repeat(9)}:|${'-'.repeat(6)}:|${'-'.repeat(8)}:|-------|`);
-  const rows: Array<[string, string]> = [
-    ['floor', '1'],
-    ['floor_rewrite', '1'],
-    ['naive', '1'],
-    ['duckdb', '1'],
-    ['cflogs', '1'],
-    ['cflogs_filtered', '1'],
-    ['cflogs_2core', '2'],
-    ['e2e', '1 (+1 s3rver)'],
-  ];
-  for (const [label, cores] of rows) {
+  out.push(`| ${'contender'.padEnd(16)} | ${'MB/s'.padStart(7)} | ${'lines/s'.padStart(9)} | ${'peak RSS MB'.padStart(11)} | ${'MB/CPU-s'.padStart(8)} | ${'CPU %'.padStart(5)} | ${'out MB'.padStart(7)} | ${'codec'.padEnd(6)} | cores |`);
+  out.push(`|${'-'.repeat(18)}|${'-'.repeat(8)}:|${'-'.repeat(10)}:|${'-'.repeat(12)}:|${'-'.repeat(9)}:|${'-'.repeat(6)}:|${'-'.repeat(8)}:|${'-'.repeat(8)}|-------|`);
+  const cores = (label: string): string => (label === 'cflogs_2core' ? '2' : label === 'e2e' ? '1 (+1 s3rver)' : '1');
+  for (const label of ROWS) {
     const x = f[label];
     if (!x) continue;
+    const codec = typeof x.notes?.codec === 'string' ? x.notes.codec : x.bytes_out > 0 ? '?' : '-';
     out.push(
-      `| ${label.padEnd(16)} | ${fmt(x.mbps, 7, 1)} | ${fmt(x.lines_per_s, 9, 0)} | ${fmt(x.peak_rss_mb, 11, 0)} | ${fmt(x.mbps_cpu, 8, 1)} | ${fmt(x.cpu_pct, 5, 0)} | ${fmt(x.bytes_out / 1e6, 7, 1)} | ${cores} |`,
+      `| ${label.padEnd(16)} | ${fmt(x.mbps, 7, 1)} | ${fmt(x.lines_per_s, 9, 0)} | ${fmt(x.peak_rss_mb, 11, 0)} | ${fmt(x.mbps_cpu, 8, 1)} | ${fmt(x.cpu_pct, 5, 0)} | ${fmt(x.bytes_out / 1e6, 7, 1)} | ${codec.padEnd(6)} | ${cores(label)} |`,
     );
   }
   out.push('');
   out.push('detail: peak V8 heap in use / peak off-heap (Buffers, zlib) / heap retained after the work and a full GC (MB);');
   out.push('        share of CPU time on the main JS thread (the rest: zlib thread pool, GC helpers, DuckDB threads)');
-  for (const [label] of rows) {
+  for (const label of ROWS) {
     const x = f[label];
     if (!x) continue;
     const retained = x.heap_after_gc_mb === undefined ? '    -' : fmt(x.heap_after_gc_mb, 5, 1);
@@ -389,11 +498,19 @@ function textReport(
   }
   out.push('');
   const r = ratios(f);
+  const codecOf = (label: string): string | undefined => {
+    const c = f[label]?.notes?.codec;
+    return typeof c === 'string' ? c : undefined;
+  };
   for (const t of TARGETS) {
     const v = r[`cflogs_${t.of}`];
     if (!v) continue;
+    // What each side wrote, so a reader sees the duckdb ratio is zstd against zstd.
+    const a = codecOf('cflogs');
+    const b = codecOf(t.of);
     out.push(
-      `${t.name.padEnd(16)} ${fmt(v.value, 5, 2)}x   target >= ${t.target}x   ${(v.met ? 'met' : 'NOT met').padEnd(7)}   (per CPU-second: ${fmt(v.value_cpu, 4, 2)}x)`,
+      `${t.name.padEnd(16)} ${fmt(v.value, 5, 2)}x   target >= ${t.target}x   ${(v.met ? 'met' : 'NOT met').padEnd(7)}   (per CPU-second: ${fmt(v.value_cpu, 4, 2)}x)` +
+        (a && b ? `   [${a} vs ${b}]` : ''),
     );
   }
   if (f.cflogs) {
@@ -402,9 +519,13 @@ function textReport(
   }
   if (f.cflogs && f.floor_rewrite) {
     out.push(
-      `cflogs / floor_rewrite ${fmt(f.cflogs.mbps / f.floor_rewrite.mbps, 4, 2)}x   (not a target: floor_rewrite only parses, re-serialises and gzips` +
+      `cflogs / floor_rewrite ${fmt(f.cflogs.mbps / f.floor_rewrite.mbps, 4, 2)}x   (not a target: floor_rewrite only parses, re-serialises and compresses as cflogs does` +
         (f.duckdb ? `, ${fmt(f.floor_rewrite.mbps / f.duckdb.mbps, 4, 2)}x DuckDB)` : ')'),
     );
+  }
+  for (const [k, v] of Object.entries(referenceRatios(f))) {
+    const name = REFERENCE_RATIOS.find((x) => `${x.a}_${x.b}` === k)?.name ?? k;
+    out.push(`${name} ${fmt(v.value, 5, 2)}x   (reference, not a target: both write gzip)   (per CPU-second: ${fmt(v.value_cpu, 4, 2)}x)`);
   }
   if (f.cflogs_filtered) {
     const n = f.cflogs_filtered.notes?.filtered;
@@ -412,13 +533,20 @@ function textReport(
   }
   const c = costs(f, corpus);
   if (Object.keys(c).length) {
+    out.push('');
     out.push(
-      `Lambda cost per TB of uncompressed input (arm64 us-east-1, $${LAMBDA_ARM64_GB_S_USD}/GB-s at 1,769 MB = ${ONE_VCPU_GB.toFixed(4)} GB, ` +
-        `+ $0.20/M requests at ${(corpus.uncompressedBytes / 1e6).toFixed(0)} MB objects): ` +
-        Object.entries(c)
-          .map(([k, v]) => `${k} $${v.toFixed(2)}`)
-          .join(', '),
+      `cost per TB of uncompressed input, USD, us-east-1: Lambda arm64 at 1,769 MB = ${ONE_VCPU_GB.toFixed(4)} GB ($${LAMBDA_ARM64_GB_S_USD}/GB-s), ` +
+        `$${(LAMBDA_REQUEST_USD * 1e6).toFixed(2)}/M requests at ${(corpus.uncompressedBytes / 1e6).toFixed(0)} MB objects;\n` +
+        `the output kept ${STORAGE_MONTHS} months in S3 Standard ($${S3_STANDARD_GB_MONTH_USD}/GB-month) and scanned once by Athena ($${ATHENA_SCAN_TB_USD}/TB)\n` +
+        '(their GB and TB are 2^30 and 2^40 bytes; out GiB/TB is the output of one TB = 10^12 bytes of input)',
     );
+    out.push(`| ${'row'.padEnd(16)} | ${'out GiB/TB'.padStart(10)} | ${'compute'.padStart(7)} | ${'requests'.padStart(8)} | ${'storage/yr'.padStart(10)} | ${'scan'.padStart(6)} | ${'total'.padStart(6)} |`);
+    out.push(`|${'-'.repeat(18)}|${'-'.repeat(11)}:|${'-'.repeat(8)}:|${'-'.repeat(9)}:|${'-'.repeat(11)}:|${'-'.repeat(7)}:|${'-'.repeat(7)}:|`);
+    for (const [k, v] of Object.entries(c)) {
+      out.push(
+        `| ${k.padEnd(16)} | ${fmt(v.outputGib, 10, 1)} | ${fmt(v.compute, 7, 2)} | ${fmt(v.requests, 8, 4)} | ${fmt(v.storageYear, 10, 2)} | ${fmt(v.scan, 6, 2)} | ${fmt(v.total, 6, 2)} |`,
+      );
+    }
   }
   if (profile) {
     out.push('');

@@ -29,7 +29,7 @@ export async function buildBundles(outDir: string): Promise<Bundles> {
   const common = {
     bundle: true,
     platform: 'node' as const,
-    target: 'node20',
+    target: 'node24',
     format: 'cjs' as const,
     external: EXTERNAL,
     logLevel: 'error' as const,

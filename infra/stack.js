@@ -61,6 +61,8 @@ module.exports = {
       ...(s.routes ? { CFLOGS_ROUTES: s.routes } : {}),
       ...(s.sourceId ? { CFLOGS_SOURCE_ID: s.sourceId } : {}),
       ...(s.sourceLabel ? { CFLOGS_SOURCE_LABEL: s.sourceLabel } : {}),
+      ...(s.outputCompression ? { CFLOGS_OUTPUT_COMPRESSION: s.outputCompression } : {}),
+      ...(s.outputCompressionLevel ? { CFLOGS_OUTPUT_COMPRESSION_LEVEL: s.outputCompressionLevel } : {}),
     };
   },
 

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { ConfigError } from './errors';
 import { DEFAULT_LIMITS, Limits } from './pipeline/process';
 import { compileFilters, FilterSet, NO_FILTERS } from './filter/filters';
+import { hasZstd, LEVELS, OUTPUT_COMPRESSIONS, OutputCodec, outputCodec, OutputCompression } from './lake/codec';
 import { BUCKET_NAME } from './lake/layout';
 import type { RouteSpec } from './route/router';
 
@@ -16,7 +17,8 @@ export interface Config {
   /** Global ingestion filters (per log type via their `logType`). */
   filters: FilterSet;
   limits: Limits;
-  gzipLevel: number;
+  /** How lake files are compressed: zstd (default) or gzip, and the level. */
+  codec: OutputCodec;
   maxOpenFiles: number;
   sourceId?: string;
   sourceLabel?: string;
@@ -34,7 +36,8 @@ export interface Config {
  *   CFLOGS_OUTPUT_BUCKET, CFLOGS_OUTPUT_PREFIX,
  *   CFLOGS_ROUTES_FILE (YAML/JSON path) or CFLOGS_ROUTES (the same, inline; not both),
  *   CFLOGS_MAX_LINE_BYTES (1048576), CFLOGS_MAX_DECOMPRESSED_BYTES (68719476736),
- *   CFLOGS_GZIP_LEVEL (0-9), CFLOGS_MAX_OPEN_FILES (4), CFLOGS_SOURCE_ID, CFLOGS_SOURCE_LABEL,
+ *   CFLOGS_OUTPUT_COMPRESSION (zstd | gzip), CFLOGS_OUTPUT_COMPRESSION_LEVEL (zstd 1-19, default 3; gzip 0-9,
+ *   default 6), CFLOGS_MAX_OPEN_FILES (4), CFLOGS_SOURCE_ID, CFLOGS_SOURCE_LABEL,
  *   CFLOGS_SALVAGE_AFTER_RECEIVES (3, below CFLOGS_MAX_RECEIVE_COUNT, 5), CFLOGS_S3_FORCE_PATH_STYLE (false).
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -72,13 +75,42 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxLineBytes: int(env, 'CFLOGS_MAX_LINE_BYTES', DEFAULT_LIMITS.maxLineBytes, 1024, 256 * 1024 * 1024),
       maxDecompressedBytes: int(env, 'CFLOGS_MAX_DECOMPRESSED_BYTES', DEFAULT_LIMITS.maxDecompressedBytes, 1, Number.MAX_SAFE_INTEGER),
     },
-    gzipLevel: int(env, 'CFLOGS_GZIP_LEVEL', 6, 0, 9),
+    codec: codecOf(env),
     maxOpenFiles: int(env, 'CFLOGS_MAX_OPEN_FILES', 4, 2, 1000),
     salvageAfterReceives: salvageAfterReceives(env),
     s3ForcePathStyle: bool(env, 'CFLOGS_S3_FORCE_PATH_STYLE', false),
     ...(sourceId !== undefined ? { sourceId } : {}),
     ...(sourceLabel !== undefined ? { sourceLabel } : {}),
   };
+}
+
+function codecOf(env: NodeJS.ProcessEnv): OutputCodec {
+  const { compression, level } = outputCompressionSettings(env);
+  if (compression === 'zstd' && !hasZstd()) {
+    throw new ConfigError(
+      `CFLOGS_OUTPUT_COMPRESSION=zstd needs Node 22.15 or later, and this is Node ${process.versions.node}: run cflogs through npm ` +
+        '(the project pins its Node), or set CFLOGS_OUTPUT_COMPRESSION=gzip',
+    );
+  }
+  return outputCodec(compression, level);
+}
+
+/**
+ * CFLOGS_OUTPUT_COMPRESSION and its level, checked: also what the stack checks its `outputCompression` params with
+ * (infra/stack/settings.js), before any Node runs them.
+ */
+export function outputCompressionSettings(env: NodeJS.ProcessEnv): { compression: OutputCompression; level: number } {
+  // The old name, read no more: a level set there must not be silently ignored.
+  if (optional(env.CFLOGS_GZIP_LEVEL) !== undefined) {
+    throw new ConfigError('CFLOGS_GZIP_LEVEL is no longer read: set CFLOGS_OUTPUT_COMPRESSION=gzip and CFLOGS_OUTPUT_COMPRESSION_LEVEL instead');
+  }
+  const name = (optional(env.CFLOGS_OUTPUT_COMPRESSION) ?? 'zstd').toLowerCase();
+  if (!(OUTPUT_COMPRESSIONS as readonly string[]).includes(name)) {
+    throw new ConfigError(`CFLOGS_OUTPUT_COMPRESSION must be one of ${OUTPUT_COMPRESSIONS.join(', ')}, got ${JSON.stringify(name)}`);
+  }
+  const compression = name as OutputCompression;
+  const range = LEVELS[compression];
+  return { compression, level: int(env, 'CFLOGS_OUTPUT_COMPRESSION_LEVEL', range.default, range.min, range.max) };
 }
 
 /**

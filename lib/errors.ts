@@ -58,7 +58,7 @@ export class ObjectError extends CflogsError {
   }
 }
 
-/** The input bytes cannot be decoded (corrupt or truncated gzip, decompressed size over the limit). */
+/** The input bytes cannot be decoded (corrupt or truncated gzip or zstd, decompressed size over the limit). */
 export class DecodeError extends ObjectError {
   override readonly name = 'DecodeError';
 }

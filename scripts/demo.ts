@@ -6,10 +6,10 @@
  * `npm start -- --bucket B --key K` runs the handler once against real S3 (default AWS credential chain);
  * set CFLOGS_OUTPUT_BUCKET to the output bucket.
  */
+import { readLakeFile } from '../testkit/lake-files';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { gunzipSync } from 'node:zlib';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
 import { LOCAL_CREDENTIALS, s3CreatedEvent, startLocalS3 } from '../testkit/local-s3';
@@ -79,7 +79,7 @@ async function localDemo(): Promise<void> {
     console.log(`\nThe lake (${files.length} files) is in ${relative(process.cwd(), lakeDir) || '.'}/ :`);
     for (const f of files) console.log(`  ${f}`);
     if (firstHttp) {
-      const row = gunzipSync(require('node:fs').readFileSync(join(lakeDir, firstHttp))).toString().split('\n')[0] ?? '';
+      const row = readLakeFile(require('node:fs').readFileSync(join(lakeDir, firstHttp))).split('\n')[0] ?? '';
       const parsed = JSON.parse(row) as Record<string, unknown>;
       const pFields = Object.fromEntries(Object.entries(parsed).filter(([k]) => k.startsWith('p_') || k.endsWith('Timestamp')));
       console.log(`\nAn HttpRequest row's timestamps and p_* fields:\n${JSON.stringify(pFields, null, 2)}`);

@@ -1,7 +1,7 @@
 /**
  * Soak test of the memory bound: `npm run soak -- [--gb 2] [--max-rss-mb 256] [--dataset http_requests] [--hours 3] [--interleave] [--keep]`
  *
- * Streams one generated Logpush object of at least `--gb` GiB uncompressed (realistic lines from testkit/generate.ts,
+ * Streams one generated Logpush object of at least `--gb` GiB uncompressed (realistic lines from testkit/generate/,
  * gzip as Logpush writes it) through the real S3 handler, against s3rver over HTTP: GetObject streams the input,
  * the lake is written with multipart uploads, with the Lambda's own settings (S3Store's parts, loadConfig's defaults).
  * `--interleave` puts line i in event hour i % hours, the worst order for a writer that files rows by hour.
@@ -223,7 +223,7 @@ async function main(): Promise<void> {
         `soak: ${ok ? 'PASS' : 'FAIL'}`,
         `  input        ${mb(s.bytesIn)} MiB gzip -> ${mb(s.decompressedBytes)} MiB (${(s.decompressedBytes / GiB).toFixed(2)} GiB) uncompressed`,
         `  lines        ${s.lines} read = ${s.rows} rows + ${s.rejected} rejects + ${s.filtered} filtered + ${s.blank} blank (generated ${prep.lines})`,
-        `  output       ${s.outputs.length} files, ${mb(out)} MiB gzip`,
+        `  output       ${s.outputs.length} files, ${mb(out)} MiB ${s.outputs[0]?.key.endsWith('.json.gz') ? 'gzip' : 'zstd'}`,
         `  duration     ${seconds.toFixed(1)} s, ${(s.decompressedBytes / MiB / seconds).toFixed(1)} MiB/s uncompressed, ${Math.round(s.lines / seconds)} lines/s`,
         `  RSS          ${mb(rssStart)} MiB at start, peak ${mb(peak)} MiB (${samples} samples every 250 ms), kernel high-water mark ${mb(maxRss)} MiB; limit ${maxRssMb} MiB`,
         `  node         ${process.version}, heap limit ${mb(getHeapStatistics().heap_size_limit)} MiB`,

@@ -1,10 +1,13 @@
 /**
  * cflogs: the real core (`processStream`: sniffing, streaming gunzip, Buffer framing, raw filters, exact JSON
- * parsing, the precompiled validator, normalisation, enrichment) writing through the real `LakeWriter` (gzip per
- * event hour, backpressure, LRU of open files) into an object store whose write streams count and discard the
- * bytes. Settings (gzip level, open files, limits) are the defaults of `loadConfig`, as the Lambda has them.
+ * parsing, the precompiled validator, normalisation, enrichment) writing through the real `LakeWriter` (one
+ * compressed file per event hour, backpressure, LRU of open files) into an object store whose write streams count
+ * and discard the bytes. Settings (output codec and level, open files, limits) are the defaults of `loadConfig`, as
+ * the Lambda has them: zstd level 3.
  *
  * params.filter: adds a raw exclude filter on the corpus's needle (about half the lines), the figure issue 8 asks.
+ * params.compression: the output codec, set as the Lambda would be (`CFLOGS_OUTPUT_COMPRESSION`, at that codec's
+ * default level): 'gzip' is the `cflogs_gzip` reference row. Absent: the default (zstd).
  */
 import { createReadStream } from 'node:fs';
 import { loadConfig } from '../../lib/config';
@@ -17,7 +20,7 @@ import { DiscardStore } from '../discard-store';
 
 const cflogs: Contender = {
   async prepare(corpus, params) {
-    const config = loadConfig({});
+    const config = loadConfig(params.compression === undefined ? {} : { CFLOGS_OUTPUT_COMPRESSION: String(params.compression) });
     const entry = builtInRegistry().forDataset(corpus.options.dataset);
     if (!entry) throw new Error(`no log type for dataset ${corpus.options.dataset}`);
     const filter = params.filter === true;
@@ -33,7 +36,7 @@ const cflogs: Contender = {
         prefix: '',
         baseName: 'bench',
         rejectTime: '2026-11-24 12:00:00.000000000',
-        gzipLevel: config.gzipLevel,
+        codec: config.codec,
         maxOpenFiles: config.maxOpenFiles,
       });
       const s = await processStream(
@@ -61,7 +64,12 @@ const cflogs: Contender = {
         rows: s.rows,
         expectedRows: corpus.lines - expectedFiltered,
         bytesOut: store.totalBytes(),
-        notes: { filtered: s.filtered, files: s.outputs.length, unknown_fields: Object.keys(s.unknownFields).length },
+        notes: {
+          filtered: s.filtered,
+          files: s.outputs.length,
+          unknown_fields: Object.keys(s.unknownFields).length,
+          codec: `${config.codec.compression} ${config.codec.level}`,
+        },
       };
     };
   },

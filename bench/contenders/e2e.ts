@@ -70,7 +70,13 @@ const e2e: Contender = {
       const s = o.summary;
       if (s.rejected !== 0 || s.lines !== corpus.lines) throw new Error(`e2e: ${s.lines} lines, ${s.rejected} rejects`);
       expectedBytes = s.outputs.reduce((a, f) => a + f.bytes, 0);
-      return { rows: s.rows, expectedRows: corpus.lines, bytesOut: expectedBytes, notes: { files: s.outputs.length } };
+      const { codec } = deps.config;
+      return {
+        rows: s.rows,
+        expectedRows: corpus.lines,
+        bytesOut: expectedBytes,
+        notes: { files: s.outputs.length, codec: `${codec.compression} ${codec.level}` },
+      };
     };
   },
 

@@ -5,9 +5,9 @@
  * trip per 16 KiB and makes the floor about 20% slower (measured), and a floor should not be handicapped.
  *
  * params.rewrite (the `floor_rewrite` row): also `JSON.stringify` each parsed record and write it through cflogs'
- * LakeWriter (256 KiB blocks, gzip level 6, backpressure) into the discarding store. The least an ingester that
- * rewrites every row (the output contract's schema order) and stores gzip level 6 must do: no validation,
- * normalisation or enrichment. Reported as the ceiling for cflogs on the same core, not as a target.
+ * LakeWriter (its blocks, backpressure, and cflogs' output codec from `loadConfig`: zstd level 3 by default) into
+ * the discarding store. The least an ingester that rewrites every row (the output contract's schema order) and
+ * compresses as cflogs does must do: no validation, normalisation or enrichment. Reported, not a target.
  */
 import { createReadStream } from 'node:fs';
 import { createGunzip } from 'node:zlib';
@@ -24,13 +24,13 @@ const floor: Contender = {
   async prepare(corpus, params) {
     const rewrite = params.rewrite === true;
     // cflogs' own output settings (its contender takes the same), so floor_rewrite stays its ceiling.
-    const { gzipLevel, maxOpenFiles } = loadConfig({});
+    const { codec, maxOpenFiles } = loadConfig({});
     return async () => {
       let rows = 0;
       let carry: Buffer | undefined;
       const store = new DiscardStore();
       const sink = rewrite
-        ? new LakeWriter({ store, prefix: '', baseName: 'floor', rejectTime: EVENT_TIME, gzipLevel, maxOpenFiles })
+        ? new LakeWriter({ store, prefix: '', baseName: 'floor', rejectTime: EVENT_TIME, codec, maxOpenFiles })
         : undefined;
       const onLine = (buf: Buffer, start: number, end: number): void => {
         if (end > start) {
@@ -64,7 +64,12 @@ const floor: Contender = {
       }
       if (carry !== undefined) onLine(carry, 0, carry.length);
       if (sink) await sink.commit();
-      return { rows, expectedRows: corpus.lines, bytesOut: store.totalBytes() };
+      return {
+        rows,
+        expectedRows: corpus.lines,
+        bytesOut: store.totalBytes(),
+        ...(rewrite ? { notes: { codec: `${codec.compression} ${codec.level}` } } : {}),
+      };
     };
   },
 };

@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { parseArgs } from 'node:util';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { gzipSync } from 'node:zlib';
+import { readLakeFile } from '../../testkit/lake-files';
 import { generateInterleaved, generateLines } from '../../testkit/generate';
 import { serveCommand } from '../../lib/cli/serve';
 
@@ -77,7 +78,7 @@ async function one(order: string): Promise<void> {
         if (statSync(p).isDirectory()) walk(p);
         else if (p.includes('/logs/')) {
           files++;
-          rows += gunzipSync(readFileSync(p)).toString().split('\n').filter(Boolean).length;
+          rows += readLakeFile(readFileSync(p)).split('\n').filter(Boolean).length;
         }
       }
     };

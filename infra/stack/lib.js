@@ -27,4 +27,9 @@ function schemaTools() {
   return { schemas: loadSchemaDir(path.join(ROOT, 'schemas')), glueTableInput };
 }
 
-module.exports = { layout, schemaTools };
+/** lib/config.ts's check of the output compression settings, so the stack refuses what the functions would. */
+function outputCompressionSettings(env) {
+  return fromLib('config.ts').outputCompressionSettings(env);
+}
+
+module.exports = { layout, schemaTools, outputCompressionSettings };

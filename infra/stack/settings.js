@@ -3,7 +3,7 @@
  * Every setting the computed parts of the stack depend on, read from serverless.yml's params (overridable with
  * --param) and checked: a bad one fails the packaging with a ConfigError that names it.
  */
-const { layout } = require('./lib');
+const { layout, outputCompressionSettings } = require('./lib');
 
 /** Cloudflare's Logpush IAM user (developers.cloudflare.com/logs/logpush/aws-s3/). */
 const CLOUDFLARE_LOGPUSH_PRINCIPAL = 'arn:aws:iam::391854517948:user/cloudflare-logpush';
@@ -36,7 +36,14 @@ async function settings(resolveVariable) {
     sourceLabel: await param('sourceLabel'),
     alarmEmail,
     httpReservedConcurrency: parseReservedConcurrency(await param('httpReservedConcurrency')),
+    outputCompression: await param('outputCompression'),
+    outputCompressionLevel: await param('outputCompressionLevel'),
   };
+  try {
+    outputCompressionSettings({ CFLOGS_OUTPUT_COMPRESSION: s.outputCompression, CFLOGS_OUTPUT_COMPRESSION_LEVEL: s.outputCompressionLevel });
+  } catch (e) {
+    throw new ConfigError(`outputCompression / outputCompressionLevel: ${e.message}`);
+  }
   if (!Number.isInteger(timeout) || timeout < 1) throw new ConfigError(`functions.s3Ingest.timeout must be set, got ${timeout}`);
   if (existingInputBucket && !layout().BUCKET_NAME.test(existingInputBucket)) {
     throw new ConfigError(`existingInputBucket is not a valid bucket name: ${JSON.stringify(existingInputBucket)}`);

@@ -13,7 +13,7 @@ export const PARSE_USAGE =
   'cflogs parse [--log-type T] [--source-id ID] [--source-label L] [--rejects FILE] [--filters FILE] [FILE|-]...';
 
 /**
- * `cflogs parse`: Logpush files (gzip or plain) -> output rows as NDJSON on stdout, rejects to --rejects.
+ * `cflogs parse`: Logpush files (gzip, zstd or plain) -> output rows as NDJSON on stdout, rejects to --rejects.
  * Exit 0 when every input was read (rejects are not failures), 1 when one could not be, 2 on usage errors.
  */
 export async function parseCommand(

@@ -71,7 +71,7 @@ export async function serveCommand(argv: string[], io: ServeIo): Promise<number>
   const datasets = builtInRegistry().datasets();
   io.stderr.write(
     `cflogs serve: listening on ${url}, writing to ${out}\n` +
-      `  POST a Logpush batch (gzip or plain NDJSON) to ${url}/<dataset>, one of: ${datasets.join(', ')}\n` +
+      `  POST a Logpush batch (NDJSON, plain, gzip or zstd) to ${url}/<dataset>, one of: ${datasets.join(', ')}\n` +
       `  with the shared secret (from ${http.secretSource === 'cli' ? '--secret' : http.secretSource}) in the header ${http.secretHeader}, e.g.\n` +
       `  curl --data-binary @batch.log.gz -H "${http.secretHeader}: $SECRET" ${url}/http_requests\n` +
       `  Ctrl-C stops.\n`,

@@ -1,11 +1,12 @@
-import { Readable } from 'node:stream';
-import { createGunzip, ZlibOptions } from 'node:zlib';
+import type { Transform } from 'node:stream';
+import * as zlib from 'node:zlib';
 import { CflogsError } from '../errors';
+import { ZstdFrameError, ZstdFrameReader } from './zstd-frames';
 
 /** What cflogs decodes. */
-export type DecodedCompression = 'gzip' | 'none';
-/** Compressions recognised by their magic bytes only to be refused with their name (zstd becomes readable later). */
-export type UnsupportedCompression = 'zstd' | 'bzip2' | 'xz' | 'lz4' | 'zip';
+export type DecodedCompression = 'gzip' | 'zstd' | 'none';
+/** Compressions recognised by their magic bytes only to be refused with their name. */
+export type UnsupportedCompression = 'bzip2' | 'xz' | 'lz4' | 'zip';
 export type Compression = DecodedCompression | UnsupportedCompression;
 
 /**
@@ -13,7 +14,6 @@ export type Compression = DecodedCompression | UnsupportedCompression;
  * them can be the start of a readable input.
  */
 const REFUSED: readonly (readonly [UnsupportedCompression, Buffer])[] = [
-  ['zstd', Buffer.from([0x28, 0xb5, 0x2f, 0xfd])],
   ['xz', Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00])],
   ['lz4', Buffer.from([0x04, 0x22, 0x4d, 0x18])],
   // The legacy frame of `lz4 -l`.
@@ -33,6 +33,7 @@ const SNIFF_BYTES = 6;
  */
 export function sniffCompression(head: Buffer): Compression {
   if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
+  if (head.length >= 4 && head.readUInt32LE(0) === 0xfd2fb528) return 'zstd';
   for (const [name, magic] of REFUSED) {
     if (head.length >= magic.length && head.subarray(0, magic.length).equals(magic)) return name;
   }
@@ -79,9 +80,10 @@ export interface DecodedStream {
 }
 
 /**
- * Streams the decompressed bytes of `source`. gzip may be multi-member (zlib handles concatenated members);
- * memory is bounded by zlib's window and one chunk, whatever the object's size. Another compression recognised by
- * its magic bytes is a DecompressError at once, not salvageable, naming it.
+ * Streams the decompressed bytes of `source`. gzip may be multi-member (zlib handles concatenated members), zstd
+ * multi-frame (split here, see zstd-frames.ts); memory is bounded by the codec's window and one chunk, whatever
+ * the object's size. Another compression recognised by its magic bytes is a DecompressError at once, not
+ * salvageable, naming it.
  */
 export async function decompress(
   source: AsyncIterable<Buffer> | Iterable<Buffer>,
@@ -107,14 +109,16 @@ export async function decompress(
   }
   const first = Buffer.concat(head);
   const compression = sniffCompression(first);
-  if (compression !== 'gzip' && compression !== 'none') {
+  const refuse = async (why: string): Promise<never> => {
     // Release the source (e.g. the GetObject socket): nothing of it can be read, whatever the attempt.
     if (!done) await it.return?.();
-    throw new DecompressError(
-      `input is ${compression}-compressed, which cflogs does not read (supported: gzip, uncompressed)`,
-      0,
-      { salvageable: false },
-    );
+    throw new DecompressError(why, 0, { salvageable: false });
+  };
+  if (compression !== 'gzip' && compression !== 'zstd' && compression !== 'none') {
+    return refuse(`input is ${compression}-compressed, which cflogs does not read (supported: gzip, zstd, uncompressed)`);
+  }
+  if (compression === 'zstd' && !HAS_ZSTD) {
+    return refuse(`input is zstd-compressed, which needs Node 22.15 or later (this is ${process.versions.node})`);
   }
   async function* rest(): AsyncGenerator<Buffer> {
     try {
@@ -156,37 +160,147 @@ export async function decompress(
     };
   }
 
-  // Decompression runs on libuv's thread pool; a deeper readable buffer lets it work ahead of the parser, and
-  // 256 KiB chunks (not 64) mean fewer hand-offs: 6-7% faster for ~25 MB more peak RSS (40 MiB in the soak; bench/README.md).
-  const gunzip = createGunzip({ chunkSize: 256 * 1024, readableHighWaterMark: 1024 * 1024 } as ZlibOptions);
-  const input = Readable.from(rest(), { objectMode: false });
-  input.on('error', (e) => gunzip.destroy(e));
-  input.pipe(gunzip);
+  const inflated = compression === 'gzip' ? through(rest(), zlib.createGunzip(INFLATE_OPTIONS)) : inflateZstd(rest());
   return {
     compression,
     bytesIn: () => inBytes,
     bytesOut: () => outBytes,
     chunks: (async function* () {
       try {
-        for await (const b of gunzip as AsyncIterable<Buffer>) {
+        for await (const b of inflated) {
           outBytes += b.length;
           if (outBytes > limits.maxBytes) throw limitError();
           yield b;
         }
       } catch (e) {
-        if (e instanceof DecompressError) throw e;
-        const code = (e as { code?: string }).code;
-        if (code && code.startsWith('Z_')) {
-          const what = code === 'Z_BUF_ERROR' ? 'gzip stream is truncated' : `gzip stream is corrupt (${code})`;
-          throw new DecompressError(what, inBytes, { cause: e });
-        }
-        throw e; // a source error: not the data's fault, let the caller retry
-      } finally {
-        input.destroy();
-        gunzip.destroy();
+        throw codecError(e, compression, inBytes);
       }
     })(),
   };
+}
+
+// Decompression runs on libuv's thread pool; a deeper readable buffer lets it work ahead of the parser, and
+// 256 KiB chunks (not 64) mean fewer hand-offs: 6-7% faster for ~25 MB more peak RSS (40 MiB in the soak; bench/README.md).
+const INFLATE_OPTIONS = { chunkSize: 256 * 1024, readableHighWaterMark: 1024 * 1024 };
+
+const HAS_ZSTD = typeof (zlib as Partial<typeof zlib>).createZstdDecompress === 'function';
+
+/**
+ * A zstd frame may ask for a window of up to 2^windowLogMax bytes, which the decompressor then allocates: 2^24
+ * (16 MiB) holds every level of `zstd` up to 19 (8 MiB at most); larger windows (`--long`, `--ultra`) are refused
+ * rather than let an input decide how much memory the function takes.
+ */
+const ZSTD_WINDOW_LOG_MAX = 24;
+
+/** One decompressor per frame: Node's stops at the end of the first (zstd-frames.ts). */
+async function* inflateZstd(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  const frames = new ZstdFrameReader(source[Symbol.asyncIterator]());
+  while (await frames.nextFrame()) {
+    // A frame cut short ends the decompressor's input instead of destroying it, so the rows of the blocks it has
+    // (a salvaged object keeps them, as with gzip) come out before the error.
+    let cut: ZstdFrameError | undefined;
+    const frame = async function* (): AsyncGenerator<Buffer> {
+      try {
+        yield* frames.frame();
+      } catch (e) {
+        if (!(e instanceof ZstdFrameError)) throw e;
+        cut = e;
+      }
+    };
+    const params = { [zlib.constants.ZSTD_d_windowLogMax]: ZSTD_WINDOW_LOG_MAX };
+    try {
+      yield* through(frame(), zlib.createZstdDecompress({ ...INFLATE_OPTIONS, params }));
+    } catch (e) {
+      throw cut ?? e;
+    }
+    if (cut) throw cut;
+  }
+}
+
+/**
+ * `source` through a zlib stream, as an async iterable; stopping early destroys both. Every byte the codec put out
+ * before it failed reaches the reader before the error: `for await` over a zlib stream throws as soon as it
+ * fails and drops what sits in its readable buffer, so how much of a corrupt input came out (what a salvage keeps,
+ * and what its redelivery writes) depended on timing. read() still returns that buffer after the failure, so it
+ * is read first. Memory stays at the codec's buffers: it stops inflating while the reader is behind.
+ */
+async function* through(source: AsyncIterable<Buffer>, codec: Transform): AsyncGenerator<Buffer> {
+  let failure: { error: unknown } | undefined;
+  let ended = false;
+  let stopped = false;
+  let wakeReader: (() => void) | undefined;
+  let wakeFeeder: (() => void) | undefined;
+  const wake = (): void => {
+    const r = wakeReader;
+    wakeReader = undefined;
+    r?.();
+  };
+  const room = (): void => {
+    const f = wakeFeeder;
+    wakeFeeder = undefined;
+    f?.();
+  };
+  codec.on('readable', wake);
+  codec.on('end', () => {
+    ended = true;
+    wake();
+  });
+  codec.on('drain', room);
+  codec.on('error', (error) => {
+    failure ??= { error };
+    wake();
+    room();
+  });
+  const feed = async (): Promise<void> => {
+    try {
+      for await (const b of source) {
+        if (stopped || failure !== undefined) return;
+        if (!codec.write(b)) await new Promise<void>((resolve) => (wakeFeeder = resolve));
+      }
+      if (!stopped && failure === undefined) codec.end();
+    } catch (error) {
+      // The source failed (a network error): passed on as it is, after what was decoded, so the caller retries.
+      failure ??= { error };
+      wake();
+    }
+  };
+  const feeding = feed();
+  try {
+    for (;;) {
+      const b = codec.read() as Buffer | null;
+      if (b !== null) {
+        yield b;
+        continue;
+      }
+      if (failure !== undefined) throw failure.error;
+      if (ended) return;
+      await new Promise<void>((resolve) => (wakeReader = resolve));
+    }
+  } finally {
+    stopped = true;
+    room();
+    codec.destroy();
+    await feeding;
+  }
+}
+
+/** A codec's failure as the input's fault (DecompressError), or as it is when the source failed (retried). */
+function codecError(e: unknown, compression: DecodedCompression, inBytes: number): unknown {
+  if (e instanceof DecompressError) return e;
+  if (e instanceof ZstdFrameError) return new DecompressError(e.message, e.offset, { cause: e });
+  const code = (e as { code?: string }).code;
+  if (code === 'Z_BUF_ERROR') return new DecompressError(`${compression} stream is truncated`, inBytes, { cause: e });
+  if (code === 'ZSTD_error_frameParameter_windowTooLarge') {
+    return new DecompressError(
+      `zstd frame needs a window over ${2 ** ZSTD_WINDOW_LOG_MAX} bytes (written with --long or --ultra): recompress without them`,
+      inBytes,
+      { cause: e, salvageable: false },
+    );
+  }
+  if (code !== undefined && (code.startsWith('Z_') || code.startsWith('ZSTD_'))) {
+    return new DecompressError(`${compression} stream is corrupt (${code})`, inBytes, { cause: e });
+  }
+  return e; // a source error: not the data's fault, let the caller retry
 }
 
 function toBuffer(v: unknown): Buffer {

@@ -18,11 +18,11 @@ export type BodyKind =
   | { kind: 'ndjson'; decoded: DecodedStream };
 
 /**
- * Decompresses the body (gzip sniffed by magic bytes, as a stream) and says from its start what it is: Logpush's
- * validation request, nothing, something that is not NDJSON, or a batch. A batch comes back with its decoded
- * stream, the bytes looked at included, for the core to process: the body is decompressed once. For the other
- * kinds decompression stops as soon as they are known. Throws DecompressError (from the core) for a corrupt gzip
- * head or a body over `maxDecompressedBytes`.
+ * Decompresses the body (gzip or zstd, sniffed by magic bytes, as a stream) and says from its start what it is:
+ * Logpush's validation request, nothing, something that is not NDJSON, or a batch. A batch comes back with its
+ * decoded stream, the bytes looked at included, for the core to process: the body is decompressed once. For the
+ * other kinds decompression stops as soon as they are known. Throws DecompressError (from the core) for a corrupt
+ * compressed head or a body over `maxDecompressedBytes`.
  */
 export async function classifyBody(body: Buffer, maxDecompressedBytes: number): Promise<BodyKind> {
   const decoded = await decompress([body], { maxBytes: maxDecompressedBytes });

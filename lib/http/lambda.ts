@@ -14,7 +14,7 @@ export function requestHeadFromFunctionUrl(event: APIGatewayProxyEventV2): Logpu
 
 /**
  * A Lambda function URL event -> the transport-neutral request. Function URLs base64-encode binary bodies
- * (gzip): decode them; the bytes decide gzip or plain.
+ * (gzip, zstd): decode them; the bytes decide the compression.
  */
 export function requestFromFunctionUrl(event: APIGatewayProxyEventV2): LogpushRequest {
   return { ...requestHeadFromFunctionUrl(event), body: bodyOf(event) };

@@ -5,8 +5,10 @@ import { createHash } from 'node:crypto';
  * stack (infra/stack.js, through tsx) all take it from here, so a key the writer produces is always one the tables
  * and the IAM grants cover.
  *
- *   <prefix>logs/<table>/year=YYYY/month=MM/day=DD/hour=HH/<base>[-n].json.gz      rows, by event hour
- *   <prefix>rejects/<table>/year=YYYY/month=MM/day=DD/hour=HH/<base>[-n].json.gz   rejects, by the input's hour
+ *   <prefix>logs/<table>/year=YYYY/month=MM/day=DD/hour=HH/<base>[-n].json.zst      rows, by event hour
+ *   <prefix>rejects/<table>/year=YYYY/month=MM/day=DD/hour=HH/<base>[-n].json.zst   rejects, by the input's hour
+ *
+ * (`.json.gz` when the lake is configured for gzip: lib/lake/codec.ts names the extension.)
  */
 
 /** A valid S3 bucket name (the lake's and the input's): the one rule lib/config.ts and the stack both check. */
@@ -19,8 +21,6 @@ export const KIND_DIRS: Readonly<Record<OutputKind, string>> = { events: 'logs/'
 
 /** Hive-style partition keys, in key order: each is `<name>=<zero-padded value>`. */
 export const PARTITION_KEYS = ['year', 'month', 'day', 'hour'] as const;
-
-export const FILE_EXTENSION = '.json.gz';
 
 /** The partition of an output timestamp (`YYYY-MM-DD HH:MM:SS...`): `year=YYYY/month=MM/day=DD/hour=HH`. */
 export function partitionOf(ts: string): string {
@@ -37,10 +37,10 @@ export function tableDir(kind: OutputKind, table: string): string {
 
 /**
  * The key of one output file. `part` counts the files a partition has had for one input (0 for the first, then
- * `-1`, `-2`... when the writer had to finish one early).
+ * `-1`, `-2`... when the writer had to finish one early); `extension` is the codec's (`.json.zst`).
  */
-export function outputKey(prefix: string, kind: OutputKind, table: string, time: string, baseName: string, part: number): string {
-  return `${prefix}${tableDir(kind, table)}${partitionOf(time)}/${baseName}${part === 0 ? '' : `-${part}`}${FILE_EXTENSION}`;
+export function outputKey(prefix: string, kind: OutputKind, table: string, time: string, baseName: string, part: number, extension: string): string {
+  return `${prefix}${tableDir(kind, table)}${partitionOf(time)}/${baseName}${part === 0 ? '' : `-${part}`}${extension}`;
 }
 
 /**
@@ -48,7 +48,7 @@ export function outputKey(prefix: string, kind: OutputKind, table: string, time:
  * overwrites). `20221115T000000Z_20221115T000030Z_9af500e2.log.gz` -> `20221115T000000Z_20221115T000030Z_9af500e2-<12 hex>`.
  */
 export function objectBaseName(key: string, identity: string): string {
-  const file = key.slice(key.lastIndexOf('/') + 1).replace(/\.(log|json|ndjson|txt)?(\.gz)?$/i, '');
+  const file = key.slice(key.lastIndexOf('/') + 1).replace(/\.(log|json|ndjson|txt)?(\.(gz|zst))?$/i, '');
   const readable = file.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 80) || 'object';
   return `${readable}-${sha256Hex(identity).slice(0, 12)}`;
 }

@@ -1,5 +1,6 @@
 import { once } from 'node:events';
-import { createGzip, Gzip, ZlibOptions } from 'node:zlib';
+import type { Transform } from 'node:stream';
+import type { OutputCodec } from './codec';
 import { outputKey } from './layout';
 import type { ObjectStore, OutputFile, RowSink, WriteTarget } from './types';
 
@@ -15,7 +16,8 @@ export interface LakeWriterOptions {
    * second one; else the processing time.
    */
   rejectTime: string;
-  gzipLevel: number;
+  /** How files are compressed (and so named). */
+  codec: OutputCodec;
   /** Open partition files at most; the least recently used is finished beyond it (memory bound). */
   maxOpenFiles: number;
   /** Bytes of rows that may wait for a file of their own (DEFAULT_WAITING_BYTES). */
@@ -23,7 +25,7 @@ export interface LakeWriterOptions {
 }
 
 /**
- * Rows are encoded straight into blocks this big before they go to gzip: one UTF-8 encode per row into a
+ * Rows are encoded straight into blocks this big before they go to the compressor: one UTF-8 encode per row into a
  * preallocated buffer, no joined string, and few large writes. Each write is one job on libuv's thread pool, and
  * the next job only starts once the main thread has run the last one's completion callback, which it does between
  * input chunks at best: a megabyte (about 6 ms of deflate) keeps a second core busy across the parser's turns, where
@@ -33,8 +35,8 @@ const BLOCK_BYTES = 1024 * 1024;
 const MAX_CLOSING = 2;
 
 /**
- * Blocks gzip has finished with, handed out again, to the same file or the next one opened: memory stays at the
- * blocks in use (per open file, one being filled and usually at most two with gzip, since the writer waits once a
+ * Blocks the compressor has finished with, handed out again, to the same file or the next one opened: memory stays at the
+ * blocks in use (per open file, one being filled and usually at most two with the compressor, since the writer waits once a
  * second is queued and pressure() is checked per input chunk) instead of a megabyte per flush left to the garbage
  * collector, which freed them late enough to add about 23 MiB to the soak's peak.
  */
@@ -75,12 +77,12 @@ function appendLine(block: Buffer, used: number, json: string): number {
 /** The block of a closed file. */
 const RELEASED = Buffer.alloc(0);
 
-class GzipFile {
+class LakeFile {
   rows = 0;
   bytes = 0;
   private block: Buffer;
   private used = 0;
-  private readonly gzip: Gzip;
+  private readonly out: Transform;
   private drain: Promise<unknown> | undefined;
 
   constructor(
@@ -88,22 +90,19 @@ class GzipFile {
     readonly kind: OutputFile['kind'],
     readonly table: string,
     private readonly target: WriteTarget,
-    level: number,
+    codec: OutputCodec,
     private readonly blocks: BlockPool,
   ) {
     this.block = blocks.take();
-    // Room for a second block: the writer only waits when gzip (on libuv's thread pool) falls that far behind,
-    // so compression overlaps with parsing instead of alternating with it. Output chunks of 256 KiB hold a block's
-    // compressed bytes (about 90 KiB for Logpush text), so a block is usually one job (when the output chunk fills
-    // part way through, two).
-    // memLevel 9 (zlib's default is 8) doubles the hash table and the literal buffer: 2-5% faster at level 6 on
-    // log text and slightly smaller output, for 128 KiB more per open file.
-    // (zlib passes stream options through to Transform; its typings do not list them.)
-    this.gzip = createGzip({ level, memLevel: 9, chunkSize: 256 * 1024, writableHighWaterMark: 2 * BLOCK_BYTES } as ZlibOptions);
-    this.gzip.on('data', (b: Buffer) => {
+    // Room for a second block: the writer only waits when the compressor (on libuv's thread pool) falls that far
+    // behind, so compression overlaps with parsing instead of alternating with it. Output chunks of 256 KiB hold a
+    // block's compressed bytes (under 100 KiB for Logpush text), so a block is usually one job (when the output
+    // chunk fills part way through, two).
+    this.out = codec.create({ chunkSize: 256 * 1024, writableHighWaterMark: 2 * BLOCK_BYTES });
+    this.out.on('data', (b: Buffer) => {
       this.bytes += b.length;
     });
-    this.gzip.pipe(target.stream);
+    this.out.pipe(target.stream);
   }
 
   add(json: string): void {
@@ -128,7 +127,7 @@ class GzipFile {
     for (const b of blocks) this.write(b);
   }
 
-  /** Hands the filled block to gzip and goes on in another. */
+  /** Hands the filled block to the compressor and goes on in another. */
   private flush(): void {
     if (this.used === 0) return;
     this.handOver();
@@ -143,7 +142,7 @@ class GzipFile {
     this.block = RELEASED;
   }
 
-  /** gzip reads the block until its write callback; then the pool has it back. */
+  /** The compressor reads the block until its write callback; then the pool has it back. */
   private handOver(): void {
     const full = this.block;
     this.write(full.subarray(0, this.used), (err) => {
@@ -153,9 +152,9 @@ class GzipFile {
   }
 
   private write(buf: Buffer, done?: (err: Error | null | undefined) => void): void {
-    const ok = this.gzip.write(buf, done);
+    const ok = this.out.write(buf, done);
     if (!ok && this.drain === undefined) {
-      this.drain = once(this.gzip, 'drain').finally(() => {
+      this.drain = once(this.out, 'drain').finally(() => {
         this.drain = undefined;
       });
     }
@@ -168,7 +167,7 @@ class GzipFile {
 
   async close(): Promise<OutputFile> {
     this.release();
-    this.gzip.end();
+    this.out.end();
     try {
       await this.target.result;
     } catch (e) {
@@ -180,7 +179,7 @@ class GzipFile {
 
   /** Stops compressing and discards the object (the store aborts the upload). */
   async abort(): Promise<void> {
-    this.gzip.destroy();
+    this.out.destroy();
     await this.target.abort();
   }
 }
@@ -233,7 +232,7 @@ const WAITING_FIRST_BLOCK = 4 * 1024;
 export const DEFAULT_WAITING_BYTES = 16 * 1024 * 1024;
 
 /**
- * One gzip NDJSON file per (input, table, event hour), rejects in one file per (input, table), at the keys
+ * One compressed NDJSON file per (input, table, event hour), rejects in one file per (input, table), at the keys
  * lib/lake/layout.ts gives.
  *
  * At most `maxOpenFiles` files are open (each holds a block, zlib state and an upload). A row for a partition
@@ -246,7 +245,7 @@ export const DEFAULT_WAITING_BYTES = 16 * 1024 * 1024;
  * numbers whatever the order.
  */
 export class LakeWriter implements RowSink {
-  private readonly open = new Map<string, GzipFile>();
+  private readonly open = new Map<string, LakeFile>();
   private readonly waiting = new Map<string, Waiting>();
   private waitingBytes = 0;
   /** Set once the waiting rows pass the budget; cleared when they are back under half of it. */
@@ -260,7 +259,7 @@ export class LakeWriter implements RowSink {
   private closing: Promise<unknown>[] = [];
   private lastHour = '';
   private lastTable = '';
-  private lastFile: GzipFile | undefined;
+  private lastFile: LakeFile | undefined;
 
   constructor(private readonly opts: LakeWriterOptions) {
     this.blocks = new BlockPool(opts.maxOpenFiles + MAX_CLOSING);
@@ -289,7 +288,7 @@ export class LakeWriter implements RowSink {
   }
 
   /** Writes to the partition's open file (marked most recently used), opens one if there is room, or waits the row. */
-  private add(id: string, kind: OutputFile['kind'], table: string, time: string, json: string): GzipFile | undefined {
+  private add(id: string, kind: OutputFile['kind'], table: string, time: string, json: string): LakeFile | undefined {
     const f = this.open.get(id);
     if (f !== undefined) {
       // Map order doubles as LRU order.
@@ -341,11 +340,11 @@ export class LakeWriter implements RowSink {
     return evicted;
   }
 
-  private openFile(id: string, kind: OutputFile['kind'], table: string, time: string): GzipFile {
+  private openFile(id: string, kind: OutputFile['kind'], table: string, time: string): LakeFile {
     const n = this.parts.get(id) ?? 0;
     this.parts.set(id, n + 1);
-    const key = outputKey(this.opts.prefix, kind, table, time, this.opts.baseName, n);
-    const f = new GzipFile(key, kind, table, this.opts.store.openWrite(key), this.opts.gzipLevel, this.blocks);
+    const key = outputKey(this.opts.prefix, kind, table, time, this.opts.baseName, n, this.opts.codec.extension);
+    const f = new LakeFile(key, kind, table, this.opts.store.openWrite(key), this.opts.codec, this.blocks);
     this.open.set(id, f);
     return f;
   }

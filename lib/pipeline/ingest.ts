@@ -1,3 +1,4 @@
+import type { OutputCodec } from '../lake/codec';
 import type { DecodedStream } from '../decode/decompress';
 import type { ObjectLocation } from '../errors';
 import { LakeWriter } from '../lake/writer';
@@ -37,7 +38,7 @@ export interface IngestInput {
 /** The lake settings of one deployment; Config has them. */
 export interface LakeConfig {
   outputPrefix: string;
-  gzipLevel: number;
+  codec: OutputCodec;
   maxOpenFiles: number;
 }
 
@@ -72,7 +73,7 @@ export async function ingest(body: IngestBody, input: IngestInput, output: Inges
           prefix: output.config.outputPrefix,
           baseName: output.baseName,
           rejectTime: formatDate(input.time ?? opts.now),
-          gzipLevel: output.config.gzipLevel,
+          codec: output.config.codec,
           maxOpenFiles: output.config.maxOpenFiles,
         });
   const sourceId = input.sourceId ?? route.sourceId;

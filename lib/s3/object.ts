@@ -20,7 +20,7 @@ export interface ObjectDeps {
   /** Where output goes: S3Store for the Lambda, LocalStore for local runs. */
   store: ObjectStore;
   router: Router;
-  config: Pick<Config, 'outputPrefix' | 'limits' | 'gzipLevel' | 'maxOpenFiles'> & Partial<Pick<Config, 'salvageAfterReceives'>>;
+  config: Pick<Config, 'outputPrefix' | 'limits' | 'codec' | 'maxOpenFiles'> & Partial<Pick<Config, 'salvageAfterReceives'>>;
   metrics?: ObjectMetrics;
   clock: () => Date;
   log: Log;

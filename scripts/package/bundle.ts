@@ -41,7 +41,7 @@ export function entryPoints(root: string): { name: string; entry: string }[] {
 export const LAMBDA_BUILD = {
   bundle: true,
   platform: 'node',
-  target: 'node22',
+  target: 'node24',
   format: 'cjs',
   minify: true,
   // ESM builds first: the AWS SDK v3 and Powertools ship `module` entries that tree-shake far better.

@@ -6,13 +6,15 @@
  * batchItemFailures, the error names the object, no half-written file is visible) and that, after the retry,
  * the lake is complete and free of duplicates.
  */
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { gzipSync } from 'node:zlib';
 import { DeleteObjectCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { generateLines } from '../../testkit/generate';
 import { LOCAL_CREDENTIALS, LocalS3, localS3Client, s3CreatedEvent, sqsEvent, startLocalS3 } from '../../testkit/local-s3';
 import { handleS3Event } from '../../lib/s3/handler';
+import { outputCodec } from '../../lib/lake/codec';
+import { readLakeFile } from '../../testkit/lake-files';
 import type { ObjectDeps } from '../../lib/s3/object';
 import { FaultProxy, FaultRule, S3Op, startFaultProxy } from '../support/fault-proxy';
 import { INPUT, LAKE, listKeys, objectDeps, put, RecordedLog, recordingLog, tempDir } from '../support/lake';
@@ -53,7 +55,7 @@ async function lakeSnapshot(): Promise<Map<string, string>> {
   for (const k of await listKeys(s3.client)) {
     const r = await s3.client.send(new GetObjectCommand({ Bucket: LAKE, Key: k }));
     const bytes = Buffer.from(await (r.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
-    out.set(k, gunzipSync(bytes).toString('utf8'));
+    out.set(k, readLakeFile(bytes));
   }
   return out;
 }
@@ -62,10 +64,13 @@ async function clearLake(): Promise<void> {
   for (const k of await listKeys(s3.client)) await s3.client.send(new DeleteObjectCommand({ Bucket: LAKE, Key: k }));
 }
 
-/** The Lambda's deps, through the proxy; gzip level 0 makes the 5000 rows a 2-part multipart upload (5 MiB parts). */
+/**
+ * The Lambda's deps, through the proxy; gzip level 0 (stored, not compressed: no zstd level is that large) makes
+ * the 5000 rows a 2-part multipart upload (5 MiB parts).
+ */
 function deps(log: RecordedLog): ObjectDeps {
   const d = objectDeps(client, log);
-  return { ...d, config: { ...d.config, gzipLevel: 0, salvageAfterReceives: 3 } };
+  return { ...d, config: { ...d.config, codec: outputCodec('gzip', 0), salvageAfterReceives: 3 } };
 }
 
 function delivery(receiveCount = 1, obj = object): SQSEvent {

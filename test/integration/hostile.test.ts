@@ -3,7 +3,7 @@
  * succeeds and the counts reconcile), or, for what no line-level answer fits (a decompression bomb), as an
  * object error that names the object and leaves nothing written.
  */
-import { gzipSync } from 'node:zlib';
+import { gzipSync, zstdCompressSync } from 'node:zlib';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import type { SQSBatchResponse } from 'aws-lambda';
 import { LocalS3, s3CreatedEvent, sqsEvent, startLocalS3 } from '../../testkit/local-s3';
@@ -101,6 +101,7 @@ describe('hostile and broken lines: a reject with a reason each, the rest of the
   test.each([
     ['plain', (b: Buffer) => b],
     ['gzip', (b: Buffer) => gzipSync(b)],
+    ['zstd', (b: Buffer) => zstdCompressSync(b)],
   ])('a UTF-8 BOM before the first record is dropped (%s object)', async (_name, encode) => {
     const lines = [rec(',"ClientCity":"Zürich"'), rec(',"ClientCity":"Genève"')];
     const withBom = await run(encode(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), ndjson(lines)])));
@@ -328,13 +329,16 @@ describe('a decompression bomb', () => {
     for (const k of await listKeys(s3.client)) await s3.client.send(new DeleteObjectCommand({ Bucket: LAKE, Key: k }));
   });
 
-  test('fails the object with a DecodeError naming it, over the configured limit, and writes nothing', async () => {
+  test.each([
+    ['gzip', (b: Buffer) => gzipSync(b)],
+    ['zstd', (b: Buffer) => zstdCompressSync(b)],
+  ])('fails the object with a DecodeError naming it, over the configured limit, and writes nothing (%s)', async (name, compress) => {
     const MiB = 1024 * 1024;
-    // 200 good records, then 64 MiB of zeros: about 70 KB of gzip.
+    // 200 good records, then 64 MiB of zeros: about 70 KB of gzip, a few KB of zstd.
     const good = ndjson(Array.from({ length: 200 }, () => rec()));
-    const body = gzipSync(Buffer.concat([good, Buffer.alloc(64 * MiB)]));
+    const body = compress(Buffer.concat([good, Buffer.alloc(64 * MiB)]));
     expect(body.length).toBeLessThan(MiB);
-    const key = 'cf/http_requests/20261101/20261101T100000Z_20261101T100030Z_b0mb.log.gz';
+    const key = `cf/http_requests/20261101/20261101T100000Z_20261101T100030Z_b0mb-${name}.log.gz`;
     const obj = { bucket: INPUT, key, ...(await put(s3.client, key, body)) };
     const log = recordingLog();
     const d = objectDeps(s3.client, log);

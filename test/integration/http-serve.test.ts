@@ -10,12 +10,13 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { gzipSync, zstdCompressSync } from 'node:zlib';
 import { serveCommand } from '../../lib/cli/serve';
 import { rowId, rowIdPrefix } from '../../lib/row/writer';
 import { httpIdentity } from '../../lib/http/handler';
 import { deliveryBaseName } from '../../lib/lake/layout';
 import type { Log } from '../../lib/log';
+import { readLakeFile } from '../../testkit/lake-files';
 
 const SECRET = 'Sekr1t-7d41c09e-only-in-this-test';
 const WRONG = 'Sekr1t-7d41c09e-only-in-this-tesT';
@@ -135,9 +136,8 @@ function files(): string[] {
   return found.sort();
 }
 
-function readRows(file: string): Record<string, unknown>[] {
-  return gunzipSync(readFileSync(join(out, file)))
-    .toString('utf8')
+function readRows(file: string, dir = out): Record<string, unknown>[] {
+  return readLakeFile(readFileSync(join(dir, file)))
     .split('\n')
     .filter((l) => l !== '')
     .map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -166,20 +166,39 @@ function hourOf(ts: string): string {
   return `year=${ts.slice(0, 4)}/month=${ts.slice(5, 7)}/day=${ts.slice(8, 10)}/hour=${ts.slice(11, 13)}`;
 }
 
+/**
+ * A request body as Logpush (gzip) or another client sends it. Two zstd frames split the text inside a line:
+ * every line of both must become a row (Node's zstd decompressor alone stops after the first frame).
+ */
+function encode(plain: Buffer, encoding: 'plain' | 'gzip' | 'zstd' | 'zstd of two frames'): Buffer {
+  switch (encoding) {
+    case 'plain':
+      return plain;
+    case 'gzip':
+      return gzipSync(plain);
+    case 'zstd':
+      return zstdCompressSync(plain);
+    case 'zstd of two frames': {
+      const cut = Math.floor(plain.length / 2);
+      return Buffer.concat([zstdCompressSync(plain.subarray(0, cut)), zstdCompressSync(plain.subarray(cut))]);
+    }
+  }
+}
+
 describe.each(CASES)('$dataset', (c) => {
-  for (const encoding of ['plain', 'gzip'] as const) {
+  for (const encoding of ['plain', 'gzip', 'zstd', 'zstd of two frames'] as const) {
     test(`${encoding} body: 200, one file per event hour, every line a row`, async () => {
       const plain = ndjson(c.lines);
-      const body = encoding === 'gzip' ? gzipSync(plain) : plain;
+      const body = encode(plain, encoding);
       const { result, files: got } = await added(() => post(`/${c.dataset}`, body));
       expect(result.status).toBe(200);
       expect(result.json).toEqual({ ok: true, logType: c.logType, lines: c.lines.length, rows: c.lines.length, rejects: 0, filtered: 0, blank: 0 });
 
       const name = baseNameFor(c.logType, body);
-      const rows = got.flatMap(readRows);
+      const rows = got.flatMap((f) => readRows(f));
       expect(rows.map((r) => r[c.idField]).sort()).toEqual(c.lines.map((l) => l[c.idField]).sort());
       const hours = [...new Set(rows.map((r) => hourOf(r.p_event_time as string)))].sort();
-      expect(got).toEqual(hours.map((h) => `logs/${c.table}/${h}/${name}.json.gz`).sort());
+      expect(got).toEqual(hours.map((h) => `logs/${c.table}/${h}/${name}.json.zst`).sort());
       const prefix = rowIdPrefix(httpIdentity(c.logType, createHash('sha256').update(body).digest('hex')));
       for (const f of got) {
         for (const r of readRows(f)) {
@@ -200,10 +219,10 @@ test('a row is the full Panther-shaped record', async () => {
   expect(result.status).toBe(200);
   expect(got).toHaveLength(1);
   const name = baseNameFor('Cloudflare.HttpRequest', body);
-  expect(got[0]).toBe(`logs/cloudflare_httprequest/year=2022/month=11/day=15/hour=00/${name}.json.gz`);
+  expect(got[0]).toBe(`logs/cloudflare_httprequest/year=2022/month=11/day=15/hour=00/${name}.json.zst`);
   const prefix = rowIdPrefix(httpIdentity('Cloudflare.HttpRequest', createHash('sha256').update(body).digest('hex')));
   expect(readFileSync(join(out, got[0]!)).length).toBeGreaterThan(0);
-  expect(gunzipSync(readFileSync(join(out, got[0]!))).toString()).toBe(
+  expect(readLakeFile(readFileSync(join(out, got[0]!)))).toBe(
     JSON.stringify({
       ClientIP: '192.0.2.10',
       ClientRequestHost: 'www.example.com',
@@ -236,7 +255,7 @@ test('the log type can come from ?dataset= and from a deeper path', async () => 
   const body = ndjson([{ ID: 'aud-q', ResourceType: 'zone', When: '2022-11-15T00:00:00Z' }]);
   const q = await added(() => post('/?dataset=audit_logs', body));
   expect(q.result.status).toBe(200);
-  expect(q.files).toEqual([`logs/cloudflare_audit/year=2022/month=11/day=15/hour=00/${baseNameFor('Cloudflare.Audit', body)}.json.gz`]);
+  expect(q.files).toEqual([`logs/cloudflare_audit/year=2022/month=11/day=15/hour=00/${baseNameFor('Cloudflare.Audit', body)}.json.zst`]);
   const deep = await added(() => post('/logpush/audit_logs', body));
   expect(deep.result.status).toBe(200);
   expect(deep.files).toEqual([]); // same body, same log type: the same file, overwritten
@@ -244,7 +263,13 @@ test('the log type can come from ?dataset= and from a deeper path', async () => 
 
 describe('validation requests: 200, nothing written', () => {
   const bodies = ['test', '{"content":"test"}', '{"content":"tests"}', 'test\n', ' {"content":"tests"}\r\n'];
-  test.each(bodies.flatMap((b) => [[JSON.stringify(b), 'plain', Buffer.from(b)] as const, [JSON.stringify(b), 'gzip', gzipSync(b)] as const]))(
+  test.each(
+    bodies.flatMap((b) => [
+      [JSON.stringify(b), 'plain', Buffer.from(b)] as const,
+      [JSON.stringify(b), 'gzip', gzipSync(b)] as const,
+      [JSON.stringify(b), 'zstd', zstdCompressSync(b)] as const,
+    ]),
+  )(
     '%s %s',
     async (_name, _enc, body) => {
       const { result, files: got } = await added(() => post('/http_requests', body));
@@ -259,7 +284,7 @@ describe('validation requests: 200, nothing written', () => {
     expect(result.status).toBe(200);
     expect(result.json).toMatchObject({ rows: 0, rejects: 1 });
     expect(got).toHaveLength(1);
-    expect(got[0]).toMatch(new RegExp(`^rejects/cloudflare_httprequest/${REJECT_PARTITION}/http-[0-9a-f]{32}\\.json\\.gz$`));
+    expect(got[0]).toMatch(new RegExp(`^rejects/cloudflare_httprequest/${REJECT_PARTITION}/http-[0-9a-f]{32}\\.json\\.zst$`));
   });
 });
 
@@ -309,7 +334,7 @@ describe('authentication', () => {
     });
     expect(result.split('\r\n')[0]).toBe('HTTP/1.1 200 OK');
     expect(got).toEqual([
-      `logs/cloudflare_spectrum/year=2022/month=11/day=15/hour=00/${baseNameFor('Cloudflare.Spectrum', plain)}.json.gz`,
+      `logs/cloudflare_spectrum/year=2022/month=11/day=15/hour=00/${baseNameFor('Cloudflare.Spectrum', plain)}.json.zst`,
     ]);
   });
 });
@@ -410,7 +435,7 @@ describe('answered from the request head, before the body is read', () => {
     // The server waits for the body: the client sends the rest once the server has been silent for a while.
     expect(result.events).toEqual(['sent the rest of the body', 'answered', 'closed by the server']);
     expect(parseResponse(result.response).status).toBe('HTTP/1.1 200 OK');
-    expect(got).toEqual([`logs/cloudflare_spectrum/year=2022/month=11/day=15/hour=00/${baseNameFor('Cloudflare.Spectrum', body)}.json.gz`]);
+    expect(got).toEqual([`logs/cloudflare_spectrum/year=2022/month=11/day=15/hour=00/${baseNameFor('Cloudflare.Spectrum', body)}.json.zst`]);
   });
 
   test('Expect: 100-continue: no 100 Continue without the secret, so the body is never sent; with it, 100 then 200', async () => {
@@ -435,7 +460,7 @@ describe('answered from the request head, before the body is read', () => {
         }),
     );
     expect(result).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 OK\r\n/);
-    expect(got).toEqual([`logs/cloudflare_spectrum/year=2022/month=11/day=15/hour=00/${baseNameFor('Cloudflare.Spectrum', body)}.json.gz`]);
+    expect(got).toEqual([`logs/cloudflare_spectrum/year=2022/month=11/day=15/hour=00/${baseNameFor('Cloudflare.Spectrum', body)}.json.zst`]);
   });
 });
 
@@ -548,9 +573,9 @@ test('a batch with some bad lines: 200, good lines are rows, bad ones are reject
   expect(result.json).toEqual({ ok: true, logType: 'Cloudflare.HttpRequest', lines: 6, rows: 2, rejects: 3, filtered: 0, blank: 1 });
   const name = baseNameFor('Cloudflare.HttpRequest', body);
   expect(got).toEqual([
-    `logs/cloudflare_httprequest/year=2022/month=11/day=15/hour=00/${name}.json.gz`,
-    `logs/cloudflare_httprequest/year=2022/month=11/day=15/hour=01/${name}.json.gz`,
-    `rejects/cloudflare_httprequest/${REJECT_PARTITION}/${name}.json.gz`,
+    `logs/cloudflare_httprequest/year=2022/month=11/day=15/hour=00/${name}.json.zst`,
+    `logs/cloudflare_httprequest/year=2022/month=11/day=15/hour=01/${name}.json.zst`,
+    `rejects/cloudflare_httprequest/${REJECT_PARTITION}/${name}.json.zst`,
   ]);
   expect(readRows(got[0]!).map((r) => r.RayID)).toEqual(['ray-h-1']);
   expect(readRows(got[1]!).map((r) => r.RayID)).toEqual(['ray-h-2']);
@@ -566,6 +591,61 @@ test('a batch with some bad lines: 200, good lines are rows, bad ones are reject
     line({ EdgeStartTimestamp: 'yesterday', RayID: `${RAW_MARKER}-3` }),
   ]);
   for (const r of rejects) expect(r.parse_time).toBe(PARSE_TIME);
+});
+
+test('with CFLOGS_OUTPUT_COMPRESSION=gzip the same batch lands as .json.gz gzip files holding the same rows', async () => {
+  const gzOut = mkdtempSync(join(tmpdir(), 'cflogs-http-gzip-'));
+  const gzStop = new AbortController();
+  let listening!: (url: string) => void;
+  const ready = new Promise<string>((r) => (listening = r));
+  const gzFinished = serveCommand(['--port', '0', '--secret', SECRET, '--out', gzOut], {
+    stdout: new PassThrough(),
+    stderr: new PassThrough(),
+    env: { CFLOGS_MAX_BODY_BYTES: String(64 * 1024), CFLOGS_OUTPUT_COMPRESSION: 'gzip' },
+    signal: gzStop.signal,
+    clock: () => NOW,
+    log: { info() {}, warn() {}, error() {} },
+    onListening: listening,
+  });
+  try {
+    const gzBase = await ready;
+    const body = gzipSync(ndjson([...CASES[0]!.lines, { ClientIP: '192.0.2.52', RayID: 'no-timestamp' }]));
+    const zstd = await added(() => post('/http_requests', body));
+    const gz = await fetch(`${gzBase}/http_requests`, { method: 'POST', body, headers: { 'x-panther-cloudflare': SECRET } });
+    expect(gz.status).toBe(200);
+    const gzJson = (await gz.json()) as Record<string, unknown>;
+    expect(zstd.result.status).toBe(200);
+    expect(gzJson).toEqual(zstd.result.json);
+    expect(zstd.result.json).toMatchObject({ rows: 3, rejects: 1 });
+
+    const gzFiles: string[] = [];
+    const walk = (dir: string): void => {
+      for (const name of readdirSync(dir)) {
+        const p = join(dir, name);
+        if (statSync(p).isDirectory()) walk(p);
+        else gzFiles.push(relative(gzOut, p));
+      }
+    };
+    walk(gzOut);
+    gzFiles.sort();
+    // Two event hours and a rejects file, by either codec, under the same names but for the extension.
+    expect(zstd.files).toHaveLength(3);
+    expect(zstd.files.every((f) => f.endsWith('.json.zst'))).toBe(true);
+    expect(gzFiles).toEqual(zstd.files.map((f) => f.replace(/\.json\.zst$/, '.json.gz')));
+    for (const f of zstd.files) expect(readFileSync(join(out, f)).readUInt32LE(0)).toBe(0xfd2fb528);
+    for (const f of gzFiles) expect(readFileSync(join(gzOut, f)).subarray(0, 2).toString('hex')).toBe('1f8b');
+    for (const [i, f] of zstd.files.entries()) {
+      const rows = readRows(f);
+      expect(rows.length).toBeGreaterThan(0);
+      // Rejects carry the request id, which differs between the two requests.
+      const strip = (r: Record<string, unknown>) => ({ ...r, source: r.source === undefined ? undefined : 'http:' });
+      expect(readRows(gzFiles[i]!, gzOut).map(strip)).toEqual(rows.map(strip));
+    }
+  } finally {
+    gzStop.abort();
+    expect(await gzFinished).toBe(0);
+    rmSync(gzOut, { recursive: true, force: true });
+  }
 });
 
 // Runs last (jest keeps file order): everything the server logged during the whole suite, which included bad

@@ -3,15 +3,16 @@
  * Lambda retry, a backfill over objects already processed, the same object announced twice in one batch or
  * through another notification path) rewrites the same output keys with the same rows and the same p_row_ids.
  */
-import { gunzipSync, gzipSync } from 'node:zlib';
-import { DeleteObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
+import { gzipSync } from 'node:zlib';
+import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import type { SQSBatchResponse } from 'aws-lambda';
 import { generateLines } from '../../testkit/generate';
 import { sampleObjects } from '../../scripts/samples';
 import { LocalS3, s3CreatedEvent, sqsEvent, startLocalS3 } from '../../testkit/local-s3';
 import { handleS3Event, IngestReport } from '../../lib/s3/handler';
 import type { ObjectDeps } from '../../lib/s3/object';
-import { INPUT, LAKE, listKeys, objectDeps, put, recordingLog, tempDir } from '../support/lake';
+import { INPUT, LAKE, listKeys, objectDeps, put, readBytes, recordingLog, tempDir } from '../support/lake';
+import { LAKE_FILE, readLakeFile } from '../../testkit/lake-files';
 
 type Created = { bucket: string; key: string; size: number; eTag: string };
 type Row = Record<string, unknown> & { p_row_id: string; p_parse_time: string };
@@ -27,8 +28,8 @@ let expectedRows: number;
 async function lake(prefix = ''): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   for (const k of await listKeys(s3.client, LAKE, prefix)) {
-    const r = await s3.client.send(new GetObjectCommand({ Bucket: LAKE, Key: k }));
-    out.set(k, gunzipSync(Buffer.from(await (r.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray())).toString('utf8'));
+    expect(k).toMatch(LAKE_FILE);
+    out.set(k, readLakeFile(await readBytes(s3.client, k)));
   }
   return out;
 }
@@ -145,7 +146,8 @@ test('an object spread over more hours than open files: the same files, each row
   };
   const first = await run(T1);
   expect(first.size).toBe(30);
-  expect([...first.keys()].filter((k) => /-1\.json\.gz$/.test(k))).toHaveLength(0);
+  expect([...first.keys()].every((k) => k.endsWith('.json.zst'))).toBe(true);
+  expect([...first.keys()].filter((k) => /-1\.json\.zst$/.test(k))).toHaveLength(0);
   const rows = rowsOf(first);
   expect(rows).toHaveLength(1200);
   expect(new Set(rows.map((r) => r.p_row_id)).size).toBe(1200);

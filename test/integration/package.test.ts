@@ -64,6 +64,8 @@ beforeAll(() => {
     '--param=inputPrefixes=cf/http_requests/, cf/firewall_events/',
     '--param=alarmEmail=secops@example.com',
     '--param=httpReservedConcurrency=50',
+    '--param=outputCompression=gzip',
+    '--param=outputCompressionLevel=9',
     '--param=routes={"routes":[{"prefix":"cf/","logType":"Cloudflare.HttpRequest"}]}',
   ], { quiet: true });
   existing = readTemplate(OUT_EXISTING);
@@ -151,9 +153,9 @@ describe('npm run package', () => {
     expect(ofType(tpl, 'AWS::Lambda::Function')).toHaveLength(2);
   });
 
-  test('functions: nodejs22.x on arm64, each with its own role, logs retained', () => {
+  test('functions: nodejs24.x on arm64, each with its own role, logs retained', () => {
     for (const [id, fn] of ofType(tpl, 'AWS::Lambda::Function')) {
-      expect(fn.Properties.Runtime).toBe('nodejs22.x');
+      expect(fn.Properties.Runtime).toBe('nodejs24.x');
       expect(fn.Properties.Architectures).toEqual(['arm64']);
       expect(fn.Properties.Role).toEqual({ 'Fn::GetAtt': [id.replace('LambdaFunction', 'Role'), 'Arn'] });
       expect(fn.Properties.Environment.Variables.CFLOGS_OUTPUT_BUCKET).toEqual({ Ref: 'OutputBucket' });
@@ -406,6 +408,9 @@ describe('npm run package', () => {
     expect(res(existing, 'GlueDatabase').Properties.DatabaseInput.Name).toBe('cflogs_prod');
     const env = res(existing, 'S3IngestLambdaFunction').Properties.Environment.Variables;
     expect(JSON.parse(env.CFLOGS_ROUTES)).toEqual({ routes: [{ prefix: 'cf/', logType: 'Cloudflare.HttpRequest' }] });
+    expect([env.CFLOGS_OUTPUT_COMPRESSION, String(env.CFLOGS_OUTPUT_COMPRESSION_LEVEL)]).toEqual(['gzip', '9']);
+    const dflt = res(tpl, 'S3IngestLambdaFunction').Properties.Environment.Variables;
+    expect([dflt.CFLOGS_OUTPUT_COMPRESSION, dflt.CFLOGS_OUTPUT_COMPRESSION_LEVEL]).toEqual(['zstd', undefined]);
     expect(existing.Outputs.InputBucketName.Value).toBe('corp-logpush');
     // Unset optional settings are left out rather than set to '' (an empty CFLOGS_ROUTES would not parse).
     expect(res(tpl, 'S3IngestLambdaFunction').Properties.Environment.Variables.CFLOGS_ROUTES).toBeUndefined();
@@ -431,6 +436,26 @@ describe('infra/stack.js', () => {
     expect(arns('Corp_Logpush!')).toBe('existingInputBucket is not a valid bucket name: "Corp_Logpush!"');
     expect(BUCKET_NAME.test('Corp_Logpush!')).toBe(false);
     expect(arns('corp-logpush')).toContain('"corp-logpush","/*"');
+  });
+
+  test('the output compression params are checked by the rule the functions apply (lib/config.ts)', () => {
+    const environment = (params: Record<string, string>): string => {
+      const vars = { 'self:service': 'cflogs', 'sls:stage': 'dev', 'self:functions.s3Ingest.timeout': 900, 'param:httpReservedConcurrency': '20', ...params };
+      const script =
+        `require(${JSON.stringify(join(ROOT, 'infra', 'stack.js'))}).environment({ resolveVariable: async (k) => (${JSON.stringify(vars)})[k] })` +
+        '.then((a) => console.log(JSON.stringify(a)), (e) => console.log(e.message))';
+      return execFileSync(process.execPath, ['-e', script], { cwd: ROOT, encoding: 'utf8' }).trim();
+    };
+    expect(environment({ 'param:outputCompression': 'brotli' })).toBe(
+      'outputCompression / outputCompressionLevel: CFLOGS_OUTPUT_COMPRESSION must be one of zstd, gzip, got "brotli"',
+    );
+    expect(environment({ 'param:outputCompression': 'gzip', 'param:outputCompressionLevel': '12' })).toBe(
+      'outputCompression / outputCompressionLevel: CFLOGS_OUTPUT_COMPRESSION_LEVEL must be an integer from 0 to 9, got "12"',
+    );
+    expect(JSON.parse(environment({ 'param:outputCompression': 'zstd', 'param:outputCompressionLevel': '19' }))).toMatchObject({
+      CFLOGS_OUTPUT_COMPRESSION: 'zstd',
+      CFLOGS_OUTPUT_COMPRESSION_LEVEL: '19',
+    });
   });
 
   test('input prefixes: trimmed, de-duplicated, empty means the whole bucket, wildcards refused', () => {

@@ -1,6 +1,5 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { processStream, DEFAULT_LIMITS } from '../../lib/pipeline/process';
 import { objectBaseName } from '../../lib/lake/layout';
@@ -8,6 +7,8 @@ import { formatDate } from '../../lib/record/timestamps';
 import { Router } from '../../lib/route/router';
 import { builtInRegistry } from '../../lib/record/registry';
 import { LakeWriter } from '../../lib/lake/writer';
+import { outputCodec } from '../../lib/lake/codec';
+import { readLakeFile } from '../../testkit/lake-files';
 import { LocalStore } from '../../lib/lake/local-store';
 import { sampleObjects } from '../../scripts/samples';
 import { duckdbColumns, readJsonSql } from '../support/duckdb';
@@ -34,12 +35,12 @@ describe('Parquet readiness', () => {
         prefix: '',
         baseName: objectBaseName(sample.key, identity),
         rejectTime: formatDate(now),
-        gzipLevel: 6,
+        codec: outputCodec('zstd'),
         maxOpenFiles: 16,
       });
       await processStream([sample.body], { source: identity, identity, entry: route.entry, location: { key: sample.key } }, { sink, now, limits: DEFAULT_LIMITS });
     }
-    const outputs = files(join(lake, 'logs')).filter((f) => f.endsWith('.json.gz'));
+    const outputs = files(join(lake, 'logs')).filter((f) => f.endsWith('.json.zst'));
     const tables = new Set(outputs.map((f) => f.split('/logs/')[1]?.split('/')[0]));
     expect([...tables].sort()).toEqual(['cloudflare_audit', 'cloudflare_firewall', 'cloudflare_httprequest', 'cloudflare_spectrum']);
 
@@ -48,7 +49,7 @@ describe('Parquet readiness', () => {
     try {
       for (const schema of builtInRegistry().schemas()) {
         const mine = outputs.filter((f) => f.includes(`/logs/${schema.table}/`));
-        const lines = mine.flatMap((f) => gunzipSync(readFileSync(f)).toString().trim().split('\n'));
+        const lines = mine.flatMap((f) => readLakeFile(readFileSync(f)).trim().split('\n'));
         const parquet = join(lake, `${schema.table}.parquet`);
         await conn.run(`COPY (SELECT * FROM ${readJsonSql(mine, schema)}) TO '${parquet}' (FORMAT parquet)`);
 

@@ -1,10 +1,11 @@
-import { gzipSync } from 'node:zlib';
+import { gzipSync, zstdCompressSync } from 'node:zlib';
 import { DeleteObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import type { SQSBatchResponse } from 'aws-lambda';
 import { LocalS3, s3CreatedEvent, sqsEvent, startLocalS3 } from '../../testkit/local-s3';
 import { handleS3Event, IngestReport } from '../../lib/s3/handler';
+import { loadConfig } from '../../lib/config';
 import { failure } from '../support/failure';
-import { INPUT, LAKE, lakeRows, listKeys, objectDeps, put, readGzipLines, recordingLog, tempDir } from '../support/lake';
+import { INPUT, LAKE, lakeRows, listKeys, objectDeps, put, readBytes, readLakeLines, recordingLog, tempDir } from '../support/lake';
 
 const HTTP_LINE = (i: number, ts = `"2026-11-01T10:00:0${i % 10}Z"`) =>
   `{"ClientIP":"203.0.113.${i}","ClientRequestHost":"www.example.com","EdgeStartTimestamp":${ts},"RayID":"8a1b2c3d4e5f60${String(i).padStart(2, '0')}","EdgeResponseStatus":200}`;
@@ -48,7 +49,7 @@ describe('the S3 handler against a real S3 protocol server', () => {
     const lake = await lakeRows(s3.client);
     const keys = [...lake.keys()];
     expect(keys).toHaveLength(4);
-    expect(keys[0]).toMatch(/^logs\/cloudflare_audit\/year=2025\/month=11\/day=01\/hour=12\/y-[0-9a-f]{12}\.json\.gz$/);
+    expect(keys[0]).toMatch(/^logs\/cloudflare_audit\/year=2025\/month=11\/day=01\/hour=12\/y-[0-9a-f]{12}\.json\.zst$/);
     expect(keys.some((k) => k.startsWith('logs/cloudflare_firewall/year=2025/month=11/day=01/hour=12/20251101T123320Z_20251101T123350Z_b2-'))).toBe(true);
     expect(keys.some((k) => k.startsWith('logs/cloudflare_httprequest/year=2026/month=11/day=01/hour=10/'))).toBe(true);
     expect(keys.some((k) => k.startsWith('logs/cloudflare_spectrum/year=2026/month=11/day=01/hour=10/'))).toBe(true);
@@ -163,8 +164,8 @@ describe('the S3 handler against a real S3 protocol server', () => {
     // Filed under the input object's own hour (LastModified), so a redelivery hours later overwrites it.
     const head = await s3.client.send(new HeadObjectCommand({ Bucket: INPUT, Key: obj.key }));
     const hour = head.LastModified!.toISOString().replace(/^(\d+)-(\d+)-(\d+)T(\d+).*$/, 'year=$1/month=$2/day=$3/hour=$4');
-    expect(rejectKeys[0]).toMatch(new RegExp(`^rejects/cloudflare_httprequest/${hour}/mixed-[0-9a-f]{12}\\.json\\.gz$`));
-    const rejects = await readGzipLines(s3.client, rejectKeys[0] as string);
+    expect(rejectKeys[0]).toMatch(new RegExp(`^rejects/cloudflare_httprequest/${hour}/mixed-[0-9a-f]{12}\\.json\\.zst$`));
+    const rejects = await readLakeLines(s3.client, rejectKeys[0] as string);
     expect(rejects.map((r) => [r.line, r.reason])).toEqual([
       [2, 'invalid_json'],
       [4, 'missing_required'],
@@ -175,24 +176,108 @@ describe('the S3 handler against a real S3 protocol server', () => {
     expect(rejects[2]?.message).toContain('EdgeStartTimestamp');
   });
 
-  it('fails a zstd object named .log.gz with an error naming the compression, even at the salvage threshold, and writes nothing', async () => {
-    // One HTTP line compressed by the zstd tool (a whole frame); Node 20's zlib cannot read it.
+  it('reads a zstd object named .log.gz (one frame by the zstd tool, with its checksum)', async () => {
+    // One HTTP line compressed by the zstd tool: a whole frame, content checksum included.
     const zstd = Buffer.from(
       '28b52ffd04587101007b2245646765537461727454696d657374616d70223a22323032362d31312d30315431303a30303a30305a227d0a44ecbf2a',
       'hex',
     );
     const obj = await created('cf/http_requests/20261101/zstd.log.gz', zstd);
+    const report = (await handleS3Event(s3CreatedEvent([obj]), objectDeps(s3.client, recordingLog()))) as IngestReport;
+    expect(report.outcomes[0]).toMatchObject({ status: 'processed', summary: { compression: 'zstd', lines: 1, rows: 1, rejected: 0 } });
+    const rows = [...(await lakeRows(s3.client)).values()].flat();
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ EdgeStartTimestamp: '2026-11-01 10:00:00.000000000', p_log_type: 'Cloudflare.HttpRequest' });
+  });
+
+  const ZSTD_LINES = Array.from({ length: 20000 }, (_, i) =>
+    HTTP_LINE(i % 250, `"2026-11-01T1${i % 3}:${String(Math.floor(i / 60) % 60).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}Z"`),
+  );
+  const ZSTD_TEXT = Buffer.from(ZSTD_LINES.join('\n') + '\n');
+  const cut = Math.floor(ZSTD_TEXT.length / 3) + 17; // inside a line: the frames join as one stream
+  const skippable = Buffer.concat([Buffer.from([0x50, 0x2a, 0x4d, 0x18]), Buffer.from([5, 0, 0, 0]), Buffer.from('hello')]);
+  it.each([
+    ['one zstdCompressSync frame', () => zstdCompressSync(ZSTD_TEXT)],
+    ['two concatenated frames, split inside a line', () => Buffer.concat([zstdCompressSync(ZSTD_TEXT.subarray(0, cut)), zstdCompressSync(ZSTD_TEXT.subarray(cut))])],
+    [
+      'two frames with a skippable frame between them',
+      () => Buffer.concat([zstdCompressSync(ZSTD_TEXT.subarray(0, cut)), skippable, zstdCompressSync(ZSTD_TEXT.subarray(cut))]),
+    ],
+  ])('reads every line of a zstd object: %s', async (name, encode) => {
+    const body = encode();
+    expect(body.readUInt32LE(0)).toBe(0xfd2fb528);
+    const obj = await created(`cf/http_requests/20261101/${name.replace(/\W+/g, '_')}.log.zst`, body);
+    const report = (await handleS3Event(s3CreatedEvent([obj]), objectDeps(s3.client, recordingLog()))) as IngestReport;
+    expect(report.outcomes[0]).toMatchObject({
+      status: 'processed',
+      summary: { compression: 'zstd', lines: ZSTD_LINES.length, rows: ZSTD_LINES.length, rejected: 0, blank: 0 },
+    });
+    const lake = await lakeRows(s3.client);
+    expect(lake.size).toBe(3); // three event hours
+    const rows = [...lake.values()].flat();
+    expect(rows).toHaveLength(ZSTD_LINES.length);
+    // Every input line is a row, in input order within each hour.
+    const expected = ZSTD_LINES.map((l) => JSON.parse(l) as { ClientIP: string; EdgeStartTimestamp: string });
+    for (const [key, hourRows] of lake) {
+      const hour = key.match(/hour=(\d\d)/)?.[1];
+      expect(hourRows.map((r) => [r.ClientIP, String(r.EdgeStartTimestamp).slice(0, 19)])).toEqual(
+        expected.filter((e) => e.EdgeStartTimestamp.slice(11, 13) === hour).map((e) => [e.ClientIP, e.EdgeStartTimestamp.slice(0, 19).replace('T', ' ')]),
+      );
+    }
+    expect(new Set(rows.map((r) => r.p_row_id)).size).toBe(ZSTD_LINES.length);
+  });
+
+  it('fails an xz object named .log.gz with an error naming the compression, even at the salvage threshold, and writes nothing', async () => {
+    // One HTTP line compressed by xz; cflogs reads gzip, zstd and plain text only.
+    const xz = Buffer.from(
+      'fd377a585a000004e6d6b4460200210116000000742fe5a301002d7b2245646765537461727454696d657374616d70223a22323032362d31312d30315431303a30303a30305a227d0a000000f7189b8d660bdad50001462e6750735a1fb6f37d010000000004595a',
+      'hex',
+    );
+    const obj = await created('cf/http_requests/20261101/xz.log.gz', xz);
     // Receive count 3 is the salvage threshold (salvageAfterReceives: 3): still nothing to keep, so it fails.
     for (const receiveCount of [1, 3]) {
       const log = recordingLog();
       const res = (await handleS3Event(sqsEvent([s3CreatedEvent([obj])], { receiveCount }), objectDeps(s3.client, log))) as SQSBatchResponse;
       expect(res.batchItemFailures).toEqual([{ itemIdentifier: 'msg-0' }]);
       const failure = log.lines.find((l) => l.level === 'error');
-      expect(failure?.extra).toMatchObject({ key: 'cf/http_requests/20261101/zstd.log.gz', errorName: 'DecodeError' });
-      expect(String(failure?.extra.error)).toMatch(/^input is zstd-compressed, which cflogs does not read \(supported: gzip, uncompressed\)/);
+      expect(failure?.extra).toMatchObject({ key: 'cf/http_requests/20261101/xz.log.gz', errorName: 'DecodeError' });
+      expect(String(failure?.extra.error)).toMatch(/^input is xz-compressed, which cflogs does not read \(supported: gzip, zstd, uncompressed\)/);
       expect(log.lines.some((l) => l.message === 'object processed')).toBe(false);
       expect(await listKeys(s3.client, LAKE)).toEqual([]);
     }
+  });
+
+  it('with CFLOGS_OUTPUT_COMPRESSION=gzip writes .json.gz gzip files holding the same rows and rejects as the zstd default', async () => {
+    const objs = [
+      await created('cf/http_requests/20261101/20261101T100000Z_20261101T100030Z_c3.log.gz', gz([HTTP_LINE(1), HTTP_LINE(2, '"2026-11-01T11:00:00Z"'), '{not json'])),
+      await created('cf/firewall_events/20251101/20251101T123320Z_20251101T123350Z_d4.log.gz', gz([FIREWALL_LINE])),
+      await created('cf/audit_logs/20251101/z.log.gz', gz([AUDIT_LINE])),
+    ];
+    const run = async (env: NodeJS.ProcessEnv) => {
+      const codec = loadConfig(env).codec;
+      await handleS3Event(s3CreatedEvent(objs), objectDeps(s3.client, recordingLog(), undefined, codec));
+      const keys = await listKeys(s3.client);
+      const files = new Map<string, { magic: string; rows: Record<string, unknown>[] }>();
+      for (const k of keys) files.set(k, { magic: (await readBytes(s3.client, k)).subarray(0, 4).toString('hex'), rows: await readLakeLines(s3.client, k) });
+      for (const k of keys) await s3.client.send(new DeleteObjectCommand({ Bucket: LAKE, Key: k }));
+      return files;
+    };
+    const zstd = await run({});
+    const gzip = await run({ CFLOGS_OUTPUT_COMPRESSION: 'gzip' });
+    expect(zstd.size).toBe(5); // http at 10 and 11, firewall, audit, and the http rejects
+    expect([...zstd.keys()].some((k) => k.startsWith('rejects/'))).toBe(true);
+    for (const [k, f] of zstd) {
+      expect(k).toMatch(/\.json\.zst$/);
+      expect(f.magic).toBe('28b52ffd');
+    }
+    for (const [k, f] of gzip) {
+      expect(k).toMatch(/\.json\.gz$/);
+      expect(f.magic.slice(0, 4)).toBe('1f8b');
+    }
+    // The same files but for the extension, the same rows in each.
+    expect([...gzip.keys()]).toEqual([...zstd.keys()].map((k) => k.replace(/\.json\.zst$/, '.json.gz')));
+    for (const [k, f] of zstd) expect(gzip.get(k.replace(/\.json\.zst$/, '.json.gz'))?.rows).toEqual(f.rows);
+    expect([...zstd.values()].flatMap((f) => f.rows)).toHaveLength(5);
   });
 
   it('keeps the readable rows of a permanently corrupt object on its third delivery instead of looping to the DLQ', async () => {
@@ -212,7 +297,7 @@ describe('the S3 handler against a real S3 protocol server', () => {
     expect(rows.length).toBeLessThan(2000);
     expect(rows.map((r) => r.RayID)).toEqual(lines.slice(0, rows.length).map((l) => (JSON.parse(l) as { RayID: string }).RayID));
     const [rejectKey] = await listKeys(s3.client, LAKE, 'rejects/');
-    const rejects = await readGzipLines(s3.client, rejectKey as string);
+    const rejects = await readLakeLines(s3.client, rejectKey as string);
     expect(rejects).toHaveLength(1);
     expect(rejects[0]).toMatchObject({ reason: 'corrupt_input', line: rows.length + 1 });
     expect(String(rejects[0]?.message)).toMatch(/truncated at compressed byte \d+/);

@@ -1,4 +1,3 @@
-import { gunzipSync } from 'node:zlib';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +8,8 @@ import { S3Store } from '../../lib/lake/s3-store';
 import type { ObjectDeps } from '../../lib/s3/object';
 import type { Log } from '../../lib/log';
 import { DEFAULT_LIMITS } from '../../lib/pipeline/process';
+import { OutputCodec, outputCodec } from '../../lib/lake/codec';
+import { readLakeFile } from '../../testkit/lake-files';
 
 export const INPUT = 'cflogs-it-input';
 export const LAKE = 'cflogs-it-lake';
@@ -34,11 +35,15 @@ export async function listKeys(s3: S3Client, bucket = LAKE, prefix = ''): Promis
   return keys.sort();
 }
 
-export async function readGzipLines(s3: S3Client, key: string, bucket = LAKE): Promise<Record<string, unknown>[]> {
+/** The raw bytes of an object. */
+export async function readBytes(s3: S3Client, key: string, bucket = LAKE): Promise<Buffer> {
   const r = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-  const bytes = Buffer.from(await (r.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
-  return gunzipSync(bytes)
-    .toString('utf8')
+  return Buffer.from(await (r.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
+}
+
+/** The rows of a lake file, whichever codec wrote it (zstd or gzip). */
+export async function readLakeLines(s3: S3Client, key: string, bucket = LAKE): Promise<Record<string, unknown>[]> {
+  return readLakeFile(await readBytes(s3, key, bucket))
     .split('\n')
     .filter((l) => l !== '')
     .map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -47,7 +52,7 @@ export async function readGzipLines(s3: S3Client, key: string, bucket = LAKE): P
 /** Every row in the lake (`logs/`), keyed by output file. */
 export async function lakeRows(s3: S3Client, prefix = 'logs/'): Promise<Map<string, Record<string, unknown>[]>> {
   const out = new Map<string, Record<string, unknown>[]>();
-  for (const k of await listKeys(s3, LAKE, prefix)) out.set(k, await readGzipLines(s3, k));
+  for (const k of await listKeys(s3, LAKE, prefix)) out.set(k, await readLakeLines(s3, k));
   return out;
 }
 
@@ -62,12 +67,13 @@ export function recordingLog(): RecordedLog {
   return { lines, info: at('info'), warn: at('warn'), error: at('error') };
 }
 
-export function objectDeps(s3: S3Client, log: Log, now = new Date('2026-11-24T12:00:00Z')): ObjectDeps {
+/** The Lambda's deps against `s3`; lake files in the default codec (zstd) unless `codec` says otherwise. */
+export function objectDeps(s3: S3Client, log: Log, now = new Date('2026-11-24T12:00:00Z'), codec: OutputCodec = outputCodec('zstd')): ObjectDeps {
   return {
     s3,
     store: new S3Store(s3, LAKE, 5 * 1024 * 1024),
     router: new Router([], builtInRegistry()),
-    config: { outputPrefix: '', limits: DEFAULT_LIMITS, gzipLevel: 6, maxOpenFiles: 16, salvageAfterReceives: 3 },
+    config: { outputPrefix: '', limits: DEFAULT_LIMITS, codec, maxOpenFiles: 16, salvageAfterReceives: 3 },
     clock: () => now,
     log,
   };

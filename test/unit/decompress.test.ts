@@ -1,4 +1,5 @@
-import { gzipSync } from 'node:zlib';
+import { once } from 'node:events';
+import { constants, createZstdCompress, gzipSync, zstdCompressSync } from 'node:zlib';
 import { decompress, DecompressError, sniffCompression } from '../../lib/decode/decompress';
 import { CflogsError } from '../../lib/errors';
 import { failure } from '../support/failure';
@@ -143,6 +144,28 @@ describe('decompress', () => {
     expect(await failure(readAll(d.chunks))).toBeInstanceOf(DecompressError);
   });
 
+  test('a truncated input gives the same bytes before its error whether the reader keeps up or lags (salvage is deterministic)', async () => {
+    const text = Buffer.from(Array.from({ length: 100_000 }, (_, i) => `{"i":${i},"r":"${((i * 2654435761) % 4294967296).toString(36)}"}\n`).join(''));
+    for (const packed of [gzipSync(text), zstdCompressSync(text)]) {
+      const cut = packed.subarray(0, Math.floor(packed.length * 0.7));
+      const readOut = async (lag: number): Promise<number> => {
+        const d = await decompress(chunksOf(...split(cut, 16 * 1024)), LIMITS);
+        let n = 0;
+        const e = await failure((async () => {
+          for await (const b of d.chunks) {
+            n += b.length;
+            if (lag) await new Promise((r) => setTimeout(r, lag));
+          }
+        })());
+        expect((e as DecompressError).message).toMatch(/stream is truncated/);
+        return n;
+      };
+      const fast = await readOut(0);
+      expect(fast).toBeGreaterThan(text.length / 2);
+      expect(await readOut(5)).toBe(fast);
+    }
+  });
+
   test('a corrupt gzip stream (bad checksum) is a DecompressError naming the zlib code', async () => {
     const gz = Buffer.from(gzipSync(TEXT));
     gz[gz.length - 8] = (gz[gz.length - 8] as number) ^ 0xff; // CRC32 in the trailer
@@ -178,29 +201,29 @@ describe('decompress', () => {
     expect((await readAll(d.chunks)).length).toBe(100);
   });
 
-  test.each(Object.entries(COMPRESSED_LINE))(
+  test.each(Object.entries(COMPRESSED_LINE).filter(([name]) => name !== 'zstd'))(
     '%s input is a DecompressError naming the compression, never salvaged, not text',
     async (name, hex) => {
       const e = await failure(decompress(chunksOf(Buffer.from(hex, 'hex')), LIMITS));
       expect(e).toBeInstanceOf(DecompressError);
-      expect((e as DecompressError).message).toBe(`input is ${name}-compressed, which cflogs does not read (supported: gzip, uncompressed)`);
+      expect((e as DecompressError).message).toBe(`input is ${name}-compressed, which cflogs does not read (supported: gzip, zstd, uncompressed)`);
       expect((e as DecompressError).salvageable).toBe(false);
       expect((e as DecompressError).compressedOffset).toBe(0);
     },
   );
 
   test('a refused compression is recognised across one-byte chunks, and the source is released', async () => {
-    const zstd = Buffer.from(COMPRESSED_LINE.zstd as string, 'hex');
+    const xz = Buffer.from(COMPRESSED_LINE.xz as string, 'hex');
     let released = false;
     async function* source(): AsyncGenerator<Buffer> {
       try {
-        for (const b of split(zstd, 1)) yield b;
+        for (const b of split(xz, 1)) yield b;
       } finally {
         released = true;
       }
     }
     const e = await failure(decompress(source(), LIMITS));
-    expect((e as DecompressError).message).toMatch(/^input is zstd-compressed/);
+    expect((e as DecompressError).message).toMatch(/^input is xz-compressed/);
     expect(released).toBe(true);
   });
 
@@ -214,5 +237,113 @@ describe('decompress', () => {
     const e = await failure(readAll(d.chunks));
     expect(e).not.toBeInstanceOf(DecompressError);
     expect((e as Error).message).toMatch(/connection reset/);
+  });
+});
+
+describe('decompress: zstd', () => {
+  const zstd = (text: Buffer | string, params: Record<number, number> = {}) => zstdCompressSync(text, { params });
+  const skippable = (payload: Buffer) => {
+    const head = Buffer.alloc(8);
+    head.writeUInt32LE(0x184d2a53, 0);
+    head.writeUInt32LE(payload.length, 4);
+    return Buffer.concat([head, payload]);
+  };
+  const read = async (...chunks: Buffer[]) => {
+    const d = await decompress(chunksOf(...chunks), LIMITS);
+    return { text: (await readAll(d.chunks)).toString('utf8'), d };
+  };
+
+  test("the zstd tool's own output is read", async () => {
+    const { text, d } = await read(Buffer.from(COMPRESSED_LINE.zstd as string, 'hex'));
+    expect(text).toBe('{"EdgeStartTimestamp":"2026-11-01T10:00:00Z"}\n');
+    expect(d.compression).toBe('zstd');
+  });
+
+  // Node's decompressor alone returns only the first frame of these: every frame must come out.
+  const a = Buffer.from('{"a":1}\n'.repeat(3000));
+  const b = Buffer.from('{"b":2}\n');
+  const c = Buffer.from(Array.from({ length: 5000 }, (_, i) => `{"c":${(i * 7919) % 10007},"r":"${((i * 104729) % 65536).toString(36)}"}\n`).join(''));
+  const frames = Buffer.concat([zstd(a, { [constants.ZSTD_c_checksumFlag]: 1 }), skippable(Buffer.from('seek table')), zstd(b), zstd(c, { [constants.ZSTD_c_compressionLevel]: 19 })]);
+  const all = Buffer.concat([a, b, c]).toString('utf8');
+
+  test('several frames, and a skippable frame between them, all come out in one chunk', async () => {
+    expect((await read(frames)).text).toBe(all);
+  });
+
+  test('frames come out whole wherever the chunks are cut, and one byte at a time', async () => {
+    for (let cut = 1; cut < frames.length; cut += 97) {
+      expect((await read(frames.subarray(0, cut), frames.subarray(cut))).text).toBe(all);
+    }
+    expect((await read(...split(frames, 1))).text).toBe(all);
+  });
+
+  test('raw and RLE blocks (incompressible and repeated bytes) are framed right', async () => {
+    const noise = Buffer.alloc(300_000);
+    for (let i = 0, x = 1; i < noise.length; i++) noise[i] = (x = (x * 1103515245 + 12345) >>> 0) >>> 24;
+    const text = Buffer.concat([noise, Buffer.alloc(500_000, 0x20)]);
+    const both = Buffer.concat([zstd(text), zstd(text)]);
+    const out = await decompress(chunksOf(...split(both, 65536)), LIMITS);
+    expect((await readAll(out.chunks)).equals(Buffer.concat([text, text]))).toBe(true);
+  });
+
+  test('a truncated stream is a DecompressError that says so, wherever it is cut', async () => {
+    for (const cut of [4, 5, 12, frames.length - 1, zstd(a).length - 2, zstd(a).length + 2]) {
+      const e = await failure(read(frames.subarray(0, cut)));
+      expect(e).toBeInstanceOf(DecompressError);
+      expect((e as DecompressError).message).toMatch(/^zstd stream is truncated/);
+    }
+  });
+
+  test('a truncated stream gives every whole block before the error, as gzip does (a salvage keeps those rows)', async () => {
+    const big = Buffer.from(Array.from({ length: 40_000 }, (_, i) => `{"i":${i},"r":"${((i * 2654435761) % 4294967296).toString(36)}"}\n`).join(''));
+    const one = zstd(big);
+    const d = await decompress(chunksOf(...split(one.subarray(0, Math.floor(one.length * 0.8)), 4096)), LIMITS);
+    const got: Buffer[] = [];
+    const e = await failure((async () => {
+      for await (const b of d.chunks) got.push(b);
+    })());
+    expect((e as DecompressError).message).toMatch(/^zstd stream is truncated/);
+    // zstd decodes whole blocks of 128 KiB at most: all but the cut one come out, and they are the input's start.
+    const out = Buffer.concat(got);
+    expect(out.length).toBeGreaterThanOrEqual(128 * 1024);
+    expect(out.equals(big.subarray(0, out.length))).toBe(true);
+  });
+
+  test('corrupt data and garbage after a frame are DecompressErrors', async () => {
+    const one = zstd(c, { [constants.ZSTD_c_checksumFlag]: 1 });
+    const bad = Buffer.from(one);
+    const mid = Math.floor(bad.length / 2);
+    bad[mid] = (bad[mid] as number) ^ 0xff;
+    const e = await failure(read(bad));
+    expect(e).toBeInstanceOf(DecompressError);
+    expect((e as DecompressError).message).toMatch(/^zstd stream is corrupt \(ZSTD_error_|^zstd (block|frame)/);
+    const g = await failure(read(Buffer.concat([one, Buffer.from('{"not":"zstd"}\n')])));
+    expect((g as DecompressError).message).toBe('data after a zstd frame is not a zstd frame');
+  });
+
+  test('the decompressed size limit stops a zstd bomb', async () => {
+    const bomb = zstd(Buffer.alloc(10_000_000, 0x61));
+    expect(bomb.length).toBeLessThan(2000);
+    const d = await decompress(chunksOf(bomb), { maxBytes: 1_000_000 });
+    const e = await failure(readAll(d.chunks));
+    expect((e as DecompressError).message).toMatch(/exceeds the limit/);
+  });
+
+  test('a frame asking for a window over 16 MiB is refused, not allocated, and never salvaged', async () => {
+    // Streamed with flushes, so zstd cannot shrink the window to the input's size: the header asks for 128 MiB.
+    const z = createZstdCompress({ params: { [constants.ZSTD_c_windowLog]: 27 } });
+    const parts: Buffer[] = [];
+    z.on('data', (p: Buffer) => parts.push(p));
+    for (let i = 0; i < 3; i++) {
+      z.write(a);
+      await new Promise<void>((r) => z.flush(() => r()));
+    }
+    z.end();
+    await once(z, 'end');
+    const d = await decompress(chunksOf(Buffer.concat(parts)), LIMITS);
+    const e = await failure(readAll(d.chunks));
+    expect(e).toBeInstanceOf(DecompressError);
+    expect((e as DecompressError).message).toMatch(/needs a window over 16777216 bytes/);
+    expect((e as DecompressError).salvageable).toBe(false);
   });
 });

@@ -1,10 +1,12 @@
+import { outputCodec } from '../../lib/lake/codec';
+import { readLakeFile } from '../../testkit/lake-files';
 /**
  * handleLogpushRequest and its parts without a network: body classification (validation requests, NDJSON or
  * not), log type resolution, the function URL adapter, and the 500s (sink or secret store failing).
  */
 import { PassThrough } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { gzipSync } from 'node:zlib';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { loadConfig } from '../../lib/config';
 import { classifyBody } from '../../lib/http/body';
@@ -45,7 +47,7 @@ function deps(over: Partial<HttpDeps> = {}, http: Partial<HttpDeps['http']> = {}
     http: { secretHeader: 'x-panther-cloudflare', getSecret: async () => SECRET, maxBodyBytes: 1 << 20, defaultDataset: undefined, ...http },
     router: new Router([], builtInRegistry()),
     store: new MemStore(),
-    config: { outputPrefix: 'lake/', limits: { maxLineBytes: 4096, maxDecompressedBytes: 1 << 20 }, gzipLevel: 1, maxOpenFiles: 4 },
+    config: { outputPrefix: 'lake/', limits: { maxLineBytes: 4096, maxDecompressedBytes: 1 << 20 }, codec: outputCodec('zstd', 1), maxOpenFiles: 4 },
     clock: () => new Date('2026-03-04T05:06:07Z'),
     log: recorder(),
     ...over,
@@ -154,8 +156,8 @@ describe('handleLogpushRequest', () => {
     expect(res.headers).toMatchObject({ 'content-type': 'application/json', 'x-request-id': 'req-1' });
     expect(JSON.parse(res.body)).toEqual({ ok: true, logType: 'Cloudflare.HttpRequest', lines: 1, rows: 1, rejects: 0, filtered: 0, blank: 0 });
     const keys = [...d.store.objects.keys()];
-    expect(keys).toEqual([expect.stringMatching(/^lake\/logs\/cloudflare_httprequest\/year=2022\/month=11\/day=15\/hour=00\/http-[0-9a-f]{32}\.json\.gz$/)]);
-    expect(JSON.parse(gunzipSync(d.store.objects.get(keys[0]!)!).toString())).toMatchObject({ RayID: 'r1', p_parse_time: '2026-03-04 05:06:07.000000000' });
+    expect(keys).toEqual([expect.stringMatching(/^lake\/logs\/cloudflare_httprequest\/year=2022\/month=11\/day=15\/hour=00\/http-[0-9a-f]{32}\.json\.zst$/)]);
+    expect(JSON.parse(readLakeFile(d.store.objects.get(keys[0]!)!))).toMatchObject({ RayID: 'r1', p_parse_time: '2026-03-04 05:06:07.000000000' });
   });
 
   test("a gzip batch's summary line gives the body's compression and its size as received", async () => {
@@ -177,7 +179,7 @@ describe('handleLogpushRequest', () => {
     );
     const res = await handleLogpushRequest(req({ path: '/firewall_events', body }), d);
     expect(JSON.parse(res.body)).toMatchObject({ lines: 2, rows: 1, rejects: 0, filtered: 1 });
-    const rows = [...d.store.objects.values()].map((b) => gunzipSync(b).toString());
+    const rows = [...d.store.objects.values()].map((b) => readLakeFile(b));
     expect(rows.join('')).toContain('"f1"');
     expect(rows.join('')).not.toContain('"f2"');
   });

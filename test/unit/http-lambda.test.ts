@@ -1,3 +1,4 @@
+import { readLakeFile } from '../../testkit/lake-files';
 /**
  * functions/http-ingest.ts as Lambda runs it: module-scope config from the environment, the real Powertools
  * Logger, S3 (mocked at the SDK) as the sink. Everything the function prints while it handles a batch with bad
@@ -6,7 +7,7 @@
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { gzipSync } from 'node:zlib';
 
 const SECRET = 'lambda-secret-3c9f0d2e';
 const RAW_MARKER = 'RAWLINE-lambda-b7c2';
@@ -115,11 +116,11 @@ test('a gzip batch with bad lines, wrong and missing secrets, a validation reque
   expect(JSON.parse(ok.body as string)).toEqual({ ok: true, logType: 'Cloudflare.HttpRequest', lines: 3, rows: 1, rejects: 2, filtered: 0, blank: 0 });
   const puts = s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input);
   expect(puts.map((p) => [p.Bucket, p.Key]).sort()).toEqual([
-    ['lake-bucket', expect.stringMatching(/^cf\/logs\/cloudflare_httprequest\/year=2022\/month=11\/day=15\/hour=00\/http-[0-9a-f]{32}\.json\.gz$/)],
-    ['lake-bucket', expect.stringMatching(/^cf\/rejects\/cloudflare_httprequest\/year=\d{4}\/month=\d\d\/day=\d\d\/hour=\d\d\/http-[0-9a-f]{32}\.json\.gz$/)],
+    ['lake-bucket', expect.stringMatching(/^cf\/logs\/cloudflare_httprequest\/year=2022\/month=11\/day=15\/hour=00\/http-[0-9a-f]{32}\.json\.zst$/)],
+    ['lake-bucket', expect.stringMatching(/^cf\/rejects\/cloudflare_httprequest\/year=\d{4}\/month=\d\d\/day=\d\d\/hour=\d\d\/http-[0-9a-f]{32}\.json\.zst$/)],
   ]);
   const rejects = puts.find((p) => p.Key!.includes('/rejects/'))!;
-  const records = gunzipSync(Buffer.from(rejects.Body as Uint8Array)).toString().trim().split('\n').map((l) => JSON.parse(l));
+  const records = readLakeFile(rejects.Body as Uint8Array).trim().split('\n').map((l) => JSON.parse(l));
   expect(records.map((r) => [r.line, r.reason, r.source])).toEqual([
     [2, 'invalid_json', expect.stringMatching(/^http:url-req-/)],
     [3, 'missing_required', expect.stringMatching(/^http:url-req-/)],

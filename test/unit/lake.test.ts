@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
-import { gunzipSync } from 'node:zlib';
+import { outputCodec } from '../../lib/lake/codec';
+import { readLakeFile } from '../../testkit/lake-files';
 import { LakeWriter } from '../../lib/lake/writer';
 import type { ObjectStore, WriteTarget } from '../../lib/lake/types';
 
@@ -58,7 +59,7 @@ describe('the lake writer', () => {
    */
   async function writeAll(rows: { time: string; json: string }[], chunk: number, opts: { maxOpenFiles: number; waitingBytes?: number }) {
     const { store, objects, max } = slowStore();
-    const w = new LakeWriter({ store, prefix: 'p/', baseName: 'obj', rejectTime: ts(0), gzipLevel: 1, ...opts });
+    const w = new LakeWriter({ store, prefix: 'p/', baseName: 'obj', rejectTime: ts(0), codec: outputCodec('zstd', 1), ...opts });
     let asked = 0;
     for (let i = 0; i < rows.length; i++) {
       const r = rows[i] as { time: string; json: string };
@@ -70,7 +71,7 @@ describe('the lake writer', () => {
       }
     }
     const files = await w.commit();
-    const text = new Map([...objects].map(([k, b]) => [k, gunzipSync(b).toString()]));
+    const text = new Map([...objects].map(([k, b]) => [k, readLakeFile(b)]));
     return { files, text, maxInFlight: max(), asked };
   }
 
@@ -87,7 +88,7 @@ describe('the lake writer', () => {
     expect(all).toHaveLength(rows.length);
     expect(new Set(all).size).toBe(rows.length);
     expect(files.reduce((n, f) => n + f.rows, 0)).toBe(rows.length);
-    expect(files.some((f) => /\/obj-1\.json\.gz$/.test(f.key))).toBe(true);
+    expect(files.some((f) => /\/obj-1\.json\.zst$/.test(f.key))).toBe(true);
   });
 
   it('writes each event hour in one file when interleaved hours fit the waiting budget', async () => {
@@ -120,7 +121,7 @@ describe('the lake writer', () => {
     // different, written without waiting for backpressure, so several blocks queue up for gzip; the loop yields to
     // the event loop now and then, so gzip finishes some of them (and they are reused) while others still wait.
     const { store, objects } = slowStore();
-    const w = new LakeWriter({ store, prefix: '', baseName: 'big', rejectTime: ts(0), gzipLevel: 6, maxOpenFiles: 4 });
+    const w = new LakeWriter({ store, prefix: '', baseName: 'big', rejectTime: ts(0), codec: outputCodec('gzip'), maxOpenFiles: 4 });
     const expected: string[] = [];
     for (let i = 0; i < 40_000; i++) {
       const row = `{"i":${i},"pad":"${(i * 2654435761).toString(36).repeat(20)}","u":"é€${i % 97}"}`;
@@ -130,7 +131,7 @@ describe('the lake writer', () => {
     }
     const [file] = await w.commit();
     expect(file?.rows).toBe(40_000);
-    const text = gunzipSync(objects.get(file?.key ?? '') as Buffer).toString('utf8');
+    const text = readLakeFile(objects.get(file?.key ?? '') as Buffer);
     expect(text.length).toBeGreaterThan(8_000_000);
     expect(firstDifference(text, expected)).toBeUndefined();
   });
@@ -139,7 +140,7 @@ describe('the lake writer', () => {
     // Two open files at most and bursts of about 2.5 MB per event hour over five hours: files are evicted and
     // reopened (as numbered parts), each flushes blocks mid-file, and new files write into blocks closed ones gave back.
     const { store, objects } = slowStore();
-    const w = new LakeWriter({ store, prefix: '', baseName: 'churn', rejectTime: ts(0), gzipLevel: 1, maxOpenFiles: 2, waitingBytes: 1024 * 1024 });
+    const w = new LakeWriter({ store, prefix: '', baseName: 'churn', rejectTime: ts(0), codec: outputCodec('zstd', 1), maxOpenFiles: 2, waitingBytes: 1024 * 1024 });
     const rowsByHour = new Map<number, string[]>();
     let i = 0;
     for (let burst = 0; burst < 12; burst++) {
@@ -159,9 +160,9 @@ describe('the lake writer', () => {
     expect(files.length).toBeGreaterThan(5);
     for (const [hour, rows] of rowsByHour) {
       const keys = files.map((f) => f.key).filter((k) => k.includes(`/hour=${String(hour).padStart(2, '0')}/`));
-      // Parts in the order they were written: churn.json.gz, churn-1.json.gz, ...
+      // Parts in the order they were written: churn.json.zst, churn-1.json.zst, ...
       keys.sort((a, b) => a.length - b.length || a.localeCompare(b));
-      const text = keys.map((k) => gunzipSync(objects.get(k) as Buffer).toString('utf8')).join('');
+      const text = keys.map((k) => readLakeFile(objects.get(k) as Buffer)).join('');
       expect(firstDifference(text, rows)).toBeUndefined();
     }
   });
@@ -174,10 +175,10 @@ describe('the lake writer', () => {
         return { stream: new Writable({ write: (_c, _e, cb) => cb() }), result, abort: async () => undefined };
       },
     };
-    const w = new LakeWriter({ store: failing, prefix: '', baseName: 'obj', rejectTime: ts(0), gzipLevel: 1, maxOpenFiles: 4 });
+    const w = new LakeWriter({ store: failing, prefix: '', baseName: 'obj', rejectTime: ts(0), codec: outputCodec('zstd', 1), maxOpenFiles: 4 });
     w.row('t', ts(3), '{}');
     await expect(w.commit()).rejects.toThrow(
-      'logs/t/year=2026/month=11/day=01/hour=03/obj.json.gz: InternalError: HTTP 500: We encountered an internal error',
+      'logs/t/year=2026/month=11/day=01/hour=03/obj.json.zst: InternalError: HTTP 500: We encountered an internal error',
     );
   });
 });

@@ -10,8 +10,8 @@ describe('lake layout', () => {
 
   it('keys rows under logs/ and rejects under rejects/, with -n for a partition continued in a later file', () => {
     const t = '2026-01-02 03:04:05.000000000';
-    expect(outputKey('', 'events', 'cloudflare_firewall', t, 'b', 0)).toBe('logs/cloudflare_firewall/year=2026/month=01/day=02/hour=03/b.json.gz');
-    expect(outputKey('lake/', 'rejects', 'cloudflare_audit', t, 'b', 2)).toBe('lake/rejects/cloudflare_audit/year=2026/month=01/day=02/hour=03/b-2.json.gz');
+    expect(outputKey('', 'events', 'cloudflare_firewall', t, 'b', 0, '.json.zst')).toBe('logs/cloudflare_firewall/year=2026/month=01/day=02/hour=03/b.json.zst');
+    expect(outputKey('lake/', 'rejects', 'cloudflare_audit', t, 'b', 2, '.json.gz')).toBe('lake/rejects/cloudflare_audit/year=2026/month=01/day=02/hour=03/b-2.json.gz');
   });
 
   it('gives the Glue tables the folders and partitions the writer uses', () => {
@@ -19,15 +19,17 @@ describe('lake layout', () => {
     const location = tableLocation('s3://lake/', schema);
     expect(location).toBe(`s3://lake/${tableDir('events', schema.table)}`);
     expect(projectionParameters(location)['storage.location.template']).toBe(`${location}${PARTITION_TEMPLATE}`);
-    const key = outputKey('', 'events', schema.table, '2026-01-02 03:04:05.000000000', 'b', 0);
+    const key = outputKey('', 'events', schema.table, '2026-01-02 03:04:05.000000000', 'b', 0, '.json.zst');
     const templated = PARTITION_TEMPLATE.replace(/\$\{(\w+)\}/g, (_m, k: string) => ({ year: '2026', month: '01', day: '02', hour: '03' })[k]!);
-    expect(key).toBe(`${tableDir('events', schema.table)}${templated}/b.json.gz`);
+    expect(key).toBe(`${tableDir('events', schema.table)}${templated}/b.json.zst`);
   });
 
   it('names files after the input so that a retry of the same content overwrites them', () => {
     const key = 'cf/20221115/20221115T000000Z_20221115T000030Z_9af500e2.log.gz';
     expect(objectBaseName(key, 's3://in/k#v1')).toBe(objectBaseName(key, 's3://in/k#v1'));
     expect(objectBaseName(key, 's3://in/k#v1')).toMatch(/^20221115T000000Z_20221115T000030Z_9af500e2-[0-9a-f]{12}$/);
+    // A zstd input is named the same way.
+    expect(objectBaseName(key.replace(/\.gz$/, '.zst'), 's3://in/k#v1')).toBe(objectBaseName(key, 's3://in/k#v1'));
     expect(objectBaseName(key, 's3://in/k#v1')).not.toBe(objectBaseName(key, 's3://in/k#v2'));
     expect(objectBaseName('dir/', 'x')).toMatch(/^object-/);
     expect(deliveryBaseName('http:Cloudflare.Firewall:abc')).toMatch(/^http-[0-9a-f]{32}$/);

@@ -120,7 +120,7 @@ describe('loadConfig', () => {
       outputPrefix: '',
       routes: [],
       limits: DEFAULT_LIMITS,
-      gzipLevel: 6,
+      codec: { compression: 'zstd', level: 3, extension: '.json.zst' },
       maxOpenFiles: 4,
     });
     expect(c.outputBucket).toBeUndefined();
@@ -135,7 +135,8 @@ describe('loadConfig', () => {
       CFLOGS_OUTPUT_PREFIX: 'cf/',
       CFLOGS_MAX_LINE_BYTES: '2048',
       CFLOGS_MAX_DECOMPRESSED_BYTES: '1000000',
-      CFLOGS_GZIP_LEVEL: '9',
+      CFLOGS_OUTPUT_COMPRESSION: ' GZIP ',
+      CFLOGS_OUTPUT_COMPRESSION_LEVEL: '9',
       CFLOGS_MAX_OPEN_FILES: '32',
       CFLOGS_SOURCE_ID: ' src-1 ',
       CFLOGS_SOURCE_LABEL: 'Prod',
@@ -146,7 +147,7 @@ describe('loadConfig', () => {
       outputPrefix: 'cf/',
       routes: [{ prefix: 'a/', logType: 'Cloudflare.Audit' }],
       limits: { maxLineBytes: 2048, maxDecompressedBytes: 1000000 },
-      gzipLevel: 9,
+      codec: { compression: 'gzip', level: 9, extension: '.json.gz' },
       maxOpenFiles: 32,
       sourceId: 'src-1',
       sourceLabel: 'Prod',
@@ -154,10 +155,19 @@ describe('loadConfig', () => {
   });
 
   test('blank optional variables count as unset', () => {
-    const c = loadConfig({ CFLOGS_SOURCE_ID: '  ', CFLOGS_OUTPUT_BUCKET: '', CFLOGS_GZIP_LEVEL: '' });
+    const c = loadConfig({ CFLOGS_SOURCE_ID: '  ', CFLOGS_OUTPUT_BUCKET: '', CFLOGS_OUTPUT_COMPRESSION: ' ', CFLOGS_OUTPUT_COMPRESSION_LEVEL: '', CFLOGS_GZIP_LEVEL: '' });
     expect(c).not.toHaveProperty('sourceId');
     expect(c.outputBucket).toBeUndefined();
-    expect(c.gzipLevel).toBe(6);
+    expect(c.codec).toMatchObject({ compression: 'zstd', level: 3 });
+  });
+
+  test.each([
+    [{ CFLOGS_OUTPUT_COMPRESSION: 'brotli' }, 'CFLOGS_OUTPUT_COMPRESSION must be one of zstd, gzip, got "brotli"'],
+    [{ CFLOGS_OUTPUT_COMPRESSION_LEVEL: '22' }, 'CFLOGS_OUTPUT_COMPRESSION_LEVEL must be an integer from 1 to 19, got "22"'],
+    [{ CFLOGS_OUTPUT_COMPRESSION: 'gzip', CFLOGS_OUTPUT_COMPRESSION_LEVEL: '12' }, 'CFLOGS_OUTPUT_COMPRESSION_LEVEL must be an integer from 0 to 9, got "12"'],
+    [{ CFLOGS_GZIP_LEVEL: '6' }, 'CFLOGS_GZIP_LEVEL is no longer read: set CFLOGS_OUTPUT_COMPRESSION=gzip and CFLOGS_OUTPUT_COMPRESSION_LEVEL instead'],
+  ])('a bad output compression setting fails at start, naming the variable: %j', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(new ConfigError(message));
   });
 
   test('a blank CFLOGS_ROUTES counts as unset: no routes', () => {

@@ -1,0 +1,15 @@
+import { gunzipSync, zstdDecompressSync } from 'node:zlib';
+
+/**
+ * The text of a lake file, whichever codec wrote it (the magic bytes say): for tests and the demo, which read
+ * whole files. A lake file is one zstd frame or one gzip member, so the one-shot decoders are enough here.
+ */
+export function readLakeFile(bytes: Uint8Array): string {
+  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (b.length >= 4 && b.readUInt32LE(0) === 0xfd2fb528) return zstdDecompressSync(b).toString('utf8');
+  if (b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b) return gunzipSync(b).toString('utf8');
+  throw new Error('not a lake file: neither zstd nor gzip');
+}
+
+/** Lake file names end in the codec's extension. */
+export const LAKE_FILE = /\.json\.(zst|gz)$/;
