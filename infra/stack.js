@@ -22,12 +22,14 @@
  *   output.js     the lake's folders in the output bucket (lib/lake/layout.ts)
  *   lib.js        the lib/ modules those take their rules from, loaded through tsx
  *   cfn.js        Ref, Fn::GetAtt, Fn::Join, S3 ARNs
+ *   runtime.js    the functions' NODE_OPTIONS
  */
 const { ref } = require('./stack/cfn');
 const { settings, parsePrefixes, parseReservedConcurrency } = require('./stack/settings');
 const { inputResources, inputOutputs, inputReadArns, inputListStatement } = require('./stack/input');
 const { databaseName, tableLogicalId, glueTables } = require('./stack/catalog');
 const { outputWriteArns, rejectsPrefix } = require('./stack/output');
+const { NODE_OPTIONS } = require('./stack/runtime');
 
 module.exports = {
   async resources({ resolveVariable }) {
@@ -57,6 +59,7 @@ module.exports = {
   async environment({ resolveVariable }) {
     const s = await settings(resolveVariable);
     return {
+      NODE_OPTIONS,
       CFLOGS_OUTPUT_BUCKET: ref('OutputBucket'),
       ...(s.routes ? { CFLOGS_ROUTES: s.routes } : {}),
       ...(s.sourceId ? { CFLOGS_SOURCE_ID: s.sourceId } : {}),

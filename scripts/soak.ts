@@ -30,6 +30,7 @@ import { handleS3Event, IngestReport } from '../lib/s3/handler';
 import { S3Store } from '../lib/lake/s3-store';
 import { silentLog } from '../lib/log';
 import { wireS3 } from '../lib/wiring';
+import { NODE_OPTIONS as LAMBDA_NODE_OPTIONS } from '../infra/stack/runtime';
 
 const INPUT = 'cflogs-soak-input';
 const LAKE = 'cflogs-soak-lake';
@@ -226,7 +227,7 @@ async function main(): Promise<void> {
         `  output       ${s.outputs.length} files, ${mb(out)} MiB ${s.outputs[0]?.key.endsWith('.json.gz') ? 'gzip' : 'zstd'}`,
         `  duration     ${seconds.toFixed(1)} s, ${(s.decompressedBytes / MiB / seconds).toFixed(1)} MiB/s uncompressed, ${Math.round(s.lines / seconds)} lines/s`,
         `  RSS          ${mb(rssStart)} MiB at start, peak ${mb(peak)} MiB (${samples} samples every 250 ms), kernel high-water mark ${mb(maxRss)} MiB; limit ${maxRssMb} MiB`,
-        `  node         ${process.version}, heap limit ${mb(getHeapStatistics().heap_size_limit)} MiB`,
+        `  node         ${process.version}, heap limit ${mb(getHeapStatistics().heap_size_limit)} MiB, NODE_OPTIONS ${process.env.NODE_OPTIONS ?? ''}`,
       ].join('\n') + '\n',
     );
     exitCode = ok ? 0 : 1;
@@ -238,8 +239,21 @@ async function main(): Promise<void> {
   process.exit(exitCode);
 }
 
+/** The handler runs here: with the functions' NODE_OPTIONS, or the peak would be another runtime's. */
+function withLambdaNodeOptions(): boolean {
+  if ((process.env.NODE_OPTIONS ?? '').includes(LAMBDA_NODE_OPTIONS)) return false;
+  const proc = spawn(process.execPath, [...process.execArgv, __filename, ...process.argv.slice(2)], {
+    stdio: 'inherit',
+    env: { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} ${LAMBDA_NODE_OPTIONS}`.trim() },
+  });
+  proc.once('exit', (code) => process.exit(code ?? 1));
+  return true;
+}
+
 const run = args.role === 's3' ? serveS3 : args.role === 'prepare' ? prepare : main;
-run().catch((e: unknown) => {
-  process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-  process.exit(1);
-});
+if (!(run === main && withLambdaNodeOptions())) {
+  run().catch((e: unknown) => {
+    process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exit(1);
+  });
+}

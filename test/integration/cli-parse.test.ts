@@ -93,6 +93,6 @@ describe('cflogs parse --filters', () => {
     // Without it, the filter meets every log type, and the audit log has no EdgeResponseStatus.
     const untyped = cli(['--filters', filters, gzFile]);
     expect(untyped.code).toBe(2);
-    expect(untyped.err).toMatch(/\(errors-only\): field EdgeResponseStatus: EdgeResponseStatus is not a column of Cloudflare\.Audit .*add logType/);
+    expect(untyped.err).toMatch(/\(errors-only\): field EdgeResponseStatus: EdgeResponseStatus is not a column of Cloudflare\.\w+ .*add logType/);
   });
 });

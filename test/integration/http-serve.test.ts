@@ -17,6 +17,7 @@ import { httpIdentity } from '../../lib/http/handler';
 import { deliveryBaseName } from '../../lib/lake/layout';
 import type { Log } from '../../lib/log';
 import { readLakeFile } from '../../testkit/lake-files';
+import { builtInRegistry } from '../../lib/record/registry';
 
 const SECRET = 'Sekr1t-7d41c09e-only-in-this-test';
 const WRONG = 'Sekr1t-7d41c09e-only-in-this-tesT';
@@ -511,10 +512,12 @@ describe('refused requests write nothing', () => {
   });
 
   test('an unknown log type: 400 naming the accepted values', async () => {
-    for (const path of ['/dns_logs', '/', '/?dataset=nope', '/http_requests?dataset=audit_logs']) {
+    for (const path of ['/pizza_orders', '/', '/?dataset=nope', '/http_requests?dataset=audit_logs']) {
       const { result, files: got } = await added(() => post(path, ndjson(CASES[0]!.lines)));
       expect(result.status).toBe(400);
-      expect(result.json.accepted).toEqual(['audit_logs', 'firewall_events', 'http_requests', 'spectrum_events']);
+      // Every dataset of every schema, sorted: the four seed ones and the rest.
+      expect(result.json.accepted).toEqual([...builtInRegistry().datasets()].sort());
+      expect(result.json.accepted).toEqual(expect.arrayContaining(['audit_logs', 'gateway_dns', 'http_requests', 'workers_trace_events']));
       expect(got).toEqual([]);
     }
   });

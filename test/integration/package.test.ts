@@ -159,6 +159,8 @@ describe('npm run package', () => {
       expect(fn.Properties.Architectures).toEqual(['arm64']);
       expect(fn.Properties.Role).toEqual({ 'Fn::GetAtt': [id.replace('LambdaFunction', 'Role'), 'Arn'] });
       expect(fn.Properties.Environment.Variables.CFLOGS_OUTPUT_BUCKET).toEqual({ Ref: 'OutputBucket' });
+      // V8's young generation held down to what the soak measures (infra/stack/runtime.js).
+      expect(fn.Properties.Environment.Variables.NODE_OPTIONS).toBe('--max-semi-space-size=16');
     }
     expect(tpl.Resources.IamRoleLambdaExecution).toBeUndefined();
     const groups = ofType(tpl, 'AWS::Logs::LogGroup');

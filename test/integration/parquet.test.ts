@@ -47,7 +47,8 @@ describe('Parquet readiness', () => {
     const db = await DuckDBInstance.create(':memory:');
     const conn = await db.connect();
     try {
-      for (const schema of builtInRegistry().schemas()) {
+      // The log types the samples cover (the tables asserted above).
+      for (const schema of builtInRegistry().schemas().filter((sc) => tables.has(sc.table))) {
         const mine = outputs.filter((f) => f.includes(`/logs/${schema.table}/`));
         const lines = mine.flatMap((f) => readLakeFile(readFileSync(f)).trim().split('\n'));
         const parquet = join(lake, `${schema.table}.parquet`);

@@ -321,7 +321,7 @@ describe('filters are checked against the schema of each log type they apply to,
 
   it('a global filter without logType is checked against every log type, and the message says to add one', () => {
     const e = routerError('filters:\n  - name: probes\n    exclude: { field: ClientIP, cidr: 192.0.2.0/24 }\n');
-    expect(e?.message).toMatch(/\(probes\): field ClientIP: ClientIP is not a column of Cloudflare\.Audit .*no logType.*add logType/);
+    expect(e?.message).toMatch(/\(probes\): field ClientIP: ClientIP is not a column of Cloudflare\.\w+ .*no logType.*add logType/);
     // Raw filters test bytes, not columns: nothing to check.
     expect(routerError('filters:\n  - name: raw\n    exclude: { raw: { contains: x } }\n')).toBeUndefined();
   });

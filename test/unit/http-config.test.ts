@@ -68,7 +68,7 @@ test.each([
   ['a bad size', { CFLOGS_SHARED_SECRET: SECRET, CFLOGS_MAX_BODY_BYTES: '6MB' }, /CFLOGS_MAX_BODY_BYTES must be an integer/],
   ['a zero size', { CFLOGS_SHARED_SECRET: SECRET, CFLOGS_MAX_BODY_BYTES: '0' }, /CFLOGS_MAX_BODY_BYTES/],
   ['a bad cache age', { CFLOGS_SHARED_SECRET: SECRET, CFLOGS_SECRET_MAX_AGE_SECONDS: '-1' }, /CFLOGS_SECRET_MAX_AGE_SECONDS/],
-  ['an unknown default dataset', { CFLOGS_SHARED_SECRET: SECRET, CFLOGS_DEFAULT_DATASET: 'dns_logs' }, /unknown dataset "dns_logs" \(known: .*http_requests/],
+  ['an unknown default dataset', { CFLOGS_SHARED_SECRET: SECRET, CFLOGS_DEFAULT_DATASET: 'pizza_orders' }, /unknown dataset "pizza_orders" \(known: .*http_requests/],
 ])('%s: ConfigError at load, never naming the secret', (_name, env, message) => {
   const e = configError(() => loadHttpConfig(env as NodeJS.ProcessEnv));
   expect(e.message).toMatch(message);

@@ -140,8 +140,8 @@ describe('resolveLogType', () => {
 
   test.each([
     ['/', {}, /^error: no log type/],
-    ['/dns_logs', {}, /^error: unknown log type "dns_logs" in the path/],
-    ['/', { dataset: 'dns_logs' }, /^error: unknown dataset "dns_logs"/],
+    ['/pizza_orders', {}, /^error: unknown log type "pizza_orders" in the path/],
+    ['/', { dataset: 'pizza_orders' }, /^error: unknown dataset "pizza_orders"/],
     ['/http_requests', { dataset: 'audit_logs' }, /^error: the path names Cloudflare.HttpRequest but \?dataset= names Cloudflare.Audit/],
   ])('%s %j -> %s', (path, query, want) => {
     expect(via(path, query)).toMatch(want);

@@ -106,7 +106,7 @@ describe('Router.byName', () => {
   });
 
   test('anything else is undefined', () => {
-    expect(router.byName('dns_logs')).toBeUndefined();
+    expect(router.byName('pizza_orders')).toBeUndefined();
     expect(router.byName('cloudflare.firewall')).toBeUndefined();
   });
 });

@@ -1,0 +1,2 @@
+/** See runtime.js. */
+export declare const NODE_OPTIONS: string;
