@@ -1,5 +1,6 @@
-import { createReadStream, createWriteStream, readFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, readFileSync, realpathSync } from 'node:fs';
 import { once } from 'node:events';
+import { resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { loadConfig, parseRoutesFile } from '../config';
 import { ConfigError } from '../errors';
@@ -64,12 +65,13 @@ export async function parseCommand(
       continue;
     }
     try {
+      const identity = file === '-' ? 'stdin' : `file:${resolvedPath(file)}`;
       const body = file === '-' ? (io.stdin as AsyncIterable<Buffer>) : createReadStream(file);
       const s = await ingest(
         body,
         {
           source: file === '-' ? 'stdin' : file,
-          identity: file === '-' ? 'stdin' : `file:${file}`,
+          identity,
           route,
           location: { key: file },
           sourceId: opts['source-id'],
@@ -93,4 +95,17 @@ export async function parseCommand(
     await once(rejectsOut, 'close');
   }
   return exit;
+}
+
+/**
+ * What seeds a file's p_row_id: its resolved real path, not the path as typed, so `./x`, `../dir/x`, `/abs/x`
+ * and a symlink to it name one file and give the same ids. A path that cannot be resolved (it does not exist)
+ * keeps its absolute form: reading it fails next, with the error that names the open.
+ */
+function resolvedPath(file: string): string {
+  try {
+    return realpathSync(file);
+  } catch {
+    return resolve(file);
+  }
 }

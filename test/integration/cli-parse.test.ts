@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { parseCommand } from '../../lib/cli/parse';
@@ -52,6 +52,36 @@ describe('cflogs parse', () => {
     const plain = await parse(['--log-type', 'http_requests', plainFile], '2026-11-24T12:00:00Z');
     expect(plain.out.trim().split('\n')).toHaveLength(10);
     expect(plain.out).not.toContain('\r');
+  });
+
+  it('gives the same rows, p_row_id included, whichever way the path is spelled: relative, absolute, through sub/.. or a symlink', async () => {
+    const logs = join(dir, 'logs');
+    mkdirSync(join(logs, 'sub'), { recursive: true });
+    const file = join(logs, 'a.ndjson');
+    writeFileSync(file, lines.slice(0, 5).join('\n') + '\n');
+    symlinkSync(file, join(dir, 'link.ndjson'));
+    const spellings = [
+      relative(process.cwd(), file), // ../../tmp/cflogs-cli-.../logs/a.ndjson
+      file,
+      join(logs, 'sub') + '/../a.ndjson',
+      join(dir, 'link.ndjson'),
+    ];
+    expect(spellings[0]).toMatch(/^\.\.\//);
+    const outs = [];
+    for (const spelled of spellings) {
+      const r = await parse(['--log-type', 'http_requests', spelled], '2026-11-24T12:00:00Z');
+      expect(r.code).toBe(0);
+      outs.push(r.out);
+    }
+    expect(outs[0]!.trim().split('\n')).toHaveLength(5);
+    for (const out of outs) expect(out).toBe(outs[0]);
+    // A copy is another file: other ids.
+    const copy = join(logs, 'copy.ndjson');
+    copyFileSync(file, copy);
+    const other = await parse(['--log-type', 'http_requests', copy], '2026-11-24T12:00:00Z');
+    const ids = (text: string) => text.trim().split('\n').map((l) => (JSON.parse(l) as { p_row_id: string }).p_row_id);
+    expect(ids(other.out)).toHaveLength(5);
+    for (const id of ids(other.out)) expect(ids(outs[0]!)).not.toContain(id);
   });
 
   it('exits 1 when an input cannot be read or routed, 2 on a usage error', async () => {
