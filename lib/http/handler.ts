@@ -141,14 +141,14 @@ export async function handleAdmittedRequest(req: LogpushRequest, deps: HttpDeps)
     return respond(500, { error: 'internal error' }, { 'x-request-id': requestId });
   }
   if (kind.kind === 'validation') {
-    log.info('validation request answered', { requestId, status: 200, logType: route.entry.plan.logType });
+    log.info('validation request answered', { requestId, status: 200, logType: route.entry.schema.logType });
     return respond(200, { ok: true, validation: true }, { 'x-request-id': requestId });
   }
   if (kind.kind === 'empty') return refuse(400, { error: 'empty body: expected NDJSON log lines' }, { reason: 'empty' });
   if (kind.kind === 'not_ndjson') return refuse(400, { error: kind.message }, { reason: 'not_ndjson' });
 
   const bodySha256 = sha256Hex(req.body);
-  const identity = httpIdentity(route.entry.plan.logType, bodySha256);
+  const identity = httpIdentity(route.entry.schema.logType, bodySha256);
   const source = `http:${requestId}`;
   try {
     const s = await ingest(
@@ -190,7 +190,7 @@ export function resolveLogType(
     if (!fromQuery) return { error: `unknown dataset ${JSON.stringify(asked.slice(0, 100))} in ?dataset=` };
   }
   if (fromPath && fromQuery && fromPath.entry !== fromQuery.entry) {
-    return { error: `the path names ${fromPath.entry.plan.logType} but ?dataset= names ${fromQuery.entry.plan.logType}` };
+    return { error: `the path names ${fromPath.entry.schema.logType} but ?dataset= names ${fromQuery.entry.schema.logType}` };
   }
   if (fromPath) return { route: { ...fromPath, via: 'path' } };
   if (fromQuery) return { route: { ...fromQuery, via: 'query' } };

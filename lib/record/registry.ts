@@ -4,32 +4,47 @@ import { buildPlan, NormalisePlan } from './normalise';
 import type { LogSchema } from '../schema/model';
 // Both are produced by `npm run gen` (scripts/gen-schemas.ts) from schemas/*.yml.
 import schemasJson from '../generated/schemas.json';
-import { byLogType as validators, CompiledValidator } from '../generated/validators';
-import { byLogType as normalisers } from '../generated/normalisers';
-import type { CompiledNormaliser } from './normalise';
+import { CompiledLogType, CompiledValidator, loaders } from '../generated/log-types';
 
-export interface LogTypeEntry {
-  schema: LogSchema;
-  plan: NormalisePlan;
-  validate: CompiledValidator;
+export type { CompiledLogType, CompiledValidator, ErrorObject };
+
+/**
+ * One log type: its schema at once, its generated validator and normaliser (and the plan built on them) on first
+ * use, so a function loads the code of the log types its inputs have, not of all 37.
+ */
+export class LogTypeEntry {
+  private compiled: { plan: NormalisePlan; validate: CompiledValidator } | undefined;
+
+  constructor(
+    readonly schema: LogSchema,
+    private readonly load: () => CompiledLogType,
+  ) {}
+
+  get plan(): NormalisePlan {
+    return (this.compiled ??= this.compile()).plan;
+  }
+
+  get validate(): CompiledValidator {
+    return (this.compiled ??= this.compile()).validate;
+  }
+
+  private compile(): { plan: NormalisePlan; validate: CompiledValidator } {
+    const code = this.load();
+    return { plan: buildPlan(this.schema, code.normalise), validate: code.validate };
+  }
 }
-
-export type { CompiledValidator, ErrorObject };
 
 /** Every log type the build knows, looked up by name or by Logpush dataset. */
 export class SchemaRegistry {
   private readonly byName = new Map<string, LogTypeEntry>();
   private readonly byDataset = new Map<string, LogTypeEntry>();
 
-  constructor(
-    schemas: LogSchema[],
-    compiled: Record<string, CompiledValidator>,
-    compiledNormalisers: Record<string, CompiledNormaliser> = {},
-  ) {
+  /** `load[logType]` gives the log type's generated code (lib/generated/log-types.js `loaders`). */
+  constructor(schemas: LogSchema[], load: Record<string, () => CompiledLogType>) {
     for (const schema of schemas) {
-      const validate = compiled[schema.logType];
-      if (!validate) throw new ConfigError(`no compiled validator for ${schema.logType}: run npm run gen`);
-      const entry = { schema, plan: buildPlan(schema, compiledNormalisers[schema.logType]), validate };
+      const loader = load[schema.logType];
+      if (!loader) throw new ConfigError(`no generated code for ${schema.logType}: run npm run gen`);
+      const entry = new LogTypeEntry(schema, loader);
       this.byName.set(schema.logType, entry);
       if (schema.dataset) this.byDataset.set(schema.dataset, entry);
     }
@@ -70,6 +85,6 @@ export class SchemaRegistry {
 let builtIn: SchemaRegistry | undefined;
 /** The registry compiled into this build; created once per process (cold start). */
 export function builtInRegistry(): SchemaRegistry {
-  builtIn ??= new SchemaRegistry(schemasJson as unknown as LogSchema[], validators, normalisers);
+  builtIn ??= new SchemaRegistry(schemasJson as unknown as LogSchema[], loaders);
   return builtIn;
 }

@@ -1,5 +1,5 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseRoutesFile } from '../../lib/config';
 import { processStream, DEFAULT_LIMITS } from '../../lib/pipeline/process';
 import { Router } from '../../lib/route/router';
@@ -40,12 +40,11 @@ describe('custom schemas', () => {
     const out = join(dir, 'generated');
     mkdirSync(out);
     const schemas = loadSchemaDir(join(dir, 'schemas'));
-    for (const [name, text] of Object.entries(buildArtifacts(schemas))) writeFileSync(join(out, name), text);
-    const registry = new SchemaRegistry(
-      require(join(out, 'schemas.json')) as LogSchema[],
-      require(join(out, 'validators.js')).byLogType,
-      require(join(out, 'normalisers.js')).byLogType,
-    );
+    for (const [name, text] of Object.entries(buildArtifacts(schemas))) {
+      mkdirSync(dirname(join(out, name)), { recursive: true });
+      writeFileSync(join(out, name), text);
+    }
+    const registry = new SchemaRegistry(require(join(out, 'schemas.json')) as LogSchema[], require(join(out, 'log-types.js')).loaders);
     const routes = parseRoutesFile('routes:\n  - prefix: gw/\n    logType: Custom.Gateway\n    sourceLabel: gateway\n');
     const route = new Router(routes.routes, registry).route('gw/2026/11/a.log');
     expect(route?.entry.plan.compiled).toBeInstanceOf(Function);
