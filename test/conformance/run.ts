@@ -1,43 +1,53 @@
 /**
- * `npm run conformance -- DIR`: runs third-party Cloudflare samples through the real parser and checks the
- * outcome. NDJSON files (Elastic pipeline fixtures, OpenTelemetry receiver payloads) must be accepted, except
- * the lines listed in differences.ts; Panther's schema tests must produce Panther's expected `result`
- * (field values, p_event_time instant, indicator sets) apart from the documented differences; Panther rule
- * test logs (Panther-normalised records) must parse back and keep their indicators. Exit 1 on anything else.
+ * `npm run conformance -- DIR [DIR...]` (CI: ../shared/corpus ../shared/corpus-datasets): runs third-party Cloudflare
+ * samples through the real parser and checks the outcome. Each NDJSON file (Elastic pipeline fixtures, one per data
+ * stream; OpenTelemetry receiver payloads) goes through the log type of its dataset (FOLDER_DATASETS): every line
+ * must be a row that keeps every input field, or a reject listed for its stream, reason and line in
+ * differences.ts and docs/compatibility.md, whose results table must equal what this run measured. Panther's schema
+ * tests must produce Panther's expected `result` (field values, p_event_time instant, indicator sets) apart from the
+ * documented differences; Panther rule test logs (Panther-normalised records) must parse back and keep their
+ * indicators. Exit 1 on anything else.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative, sep } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { parseAllDocuments } from 'yaml';
-import { processStream, DEFAULT_LIMITS } from '../../lib/pipeline/process';
+import { processStream, DEFAULT_LIMITS, ProcessSummary } from '../../lib/pipeline/process';
 import { parseCloudflareTime, parseHttpDate } from '../../lib/record/timestamps';
 import { builtInRegistry, LogTypeEntry } from '../../lib/record/registry';
 import { MemorySink } from '../../testkit/memory-sink';
-import { EXPECTED_REJECTS, FOLDER_LOG_TYPES, KNOWN_DIFFERENCES } from './differences';
+import { EXPECTED_REJECTS, FOLDER_DATASETS, KNOWN_DIFFERENCES } from './differences';
+import { checkDocs, judgeRejects, lostFields, Reject, RESULTS_HEADING, resultsTable, streamOf, StreamResult } from './ndjson';
 
 const NOW = new Date('2026-01-01T00:00:00Z');
 const registry = builtInRegistry();
 let failures = 0;
-const fail = (msg: string) => {
+const fail = (msg: string): void => {
   failures++;
   console.log(`  FAIL ${msg}`);
 };
+const n = (k: number, what: string): string => `${k} ${what}${k === 1 ? '' : 's'}`;
+/** One per NDJSON file (data stream), for the results table. */
+const results: StreamResult[] = [];
+const DOCS = join(__dirname, '..', '..', 'docs', 'compatibility.md');
 
 interface Outcome {
   rows: Record<string, unknown>[];
-  rejects: { line: number; reason: string; message: string }[];
+  rejects: Reject[];
+  summary: ProcessSummary;
 }
 
 async function run(entry: LogTypeEntry, text: string, source: string): Promise<Outcome> {
   const sink = new MemorySink();
-  await processStream([Buffer.from(text)], { source, identity: source, entry, location: { key: source } }, {
+  const summary = await processStream([Buffer.from(text)], { source, identity: source, entry, location: { key: source } }, {
     sink,
     now: NOW,
     limits: DEFAULT_LIMITS,
   });
   return {
     rows: sink.rows.map((r) => JSON.parse(r.json) as Record<string, unknown>),
-    rejects: sink.rejects.map((r) => JSON.parse(r.json) as Outcome['rejects'][number]),
+    rejects: sink.rejects.map((r) => JSON.parse(r.json) as Reject),
+    summary,
   };
 }
 
@@ -50,21 +60,50 @@ function walk(dir: string): string[] {
     });
 }
 
-/** NDJSON samples: every line accepted unless listed in EXPECTED_REJECTS with that reason. */
-async function checkNdjson(root: string, file: string, logType: string): Promise<void> {
+/**
+ * NDJSON samples: every line through the real parser for its dataset's log type; each must be a row that holds
+ * every input field, or a reject allowed in EXPECTED_REJECTS for that stream, reason and line.
+ */
+async function checkNdjson(root: string, file: string, dataset: string): Promise<void> {
   const rel = relative(root, file).split(sep).join('/');
-  const out = await run(registry.require(logType), readFileSync(file, 'utf8'), rel);
-  const reasons = out.rejects.map((r) => `line ${r.line}: ${r.reason} (${r.message})`);
-  console.log(`${rel} [${logType}]: ${out.rows.length} accepted, ${out.rejects.length} rejected${reasons.length ? `\n    ${reasons.join('\n    ')}` : ''}`);
-  const expected = EXPECTED_REJECTS.filter((e) => e.file === rel);
-  for (const r of out.rejects) {
-    const e = expected.find((x) => x.line === r.line);
-    if (!e) fail(`${rel} line ${r.line} rejected unexpectedly: ${r.reason} ${r.message}`);
-    else if (e.reason !== r.reason) fail(`${rel} line ${r.line}: expected ${e.reason}, got ${r.reason}`);
-    else console.log(`    expected: ${e.why}`);
-  }
-  for (const e of expected) if (!out.rejects.some((r) => r.line === e.line)) fail(`${rel} line ${e.line} should be rejected (${e.why})`);
-  if (out.rows.length === 0 && expected.length === 0) fail(`${rel}: no rows`);
+  const stream = streamOf(rel);
+  const entry = registry.forDataset(dataset);
+  if (!entry) return fail(`${rel}: no log type for dataset ${dataset}`);
+  const seen = results.find((r) => r.stream === stream);
+  if (seen) return fail(`${rel}: stream ${stream} again (also ${seen.file}); streams are the allow-list's keys and must be unique`);
+  const text = readFileSync(file, 'utf8');
+  const out = await run(entry, text, rel);
+  const s = out.summary;
+  const lines = s.lines - s.blank;
+  console.log(`${rel} [${stream}: ${dataset} -> ${entry.schema.logType}]: ${n(lines, 'line')}, ${n(out.rows.length, 'row')}, ${out.rejects.length} rejected`);
+  const { failures, expected } = judgeRejects(stream, out.rejects, EXPECTED_REJECTS);
+  for (const e of expected) console.log(`    ${e}`);
+  for (const f of failures) fail(f);
+  if (lines === 0) fail(`${rel}: no lines`);
+  if (lines !== out.rows.length + out.rejects.length) fail(`${rel}: ${lines} lines != ${out.rows.length} rows + ${out.rejects.length} rejects`);
+  // Rows come in line order: pair each with its input line, skipping blank and refused lines.
+  const refused = new Set(out.rejects.map((r) => r.line));
+  const accepted = text.split('\n').flatMap((l, i) => (l.trim() === '' || refused.has(i + 1) ? [] : [{ line: i + 1, text: l }]));
+  accepted.forEach((l, i) => {
+    const row = out.rows[i];
+    if (!row) return;
+    const lost = lostFields(entry.schema, JSON.parse(l.text.replace(/^\uFEFF/, '')) as Record<string, unknown>, row);
+    if (lost.length) fail(`${rel} line ${l.line}: its row lost ${lost.join(', ')}`);
+  });
+  const unknown = Object.keys(s.unknownFields);
+  if (unknown.length) console.log(`    kept in p_unknown_fields: ${unknown.join(', ')}`);
+  const invalid = [...new Set(out.rows.flatMap((r) => Object.keys((r.p_invalid_fields ?? {}) as object)))];
+  if (invalid.length) console.log(`    kept in p_invalid_fields (a value its column cannot hold): ${invalid.join(', ')}`);
+  results.push({
+    stream,
+    file: rel,
+    dataset,
+    logType: entry.schema.logType,
+    lines,
+    rows: out.rows.length,
+    rejectsByReason: { ...(s.rejectsByReason as Record<string, number>) },
+    unknownFields: s.unknownFields,
+  });
 }
 
 const INDICATORS = ['p_any_ip_addresses', 'p_any_domain_names', 'p_any_trace_ids', 'p_any_emails', 'p_any_usernames'];
@@ -153,20 +192,15 @@ async function checkPantherRuleLogs(root: string, file: string): Promise<void> {
   console.log(`${rel} [${logType}]: ${ok}/${doc.Tests.length} Panther-normalised rule logs re-parsed with their indicators`);
 }
 
-async function main(): Promise<void> {
-  const root = process.argv[2];
-  if (!root) {
-    console.error('usage: npm run conformance -- DIR');
-    process.exit(2);
-  }
+async function checkCorpus(root: string): Promise<void> {
   for (const file of walk(root)) {
     const rel = relative(root, file).split(sep).join('/');
     if (/\.(log|txt)$/.test(file) && !/PROVENANCE/.test(file)) {
       const folder = rel.split('/').slice(-2, -1)[0] ?? '';
       const top = rel.split('/')[0] ?? '';
-      const logType = FOLDER_LOG_TYPES[folder] ?? FOLDER_LOG_TYPES[top];
-      if (!logType) fail(`${rel}: no log type known for this file`);
-      else await checkNdjson(root, file, logType);
+      const dataset = FOLDER_DATASETS[folder] ?? FOLDER_DATASETS[top];
+      if (!dataset) fail(`${rel}: no dataset known for this file (FOLDER_DATASETS in differences.ts)`);
+      else await checkNdjson(root, file, dataset);
     } else if (/schema-tests\/.*\.ya?ml$/.test(rel)) {
       await checkPantherSchemaTests(root, file);
     } else if (/\.ya?ml$/.test(file)) {
@@ -175,6 +209,25 @@ async function main(): Promise<void> {
       console.log(`${rel}: not a sample format the check knows; skipped`);
     }
   }
+}
+
+async function main(): Promise<void> {
+  const roots = process.argv.slice(2);
+  if (roots.length === 0) {
+    console.error('usage: npm run conformance -- DIR [DIR...]   (e.g. ../shared/corpus ../shared/corpus-datasets)');
+    process.exit(2);
+  }
+  for (const root of roots) {
+    if (!existsSync(root) || !statSync(root).isDirectory()) {
+      fail(`${root}: not a directory`);
+      continue;
+    }
+    console.log(`== ${root}`);
+    await checkCorpus(root);
+  }
+  const table = resultsTable(results);
+  console.log(`\nNDJSON streams (docs/compatibility.md, "${RESULTS_HEADING.slice(3)}"):\n${table.join('\n')}`);
+  for (const f of checkDocs(readFileSync(DOCS, 'utf8'), results, EXPECTED_REJECTS)) fail(f);
   console.log(failures === 0 ? '\nconformance: every sample behaved as expected' : `\nconformance: ${failures} unexpected result(s)`);
   process.exitCode = failures === 0 ? 0 : 1;
 }
