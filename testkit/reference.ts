@@ -14,6 +14,8 @@ export interface Normalised {
   row: Record<string, unknown>;
   /** Input fields the schema does not know, or undefined when there are none. */
   unknown: Record<string, unknown> | undefined;
+  /** Optional fields whose value did not fit, as received, or undefined when there are none. */
+  invalid: Record<string, unknown> | undefined;
   eventTime: string | undefined;
 }
 
@@ -43,7 +45,7 @@ export function rowOf(plan: NormalisePlan, cols: Columns): Record<string, unknow
 }
 
 function normalisedOf(plan: NormalisePlan, cols: Columns): Normalised {
-  return { row: rowOf(plan, cols), unknown: cols.unknown, eventTime: cols.eventTime };
+  return { row: rowOf(plan, cols), unknown: cols.unknown, invalid: cols.invalid, eventTime: cols.eventTime };
 }
 
 /** One log line (text) -> a row object, or a reject value. */
@@ -82,5 +84,6 @@ export function enrich(plan: NormalisePlan, n: Normalised, lineNo: number, ctx: 
     ind.assignTo(row);
   }
   if (n.unknown !== undefined) row.p_unknown_fields = n.unknown;
+  if (n.invalid !== undefined) row.p_invalid_fields = n.invalid;
   return { json: JSON.stringify(row), eventTime };
 }

@@ -4,7 +4,8 @@ import { resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { loadConfig, parseRoutesFile } from '../config';
 import { ConfigError } from '../errors';
-import { ingest } from '../pipeline/ingest';
+import { detectRoute } from '../pipeline/detect';
+import { ingest, IngestBody } from '../pipeline/ingest';
 import { Router } from '../route/router';
 import { builtInRegistry } from '../record/registry';
 import { StreamSink } from './stream-sink';
@@ -58,15 +59,22 @@ export async function parseCommand(
   const clock = io.clock ?? (() => new Date());
   let exit = 0;
   for (const file of files) {
-    const route = forced ?? router.route(file);
-    if (!route) {
-      io.stderr.write(`${file}: cannot tell the log type from the path; pass --log-type\n`);
-      exit = 1;
-      continue;
-    }
     try {
       const identity = file === '-' ? 'stdin' : `file:${resolvedPath(file)}`;
-      const body = file === '-' ? (io.stdin as AsyncIterable<Buffer>) : createReadStream(file);
+      let body: IngestBody = file === '-' ? (io.stdin as AsyncIterable<Buffer>) : createReadStream(file);
+      let route = forced ?? router.route(file);
+      if (!route) {
+        // Neither --log-type nor a dataset in the path: the first records' field names may say what it is.
+        const found = await detectRoute(body as AsyncIterable<Buffer>, router, config.limits.maxDecompressedBytes);
+        if (!found.route) {
+          io.stderr.write(`${file}: cannot tell the log type from the path or from its records (${found.why}); pass --log-type\n`);
+          exit = 1;
+          continue;
+        }
+        io.stderr.write(`${file}: ${found.route.entry.schema.logType}, ${found.route.via}\n`);
+        route = found.route;
+        body = found.stream;
+      }
       const s = await ingest(
         body,
         {

@@ -1,21 +1,23 @@
 import type { FieldSpec, LogSchema, ScalarType } from '../schema/model';
 
 /**
- * JSON Schema (draft-07, for ajv) accepting what Logpush and third parties really send for a log type.
- * It is deliberately lenient where Panther is (numbers as strings and strings as numbers, null as absent);
- * the normaliser turns every accepted form into the column's one type.
+ * JSON Schema (draft-07, for ajv) for the lines of a log type: an object with the required fields, each of a form
+ * its column reads. Lenient where Panther is (numbers as strings and strings as numbers, null as absent); the
+ * normaliser turns every accepted form into the column's one type. Optional fields are not constrained here: a
+ * value that does not fit its column costs that field (p_invalid_fields), never the row.
  */
 export function toJsonSchema(schema: LogSchema): Record<string, unknown> {
   const properties: Record<string, unknown> = {};
   const required: string[] = [];
   const anyOfRequired: unknown[] = [];
   for (const f of schema.fields) {
+    // Only required fields are checked here, since their value decides whether the line is a row at all; an
+    // optional field of the wrong shape is the normaliser's to keep in p_invalid_fields.
+    if (!f.required) continue;
     const s = fieldSchema(f);
     for (const n of [f.name, ...f.aliases]) properties[n] = s;
-    if (f.required) {
-      if (f.aliases.length === 0) required.push(f.name);
-      else anyOfRequired.push({ anyOf: [f.name, ...f.aliases].map((n) => ({ required: [n] })) });
-    }
+    if (f.aliases.length === 0) required.push(f.name);
+    else anyOfRequired.push({ anyOf: [f.name, ...f.aliases].map((n) => ({ required: [n] })) });
   }
   return {
     $id: schema.logType,

@@ -92,5 +92,13 @@ export async function ingest(body: IngestBody, input: IngestInput, output: Inges
     { sink, now: opts.now, limits: opts.limits, ...(opts.salvageCorrupt ? { salvageCorrupt: true } : {}) },
   );
   opts.summary?.log.info(opts.summary.message, { ...opts.summary.fields, route: route.via, ...summaryFields(summary) });
+  if (summary.suspectLogType) {
+    // Once per input: rows written under a log type whose fields they lack are a routing mistake to fix.
+    const { rows, bestFit } = summary.suspectLogType;
+    opts.summary?.log.warn(
+      `${rows} rows have none of ${summary.logType}'s fields but the event time: ${bestFit ? `they look like ${bestFit}` : 'no log type fits them'}; check the route or --log-type`,
+      { ...opts.summary.fields, route: route.via, logType: summary.logType, suspectRows: rows, ...(bestFit ? { bestFit } : {}) },
+    );
+  }
   return summary;
 }

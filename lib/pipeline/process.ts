@@ -4,7 +4,9 @@ import { DecodeError, InvariantError, messageOf, ObjectLocation, SinkError, Sour
 import { Compression, DecodedStream, decompress, DecompressError, isDecodedStream } from '../decode/decompress';
 import { LineFramer } from '../decode/lines';
 import { FilterSet, NO_FILTERS } from '../filter/filters';
-import { columnIndexOf } from '../record/normalise';
+import { ABSENT_COLUMN, columnIndexOf } from '../record/normalise';
+import { builtInRegistry } from '../record/registry';
+import { chooseLogType } from './detect';
 import { LineParser, RejectReason } from '../record/parser';
 import { formatDate } from '../record/timestamps';
 import type { LogTypeEntry } from '../record/registry';
@@ -67,10 +69,18 @@ export interface ProcessSummary {
   blank: number;
   /** Input field names the schema does not know, with how many rows had them (schema drift). */
   unknownFields: Record<string, number>;
+  /** Schema fields whose value did not fit their column, with how many rows kept one in p_invalid_fields. */
+  invalidFields: Record<string, number>;
   outputs: OutputFile[];
   durationMs: number;
   /** True when the input was corrupt and its readable part was kept (see ProcessDeps.salvageCorrupt). */
   salvaged: boolean;
+  /**
+   * Rows with none of the log type's fields but (at most) its event time, all the rest unknown: the input is
+   * likely of another log type (forced with --log-type, or a route to the wrong one). Rows are still written.
+   * `bestFit`: the log type whose schema names those rows' fields best, when one does.
+   */
+  suspectLogType?: { rows: number; bestFit?: string };
 }
 
 const MAX_UNKNOWN_FIELD_NAMES = 100;
@@ -149,11 +159,14 @@ export async function processStream(
     blank: 0,
     // Keys come from the input: a null prototype keeps `__proto__` an ordinary key.
     unknownFields: Object.create(null) as Record<string, number>,
+    invalidFields: Object.create(null) as Record<string, number>,
     outputs: [],
     durationMs: 0,
     salvaged: false,
   };
   let unknownNames = 0;
+  let suspectRows = 0;
+  const suspectSample: string[][] = [];
   const filters = input.filters ?? NO_FILTERS;
   const rawFilters = filters.raw.length > 0;
   const rowFilters = filters.bind(columnIndexOf(plan));
@@ -212,7 +225,17 @@ export async function processStream(
         const by = rowFilters.dropRow(parser.cols);
         if (by !== undefined) return drop(by);
       }
+      const invalid = parser.cols.invalid;
+      if (invalid !== undefined) {
+        // Input names of schema fields (a column or an alias): safe to log, and as few as the schema's fields.
+        for (const key in invalid) s.invalidFields[key] = (s.invalidFields[key] ?? 0) + 1;
+      }
       const unknown = parser.cols.unknown;
+      // Only a row with unknown fields can be suspect, so the count of its columns is taken for those alone.
+      if (unknown !== undefined && columnsPresent(parser.cols.state) <= (parser.cols.eventTime === undefined ? 0 : 1)) {
+        suspectRows++;
+        if (suspectSample.length < SUSPECT_SAMPLE) suspectSample.push(Object.keys(parser.fields.raw));
+      }
       if (unknown !== undefined) {
         for (const key in unknown) {
           const seen = s.unknownFields[key];
@@ -342,6 +365,10 @@ export async function processStream(
   s.bytesIn = decoded?.bytesIn() ?? 0;
   s.decompressedBytes = decoded?.bytesOut() ?? 0;
   s.durationMs = Date.now() - started;
+  if (suspectRows > 0) {
+    const best = chooseLogType(builtInRegistry().fits(suspectSample), suspectSample.length);
+    s.suspectLogType = { rows: suspectRows, ...(best.entry && best.entry.schema.logType !== plan.logType ? { bestFit: best.entry.schema.logType } : {}) };
+  }
   return s;
 }
 
@@ -364,6 +391,15 @@ function isBlank(buf: Buffer, start: number, end: number): boolean {
   return true;
 }
 
+/** Suspect rows whose field names are kept to tell which log type they fit. */
+const SUSPECT_SAMPLE = 20;
+
+function columnsPresent(state: Uint8Array): number {
+  let n = 0;
+  for (let i = 0; i < state.length; i++) if (state[i] !== ABSENT_COLUMN) n++;
+  return n;
+}
+
 /** The per-input summary line's fields (counts and keys only; never data). */
 export function summaryFields(s: ProcessSummary): Record<string, unknown> {
   return {
@@ -376,6 +412,8 @@ export function summaryFields(s: ProcessSummary): Record<string, unknown> {
     filteredBy: s.filteredBy,
     blank: s.blank,
     unknownFields: s.unknownFields,
+    invalidFields: s.invalidFields,
+    ...(s.suspectLogType ? { suspectLogType: s.suspectLogType } : {}),
     bytesIn: s.bytesIn,
     decompressedBytes: s.decompressedBytes,
     outputs: s.outputs.map((o) => o.key),

@@ -69,6 +69,11 @@ export class Columns {
   readonly values: unknown[];
   /** Input fields the schema does not know, or undefined when there are none. */
   unknown: Record<string, unknown> | undefined = undefined;
+  /**
+   * Optional fields whose value does not fit their column, as received (field -> value), or undefined when there
+   * are none: the row keeps them in p_invalid_fields instead of being rejected for them.
+   */
+  invalid: Record<string, unknown> | undefined = undefined;
   eventTime: string | undefined = undefined;
   constructor(count: number) {
     this.state = new Uint8Array(count);
@@ -84,6 +89,8 @@ export interface FieldPlan {
   inputs: string[];
   convert: Converter;
   required: boolean;
+  /** A json column: an explicit JSON null is a value it keeps, not an absent field. */
+  keepsNull: boolean;
   indicators: Indicator[];
 }
 
@@ -92,6 +99,8 @@ export interface NormaliserRuntime {
   conv: Converter[];
   Invalid: typeof Invalid;
   fail(c: Invalid, key: string): NormaliseFailure;
+  /** An optional field's value that does not fit its column: kept in cols.invalid, or a failure if unstorable. */
+  keep(key: string, v: unknown, cols: Columns): NormaliseFailure | undefined;
   missing(name: string): NormaliseFailure;
   finish(raw: Record<string, unknown>, matched: number, eventTime: string | undefined, cols: Columns): NormaliseFailure | undefined;
   allStrings(a: unknown[]): boolean;
@@ -122,6 +131,7 @@ export function buildPlan(schema: LogSchema, compiled?: CompiledNormaliser): Nor
     inputs: [f.name, ...f.aliases],
     convert: converterFor(f),
     required: f.required,
+    keepsNull: f.type === 'json',
     indicators: f.indicators,
   }));
   const known = new Set<string>();
@@ -130,6 +140,7 @@ export function buildPlan(schema: LogSchema, compiled?: CompiledNormaliser): Nor
     conv: fields.map((f) => f.convert),
     Invalid,
     fail: (c, key) => ({ reason: c.reason, message: `${key}: ${c.detail}` }),
+    keep,
     missing,
     allStrings: (a) => {
       for (let i = 0; i < a.length; i++) if (typeof a[i] !== 'string') return false;
@@ -162,6 +173,19 @@ export function buildPlan(schema: LogSchema, compiled?: CompiledNormaliser): Nor
   };
 }
 
+/**
+ * Schema drift costs no row: an optional field whose value does not fit its column (`"BotTags":"bing"` where an
+ * array of objects is expected, a word in a number column) is kept as received in p_invalid_fields. Only a value
+ * no reader could take (nested deeper than 32 levels, a number beyond double range) still refuses the row, as in
+ * p_unknown_fields. Null prototype: a `__proto__` field name stays a plain key.
+ */
+function keep(key: string, v: unknown, cols: Columns): NormaliseFailure | undefined {
+  const bad = unfitJson(v, 1);
+  if (bad !== undefined) return { reason: 'schema', message: `${key}: ${bad}` };
+  (cols.invalid ??= Object.create(null) as Record<string, unknown>)[key] = v;
+  return undefined;
+}
+
 function missing(name: string): NormaliseFailure {
   return { reason: 'missing_required', message: `${name}: required field is missing, null or empty` };
 }
@@ -182,6 +206,7 @@ export function columnIndexOf(plan: NormalisePlan): (name: string) => number | u
 /** The generic loop over the plan's fields: for schemas without a generated normaliser, and as the reference. */
 export function fillGeneric(plan: NormalisePlan, raw: Record<string, unknown>, src: LineSource, cols: Columns): NormaliseFailure | undefined {
   let eventTime: string | undefined;
+  cols.invalid = undefined;
   for (const f of plan.fields) {
     cols.state[f.index] = ABSENT_COLUMN;
     let v = raw[f.name];
@@ -192,9 +217,14 @@ export function fillGeneric(plan: NormalisePlan, raw: Record<string, unknown>, s
         v = raw[key];
       }
     }
-    if (v !== undefined && v !== null) {
+    if (v !== undefined && (v !== null || (f.keepsNull && !f.required))) {
       const c = f.convert(v, src, key);
-      if (c instanceof Invalid) return { reason: c.reason, message: `${key}: ${c.detail}` };
+      if (c instanceof Invalid) {
+        if (f.required) return { reason: c.reason, message: `${key}: ${c.detail}` };
+        const failure = keep(key, v, cols);
+        if (failure) return failure;
+        continue;
+      }
       // A required field must say something: "" in a required column (an audit ID) is as good as missing.
       if (c !== ABSENT && !(c === '' && f.required)) {
         // The generated code's fast checks accept exactly the values converters return unchanged.
@@ -231,8 +261,11 @@ function converterFor(f: FieldSpec): Converter {
   if (f.type === 'array') {
     const type = f.element?.type ?? 'string';
     const el = scalarConverter(type, f.element?.timeFormats ?? []);
-    return (v, src, key) => {
-      if (!Array.isArray(v)) return new Invalid('schema', 'must be an array');
+    return (value, src, key) => {
+      // A scalar where a list is expected (a job that sends one value bare) is a list of one.
+      const wrapped = !Array.isArray(value);
+      const v: unknown[] = wrapped ? [value] : (value as unknown[]);
+      if (v.length > MAX_ITEMS) return new Invalid('schema', `more than ${MAX_ITEMS} items`);
       const out: unknown[] = new Array(v.length);
       // The array read again from the text, once, when a number becomes a string element.
       let exact: unknown = null;
@@ -244,7 +277,7 @@ function converterFor(f: FieldSpec): Converter {
         }
         if (type === 'string' && typeof e === 'number') {
           if (exact === null) exact = src.exactValue(key);
-          const x = Array.isArray(exact) ? (exact[i] as unknown) : undefined;
+          const x = wrapped ? exact : Array.isArray(exact) ? (exact[i] as unknown) : undefined;
           if (x instanceof ExactNumber) {
             out[i] = x.text;
             continue;
@@ -261,6 +294,13 @@ function converterFor(f: FieldSpec): Converter {
   return scalarConverter(f.type, f.timeFormats);
 }
 
+/** The text forms a number column reads from a string (what JSON writes, digits only, no hex or Infinity). */
+const INTEGER_TEXT = /^-?[0-9]{1,19}$/;
+const FLOAT_TEXT = /^-?[0-9]+(\.[0-9]*)?([eE][-+]?[0-9]+)?$/;
+
+/** Items an array column holds at most: a longer list is kept in p_invalid_fields, not as a column. */
+export const MAX_ITEMS = 10000;
+
 const INT_LIMITS: Partial<Record<ScalarType, [number, number]>> = {
   smallint: [-32768, 32767],
   int: [-2147483648, 2147483647],
@@ -273,6 +313,8 @@ function scalarConverter(type: ScalarType, timeFormats: TimeFormat[]): Converter
       return (v, src, key) => {
         if (typeof v === 'string') return v;
         if (typeof v === 'number') {
+          // 1e400: JSON.parse made it Infinity, and the text of a number that no reader can hold is no column value.
+          if (!Number.isFinite(v)) return new Invalid('schema', 'number out of range');
           // A number where text is expected becomes its text: the digits received when the double lost some.
           const exact = src.exactValue(key);
           return exact instanceof ExactNumber ? exact.text : String(v);
@@ -298,6 +340,8 @@ function scalarConverter(type: ScalarType, timeFormats: TimeFormat[]): Converter
         else if (typeof v === 'string') {
           const t = v.trim();
           if (t === '') return ABSENT;
+          // Decimal digits only: Number() would also take "0x1A", "1e3" and "131.0".
+          if (!INTEGER_TEXT.test(t)) return new Invalid('schema', `must be an integer, got ${kindOf(v)}`);
           n = Number(t);
         } else return new Invalid('schema', `must be an integer, got ${kindOf(v)}`);
         if (!Number.isInteger(n)) return new Invalid('schema', `must be an integer, got ${kindOf(v)}`);
@@ -307,11 +351,11 @@ function scalarConverter(type: ScalarType, timeFormats: TimeFormat[]): Converter
     }
     case 'float':
       return (v) => {
-        if (typeof v === 'number') return v;
+        if (typeof v === 'number') return Number.isFinite(v) ? v : new Invalid('schema', 'number out of range');
         if (typeof v === 'string') {
           const t = v.trim();
           if (t === '') return ABSENT;
-          const n = Number(t);
+          const n = FLOAT_TEXT.test(t) ? Number(t) : NaN;
           if (Number.isFinite(n)) return n;
         }
         return new Invalid('schema', `must be a number, got ${kindOf(v)}`);

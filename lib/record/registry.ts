@@ -80,6 +80,35 @@ export class SchemaRegistry {
   schemas(): LogSchema[] {
     return [...this.byName.values()].map((e) => e.schema);
   }
+
+  /**
+   * Log types ranked by how well they name these records' fields, best first: a log type's score is the share of
+   * the records' field names that are its columns or aliases, counting only records that carry its event time
+   * (a record without it could not be its row). Schemas only: no log type's code is loaded.
+   */
+  fits(records: readonly (readonly string[])[]): LogTypeFit[] {
+    this.names ??= new Map([...this.byName.values()].map((e) => [e, new Set(e.schema.fields.flatMap((f) => [f.name, ...f.aliases]))]));
+    let total = 0;
+    for (const keys of records) total += keys.length;
+    const out: LogTypeFit[] = [];
+    for (const [entry, names] of this.names) {
+      let hits = 0;
+      for (const keys of records) {
+        if (!keys.includes(entry.schema.eventTimeField)) continue;
+        for (const k of keys) if (names.has(k)) hits++;
+      }
+      if (hits > 0) out.push({ entry, score: hits / total });
+    }
+    return out.sort((a, b) => b.score - a.score);
+  }
+
+  private names: Map<LogTypeEntry, Set<string>> | undefined;
+}
+
+export interface LogTypeFit {
+  entry: LogTypeEntry;
+  /** 0..1: the share of the records' field names that are this log type's. */
+  score: number;
 }
 
 let builtIn: SchemaRegistry | undefined;

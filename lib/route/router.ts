@@ -32,7 +32,7 @@ export class Router {
 
   constructor(
     routes: RouteSpec[],
-    private readonly registry: SchemaRegistry,
+    readonly registry: SchemaRegistry,
     private readonly defaults: { sourceId?: string; sourceLabel?: string; filters?: FilterSet } = {},
   ) {
     for (const f of defaults.filters?.filters ?? []) {

@@ -29,4 +29,5 @@ export const P_COLUMNS: readonly StandardColumn[] = [
   { name: 'p_source_label', type: 'string', description: 'Configured source label' },
   ...INDICATOR_COLUMNS.map((name) => ({ name, type: 'array<string>' as const, description: 'Indicator values seen in the row' })),
   { name: 'p_unknown_fields', type: 'string', description: 'Input fields the schema does not know, as JSON' },
+  { name: 'p_invalid_fields', type: 'string', description: "Fields whose value did not fit the schema's type, as received, as JSON" },
 ];

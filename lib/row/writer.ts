@@ -121,7 +121,9 @@ export class RowWriter {
     const eventTime = cols.eventTime ?? this.parseTime;
     json += sep + this.head + rowId(this.rowIdPrefix, lineNo) + '","p_event_time":' + JSON.stringify(eventTime) + this.tail;
     if (this.plan.indicatorFields.length > 0) json += this.indicators().json();
-    if (cols.unknown !== undefined) json += ',"p_unknown_fields":' + (inexact ? this.exactUnknown(cols.unknown) : JSON.stringify(cols.unknown));
+    if (cols.unknown !== undefined) json += ',"p_unknown_fields":' + (inexact ? this.exactFields(cols.unknown) : JSON.stringify(cols.unknown));
+    // Always read exactly: these are typed columns' values, which the scan does not check for long numbers.
+    if (cols.invalid !== undefined) json += ',"p_invalid_fields":' + this.exactFields(cols.invalid);
     return { json: json + '}', eventTime };
   }
 
@@ -136,8 +138,8 @@ export class RowWriter {
     return JSON.stringify(v);
   }
 
-  /** JSON.stringify(unknown), with each field that holds a rounded number written from its exact reading. */
-  private exactUnknown(unknown: Record<string, unknown>): string {
+  /** JSON.stringify(fields), with each top-level field that holds a rounded number written from its exact reading. */
+  private exactFields(unknown: Record<string, unknown>): string {
     let out = '{';
     let sep = '';
     // A prototype-less object: for-in lists its own keys, in JSON.stringify's order.

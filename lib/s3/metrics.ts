@@ -27,7 +27,10 @@ export function outcomeMetrics(put: MetricSink): ObjectMetrics {
       put('BytesDecompressed', s.decompressedBytes, lt);
       put('BytesWritten', s.outputs.reduce((a, f) => a + f.bytes, 0), lt);
       put('UnknownFieldNames', Object.keys(s.unknownFields).length, lt);
+      // Rows that kept a field in p_invalid_fields, per field: a job's drift shows which field changed shape.
+      for (const [field, n] of Object.entries(s.invalidFields)) put('InvalidFields', n, { ...lt, field });
       if (s.salvaged) put('ObjectsSalvaged', 1, lt);
+      if (s.suspectLogType) put('SuspectLogTypeRows', s.suspectLogType.rows, lt);
     },
     objectFailed() {
       put('ObjectsFailed', 1);

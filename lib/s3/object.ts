@@ -6,7 +6,8 @@ import { objectBaseName } from '../lake/layout';
 import type { ObjectStore } from '../lake/types';
 import { openS3Object } from './source';
 import { ObjectRef, skipReason } from './events';
-import { ingest } from '../pipeline/ingest';
+import { detectRoute } from '../pipeline/detect';
+import { ingest, IngestBody } from '../pipeline/ingest';
 import type { ProcessSummary } from '../pipeline/process';
 
 /** How many times this object's message has been received (SQS), when known. */
@@ -53,14 +54,7 @@ async function processOne(ref: ObjectRef, deps: ObjectDeps, delivery: Delivery):
     deps.log.info('object skipped', { ...where, reason: skip });
     return { status: 'skipped', reason: skip };
   }
-  const route = deps.router.route(ref.key);
-  if (!route) {
-    deps.log.warn('object skipped: key routes to no log type (add a route or put the dataset name in the path)', {
-      ...where,
-      reason: 'no_route',
-    });
-    return { status: 'skipped', reason: 'no_route' };
-  }
+  const routed = deps.router.route(ref.key);
   const opened = await openS3Object(deps.s3, ref);
   if (!opened) {
     // Deleted between its announcement and now (S3 answered 404): nothing to read, and no retry would find it.
@@ -71,8 +65,24 @@ async function processOne(ref: ObjectRef, deps: ObjectDeps, delivery: Delivery):
     deps.log.info('object skipped', { ...where, reason: 'empty' });
     return { status: 'skipped', reason: 'empty' };
   }
+  let route = routed;
+  let body: IngestBody = opened.body;
+  if (!route) {
+    // No route and no dataset in the key: the first records' field names may still say what it is.
+    const found = await detectRoute(opened.body, deps.router, deps.config.limits.maxDecompressedBytes);
+    if (!found.route) {
+      deps.log.warn('object skipped: key routes to no log type and its records do not say which (add a route or put the dataset name in the path)', {
+        ...where,
+        reason: 'no_route',
+        why: found.why,
+      });
+      return { status: 'skipped', reason: 'no_route' };
+    }
+    route = found.route;
+    body = found.stream;
+  }
   const summary = await ingest(
-    opened.body,
+    body,
     { source: `s3://${ref.bucket}/${ref.key}`, identity: opened.identity, route, location: where, time: opened.lastModified },
     { store: deps.store, config: deps.config, baseName: objectBaseName(ref.key, opened.identity) },
     {

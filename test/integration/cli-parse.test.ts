@@ -84,9 +84,21 @@ describe('cflogs parse', () => {
     for (const id of ids(other.out)) expect(ids(outs[0]!)).not.toContain(id);
   });
 
+  it('a file whose path names no dataset is routed by its records\' field names', async () => {
+    const r = await parse([plainFile], '2026-11-24T12:00:00Z');
+    expect(r.code).toBe(0);
+    expect(r.err).toContain(`${plainFile}: Cloudflare.HttpRequest, detected from its field names`);
+    expect(r.out.trim().split('\n')).toHaveLength(10);
+  });
+
   it('exits 1 when an input cannot be read or routed, 2 on a usage error', async () => {
     expect((await parse([join(dir, 'missing.log')], '2026-11-24T12:00:00Z')).code).toBe(1);
-    expect((await parse([plainFile], '2026-11-24T12:00:00Z')).code).toBe(1);
+    // Only an event time: a dozen log types have a Datetime, so the records do not say which.
+    const vague = join(dir, 'vague.log');
+    writeFileSync(vague, '{"Datetime":"2026-11-01T10:00:00Z"}\n');
+    const r = await parse([vague], '2026-11-24T12:00:00Z');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/cannot tell the log type from the path or from its records \(ambiguous: .*\); pass --log-type/);
     expect(await main(['parse', '--no-such-flag'])).toBe(2);
     expect(await main(['parse', '--log-type', 'Nope.Nope', plainFile])).toBe(2);
     expect(await main(['frobnicate'])).toBe(2);

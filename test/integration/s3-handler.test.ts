@@ -101,7 +101,8 @@ describe('the S3 handler against a real S3 protocol server', () => {
     const challenge = await created('cf/http_requests/ownership-challenge-0123abcd.txt', 'eyJhbGciOiJIUzI1NiJ9.e30.sig');
     const empty = await created('cf/http_requests/20261101/empty.log.gz', '');
     const folder = { bucket: INPUT, key: 'cf/http_requests/20261101/', size: 0 };
-    const unrouted = await created('elsewhere/thing.log.gz', gz([HTTP_LINE(7)]));
+    // Neither a route, nor a dataset in the key, nor records that say which log type (an event time alone).
+    const unrouted = await created('elsewhere/thing.log.gz', gz(['{"Datetime":"2026-11-01T10:00:00Z"}']));
     const log = recordingLog();
     const res = (await handleS3Event(sqsEvent([s3CreatedEvent([challenge, empty, folder, unrouted])]), objectDeps(s3.client, log))) as SQSBatchResponse;
     expect(res.batchItemFailures).toEqual([]);
@@ -111,7 +112,17 @@ describe('the S3 handler against a real S3 protocol server', () => {
       'folder',
       'no_route',
     ]);
+    expect(log.lines.find((l) => l.extra.reason === 'no_route')?.extra.why).toMatch(/^ambiguous: /);
     expect(await listKeys(s3.client)).toEqual([]);
+  });
+
+  it('routes an object whose key names no dataset by its records\' field names, and says so', async () => {
+    const obj = await created('elsewhere/2026/11/01/batch.log.gz', gz([HTTP_LINE(8), HTTP_LINE(9)]));
+    const log = recordingLog();
+    const report = (await handleS3Event(s3CreatedEvent([obj]), objectDeps(s3.client, log))) as IngestReport;
+    expect(report.outcomes[0]).toMatchObject({ status: 'processed', summary: { logType: 'Cloudflare.HttpRequest', rows: 2 } });
+    expect(log.lines.find((l) => l.message === 'object processed')?.extra.route).toMatch(/^detected from its field names \(\d+% of the fields\)$/);
+    expect((await listKeys(s3.client)).every((k) => k.startsWith('logs/cloudflare_httprequest/'))).toBe(true);
   });
 
   it('reads a plain-text object even when it is named .log.gz', async () => {

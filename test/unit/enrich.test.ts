@@ -113,14 +113,14 @@ describe('enrich', () => {
   test('indicator values inside array columns are each considered', () => {
     const plan = {
       ...http.plan,
-      indicatorFields: [{ name: 'Hosts', index: 0, inputs: ['Hosts'], convert: (v: unknown) => v, required: false, indicators: ['domain' as const] }],
+      indicatorFields: [{ name: 'Hosts', index: 0, inputs: ['Hosts'], convert: (v: unknown) => v, required: false, keepsNull: false, indicators: ['domain' as const] }],
     };
-    const n: Normalised = { row: { Hosts: ['b.example.com', 'a.example.com', ''] }, unknown: undefined, eventTime: '2017-09-29 16:28:24.000000000' };
+    const n: Normalised = { row: { Hosts: ['b.example.com', 'a.example.com', ''] }, unknown: undefined, invalid: undefined, eventTime: '2017-09-29 16:28:24.000000000' };
     expect(JSON.parse(enrich(plan, n, 1, ctx()).json).p_any_domain_names).toEqual(['a.example.com', 'b.example.com']);
   });
 
   test('without an event time the parse time stands in', () => {
-    const n: Normalised = { row: {}, unknown: undefined, eventTime: undefined };
+    const n: Normalised = { row: {}, unknown: undefined, invalid: undefined, eventTime: undefined };
     const out = enrich(http.plan, n, 1, ctx());
     expect(out.eventTime).toBe(PARSE_TIME);
     expect(JSON.parse(out.json).p_event_time).toBe(PARSE_TIME);

@@ -15,9 +15,11 @@ const summary: ProcessSummary = {
   filteredBy: { 'keep-blocked': 1 },
   blank: 1,
   unknownFields: { NewField: 3 },
+  invalidFields: { BotScore: 2 },
   outputs: [{ key: 'logs/x', kind: 'events', table: 'cloudflare_firewall', rows: 6, bytes: 77 }],
   durationMs: 5,
   salvaged: true,
+  suspectLogType: { rows: 4, bestFit: 'Cloudflare.GatewayDNS' },
 };
 
 describe('object metrics', () => {
@@ -38,6 +40,8 @@ describe('object metrics', () => {
         ['BytesIn', 100, lt],
         ['BytesDecompressed', 1000, lt],
         ['BytesWritten', 77, lt],
+        ['InvalidFields', 2, { ...lt, field: 'BotScore' }],
+        ['SuspectLogTypeRows', 4, lt],
         ['UnknownFieldNames', 1, lt],
         ['ObjectsSalvaged', 1, lt],
       ]),

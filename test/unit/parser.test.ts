@@ -175,20 +175,54 @@ describe('parseLine: rejects', () => {
     expect(r.message).toMatch(/array/);
   });
 
-  test('a value of the wrong type is schema, naming the field', () => {
-    const r = rejected(parseLine(http, httpLine('"ClientSrcPort":"abc"')));
-    expect(r.reason).toBe('schema');
-    expect(r.message).toMatch(/^ClientSrcPort: /);
-    expect(rejected(parseLine(http, httpLine('"ClientRequestHost":{"a":1}'))).message).toMatch(/^ClientRequestHost: /);
-    expect(rejected(parseLine(http, httpLine('"CacheReserveUsed":"yes"'))).message).toMatch(/^CacheReserveUsed: /);
-    expect(rejected(parseLine(http, httpLine('"BotDetectionIDs":"x"'))).message).toMatch(/^BotDetectionIDs: /);
+  test('an optional field of the wrong type costs that field, not the row: its value is kept as received', () => {
+    for (const [field, text, value] of [
+      ['ClientSrcPort', '"abc"', 'abc'],
+      ['ClientRequestHost', '{"a":1}', { a: 1 }],
+      ['CacheReserveUsed', '"yes"', 'yes'],
+      ['BotDetectionIDs', '"x"', 'x'],
+      ['BotTags', '{"k":"bing"}', { k: 'bing' }],
+    ] as const) {
+      const v = ok(parseLine(http, httpLine(`"${field}":${text},"ClientIP":"192.0.2.1"`)));
+      expect([field, v.invalid]).toEqual([field, { [field]: value }]);
+      expect(v.row[field]).toBeUndefined();
+      // The rest of the row is there.
+      expect(v.row.ClientIP).toBe('192.0.2.1');
+      expect(v.eventTime).toBe(TS);
+    }
   });
 
-  test('integers outside the column range are schema rejects', () => {
-    const r = rejected(parseLine(http, httpLine('"ZoneID":12345678901234567890')));
-    expect(r).toEqual({ reason: 'schema', message: 'ZoneID: integer out of range for bigint' });
-    expect(rejected(parseLine(http, httpLine('"EdgeResponseStatus":40000'))).reason).toBe('schema');
-    expect(rejected(parseLine(http, httpLine('"ClientSrcPort":1.5'))).reason).toBe('schema');
+  test('a scalar where an array is expected becomes a one-element array', () => {
+    const v = ok(parseLine(http, httpLine('"BotTags":"bing","FirewallMatchesActions":"skip","BotDetectionIDs":42')));
+    expect(v.row.BotTags).toEqual(['bing']);
+    expect(v.row.FirewallMatchesActions).toEqual(['skip']);
+    expect(v.row.BotDetectionIDs).toEqual([42]);
+    expect(v.invalid).toBeUndefined();
+  });
+
+  test('an explicit null in a json column is a value, kept; elsewhere null is an absent field', () => {
+    const v = ok(parseLine(http, httpLine('"Cookies":null,"ClientIP":null')));
+    expect('Cookies' in v.row && v.row.Cookies === null).toBe(true);
+    expect('ClientIP' in v.row).toBe(false);
+  });
+
+  test('integers outside the column range go to p_invalid_fields', () => {
+    expect(ok(parseLine(http, httpLine('"EdgeResponseStatus":40000'))).invalid).toEqual({ EdgeResponseStatus: 40000 });
+    expect(ok(parseLine(http, httpLine('"ClientSrcPort":1.5'))).invalid).toEqual({ ClientSrcPort: 1.5 });
+    expect(Object.keys(ok(parseLine(http, httpLine('"ZoneID":12345678901234567890'))).invalid ?? {})).toEqual(['ZoneID']);
+  });
+
+  test('a required field of the wrong type still refuses the row', () => {
+    const r = rejected(parseLine(audit, '{"When":"2017-09-29T16:28:24Z","ID":{"a":1},"ResourceType":"zone"}'));
+    expect(r.reason).toBe('schema');
+    expect(r.message).toMatch(/^ID: /);
+  });
+
+  test('a value kept in p_invalid_fields must still be storable: nesting past the limit refuses the row', () => {
+    const deep = `${'['.repeat(MAX_DEPTH + 1)}${']'.repeat(MAX_DEPTH + 1)}`;
+    const r = rejected(parseLine(http, httpLine(`"ClientSrcPort":${deep}`)));
+    expect(r.reason).toBe('schema');
+    expect(r.message).toMatch(/^ClientSrcPort: nests deeper/);
   });
 
   test('a missing required field is missing_required, naming it', () => {
@@ -218,9 +252,8 @@ describe('parseLine: rejects', () => {
     expect(r.reason).toBe('invalid_timestamp');
     expect(r.message).toMatch(/^EdgeStartTimestamp: /);
     expect(r.message).not.toContain('yesterday');
-    const o = rejected(parseLine(http, httpLine('"OriginResponseHTTPExpires":"not a date"')));
-    expect(o.reason).toBe('invalid_timestamp');
-    expect(o.message).toMatch(/^OriginResponseHTTPExpires: /);
+    // Another timestamp, not required: the row stands, the value is kept.
+    expect(ok(parseLine(http, httpLine('"OriginResponseHTTPExpires":"not a date"'))).invalid).toEqual({ OriginResponseHTTPExpires: 'not a date' });
   });
 
   test('a fractional or exponent unixnano beyond 2^53 is invalid_timestamp, not read to the nearest double', () => {
@@ -233,8 +266,8 @@ describe('parseLine: rejects', () => {
         message: `EdgeStartTimestamp: ${why}`,
       });
     }
-    const e = rejected(parseLine(http, httpLine('"EdgeEndTimestamp":1506702505433000201.0')));
-    expect(e).toEqual({ reason: 'invalid_timestamp', message: `EdgeEndTimestamp: ${why}` });
+    // Not the event time: kept in p_invalid_fields (RowWriter writes its digits as received).
+    expect(Object.keys(ok(parseLine(http, httpLine('"EdgeEndTimestamp":1506702505433000201.0'))).invalid ?? {})).toEqual(['EdgeEndTimestamp']);
   });
 
   test(`nesting deeper than ${MAX_DEPTH} levels is refused, in unknown fields and json columns alike`, () => {

@@ -200,12 +200,12 @@ describe('processStream: rejects', () => {
       line('2017-09-29T16:28:60Z'), // 4
       '{"EdgeStartTimestamp":1506702504433000200.5}', // 5: fractional unixnano, which JSON.parse rounds
       '{"EdgeStartTimestamp":1.5067025044330002e18}', // 6: the same in exponent form
-      line(1506702504, ',"EdgeEndTimestamp":"2021-02-29T00:00:00Z"'), // 7: not the event time, refused the same
+      line(1506702504, ',"EdgeEndTimestamp":"2021-02-29T00:00:00Z"'), // 7: not the event time: a row, the value kept
       line('yesterday'), // 8: not shaped like a timestamp at all
       '{"EdgeStartTimestamp":1506702504433000201}', // 9 ok: integer digits stay exact
     ].join('\n');
     const { sink, summary } = await run(Buffer.from(body));
-    expect(summary).toMatchObject({ lines: 9, rows: 1, rejected: 8, rejectsByReason: { invalid_timestamp: 8 } });
+    expect(summary).toMatchObject({ lines: 9, rows: 2, rejected: 7, rejectsByReason: { invalid_timestamp: 7 }, invalidFields: { EdgeEndTimestamp: 1 } });
     expect(sink.parsedRejects().map((r) => [r.line, r.reason, r.message])).toEqual([
       [1, 'invalid_timestamp', 'EdgeStartTimestamp: not a valid date: the month has no such day'],
       [2, 'invalid_timestamp', "EdgeStartTimestamp: outside the years 0001..9999 (UTC) that the lake's timestamps hold"],
@@ -213,10 +213,10 @@ describe('processStream: rejects', () => {
       [4, 'invalid_timestamp', 'EdgeStartTimestamp: not a valid time of day: a leap second is 23:59:60 UTC on the last day of a month'],
       [5, 'invalid_timestamp', 'EdgeStartTimestamp: a number beyond 2^53 with a fraction or an exponent: only integer digits are read exactly as nanoseconds'],
       [6, 'invalid_timestamp', 'EdgeStartTimestamp: a number beyond 2^53 with a fraction or an exponent: only integer digits are read exactly as nanoseconds'],
-      [7, 'invalid_timestamp', 'EdgeEndTimestamp: not a valid date: the month has no such day'],
       [8, 'invalid_timestamp', 'EdgeStartTimestamp: cannot read a string as a timestamp (cloudflare)'],
     ]);
-    expect(sink.parsedRows()[0]?.EdgeStartTimestamp).toBe('2017-09-29 16:28:24.433000201');
+    expect(sink.parsedRows()[0]?.p_invalid_fields).toEqual({ EdgeEndTimestamp: '2021-02-29T00:00:00Z' });
+    expect(sink.parsedRows()[1]?.EdgeStartTimestamp).toBe('2017-09-29 16:28:24.433000201');
   });
 
   test('every kind of bad line is a reject and the counts reconcile', async () => {
@@ -226,17 +226,18 @@ describe('processStream: rejects', () => {
       '[1,2]', // 3
       '"text"', // 4
       '{"ClientIP":"192.0.2.1"}', // 5
-      line(2, ',"ClientSrcPort":"abc"'), // 6
+      line(2, ',"ClientSrcPort":"abc"'), // 6 ok: the value that does not fit is kept in p_invalid_fields
       '', // 7 blank
       line(3), // 8 ok
     ].join('\n');
     const { sink, summary } = await run(Buffer.from(body));
     expect(summary).toMatchObject({
       lines: 8,
-      rows: 2,
+      rows: 3,
       blank: 1,
-      rejected: 5,
-      rejectsByReason: { invalid_json: 1, unsupported_format: 1, not_an_object: 1, missing_required: 1, schema: 1 },
+      rejected: 4,
+      rejectsByReason: { invalid_json: 1, unsupported_format: 1, not_an_object: 1, missing_required: 1 },
+      invalidFields: { ClientSrcPort: 1 },
     });
     expect(counted(summary)).toBe(summary.lines);
     expect(sink.parsedRejects().map((r) => [r.line, r.reason])).toEqual([
@@ -244,7 +245,6 @@ describe('processStream: rejects', () => {
       [3, 'unsupported_format'],
       [4, 'not_an_object'],
       [5, 'missing_required'],
-      [6, 'schema'],
     ]);
   });
 
@@ -396,5 +396,22 @@ describe('the p_* columns', () => {
     expect(keys).toEqual(order.filter((n) => keys.includes(n)));
     const glue = tableColumns(registry.require('Cloudflare.HttpRequest').schema).map((c) => c.Name);
     expect(glue.filter((n) => n.startsWith('p_'))).toEqual(order);
+  });
+});
+
+describe('rows that look like another log type', () => {
+  const dnsLine = (i: number) =>
+    JSON.stringify({ Datetime: `2026-11-01T10:00:0${i}Z`, QueryName: 'example.com.', QueryType: 1, SrcIP: '192.0.2.1', ResolverDecision: 'allowedOnNoPolicyMatch', RCode: 0 });
+
+  test('gateway_dns lines forced through Firewall: rows still written, counted as suspect, Gateway DNS named as the fit', async () => {
+    const { sink, summary } = await run(Buffer.from([dnsLine(1), dnsLine(2)].join('\n')), { info: { entry: registry.require('Cloudflare.Firewall') } });
+    expect(summary).toMatchObject({ rows: 2, rejected: 0, suspectLogType: { rows: 2, bestFit: 'Cloudflare.GatewayDNS' } });
+    expect(sink.parsedRows()[0]?.p_unknown_fields).toMatchObject({ QueryName: 'example.com.' });
+  });
+
+  test('rows of the right log type are never suspect, even with unknown fields', async () => {
+    const { summary } = await run(Buffer.from(line(1, ',"ClientIP":"192.0.2.1","BrandNewField":1')));
+    expect(summary.rows).toBe(1);
+    expect(summary.suspectLogType).toBeUndefined();
   });
 });

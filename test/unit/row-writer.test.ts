@@ -38,7 +38,7 @@ function numberWritten(t: string): string {
 
 /**
  * The reference: the row object (parseLine) through enrich, i.e. JSON.stringify in the contract's order, with the
- * json columns and unknown fields taken from JSON.parse of the line with its numbers as text (so duplicates, key
+ * json columns, unknown fields and invalid fields taken from JSON.parse of the line with its numbers as text (so duplicates, key
  * order and `__proto__` are JSON.parse's), each number then written by `numberWritten`.
  */
 function reference(entry: LogTypeEntry, text: string, lineNo: number): string {
@@ -47,13 +47,15 @@ function reference(entry: LogTypeEntry, text: string, lineNo: number): string {
   // Only a number of 16 or more digits, or with an exponent, can be another value than its double.
   if (!/[0-9.]{16}|[0-9.][eE]/.test(text)) return enrich(entry.plan, r.value, lineNo, ctx).json;
   const asText = JSON.parse(numbersAsText(text)) as Record<string, unknown>;
-  const { row, unknown } = r.value;
+  const { row, unknown, invalid } = r.value;
   for (const f of entry.plan.fields) {
     if (!entry.plan.jsonColumns[f.index] || row[f.name] === undefined) continue;
     row[f.name] = asText[f.inputs.find((k) => asText[k] !== undefined) as string];
   }
   // A prototype-less object: assigning `__proto__` sets a plain key.
   if (unknown !== undefined) for (const k of Object.keys(unknown)) unknown[k] = asText[k];
+  // Values kept as received in p_invalid_fields, the same way.
+  if (invalid !== undefined) for (const k of Object.keys(invalid)) invalid[k] = asText[k];
   return enrich(entry.plan, r.value, lineNo, ctx).json.replace(NUMBER_TEXT_WRITTEN, (_, t: string) => numberWritten(t));
 }
 
