@@ -1,6 +1,6 @@
 'use strict';
 /**
- * The Glue catalog: the database's name, and one table per schema in schemas/. Tables come from the same generator
+ * The Glue catalog: the database's name, one table per schema in schemas/ and the rejects table. Tables come from the same generator
  * as `cflogs ddl` (lib/lake/catalog.ts, through ./lib) over the YAML in schemas/, so deployed tables always match
  * the parser. Their `storage.location.template` holds Glue's own `${year}`-style placeholders: values returned
  * from the stack are final (osls does not resolve variables again inside them), and
@@ -39,19 +39,19 @@ function withBucketRef(value) {
   return value;
 }
 
-/** One AWS::Glue::Table per schema, by logical id. */
+/** One AWS::Glue::Table per table of the lake (a log type's, the rejects'), by logical id. */
 function glueTables() {
-  const { schemas, glueTableInput } = schemaTools();
+  const { schemas, glueTableInput, lakeTables } = schemaTools();
   const out = {};
-  for (const schema of schemas) {
-    const id = tableLogicalId(schema.table);
-    if (out[id]) throw new ConfigError(`two schemas map to the Glue resource ${id}`);
+  for (const table of lakeTables(schemas, `s3://${BUCKET_MARK}`)) {
+    const id = tableLogicalId(table.name);
+    if (out[id]) throw new ConfigError(`two tables map to the Glue resource ${id}`);
     out[id] = {
       Type: 'AWS::Glue::Table',
       Properties: {
         CatalogId: ref('AWS::AccountId'),
         DatabaseName: ref('GlueDatabase'),
-        TableInput: withBucketRef(glueTableInput(schema, `s3://${BUCKET_MARK}`)),
+        TableInput: withBucketRef(glueTableInput(table)),
       },
     };
   }

@@ -23,8 +23,8 @@ function layout() {
 /** The generator `cflogs ddl` uses (lib/lake/catalog.ts), over the schema YAML in schemas/ (lib/schema/load.ts). */
 function schemaTools() {
   const { loadSchemaDir } = fromLib('schema/load.ts');
-  const { glueTableInput } = fromLib('lake/catalog.ts');
-  return { schemas: loadSchemaDir(path.join(ROOT, 'schemas')), glueTableInput };
+  const { glueTableInput, lakeTables } = fromLib('lake/catalog.ts');
+  return { schemas: loadSchemaDir(path.join(ROOT, 'schemas')), glueTableInput, lakeTables };
 }
 
 /** lib/config.ts's check of the output compression settings, so the stack refuses what the functions would. */

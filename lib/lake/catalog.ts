@@ -1,6 +1,6 @@
-import { P_COLUMNS as STANDARD_COLUMNS } from '../row/contract';
+import { P_COLUMNS as STANDARD_COLUMNS, REJECT_COLUMNS } from '../row/contract';
 import { athenaType, LogSchema } from '../schema/model';
-import { PARTITION_KEYS as KEYS, PARTITION_TEMPLATE, tableDir } from './layout';
+import { KIND_DIRS, PARTITION_KEYS as KEYS, PARTITION_TEMPLATE, tableDir } from './layout';
 
 /**
  * Glue / Athena table definitions, generated from the same schemas as the validators, so the lake's tables
@@ -65,23 +65,76 @@ export interface DdlOptions {
   bucketUri: string;
 }
 
-/** `CREATE EXTERNAL TABLE` for Athena (Hive DDL), one per log type. */
-export function createTableDdl(schema: LogSchema, opts: DdlOptions): string {
-  const location = tableLocation(opts.bucketUri, schema);
-  const cols = tableColumns(schema)
+/** One table of the lake, whatever it holds: what the DDL and the Glue resource are both made from. */
+export interface TableDef {
+  name: string;
+  description: string;
+  columns: GlueColumn[];
+  partitionKeys: GlueColumn[];
+  location: string;
+  parameters: Record<string, string>;
+}
+
+/** A log type's rows: `logs/<table>/`, partitioned by event hour. */
+export function eventsTable(schema: LogSchema, bucketUri: string): TableDef {
+  const location = tableLocation(bucketUri, schema);
+  return {
+    name: schema.table,
+    description: `${schema.logType}: ${schema.description}`,
+    columns: tableColumns(schema),
+    partitionKeys: PARTITION_KEYS,
+    location,
+    parameters: projectionParameters(location),
+  };
+}
+
+export const REJECTS_TABLE = 'cflogs_rejects';
+/** The rejects table's extra partition: the log type's table, the folder under rejects/. */
+const TABLE_KEY = 'table_name';
+
+/**
+ * Every log type's reject records in one table: `rejects/<table>/year=/month=/day=/hour=/`, the table a partition
+ * projected from the list of log types' tables, so `WHERE table_name = 'cloudflare_firewall'` reads one folder.
+ */
+export function rejectsTable(tables: readonly string[], bucketUri: string): TableDef {
+  const location = `${bucketUri.replace(/\/+$/, '')}/${KIND_DIRS.rejects}`;
+  const hours = projectionParameters(location);
+  return {
+    name: REJECTS_TABLE,
+    description: 'Lines that did not become rows, with the reason, for every log type',
+    columns: REJECT_COLUMNS.map((c) => ({ Name: c.name, Type: c.type, Comment: c.description })),
+    partitionKeys: [{ Name: TABLE_KEY, Type: 'string' }, ...PARTITION_KEYS],
+    location,
+    parameters: {
+      ...hours,
+      [`projection.${TABLE_KEY}.type`]: 'enum',
+      [`projection.${TABLE_KEY}.values`]: [...tables].sort().join(','),
+      'storage.location.template': `${location}\${${TABLE_KEY}}/${PARTITION_TEMPLATE}`,
+    },
+  };
+}
+
+/** Every table of the lake: one per log type, then the rejects table. */
+export function lakeTables(schemas: readonly LogSchema[], bucketUri: string): TableDef[] {
+  return [...schemas.map((s) => eventsTable(s, bucketUri)), rejectsTable(schemas.map((s) => s.table), bucketUri)];
+}
+
+/** `CREATE EXTERNAL TABLE` for Athena (Hive DDL). */
+export function createTableDdl(t: TableDef, database: string): string {
+  const cols = t.columns
     .map((c) => `  \`${c.Name.toLowerCase()}\` ${c.Type}${c.Comment ? ` COMMENT '${sqlString(c.Comment)}'` : ''}`)
     .join(',\n');
-  const props = { classification: 'json', ...projectionParameters(location) };
+  const props = { classification: 'json', ...t.parameters };
   return [
-    `CREATE EXTERNAL TABLE IF NOT EXISTS \`${opts.database}\`.\`${schema.table}\` (`,
+    `CREATE EXTERNAL TABLE IF NOT EXISTS \`${database}\`.\`${t.name}\` (`,
     cols,
     `)`,
-    `COMMENT '${sqlString(`${schema.logType}: ${schema.description}`.slice(0, 255))}'`,
-    `PARTITIONED BY (${PARTITION_KEYS.map((k) => `\`${k.Name}\` ${k.Type}`).join(', ')})`,
+    `COMMENT '${sqlString(t.description.slice(0, 255))}'`,
+    `PARTITIONED BY (${t.partitionKeys.map((k) => `\`${k.Name}\` ${k.Type}`).join(', ')})`,
     `ROW FORMAT SERDE '${JSON_SERDE}'`,
     `WITH SERDEPROPERTIES ('case.insensitive' = 'true', 'ignore.malformed.json' = 'false')`,
     `STORED AS INPUTFORMAT '${INPUT_FORMAT}' OUTPUTFORMAT '${OUTPUT_FORMAT}'`,
-    `LOCATION '${location}'`,
+    `LOCATION '${t.location}'`,
     `TBLPROPERTIES (`,
     Object.entries(props)
       .map(([k, v]) => `  '${k}' = '${sqlString(v)}'`)
@@ -91,17 +144,16 @@ export function createTableDdl(schema: LogSchema, opts: DdlOptions): string {
 }
 
 /** The `TableInput` of an `AWS::Glue::Table` resource, with the same columns and projection as the DDL. */
-export function glueTableInput(schema: LogSchema, bucketUri: string): Record<string, unknown> {
-  const location = tableLocation(bucketUri, schema);
+export function glueTableInput(t: TableDef): Record<string, unknown> {
   return {
-    Name: schema.table,
-    Description: `${schema.logType}: ${schema.description}`.slice(0, 2048),
+    Name: t.name,
+    Description: t.description.slice(0, 2048),
     TableType: 'EXTERNAL_TABLE',
-    Parameters: { classification: 'json', EXTERNAL: 'TRUE', ...projectionParameters(location) },
-    PartitionKeys: PARTITION_KEYS,
+    Parameters: { classification: 'json', EXTERNAL: 'TRUE', ...t.parameters },
+    PartitionKeys: t.partitionKeys,
     StorageDescriptor: {
-      Columns: tableColumns(schema).map((c) => ({ ...c, Name: c.Name.toLowerCase() })),
-      Location: location,
+      Columns: t.columns.map((c) => ({ ...c, Name: c.Name.toLowerCase() })),
+      Location: t.location,
       InputFormat: INPUT_FORMAT,
       OutputFormat: OUTPUT_FORMAT,
       SerdeInfo: { SerializationLibrary: JSON_SERDE, Parameters: { 'case.insensitive': 'true' } },

@@ -31,3 +31,15 @@ export const P_COLUMNS: readonly StandardColumn[] = [
   { name: 'p_unknown_fields', type: 'string', description: 'Input fields the schema does not know, as JSON' },
   { name: 'p_invalid_fields', type: 'string', description: "Fields whose value did not fit the schema's type, as received, as JSON" },
 ];
+
+/** The fields of a reject record (rejects/<table>/...), in the order they are written; `raw_base64` only for bytes that are not UTF-8. */
+export const REJECT_COLUMNS: readonly { name: string; type: 'string' | 'bigint' | 'timestamp'; description: string }[] = [
+  { name: 'source', type: 'string', description: 'The input: s3://bucket/key, http:<request id> or a file path' },
+  { name: 'line', type: 'bigint', description: 'Line number in the input, from 1' },
+  { name: 'reason', type: 'string', description: 'Why the line is not a row (invalid_json, schema, missing_required, ...)' },
+  { name: 'message', type: 'string', description: 'What is wrong, for a person; never the value' },
+  { name: 'raw', type: 'string', description: 'The line as received (its first 4 KiB when too long)' },
+  { name: 'raw_base64', type: 'string', description: 'The line as bytes, when they are not valid UTF-8' },
+  { name: 'log_type', type: 'string', description: 'Log type the line was parsed as' },
+  { name: 'parse_time', type: 'timestamp', description: 'Time the input was parsed (UTC)' },
+];

@@ -8,7 +8,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { runOslsPackage } from '../../scripts/package';
 import { readZip } from '../../scripts/package/zip';
-import { glueTableInput } from '../../lib/lake/catalog';
+import { eventsTable, glueTableInput, REJECTS_TABLE, rejectsTable } from '../../lib/lake/catalog';
 import { BUCKET_NAME } from '../../lib/lake/layout';
 import { loadSchemaDir } from '../../lib/schema/load';
 import { builtInRegistry } from '../../lib/record/registry';
@@ -246,15 +246,19 @@ describe('npm run package', () => {
     expect(db.DatabaseInput.Name).toBe('cflogs_dev');
     const tables = ofType(tpl, 'AWS::Glue::Table');
     const schemas = loadSchemaDir(join(ROOT, 'schemas'));
-    expect(tables).toHaveLength(schemas.length);
+    // One per log type, and the rejects table.
+    expect(tables).toHaveLength(schemas.length + 1);
+    expect(resolve(res(tpl, stack._internal.tableLogicalId(REJECTS_TABLE)).Properties.TableInput, NAMES)).toEqual(
+      glueTableInput(rejectsTable(schemas.map((s) => s.table), `s3://${NAMES.OutputBucket}`)),
+    );
     // The YAML and the generated registry (what the bundles carry) agree.
     expect(schemas.map((s) => s.table).sort()).toEqual(builtInRegistry().schemas().map((s) => s.table).sort());
     for (const schema of schemas) {
       const t = res(tpl, stack._internal.tableLogicalId(schema.table)).Properties;
       expect(t.DatabaseName).toEqual({ Ref: 'GlueDatabase' });
       const input = resolve(t.TableInput, NAMES);
-      expect(input).toEqual(glueTableInput(schema, `s3://${NAMES.OutputBucket}`));
-      expect(input.StorageDescriptor.Columns).toEqual((glueTableInput(schema, 's3://x') as Json).StorageDescriptor.Columns);
+      expect(input).toEqual(glueTableInput(eventsTable(schema, `s3://${NAMES.OutputBucket}`)));
+      expect(input.StorageDescriptor.Columns).toEqual((glueTableInput(eventsTable(schema, 's3://x')) as Json).StorageDescriptor.Columns);
       expect(input.Parameters['storage.location.template']).toBe(
         `s3://${NAMES.OutputBucket}/logs/${schema.table}/year=\${year}/month=\${month}/day=\${day}/hour=\${hour}`,
       );

@@ -1,4 +1,5 @@
-import { createTableDdl, glueTableInput, tableColumns } from '../../lib/lake/catalog';
+import { createTableDdl, eventsTable, glueTableInput, lakeTables, REJECTS_TABLE, rejectsTable, tableColumns } from '../../lib/lake/catalog';
+import { REJECT_COLUMNS } from '../../lib/row/contract';
 import { athenaType } from '../../lib/schema/model';
 import { builtInRegistry } from '../../lib/record/registry';
 
@@ -6,10 +7,10 @@ const schemas = builtInRegistry().schemas();
 
 describe('Athena DDL from the schemas', () => {
   it.each(schemas.map((s) => [s.table, s]))('%s has every schema column with its Athena type, then the p_* columns', (_t, schema) => {
-    const ddl = createTableDdl(schema, { database: 'cflogs', bucketUri: 's3://lake/prefix' });
+    const ddl = createTableDdl(eventsTable(schema, 's3://lake/prefix'), 'cflogs');
     expect(ddl).toContain(`CREATE EXTERNAL TABLE IF NOT EXISTS \`cflogs\`.\`${schema.table}\` (`);
     for (const f of schema.fields) expect(ddl).toMatch(new RegExp(`\\n  \`${f.name.toLowerCase()}\` ${athenaType(f).replace(/[<>]/g, '\\$&')}[ ,\\n]`));
-    for (const p of ['p_event_time` timestamp', 'p_row_id` string', 'p_any_ip_addresses` array<string>', 'p_unknown_fields` string']) expect(ddl).toContain(p);
+    for (const p of ['p_event_time` timestamp', 'p_row_id` string', 'p_any_ip_addresses` array<string>', 'p_unknown_fields` string', 'p_invalid_fields` string']) expect(ddl).toContain(p);
     expect(ddl).toContain("PARTITIONED BY (`year` string, `month` string, `day` string, `hour` string)");
     expect(ddl).toContain(`LOCATION 's3://lake/prefix/logs/${schema.table}/'`);
     expect(ddl).toContain(`'storage.location.template' = 's3://lake/prefix/logs/${schema.table}/year=\${year}/month=\${month}/day=\${day}/hour=\${hour}'`);
@@ -22,14 +23,31 @@ describe('Athena DDL from the schemas', () => {
 
   it('the Glue TableInput has the same columns and projection as the DDL', () => {
     for (const schema of schemas) {
-      const input = glueTableInput(schema, 's3://lake') as { StorageDescriptor: { Columns: { Name: string; Type: string }[] }; Parameters: Record<string, string> };
+      const input = glueTableInput(eventsTable(schema, 's3://lake')) as { StorageDescriptor: { Columns: { Name: string; Type: string }[] }; Parameters: Record<string, string> };
       expect(input.StorageDescriptor.Columns.map((c) => [c.Name, c.Type])).toEqual(tableColumns(schema).map((c) => [c.Name.toLowerCase(), c.Type]));
       expect(input.Parameters['projection.enabled']).toBe('true');
     }
   });
 
   it('escapes quotes in comments', () => {
-    const ddl = createTableDdl({ ...schemas[0]!, description: "it's" }, { database: 'd', bucketUri: 's3://b' });
+    const ddl = createTableDdl(eventsTable({ ...schemas[0]!, description: "it's" }, 's3://b'), 'd');
     expect(ddl).toContain("it\\'s");
+  });
+
+  it('the rejects table reads every log type\'s reject records, partitioned by table and hour as the writer files them', () => {
+    const t = rejectsTable(['cloudflare_firewall', 'cloudflare_audit'], 's3://lake/prefix/');
+    const ddl = createTableDdl(t, 'cflogs');
+    expect(ddl).toContain(`CREATE EXTERNAL TABLE IF NOT EXISTS \`cflogs\`.\`${REJECTS_TABLE}\` (`);
+    for (const c of REJECT_COLUMNS) expect(ddl).toContain(`\`${c.name}\` ${c.type}`);
+    expect(ddl).toContain('PARTITIONED BY (`table_name` string, `year` string, `month` string, `day` string, `hour` string)');
+    expect(ddl).toContain("LOCATION 's3://lake/prefix/rejects/'");
+    expect(ddl).toContain("'projection.table_name.type' = 'enum'");
+    expect(ddl).toContain("'projection.table_name.values' = 'cloudflare_audit,cloudflare_firewall'");
+    expect(ddl).toContain("'storage.location.template' = 's3://lake/prefix/rejects/${table_name}/year=${year}/month=${month}/day=${day}/hour=${hour}'");
+  });
+
+  it('the lake is one table per log type, then the rejects table', () => {
+    const tables = lakeTables(schemas, 's3://lake');
+    expect(tables.map((t) => t.name)).toEqual([...schemas.map((s) => s.table), REJECTS_TABLE]);
   });
 });

@@ -1,3 +1,4 @@
+import { REJECT_COLUMNS } from '../../lib/row/contract';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
@@ -413,5 +414,17 @@ describe('rows that look like another log type', () => {
     const { summary } = await run(Buffer.from(line(1, ',"ClientIP":"192.0.2.1","BrandNewField":1')));
     expect(summary.rows).toBe(1);
     expect(summary.suspectLogType).toBeUndefined();
+  });
+});
+
+describe('reject records', () => {
+  test('carry the fields of the rejects table, in its order (lib/row/contract.ts REJECT_COLUMNS)', async () => {
+    const bad = Buffer.concat([Buffer.from('{not json\n{"EdgeStartTimestamp":1,"ClientCity":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}\n')]);
+    const { sink } = await run(bad);
+    const names = REJECT_COLUMNS.map((c) => c.name);
+    const rejects = sink.parsedRejects();
+    expect(rejects).toHaveLength(2);
+    for (const r of rejects) expect(Object.keys(r)).toEqual(names.filter((n) => n in r));
+    expect(Object.keys(rejects[1]!)).toContain('raw_base64');
   });
 });
