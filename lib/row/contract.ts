@@ -3,13 +3,18 @@
  * carry them: the one list the row writer, the indicator sets and the Glue catalog all read.
  */
 
-/** The p_any_* arrays, in the order rows carry them. */
+/** The p_any_* arrays, in the order rows carry them (Panther's names). */
 export const INDICATOR_COLUMNS = [
   'p_any_ip_addresses',
   'p_any_domain_names',
   'p_any_trace_ids',
   'p_any_emails',
   'p_any_usernames',
+  'p_any_urls',
+  'p_any_md5_hashes',
+  'p_any_sha1_hashes',
+  'p_any_sha256_hashes',
+  'p_any_device_ids',
 ] as const;
 
 export interface StandardColumn {

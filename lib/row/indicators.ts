@@ -5,13 +5,25 @@ import { INDICATOR_COLUMNS } from './contract';
 /** Values that mean "none" in Cloudflare data and must never enter an indicator array. */
 const PLACEHOLDERS = new Set(['', '00', '0', '-', 'unknown', 'none', 'null', 'undefined']);
 
-/** Collects indicator values for one row; arrays stay tiny, so linear `includes` beats a Set. */
+/** Positions in INDICATOR_COLUMNS. */
+const IP = 0;
+const DOMAIN = 1;
+const TRACE = 2;
+const EMAILS = 3;
+const USER = 4;
+const URL_ = 5;
+const MD5 = 6;
+const SHA1 = 7;
+const SHA256 = 8;
+const DEVICE = 9;
+
+const HEX_LENGTH: Partial<Record<Indicator, [number, number]>> = { md5: [MD5, 32], sha1: [SHA1, 40], sha256: [SHA256, 64] };
+const HEX = /^[0-9a-f]+$/i;
+const ABSOLUTE_URL = /^[a-z][a-z0-9+.-]*:\/\/[^/?#\s]/i;
+
+/** Collects indicator values for one row, an array per INDICATOR_COLUMNS entry; arrays stay tiny, so linear `includes` beats a Set. */
 export class IndicatorSet {
-  ip: string[] = [];
-  domain: string[] = [];
-  trace: string[] = [];
-  email: string[] = [];
-  user: string[] = [];
+  private readonly lists: string[][] = INDICATOR_COLUMNS.map(() => []);
 
   add(kind: Indicator, value: unknown): void {
     if (typeof value !== 'string') {
@@ -21,28 +33,46 @@ export class IndicatorSet {
     const v = (value as string).trim();
     // Every placeholder is short: skip the lower-casing for real values.
     if (v.length <= 9 && PLACEHOLDERS.has(v.toLowerCase())) return;
+    const lists = this.lists;
     switch (kind) {
       case 'ip': {
         const ip = canonicalIp(v);
-        if (ip) push(this.ip, ip);
+        if (ip) push(lists[IP] as string[], ip);
         return;
       }
       case 'domain':
         this.addHost(v.includes('://') || v.startsWith('[') ? hostOfUrl(v) : stripPort(v));
         return;
-      case 'url':
-        this.addHost(hostOfUrl(v));
+      case 'url': {
+        // The host goes with the names or addresses; the URL itself to p_any_urls when it is an absolute URL (a
+        // scheme and a host: `intranet.example.com/wiki` in an app-domain field is a host and a path, no URL).
+        const host = hostOfUrl(v);
+        if (host === undefined) return;
+        if (ABSOLUTE_URL.test(v)) push(lists[URL_] as string[], v);
+        this.addHost(host);
         return;
+      }
       case 'trace_id':
-        push(this.trace, v);
+        push(lists[TRACE] as string[], v);
         return;
       case 'email': {
         const address = emailAddress(v);
-        if (address) push(this.email, address);
+        if (address) push(lists[EMAILS] as string[], address);
         return;
       }
       case 'username':
-        push(this.user, v);
+        push(lists[USER] as string[], v);
+        return;
+      case 'md5':
+      case 'sha1':
+      case 'sha256': {
+        // A hash of the kind's length in hex, lower-cased (tools write both cases); anything else is no hash.
+        const [at, length] = HEX_LENGTH[kind] as [number, number];
+        if (v.length === length && HEX.test(v)) push(lists[at] as string[], v.toLowerCase());
+        return;
+      }
+      case 'device_id':
+        push(lists[DEVICE] as string[], v.toLowerCase());
         return;
     }
   }
@@ -57,17 +87,17 @@ export class IndicatorSet {
     // `[2001:db8::1]` (a URL's IPv6 host) or `[192.0.2.1]` (an SMTP address literal).
     if (host.charCodeAt(0) === 0x5b) {
       const ip = canonicalIp(host);
-      if (ip) push(this.ip, ip);
+      if (ip) push(this.lists[IP] as string[], ip);
       return;
     }
     const h = host.charCodeAt(host.length - 1) === 0x2e ? host.slice(0, -1) : host;
     if (isIP(h) !== 0) {
       const ip = canonicalIp(h);
-      if (ip) push(this.ip, ip);
+      if (ip) push(this.lists[IP] as string[], ip);
       return;
     }
     // Tested before lower-casing, as written: toLowerCase maps the Kelvin sign to `k`, which the name never held.
-    if (HOST_NAME.test(h)) push(this.domain, h.toLowerCase());
+    if (HOST_NAME.test(h)) push(this.lists[DOMAIN] as string[], h.toLowerCase());
   }
 
   /** The non-empty arrays, sorted, in the contract's order, as JSON members each after a comma. */
@@ -90,18 +120,7 @@ export class IndicatorSet {
 
   /** The array of INDICATOR_COLUMNS[k]. */
   private list(k: number): string[] {
-    switch (k) {
-      case 0:
-        return this.ip;
-      case 1:
-        return this.domain;
-      case 2:
-        return this.trace;
-      case 3:
-        return this.email;
-      default:
-        return this.user;
-    }
+    return this.lists[k] as string[];
   }
 }
 

@@ -4,7 +4,11 @@ export const SCALAR_TYPES = ['string', 'boolean', 'bigint', 'int', 'smallint', '
 export type ScalarType = (typeof SCALAR_TYPES)[number];
 export type FieldType = ScalarType | 'array';
 
-export const INDICATORS = ['ip', 'domain', 'url', 'trace_id', 'email', 'username'] as const;
+/**
+ * Indicator kinds a field may carry. `url` puts the URL in p_any_urls and its host in the domain (or IP) array;
+ * `device_id` is a Zero Trust device's id (WARP, Gateway, DEX, posture), which joins one laptop across datasets.
+ */
+export const INDICATORS = ['ip', 'domain', 'url', 'trace_id', 'email', 'username', 'md5', 'sha1', 'sha256', 'device_id'] as const;
 export type Indicator = (typeof INDICATORS)[number];
 
 /** `cloudflare`: unixnano / unix integers or RFC3339 strings. `rfc1123`: HTTP header dates. */

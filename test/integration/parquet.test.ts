@@ -42,7 +42,16 @@ describe('Parquet readiness', () => {
     }
     const outputs = files(join(lake, 'logs')).filter((f) => f.endsWith('.json.zst'));
     const tables = new Set(outputs.map((f) => f.split('/logs/')[1]?.split('/')[0]));
-    expect([...tables].sort()).toEqual(['cloudflare_audit', 'cloudflare_firewall', 'cloudflare_httprequest', 'cloudflare_spectrum']);
+    expect([...tables].sort()).toEqual([
+      'cloudflare_accessrequest',
+      'cloudflare_audit',
+      'cloudflare_firewall',
+      'cloudflare_gatewaydns',
+      'cloudflare_gatewayhttp',
+      'cloudflare_httprequest',
+      'cloudflare_spectrum',
+      'cloudflare_workerstrace',
+    ]);
 
     const db = await DuckDBInstance.create(':memory:');
     const conn = await db.connect();

@@ -61,6 +61,7 @@ describe('enrich', () => {
       'p_any_ip_addresses',
       'p_any_domain_names',
       'p_any_trace_ids',
+      'p_any_urls',
       'p_unknown_fields',
     ]);
     expect(row).toMatchObject({
@@ -72,12 +73,13 @@ describe('enrich', () => {
       p_any_ip_addresses: ['192.0.2.1'],
       p_any_domain_names: ['ref.example.org', 'www.example.com'],
       p_any_trace_ids: ['7d4b0d6b8c9a1e2f'],
+      p_any_urls: ['https://ref.example.org/p'],
       p_unknown_fields: { Extra: 'x' },
     });
     expect(out.eventTime).toBe('2017-09-29 16:28:24.433000200');
   });
 
-  test('e-mails and usernames come after the other indicator arrays', () => {
+  test('e-mails and usernames come after the IP, domain and trace arrays', () => {
     const line =
       '{"When":"2026-01-02T03:04:05Z","ID":"a1","ResourceType":"zone","ActorEmail":"Ops@Example.com",' +
       '"ActorID":"u2","OwnerID":"u1","ActorIP":"2001:db8::5"}';

@@ -181,7 +181,8 @@ describe('IndicatorSet: domains and URLs', () => {
       ['domain', '__proto__'],
       ['url', 'http://printer/status'],
     ]);
-    expect(row).toEqual({});
+    // The URL is still a URL: it joins the rows holding the same one.
+    expect(row).toEqual({ p_any_urls: ['http://printer/status'] });
   });
 
   test('names ending in a numeric label (broken IPv4 addresses) are not domains', () => {
@@ -329,6 +330,11 @@ describe('IndicatorSet: other kinds, order and de-duplication', () => {
       ['trace_id', 't'],
       ['domain', 'example.com'],
       ['ip', '192.0.2.1'],
+      ['device_id', 'dev-1'],
+      ['sha256', 'ab'.repeat(32)],
+      ['sha1', 'cd'.repeat(20)],
+      ['md5', 'ef'.repeat(16)],
+      ['url', 'https://example.net/a'],
     ]);
     expect(Object.keys(row)).toEqual([...INDICATOR_COLUMNS]);
     expect(Object.keys(collect([['trace_id', 't'], ['ip', '192.0.2.1']]))).toEqual(['p_any_ip_addresses', 'p_any_trace_ids']);
@@ -370,5 +376,35 @@ describe('IPv6 hosts in domain fields', () => {
     const row: Record<string, unknown> = {};
     s.assignTo(row);
     expect(row.p_any_ip_addresses).toEqual(['2001:db8::1']);
+  });
+});
+
+describe('IndicatorSet: URLs, hashes and device ids', () => {
+  test('a URL goes to p_any_urls as received, its host to the names or addresses; text that is no URL goes nowhere', () => {
+    expect(collect([['url', ' https://WWW.Example.com/login?next=%2F '], ['url', 'https://198.51.100.9:8443/x'], ['url', 'not a url'], ['url', '/relative/path']])).toEqual({
+      p_any_ip_addresses: ['198.51.100.9'],
+      p_any_domain_names: ['www.example.com'],
+      p_any_urls: ['https://198.51.100.9:8443/x', 'https://WWW.Example.com/login?next=%2F'],
+    });
+  });
+
+  test('hashes of their kind\'s length in hex, lower-cased; other lengths or characters are not hashes', () => {
+    const sha256 = 'A'.repeat(64);
+    expect(
+      collect([
+        ['sha256', sha256],
+        ['sha256', 'a'.repeat(63)],
+        ['sha256', 'g'.repeat(64)],
+        ['md5', '0123456789ABCDEF0123456789abcdef'],
+        ['md5', 'a'.repeat(64)],
+        ['sha1', 'b'.repeat(40)],
+      ]),
+    ).toEqual({ p_any_md5_hashes: ['0123456789abcdef0123456789abcdef'], p_any_sha1_hashes: ['b'.repeat(40)], p_any_sha256_hashes: ['a'.repeat(64)] });
+  });
+
+  test('device ids lower-cased (UUIDs come in both cases), placeholders left out', () => {
+    expect(collect([['device_id', 'F0E1D2C3-0000-4000-8000-000000000001'], ['device_id', 'f0e1d2c3-0000-4000-8000-000000000001'], ['device_id', '']])).toEqual({
+      p_any_device_ids: ['f0e1d2c3-0000-4000-8000-000000000001'],
+    });
   });
 });

@@ -29,7 +29,8 @@ describe('the generated normaliser', () => {
         }
       }
     }
-    expect(compared).toBeGreaterThan(1000);
+    // Every line in every variant: at least a few per field for the smallest schemas.
+    expect(compared).toBeGreaterThan(300);
   });
 
   it('agrees with the generic loop on every golden input line', () => {
