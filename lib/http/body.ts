@@ -1,4 +1,5 @@
 import { decompress, DecodedStream } from '../decode/decompress';
+import { replay } from '../decode/replay';
 
 /** The decoded bodies Logpush sends to check a new destination ("test" or a small JSON object, sources differ). */
 const VALIDATION_BODIES = new Set(['test', '{"content":"test"}', '{"content":"tests"}']);
@@ -75,21 +76,6 @@ export async function classifyBody(body: Buffer, maxDecompressedBytes: number): 
     return { kind: 'ndjson', decoded: await decompress([body], { maxBytes: maxDecompressedBytes }) };
   }
   return { kind: 'ndjson', decoded: { ...decoded, chunks: replay(kept, it, ended) } };
-}
-
-/** The chunks already read, then the rest of the same stream; stopping early stops the stream. */
-async function* replay(kept: Buffer[], rest: AsyncIterator<Buffer>, ended: boolean): AsyncGenerator<Buffer> {
-  let done = ended;
-  try {
-    yield* kept;
-    while (!done) {
-      const r = await rest.next();
-      if (r.done) done = true;
-      else yield r.value;
-    }
-  } finally {
-    if (!done) await rest.return?.();
-  }
 }
 
 /** The first byte that is not whitespace or a UTF-8 byte-order mark at the very start. */

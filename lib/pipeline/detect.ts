@@ -1,4 +1,5 @@
 import { DecodedStream, decompress, DecompressError } from '../decode/decompress';
+import { replay } from '../decode/replay';
 import type { LogTypeEntry, LogTypeFit, SchemaRegistry } from '../record/registry';
 import type { RouteMatch, Router } from '../route/router';
 
@@ -64,24 +65,7 @@ export async function detectLogType(decoded: DecodedStream, registry: SchemaRegi
   }
   const records = recordKeys(Buffer.concat(head).toString('utf8'), ended);
   const detection = chooseLogType(registry.fits(records), records.length);
-  const stream: DecodedStream = {
-    ...decoded,
-    chunks: (async function* () {
-      let done = ended || failure !== undefined;
-      try {
-        yield* head;
-        if (failure) throw failure.error;
-        while (!done) {
-          const r = await it.next();
-          if (r.done) done = true;
-          else yield r.value;
-        }
-      } finally {
-        // Stopped early (a skip, an error downstream): release the source.
-        if (!done) await it.return?.();
-      }
-    })(),
-  };
+  const stream: DecodedStream = { ...decoded, chunks: replay(head, it, ended, failure) };
   return { detection, stream };
 }
 

@@ -10,8 +10,8 @@
  * one s3rver, one handler invocation and one serve for all datasets, so the file stays fast.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { builtInRegistry } from '../../lib/record/registry';
@@ -20,7 +20,7 @@ import { serveCommand } from '../../lib/cli/serve';
 import type { Log } from '../../lib/log';
 import { LocalS3, s3CreatedEvent, startLocalS3 } from '../../testkit/local-s3';
 import { readLakeFile } from '../../testkit/lake-files';
-import { INPUT, LAKE, listKeys, objectDeps, put, readLakeLines, recordingLog, tempDir } from '../support/lake';
+import { filesUnder, INPUT, LAKE, listKeys, objectDeps, put, readLakeLines, recordingLog, tempDir } from '../support/lake';
 
 const ROOT = join(__dirname, '..', '..');
 const registry = builtInRegistry();
@@ -99,18 +99,6 @@ const serveRows = new Map<string, { file: string; rows: Row[] }[]>();
 
 let s3: LocalS3;
 
-function files(dir: string): string[] {
-  const found: string[] = [];
-  const walk = (d: string): void => {
-    for (const name of readdirSync(d)) {
-      const p = join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else found.push(relative(dir, p));
-    }
-  };
-  walk(dir);
-  return found.sort();
-}
 
 function lines(text: string): Row[] {
   return text
@@ -189,7 +177,7 @@ beforeAll(async () => {
     stop.abort();
     await finished;
   }
-  for (const f of files(out)) {
+  for (const f of filesUnder(out)) {
     const dataset = tableToDataset.get(f.split('/')[1] as string) ?? `unknown table in ${f}`;
     push(serveRows, dataset, { file: f, rows: lines(readLakeFile(readFileSync(join(out, f)))) });
   }

@@ -17,6 +17,7 @@ import { httpIdentity } from '../../lib/http/handler';
 import { deliveryBaseName } from '../../lib/lake/layout';
 import type { Log } from '../../lib/log';
 import { readLakeFile } from '../../testkit/lake-files';
+import { filesUnder } from '../support/lake';
 import { builtInRegistry } from '../../lib/record/registry';
 
 const SECRET = 'Sekr1t-7d41c09e-only-in-this-test';
@@ -124,18 +125,7 @@ afterAll(async () => {
 });
 
 /** Every file under the output directory, relative, sorted. */
-function files(): string[] {
-  const found: string[] = [];
-  const walk = (dir: string): void => {
-    for (const name of readdirSync(dir)) {
-      const p = join(dir, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else found.push(relative(out, p));
-    }
-  };
-  walk(out);
-  return found.sort();
-}
+const files = (): string[] => filesUnder(out);
 
 function readRows(file: string, dir = out): Record<string, unknown>[] {
   return readLakeFile(readFileSync(join(dir, file)))

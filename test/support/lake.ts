@@ -1,7 +1,7 @@
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { Router } from '../../lib/route/router';
 import { builtInRegistry } from '../../lib/record/registry';
 import { S3Store } from '../../lib/lake/s3-store';
@@ -16,6 +16,20 @@ export const LAKE = 'cflogs-it-lake';
 
 export function tempDir(name: string): string {
   return mkdtempSync(join(tmpdir(), `cflogs-${name}-`));
+}
+
+/** Every file under `dir` (a local lake), relative to it, sorted. */
+export function filesUnder(dir: string): string[] {
+  const found: string[] = [];
+  const walk = (d: string): void => {
+    for (const name of readdirSync(d)) {
+      const p = join(d, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else found.push(relative(dir, p));
+    }
+  };
+  walk(dir);
+  return found.sort();
 }
 
 export async function put(s3: S3Client, key: string, body: Buffer | string): Promise<{ size: number; eTag: string }> {
