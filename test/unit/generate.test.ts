@@ -10,13 +10,28 @@ import {
   type GenerateOptions,
   type TimestampFormat,
 } from '../../testkit/generate';
+import { LineParser } from '../../lib/record/parser';
+import { builtInRegistry } from '../../lib/record/registry';
 
-const TIME_FIELDS: Record<Dataset, readonly string[]> = {
+const registry = builtInRegistry();
+const schemaOf = (dataset: Dataset) => registry.forDataset(dataset)!.schema;
+
+/** The four datasets with a hand-tuned generator; every other one is generated from its schema. */
+const SEED: readonly Dataset[] = ['http_requests', 'firewall_events', 'spectrum_events', 'audit_logs'];
+const SCHEMA_DRIVEN = DATASETS.filter((d) => !SEED.includes(d));
+
+/** The timestamp fields written in the job's format (http_requests' HTTP-date headers are not). */
+const SEED_TIME_FIELDS: Partial<Record<Dataset, readonly string[]>> = {
   http_requests: ['EdgeStartTimestamp', 'EdgeEndTimestamp'],
   firewall_events: ['Datetime'],
   spectrum_events: ['Timestamp', 'ConnectTimestamp', 'DisconnectTimestamp'],
   audit_logs: ['When'],
 };
+const timeFields = (dataset: Dataset): readonly string[] =>
+  SEED_TIME_FIELDS[dataset] ?? schemaOf(dataset).fields.filter((f) => f.type === 'timestamp').map((f) => f.name);
+
+/** A timestamp named ...Ms (workers_trace_events EventTimestampMs) is integer milliseconds in every format. */
+const inMs = (field: string): boolean => field.endsWith('Ms');
 
 function lines(opts: GenerateOptions): string[] {
   return [...generateLines(opts)];
@@ -30,7 +45,8 @@ function rawValue(line: string, field: string): string {
 }
 
 /** Nanoseconds since the epoch of a raw timestamp value, exactly (BigInt). */
-function epochNanos(raw: string, format: TimestampFormat): bigint {
+function epochNanos(raw: string, format: TimestampFormat, field = ''): bigint {
+  if (inMs(field)) return BigInt(raw) * 1_000_000n;
   if (format === 'unixnano') return BigInt(raw);
   if (format === 'unix') return BigInt(raw) * 1_000_000_000n;
   const m = /^"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?Z"$/.exec(raw);
@@ -42,10 +58,80 @@ function epochNanos(raw: string, format: TimestampFormat): bigint {
 const START = new Date('2026-11-01T10:00:00Z');
 const START_NS = BigInt(START.getTime()) * 1_000_000n;
 
+/**
+ * One sample per dataset and timestamp format, generated once and shared by the tests that only read lines (37
+ * datasets x 5 formats): 300 lines over 5 seconds from a start that crosses midnight and starts mid-second.
+ */
+const SAMPLE_START = new Date('2026-11-01T23:59:58.250Z');
+const SAMPLE_SPAN_SECONDS = 5;
+const samples = new Map<string, string[]>();
+function sample(dataset: Dataset, timestampFormat: TimestampFormat): string[] {
+  const key = dataset + ' ' + timestampFormat;
+  let s = samples.get(key);
+  if (s === undefined) {
+    s = lines({ dataset, lines: 300, seed: 3, timestampFormat, start: SAMPLE_START, spanSeconds: SAMPLE_SPAN_SECONDS });
+    samples.set(key, s);
+  }
+  return s;
+}
+
 describe('generateLines', () => {
+  it('generates every built-in log type\'s dataset', () => {
+    expect([...DATASETS].sort()).toEqual(registry.datasets().sort());
+    expect(DATASETS.slice(0, 4)).toEqual(SEED);
+  });
+
+  it.each(DATASETS)('writes %s lines that parse as rows of the log type, with no unknown or invalid field, in every format', (dataset) => {
+    const parser = new LineParser(registry.forDataset(dataset)!);
+    const bad: string[] = [];
+    for (const timestampFormat of TIMESTAMP_FORMATS) {
+      for (const line of sample(dataset, timestampFormat)) {
+        const reject = parser.parse(line);
+        if (reject !== undefined) bad.push(`${timestampFormat}: ${reject.reason} ${reject.message}`);
+        else if (parser.cols.unknown !== undefined) bad.push(`${timestampFormat}: unknown ${Object.keys(parser.cols.unknown).join(',')}`);
+        else if (parser.cols.invalid !== undefined) bad.push(`${timestampFormat}: invalid ${Object.keys(parser.cols.invalid).join(',')}`);
+      }
+    }
+    expect(bad.slice(0, 10)).toEqual([]);
+  });
+
+  it.each(SCHEMA_DRIVEN)('writes every field of the %s schema, in byte order', (dataset) => {
+    expect(FIELDS[dataset]).toEqual(schemaOf(dataset).fields.map((f) => f.name).sort());
+  });
+
+  it.each(SCHEMA_DRIVEN)('fills %s with values that fit the field: reserved addresses and names, ids, short lists', (dataset) => {
+    const EXPECT: Partial<Record<string, RegExp>> = {
+      ip: /^(192\.0\.2|198\.51\.100|203\.0\.113)\.\d{1,3}$|^2001:db8(:[0-9a-f]{1,4}){6}$/,
+      domain: /^[a-z]+\.example\.(com|net|org)$/,
+      url: /^https:\/\/[a-z]+\.example\.(com|net|org)\//,
+      email: /^[a-z-]+@example\.(com|net|org)$/,
+      md5: /^[0-9a-f]{32}$/,
+      sha1: /^[0-9a-f]{40}$/,
+      sha256: /^[0-9a-f]{64}$/,
+    };
+    const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+    const bad: string[] = [];
+    for (const line of sample(dataset, 'rfc3339')) {
+      const rec = JSON.parse(line) as Record<string, unknown>;
+      for (const f of schemaOf(dataset).fields) {
+        const v = rec[f.name];
+        const values = f.type === 'array' ? (v as unknown[]) : [v];
+        if (f.type === 'array' && values.length > 3) bad.push(`${f.name}: ${values.length} items`);
+        for (const x of values) {
+          const ind = f.indicators.find((i) => EXPECT[i] !== undefined);
+          if (ind !== undefined && !EXPECT[ind]!.test(String(x))) bad.push(`${f.name} (${ind}): ${String(x)}`);
+          if (f.type === 'string' && ind === undefined && /(ID|Id|UUID)$/.test(f.name) && !/(RayID|SSID)$/.test(f.name) && !UUID.test(String(x))) {
+            bad.push(`${f.name}: ${String(x)}`);
+          }
+        }
+      }
+    }
+    expect(bad.slice(0, 10)).toEqual([]);
+  });
+
   it.each(DATASETS)('produces byte-identical %s output for the same options', (dataset) => {
-    const opts: GenerateOptions = { dataset, lines: 300, seed: 42, timestampFormat: 'rfc3339ns' };
-    expect(lines(opts)).toEqual(lines({ ...opts }));
+    const opts: GenerateOptions = { dataset, lines: 300, seed: 3, timestampFormat: 'rfc3339ns', start: SAMPLE_START, spanSeconds: SAMPLE_SPAN_SECONDS };
+    expect(lines(opts)).toEqual(sample(dataset, 'rfc3339ns'));
   });
 
   it.each(DATASETS)('produces different %s output for a different seed', (dataset) => {
@@ -63,12 +149,18 @@ describe('generateLines', () => {
   });
 
   it.each(DATASETS)('writes each %s line as compact JSON with every field, in Cloudflare\'s order', (dataset) => {
-    for (const line of lines({ dataset, lines: 600, seed: 7, timestampFormat: 'rfc3339' })) {
-      expect(line).not.toMatch(/\n/);
-      const parsed = JSON.parse(line) as Record<string, unknown>;
-      expect(Object.keys(parsed)).toEqual(FIELDS[dataset]);
-      expect(JSON.stringify(parsed)).toBe(line); // compact: no spaces, nothing JSON.stringify would write differently
+    const keys = FIELDS[dataset].join(',');
+    const bad: string[] = [];
+    // Not unixnano: JSON.parse rounds 19-digit integers, so JSON.stringify would not give the line back.
+    for (const format of ['unix', 'rfc3339', 'rfc3339ms', 'rfc3339ns'] as const) {
+      for (const line of sample(dataset, format)) {
+        const parsed = JSON.parse(line) as Record<string, unknown>;
+        if (Object.keys(parsed).join(',') !== keys) bad.push(`keys: ${Object.keys(parsed).join(',')}`);
+        // Compact: no spaces or newlines, nothing JSON.stringify would write differently.
+        if (JSON.stringify(parsed) !== line) bad.push(`not compact: ${line}`);
+      }
     }
+    expect(bad.slice(0, 5)).toEqual([]);
   });
 
   it('orders http_requests keys RayID, EdgeStartTimestamp, then the rest by byte order; other datasets by byte order', () => {
@@ -76,7 +168,7 @@ describe('generateLines', () => {
     expect(http.slice(0, 2)).toEqual(['RayID', 'EdgeStartTimestamp']);
     const rest = http.slice(2);
     expect(rest).toEqual([...rest].sort());
-    for (const d of ['firewall_events', 'spectrum_events', 'audit_logs'] as const) {
+    for (const d of DATASETS.filter((x) => x !== 'http_requests')) {
       expect(FIELDS[d]).toEqual([...FIELDS[d]].sort());
     }
   });
@@ -111,17 +203,17 @@ describe('generateLines', () => {
     }
   });
 
-  it.each(DATASETS)('writes unixnano %s timestamps as exact 19-digit integer literals', (dataset) => {
+  it.each(DATASETS)('writes unixnano %s timestamps as exact 19-digit integer literals (...Ms ones as 13-digit milliseconds)', (dataset) => {
     const bad: string[] = [];
-    for (const line of lines({ dataset, lines: 500, timestampFormat: 'unixnano' })) {
-      for (const field of TIME_FIELDS[dataset]) {
+    for (const line of sample(dataset, 'unixnano')) {
+      for (const field of timeFields(dataset)) {
         const raw = rawValue(line, field);
         if (field === 'DisconnectTimestamp' && raw === '0') continue; // a connect event: the epoch
-        if (!/^[1-9]\d{18}$/.test(raw)) bad.push(`${field}=${raw}`);
+        if (!(inMs(field) ? /^[1-9]\d{12}$/ : /^[1-9]\d{18}$/).test(raw)) bad.push(`${field}=${raw}`);
       }
       // The event time's nanoseconds end in a non-zero digit, so a parser that goes through a double is caught.
       const event = rawValue(line, EVENT_TIME_FIELD[dataset]);
-      if (event.endsWith('0') || String(JSON.parse(event)) === event) bad.push(`round ${event}`);
+      if (!inMs(EVENT_TIME_FIELD[dataset]) && (event.endsWith('0') || String(JSON.parse(event)) === event)) bad.push(`round ${event}`);
     }
     expect(bad).toEqual([]);
   });
@@ -137,11 +229,11 @@ describe('generateLines', () => {
   it.each(TIMESTAMP_FORMATS)('writes %s timestamps the way Logpush does, in every dataset', (format) => {
     const bad: string[] = [];
     for (const dataset of DATASETS) {
-      for (const line of lines({ dataset, lines: 200, timestampFormat: format })) {
-        for (const field of TIME_FIELDS[dataset]) {
+      for (const line of sample(dataset, format)) {
+        for (const field of timeFields(dataset)) {
           const raw = rawValue(line, field);
           if (field === 'DisconnectTimestamp' && /^0$|^"1970-01-01T00:00:00(\.0+)?Z"$/.test(raw)) continue;
-          if (!FORMAT_PATTERNS[format].test(raw)) bad.push(`${dataset}.${field}=${raw}`);
+          if (!(inMs(field) ? /^\d{13}$/ : FORMAT_PATTERNS[format]).test(raw)) bad.push(`${dataset}.${field}=${raw}`);
         }
       }
     }
@@ -175,13 +267,10 @@ describe('generateLines', () => {
   });
 
   it.each(DATASETS)('keeps %s event times within [start, start + span), roughly in order', (dataset) => {
-    const start = new Date('2026-11-01T23:59:58.250Z'); // crosses midnight, starts mid-second
-    const startNs = BigInt(start.getTime()) * 1_000_000n;
-    const spanNs = 5_000_000_000n;
+    const startNs = BigInt(SAMPLE_START.getTime()) * 1_000_000n; // crosses midnight, starts mid-second
+    const spanNs = BigInt(SAMPLE_SPAN_SECONDS) * 1_000_000_000n;
     for (const format of ['unixnano', 'rfc3339ns'] as const) {
-      const times = lines({ dataset, lines: 2000, seed: 3, start, spanSeconds: 5, timestampFormat: format }).map((l) =>
-        epochNanos(rawValue(l, EVENT_TIME_FIELD[dataset]), format),
-      );
+      const times = sample(dataset, format).map((l) => epochNanos(rawValue(l, EVENT_TIME_FIELD[dataset]), format, EVENT_TIME_FIELD[dataset]));
       const min = times.reduce((a, b) => (b < a ? b : a));
       const max = times.reduce((a, b) => (b > a ? b : a));
       expect(min).toBeGreaterThanOrEqual(startNs);
@@ -205,7 +294,7 @@ describe('generateLines', () => {
 
   it('yields nothing for zero lines and refuses invalid options', () => {
     expect(lines({ dataset: 'audit_logs', lines: 0 })).toEqual([]);
-    expect(() => lines({ dataset: 'dns_logs' as Dataset, lines: 1 })).toThrow(RangeError);
+    expect(() => lines({ dataset: 'no_such_logs' as Dataset, lines: 1 })).toThrow(RangeError);
     expect(() => lines({ dataset: 'audit_logs', lines: -1 })).toThrow(RangeError);
     expect(() => lines({ dataset: 'audit_logs', lines: 1, timestampFormat: 'iso' as TimestampFormat })).toThrow(RangeError);
     expect(() => lines({ dataset: 'audit_logs', lines: 1, spanSeconds: 0 })).toThrow(RangeError);

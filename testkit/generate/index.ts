@@ -13,24 +13,32 @@
  * http_requests lines in a few seconds).
  *
  * Layout: core.ts (PRNG, clock, timestamp formats, the DatasetGenerator shape), net.ts (places, addresses, user
- * agents, clients), sites.ts (the invented web sites and requests to them), and one file per dataset exporting its
- * DatasetGenerator. To add a dataset: write its file and add it to GENERATORS below; its schema
- * (schemas/cloudflare/<dataset>.yml) must exist, since the event-time field is read from it.
+ * agents, clients), sites.ts (the invented web sites and requests to them), one hand-tuned file per seed dataset
+ * (http_requests, firewall_events, spectrum_events, audit_logs) exporting its DatasetGenerator, and
+ * schema-driven.ts, which generates every other dataset from its schema (every field of the log type, values by
+ * type and name). A new log type's dataset goes in SCHEMA_DRIVEN_DATASETS there (test/unit/generate.test.ts checks
+ * that every built-in dataset is generated); a hand-tuned file, when one is worth writing, replaces it there and
+ * joins SEED_GENERATORS below.
  */
 import { builtInRegistry } from '../../lib/record/registry';
-import { Clock, fnv1a, Rng, TIMESTAMP_FORMATS, TimestampFormat } from './core';
+import { Clock, DatasetGenerator, fnv1a, Rng, TIMESTAMP_FORMATS, TimestampFormat } from './core';
 import { auditLogs } from './audit-logs';
 import { firewallEvents } from './firewall-events';
 import { httpRequests } from './http-requests';
+import { SCHEMA_DRIVEN_DATASETS, schemaDriven, SchemaDrivenDataset } from './schema-driven';
 import { spectrumEvents } from './spectrum-events';
 
 export { TIMESTAMP_FORMATS };
 export type { TimestampFormat };
 
-/** Every dataset the generator knows, in the order DATASETS lists them. */
-const GENERATORS = [httpRequests, firewallEvents, spectrumEvents, auditLogs] as const;
+/** The hand-tuned generators, whose output stays byte for byte what it was (the benchmark's corpora). */
+const SEED_GENERATORS = [httpRequests, firewallEvents, spectrumEvents, auditLogs] as const;
 
-export type Dataset = (typeof GENERATORS)[number]['dataset'];
+/** Every built-in log type's Logpush dataset. */
+export type Dataset = (typeof SEED_GENERATORS)[number]['dataset'] | SchemaDrivenDataset;
+
+/** Every dataset the generator knows, in the order DATASETS lists them: the seed four, then the rest by name. */
+const GENERATORS: readonly DatasetGenerator<Dataset>[] = [...SEED_GENERATORS, ...SCHEMA_DRIVEN_DATASETS.map((d) => schemaDriven(d))];
 export interface GenerateOptions {
   dataset: Dataset;
   lines: number;
@@ -44,9 +52,9 @@ export const DEFAULT_START = new Date(Date.UTC(2026, 10, 1, 10, 0, 0));
 export const DEFAULT_SPAN_SECONDS = 30;
 export const DATASETS: readonly Dataset[] = GENERATORS.map((g) => g.dataset);
 
-const BY_DATASET = new Map<string, (typeof GENERATORS)[number]>(GENERATORS.map((g) => [g.dataset, g]));
+const BY_DATASET = new Map<string, DatasetGenerator<Dataset>>(GENERATORS.map((g) => [g.dataset, g]));
 
-function byDataset<T>(f: (g: (typeof GENERATORS)[number]) => T): Readonly<Record<Dataset, T>> {
+function byDataset<T>(f: (g: DatasetGenerator<Dataset>) => T): Readonly<Record<Dataset, T>> {
   return Object.fromEntries(GENERATORS.map((g) => [g.dataset, f(g)])) as Record<Dataset, T>;
 }
 
@@ -83,7 +91,7 @@ function resolve(opts: GenerateOptions): Required<GenerateOptions> {
 export function* generateLines(opts: GenerateOptions): Generator<string> {
   const o = resolve(opts);
   const clock = new Clock(o.start, o.spanSeconds);
-  // Mix the seed with the dataset so the four datasets of one seed are independent streams.
+  // Mix the seed with the dataset so the datasets of one seed are independent streams.
   const rng = new Rng(fnv1a(o.dataset + ':' + String(o.seed)) ^ Math.imul(Math.floor(o.seed) | 0, 0x9e3779b1));
   yield* BY_DATASET.get(o.dataset)!.lines(o, rng, clock);
 }
