@@ -1,6 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DATASETS, generateLines } from '../../testkit/generate';
+
+/** The four datasets with hand-tuned generators (testkit/generate/); the rest are schema-driven. */
+const SEED_DATASETS: readonly string[] = ['http_requests', 'firewall_events', 'spectrum_events', 'audit_logs'];
 import { EnrichContext, RowWriter, rowIdPrefix } from '../../lib/row/writer';
 import { LineParser, parseRecord } from '../../lib/record/parser';
 import { enrich, parseLine } from '../../testkit/reference';
@@ -142,8 +145,12 @@ describe('the row writer', () => {
     const writer = stagesOf(entry);
     let compared = 0;
     let lineNo = 0;
-    for (const format of ['unixnano', 'unix', 'rfc3339ns'] as const) {
-      for (const line of generateLines({ dataset, lines: 8, seed: 5, timestampFormat: format })) {
+    // The seed datasets' hand-tuned lines in three formats; the schema-driven ones (up to 84 fields, each varied
+    // every way) in one, with fewer lines: the variants per field, not the lines, are what meet every shape.
+    const seedDataset = SEED_DATASETS.includes(dataset);
+    const formats = seedDataset ? (['unixnano', 'unix', 'rfc3339ns'] as const) : (['unixnano'] as const);
+    for (const format of formats) {
+      for (const line of generateLines({ dataset, lines: seedDataset ? 8 : 2, seed: 5, timestampFormat: format })) {
         for (const [i, v] of variants(line).entries()) {
           // Long numbers on every eighth variant: enough to meet every column shape, at a bearable test time.
           for (const text of [v, ...spellings(v), ...(i % 8 === 0 ? withLongNumbers(entry, v) : [])]) {
@@ -154,7 +161,7 @@ describe('the row writer', () => {
         }
       }
     }
-    expect(compared).toBeGreaterThanOrEqual(3000);
+    expect(compared).toBeGreaterThanOrEqual(seedDataset ? 3000 : 100);
   });
 
   it('writes what the reference writes for every golden input line', () => {
