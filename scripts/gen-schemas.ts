@@ -1,5 +1,5 @@
 /**
- * Build step: schemas/**.yml -> lib/generated/ (log-types.js and a module per log type, schemas.json and typings;
+ * Build step: schemas/**.yml -> lib/generated/ (log-types.js and a module per log type, schemas.js and typings;
  * see lib/codegen/build.ts). Runs before start/test/bench/package; a user who drops a YAML file into schemas/
  * re-runs it (or deploys). Files are only rewritten when their content changes, and files of an earlier build that
  * this one does not make (a removed schema's module, the old single-file layout) are deleted.

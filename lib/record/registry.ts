@@ -3,7 +3,7 @@ import { ConfigError } from '../errors';
 import { buildPlan, NormalisePlan } from './normalise';
 import type { LogSchema } from '../schema/model';
 // Both are produced by `npm run gen` (scripts/gen-schemas.ts) from schemas/*.yml.
-import schemasJson from '../generated/schemas.json';
+import { schemas as builtInSchemas } from '../generated/schemas';
 import { CompiledLogType, CompiledValidator, loaders } from '../generated/log-types';
 
 export type { CompiledLogType, CompiledValidator, ErrorObject };
@@ -114,6 +114,6 @@ export interface LogTypeFit {
 let builtIn: SchemaRegistry | undefined;
 /** The registry compiled into this build; created once per process (cold start). */
 export function builtInRegistry(): SchemaRegistry {
-  builtIn ??= new SchemaRegistry(schemasJson as unknown as LogSchema[], loaders);
+  builtIn ??= new SchemaRegistry(builtInSchemas, loaders);
   return builtIn;
 }

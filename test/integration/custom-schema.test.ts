@@ -44,7 +44,7 @@ describe('custom schemas', () => {
       mkdirSync(dirname(join(out, name)), { recursive: true });
       writeFileSync(join(out, name), text);
     }
-    const registry = new SchemaRegistry(require(join(out, 'schemas.json')) as LogSchema[], require(join(out, 'log-types.js')).loaders);
+    const registry = new SchemaRegistry(require(join(out, 'schemas.js')).schemas as LogSchema[], require(join(out, 'log-types.js')).loaders);
     const routes = parseRoutesFile('routes:\n  - prefix: gw/\n    logType: Custom.Gateway\n    sourceLabel: gateway\n');
     const route = new Router(routes.routes, registry).route('gw/2026/11/a.log');
     expect(route?.entry.plan.compiled).toBeInstanceOf(Function);
