@@ -3,6 +3,7 @@ import { ConfigError } from '../errors';
 import { backfillCommand, BACKFILL_USAGE } from './backfill';
 import { ddlCommand, DDL_USAGE } from './ddl';
 import { parseCommand, PARSE_USAGE } from './parse';
+import { queryCommand, QUERY_USAGE } from './query';
 import { serveCommand, SERVE_USAGE } from './serve';
 import { UsageError } from './usage';
 
@@ -19,6 +20,10 @@ const COMMANDS: Record<string, { usage: string; run: (argv: string[]) => Promise
   backfill: {
     usage: BACKFILL_USAGE,
     run: (argv) => backfillCommand(argv, { stdout: process.stdout, stderr: process.stderr }),
+  },
+  query: {
+    usage: QUERY_USAGE,
+    run: (argv) => queryCommand(argv, { stdout: process.stdout, stderr: process.stderr }),
   },
 };
 
