@@ -15,7 +15,7 @@ import type { Context } from 'aws-lambda';
 import { LOCAL_CREDENTIALS, s3CreatedEvent, startLocalS3 } from '../testkit/local-s3';
 import type { IngestReport } from '../lib/s3/handler';
 import type { ObjectOutcome } from '../lib/s3/object';
-import type { ProcessSummary } from '../lib/pipeline/process';
+import { tableLines, TableRow, useColour } from './demo-output';
 import { sampleObjects } from './samples';
 
 const ROOT = join(__dirname, '..');
@@ -79,6 +79,7 @@ async function localDemo(): Promise<void> {
     const firstHttp = files.find((f) => f.startsWith('logs/cloudflare_httprequest/'));
     console.log(`\nThe lake (${files.length} files) is in ${relative(process.cwd(), lakeDir) || '.'}/ :`);
     for (const f of files) console.log(`  ${f}`);
+    console.log(`(rejects/ is partitioned by the hour each object arrived, its LastModified: here this run's hour, not its rows' event hours as in logs/)`);
     if (firstHttp) {
       const row = readLakeFile(require('node:fs').readFileSync(join(lakeDir, firstHttp))).split('\n')[0] ?? '';
       const parsed = JSON.parse(row) as Record<string, unknown>;
@@ -90,39 +91,8 @@ async function localDemo(): Promise<void> {
   }
 }
 
-function printTable(rows: { key: string; note: string; outcome: ObjectOutcome }[]): void {
-  const lines: string[][] = [['object', 'log type', 'lines', 'rows', 'rejects', 'blank', 'output files']];
-  for (const { key, note, outcome } of rows) {
-    lines.push([objectName(key), ...(outcome.status === 'skipped' ? [`skipped: ${outcome.reason}`, '', '', '', '', ''] : counts(outcome.summary))]);
-    if (note) lines.push([`  ${note}`, '', '', '', '', '', '']);
-    // Schema drift the rows kept rather than lost: counted per field in the summary.
-    if (outcome.status === 'processed') {
-      const drift = (what: string, fields: Record<string, number>) => {
-        const list = Object.entries(fields).map(([f, n]) => `${f} (${n} ${n === 1 ? 'row' : 'rows'})`).join(', ');
-        if (list) lines.push([`  ${what}: ${list}`, '', '', '', '', '', '']);
-      };
-      drift('kept in p_invalid_fields', outcome.summary.invalidFields);
-      drift('kept in p_unknown_fields', outcome.summary.unknownFields);
-    }
-  }
-  const widths = lines[0]!.map((_, i) => Math.max(...lines.filter((l) => !l[0]!.startsWith('  ')).map((l) => l[i]!.length)));
-  for (const l of lines) {
-    if (l[0]!.startsWith('  ')) console.log(`\x1b[2m${l[0]}\x1b[0m`);
-    else console.log(l.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd());
-  }
-}
-
-/** The key's last folder that is not a day (the dataset, or whatever names none) and its file name. */
-function objectName(key: string): string {
-  const parts = key.split('/');
-  const file = parts.pop() ?? '';
-  const folder = parts.filter((p) => !/^\d{8}$/.test(p)).pop();
-  return folder ? `${folder}/${file}` : file;
-}
-
-function counts(s: ProcessSummary): string[] {
-  const reasons = Object.entries(s.rejectsByReason).map(([r, n]) => `${r}:${n}`).join(' ');
-  return [s.logType, String(s.lines), String(s.rows), reasons || '0', String(s.blank), String(s.outputs.length)];
+function printTable(rows: TableRow[]): void {
+  for (const l of tableLines(rows, useColour(process.stdout, process.env))) console.log(l);
 }
 
 async function mirror(client: import('@aws-sdk/client-s3').S3Client, bucket: string, dir: string): Promise<string[]> {

@@ -1,9 +1,12 @@
 // Lets `npm start` / `npm test` work straight after a clone, and after a pull that changed the lockfile: install
 // exactly the locked dependencies when node_modules lacks one of them. Runs on whatever node is on PATH (the
 // system's, before the first install); everything after it runs on the Node the project pins (the `node` dev
-// dependency, which npm puts first on the PATH of its scripts).
+// dependency, which npm puts first on the PATH of its scripts). With --gen it then runs `npm run gen` unless
+// lib/generated is up to date (scripts/gen-fresh.mjs).
 import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { execSync } from 'node:child_process';
+import { whyStale } from './gen-fresh.mjs';
 
 const root = new URL('..', import.meta.url);
 const read = (path) => JSON.parse(readFileSync(new URL(path, root), 'utf8')).packages ?? {};
@@ -26,4 +29,8 @@ const why = missing();
 if (why !== undefined) {
   console.error(`cflogs: ${why}, running npm ci ...`);
   execSync('npm ci --no-audit --no-fund', { stdio: 'inherit', cwd: root });
+}
+
+if (process.argv.includes('--gen') && whyStale(fileURLToPath(root)) !== undefined) {
+  execSync('npm run --silent gen', { stdio: 'inherit', cwd: root });
 }

@@ -2,6 +2,7 @@
 import { ConfigError } from '../errors';
 import { backfillCommand, BACKFILL_USAGE } from './backfill';
 import { ddlCommand, DDL_USAGE } from './ddl';
+import { topLevelHelp, wantsHelp } from './help';
 import { parseCommand, PARSE_USAGE } from './parse';
 import { queryCommand, QUERY_USAGE } from './query';
 import { serveCommand, SERVE_USAGE } from './serve';
@@ -31,9 +32,13 @@ export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   const cmd = name !== undefined ? COMMANDS[name] : undefined;
   if (!cmd) {
-    const lines = Object.values(COMMANDS).map((c) => `  ${c.usage}`);
-    process.stderr.write(`usage:\n${lines.join('\n')}\n`);
-    return name === undefined || name === '--help' || name === '-h' ? 0 : 2;
+    const asked = name === undefined || name === '--help' || name === '-h' || name === 'help';
+    (asked ? process.stdout : process.stderr).write(topLevelHelp(Object.values(COMMANDS).map((c) => c.usage)));
+    return asked ? 0 : 2;
+  }
+  if (wantsHelp(rest)) {
+    process.stdout.write(`usage: ${cmd.usage}\n`);
+    return 0;
   }
   try {
     return await cmd.run(rest);

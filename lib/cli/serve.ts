@@ -1,6 +1,7 @@
 import { once } from 'node:events';
+import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { createLogpushServer } from '../http/server';
 import type { Log } from '../log';
@@ -69,11 +70,14 @@ export async function serveCommand(argv: string[], io: ServeIo): Promise<number>
   }
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const datasets = builtInRegistry().datasets();
+  // The repository's sample batch (samples/, beside lib/), so the example posts a file that exists.
+  const sample = join(__dirname, '..', '..', 'samples', 'http_requests.log.gz');
+  const batch = existsSync(sample) ? relative(process.cwd(), sample) : 'batch.log.gz';
   io.stderr.write(
     `cflogs serve: listening on ${url}, writing to ${out}\n` +
       `  POST a Logpush batch (NDJSON, plain, gzip or zstd) to ${url}/<dataset>, one of: ${datasets.join(', ')}\n` +
       `  with the shared secret (from ${http.secretSource === 'cli' ? '--secret' : http.secretSource}) in the header ${http.secretHeader}, e.g.\n` +
-      `  curl --data-binary @batch.log.gz -H "${http.secretHeader}: $SECRET" ${url}/http_requests\n` +
+      `  curl --data-binary @${batch} -H "${http.secretHeader}: $SECRET" ${url}/http_requests\n` +
       `  Ctrl-C stops.\n`,
   );
   io.onListening?.(url);

@@ -1,0 +1,39 @@
+import { builtInRegistry } from '../record/registry';
+
+/** `--help` or `-h` among a command's arguments (before a `--`, after which they are file names). */
+export function wantsHelp(argv: string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end === -1 ? argv : argv.slice(0, end)).some((a) => a === '--help' || a === '-h');
+}
+
+/** Words joined with ', ' into lines of at most `width` characters, each indented. */
+function wrap(words: string[], indent: string, width = 100): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const w of words) {
+    const next = line ? `${line}, ${w}` : w;
+    if (line && indent.length + next.length + 1 > width) {
+      lines.push(`${indent}${line},`);
+      line = w;
+    } else line = next;
+  }
+  if (line) lines.push(`${indent}${line}`);
+  return lines;
+}
+
+/** The top-level help: every command's usage, then the built-in datasets (Logpush names) and log types. */
+export function topLevelHelp(usages: string[]): string {
+  const registry = builtInRegistry();
+  return [
+    'usage:',
+    ...usages.map((u) => `  ${u}`),
+    '',
+    `datasets (a path segment, --dataset or a serve URL's last segment; ${registry.datasets().length}):`,
+    ...wrap(registry.datasets(), '  '),
+    `log types (--log-type takes either name; ${registry.logTypes().length}):`,
+    ...wrap(registry.logTypes(), '  '),
+    '',
+    '`cflogs <command> --help` prints one command\'s usage.',
+    '',
+  ].join('\n');
+}
