@@ -6,6 +6,7 @@
  * `npm start -- --bucket B --key K` runs the handler once against real S3 (default AWS credential chain);
  * set CFLOGS_OUTPUT_BUCKET to the output bucket.
  */
+import { queryCommand } from '../lib/cli/query';
 import { readLakeFile } from '../testkit/lake-files';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -86,9 +87,25 @@ async function localDemo(): Promise<void> {
       const pFields = Object.fromEntries(Object.entries(parsed).filter(([k]) => k.startsWith('p_') || k.endsWith('Timestamp')));
       console.log(`\nAn HttpRequest row's timestamps and p_* fields:\n${JSON.stringify(pFields, null, 2)}`);
     }
+    await askTheLake(lakeDir);
   } finally {
     await s3.close();
   }
+}
+
+/** Two questions to the lake just written, through `cflogs query` (DuckDB over the files), and how to ask more. */
+async function askTheLake(lakeDir: string): Promise<void> {
+  const lake = relative(process.cwd(), lakeDir) || '.';
+  const questions = [
+    'SELECT EdgeResponseStatus, count(*) AS n, min(p_event_time) AS first FROM cloudflare_httprequest GROUP BY ALL ORDER BY n DESC LIMIT 5',
+    'SELECT table_name, reason, count(*) AS n FROM cflogs_rejects GROUP BY ALL ORDER BY n DESC',
+  ];
+  for (const sql of questions) {
+    console.log(`\n$ npm run --silent cflogs -- query "${sql}"`);
+    const code = await queryCommand(['--lake', lake, sql], { stdout: process.stdout, stderr: process.stderr });
+    if (code !== 0) throw new Error(`the demo's query failed (exit ${code})`);
+  }
+  console.log(`\nAsk the lake more: npm run --silent cflogs -- query "SELECT ..." (tables: the log types' as in Athena, and cflogs_rejects)`);
 }
 
 function printTable(rows: TableRow[]): void {
