@@ -1,18 +1,10 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { processStream, DEFAULT_LIMITS } from '../../lib/pipeline/process';
-import { objectBaseName } from '../../lib/lake/layout';
-import { formatDate } from '../../lib/record/timestamps';
-import { Router } from '../../lib/route/router';
 import { builtInRegistry } from '../../lib/record/registry';
-import { LakeWriter } from '../../lib/lake/writer';
-import { outputCodec } from '../../lib/lake/codec';
 import { readLakeFile } from '../../testkit/lake-files';
-import { LocalStore } from '../../lib/lake/local-store';
-import { sampleObjects } from '../../scripts/samples';
 import { duckdbColumns, readJsonSql } from '../support/duckdb';
-import { tempDir } from '../support/lake';
+import { writeSampleLake } from '../support/sample-lake';
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((n) => {
@@ -23,23 +15,7 @@ function files(dir: string): string[] {
 
 describe('Parquet readiness', () => {
   it('every sample object converts to Parquet with the schema types and reads back unchanged', async () => {
-    const lake = tempDir('parquet');
-    const router = new Router([], builtInRegistry());
-    const now = new Date('2026-11-24T12:00:00Z');
-    for (const sample of sampleObjects()) {
-      const route = router.route(sample.key);
-      if (!route || sample.key.includes('ownership-challenge')) continue;
-      const identity = `s3://samples/${sample.key}`;
-      const sink = new LakeWriter({
-        store: new LocalStore(lake),
-        prefix: '',
-        baseName: objectBaseName(sample.key, identity),
-        rejectTime: formatDate(now),
-        codec: outputCodec('zstd'),
-        maxOpenFiles: 16,
-      });
-      await processStream([sample.body], { source: identity, identity, entry: route.entry, location: { key: sample.key } }, { sink, now, limits: DEFAULT_LIMITS });
-    }
+    const lake = await writeSampleLake('zstd', 'parquet');
     const outputs = files(join(lake, 'logs')).filter((f) => f.endsWith('.json.zst'));
     const tables = new Set(outputs.map((f) => f.split('/logs/')[1]?.split('/')[0]));
     expect([...tables].sort()).toEqual([
