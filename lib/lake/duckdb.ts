@@ -14,14 +14,11 @@ import { KIND_DIRS, PARTITION_KEYS } from './layout';
 /** The timestamp format of every timestamp the lake holds (lib/record/timestamps.ts formatDate). */
 export const LAKE_TIMESTAMP_FORMAT = '%Y-%m-%d %H:%M:%S.%n';
 
-/** The p_* columns holding JSON text: DuckDB's JSON type. */
-const JSON_P_COLUMNS = new Set(['p_unknown_fields', 'p_invalid_fields']);
-
 /** DuckDB column types for a schema's output rows (the schema's fields, then the p_* columns). */
 export function duckdbColumns(schema: LogSchema): Record<string, string> {
   const cols: Record<string, string> = {};
   for (const f of schema.fields) cols[f.name] = fieldType(f);
-  for (const c of P_COLUMNS) cols[c.name] = JSON_P_COLUMNS.has(c.name) ? 'JSON' : athenaToDuckdb(c.type);
+  for (const c of P_COLUMNS) cols[c.name] = c.json ? 'JSON' : athenaToDuckdb(c.type);
   return cols;
 }
 

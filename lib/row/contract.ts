@@ -22,6 +22,8 @@ export interface StandardColumn {
   /** Athena's type of the column. */
   type: 'string' | 'timestamp' | 'array<string>';
   description: string;
+  /** A JSON value written as text: Athena reads it as a string, DuckDB as JSON. */
+  json?: true;
 }
 
 /** Every p_* column, in row order; a row omits the optional ones it has no value for. */
@@ -33,8 +35,8 @@ export const P_COLUMNS: readonly StandardColumn[] = [
   { name: 'p_source_id', type: 'string', description: 'Configured source id' },
   { name: 'p_source_label', type: 'string', description: 'Configured source label' },
   ...INDICATOR_COLUMNS.map((name) => ({ name, type: 'array<string>' as const, description: 'Indicator values seen in the row' })),
-  { name: 'p_unknown_fields', type: 'string', description: 'Input fields the schema does not know, as JSON' },
-  { name: 'p_invalid_fields', type: 'string', description: "Fields whose value did not fit the schema's type, as received, as JSON" },
+  { name: 'p_unknown_fields', type: 'string', json: true, description: 'Input fields the schema does not know, as JSON' },
+  { name: 'p_invalid_fields', type: 'string', json: true, description: "Fields whose value did not fit the schema's type, as received, as JSON" },
 ];
 
 /** The fields of a reject record (rejects/<table>/...), in the order they are written; `raw_base64` only for bytes that are not UTF-8. */

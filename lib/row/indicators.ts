@@ -23,7 +23,8 @@ const ABSOLUTE_URL = /^[a-z][a-z0-9+.-]*:\/\/[^/?#\s]/i;
 
 /** Collects indicator values for one row, an array per INDICATOR_COLUMNS entry; arrays stay tiny, so linear `includes` beats a Set. */
 export class IndicatorSet {
-  private readonly lists: string[][] = INDICATOR_COLUMNS.map(() => []);
+  // Made on first value: one set per row, and most rows fill two or three of the ten arrays.
+  private readonly lists: (string[] | undefined)[] = new Array<string[] | undefined>(INDICATOR_COLUMNS.length);
 
   add(kind: Indicator, value: unknown): void {
     if (typeof value !== 'string') {
@@ -33,11 +34,10 @@ export class IndicatorSet {
     const v = (value as string).trim();
     // Every placeholder is short: skip the lower-casing for real values.
     if (v.length <= 9 && PLACEHOLDERS.has(v.toLowerCase())) return;
-    const lists = this.lists;
     switch (kind) {
       case 'ip': {
         const ip = canonicalIp(v);
-        if (ip) push(lists[IP] as string[], ip);
+        if (ip) this.push(IP, ip);
         return;
       }
       case 'domain':
@@ -48,31 +48,31 @@ export class IndicatorSet {
         // scheme and a host: `intranet.example.com/wiki` in an app-domain field is a host and a path, no URL).
         const host = hostOfUrl(v);
         if (host === undefined) return;
-        if (ABSOLUTE_URL.test(v)) push(lists[URL_] as string[], v);
+        if (ABSOLUTE_URL.test(v)) this.push(URL_, v);
         this.addHost(host);
         return;
       }
       case 'trace_id':
-        push(lists[TRACE] as string[], v);
+        this.push(TRACE, v);
         return;
       case 'email': {
         const address = emailAddress(v);
-        if (address) push(lists[EMAILS] as string[], address);
+        if (address) this.push(EMAILS, address);
         return;
       }
       case 'username':
-        push(lists[USER] as string[], v);
+        this.push(USER, v);
         return;
       case 'md5':
       case 'sha1':
       case 'sha256': {
         // A hash of the kind's length in hex, lower-cased (tools write both cases); anything else is no hash.
         const [at, length] = HEX_LENGTH[kind] as [number, number];
-        if (v.length === length && HEX.test(v)) push(lists[at] as string[], v.toLowerCase());
+        if (v.length === length && HEX.test(v)) this.push(at, v.toLowerCase());
         return;
       }
       case 'device_id':
-        push(lists[DEVICE] as string[], v.toLowerCase());
+        this.push(DEVICE, v.toLowerCase());
         return;
     }
   }
@@ -87,17 +87,17 @@ export class IndicatorSet {
     // `[2001:db8::1]` (a URL's IPv6 host) or `[192.0.2.1]` (an SMTP address literal).
     if (host.charCodeAt(0) === 0x5b) {
       const ip = canonicalIp(host);
-      if (ip) push(this.lists[IP] as string[], ip);
+      if (ip) this.push(IP, ip);
       return;
     }
     const h = host.charCodeAt(host.length - 1) === 0x2e ? host.slice(0, -1) : host;
     if (isIP(h) !== 0) {
       const ip = canonicalIp(h);
-      if (ip) push(this.lists[IP] as string[], ip);
+      if (ip) this.push(IP, ip);
       return;
     }
     // Tested before lower-casing, as written: toLowerCase maps the Kelvin sign to `k`, which the name never held.
-    if (HOST_NAME.test(h)) push(this.lists[DOMAIN] as string[], h.toLowerCase());
+    if (HOST_NAME.test(h)) this.push(DOMAIN, h.toLowerCase());
   }
 
   /** The non-empty arrays, sorted, in the contract's order, as JSON members each after a comma. */
@@ -118,14 +118,24 @@ export class IndicatorSet {
     }
   }
 
-  /** The array of INDICATOR_COLUMNS[k]. */
+  /** The array of INDICATOR_COLUMNS[k] (empty when it has no value). */
   private list(k: number): string[] {
-    return this.lists[k] as string[];
+    return this.lists[k] ?? [];
+  }
+
+  private push(k: number, v: string): void {
+    const list = this.lists[k];
+    if (list === undefined) {
+      if (v.length <= MAX_VALUE) this.lists[k] = [v];
+    } else push(list, v);
   }
 }
 
+/** Values longer than this are not indicators. */
+const MAX_VALUE = 1024;
+
 function push(arr: string[], v: string): void {
-  if (v.length <= 1024 && !arr.includes(v)) arr.push(v);
+  if (v.length <= MAX_VALUE && !arr.includes(v)) arr.push(v);
 }
 
 // One label: letters, digits, hyphens, underscores (seen in real DNS); no leading or trailing hyphen.

@@ -4,11 +4,11 @@
  * is checked, and after each one the exact set of files the output directory gained, with their rows/rejects.
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { gzipSync, zstdCompressSync } from 'node:zlib';
 import { serveCommand } from '../../lib/cli/serve';
@@ -611,16 +611,7 @@ test('with CFLOGS_OUTPUT_COMPRESSION=gzip the same batch lands as .json.gz gzip 
     expect(gzJson).toEqual(zstd.result.json);
     expect(zstd.result.json).toMatchObject({ rows: 3, rejects: 1 });
 
-    const gzFiles: string[] = [];
-    const walk = (dir: string): void => {
-      for (const name of readdirSync(dir)) {
-        const p = join(dir, name);
-        if (statSync(p).isDirectory()) walk(p);
-        else gzFiles.push(relative(gzOut, p));
-      }
-    };
-    walk(gzOut);
-    gzFiles.sort();
+    const gzFiles = filesUnder(gzOut);
     // Two event hours and a rejects file, by either codec, under the same names but for the extension.
     expect(zstd.files).toHaveLength(3);
     expect(zstd.files.every((f) => f.endsWith('.json.zst'))).toBe(true);
