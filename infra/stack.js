@@ -4,7 +4,7 @@
  * through `${file(infra/stack.js):<name>}`. Each export is a function osls calls with its variable resolver.
  *
  *   resources           input bucket (new) or EventBridge rule (existing bucket), the queue's policy, one Glue
- *                       table per schema in schemas/, the alarm e-mail subscription
+ *                       table per schema in schemas/, the alarm e-mail subscription, the CloudWatch dashboard
  *   inputReadArns       object ARNs the S3 function may read: one per configured input prefix
  *   inputListStatement  s3:ListBucket on the input bucket, limited to the input prefixes (a deleted key then
  *                       answers 404, which is skipped, instead of 403, which is retried into the DLQ)
@@ -20,6 +20,7 @@
  *   input.js      input bucket or EventBridge rule, queue policy, the input prefixes' IAM ARNs
  *   catalog.js    Glue database name and tables (lib/lake/catalog.ts over schemas/)
  *   output.js     the lake's folders in the output bucket (lib/lake/layout.ts)
+ *   dashboard.js  the CloudWatch dashboard (the functions' metrics, the queues, the Lambda graphs)
  *   lib.js        the lib/ modules those take their rules from, loaded through tsx
  *   cfn.js        Ref, Fn::GetAtt, Fn::Join, S3 ARNs
  *   runtime.js    the functions' NODE_OPTIONS
@@ -30,18 +31,20 @@ const { inputResources, inputOutputs, inputReadArns, inputListStatement } = requ
 const { databaseName, tableLogicalId, glueTables } = require('./stack/catalog');
 const { outputWriteArns, rejectsPrefix } = require('./stack/output');
 const { NODE_OPTIONS } = require('./stack/runtime');
+const { dashboardResources, dashboardOutputs } = require('./stack/dashboard');
 
 module.exports = {
   async resources({ resolveVariable }) {
     const s = await settings(resolveVariable);
-    const resources = { ...inputResources(s), ...glueTables() };
+    const timeouts = { s3Ingest: s.timeout, httpIngest: Number(await resolveVariable('self:functions.httpIngest.timeout')) };
+    const resources = { ...inputResources(s), ...glueTables(), ...dashboardResources(s, timeouts) };
     if (s.alarmEmail) {
       resources.AlarmEmailSubscription = {
         Type: 'AWS::SNS::Subscription',
         Properties: { TopicArn: ref('AlarmTopic'), Protocol: 'email', Endpoint: s.alarmEmail },
       };
     }
-    return { Resources: resources, Outputs: inputOutputs(s) };
+    return { Resources: resources, Outputs: { ...inputOutputs(s), ...dashboardOutputs() } };
   },
 
   async inputReadArns({ resolveVariable }) {

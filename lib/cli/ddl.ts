@@ -1,23 +1,38 @@
 import type { Writable } from 'node:stream';
 import { createTableDdl, eventsTable, lakeTables, TableDef } from '../lake/catalog';
-import { builtInRegistry } from '../record/registry';
+import { builtInRegistry, SchemaRegistry } from '../record/registry';
 import { parseCommandArgs, UsageError } from './usage';
 
-export const DDL_USAGE = 'cflogs ddl [--database DB] [--location s3://bucket[/prefix]] [--log-type T]...';
+// One line: main prints it for --help and the top-level help lists it among the others.
+export const DDL_USAGE = 'cflogs ddl [--database DB] [--location s3://bucket[/prefix]] [--table T | --log-type T...]';
 
-/** `cflogs ddl`: Athena CREATE EXTERNAL TABLE statements for the log types and the rejects, from the schemas. */
+/**
+ * `cflogs ddl`: Athena CREATE EXTERNAL TABLE statements, from the schemas. By default CREATE DATABASE, then every
+ * table of the lake (one per log type, then the rejects); `--log-type T...` narrows that to those log types;
+ * `--table T` prints that one table's statement alone, T being a table (`cflogs_rejects`), a log type or a dataset.
+ */
 export async function ddlCommand(argv: string[], io: { stdout: Writable }): Promise<number> {
   const { values } = parseCommandArgs({
     args: argv,
     options: {
       database: { type: 'string', default: 'cflogs' },
       location: { type: 'string', default: 's3://YOUR-OUTPUT-BUCKET' },
+      table: { type: 'string' },
       'log-type': { type: 'string', multiple: true },
     },
   }, DDL_USAGE);
   if (!/^s3:\/\/[^/]+/.test(values.location)) throw new UsageError(`--location must be an s3:// URI\nusage: ${DDL_USAGE}`);
   if (!/^[a-z_][a-z0-9_]*$/.test(values.database)) throw new UsageError(`--database must be a Glue database name`);
+  if (values.table !== undefined && values['log-type'] !== undefined) {
+    throw new UsageError(`--table and --log-type choose tables two ways: give one\nusage: ${DDL_USAGE}`);
+  }
   const registry = builtInRegistry();
+  if (values.table !== undefined) {
+    // One statement and no CREATE DATABASE: what Athena's query editor accepts in one run.
+    const table = findTable(registry, values.table, values.location);
+    io.stdout.write(`${createTableDdl(table, values.database)}\n`);
+    return 0;
+  }
   // Without --log-type: every log type's table and the rejects table.
   const tables: TableDef[] =
     values['log-type'] === undefined
@@ -30,4 +45,16 @@ export async function ddlCommand(argv: string[], io: { stdout: Writable }): Prom
   const statements = tables.map((t) => createTableDdl(t, values.database));
   io.stdout.write(`CREATE DATABASE IF NOT EXISTS \`${values.database}\`;\n\n${statements.join('\n\n')}\n`);
   return 0;
+}
+
+/** A table of the lake by its Glue name, or a log type's by the log type's name or Logpush dataset. */
+function findTable(registry: SchemaRegistry, name: string, location: string): TableDef {
+  const tables = lakeTables(registry.schemas(), location);
+  const table = tables.find((t) => t.name === name) ?? tables.find((t) => t.name === registry.find(name)?.schema.table);
+  if (!table) {
+    throw new UsageError(
+      `unknown table ${name} (known: ${tables.map((t) => t.name).join(', ')}; or a log type or dataset name, listed by cflogs --help)`,
+    );
+  }
+  return table;
 }

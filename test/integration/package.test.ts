@@ -12,6 +12,9 @@ import { eventsTable, glueTableInput, REJECTS_TABLE, rejectsTable } from '../../
 import { BUCKET_NAME } from '../../lib/lake/layout';
 import { loadSchemaDir } from '../../lib/schema/load';
 import { builtInRegistry } from '../../lib/record/registry';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { powertoolsMetrics } from '../../lib/s3/metrics';
+import type { ProcessSummary } from '../../lib/pipeline/process';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const stack = require('../../infra/stack.js') as {
@@ -21,6 +24,12 @@ const stack = require('../../infra/stack.js') as {
     parseReservedConcurrency(text: string): number;
     inputListStatement(s: { inputPrefixes: string[]; existingInputBucket: string }): Json;
   };
+};
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const dashboard = require('../../infra/stack/dashboard.js') as {
+  METRICS_NAMESPACE: string;
+  dashboardBody(s: { stage: string }, timeouts?: Record<string, number>): Json;
 };
 
 const ROOT = join(__dirname, '..', '..');
@@ -110,6 +119,25 @@ function resolve(v: Json, names: Record<string, string>): Json {
     return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolve(x, names)]));
   }
   return v;
+}
+
+/** Evaluates an Fn::Sub string with made-up values for its `${Name}` / `${Name.Attr}` placeholders. */
+function resolveSub(sub: Json, values: Record<string, string>): string {
+  const text = sub['Fn::Sub'] as string;
+  expect(typeof text).toBe('string');
+  return text.replace(/\$\{(!?)([^}]*)\}/g, (_m, escaped: string, name: string) => {
+    if (escaped) return `\${${name}}`;
+    const v = values[name];
+    if (v === undefined) throw new Error(`no value for \${${name}}`);
+    return v;
+  });
+}
+
+/** The metric widgets' SEARCH expressions and metric arrays, with the widget each is on. */
+function dashboardMetrics(body: Json): { title: string; expression?: string; metric?: Json[] }[] {
+  return (body.widgets as Json[])
+    .filter((w) => w.type === 'metric')
+    .flatMap((w) => (w.properties.metrics as Json[][]).map((m) => ({ title: w.properties.title as string, ...(m[0]?.expression ? { expression: m[0].expression as string } : { metric: m }) })));
 }
 
 const NAMES = {
@@ -289,6 +317,68 @@ describe('npm run package', () => {
     for (const a of alarms) expect(a.AlarmActions).toEqual([{ Ref: 'AlarmTopic' }]);
   });
 
+  test('dashboard: its body is JSON graphing rows, rejects, fields, lag, the DLQ, objects, both functions and alerts', () => {
+    const [[id, d]] = ofType(tpl, 'AWS::CloudWatch::Dashboard') as [[string, Json]];
+    expect(ofType(tpl, 'AWS::CloudWatch::Dashboard')).toHaveLength(1);
+    // Every placeholder of the Fn::Sub is a pseudo parameter or a resource of this template (a typo fails here,
+    // not in CloudFormation).
+    const placeholders = [...new Set((d.Properties.DashboardBody['Fn::Sub'] as string).match(/\$\{[^!}][^}]*\}/g) ?? [])];
+    for (const p of placeholders) {
+      const name = p.slice(2, -1).split('.')[0]!;
+      if (!name.startsWith('AWS::')) expect(Object.keys(tpl.Resources)).toContain(name);
+    }
+    const values = {
+      'AWS::Region': 'us-east-1',
+      'AWS::StackName': 'cflogs-dev',
+      'IngestQueue.QueueName': 'ingest-q',
+      'IngestDeadLetterQueue.QueueName': 'dead-q',
+      S3IngestLambdaFunction: 's3-fn',
+      HttpIngestLambdaFunction: 'http-fn',
+    };
+    // Global to the account: the name carries the region.
+    expect(resolveSub(d.Properties.DashboardName, values)).toBe('cflogs-dev-us-east-1');
+    expect(tpl.Outputs.DashboardName.Value).toEqual({ Ref: id });
+    const body = JSON.parse(resolveSub(d.Properties.DashboardBody, values));
+    const metrics = dashboardMetrics(body);
+    for (const w of body.widgets as Json[]) if (w.type === 'metric') expect(w.properties.region).toBe('us-east-1');
+    const searches = metrics.flatMap((m) => (m.expression ? [m.expression] : []));
+    const ns = dashboard.METRICS_NAMESPACE;
+    expect(searches).toEqual(
+      expect.arrayContaining([
+        `SEARCH('{${ns},service,logType} MetricName="RowsWritten"', 'Sum', 60)`,
+        `SEARCH('{${ns},service,logType,reason} MetricName="RejectsByReason"', 'Sum', 60)`,
+        `SEARCH('{${ns},service,logType} MetricName="UnknownFieldNames"', 'Maximum', 300)`,
+        `SEARCH('{${ns},service,logType,field} MetricName="InvalidFields"', 'Sum', 300)`,
+        `SEARCH('{${ns},service} MetricName="ObjectsFailed"', 'Sum', 300)`,
+        `SEARCH('{${ns},service,logType} MetricName="ObjectsSalvaged"', 'Sum', 300)`,
+        `SEARCH('{${ns},service,ruleId} MetricName="AlertsFired"', 'Sum', 60)`,
+      ]),
+    );
+    const arrays = metrics.flatMap((m) => (m.metric ? [m.metric.slice(0, 4).join(' ')] : []));
+    expect(arrays).toEqual(
+      expect.arrayContaining([
+        'AWS/SQS ApproximateAgeOfOldestMessage QueueName ingest-q', // the lag the stack can see (no event-time metric)
+        'AWS/SQS ApproximateNumberOfMessagesVisible QueueName dead-q',
+        ...['s3-fn', 'http-fn'].flatMap((fn) => ['Errors', 'Throttles', 'Duration'].map((m) => `AWS/Lambda ${m} FunctionName ${fn}`)),
+      ]),
+    );
+    // The s3Ingest duration graph marks the function's timeout.
+    const duration = (body.widgets as Json[]).find((w) => w.properties.title === 's3Ingest: duration (ms)');
+    expect(duration.properties.annotations.horizontal).toEqual([
+      { label: 'timeout', value: res(tpl, 'S3IngestLambdaFunction').Properties.Timeout * 1000 },
+    ]);
+    // Widgets sit on CloudWatch's 24-column grid without overlapping.
+    const cells = new Set<string>();
+    for (const w of body.widgets as Json[]) {
+      expect(w.x + w.width).toBeLessThanOrEqual(24);
+      for (let x = w.x; x < w.x + w.width; x++) for (let y = w.y; y < w.y + w.height; y++) {
+        expect(cells.has(`${x},${y}`)).toBe(false);
+        cells.add(`${x},${y}`);
+      }
+    }
+    expect(resolveSub(res(existing, 'Dashboard').Properties.DashboardName, { ...values, 'AWS::StackName': 'cflogs-prod' })).toBe('cflogs-prod-us-east-1');
+  });
+
   test('IAM: no * action and no * resource; each role holds only what its function does', () => {
     for (const t of [tpl, existing]) {
       const statements = identityStatements(t);
@@ -462,6 +552,45 @@ describe('infra/stack.js', () => {
       CFLOGS_OUTPUT_COMPRESSION: 'zstd',
       CFLOGS_OUTPUT_COMPRESSION_LEVEL: '19',
     });
+  });
+
+  test('the dashboard searches the namespace s3Ingest emits to, with the exact dimension sets Powertools writes', () => {
+    // The namespace is a literal in the function's entry point; the dashboard must use the same one.
+    const entry = readFileSync(join(ROOT, 'functions', 's3-ingest.ts'), 'utf8');
+    const [, namespace, service] = /new Metrics\(\{ namespace: '([^']+)', serviceName: '([^']+)' \}\)/.exec(entry) ?? [];
+    expect(namespace).toBe(dashboard.METRICS_NAMESPACE);
+    // Every metric lib/s3/metrics.ts emits for a processed object with rejects, drift and salvage, and a failure,
+    // as EMF: namespace, metric name and dimension names.
+    const summary: ProcessSummary = {
+      source: 's3://b/k', logType: 'Cloudflare.Firewall', compression: 'gzip', bytesIn: 1, decompressedBytes: 1, lines: 3, rows: 1,
+      rejectsByReason: { schema: 1 }, rejected: 1, filtered: 0, filteredBy: {}, blank: 1, unknownFields: { New: 1 },
+      invalidFields: { BotScore: 1 }, outputs: [], durationMs: 1, salvaged: true,
+    };
+    const lines: string[] = [];
+    const write = jest.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => (lines.push(String(c)), true));
+    try {
+      const m = powertoolsMetrics(new Metrics({ namespace, serviceName: service }));
+      m.objectDone({ status: 'processed', summary });
+      m.objectFailed();
+    } finally {
+      write.mockRestore();
+    }
+    const emitted = new Set(
+      lines.join('').split('\n').filter((l) => l.startsWith('{')).flatMap((l) => {
+        const { CloudWatchMetrics } = JSON.parse(l)._aws as { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[] };
+        return CloudWatchMetrics.flatMap((c) => c.Metrics.flatMap((x) => c.Dimensions.map((d) => `{${[c.Namespace, ...[...d].sort()].join(',')}} ${x.Name}`)));
+      }),
+    );
+    expect(emitted.size).toBeGreaterThan(5);
+    const searched = dashboardMetrics(dashboard.dashboardBody({ stage: 'dev' }))
+      .flatMap((m) => (m.expression ? [/^SEARCH\('\{([^}]*)\} MetricName="(\w+)"'/.exec(m.expression)!] : []))
+      .filter(([, , name]) => name !== 'AlertsFired') // the detections' metric: not emitted yet
+      .map(([, schema, name]) => {
+        const [ns, ...dims] = schema!.split(',');
+        return `{${[ns, ...dims.sort()].join(',')}} ${name}`;
+      });
+    expect(searched.length).toBeGreaterThan(5);
+    for (const s of searched) expect(emitted).toContain(s);
   });
 
   test('input prefixes: trimmed, de-duplicated, empty means the whole bucket, wildcards refused', () => {
