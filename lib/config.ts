@@ -4,6 +4,7 @@ import { ConfigError } from './errors';
 import { DEFAULT_LIMITS, Limits } from './pipeline/process';
 import { compileFilters, FilterSet, NO_FILTERS } from './filter/filters';
 import { hasZstd, LEVELS, OUTPUT_COMPRESSIONS, OutputCodec, outputCodec, OutputCompression } from './lake/codec';
+import { LAKE_FORMATS, LakeFormat } from './lake/format';
 import { BUCKET_NAME } from './lake/layout';
 import type { RouteSpec } from './route/router';
 
@@ -19,6 +20,8 @@ export interface Config {
   limits: Limits;
   /** How lake files are compressed: zstd (default) or gzip, and the level. */
   codec: OutputCodec;
+  /** Rows as NDJSON (default) or Parquet files. */
+  format: LakeFormat;
   maxOpenFiles: number;
   sourceId?: string;
   sourceLabel?: string;
@@ -37,7 +40,7 @@ export interface Config {
  *   CFLOGS_ROUTES_FILE (YAML/JSON path) or CFLOGS_ROUTES (the same, inline; not both),
  *   CFLOGS_MAX_LINE_BYTES (1048576), CFLOGS_MAX_DECOMPRESSED_BYTES (68719476736),
  *   CFLOGS_OUTPUT_COMPRESSION (zstd | gzip), CFLOGS_OUTPUT_COMPRESSION_LEVEL (zstd 1-19, default 3; gzip 0-9,
- *   default 6), CFLOGS_MAX_OPEN_FILES (4), CFLOGS_SOURCE_ID, CFLOGS_SOURCE_LABEL,
+ *   default 6), CFLOGS_OUTPUT_FORMAT (ndjson | parquet), CFLOGS_MAX_OPEN_FILES (4), CFLOGS_SOURCE_ID, CFLOGS_SOURCE_LABEL,
  *   CFLOGS_SALVAGE_AFTER_RECEIVES (3, below CFLOGS_MAX_RECEIVE_COUNT, 5), CFLOGS_S3_FORCE_PATH_STYLE (false).
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -76,6 +79,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxDecompressedBytes: int(env, 'CFLOGS_MAX_DECOMPRESSED_BYTES', DEFAULT_LIMITS.maxDecompressedBytes, 1, Number.MAX_SAFE_INTEGER),
     },
     codec: codecOf(env),
+    format: outputFormat(env),
     maxOpenFiles: int(env, 'CFLOGS_MAX_OPEN_FILES', 4, 2, 1000),
     salvageAfterReceives: salvageAfterReceives(env),
     s3ForcePathStyle: bool(env, 'CFLOGS_S3_FORCE_PATH_STYLE', false),
@@ -93,6 +97,19 @@ function codecOf(env: NodeJS.ProcessEnv): OutputCodec {
     );
   }
   return outputCodec(compression, level);
+}
+
+/** CFLOGS_OUTPUT_FORMAT, checked: also what the stack checks its `outputFormat` param with. */
+export function outputFormat(env: NodeJS.ProcessEnv): LakeFormat {
+  const name = (optional(env.CFLOGS_OUTPUT_FORMAT) ?? 'ndjson').toLowerCase();
+  if (!(LAKE_FORMATS as readonly string[]).includes(name)) {
+    throw new ConfigError(`CFLOGS_OUTPUT_FORMAT must be one of ${LAKE_FORMATS.join(', ')}, got ${JSON.stringify(name)}`);
+  }
+  // Parquet column chunks are compressed with zstd whatever CFLOGS_OUTPUT_COMPRESSION says (it names the NDJSON codec).
+  if (name === 'parquet' && !hasZstd()) {
+    throw new ConfigError(`CFLOGS_OUTPUT_FORMAT=parquet needs Node 22.15 or later (zstd), and this is Node ${process.versions.node}`);
+  }
+  return name as LakeFormat;
 }
 
 /**

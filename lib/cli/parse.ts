@@ -1,8 +1,10 @@
 import { createReadStream, createWriteStream, readFileSync, realpathSync } from 'node:fs';
 import { once } from 'node:events';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
-import { loadConfig, parseRoutesFile } from '../config';
+import { loadConfig, outputFormat, parseRoutesFile } from '../config';
+import { objectBaseName } from '../lake/layout';
+import { LocalStore } from '../lake/local-store';
 import { ConfigError } from '../errors';
 import { detectRoute } from '../pipeline/detect';
 import { ingest, IngestBody } from '../pipeline/ingest';
@@ -12,11 +14,14 @@ import { StreamSink } from './stream-sink';
 import { parseCommandArgs, UsageError } from './usage';
 
 export const PARSE_USAGE =
-  'cflogs parse [--log-type T] [--source-id ID] [--source-label L] [--rejects FILE] [--filters FILE] [FILE|-]...';
+  'cflogs parse [--log-type T] [--source-id ID] [--source-label L] [--filters FILE] [FILE|-]...\n' +
+  '      [--rejects FILE | --out DIR [--format ndjson|parquet]]';
 
 /**
- * `cflogs parse`: Logpush files (gzip, zstd or plain) -> output rows as NDJSON on stdout, rejects to --rejects.
- * Exit 0 when every input was read (rejects are not failures), 1 when one could not be, 2 on usage errors.
+ * `cflogs parse`: Logpush files (gzip, zstd or plain) -> output rows as NDJSON on stdout, rejects to --rejects;
+ * or, with --out, the lake's files and layout in a directory (NDJSON or Parquet, rejects under rejects/), as the
+ * Lambda writes them to S3. Exit 0 when every input was read (rejects are not failures), 1 when one could not be,
+ * 2 on usage errors.
  */
 export async function parseCommand(
   argv: string[],
@@ -31,10 +36,16 @@ export async function parseCommand(
       'source-label': { type: 'string' },
       rejects: { type: 'string' },
       filters: { type: 'string' },
+      out: { type: 'string' },
+      format: { type: 'string' },
     },
   }, PARSE_USAGE);
   const config = loadConfig();
   const opts = args.values;
+  if (opts.out === undefined && opts.format !== undefined) throw new UsageError('--format needs --out DIR: rows on stdout are NDJSON');
+  if (opts.out !== undefined && opts.rejects !== undefined) throw new UsageError('--rejects and --out: with --out, rejects go to DIR/rejects/');
+  if (opts.format !== undefined) config.format = outputFormat({ CFLOGS_OUTPUT_FORMAT: opts.format });
+  const lake = opts.out !== undefined ? new LocalStore(opts.out) : undefined;
   const registry = builtInRegistry();
   const logType = opts['log-type'];
   const given = logType !== undefined ? registry.find(logType) : undefined;
@@ -85,7 +96,7 @@ export async function parseCommand(
           sourceId: opts['source-id'],
           sourceLabel: opts['source-label'],
         },
-        { sink },
+        lake ? { store: lake, config, baseName: objectBaseName(file === '-' ? 'stdin' : file, identity) } : { sink },
         { now: clock(), limits: config.limits },
       );
       const reasons = Object.entries(s.rejectsByReason).map(([r, n]) => `${r}: ${n}`).join(', ');
@@ -93,6 +104,7 @@ export async function parseCommand(
         `${file}: ${s.logType}, ${s.lines} lines, ${s.rows} rows, ${s.rejected} rejects${reasons ? ` (${reasons})` : ''}, ` +
           `${s.filtered} filtered${s.filtered ? ` (${Object.entries(s.filteredBy).map(([f, n]) => `${f}: ${n}`).join(', ')})` : ''}, ${s.blank} blank\n`,
       );
+      if (lake) for (const o of s.outputs) io.stderr.write(`  ${join(opts.out as string, o.key)}: ${o.rows} ${o.kind === 'events' ? 'rows' : 'rejects'}\n`);
     } catch (e) {
       io.stderr.write(`${file}: ${(e as Error).message}\n`);
       exit = 1;

@@ -39,7 +39,7 @@ export interface HttpDeps {
   router: Router;
   /** Where output goes: S3Store for the Lambda, LocalStore for `cflogs serve`. */
   store: ObjectStore;
-  config: Pick<Config, 'outputPrefix' | 'limits' | 'codec' | 'maxOpenFiles'>;
+  config: Pick<Config, 'outputPrefix' | 'limits' | 'codec' | 'format' | 'maxOpenFiles'>;
   clock: () => Date;
   log: Log;
 }

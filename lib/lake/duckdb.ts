@@ -1,8 +1,9 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { P_COLUMNS, REJECT_COLUMNS } from '../row/contract';
-import type { FieldSpec, LogSchema, ScalarType } from '../schema/model';
+import { REJECT_COLUMNS } from '../row/contract';
+import type { LogSchema, ScalarType } from '../schema/model';
 import { REJECTS_TABLE } from './catalog';
+import { EVENT_TIME_NS, eventColumns, LakeColumn, PARQUET_EXTENSION } from './format';
 import { KIND_DIRS, PARTITION_KEYS } from './layout';
 
 /**
@@ -16,32 +17,16 @@ export const LAKE_TIMESTAMP_FORMAT = '%Y-%m-%d %H:%M:%S.%n';
 
 /** DuckDB column types for a schema's output rows (the schema's fields, then the p_* columns). */
 export function duckdbColumns(schema: LogSchema): Record<string, string> {
-  const cols: Record<string, string> = {};
-  for (const f of schema.fields) cols[f.name] = fieldType(f);
-  for (const c of P_COLUMNS) cols[c.name] = c.json ? 'JSON' : athenaToDuckdb(c.type);
-  return cols;
+  return Object.fromEntries(eventColumns(schema, 'ndjson').map((c) => [c.name, fieldType(c)]));
 }
 
 /** DuckDB column types of a reject record (REJECT_COLUMNS). */
 export function rejectColumns(): Record<string, string> {
-  return Object.fromEntries(REJECT_COLUMNS.map((c) => [c.name, athenaToDuckdb(c.type)]));
+  return Object.fromEntries(REJECT_COLUMNS.map((c) => [c.name, scalar(c.type)]));
 }
 
-function athenaToDuckdb(t: 'string' | 'bigint' | 'timestamp' | 'array<string>'): string {
-  switch (t) {
-    case 'string':
-      return 'VARCHAR';
-    case 'bigint':
-      return 'BIGINT';
-    case 'timestamp':
-      return 'TIMESTAMP_NS';
-    case 'array<string>':
-      return 'VARCHAR[]';
-  }
-}
-
-function fieldType(f: FieldSpec): string {
-  return f.type === 'array' ? `${scalar(f.element?.type ?? 'string')}[]` : scalar(f.type);
+function fieldType(c: LakeColumn): string {
+  return c.type === 'array' ? `${scalar(c.element ?? 'string')}[]` : scalar(c.type);
 }
 
 function scalar(t: ScalarType): string {
@@ -87,21 +72,40 @@ export function readJsonSql(files: string[], columns: Record<string, string>, ex
   return `read_json([${list}], format = 'newline_delimited', columns = {${cols}}, timestampformat = '${LAKE_TIMESTAMP_FORMAT}'${extra})`;
 }
 
-/** The file extensions the lake writes (lib/lake/codec.ts), which DuckDB reads by extension. */
-const LAKE_EXTENSIONS = ['.json.zst', '.json.gz'];
+/** The NDJSON file extensions the lake writes (lib/lake/codec.ts), which DuckDB reads by extension. */
+const NDJSON_EXTENSIONS = ['.json.zst', '.json.gz'];
 
 /** Globs for a table folder's files, one per extension it has (a glob matching nothing is an error in DuckDB). */
-function tableGlobs(dir: string): string[] {
+function tableGlobs(dir: string, extensions: readonly string[]): string[] {
   const found = new Set<string>();
   const walk = (d: string): void => {
     for (const name of readdirSync(d)) {
       const p = join(d, name);
       if (statSync(p).isDirectory()) walk(p);
-      else for (const ext of LAKE_EXTENSIONS) if (name.endsWith(ext)) found.add(ext);
+      else for (const ext of extensions) if (name.endsWith(ext)) found.add(ext);
     }
   };
   if (existsSync(dir)) walk(dir);
-  return LAKE_EXTENSIONS.filter((e) => found.has(e)).map((e) => join(dir, '**', `*${e}`));
+  return extensions.filter((e) => found.has(e)).map((e) => join(dir, '**', `*${e}`));
+}
+
+/**
+ * A log type's Parquet files with the NDJSON view's columns and types: timestamps (microseconds, UTC in the file)
+ * as TIMESTAMP_NS, and p_event_time exact, from p_event_time_ns.
+ */
+function readParquetSql(globs: string[], schema: LogSchema): string {
+  const cols = eventColumns(schema, 'parquet')
+    .filter((c) => c.name !== EVENT_TIME_NS)
+    .map((c) => {
+      const q = ident(c.name);
+      if (c.name === 'p_event_time') return `make_timestamp_ns(${ident(EVENT_TIME_NS)}) AS ${q}`;
+      if (c.type === 'timestamp') return `timezone('UTC', ${q})::TIMESTAMP_NS AS ${q}`;
+      if (c.type === 'json') return `${q}::JSON AS ${q}`;
+      if (c.type === 'array' && c.element === 'timestamp') return `list_transform(${q}, x -> timezone('UTC', x)::TIMESTAMP_NS) AS ${q}`;
+      return q;
+    });
+  const files = globs.map(sqlLiteral).join(', ');
+  return `SELECT ${[...cols, ...PARTITION_KEYS].join(', ')} FROM read_parquet([${files}], union_by_name = true${HIVE})`;
 }
 
 /** The partition keys as strings, as in the Glue tables. */
@@ -121,14 +125,18 @@ export interface LakeView {
 export function lakeViews(dir: string, schemas: readonly LogSchema[]): LakeView[] {
   const views: LakeView[] = [];
   for (const schema of schemas) {
-    const globs = tableGlobs(join(dir, KIND_DIRS.events, schema.table));
-    if (globs.length === 0) continue;
-    views.push({
-      name: schema.table,
-      sql: `CREATE VIEW ${ident(schema.table)} AS SELECT * FROM ${readJsonSql(globs, duckdbColumns(schema), HIVE)}`,
-    });
+    const folder = join(dir, KIND_DIRS.events, schema.table);
+    const ndjson = tableGlobs(folder, NDJSON_EXTENSIONS);
+    const parquet = tableGlobs(folder, [PARQUET_EXTENSION]);
+    // A lake whose format was changed has both: one view over all of them.
+    const reads = [
+      ...(ndjson.length > 0 ? [`SELECT * FROM ${readJsonSql(ndjson, duckdbColumns(schema), HIVE)}`] : []),
+      ...(parquet.length > 0 ? [readParquetSql(parquet, schema)] : []),
+    ];
+    if (reads.length === 0) continue;
+    views.push({ name: schema.table, sql: `CREATE VIEW ${ident(schema.table)} AS ${reads.join(' UNION ALL BY NAME ')}` });
   }
-  const rejects = tableGlobs(join(dir, KIND_DIRS.rejects));
+  const rejects = tableGlobs(join(dir, KIND_DIRS.rejects), NDJSON_EXTENSIONS);
   if (rejects.length > 0) {
     const read = readJsonSql(rejects, rejectColumns(), `${HIVE}, filename = '__file'`);
     views.push({

@@ -25,6 +25,23 @@ export interface RowSink {
   abort(): Promise<void>;
 }
 
+/** One lake file being written (NDJSON or Parquet), as the lake writer drives it. */
+export interface PartitionFile {
+  readonly key: string;
+  readonly kind: OutputFile['kind'];
+  readonly table: string;
+  /** One row's JSON text. */
+  add(json: string): void;
+  /** Rows already encoded as NDJSON lines (a waiting partition's), in order. */
+  addEncoded(blocks: Buffer[], rows: number): void;
+  /** Pending backpressure, or undefined. */
+  pressure(): Promise<unknown> | undefined;
+  /** Finishes the file; resolves once the store has it. */
+  close(): Promise<OutputFile>;
+  /** Stops writing and discards the object. */
+  abort(): Promise<void>;
+}
+
 /** A place that stores whole objects by key: S3, or a local directory. */
 export interface ObjectStore {
   openWrite(key: string): WriteTarget;

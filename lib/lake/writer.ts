@@ -1,8 +1,10 @@
 import { once } from 'node:events';
 import type { Transform } from 'node:stream';
 import type { OutputCodec } from './codec';
+import { LakeColumn, LakeFormat, PARQUET_EXTENSION } from './format';
 import { outputKey } from './layout';
-import type { ObjectStore, OutputFile, RowSink, WriteTarget } from './types';
+import { MAX_ROW_GROUP_CHARS, ParquetFile } from './parquet';
+import type { ObjectStore, OutputFile, PartitionFile, RowSink, WriteTarget } from './types';
 
 export interface LakeWriterOptions {
   store: ObjectStore;
@@ -16,8 +18,13 @@ export interface LakeWriterOptions {
    * second one; else the processing time.
    */
   rejectTime: string;
-  /** How files are compressed (and so named). */
+  /** How files are compressed (and so named); Parquet files take its zstd level for their column chunks. */
   codec: OutputCodec;
+  /**
+   * Rows as NDJSON (the default) or Parquet, with each table's columns (lib/lake/format.ts eventColumns). Rejects
+   * are NDJSON in both: raw lines, few, read by people.
+   */
+  format?: { name: LakeFormat; columns(table: string): readonly LakeColumn[] };
   /** Open partition files at most; the least recently used is finished beyond it (memory bound). */
   maxOpenFiles: number;
   /** Bytes of rows that may wait for a file of their own (DEFAULT_WAITING_BYTES). */
@@ -77,7 +84,7 @@ function appendLine(block: Buffer, used: number, json: string): number {
 /** The block of a closed file. */
 const RELEASED = Buffer.alloc(0);
 
-class LakeFile {
+class LakeFile implements PartitionFile {
   rows = 0;
   bytes = 0;
   private block: Buffer;
@@ -168,12 +175,7 @@ class LakeFile {
   async close(): Promise<OutputFile> {
     this.release();
     this.out.end();
-    try {
-      await this.target.result;
-    } catch (e) {
-      // Name the output object: "finishing output failed" alone does not say which of an object's files broke.
-      throw new Error(`${this.key}: ${errorText(e)}`, { cause: e });
-    }
+    await this.target.result;
     return { key: this.key, kind: this.kind, table: this.table, rows: this.rows, bytes: this.bytes };
   }
 
@@ -228,6 +230,17 @@ class Waiting {
 }
 
 const WAITING_FIRST_BLOCK = 4 * 1024;
+/** Rows' text held for Parquet row groups, all open files together. */
+const PARQUET_BUFFER_CHARS = 48 * 1024 * 1024;
+
+/** Closes a file, naming it in the error: "finishing output failed" alone does not say which of an object's files broke. */
+async function closeFile(f: PartitionFile): Promise<OutputFile> {
+  try {
+    return await f.close();
+  } catch (e) {
+    throw new Error(`${f.key}: ${errorText(e)}`, { cause: e });
+  }
+}
 /** Rows waiting for a file, all partitions together, before the largest partition is given one. */
 export const DEFAULT_WAITING_BYTES = 16 * 1024 * 1024;
 
@@ -245,7 +258,7 @@ export const DEFAULT_WAITING_BYTES = 16 * 1024 * 1024;
  * numbers whatever the order.
  */
 export class LakeWriter implements RowSink {
-  private readonly open = new Map<string, LakeFile>();
+  private readonly open = new Map<string, PartitionFile>();
   private readonly waiting = new Map<string, Waiting>();
   private waitingBytes = 0;
   /** Set once the waiting rows pass the budget; cleared when they are back under half of it. */
@@ -259,11 +272,15 @@ export class LakeWriter implements RowSink {
   private closing: Promise<unknown>[] = [];
   private lastHour = '';
   private lastTable = '';
-  private lastFile: LakeFile | undefined;
+  private lastFile: PartitionFile | undefined;
+
+  /** A Parquet file's row group: the budget shared by the open files, so memory does not grow with maxOpenFiles. */
+  private readonly rowGroupChars: number;
 
   constructor(private readonly opts: LakeWriterOptions) {
     this.blocks = new BlockPool(opts.maxOpenFiles + MAX_CLOSING);
     this.waitingBudget = opts.waitingBytes ?? DEFAULT_WAITING_BYTES;
+    this.rowGroupChars = Math.max(256 * 1024, Math.min(MAX_ROW_GROUP_CHARS, Math.floor(PARQUET_BUFFER_CHARS / opts.maxOpenFiles)));
   }
 
   row(table: string, eventTime: string, json: string): boolean {
@@ -288,7 +305,7 @@ export class LakeWriter implements RowSink {
   }
 
   /** Writes to the partition's open file (marked most recently used), opens one if there is room, or waits the row. */
-  private add(id: string, kind: OutputFile['kind'], table: string, time: string, json: string): LakeFile | undefined {
+  private add(id: string, kind: OutputFile['kind'], table: string, time: string, json: string): PartitionFile | undefined {
     const f = this.open.get(id);
     if (f !== undefined) {
       // Map order doubles as LRU order.
@@ -340,11 +357,16 @@ export class LakeWriter implements RowSink {
     return evicted;
   }
 
-  private openFile(id: string, kind: OutputFile['kind'], table: string, time: string): LakeFile {
+  private openFile(id: string, kind: OutputFile['kind'], table: string, time: string): PartitionFile {
     const n = this.parts.get(id) ?? 0;
     this.parts.set(id, n + 1);
-    const key = outputKey(this.opts.prefix, kind, table, time, this.opts.baseName, n, this.opts.codec.extension);
-    const f = new LakeFile(key, kind, table, this.opts.store.openWrite(key), this.opts.codec, this.blocks);
+    const { format, codec } = this.opts;
+    const parquet = format?.name === 'parquet' && kind === 'events';
+    const key = outputKey(this.opts.prefix, kind, table, time, this.opts.baseName, n, parquet ? PARQUET_EXTENSION : codec.extension);
+    const target = this.opts.store.openWrite(key);
+    const f: PartitionFile = parquet
+      ? new ParquetFile(key, kind, table, target, { columns: format.columns(table), level: codec.compression === 'zstd' ? codec.level : 3, rowGroupChars: this.rowGroupChars })
+      : new LakeFile(key, kind, table, target, codec, this.blocks);
     this.open.set(id, f);
     return f;
   }
@@ -355,7 +377,7 @@ export class LakeWriter implements RowSink {
     const [id, f] = oldest;
     this.open.delete(id);
     if (this.lastFile === f) this.lastFile = undefined;
-    const p = f.close();
+    const p = closeFile(f);
     p.catch(() => undefined); // observed in commit()
     this.finished.push(p);
     const settled = p.then(
@@ -386,7 +408,7 @@ export class LakeWriter implements RowSink {
       const p = this.pressure();
       if (p) await p;
     }
-    const closing = [...this.open.values()].map((f) => f.close());
+    const closing = [...this.open.values()].map(closeFile);
     this.open.clear();
     this.lastFile = undefined;
     const results = await Promise.allSettled([...this.finished, ...closing]);

@@ -1,7 +1,9 @@
 import type { OutputCodec } from '../lake/codec';
 import type { DecodedStream } from '../decode/decompress';
 import type { ObjectLocation } from '../errors';
-import { LakeWriter } from '../lake/writer';
+import { eventColumns, LakeFormat } from '../lake/format';
+import { LakeWriter, LakeWriterOptions } from '../lake/writer';
+import type { LogSchema } from '../schema/model';
 import type { Log } from '../log';
 import { formatDate } from '../record/timestamps';
 import type { RouteMatch } from '../route/router';
@@ -39,6 +41,8 @@ export interface IngestInput {
 export interface LakeConfig {
   outputPrefix: string;
   codec: OutputCodec;
+  /** Rows as NDJSON or Parquet. */
+  format: LakeFormat;
   maxOpenFiles: number;
 }
 
@@ -75,6 +79,7 @@ export async function ingest(body: IngestBody, input: IngestInput, output: Inges
           rejectTime: formatDate(input.time ?? opts.now),
           codec: output.config.codec,
           maxOpenFiles: output.config.maxOpenFiles,
+          format: lakeFormat(output.config.format, route.entry.schema),
         });
   const sourceId = input.sourceId ?? route.sourceId;
   const sourceLabel = input.sourceLabel ?? route.sourceLabel;
@@ -101,4 +106,10 @@ export async function ingest(body: IngestBody, input: IngestInput, output: Inges
     );
   }
   return summary;
+}
+
+/** The writer's format setting for one input's log type: its table's columns, worked out once per input. */
+function lakeFormat(name: LakeFormat, schema: LogSchema): LakeWriterOptions['format'] {
+  const columns = eventColumns(schema, name);
+  return { name, columns: () => columns };
 }

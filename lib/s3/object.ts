@@ -21,7 +21,7 @@ export interface ObjectDeps {
   /** Where output goes: S3Store for the Lambda, LocalStore for local runs. */
   store: ObjectStore;
   router: Router;
-  config: Pick<Config, 'outputPrefix' | 'limits' | 'codec' | 'maxOpenFiles'> & Partial<Pick<Config, 'salvageAfterReceives'>>;
+  config: Pick<Config, 'outputPrefix' | 'limits' | 'codec' | 'format' | 'maxOpenFiles'> & Partial<Pick<Config, 'salvageAfterReceives'>>;
   metrics?: ObjectMetrics;
   clock: () => Date;
   log: Log;

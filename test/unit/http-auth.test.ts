@@ -83,7 +83,7 @@ describe('the handler refuses every wrong secret with 401 and reads nothing', ()
     http: { secretHeader: 'x-panther-cloudflare', getSecret: async () => SECRET, maxBodyBytes: 1024, defaultDataset: undefined },
     router: new Router([], builtInRegistry()),
     store,
-    config: { outputPrefix: '', limits: { maxLineBytes: 1024, maxDecompressedBytes: 1 << 20 }, codec: outputCodec('zstd', 1), maxOpenFiles: 4 },
+    config: { outputPrefix: '', limits: { maxLineBytes: 1024, maxDecompressedBytes: 1 << 20 }, codec: outputCodec('zstd', 1), format: 'ndjson', maxOpenFiles: 4 },
     clock: () => new Date(0),
     log: silentLog,
   };
