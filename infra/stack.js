@@ -37,7 +37,7 @@ module.exports = {
   async resources({ resolveVariable }) {
     const s = await settings(resolveVariable);
     const timeouts = { s3Ingest: s.timeout, httpIngest: Number(await resolveVariable('self:functions.httpIngest.timeout')) };
-    const resources = { ...inputResources(s), ...glueTables(), ...dashboardResources(s, timeouts) };
+    const resources = { ...inputResources(s), ...glueTables(s.outputFormat), ...dashboardResources(s, timeouts) };
     if (s.alarmEmail) {
       resources.AlarmEmailSubscription = {
         Type: 'AWS::SNS::Subscription',
@@ -69,6 +69,7 @@ module.exports = {
       ...(s.sourceLabel ? { CFLOGS_SOURCE_LABEL: s.sourceLabel } : {}),
       ...(s.outputCompression ? { CFLOGS_OUTPUT_COMPRESSION: s.outputCompression } : {}),
       ...(s.outputCompressionLevel ? { CFLOGS_OUTPUT_COMPRESSION_LEVEL: s.outputCompressionLevel } : {}),
+      CFLOGS_OUTPUT_FORMAT: s.outputFormat,
     };
   },
 

@@ -39,11 +39,11 @@ function withBucketRef(value) {
   return value;
 }
 
-/** One AWS::Glue::Table per table of the lake (a log type's, the rejects'), by logical id. */
-function glueTables() {
+/** One AWS::Glue::Table per table of the lake (a log type's in the lake's format, the rejects'), by logical id. */
+function glueTables(format) {
   const { schemas, glueTableInput, lakeTables } = schemaTools();
   const out = {};
-  for (const table of lakeTables(schemas, `s3://${BUCKET_MARK}`)) {
+  for (const table of lakeTables(schemas, `s3://${BUCKET_MARK}`, format)) {
     const id = tableLogicalId(table.name);
     if (out[id]) throw new ConfigError(`two tables map to the Glue resource ${id}`);
     out[id] = {

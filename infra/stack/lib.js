@@ -32,4 +32,9 @@ function outputCompressionSettings(env) {
   return fromLib('config.ts').outputCompressionSettings(env);
 }
 
-module.exports = { layout, schemaTools, outputCompressionSettings };
+/** lib/config.ts's check of the lake's file format (ndjson | parquet). */
+function outputFormat(env) {
+  return fromLib('config.ts').outputFormat(env);
+}
+
+module.exports = { layout, schemaTools, outputCompressionSettings, outputFormat };

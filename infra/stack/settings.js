@@ -3,7 +3,7 @@
  * Every setting the computed parts of the stack depend on, read from serverless.yml's params (overridable with
  * --param) and checked: a bad one fails the packaging with a ConfigError that names it.
  */
-const { layout, outputCompressionSettings } = require('./lib');
+const { layout, outputCompressionSettings, outputFormat } = require('./lib');
 
 /** Cloudflare's Logpush IAM user (developers.cloudflare.com/logs/logpush/aws-s3/). */
 const CLOUDFLARE_LOGPUSH_PRINCIPAL = 'arn:aws:iam::391854517948:user/cloudflare-logpush';
@@ -38,11 +38,17 @@ async function settings(resolveVariable) {
     httpReservedConcurrency: parseReservedConcurrency(await param('httpReservedConcurrency')),
     outputCompression: await param('outputCompression'),
     outputCompressionLevel: await param('outputCompressionLevel'),
+    outputFormat: (await param('outputFormat')) || 'ndjson',
   };
   try {
     outputCompressionSettings({ CFLOGS_OUTPUT_COMPRESSION: s.outputCompression, CFLOGS_OUTPUT_COMPRESSION_LEVEL: s.outputCompressionLevel });
   } catch (e) {
     throw new ConfigError(`outputCompression / outputCompressionLevel: ${e.message}`);
+  }
+  try {
+    outputFormat({ CFLOGS_OUTPUT_FORMAT: s.outputFormat });
+  } catch (e) {
+    throw new ConfigError(`outputFormat: ${e.message}`);
   }
   if (!Number.isInteger(timeout) || timeout < 1) throw new ConfigError(`functions.s3Ingest.timeout must be set, got ${timeout}`);
   if (existingInputBucket && !layout().BUCKET_NAME.test(existingInputBucket)) {

@@ -1,10 +1,12 @@
 import type { Writable } from 'node:stream';
 import { createTableDdl, eventsTable, lakeTables, TableDef } from '../lake/catalog';
 import { builtInRegistry, SchemaRegistry } from '../record/registry';
+import { outputFormat } from '../config';
+import type { LakeFormat } from '../lake/format';
 import { parseCommandArgs, UsageError } from './usage';
 
 // One line: main prints it for --help and the top-level help lists it among the others.
-export const DDL_USAGE = 'cflogs ddl [--database DB] [--location s3://bucket[/prefix]] [--table T | --log-type T...]';
+export const DDL_USAGE = 'cflogs ddl [--database DB] [--location s3://bucket[/prefix]] [--format ndjson|parquet] [--table T|--log-type T...]';
 
 /**
  * `cflogs ddl`: Athena CREATE EXTERNAL TABLE statements, from the schemas. By default CREATE DATABASE, then every
@@ -19,8 +21,11 @@ export async function ddlCommand(argv: string[], io: { stdout: Writable }): Prom
       location: { type: 'string', default: 's3://YOUR-OUTPUT-BUCKET' },
       table: { type: 'string' },
       'log-type': { type: 'string', multiple: true },
+      format: { type: 'string' },
     },
   }, DDL_USAGE);
+  // The lake's format, as the functions have it (CFLOGS_OUTPUT_FORMAT) unless --format says.
+  const format = outputFormat(values.format !== undefined ? { CFLOGS_OUTPUT_FORMAT: values.format } : process.env);
   if (!/^s3:\/\/[^/]+/.test(values.location)) throw new UsageError(`--location must be an s3:// URI\nusage: ${DDL_USAGE}`);
   if (!/^[a-z_][a-z0-9_]*$/.test(values.database)) throw new UsageError(`--database must be a Glue database name`);
   if (values.table !== undefined && values['log-type'] !== undefined) {
@@ -29,18 +34,18 @@ export async function ddlCommand(argv: string[], io: { stdout: Writable }): Prom
   const registry = builtInRegistry();
   if (values.table !== undefined) {
     // One statement and no CREATE DATABASE: what Athena's query editor accepts in one run.
-    const table = findTable(registry, values.table, values.location);
+    const table = findTable(registry, values.table, values.location, format);
     io.stdout.write(`${createTableDdl(table, values.database)}\n`);
     return 0;
   }
   // Without --log-type: every log type's table and the rejects table.
   const tables: TableDef[] =
     values['log-type'] === undefined
-      ? lakeTables(registry.schemas(), values.location)
+      ? lakeTables(registry.schemas(), values.location, format)
       : values['log-type'].map((t) => {
           const entry = registry.find(t);
           if (!entry) throw new UsageError(`unknown log type ${t} (known: ${registry.logTypes().join(', ')})`);
-          return eventsTable(entry.schema, values.location);
+          return eventsTable(entry.schema, values.location, format);
         });
   const statements = tables.map((t) => createTableDdl(t, values.database));
   io.stdout.write(`CREATE DATABASE IF NOT EXISTS \`${values.database}\`;\n\n${statements.join('\n\n')}\n`);
@@ -48,8 +53,8 @@ export async function ddlCommand(argv: string[], io: { stdout: Writable }): Prom
 }
 
 /** A table of the lake by its Glue name, or a log type's by the log type's name or Logpush dataset. */
-function findTable(registry: SchemaRegistry, name: string, location: string): TableDef {
-  const tables = lakeTables(registry.schemas(), location);
+function findTable(registry: SchemaRegistry, name: string, location: string, format: LakeFormat): TableDef {
+  const tables = lakeTables(registry.schemas(), location, format);
   const table = tables.find((t) => t.name === name) ?? tables.find((t) => t.name === registry.find(name)?.schema.table);
   if (!table) {
     throw new UsageError(

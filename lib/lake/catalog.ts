@@ -1,5 +1,6 @@
-import { P_COLUMNS as STANDARD_COLUMNS, REJECT_COLUMNS } from '../row/contract';
+import { REJECT_COLUMNS } from '../row/contract';
 import { athenaType, LogSchema } from '../schema/model';
+import { eventColumns, LakeFormat } from './format';
 import { KIND_DIRS, PARTITION_KEYS as KEYS, PARTITION_TEMPLATE, tableDir } from './layout';
 
 /**
@@ -13,23 +14,40 @@ export interface GlueColumn {
   Comment?: string;
 }
 
-const P_COLUMNS: GlueColumn[] = STANDARD_COLUMNS.map((c) => ({ Name: c.name, Type: c.type, Comment: c.description }));
-
 export const PARTITION_KEYS: GlueColumn[] = KEYS.map((n) => ({ Name: n, Type: 'string' }));
 
-export const JSON_SERDE = 'org.openx.data.jsonserde.JsonSerDe';
-export const INPUT_FORMAT = 'org.apache.hadoop.mapred.TextInputFormat';
-export const OUTPUT_FORMAT = 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat';
+/** How a table's files are read: Hive's SerDe and formats, and the classification Glue shows. */
+export interface Storage {
+  classification: 'json' | 'parquet';
+  serde: string;
+  serdeParameters: Record<string, string>;
+  inputFormat: string;
+  outputFormat: string;
+}
 
-export function tableColumns(schema: LogSchema): GlueColumn[] {
-  return [
-    ...schema.fields.map((f) => ({
-      Name: f.name,
-      Type: athenaType(f),
-      ...(f.description ? { Comment: f.description.slice(0, 255) } : {}),
-    })),
-    ...P_COLUMNS,
-  ];
+export const JSON_STORAGE: Storage = {
+  classification: 'json',
+  serde: 'org.openx.data.jsonserde.JsonSerDe',
+  serdeParameters: { 'case.insensitive': 'true', 'ignore.malformed.json': 'false' },
+  inputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
+  outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
+};
+
+export const PARQUET_STORAGE: Storage = {
+  classification: 'parquet',
+  serde: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe',
+  serdeParameters: {},
+  inputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
+  outputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
+};
+
+/** A log type's columns with Athena's types, for the lake's format (Parquet adds p_event_time_ns). */
+export function tableColumns(schema: LogSchema, format: LakeFormat = 'ndjson'): GlueColumn[] {
+  return eventColumns(schema, format).map((c) => ({
+    Name: c.name,
+    Type: athenaType({ type: c.type, ...(c.element ? { element: { type: c.element } } : {}) }),
+    ...(c.description ? { Comment: c.description.slice(0, 255) } : {}),
+  }));
 }
 
 /** `s3://bucket/prefix/logs/<table>/` */
@@ -73,18 +91,20 @@ export interface TableDef {
   partitionKeys: GlueColumn[];
   location: string;
   parameters: Record<string, string>;
+  storage: Storage;
 }
 
-/** A log type's rows: `logs/<table>/`, partitioned by event hour. */
-export function eventsTable(schema: LogSchema, bucketUri: string): TableDef {
+/** A log type's rows: `logs/<table>/`, partitioned by event hour, as NDJSON or Parquet files. */
+export function eventsTable(schema: LogSchema, bucketUri: string, format: LakeFormat = 'ndjson'): TableDef {
   const location = tableLocation(bucketUri, schema);
   return {
     name: schema.table,
     description: `${schema.logType}: ${schema.description}`,
-    columns: tableColumns(schema),
+    columns: tableColumns(schema, format),
     partitionKeys: PARTITION_KEYS,
     location,
     parameters: projectionParameters(location),
+    storage: format === 'parquet' ? PARQUET_STORAGE : JSON_STORAGE,
   };
 }
 
@@ -111,12 +131,14 @@ export function rejectsTable(tables: readonly string[], bucketUri: string): Tabl
       [`projection.${TABLE_KEY}.values`]: [...tables].sort().join(','),
       'storage.location.template': `${location}\${${TABLE_KEY}}/${PARTITION_TEMPLATE}`,
     },
+    // NDJSON whatever the rows' format: a reject's raw line is text, and rejects are few.
+    storage: JSON_STORAGE,
   };
 }
 
 /** Every table of the lake: one per log type, then the rejects table. */
-export function lakeTables(schemas: readonly LogSchema[], bucketUri: string): TableDef[] {
-  return [...schemas.map((s) => eventsTable(s, bucketUri)), rejectsTable(schemas.map((s) => s.table), bucketUri)];
+export function lakeTables(schemas: readonly LogSchema[], bucketUri: string, format: LakeFormat = 'ndjson'): TableDef[] {
+  return [...schemas.map((s) => eventsTable(s, bucketUri, format)), rejectsTable(schemas.map((s) => s.table), bucketUri)];
 }
 
 /** `CREATE EXTERNAL TABLE` for Athena (Hive DDL). */
@@ -124,16 +146,18 @@ export function createTableDdl(t: TableDef, database: string): string {
   const cols = t.columns
     .map((c) => `  \`${c.Name.toLowerCase()}\` ${c.Type}${c.Comment ? ` COMMENT '${sqlString(c.Comment)}'` : ''}`)
     .join(',\n');
-  const props = { classification: 'json', ...t.parameters };
+  const { storage } = t;
+  const props = { classification: storage.classification, ...t.parameters };
+  const serdeProps = Object.entries(storage.serdeParameters);
   return [
     `CREATE EXTERNAL TABLE IF NOT EXISTS \`${database}\`.\`${t.name}\` (`,
     cols,
     `)`,
     `COMMENT '${sqlString(t.description.slice(0, 255))}'`,
     `PARTITIONED BY (${t.partitionKeys.map((k) => `\`${k.Name}\` ${k.Type}`).join(', ')})`,
-    `ROW FORMAT SERDE '${JSON_SERDE}'`,
-    `WITH SERDEPROPERTIES ('case.insensitive' = 'true', 'ignore.malformed.json' = 'false')`,
-    `STORED AS INPUTFORMAT '${INPUT_FORMAT}' OUTPUTFORMAT '${OUTPUT_FORMAT}'`,
+    `ROW FORMAT SERDE '${storage.serde}'`,
+    ...(serdeProps.length > 0 ? [`WITH SERDEPROPERTIES (${serdeProps.map(([k, v]) => `'${k}' = '${sqlString(v)}'`).join(', ')})`] : []),
+    `STORED AS INPUTFORMAT '${storage.inputFormat}' OUTPUTFORMAT '${storage.outputFormat}'`,
     `LOCATION '${t.location}'`,
     `TBLPROPERTIES (`,
     Object.entries(props)
@@ -149,14 +173,14 @@ export function glueTableInput(t: TableDef): Record<string, unknown> {
     Name: t.name,
     Description: t.description.slice(0, 2048),
     TableType: 'EXTERNAL_TABLE',
-    Parameters: { classification: 'json', EXTERNAL: 'TRUE', ...t.parameters },
+    Parameters: { classification: t.storage.classification, EXTERNAL: 'TRUE', ...t.parameters },
     PartitionKeys: t.partitionKeys,
     StorageDescriptor: {
       Columns: t.columns.map((c) => ({ ...c, Name: c.Name.toLowerCase() })),
       Location: t.location,
-      InputFormat: INPUT_FORMAT,
-      OutputFormat: OUTPUT_FORMAT,
-      SerdeInfo: { SerializationLibrary: JSON_SERDE, Parameters: { 'case.insensitive': 'true' } },
+      InputFormat: t.storage.inputFormat,
+      OutputFormat: t.storage.outputFormat,
+      SerdeInfo: { SerializationLibrary: t.storage.serde, Parameters: t.storage.serdeParameters },
     },
   };
 }

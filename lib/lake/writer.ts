@@ -29,6 +29,8 @@ export interface LakeWriterOptions {
   maxOpenFiles: number;
   /** Bytes of rows that may wait for a file of their own (DEFAULT_WAITING_BYTES). */
   waitingBytes?: number;
+  /** A Parquet row group's text; by default a share of PARQUET_BUFFER_CHARS per open file. */
+  rowGroupChars?: number;
 }
 
 /**
@@ -280,7 +282,7 @@ export class LakeWriter implements RowSink {
   constructor(private readonly opts: LakeWriterOptions) {
     this.blocks = new BlockPool(opts.maxOpenFiles + MAX_CLOSING);
     this.waitingBudget = opts.waitingBytes ?? DEFAULT_WAITING_BYTES;
-    this.rowGroupChars = Math.max(256 * 1024, Math.min(MAX_ROW_GROUP_CHARS, Math.floor(PARQUET_BUFFER_CHARS / opts.maxOpenFiles)));
+    this.rowGroupChars = opts.rowGroupChars ?? Math.max(256 * 1024, Math.min(MAX_ROW_GROUP_CHARS, Math.floor(PARQUET_BUFFER_CHARS / opts.maxOpenFiles)));
   }
 
   row(table: string, eventTime: string, json: string): boolean {

@@ -75,6 +75,7 @@ beforeAll(() => {
     '--param=httpReservedConcurrency=50',
     '--param=outputCompression=gzip',
     '--param=outputCompressionLevel=9',
+    '--param=outputFormat=parquet',
     '--param=routes={"routes":[{"prefix":"cf/","logType":"Cloudflare.HttpRequest"}]}',
   ], { quiet: true });
   existing = readTemplate(OUT_EXISTING);
@@ -290,6 +291,24 @@ describe('npm run package', () => {
       expect(input.Parameters['storage.location.template']).toBe(
         `s3://${NAMES.OutputBucket}/logs/${schema.table}/year=\${year}/month=\${month}/day=\${day}/hour=\${hour}`,
       );
+    }
+  });
+
+  test('Glue: with outputFormat=parquet the log type tables read Parquet (with p_event_time_ns), the rejects table stays JSON', () => {
+    const schemas = loadSchemaDir(join(ROOT, 'schemas'));
+    for (const schema of schemas) {
+      const input = resolve(res(existing, stack._internal.tableLogicalId(schema.table)).Properties.TableInput, NAMES);
+      expect(input).toEqual(glueTableInput(eventsTable(schema, `s3://${NAMES.OutputBucket}`, 'parquet')));
+      expect(input.Parameters.classification).toBe('parquet');
+      expect(input.StorageDescriptor.SerdeInfo.SerializationLibrary).toBe('org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe');
+      expect(input.StorageDescriptor.Columns).toContainEqual(expect.objectContaining({ Name: 'p_event_time_ns', Type: 'bigint' }));
+    }
+    const rejects = resolve(res(existing, stack._internal.tableLogicalId(REJECTS_TABLE)).Properties.TableInput, NAMES);
+    expect(rejects.Parameters.classification).toBe('json');
+    // The default stack's tables are JSON, and its functions are told the format either way.
+    expect(resolve(res(tpl, stack._internal.tableLogicalId(schemas[0]!.table)).Properties.TableInput, NAMES).Parameters.classification).toBe('json');
+    for (const [t, format] of [[tpl, 'ndjson'], [existing, 'parquet']] as const) {
+      for (const [, fn] of ofType(t, 'AWS::Lambda::Function')) expect(fn.Properties.Environment.Variables.CFLOGS_OUTPUT_FORMAT).toBe(format);
     }
   });
 

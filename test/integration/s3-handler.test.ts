@@ -4,6 +4,7 @@ import type { SQSBatchResponse } from 'aws-lambda';
 import { LocalS3, s3CreatedEvent, sqsEvent, startLocalS3 } from '../../testkit/local-s3';
 import { handleS3Event, IngestReport } from '../../lib/s3/handler';
 import { loadConfig } from '../../lib/config';
+import { readLakeFile, readParquetRows } from '../../testkit/lake-files';
 import { failure } from '../support/failure';
 import { INPUT, LAKE, lakeRows, listKeys, objectDeps, put, readBytes, readLakeLines, recordingLog, tempDir } from '../support/lake';
 
@@ -289,6 +290,37 @@ describe('the S3 handler against a real S3 protocol server', () => {
     expect([...gzip.keys()]).toEqual([...zstd.keys()].map((k) => k.replace(/\.json\.zst$/, '.json.gz')));
     for (const [k, f] of zstd) expect(gzip.get(k.replace(/\.json\.zst$/, '.json.gz'))?.rows).toEqual(f.rows);
     expect([...zstd.values()].flatMap((f) => f.rows)).toHaveLength(5);
+  });
+
+  it('with CFLOGS_OUTPUT_FORMAT=parquet writes .parquet files under the same names, holding the same rows; rejects stay NDJSON', async () => {
+    const objs = [
+      await created('cf/http_requests/20261101/20261101T100000Z_20261101T100030Z_p1.log.gz', gz([HTTP_LINE(1), HTTP_LINE(2, '"2026-11-01T11:00:00Z"'), '{not json'])),
+      await created('cf/firewall_events/20251101/20251101T123320Z_20251101T123350Z_p2.log.gz', gz([FIREWALL_LINE])),
+    ];
+    const run = async (env: NodeJS.ProcessEnv) => {
+      const config = loadConfig(env);
+      await handleS3Event(s3CreatedEvent(objs), objectDeps(s3.client, recordingLog(), undefined, config.codec, config.format));
+      const files = new Map<string, Buffer>();
+      for (const k of await listKeys(s3.client)) files.set(k, await readBytes(s3.client, k));
+      for (const k of files.keys()) await s3.client.send(new DeleteObjectCommand({ Bucket: LAKE, Key: k }));
+      return files;
+    };
+    const ndjson = await run({});
+    const parquet = await run({ CFLOGS_OUTPUT_FORMAT: 'parquet' });
+    const asParquet = (k: string): string => (k.startsWith('logs/') ? k.replace(/\.json\.zst$/, '.parquet') : k);
+    expect([...parquet.keys()].sort()).toEqual([...ndjson.keys()].map(asParquet).sort());
+    for (const [k, body] of ndjson) {
+      const p = parquet.get(asParquet(k)) as Buffer;
+      if (k.startsWith('rejects/')) {
+        expect(p.equals(body)).toBe(true);
+        continue;
+      }
+      expect([k, p.subarray(0, 4).toString(), p.subarray(-4).toString()]).toEqual([k, 'PAR1', 'PAR1']);
+      const rows = await readParquetRows(p, ['p_row_id', 'p_event_time_ns']);
+      const expected = readLakeFile(body).trim().split('\n').map((l) => JSON.parse(l) as { p_row_id: string; p_event_time: string });
+      expect(rows.map((r) => r.p_row_id)).toEqual(expected.map((r) => r.p_row_id));
+      expect(rows.every((r) => typeof r.p_event_time_ns === 'bigint')).toBe(true);
+    }
   });
 
   it('keeps the readable rows of a permanently corrupt object on its third delivery instead of looping to the DLQ', async () => {

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { outputCodec } from '../../lib/lake/codec';
-import { readLakeFile } from '../../testkit/lake-files';
+import { readLakeFile, readParquetRows } from '../../testkit/lake-files';
 import { LakeWriter } from '../../lib/lake/writer';
 import type { ObjectStore, WriteTarget } from '../../lib/lake/types';
 
@@ -165,6 +165,45 @@ describe('the lake writer', () => {
       const text = keys.map((k) => readLakeFile(objects.get(k) as Buffer)).join('');
       expect(firstDifference(text, rows)).toBeUndefined();
     }
+  });
+
+  it('Parquet: rows of interleaved hours land in their own hour files, over several row groups and parts, in order', async () => {
+    const { store, objects } = slowStore();
+    const columns = [
+      { name: 'i', type: 'bigint' as const },
+      { name: 'h', type: 'int' as const },
+      { name: 'p_event_time', type: 'timestamp' as const },
+      { name: 'p_event_time_ns', type: 'bigint' as const },
+    ];
+    const w = new LakeWriter({
+      store, prefix: '', baseName: 'pq', rejectTime: ts(0), codec: outputCodec('zstd', 1), maxOpenFiles: 2, waitingBytes: 64 * 1024,
+      rowGroupChars: 16 * 1024, format: { name: 'parquet', columns: () => columns },
+    });
+    const rowsByHour = new Map<number, number[]>();
+    for (let i = 0; i < 6_000; i++) {
+      const hour = Math.floor(i / 100) % 4;
+      rowsByHour.set(hour, [...(rowsByHour.get(hour) ?? []), i]);
+      if (w.row('t', ts(hour), `{"i":${i},"h":${hour},"p_event_time":"${ts(hour).slice(0, 20)}${String(i).padStart(9, '0')}"}`)) {
+        const p = w.pressure();
+        if (p) await p;
+      }
+    }
+    const files = await w.commit();
+    expect(files.every((f) => f.key.endsWith('.parquet'))).toBe(true);
+    expect(files.length).toBeGreaterThan(4); // evicted partitions continue in -1, -2 ...
+    for (const [hour, expected] of rowsByHour) {
+      const keys = files.map((f) => f.key).filter((k) => k.includes(`/hour=${String(hour).padStart(2, '0')}/`));
+      keys.sort((a, b) => a.length - b.length || a.localeCompare(b));
+      const rows = (await Promise.all(keys.map((k) => readParquetRows(objects.get(k) as Buffer)))).flat();
+      expect(rows.map((r) => Number(r.i))).toEqual(expected);
+      // The exact time beside the microsecond one.
+      const base = BigInt(Date.parse(`${ts(hour).slice(0, 10)}T${ts(hour).slice(11, 19)}Z`)) * 1_000_000n;
+      expect(rows.map((r) => r.p_event_time_ns)).toEqual(expected.map((i) => base + BigInt(i)));
+      expect(rows.map((r) => (r.p_event_time as Date).getTime())).toEqual(expected.map((i) => Number((base + BigInt(i)) / 1_000_000n)));
+    }
+    const { parquetMetadata } = await import('hyparquet');
+    const groups = files.map((f) => parquetMetadata(new Uint8Array(objects.get(f.key) as Buffer).slice().buffer).row_groups.length);
+    expect(Math.max(...groups)).toBeGreaterThan(1);
   });
 
   it('names the output object when a store fails', async () => {

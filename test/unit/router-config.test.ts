@@ -166,8 +166,15 @@ describe('loadConfig', () => {
     [{ CFLOGS_OUTPUT_COMPRESSION_LEVEL: '22' }, 'CFLOGS_OUTPUT_COMPRESSION_LEVEL must be an integer from 1 to 19, got "22"'],
     [{ CFLOGS_OUTPUT_COMPRESSION: 'gzip', CFLOGS_OUTPUT_COMPRESSION_LEVEL: '12' }, 'CFLOGS_OUTPUT_COMPRESSION_LEVEL must be an integer from 0 to 9, got "12"'],
     [{ CFLOGS_GZIP_LEVEL: '6' }, 'CFLOGS_GZIP_LEVEL is no longer read: set CFLOGS_OUTPUT_COMPRESSION=gzip and CFLOGS_OUTPUT_COMPRESSION_LEVEL instead'],
-  ])('a bad output compression setting fails at start, naming the variable: %j', (env, message) => {
+    [{ CFLOGS_OUTPUT_FORMAT: 'orc' }, 'CFLOGS_OUTPUT_FORMAT must be one of ndjson, parquet, got "orc"'],
+  ])('a bad output compression or format setting fails at start, naming the variable: %j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(new ConfigError(message));
+  });
+
+  test('the lake format is NDJSON unless CFLOGS_OUTPUT_FORMAT says parquet (any case)', () => {
+    expect(loadConfig({}).format).toBe('ndjson');
+    expect(loadConfig({ CFLOGS_OUTPUT_FORMAT: ' ' }).format).toBe('ndjson');
+    expect(loadConfig({ CFLOGS_OUTPUT_FORMAT: 'Parquet' }).format).toBe('parquet');
   });
 
   test('a blank CFLOGS_ROUTES counts as unset: no routes', () => {
