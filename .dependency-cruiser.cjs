@@ -9,6 +9,7 @@ const LAYERS = [
   ['lib/decode', 'lib/schema'],
   ['lib/codegen', 'lib/record'],
   ['lib/row'],
+  ['lib/rules'],
   ['lib/lake', 'lib/filter'],
   ['lib/route'],
   ['lib/pipeline'],

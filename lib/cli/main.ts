@@ -5,6 +5,7 @@ import { ddlCommand, DDL_USAGE } from './ddl';
 import { topLevelHelp, wantsHelp } from './help';
 import { parseCommand, PARSE_USAGE } from './parse';
 import { queryCommand, QUERY_USAGE } from './query';
+import { rulesCommand, RULES_USAGE } from './rules';
 import { serveCommand, SERVE_USAGE } from './serve';
 import { UsageError } from './usage';
 
@@ -25,6 +26,10 @@ const COMMANDS: Record<string, { usage: string; run: (argv: string[]) => Promise
   query: {
     usage: QUERY_USAGE,
     run: (argv) => queryCommand(argv, { stdout: process.stdout, stderr: process.stderr }),
+  },
+  rules: {
+    usage: RULES_USAGE,
+    run: (argv) => rulesCommand(argv, { stdout: process.stdout, stderr: process.stderr }),
   },
 };
 

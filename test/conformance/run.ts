@@ -6,7 +6,8 @@
  * differences.ts and docs/compatibility.md, whose results table must equal what this run measured. Panther's schema
  * tests must produce Panther's expected `result` (field values, p_event_time instant, indicator sets) apart from the
  * documented differences; Panther rule test logs (Panther-normalised records) must parse back and keep their
- * indicators. Exit 1 on anything else.
+ * indicators, and give each test's ExpectedResult against cflogs' port of the rule (panther-rules.ts). Exit 1 on
+ * anything else.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative, sep } from 'node:path';
@@ -18,6 +19,7 @@ import { builtInRegistry, LogTypeEntry } from '../../lib/record/registry';
 import { MemorySink } from '../../testkit/memory-sink';
 import { EXPECTED_REJECTS, FOLDER_DATASETS, KNOWN_DIFFERENCES } from './differences';
 import { checkDocs, judgeRejects, lostFields, Reject, RESULTS_HEADING, resultsTable, streamOf, StreamResult } from './ndjson';
+import { checkPantherRuleTests } from './panther-rules';
 
 const NOW = new Date('2026-01-01T00:00:00Z');
 const registry = builtInRegistry();
@@ -205,6 +207,7 @@ async function checkCorpus(root: string): Promise<void> {
       await checkPantherSchemaTests(root, file);
     } else if (/\.ya?ml$/.test(file)) {
       await checkPantherRuleLogs(root, file);
+      await checkPantherRuleTests(rel, file, fail);
     } else if (basename(file) !== 'PROVENANCE.md') {
       console.log(`${rel}: not a sample format the check knows; skipped`);
     }

@@ -1,0 +1,296 @@
+import { createHash } from 'node:crypto';
+import { messageOf } from '../errors';
+import { checkRules, Rule, RuleDefinitionError, RuleEvent, Severity, severityOf } from './model';
+import { epochMinute, lakeTime } from './time';
+import { GroupContribution, MatchHead, MinuteMatches, ROW_IDS, RowRef } from './windows';
+
+/**
+ * The rules stage: a RuleSet is built once (cold start) from the built-in and user rules; per input, an
+ * InputDetections takes each row of one log type, runs that log type's enabled rules and keeps, per group (rule id
+ * and dedup string), what the windows need: per minute of event time a count, the first match (title, severity,
+ * context) and the first row ids. Memory per input is bounded by groups x minutes spanned, never by rows.
+ */
+
+/** Dedup strings longer than this keep their start and a hash of the whole (Panther truncates at 1000). */
+export const MAX_DEDUP_CHARS = 1000;
+export const MAX_TITLE_CHARS = 1000;
+/** An alert context is kept in the group's state: one larger than this is replaced by its start, as text. */
+export const MAX_CONTEXT_CHARS = 4096;
+/** Group keys (the DynamoDB partition key) longer than this many UTF-8 bytes are hashed. */
+export const MAX_KEY_BYTES = 1024;
+
+export interface RuleSetOptions {
+  /** Log type names rules may name (built-in and custom schemas); unchecked when omitted. */
+  knownLogTypes?: readonly string[];
+  /** Rule ids to enable although disabled in their file (CFLOGS_RULES_ENABLE). */
+  enable?: readonly string[];
+  /** Rule ids to disable (CFLOGS_RULES_DISABLE). */
+  disable?: readonly string[];
+}
+
+export class RuleSet {
+  private readonly byId: Map<string, Rule>;
+  private readonly byLogType = new Map<string, LogTypeRules>();
+
+  /** Throws a RuleDefinitionError for duplicate ids, unknown log types or an enable/disable id no rule has. */
+  constructor(
+    readonly rules: readonly Rule[],
+    opts: RuleSetOptions = {},
+  ) {
+    checkRules(rules, opts.knownLogTypes);
+    this.byId = new Map(rules.map((r) => [r.id, r]));
+    for (const id of [...(opts.enable ?? []), ...(opts.disable ?? [])]) {
+      if (!this.byId.has(id)) throw new RuleDefinitionError(`CFLOGS_RULES_ENABLE/DISABLE name ${JSON.stringify(id)}, which is no rule's id`);
+    }
+    const enable = new Set(opts.enable ?? []);
+    const disable = new Set(opts.disable ?? []);
+    const active = rules.filter((r) => !disable.has(r.id) && (r.enabled || enable.has(r.id)));
+    const logTypes = new Set(active.flatMap((r) => r.logTypes));
+    for (const t of logTypes) this.byLogType.set(t, new LogTypeRules(t, active.filter((r) => r.logTypes.includes(t))));
+  }
+
+  get(id: string): Rule | undefined {
+    return this.byId.get(id);
+  }
+
+  /** The enabled rules of a log type, or undefined when it has none: the pipeline then skips the stage. */
+  forLogType(logType: string): LogTypeRules | undefined {
+    return this.byLogType.get(logType);
+  }
+
+  /** Log types with at least one enabled rule. */
+  logTypes(): string[] {
+    return [...this.byLogType.keys()];
+  }
+
+  enabledRules(): Rule[] {
+    return [...new Set([...this.byLogType.values()].flatMap((l) => l.rules))];
+  }
+}
+
+export class LogTypeRules {
+  constructor(
+    readonly logType: string,
+    readonly rules: readonly Rule[],
+  ) {}
+
+  /** A fresh accumulator for one input. */
+  start(): InputDetections {
+    return new InputDetections(this);
+  }
+}
+
+/** Which function of a rule threw (or returned something it may not). */
+export type RuleFunction = 'rule' | 'title' | 'dedup' | 'severity' | 'alertContext' | 'p_event_time';
+
+export interface RuleErrors {
+  ruleId: string;
+  fn: RuleFunction;
+  count: number;
+  /** The first error's message and row. */
+  message: string;
+  rowId?: string;
+}
+
+interface MinuteAcc {
+  count: number;
+  head: MatchHead;
+  last: string;
+  rows: RowRef[];
+}
+
+interface GroupAcc {
+  rule: Rule;
+  dedup: string;
+  minutes: Map<number, MinuteAcc>;
+  // The minute last matched: consecutive rows mostly share it.
+  lastMinute: number;
+  lastAcc: MinuteAcc | undefined;
+}
+
+/** One input's detections: feed every row of the input's log type to onRow, then read contributions(). */
+export class InputDetections {
+  rows = 0;
+  matches = 0;
+  readonly matchesByRule = new Map<string, number>();
+  private readonly groups = new Map<string, GroupAcc>();
+  private readonly errors = new Map<string, RuleErrors>();
+  private readonly rules: readonly Rule[];
+
+  constructor(readonly logTypeRules: LogTypeRules) {
+    this.rules = logTypeRules.rules;
+  }
+
+  /** Runs the log type's enabled rules on one row. A rule that throws is counted (errors()), never fatal. */
+  onRow(event: RuleEvent): void {
+    this.rows++;
+    for (const r of this.rules) {
+      let hit: unknown;
+      try {
+        hit = r.rule(event);
+      } catch (e) {
+        this.error(r, 'rule', messageOf(e), event);
+        continue;
+      }
+      if (hit === true) this.match(r, event);
+      else if (hit !== false) this.error(r, 'rule', `returned ${typeof hit}, not true or false`, event);
+    }
+  }
+
+  private match(r: Rule, event: RuleEvent): void {
+    const time = lakeTime(event.p_event_time);
+    if (time === undefined) return this.error(r, 'p_event_time', 'the row has no p_event_time', event);
+    this.matches++;
+    this.matchesByRule.set(r.id, (this.matchesByRule.get(r.id) ?? 0) + 1);
+    let title: string | undefined;
+    let dedup: string | undefined;
+    if (r.dedup) {
+      const d = this.call(r, 'dedup', r.dedup, event);
+      if (typeof d === 'string' && d !== '') dedup = d;
+      else if (d !== undefined && typeof d !== 'string') this.error(r, 'dedup', `returned ${typeof d}, not text`, event);
+    }
+    // Panther's default dedup string is the title.
+    if (dedup === undefined) dedup = title = this.titleOf(r, event);
+    dedup = capDedup(dedup);
+    const gkey = r.id + '\u0000' + dedup;
+    let g = this.groups.get(gkey);
+    if (!g) {
+      g = { rule: r, dedup, minutes: new Map(), lastMinute: NaN, lastAcc: undefined };
+      this.groups.set(gkey, g);
+    }
+    const minute = epochMinute(time);
+    let acc = g.lastMinute === minute ? g.lastAcc : g.minutes.get(minute);
+    const rowId = typeof event.p_row_id === 'string' ? event.p_row_id : '';
+    if (!acc) {
+      acc = { count: 0, head: this.head(r, event, time, rowId, title), last: time, rows: [] };
+      g.minutes.set(minute, acc);
+    } else if (time < acc.head.time || (time === acc.head.time && rowId < acc.head.rowId)) {
+      acc.head = this.head(r, event, time, rowId, title);
+    }
+    g.lastMinute = minute;
+    g.lastAcc = acc;
+    acc.count++;
+    if (time > acc.last) acc.last = time;
+    addRow(acc.rows, [time, rowId]);
+  }
+
+  private head(r: Rule, event: RuleEvent, time: string, rowId: string, title: string | undefined): MatchHead {
+    let severity: Severity = r.severity;
+    if (r.severityOf) {
+      const s = this.call(r, 'severity', r.severityOf, event);
+      const known = severityOf(s);
+      if (known) severity = known;
+      else if (s !== undefined && s !== 'DEFAULT') this.error(r, 'severity', `returned ${JSON.stringify(s)}, not a severity`, event);
+    }
+    let context: Record<string, unknown> = {};
+    if (r.alertContext) {
+      const c = this.call(r, 'alertContext', r.alertContext, event);
+      if (typeof c === 'object' && c !== null && !Array.isArray(c)) context = capContext(c as Record<string, unknown>);
+      else if (c !== undefined) this.error(r, 'alertContext', 'returned something other than an object', event);
+    }
+    return { time, rowId, title: title ?? this.titleOf(r, event), severity, context };
+  }
+
+  /** Panther's default title: the display name (or the rule id). */
+  private titleOf(r: Rule, event: RuleEvent): string {
+    if (!r.title) return r.displayName;
+    const t = this.call(r, 'title', r.title, event);
+    if (typeof t === 'string' && t !== '') return t.length > MAX_TITLE_CHARS ? t.slice(0, MAX_TITLE_CHARS) : t;
+    if (t !== undefined && typeof t !== 'string') this.error(r, 'title', `returned ${typeof t}, not text`, event);
+    return r.displayName;
+  }
+
+  /** Calls a rule's helper function; a throw is counted and gives undefined (the caller falls back to the default). */
+  private call(r: Rule, fn: RuleFunction, f: (e: RuleEvent) => unknown, event: RuleEvent): unknown {
+    try {
+      return f(event);
+    } catch (e) {
+      this.error(r, fn, messageOf(e), event);
+      return undefined;
+    }
+  }
+
+  private error(r: Rule, fn: RuleFunction, message: string, event: RuleEvent): void {
+    const k = r.id + '\u0000' + fn;
+    const e = this.errors.get(k);
+    if (e) e.count++;
+    else {
+      this.errors.set(k, {
+        ruleId: r.id,
+        fn,
+        count: 1,
+        message: message.slice(0, 500),
+        ...(typeof event.p_row_id === 'string' ? { rowId: event.p_row_id } : {}),
+      });
+    }
+  }
+
+  /** Errors per rule and function, with the first message: for the input's summary and a metric. */
+  ruleErrors(): RuleErrors[] {
+    return [...this.errors.values()];
+  }
+
+  /** Number of groups (rule id, dedup string) matched: one state item read and written per group. */
+  get groupCount(): number {
+    return this.groups.size;
+  }
+
+  /** What the state store applies for this input, one entry per group, minutes in order. */
+  contributions(): GroupContribution[] {
+    return [...this.groups.values()].map((g) => ({
+      key: groupKey(g.rule.id, g.dedup),
+      ruleId: g.rule.id,
+      dedup: g.dedup,
+      threshold: g.rule.threshold,
+      periodMinutes: g.rule.dedupPeriodMinutes,
+      minutes: [...g.minutes.entries()]
+        .sort((a, b) => a[0] - b[0])
+        .map(([minute, a]): MinuteMatches => ({ minute, count: a.count, head: a.head, last: a.last, rows: a.rows })),
+    }));
+  }
+}
+
+/** Keeps the ROW_IDS earliest (time, row id) pairs, sorted. */
+function addRow(rows: RowRef[], r: RowRef): void {
+  const n = rows.length;
+  if (n >= ROW_IDS) {
+    const lastRow = rows[n - 1] as RowRef;
+    if (!(r[0] < lastRow[0] || (r[0] === lastRow[0] && r[1] < lastRow[1]))) return;
+  }
+  let i = n;
+  while (i > 0) {
+    const p = rows[i - 1] as RowRef;
+    if (p[0] < r[0] || (p[0] === r[0] && p[1] <= r[1])) break;
+    i--;
+  }
+  if (rows[i - 1]?.[1] === r[1] && rows[i - 1]?.[0] === r[0]) return;
+  rows.splice(i, 0, r);
+  if (rows.length > ROW_IDS) rows.pop();
+}
+
+const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
+
+/** A dedup string of at most MAX_DEDUP_CHARS: a longer one keeps its start and a hash of the whole. */
+export function capDedup(dedup: string): string {
+  if (dedup.length <= MAX_DEDUP_CHARS) return dedup;
+  const hash = sha256(dedup);
+  return `${dedup.slice(0, MAX_DEDUP_CHARS - hash.length - 1)}#${hash}`;
+}
+
+/** The group's storage key, `ruleId#dedup`; the dedup string hashed when the key would be long. */
+export function groupKey(ruleId: string, dedup: string): string {
+  const key = `${ruleId}#${dedup}`;
+  return Buffer.byteLength(key) <= MAX_KEY_BYTES ? key : `${ruleId}#sha256:${sha256(dedup)}`;
+}
+
+function capContext(c: Record<string, unknown>): Record<string, unknown> {
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(c);
+  } catch {
+    // A cycle or a BigInt: keep what describes it.
+    return { _unserialisable: Object.keys(c).slice(0, 50) };
+  }
+  if (json === undefined || json.length <= MAX_CONTEXT_CHARS) return JSON.parse(json ?? '{}') as Record<string, unknown>;
+  return { _truncated: json.slice(0, MAX_CONTEXT_CHARS - 100) };
+}

@@ -1,0 +1,54 @@
+import { readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { messageOf } from '../errors';
+import { defineRule, Rule, RuleDefinitionError, RuleSpec } from './model';
+
+/**
+ * User rules: every `*.ts` / `*.js` file directly in a directory (CFLOGS_RULES_DIR, `--rules DIR`) is a rule
+ * module, loaded with a dynamic import. A module default-exports one rule (what `defineRule` returns, or the plain
+ * object, which is checked the same way) or exports `rules`, a list of them. Files whose name starts with `_` or
+ * `.`, declaration files and tests are not rules (helpers live there). Anything else that is not a valid rule
+ * fails the load with a message naming the file: a bad rule stops the start, never silently drops out.
+ */
+
+const RULE_FILE = /^[^_.].*(?<!\.d|\.test|\.spec)\.(ts|js|mjs|cjs|mts|cts)$/;
+
+export async function loadUserRules(dir: string): Promise<Rule[]> {
+  const root = resolve(dir);
+  let names: string[];
+  try {
+    if (!statSync(root).isDirectory()) throw new Error('not a directory');
+    names = readdirSync(root).filter((n) => RULE_FILE.test(n)).sort();
+  } catch (e) {
+    throw new RuleDefinitionError(`rules directory ${dir}: ${messageOf(e)}`, { cause: e });
+  }
+  const rules: Rule[] = [];
+  for (const name of names) {
+    const file = join(root, name);
+    if (!statSync(file).isFile()) continue;
+    let mod: Record<string, unknown>;
+    try {
+      mod = (await import(file)) as Record<string, unknown>;
+    } catch (e) {
+      throw new RuleDefinitionError(`${file}: cannot be loaded: ${messageOf(e)}`, { cause: e });
+    }
+    rules.push(...rulesOfModule(mod, file));
+  }
+  return rules;
+}
+
+/** The rules a module exports (default or `rules`), each checked with defineRule naming the file. */
+export function rulesOfModule(mod: Record<string, unknown>, file: string): Rule[] {
+  // A CommonJS module imported as ESM comes as { default: its exports }: look inside when that is what this is.
+  const d = mod.default;
+  const wrapped = mod.rules === undefined && typeof d === 'object' && d !== null && !Array.isArray(d) && typeof (d as { rule?: unknown }).rule !== 'function' && ('default' in d || 'rules' in d);
+  const exp = wrapped ? (d as Record<string, unknown>) : mod;
+  const specs: unknown[] = [];
+  if (exp.default !== undefined) specs.push(...(Array.isArray(exp.default) ? exp.default : [exp.default]));
+  if (exp.rules !== undefined) {
+    if (!Array.isArray(exp.rules)) throw new RuleDefinitionError(`${file}: \`rules\` must be a list of rules`);
+    specs.push(...exp.rules);
+  }
+  if (specs.length === 0) throw new RuleDefinitionError(`${file}: exports no rule (default-export a rule, or export \`rules\`, a list of rules)`);
+  return specs.map((s) => defineRule(s as RuleSpec, file));
+}

@@ -1,0 +1,196 @@
+import { CflogsError, messageOf } from '../errors';
+import {
+  AlertState,
+  applyToGroup,
+  expiresAt,
+  GroupContribution,
+  GroupState,
+  markPublishedInGroup,
+  parseState,
+  serializeState,
+} from './windows';
+
+/**
+ * Detection state across invocations: one record per group (rule id + dedup string) holding its windows, read,
+ * recomputed with the pure window function and written back only if nobody wrote it meanwhile (optimistic
+ * concurrency on a version number), retried a bounded number of times when somebody did. The group records which
+ * inputs it applied, so a retried input contributes once; each fired alert records whether it was published.
+ */
+
+export interface ApplyResult {
+  /**
+   * Alerts to publish: those this input made fire, and, when the input was applied before, those it made fire
+   * that are still unpublished (an earlier attempt stopped between writing the state and publishing).
+   */
+  fired: AlertState[];
+  /** Alerts that had fired and that this input's matches joined: their lake records are rewritten. */
+  updated: AlertState[];
+}
+
+/** What the pipeline uses; the in-memory store (CLI, tests) and the DynamoDB store implement it. */
+export interface AlertStateStore {
+  /** Applies one input's contributions; `inputId` identifies the input's content (a hash of bucket/key/version). */
+  apply(inputId: string, contributions: readonly GroupContribution[]): Promise<ApplyResult>;
+  /** Records that these alerts were published, so a retry does not publish them again. */
+  markPublished(alerts: readonly Pick<AlertState, 'groupKey' | 'alertId'>[]): Promise<void>;
+}
+
+export interface GroupRecord {
+  state: GroupState;
+  version: number;
+}
+
+/** A versioned key-value store of group states: DynamoDB, or a Map. */
+export interface GroupKv {
+  get(key: string): Promise<GroupRecord | undefined>;
+  /**
+   * Writes `state` (serialized) as version `expected + 1` (1 when `expected` is undefined) if the stored version is
+   * still `expected` (absent when undefined); false when it is not (somebody else wrote meanwhile).
+   */
+  put(key: string, json: string, ruleId: string, expected: number | undefined, expiresAt: number): Promise<boolean>;
+}
+
+/** The state store failed: `retryable` (throttling, a network error, contention) or not (a missing table, no permission). */
+export class StateStoreError extends CflogsError {
+  override readonly name = 'StateStoreError';
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export interface StateStoreOptions {
+  /** The clock: alert creation times, window touch times, TTL. */
+  clock: () => Date;
+  /** Attempts per group when writes conflict (default 10). */
+  maxAttempts?: number;
+  /** Groups read and written at once (default 16). */
+  concurrency?: number;
+  /** Waits between conflicting attempts (default: a short jittered backoff). */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const defaultSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export class DetectionStateStore implements AlertStateStore {
+  private readonly clock: () => Date;
+  private readonly maxAttempts: number;
+  private readonly concurrency: number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  /** Write conflicts met (and retried) since creation: for tests and a metric. */
+  conflicts = 0;
+
+  constructor(
+    private readonly kv: GroupKv,
+    opts: StateStoreOptions,
+  ) {
+    this.clock = opts.clock;
+    this.maxAttempts = opts.maxAttempts ?? 10;
+    this.concurrency = opts.concurrency ?? 16;
+    this.sleep = opts.sleep ?? defaultSleep;
+  }
+
+  async apply(inputId: string, contributions: readonly GroupContribution[]): Promise<ApplyResult> {
+    const fired: AlertState[] = [];
+    const updated: AlertState[] = [];
+    await this.each(contributions, async (c) => {
+      const r = await this.update(c.key, c.ruleId, (prev) => {
+        const out = applyToGroup(prev, c, inputId, this.clock());
+        return { state: out.changed ? out.state : undefined, result: out };
+      });
+      fired.push(...r.fired);
+      updated.push(...r.updated);
+    });
+    return { fired, updated };
+  }
+
+  async markPublished(alerts: readonly Pick<AlertState, 'groupKey' | 'alertId'>[]): Promise<void> {
+    const byGroup = new Map<string, string[]>();
+    for (const a of alerts) byGroup.set(a.groupKey, [...(byGroup.get(a.groupKey) ?? []), a.alertId]);
+    await this.each([...byGroup], async ([key, ids]) => {
+      await this.update(key, undefined, (prev) => {
+        if (!prev) return { state: undefined, result: undefined };
+        const out = markPublishedInGroup(prev, ids);
+        return { state: out.changed ? out.state : undefined, result: undefined };
+      });
+    });
+  }
+
+  /** Read, compute, conditional write; again on a conflict, up to maxAttempts. `step` returns no state to write nothing. */
+  private async update<T>(
+    key: string,
+    ruleId: string | undefined,
+    step: (prev: GroupState | undefined) => { state: GroupState | undefined; result: T },
+  ): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const rec = await this.kv.get(key);
+      const { state, result } = step(rec?.state);
+      if (state === undefined) return result;
+      const written = await this.kv.put(key, serializeState(state), ruleId ?? state.ruleId, rec?.version, expiresAt(state, this.clock()));
+      if (written) return result;
+      this.conflicts++;
+      if (attempt >= this.maxAttempts) {
+        throw new StateStoreError(`detection state ${key.slice(0, 200)}: still changing after ${attempt} attempts (contention)`, true);
+      }
+      // Jittered, growing: two writers that met once should not meet again.
+      await this.sleep(Math.min(1000, 10 * 2 ** Math.min(attempt, 6)) * (0.5 + Math.random()));
+    }
+  }
+
+  /** Runs `f` on each item, `concurrency` at a time; every item is attempted, then the first failure is thrown. */
+  private async each<T>(items: readonly T[], f: (item: T) => Promise<void>): Promise<void> {
+    const failures: unknown[] = [];
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < items.length) {
+        const item = items[next++] as T;
+        try {
+          await f(item);
+        } catch (e) {
+          failures.push(e);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.concurrency, items.length) }, worker));
+    if (failures.length > 0) {
+      const e = failures[0];
+      throw e instanceof StateStoreError ? e : new StateStoreError(`detection state: ${messageOf(e)}`, true, { cause: e });
+    }
+  }
+}
+
+/** Group states in a Map, with the same versioning as DynamoDB: the CLI's store, and the tests'. */
+export class MemoryGroupKv implements GroupKv {
+  readonly items = new Map<string, { json: string; version: number; ruleId: string; expiresAt: number }>();
+
+  async get(key: string): Promise<GroupRecord | undefined> {
+    const it = this.items.get(key);
+    return it && { state: parseState(it.json), version: it.version };
+  }
+
+  async put(key: string, json: string, ruleId: string, expected: number | undefined, expiresAt: number): Promise<boolean> {
+    const it = this.items.get(key);
+    if (it?.version !== expected) return false;
+    this.items.set(key, { json, version: (expected ?? 0) + 1, ruleId, expiresAt });
+    return true;
+  }
+
+  /** Every group's state: for the CLI's summary and tests. */
+  states(): GroupState[] {
+    return [...this.items.values()].map((i) => parseState(i.json));
+  }
+}
+
+/** An in-memory state store (the CLI's `detect`, tests); `memory` holds the group states. */
+export class MemoryStateStore extends DetectionStateStore {
+  readonly memory: MemoryGroupKv;
+
+  constructor(clock: () => Date) {
+    const kv = new MemoryGroupKv();
+    super(kv, { clock, sleep: async () => {} });
+    this.memory = kv;
+  }
+}

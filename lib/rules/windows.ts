@@ -1,0 +1,340 @@
+import { createHash } from 'node:crypto';
+import { formatDate } from '../record/timestamps';
+import type { Severity } from './model';
+import { epochMinute, minuteText } from './time';
+
+/**
+ * Threshold windows by event time, Panther's semantics, as a pure function of a group's state and one input's
+ * matches. A group is (rule id, dedup string). Its state is a short list of windows [start, start + period), each
+ * with a count, first/last event time, up to 10 row ids, the title/severity/context of its first match and whether
+ * it fired. A match joins the latest window whose start <= t < end, else opens a new one at t; a window fires once,
+ * when its count reaches the threshold, and later matches join it without firing again. Times are counted in whole
+ * minutes (a window opens on the minute of its first match), so memory per input stays bounded.
+ *
+ * Two departures, both for delivery in any order (a backfill, a retry, two inputs processed at once): a match
+ * earlier than every window that holds it joins the nearest later window when that window's matches and this one
+ * fit in one period from it (a window that has not fired moves its start back; one that has keeps its alert), so
+ * inputs A then B count as B then A; and the state remembers which inputs it applied, so applying one again
+ * changes nothing and fires nothing.
+ */
+
+/** A matching row: [event time as the lake's text, p_row_id]. */
+export type RowRef = readonly [time: string, rowId: string];
+
+/** The first match of a minute (or window): what an alert shows. */
+export interface MatchHead {
+  time: string;
+  rowId: string;
+  title: string;
+  severity: Severity;
+  context: Record<string, unknown>;
+}
+
+/** One input's matches of one group within one minute. */
+export interface MinuteMatches {
+  /** Epoch minute. */
+  minute: number;
+  count: number;
+  /** The earliest match (by event time, then row id). */
+  head: MatchHead;
+  /** The latest event time. */
+  last: string;
+  /** The earliest matches, at most ROW_IDS, sorted. */
+  rows: readonly RowRef[];
+}
+
+/** One input's matches of one group: what an InputDetections gives the state store. */
+export interface GroupContribution {
+  /** The group's storage key: rule id and dedup string (hashed when long). */
+  key: string;
+  ruleId: string;
+  dedup: string;
+  threshold: number;
+  periodMinutes: number;
+  /** Sorted by minute. */
+  minutes: readonly MinuteMatches[];
+}
+
+export interface WindowState {
+  /** Stable within the group (the alert id may change while a window has not fired: see above). */
+  wid: number;
+  alertId: string;
+  /** Epoch minutes; end is exclusive. */
+  start: number;
+  end: number;
+  count: number;
+  first: RowRef;
+  last: string;
+  rows: RowRef[];
+  title: string;
+  severity: Severity;
+  context: Record<string, unknown>;
+  fired: boolean;
+  /** When it fired (the clock of the apply that fired it), lake text. */
+  createdAt?: string;
+  /** The input (its tag) whose matches made it fire. */
+  firedBy?: string;
+  published: boolean;
+  /** Wall clock (ms) of the last apply that added to it: windows a backfill is filling are kept. */
+  touchedAt: number;
+}
+
+export interface AppliedInput {
+  /** inputTag(input id). */
+  id: string;
+  /** Wall clock (ms) of the apply. */
+  at: number;
+  fired: number[];
+  touched: number[];
+}
+
+export interface GroupState {
+  v: 1;
+  ruleId: string;
+  dedup: string;
+  nextWid: number;
+  /** Sorted by start. */
+  windows: WindowState[];
+  /** Oldest first. */
+  inputs: AppliedInput[];
+}
+
+/** An alert (a window that fired) as the caller writes and publishes it. */
+export interface AlertState {
+  groupKey: string;
+  alertId: string;
+  ruleId: string;
+  dedup: string;
+  windowStart: string;
+  windowEnd: string;
+  eventCount: number;
+  firstEventTime: string;
+  lastEventTime: string;
+  rowIds: string[];
+  title: string;
+  severity: Severity;
+  alertContext: Record<string, unknown>;
+  createdAt: string;
+  published: boolean;
+}
+
+export interface GroupApplied {
+  state: GroupState;
+  /** False when the input was applied before: nothing to write. */
+  changed: boolean;
+  /** Alerts this input made fire and that are not published yet (on a retry: those an earlier attempt did not publish). */
+  fired: AlertState[];
+  /** Alerts that fired before and that this input's matches joined (count and last event time grew). */
+  updated: AlertState[];
+}
+
+export const ROW_IDS = 10;
+/** Windows kept per group at most, the least recently added to dropped first. */
+export const MAX_WINDOWS = 32;
+/** Input ids kept per group at most (oldest dropped first), and for how long. */
+export const MAX_INPUTS = 1000;
+export const INPUT_MEMORY_MS = 14 * 24 * 3600 * 1000;
+/** A window added to within this long is kept whatever its event time (a backfill is filling it). */
+export const IDLE_MS = 24 * 3600 * 1000;
+const DAY_MINUTES = 24 * 60;
+
+/** The deterministic alert id: rule, dedup string and window start. */
+export function alertIdOf(ruleId: string, dedup: string, start: number): string {
+  return createHash('sha256').update(`${ruleId}\u0000${dedup}\u0000${start}`).digest('hex').slice(0, 32);
+}
+
+/** A caller's input id (bucket/key/version, ...) as kept in the state: 96 bits, base64url. */
+export function inputTag(inputId: string): string {
+  return createHash('sha256').update(inputId).digest('base64url').slice(0, 16);
+}
+
+const earlier = (a: RowRef, b: RowRef): boolean => a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
+
+/** Applies one input's matches of one group. Pure: `prev` is not modified. */
+export function applyToGroup(prev: GroupState | undefined, c: GroupContribution, inputId: string, now: Date): GroupApplied {
+  const tag = inputTag(inputId);
+  if (prev && (prev.ruleId !== c.ruleId || prev.dedup !== c.dedup)) {
+    throw new Error(`group ${c.key} holds ${prev.ruleId} / ${prev.dedup.slice(0, 100)}: two groups share a key`);
+  }
+  const done = prev?.inputs.find((i) => i.id === tag);
+  if (prev && done) return { state: prev, changed: false, ...replayed(prev, done, c.key) };
+  const st: GroupState = prev ? structuredClone(prev) : { v: 1, ruleId: c.ruleId, dedup: c.dedup, nextWid: 1, windows: [], inputs: [] };
+  const nowMs = now.getTime();
+  const touched = new Set<WindowState>();
+  const fired = new Set<WindowState>();
+  for (const m of c.minutes) {
+    let w = findWindow(st, m.minute, c.periodMinutes);
+    if (!w) {
+      w = {
+        wid: st.nextWid++,
+        alertId: alertIdOf(st.ruleId, st.dedup, m.minute),
+        start: m.minute,
+        end: m.minute + c.periodMinutes,
+        count: 0,
+        first: [m.head.time, m.head.rowId],
+        last: m.last,
+        rows: [],
+        title: m.head.title,
+        severity: m.head.severity,
+        context: m.head.context,
+        fired: false,
+        published: false,
+        touchedAt: nowMs,
+      };
+      st.windows.push(w);
+      st.windows.sort((a, b) => a.start - b.start || a.wid - b.wid);
+    }
+    join(w, m);
+    w.touchedAt = nowMs;
+    touched.add(w);
+    if (!w.fired && w.count >= c.threshold) {
+      w.fired = true;
+      w.createdAt = formatDate(now);
+      w.firedBy = tag;
+      w.published = false;
+      fired.add(w);
+    }
+  }
+  st.inputs.push({ id: tag, at: nowMs, fired: [...fired].map((w) => w.wid), touched: [...touched].map((w) => w.wid) });
+  prune(st, nowMs);
+  return {
+    state: st,
+    changed: true,
+    fired: [...fired].map((w) => alertState(st, w, c.key)),
+    updated: [...touched].filter((w) => w.fired && !fired.has(w)).map((w) => alertState(st, w, c.key)),
+  };
+}
+
+/** What an input applied before gives again: its fired alerts not yet published, and the fired windows it joined. */
+function replayed(st: GroupState, done: AppliedInput, key: string): { fired: AlertState[]; updated: AlertState[] } {
+  const byWid = new Map(st.windows.map((w) => [w.wid, w]));
+  const firedHere = done.fired.flatMap((wid) => byWid.get(wid) ?? []);
+  const fired = firedHere.filter((w) => !w.published);
+  const updated = done.touched.flatMap((wid) => byWid.get(wid) ?? []).filter((w) => w.fired && !fired.includes(w));
+  return { fired: fired.map((w) => alertState(st, w, key)), updated: updated.map((w) => alertState(st, w, key)) };
+}
+
+function findWindow(st: GroupState, minute: number, period: number): WindowState | undefined {
+  let best: WindowState | undefined;
+  for (const w of st.windows) if (w.start <= minute && minute < w.end && (!best || w.start > best.start)) best = w;
+  if (best) return best;
+  // Earlier than every window holding it: the nearest later window, if it and this match fit in one period.
+  let next: WindowState | undefined;
+  for (const w of st.windows) if (minute < w.start && epochMinute(w.last) < minute + period && (!next || w.start < next.start)) next = w;
+  if (next && !next.fired) {
+    // Nobody has seen this window's alert id yet, so it may start where its first match is.
+    next.start = minute;
+    next.end = minute + period;
+    next.alertId = alertIdOf(st.ruleId, st.dedup, minute);
+    st.windows.sort((a, b) => a.start - b.start || a.wid - b.wid);
+  }
+  return next;
+}
+
+function join(w: WindowState, m: MinuteMatches): void {
+  w.count += m.count;
+  const head: RowRef = [m.head.time, m.head.rowId];
+  if (earlier(head, w.first)) {
+    w.first = head;
+    // The alert shows its first match; once fired, its title and severity stay as published.
+    if (!w.fired) {
+      w.title = m.head.title;
+      w.severity = m.head.severity;
+      w.context = m.head.context;
+    }
+  }
+  if (m.last > w.last) w.last = m.last;
+  const ids = new Set(w.rows.map((r) => r[1]));
+  const rows = [...w.rows, ...m.rows.filter((r) => !ids.has(r[1]))];
+  rows.sort((a, b) => (earlier(a, b) ? -1 : earlier(b, a) ? 1 : 0));
+  w.rows = rows.slice(0, ROW_IDS).map((r) => [r[0], r[1]] as const);
+}
+
+/**
+ * Drops what no later input can need: windows whose end is more than two periods and a day behind the newest
+ * window's end and that nothing added to for a day (so a backfill's old windows stay while it fills them), then the
+ * least recently added-to beyond MAX_WINDOWS; inputs beyond INPUT_MEMORY_MS or MAX_INPUTS.
+ */
+function prune(st: GroupState, nowMs: number): void {
+  const newestEnd = Math.max(...st.windows.map((w) => w.end));
+  st.windows = st.windows.filter((w) => w.end >= newestEnd - 2 * (w.end - w.start) - DAY_MINUTES || w.touchedAt >= nowMs - IDLE_MS);
+  if (st.windows.length > MAX_WINDOWS) {
+    const keep = new Set([...st.windows].sort((a, b) => b.touchedAt - a.touchedAt || b.start - a.start).slice(0, MAX_WINDOWS));
+    st.windows = st.windows.filter((w) => keep.has(w));
+  }
+  st.inputs = st.inputs.filter((i) => i.at >= nowMs - INPUT_MEMORY_MS).slice(-MAX_INPUTS);
+  // Window ids an input record names may be gone; the record still keeps the input from counting twice.
+  const wids = new Set(st.windows.map((w) => w.wid));
+  for (const i of st.inputs) {
+    i.fired = i.fired.filter((wid) => wids.has(wid));
+    i.touched = i.touched.filter((wid) => wids.has(wid));
+  }
+}
+
+/** Marks alerts published; `changed` is false when none of them is in this group unpublished. Pure. */
+export function markPublishedInGroup(prev: GroupState, alertIds: readonly string[]): { state: GroupState; changed: boolean } {
+  const ids = new Set(alertIds);
+  if (!prev.windows.some((w) => ids.has(w.alertId) && w.fired && !w.published)) return { state: prev, changed: false };
+  const st = structuredClone(prev);
+  for (const w of st.windows) if (ids.has(w.alertId) && w.fired) w.published = true;
+  return { state: st, changed: true };
+}
+
+/** The alerts (fired windows) of a group: for the CLI and tests. */
+export function alertsOf(st: GroupState, key: string): AlertState[] {
+  return st.windows.filter((w) => w.fired).map((w) => alertState(st, w, key));
+}
+
+export function alertState(st: GroupState, w: WindowState, key: string): AlertState {
+  return {
+    groupKey: key,
+    alertId: w.alertId,
+    ruleId: st.ruleId,
+    dedup: st.dedup,
+    windowStart: minuteText(w.start),
+    windowEnd: minuteText(w.end),
+    eventCount: w.count,
+    firstEventTime: w.first[0],
+    lastEventTime: w.last,
+    rowIds: w.rows.map((r) => r[1]),
+    title: w.title,
+    severity: w.severity,
+    alertContext: w.context,
+    createdAt: w.createdAt ?? '',
+    published: w.published,
+  };
+}
+
+/**
+ * When the stored group may be deleted (DynamoDB TTL, epoch seconds): three periods after its newest window's end,
+ * and never before the input ids' memory runs out, so a late redelivery still finds the input it applied.
+ */
+export function expiresAt(st: GroupState, now: Date): number {
+  const windowsEnd = Math.max(0, ...st.windows.map((w) => (w.end + 2 * (w.end - w.start)) * 60));
+  return Math.ceil(Math.max(windowsEnd, (now.getTime() + INPUT_MEMORY_MS) / 1000));
+}
+
+/** DynamoDB items hold 400 KB; the state is kept well below (a context or a title is capped where it is made). */
+export const MAX_STATE_BYTES = 300 * 1024;
+
+/** The state as stored: JSON, shrunk (least recently added-to windows, oldest inputs first) until it fits. */
+export function serializeState(st: GroupState): string {
+  let json = JSON.stringify(st);
+  if (Buffer.byteLength(json) <= MAX_STATE_BYTES) return json;
+  const s = structuredClone(st);
+  while (Buffer.byteLength(json) > MAX_STATE_BYTES && (s.windows.length > 1 || s.inputs.length > 1)) {
+    if (s.inputs.length > 1) s.inputs.splice(0, Math.ceil(s.inputs.length / 4));
+    if (s.windows.length > 1) {
+      const drop = [...s.windows].sort((a, b) => a.touchedAt - b.touchedAt || a.start - b.start)[0] as WindowState;
+      s.windows = s.windows.filter((w) => w !== drop);
+    }
+    json = JSON.stringify(s);
+  }
+  return json;
+}
+
+export function parseState(json: string): GroupState {
+  const st = JSON.parse(json) as GroupState;
+  if (st?.v !== 1 || !Array.isArray(st.windows) || !Array.isArray(st.inputs)) throw new Error('not a detection group state (v1)');
+  return st;
+}

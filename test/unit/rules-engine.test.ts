@@ -1,0 +1,155 @@
+import { builtInRules } from '../../lib/rules/builtin';
+import { capDedup, groupKey, MAX_CONTEXT_CHARS, MAX_DEDUP_CHARS, MAX_KEY_BYTES, RuleSet } from '../../lib/rules/engine';
+import { defineRule, RuleEvent, RuleSpec } from '../../lib/rules/model';
+import { lakeTime } from '../../lib/rules/time';
+
+const T = '2026-03-02 10:00:00.000000000';
+const row = (fields: Record<string, unknown>, id = 'r1', time = T): RuleEvent => ({ ...fields, p_row_id: id, p_event_time: time });
+const rule = (spec: Partial<RuleSpec>) => defineRule({ id: 'Test.Rule', logTypes: ['Cloudflare.Firewall'], severity: 'Low', rule: () => true, ...spec });
+
+describe('RuleSet', () => {
+  test('a log type without an enabled rule has no rules stage', () => {
+    const set = new RuleSet(builtInRules());
+    expect(set.forLogType('Cloudflare.Spectrum')).toBeUndefined();
+    // Its only rule, BotHighVolume, is disabled by default as in Panther.
+    expect(set.forLogType('Cloudflare.HttpRequest')).toBeUndefined();
+    expect(set.forLogType('Cloudflare.Firewall')?.rules.map((r) => r.id)).toEqual([
+      'Cloudflare.Firewall.L7DDoS',
+      'Cloudflare.Firewall.React2Shell.RCE',
+      'Cloudflare.Firewall.HighVolumeEventsBlocked',
+    ]);
+    expect(set.logTypes().sort()).toEqual(['Cloudflare.AccessRequest', 'Cloudflare.Audit', 'Cloudflare.AuditV2', 'Cloudflare.Firewall', 'Cloudflare.GatewayHTTP']);
+  });
+
+  test('rules are enabled and disabled by id', () => {
+    const set = new RuleSet(builtInRules(), { enable: ['Cloudflare.HttpRequest.BotHighVolume'], disable: ['Cloudflare.Firewall.HighVolumeEventsBlocked'] });
+    expect(set.forLogType('Cloudflare.HttpRequest')?.rules.map((r) => r.id)).toEqual(['Cloudflare.HttpRequest.BotHighVolume']);
+    expect(set.forLogType('Cloudflare.Firewall')?.rules.map((r) => r.id)).not.toContain('Cloudflare.Firewall.HighVolumeEventsBlocked');
+    expect(() => new RuleSet(builtInRules(), { disable: ['No.Such.Rule'] })).toThrow(/No\.Such\.Rule.*no rule's id/);
+  });
+
+  test('a rule naming an unknown log type, or reusing an id, fails the set naming the rule and its file', () => {
+    const bad = defineRule({ id: 'My.Rule', logTypes: ['Cloudflare.Firewal'], severity: 'Low', rule: () => true }, '/rules/my.ts');
+    expect(() => new RuleSet([bad], { knownLogTypes: ['Cloudflare.Firewall'] })).toThrow(/rule My\.Rule in \/rules\/my\.ts: unknown log type "Cloudflare\.Firewal"/);
+    const dup = defineRule({ id: 'Cloudflare.Firewall.L7DDoS', logTypes: ['Cloudflare.Firewall'], severity: 'Low', rule: () => true }, '/rules/dup.ts');
+    expect(() => new RuleSet([...builtInRules(), dup])).toThrow(/in \/rules\/dup\.ts: the id is also used by a built-in rule/);
+  });
+});
+
+describe('InputDetections', () => {
+  test('a rule that throws is counted per rule and function; the other rules still run', () => {
+    const throwing = rule({ id: 'Throws', rule: (e) => (e as { x: { y: number } }).x.y > 0 });
+    const fine = rule({ id: 'Fine' });
+    const d = new RuleSet([throwing, fine]).forLogType('Cloudflare.Firewall')!.start();
+    d.onRow(row({}, 'a'));
+    d.onRow(row({}, 'b'));
+    expect(d.ruleErrors()).toEqual([{ ruleId: 'Throws', fn: 'rule', count: 2, message: expect.stringMatching(/undefined/), rowId: 'a' }]);
+    expect(d.matches).toBe(2);
+    expect([...d.matchesByRule]).toEqual([['Fine', 2]]);
+  });
+
+  test('a rule that returns something other than a boolean is an error, not a match', () => {
+    const d = new RuleSet([rule({ rule: (() => 1) as unknown as () => boolean })]).forLogType('Cloudflare.Firewall')!.start();
+    d.onRow(row({}));
+    expect(d.matches).toBe(0);
+    expect(d.ruleErrors()[0]).toMatchObject({ fn: 'rule', message: 'returned number, not true or false' });
+  });
+
+  test("a failing title, severity or context counts an error and falls back to the rule's defaults", () => {
+    const r = rule({
+      displayName: 'Shown name',
+      severity: 'High',
+      title: () => {
+        throw new Error('no title');
+      },
+      severityOf: () => 'Severe' as 'High',
+      alertContext: () => {
+        throw new Error('no context');
+      },
+    });
+    const d = new RuleSet([r]).forLogType('Cloudflare.Firewall')!.start();
+    d.onRow(row({}));
+    const [g] = d.contributions();
+    expect(g!.dedup).toBe('Shown name');
+    expect(g!.minutes[0]!.head).toMatchObject({ title: 'Shown name', severity: 'High', context: {} });
+    expect(d.ruleErrors().map((e) => e.fn).sort()).toEqual(['alertContext', 'severity', 'title']);
+  });
+
+  test("severityOf may return Panther's capitals or DEFAULT", () => {
+    const sev = (s: string) => {
+      const d = new RuleSet([rule({ severity: 'Low', severityOf: () => s as 'High' })]).forLogType('Cloudflare.Firewall')!.start();
+      d.onRow(row({}));
+      return [d.contributions()[0]!.minutes[0]!.head.severity, d.ruleErrors().length];
+    };
+    expect(sev('CRITICAL')).toEqual(['Critical', 0]);
+    expect(sev('DEFAULT')).toEqual(['Low', 0]);
+  });
+
+  test('a match without p_event_time is an error and is not counted', () => {
+    const d = new RuleSet([rule({})]).forLogType('Cloudflare.Firewall')!.start();
+    d.onRow({ p_row_id: 'x' });
+    expect(d.contributions()).toEqual([]);
+    expect(d.ruleErrors()[0]).toMatchObject({ fn: 'p_event_time', count: 1 });
+  });
+
+  test('memory per input is bounded by groups and minutes, not rows', () => {
+    const d = new RuleSet([rule({ dedup: () => 'one' })]).forLogType('Cloudflare.Firewall')!.start();
+    for (let i = 0; i < 50_000; i++) d.onRow(row({}, `r${String(50_000 - i).padStart(6, '0')}`, `2026-03-02 10:0${i % 3}:00.000000000`));
+    const [g] = d.contributions();
+    expect(g!.minutes.map((m) => [m.minute % 60, m.count, m.rows.length])).toEqual([
+      [0, 16667, 10],
+      [1, 16667, 10],
+      [2, 16666, 10],
+    ]);
+    // The head is the earliest match: the same time, the smallest row id.
+    expect(g!.minutes[0]!.head.rowId).toBe('r000002');
+    expect(g!.minutes[0]!.rows.map((r) => r[1])).toEqual(['r000002', 'r000005', 'r000008', 'r000011', 'r000014', 'r000017', 'r000020', 'r000023', 'r000026', 'r000029']);
+  });
+
+  test('one group per rule and dedup string, minutes in order', () => {
+    const d = new RuleSet([rule({ dedup: (e) => String(e.ClientIP) })]).forLogType('Cloudflare.Firewall')!.start();
+    d.onRow(row({ ClientIP: 'a' }, 'r1', '2026-03-02 10:05:00.000000000'));
+    d.onRow(row({ ClientIP: 'b' }, 'r2'));
+    d.onRow(row({ ClientIP: 'a' }, 'r3', '2026-03-02 10:01:00.000000000'));
+    expect(d.contributions().map((g) => [g.key, g.minutes.map((m) => m.count)])).toEqual([
+      ['Test.Rule#a', [1, 1]],
+      ['Test.Rule#b', [1]],
+    ]);
+    expect(d.contributions()[0]!.minutes.map((m) => m.minute)).toEqual([Date.UTC(2026, 2, 2, 10, 1) / 60000, Date.UTC(2026, 2, 2, 10, 5) / 60000]);
+    expect(d.groupCount).toBe(2);
+  });
+
+  test('an alert context too large to keep in the state is cut to its start', () => {
+    const d = new RuleSet([rule({ alertContext: () => ({ big: 'x'.repeat(10_000) }) })]).forLogType('Cloudflare.Firewall')!.start();
+    d.onRow(row({}));
+    const ctx = d.contributions()[0]!.minutes[0]!.head.context;
+    expect(Object.keys(ctx)).toEqual(['_truncated']);
+    expect(JSON.stringify(ctx).length).toBeLessThan(MAX_CONTEXT_CHARS);
+  });
+});
+
+describe('dedup strings and group keys', () => {
+  test('a dedup string longer than the cap keeps its start and a hash of the whole', () => {
+    const long = 'a'.repeat(5000);
+    const capped = capDedup(long);
+    expect(capped).toHaveLength(MAX_DEDUP_CHARS);
+    expect(capped).toMatch(/^a+#[0-9a-f]{64}$/);
+    expect(capDedup(long + 'b')).not.toBe(capped);
+    expect(capDedup('short')).toBe('short');
+  });
+
+  test('a group key that would be long is hashed', () => {
+    expect(groupKey('R', 'd')).toBe('R#d');
+    const k = groupKey('R', 'é'.repeat(MAX_KEY_BYTES));
+    expect(k).toMatch(/^R#sha256:[0-9a-f]{64}$/);
+  });
+});
+
+test('event times are read in the lake format and in Panther-style or RFC3339 forms', () => {
+  expect(lakeTime('2022-11-15 00:00:01.123000000')).toBe('2022-11-15 00:00:01.123000000');
+  expect(lakeTime('2022-05-10 06:36:57')).toBe('2022-05-10 06:36:57.000000000');
+  expect(lakeTime('2022-05-10T06:36:57.5Z')).toBe('2022-05-10 06:36:57.500000000');
+  expect(lakeTime('2022-05-10T08:36:57+02:00')).toBe('2022-05-10 06:36:57.000000000');
+  expect(lakeTime('yesterday')).toBeUndefined();
+  expect(lakeTime(undefined)).toBeUndefined();
+});

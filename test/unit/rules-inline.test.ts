@@ -1,0 +1,18 @@
+import { builtInRules } from '../../lib/rules/builtin';
+import { runRuleTest } from '../../lib/rules/testing';
+
+// Every built-in rule's own test cases (rules/*.ts), one jest test per case.
+const cases = builtInRules().flatMap((rule) => rule.tests.map((t) => [rule.id, t.name, rule, t] as const));
+
+describe('built-in rules pass their inline tests', () => {
+  test.each(cases)('%s: %s', (_id, _name, rule, t) => {
+    expect(runRuleTest(rule, t).problems).toEqual([]);
+  });
+});
+
+test('every built-in rule has a matching and a non-matching test case', () => {
+  for (const rule of builtInRules()) {
+    expect({ id: rule.id, matching: rule.tests.some((t) => t.expected) }).toEqual({ id: rule.id, matching: true });
+    expect({ id: rule.id, other: rule.tests.some((t) => !t.expected) }).toEqual({ id: rule.id, other: true });
+  }
+});
