@@ -112,19 +112,28 @@ interface GroupAcc {
 export class InputDetections {
   rows = 0;
   matches = 0;
-  readonly matchesByRule = new Map<string, number>();
-  private readonly groups = new Map<string, GroupAcc>();
+  /** Matches per rule, in the order of logTypeRules.rules. */
+  private readonly ruleMatches: number[];
+  private readonly groups = new Map<Rule, Map<string, GroupAcc>>();
   private readonly errors = new Map<string, RuleErrors>();
   private readonly rules: readonly Rule[];
 
   constructor(readonly logTypeRules: LogTypeRules) {
     this.rules = logTypeRules.rules;
+    this.ruleMatches = this.rules.map(() => 0);
+  }
+
+  /** Matches per rule id (rules that matched nothing left out): for the input's summary and a metric. */
+  get matchesByRule(): Map<string, number> {
+    return new Map(this.rules.flatMap((r, i) => ((this.ruleMatches[i] as number) > 0 ? [[r.id, this.ruleMatches[i] as number] as const] : [])));
   }
 
   /** Runs the log type's enabled rules on one row. A rule that throws is counted (errors()), never fatal. */
   onRow(event: RuleEvent): void {
     this.rows++;
-    for (const r of this.rules) {
+    const rules = this.rules;
+    for (let i = 0; i < rules.length; i++) {
+      const r = rules[i] as Rule;
       let hit: unknown;
       try {
         hit = r.rule(event);
@@ -132,16 +141,20 @@ export class InputDetections {
         this.error(r, 'rule', messageOf(e), event);
         continue;
       }
-      if (hit === true) this.match(r, event);
+      if (hit === true && this.match(r, event)) (this.ruleMatches[i] as number)++;
       else if (hit !== false) this.error(r, 'rule', `returned ${typeof hit}, not true or false`, event);
     }
   }
 
-  private match(r: Rule, event: RuleEvent): void {
+  /** Records a match; false when it cannot be placed in time (no event time). */
+  private match(r: Rule, event: RuleEvent): boolean {
     const time = lakeTime(event.p_event_time);
-    if (time === undefined) return this.error(r, 'p_event_time', 'the row has no p_event_time', event);
+    const minute = time === undefined ? NaN : epochMinute(time);
+    if (time === undefined || Number.isNaN(minute)) {
+      this.error(r, 'p_event_time', 'the row has no p_event_time, or not a time', event);
+      return false;
+    }
     this.matches++;
-    this.matchesByRule.set(r.id, (this.matchesByRule.get(r.id) ?? 0) + 1);
     let title: string | undefined;
     let dedup: string | undefined;
     if (r.dedup) {
@@ -152,13 +165,13 @@ export class InputDetections {
     // Panther's default dedup string is the title.
     if (dedup === undefined) dedup = title = this.titleOf(r, event);
     dedup = capDedup(dedup);
-    const gkey = r.id + '\u0000' + dedup;
-    let g = this.groups.get(gkey);
+    let byDedup = this.groups.get(r);
+    if (!byDedup) this.groups.set(r, (byDedup = new Map()));
+    let g = byDedup.get(dedup);
     if (!g) {
       g = { rule: r, dedup, minutes: new Map(), lastMinute: NaN, lastAcc: undefined };
-      this.groups.set(gkey, g);
+      byDedup.set(dedup, g);
     }
-    const minute = epochMinute(time);
     let acc = g.lastMinute === minute ? g.lastAcc : g.minutes.get(minute);
     const rowId = typeof event.p_row_id === 'string' ? event.p_row_id : '';
     if (!acc) {
@@ -171,7 +184,8 @@ export class InputDetections {
     g.lastAcc = acc;
     acc.count++;
     if (time > acc.last) acc.last = time;
-    addRow(acc.rows, [time, rowId]);
+    addRow(acc.rows, time, rowId);
+    return true;
   }
 
   private head(r: Rule, event: RuleEvent, time: string, rowId: string, title: string | undefined): MatchHead {
@@ -232,12 +246,14 @@ export class InputDetections {
 
   /** Number of groups (rule id, dedup string) matched: one state item read and written per group. */
   get groupCount(): number {
-    return this.groups.size;
+    let n = 0;
+    for (const byDedup of this.groups.values()) n += byDedup.size;
+    return n;
   }
 
   /** What the state store applies for this input, one entry per group, minutes in order. */
   contributions(): GroupContribution[] {
-    return [...this.groups.values()].map((g) => ({
+    return [...this.groups.values()].flatMap((byDedup) => [...byDedup.values()]).map((g) => ({
       key: groupKey(g.rule.id, g.dedup),
       ruleId: g.rule.id,
       dedup: g.dedup,
@@ -250,21 +266,21 @@ export class InputDetections {
   }
 }
 
-/** Keeps the ROW_IDS earliest (time, row id) pairs, sorted. */
-function addRow(rows: RowRef[], r: RowRef): void {
+/** Keeps the ROW_IDS earliest (time, row id) pairs, sorted; allocates only for a pair it keeps. */
+function addRow(rows: RowRef[], time: string, rowId: string): void {
   const n = rows.length;
   if (n >= ROW_IDS) {
     const lastRow = rows[n - 1] as RowRef;
-    if (!(r[0] < lastRow[0] || (r[0] === lastRow[0] && r[1] < lastRow[1]))) return;
+    if (!(time < lastRow[0] || (time === lastRow[0] && rowId < lastRow[1]))) return;
   }
   let i = n;
   while (i > 0) {
     const p = rows[i - 1] as RowRef;
-    if (p[0] < r[0] || (p[0] === r[0] && p[1] <= r[1])) break;
+    if (p[0] < time || (p[0] === time && p[1] <= rowId)) break;
     i--;
   }
-  if (rows[i - 1]?.[1] === r[1] && rows[i - 1]?.[0] === r[0]) return;
-  rows.splice(i, 0, r);
+  if (rows[i - 1]?.[0] === time && rows[i - 1]?.[1] === rowId) return;
+  rows.splice(i, 0, [time, rowId]);
   if (rows.length > ROW_IDS) rows.pop();
 }
 
