@@ -1,6 +1,7 @@
 import { CflogsError, messageOf } from '../errors';
 import {
   AlertState,
+  alertsOf,
   applyToGroup,
   expiresAt,
   GroupContribution,
@@ -192,5 +193,10 @@ export class MemoryStateStore extends DetectionStateStore {
     const kv = new MemoryGroupKv();
     super(kv, { clock, sleep: async () => {} });
     this.memory = kv;
+  }
+
+  /** Every alert (fired window) held, with its final count: what `cflogs detect` prints at the end. */
+  alerts(): AlertState[] {
+    return [...this.memory.items].flatMap(([key, it]) => alertsOf(parseState(it.json), key));
   }
 }

@@ -39,7 +39,7 @@ async function detect(store: MemoryStateStore, inputId: string, rows: RuleEvent[
 }
 
 function allAlerts(store: MemoryStateStore, ruleId: string) {
-  return store.memory.states().flatMap((s) => (s.ruleId === ruleId ? alertsOf(s, '') : []));
+  return store.alerts().filter((a) => a.ruleId === ruleId);
 }
 
 describe('L7 DDoS: threshold 100 per 60 minutes, one group', () => {
