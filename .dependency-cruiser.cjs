@@ -12,6 +12,7 @@ const LAYERS = [
   ['lib/rules'],
   ['lib/lake', 'lib/filter'],
   ['lib/route'],
+  ['lib/alerts'],
   ['lib/pipeline'],
   ['lib/config'],
   ['lib/s3', 'lib/http'],

@@ -4,13 +4,18 @@
  * shared-secret provider are built once per container (lib/wiring.ts); each invocation calls one lib function.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { handleFunctionUrlEvent } from '../lib/http/lambda';
 import { errorFields } from '../lib/log';
+import { powertoolsAlertMetrics } from '../lib/s3/metrics';
 import { wireHttp } from '../lib/wiring';
 
 const logger = new Logger({ serviceName: 'cflogs-http-ingest' });
-const deps = wireHttp(process.env, { log: logger });
+const deps = wireHttp(process.env, {
+  log: logger,
+  alertMetrics: powertoolsAlertMetrics(new Metrics({ namespace: 'cflogs', serviceName: 'cflogs-http-ingest' })),
+});
 // Warm the secret cache during init; a failure here is retried on the first request (and answered 500 there).
 deps.http.getSecret().catch((e: unknown) => logger.warn('shared secret not available at start', errorFields(e)));
 

@@ -7,14 +7,12 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { handleS3Event } from '../lib/s3/handler';
-import { powertoolsMetrics } from '../lib/s3/metrics';
+import { powertoolsAlertMetrics, powertoolsMetrics } from '../lib/s3/metrics';
 import { wireS3 } from '../lib/wiring';
 
 const logger = new Logger({ serviceName: 'cflogs-s3-ingest' });
-const deps = wireS3(process.env, {
-  log: logger,
-  metrics: powertoolsMetrics(new Metrics({ namespace: 'cflogs', serviceName: 'cflogs-s3-ingest' })),
-});
+const metrics = new Metrics({ namespace: 'cflogs', serviceName: 'cflogs-s3-ingest' });
+const deps = wireS3(process.env, { log: logger, metrics: powertoolsMetrics(metrics), alertMetrics: powertoolsAlertMetrics(metrics) });
 
 export const handler = async (event: unknown, context: Context) => {
   logger.addContext(context);

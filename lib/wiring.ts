@@ -1,4 +1,12 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { AlertMetrics, Alerting } from './alerts/alerting';
+import { SnsPublisher } from './alerts/sns';
+import { loadRuleSetSync } from './rules/builtin';
+import { rulesConfigFromEnv } from './rules/config';
+import { dynamoDbStateStore } from './rules/dynamodb-store';
+import { AlertStateStore, MemoryStateStore } from './rules/store';
 import { Config, loadConfig } from './config';
 import { ConfigError } from './errors';
 import { HttpConfig, HttpConfigOptions, loadHttpConfig } from './http/config';
@@ -23,6 +31,8 @@ export interface WireOptions {
   store?: ObjectStore;
   log: Log;
   clock?: () => Date;
+  /** Counts of alerts fired and publishes failed (the functions' metrics). */
+  alertMetrics?: AlertMetrics;
 }
 
 /** What every entry point shares. */
@@ -32,6 +42,8 @@ interface Wired {
   store: ObjectStore;
   clock: () => Date;
   log: Log;
+  /** The rules stage and the alerts after it; absent with CFLOGS_RULES=false. */
+  alerting?: Alerting;
 }
 
 function wire(env: NodeJS.ProcessEnv, opts: WireOptions): { deps: Wired; s3: () => S3Client } {
@@ -43,14 +55,49 @@ function wire(env: NodeJS.ProcessEnv, opts: WireOptions): { deps: Wired; s3: () 
     if (!config.outputBucket) throw new ConfigError('CFLOGS_OUTPUT_BUCKET is required');
     store = new S3Store(client(), config.outputBucket);
   }
+  const clock = opts.clock ?? (() => new Date());
+  const alerting = wireAlerting(env, { config, store, clock, ...(opts.alertMetrics ? { metrics: opts.alertMetrics } : {}) });
   const deps = {
     config,
     router: new Router(config.routes, builtInRegistry(), config),
     store,
-    clock: opts.clock ?? (() => new Date()),
+    clock,
     log: opts.log,
+    ...(alerting ? { alerting } : {}),
   };
   return { deps, s3: client };
+}
+
+/**
+ * The rules (built-in and CFLOGS_RULES_DIR's, checked at start), their state (DynamoDB when CFLOGS_RULES_TABLE is
+ * set; else memory, for `cflogs serve`), alert records in the lake, and SNS when CFLOGS_ALERTS_TOPIC_ARN is set.
+ */
+function wireAlerting(
+  env: NodeJS.ProcessEnv,
+  o: { config: Config; store: ObjectStore; clock: () => Date; metrics?: AlertMetrics },
+): Alerting | undefined {
+  const rc = rulesConfigFromEnv(env);
+  if (!rc.enabled) return undefined;
+  const rules = loadRuleSetSync({
+    ...(rc.dir !== undefined ? { dir: rc.dir } : {}),
+    enable: rc.enable,
+    disable: rc.disable,
+    knownLogTypes: builtInRegistry().logTypes(),
+  });
+  // A function's state in memory would count each container's matches apart and forget them: refused.
+  if (rc.table === undefined && env.AWS_LAMBDA_FUNCTION_NAME !== undefined) {
+    throw new ConfigError('CFLOGS_RULES_TABLE is required in Lambda while the rules are on (or set CFLOGS_RULES=false)');
+  }
+  const state: AlertStateStore =
+    rc.table !== undefined ? dynamoDbStateStore(new DynamoDBClient({}), rc.table, { clock: o.clock }) : new MemoryStateStore(o.clock);
+  return new Alerting({
+    rules,
+    state,
+    lake: { store: o.store, prefix: o.config.outputPrefix, codec: o.config.codec },
+    ...(rc.topicArn !== undefined ? { publisher: new SnsPublisher(new SNSClient({}), rc.topicArn) } : {}),
+    ...(o.metrics ? { metrics: o.metrics } : {}),
+    clock: o.clock,
+  });
 }
 
 /** What the S3 handler needs: S3 events in, the lake out. */

@@ -1,3 +1,4 @@
+import type { Alerting } from '../alerts/alerting';
 import type { Config } from '../config';
 import { DecompressError } from '../decode/decompress';
 import { DecodeError } from '../errors';
@@ -40,6 +41,8 @@ export interface HttpDeps {
   /** Where output goes: S3Store for the Lambda, LocalStore for `cflogs serve`. */
   store: ObjectStore;
   config: Pick<Config, 'outputPrefix' | 'limits' | 'codec' | 'format' | 'maxOpenFiles'>;
+  /** Detections and alerts after each batch's rows (none: no rules run). */
+  alerting?: Alerting;
   clock: () => Date;
   log: Log;
 }
@@ -155,7 +158,12 @@ export async function handleAdmittedRequest(req: LogpushRequest, deps: HttpDeps)
       kind.decoded,
       { source, identity, route, location: { source } },
       { store: deps.store, config: deps.config, baseName: deliveryBaseName(identity) },
-      { now: deps.clock(), limits, summary: { log, message: 'batch processed', fields: { requestId, status: 200, bodySha256 } } },
+      {
+        now: deps.clock(),
+        limits,
+        ...(deps.alerting ? { alerting: deps.alerting } : {}),
+        summary: { log, message: 'batch processed', fields: { requestId, status: 200, bodySha256 } },
+      },
     );
     return respond(
       200,

@@ -1,4 +1,4 @@
-import { REJECT_COLUMNS } from '../row/contract';
+import { ALERT_COLUMNS, REJECT_COLUMNS } from '../row/contract';
 import { athenaType, LogSchema } from '../schema/model';
 import { eventColumns, LakeFormat } from './format';
 import { KIND_DIRS, PARTITION_KEYS as KEYS, PARTITION_TEMPLATE, tableDir } from './layout';
@@ -136,9 +136,25 @@ export function rejectsTable(tables: readonly string[], bucketUri: string): Tabl
   };
 }
 
-/** Every table of the lake: one per log type, then the rejects table. */
+export const ALERTS_TABLE = 'cflogs_alerts';
+
+/** The detections' alerts: `alerts/year=/month=/day=/hour=/<alert id>.json.zst`, by the hour their window starts. */
+export function alertsTable(bucketUri: string): TableDef {
+  const location = `${bucketUri.replace(/\/+$/, '')}/${KIND_DIRS.alerts}`;
+  return {
+    name: ALERTS_TABLE,
+    description: 'Alerts the detection rules raised: one record per alert, rewritten as later matches join it',
+    columns: ALERT_COLUMNS.map((c) => ({ Name: c.name, Type: c.type, Comment: c.description })),
+    partitionKeys: PARTITION_KEYS,
+    location,
+    parameters: projectionParameters(location),
+    storage: JSON_STORAGE,
+  };
+}
+
+/** Every table of the lake: one per log type, then the rejects and the alerts tables. */
 export function lakeTables(schemas: readonly LogSchema[], bucketUri: string, format: LakeFormat = 'ndjson'): TableDef[] {
-  return [...schemas.map((s) => eventsTable(s, bucketUri, format)), rejectsTable(schemas.map((s) => s.table), bucketUri)];
+  return [...schemas.map((s) => eventsTable(s, bucketUri, format)), rejectsTable(schemas.map((s) => s.table), bucketUri), alertsTable(bucketUri)];
 }
 
 /** `CREATE EXTERNAL TABLE` for Athena (Hive DDL). */

@@ -1,8 +1,8 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { REJECT_COLUMNS } from '../row/contract';
+import { ALERT_COLUMNS, REJECT_COLUMNS } from '../row/contract';
 import type { LogSchema, ScalarType } from '../schema/model';
-import { REJECTS_TABLE } from './catalog';
+import { ALERTS_TABLE, REJECTS_TABLE } from './catalog';
 import { EVENT_TIME_NS, eventColumns, LakeColumn, PARQUET_EXTENSION } from './format';
 import { KIND_DIRS, PARTITION_KEYS } from './layout';
 
@@ -18,6 +18,11 @@ export const LAKE_TIMESTAMP_FORMAT = '%Y-%m-%d %H:%M:%S.%n';
 /** DuckDB column types for a schema's output rows (the schema's fields, then the p_* columns). */
 export function duckdbColumns(schema: LogSchema): Record<string, string> {
   return Object.fromEntries(eventColumns(schema, 'ndjson').map((c) => [c.name, fieldType(c)]));
+}
+
+/** DuckDB column types of an alert record (ALERT_COLUMNS). */
+export function alertColumns(): Record<string, string> {
+  return Object.fromEntries(ALERT_COLUMNS.map((c) => [c.name, c.json ? 'JSON' : c.type === 'array<string>' ? 'VARCHAR[]' : scalar(c.type)]));
 }
 
 /** DuckDB column types of a reject record (REJECT_COLUMNS). */
@@ -119,7 +124,7 @@ export interface LakeView {
 
 /**
  * One view per table that has files in the local lake `dir` (`logs/<table>/...`), named as in Athena, plus
- * `cflogs_rejects` over `rejects/*\/...` with its `table_name` column; each with the year/month/day/hour partition
+ * `cflogs_rejects` over `rejects/*\/...` with its `table_name` column, and `cflogs_alerts` over `alerts/`; each with the year/month/day/hour partition
  * columns. None when the lake has no files.
  */
 export function lakeViews(dir: string, schemas: readonly LogSchema[]): LakeView[] {
@@ -145,6 +150,10 @@ export function lakeViews(dir: string, schemas: readonly LogSchema[]): LakeView[
         `CREATE VIEW ${ident(REJECTS_TABLE)} AS SELECT * EXCLUDE (__file, ${PARTITION_KEYS.join(', ')}), ` +
         `regexp_extract(__file, '/${KIND_DIRS.rejects}([^/]+)/', 1) AS table_name, ${PARTITION_KEYS.join(', ')} FROM ${read}`,
     });
+  }
+  const alerts = tableGlobs(join(dir, KIND_DIRS.alerts), NDJSON_EXTENSIONS);
+  if (alerts.length > 0) {
+    views.push({ name: ALERTS_TABLE, sql: `CREATE VIEW ${ident(ALERTS_TABLE)} AS SELECT * FROM ${readJsonSql(alerts, alertColumns(), HIVE)}` });
   }
   return views;
 }

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
  *
  *   <prefix>logs/<table>/year=YYYY/month=MM/day=DD/hour=HH/<base>[-n].json.zst      rows, by event hour
  *   <prefix>rejects/<table>/year=YYYY/month=MM/day=DD/hour=HH/<base>[-n].json.zst   rejects, by the input's hour
+ *   <prefix>alerts/year=YYYY/month=MM/day=DD/hour=HH/<alert id>.json.zst              alerts, by their window's start
  *
  * (`.json.gz` when the lake is configured for gzip: lib/lake/codec.ts names the extension.)
  */
@@ -14,10 +15,10 @@ import { createHash } from 'node:crypto';
 /** A valid S3 bucket name (the lake's and the input's): the one rule lib/config.ts and the stack both check. */
 export const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
-export type OutputKind = 'events' | 'rejects';
+export type OutputKind = 'events' | 'rejects' | 'alerts';
 
 /** The top-level folder of each kind of output, with its slash. */
-export const KIND_DIRS: Readonly<Record<OutputKind, string>> = { events: 'logs/', rejects: 'rejects/' };
+export const KIND_DIRS: Readonly<Record<OutputKind, string>> = { events: 'logs/', rejects: 'rejects/', alerts: 'alerts/' };
 
 /** Hive-style partition keys, in key order: each is `<name>=<zero-padded value>`. */
 export const PARTITION_KEYS = ['year', 'month', 'day', 'hour'] as const;
@@ -41,6 +42,14 @@ export function tableDir(kind: OutputKind, table: string): string {
  */
 export function outputKey(prefix: string, kind: OutputKind, table: string, time: string, baseName: string, part: number, extension: string): string {
   return `${prefix}${tableDir(kind, table)}${partitionOf(time)}/${baseName}${part === 0 ? '' : `-${part}`}${extension}`;
+}
+
+/**
+ * The key of an alert's record: one file per alert, in the hour its window starts, named by the alert's id, so each
+ * input that grows the alert rewrites the same object with the state it read.
+ */
+export function alertKey(prefix: string, windowStart: string, alertId: string, extension: string): string {
+  return `${prefix}${KIND_DIRS.alerts}${partitionOf(windowStart)}/${alertId.replace(/[^A-Za-z0-9._-]/g, '_')}${extension}`;
 }
 
 /**

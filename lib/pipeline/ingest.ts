@@ -2,6 +2,7 @@ import type { OutputCodec } from '../lake/codec';
 import type { DecodedStream } from '../decode/decompress';
 import type { ObjectLocation } from '../errors';
 import { eventColumns, LakeFormat } from '../lake/format';
+import type { Alerting } from '../alerts/alerting';
 import { LakeWriter, LakeWriterOptions } from '../lake/writer';
 import type { LogSchema } from '../schema/model';
 import type { Log } from '../log';
@@ -58,6 +59,8 @@ export interface IngestOptions {
   limits: Limits;
   /** See ProcessDeps.salvageCorrupt. */
   salvageCorrupt?: boolean;
+  /** The rules stage and what follows it (detection state, alert records, SNS); none: no rules run. */
+  alerting?: Alerting;
   /** The summary line, logged when the input is done: `message` with `fields`, the route and the counts. */
   summary?: { log: Log; message: string; fields: Record<string, unknown> };
 }
@@ -94,8 +97,17 @@ export async function ingest(body: IngestBody, input: IngestInput, output: Inges
       ...(sourceLabel !== undefined ? { sourceLabel } : {}),
       location: input.location,
     },
-    { sink, now: opts.now, limits: opts.limits, ...(opts.salvageCorrupt ? { salvageCorrupt: true } : {}) },
+    {
+      sink,
+      now: opts.now,
+      limits: opts.limits,
+      ...(opts.salvageCorrupt ? { salvageCorrupt: true } : {}),
+      ...(opts.alerting ? { rules: opts.alerting.rules } : {}),
+    },
   );
+  // After the rows are in the lake: a failure here fails the input, whose retry rewrites the same rows.
+  const alerts = opts.alerting && summary.detections ? await opts.alerting.afterInput(input.identity, summary.detections.contributions) : undefined;
+  if (alerts) summary.alerts = { fired: alerts.fired.length, updated: alerts.updated.length, records: alerts.fired.concat(alerts.updated) };
   opts.summary?.log.info(opts.summary.message, { ...opts.summary.fields, route: route.via, ...summaryFields(summary) });
   if (summary.suspectLogType) {
     // Once per input: rows written under a log type whose fields they lack are a routing mistake to fix.

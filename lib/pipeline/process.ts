@@ -1,5 +1,9 @@
 import { isUtf8 } from 'node:buffer';
-import { EnrichContext, RowWriter, rowIdPrefix } from '../row/writer';
+import { EnrichContext, rowId, RowWriter, rowIdPrefix } from '../row/writer';
+import type { AlertRecord } from '../rules/alert';
+import type { RuleErrors, RuleSet } from '../rules/engine';
+import { ColumnsEvent } from '../rules/view';
+import type { GroupContribution } from '../rules/windows';
 import { DecodeError, InvariantError, messageOf, ObjectLocation, SinkError, SourceError } from '../errors';
 import { Compression, DecodedStream, decompress, DecompressError, isDecodedStream } from '../decode/decompress';
 import { LineFramer } from '../decode/lines';
@@ -47,6 +51,19 @@ export interface ProcessDeps {
    * before, so a permanently corrupt object does not loop into the dead-letter queue with its good rows.
    */
   salvageCorrupt?: boolean;
+  /** The detection rules: those of the input's log type run on every row written (none: the stage is skipped). */
+  rules?: RuleSet;
+}
+
+/** What the rules stage found in one input: matches to apply to the detection state, and rules that failed. */
+export interface DetectionSummary {
+  /** Rows the rules ran on. */
+  rows: number;
+  matches: number;
+  matchesByRule: Record<string, number>;
+  /** Rules that threw, per rule and function, with the first message (never row values) and row id. */
+  ruleErrors: RuleErrors[];
+  contributions: GroupContribution[];
 }
 
 export interface ProcessSummary {
@@ -81,6 +98,10 @@ export interface ProcessSummary {
    * `bestFit`: the log type whose schema names those rows' fields best, when one does.
    */
   suspectLogType?: { rows: number; bestFit?: string };
+  /** Present when the log type has enabled rules. */
+  detections?: DetectionSummary;
+  /** Alerts this input fired or joined (set by ingest when alerting is on). */
+  alerts?: { fired: number; updated: number; records: AlertRecord[] };
 }
 
 const MAX_UNKNOWN_FIELD_NAMES = 100;
@@ -143,6 +164,15 @@ export async function processStream(
   };
   const parser = new LineParser(input.entry);
   const writer = new RowWriter(plan, ctx, parser);
+  // Rows are handed to the rules as a view of the parsed columns (no object per row), after they are written.
+  const detections = deps.rules?.forLogType(plan.logType)?.start();
+  const ruleView =
+    detections &&
+    new ColumnsEvent(plan, parser.cols, {
+      p_parse_time: parseTime,
+      ...(input.sourceId !== undefined ? { p_source_id: input.sourceId } : {}),
+      ...(input.sourceLabel !== undefined ? { p_source_label: input.sourceLabel } : {}),
+    });
   const rejectsByReason: ProcessSummary['rejectsByReason'] = {};
   const s: ProcessSummary = {
     source: input.source,
@@ -257,6 +287,7 @@ export async function processStream(
       }
       const out = writer.write(text, lineNo);
       s.rows++;
+      if (detections) detections.onRow((ruleView as ColumnsEvent).row(rowId(ctx.rowIdPrefix, lineNo), out.eventTime));
       let wait: boolean | void;
       try {
         wait = sink.row(table, out.eventTime, out.json);
@@ -369,6 +400,15 @@ export async function processStream(
     const best = chooseLogType(builtInRegistry().fits(suspectSample), suspectSample.length);
     s.suspectLogType = { rows: suspectRows, ...(best.entry && best.entry.schema.logType !== plan.logType ? { bestFit: best.entry.schema.logType } : {}) };
   }
+  if (detections) {
+    s.detections = {
+      rows: detections.rows,
+      matches: detections.matches,
+      matchesByRule: Object.fromEntries(detections.matchesByRule),
+      ruleErrors: detections.ruleErrors(),
+      contributions: detections.contributions(),
+    };
+  }
   return s;
 }
 
@@ -414,6 +454,14 @@ export function summaryFields(s: ProcessSummary): Record<string, unknown> {
     unknownFields: s.unknownFields,
     invalidFields: s.invalidFields,
     ...(s.suspectLogType ? { suspectLogType: s.suspectLogType } : {}),
+    ...(s.detections
+      ? {
+          ruleMatches: s.detections.matchesByRule,
+          // A rule's error message may quote the value it choked on: the log has the rule, the count and the row id.
+          ...(s.detections.ruleErrors.length > 0 ? { ruleErrors: s.detections.ruleErrors.map(({ message: _m, ...e }) => e) } : {}),
+        }
+      : {}),
+    ...(s.alerts ? { alertsFired: s.alerts.records.slice(0, s.alerts.fired).map((a) => a.alertId), alertsUpdated: s.alerts.updated } : {}),
     bytesIn: s.bytesIn,
     decompressedBytes: s.decompressedBytes,
     outputs: s.outputs.map((o) => o.key),

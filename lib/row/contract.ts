@@ -50,3 +50,34 @@ export const REJECT_COLUMNS: readonly { name: string; type: 'string' | 'bigint' 
   { name: 'log_type', type: 'string', description: 'Log type the line was parsed as' },
   { name: 'parse_time', type: 'timestamp', description: 'Time the input was parsed (UTC)' },
 ];
+
+/**
+ * The fields of an alert record (alerts/..., and the SNS message: lib/rules/alert.ts builds it), in the order they
+ * are written: Panther's alert payload first, then what matched.
+ */
+export const ALERT_COLUMNS: readonly { name: string; type: 'string' | 'bigint' | 'timestamp' | 'array<string>'; json?: true; description: string }[] = [
+  { name: 'id', type: 'string', description: "The rule's id (Panther's detection id)" },
+  { name: 'alertId', type: 'string', description: 'The alert: rule, dedup string and window start, hashed' },
+  { name: 'title', type: 'string', description: 'Title from the rule, of the first matching row' },
+  { name: 'severity', type: 'string', description: 'INFO, LOW, MEDIUM, HIGH or CRITICAL' },
+  { name: 'type', type: 'string', description: 'RULE' },
+  { name: 'createdAt', type: 'timestamp', description: 'When the alert fired (UTC)' },
+  { name: 'updatedAt', type: 'timestamp', description: 'When this record was written (UTC)' },
+  { name: 'name', type: 'string', description: "The rule's display name" },
+  { name: 'alertContext', type: 'string', json: true, description: "The rule's alert context of the first matching row, as JSON" },
+  { name: 'description', type: 'string', description: 'What the rule detects' },
+  { name: 'runbook', type: 'string', description: 'What to do' },
+  { name: 'reference', type: 'string', description: 'Where to read more' },
+  { name: 'tags', type: 'array<string>', description: "The rule's tags" },
+  { name: 'ruleId', type: 'string', description: "The rule's id" },
+  { name: 'logTypes', type: 'array<string>', description: 'Log types the rule reads' },
+  { name: 'dedup', type: 'string', description: 'The dedup string the matches share' },
+  { name: 'dedupPeriodMinutes', type: 'bigint', description: 'Length of the window' },
+  { name: 'threshold', type: 'bigint', description: 'Matches in one window that fire the alert' },
+  { name: 'windowStart', type: 'timestamp', description: 'Start of the window (event time, UTC)' },
+  { name: 'windowEnd', type: 'timestamp', description: 'End of the window (event time, UTC)' },
+  { name: 'eventCount', type: 'bigint', description: 'Matching rows in the window so far' },
+  { name: 'firstEventTime', type: 'timestamp', description: 'Event time of the first matching row' },
+  { name: 'lastEventTime', type: 'timestamp', description: 'Event time of the last matching row' },
+  { name: 'rowIds', type: 'array<string>', description: 'p_row_id of the first matching rows (10 at most)' },
+];

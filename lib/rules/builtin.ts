@@ -1,6 +1,6 @@
 import { BUILT_IN_RULES } from '../../rules';
 import type { Rule } from './model';
-import { loadUserRules } from './load';
+import { loadUserRules, loadUserRulesSync } from './load';
 import { RuleSet, RuleSetOptions } from './engine';
 
 /** The rules shipped in rules/ (one file per rule, listed in rules/index.ts). */
@@ -15,5 +15,11 @@ export function builtInRules(): readonly Rule[] {
  */
 export async function loadRuleSet(opts: RuleSetOptions & { dir?: string }): Promise<RuleSet> {
   const user = opts.dir !== undefined ? await loadUserRules(opts.dir) : [];
+  return new RuleSet([...builtInRules(), ...user], opts);
+}
+
+/** loadRuleSet for a cold start that cannot await (lib/wiring.ts). */
+export function loadRuleSetSync(opts: RuleSetOptions & { dir?: string }): RuleSet {
+  const user = opts.dir !== undefined ? loadUserRulesSync(opts.dir) : [];
   return new RuleSet([...builtInRules(), ...user], opts);
 }

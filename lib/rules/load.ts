@@ -14,18 +14,8 @@ import { defineRule, Rule, RuleDefinitionError, RuleSpec } from './model';
 const RULE_FILE = /^[^_.].*(?<!\.d|\.test|\.spec)\.(ts|js|mjs|cjs|mts|cts)$/;
 
 export async function loadUserRules(dir: string): Promise<Rule[]> {
-  const root = resolve(dir);
-  let names: string[];
-  try {
-    if (!statSync(root).isDirectory()) throw new Error('not a directory');
-    names = readdirSync(root).filter((n) => RULE_FILE.test(n)).sort();
-  } catch (e) {
-    throw new RuleDefinitionError(`rules directory ${dir}: ${messageOf(e)}`, { cause: e });
-  }
   const rules: Rule[] = [];
-  for (const name of names) {
-    const file = join(root, name);
-    if (!statSync(file).isFile()) continue;
+  for (const file of ruleFiles(dir)) {
     let mod: Record<string, unknown>;
     try {
       mod = (await import(file)) as Record<string, unknown>;
@@ -35,6 +25,37 @@ export async function loadUserRules(dir: string): Promise<Rule[]> {
     rules.push(...rulesOfModule(mod, file));
   }
   return rules;
+}
+
+/**
+ * The same with require(), for the Lambda's cold start, which cannot await (a CommonJS bundle): there the rule files
+ * are CommonJS the package step compiled, and under tsx or jest a `.ts` file is compiled as it is required.
+ */
+export function loadUserRulesSync(dir: string): Rule[] {
+  return ruleFiles(dir).flatMap((file) => {
+    let mod: Record<string, unknown>;
+    try {
+      mod = require(file) as Record<string, unknown>;
+    } catch (e) {
+      throw new RuleDefinitionError(`${file}: cannot be loaded: ${messageOf(e)}`, { cause: e });
+    }
+    return rulesOfModule(mod, file);
+  });
+}
+
+/** The rule files of a directory, by name. */
+function ruleFiles(dir: string): string[] {
+  const root = resolve(dir);
+  try {
+    if (!statSync(root).isDirectory()) throw new Error('not a directory');
+    return readdirSync(root)
+      .filter((n) => RULE_FILE.test(n))
+      .sort()
+      .map((n) => join(root, n))
+      .filter((f) => statSync(f).isFile());
+  } catch (e) {
+    throw new RuleDefinitionError(`rules directory ${dir}: ${messageOf(e)}`, { cause: e });
+  }
 }
 
 /** The rules a module exports (default or `rules`), each checked with defineRule naming the file. */

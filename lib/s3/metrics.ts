@@ -1,3 +1,4 @@
+import type { AlertMetrics } from '../alerts/alerting';
 import type { ObjectMetrics } from './object';
 
 export type MetricSink = (name: string, value: number, dimensions?: Record<string, string>) => void;
@@ -31,6 +32,8 @@ export function outcomeMetrics(put: MetricSink): ObjectMetrics {
       for (const [field, n] of Object.entries(s.invalidFields)) put('InvalidFields', n, { ...lt, field });
       if (s.salvaged) put('ObjectsSalvaged', 1, lt);
       if (s.suspectLogType) put('SuspectLogTypeRows', s.suspectLogType.rows, lt);
+      for (const [ruleId, n] of Object.entries(s.detections?.matchesByRule ?? {})) put('RuleMatches', n, { ruleId });
+      for (const e of s.detections?.ruleErrors ?? []) put('RuleErrors', e.count, { ruleId: e.ruleId });
     },
     objectFailed() {
       put('ObjectsFailed', 1);
@@ -44,5 +47,22 @@ export function powertoolsMetrics(metrics: import('@aws-lambda-powertools/metric
     const m = metrics.singleMetric();
     for (const [k, v] of Object.entries(dimensions ?? {})) m.addDimension(k, v);
     m.addMetric(name, name.startsWith('Bytes') ? 'Bytes' : 'Count', value);
+  });
+}
+
+/** Alerts fired per rule, and publishes that failed (the alarm's metric: no dimension but the service). */
+export function alertMetrics(put: MetricSink): AlertMetrics {
+  return {
+    fired: (ruleId, n) => put('AlertsFired', n, { ruleId }),
+    publishFailed: (n) => put('AlertPublishFailures', n),
+  };
+}
+
+/** alertMetrics through Powertools, as powertoolsMetrics does for objects. */
+export function powertoolsAlertMetrics(metrics: import('@aws-lambda-powertools/metrics').Metrics): AlertMetrics {
+  return alertMetrics((name, value, dimensions) => {
+    const m = metrics.singleMetric();
+    for (const [k, v] of Object.entries(dimensions ?? {})) m.addDimension(k, v);
+    m.addMetric(name, 'Count', value);
   });
 }

@@ -1,3 +1,4 @@
+import type { Alerting } from '../alerts/alerting';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Config } from '../config';
 import type { Log } from '../log';
@@ -23,6 +24,8 @@ export interface ObjectDeps {
   router: Router;
   config: Pick<Config, 'outputPrefix' | 'limits' | 'codec' | 'format' | 'maxOpenFiles'> & Partial<Pick<Config, 'salvageAfterReceives'>>;
   metrics?: ObjectMetrics;
+  /** Detections and alerts after each object's rows (lib/wiring.ts builds it; none: no rules run). */
+  alerting?: Alerting;
   clock: () => Date;
   log: Log;
 }
@@ -89,6 +92,7 @@ async function processOne(ref: ObjectRef, deps: ObjectDeps, delivery: Delivery):
       now: deps.clock(),
       limits: deps.config.limits,
       salvageCorrupt: salvageThisTime(delivery, deps.config.salvageAfterReceives ?? 0),
+      ...(deps.alerting ? { alerting: deps.alerting } : {}),
       summary: { log: deps.log, message: 'object processed', fields: where },
     },
   );
