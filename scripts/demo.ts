@@ -1,7 +1,9 @@
 /**
  * `npm start`: the main job on an embedded default. Starts an S3-protocol server (s3rver) on loopback,
  * uploads the project's sample Logpush objects, invokes the real Lambda handler (functions/s3-ingest.ts) with
- * real S3 event payloads, prints a table per object, and mirrors the lake to .out/demo/lake.
+ * real S3 event payloads, prints a table per object, and mirrors the lake to .out/demo/lake. The detection rules
+ * keep their state in dynalite (a DynamoDB-protocol server) and publish to an SNS endpoint on loopback, whose
+ * messages are printed.
  *
  * `npm start -- --bucket B --key K` runs the handler once against real S3 (default AWS credential chain);
  * set CFLOGS_OUTPUT_BUCKET to the output bucket.
@@ -13,6 +15,7 @@ import { dirname, join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
+import { startLocalDynamo, startLocalSns } from '../testkit/local-alerts';
 import { LOCAL_CREDENTIALS, s3CreatedEvent, startLocalS3 } from '../testkit/local-s3';
 import type { IngestReport } from '../lib/s3/handler';
 import type { ObjectOutcome } from '../lib/s3/object';
@@ -23,6 +26,8 @@ const ROOT = join(__dirname, '..');
 const OUT = join(ROOT, '.out', 'demo');
 const INPUT_BUCKET = 'cflogs-demo-logpush';
 const LAKE_BUCKET = 'cflogs-demo-lake';
+const STATE_TABLE = 'cflogs-demo-detections';
+const ALERT_TOPIC = 'arn:aws:sns:us-east-1:000000000000:cflogs-demo-alerts';
 
 const context = {
   functionName: 'cflogs-s3-ingest',
@@ -53,9 +58,16 @@ async function realS3(bucket: string, key: string): Promise<void> {
 async function localDemo(): Promise<void> {
   rmSync(OUT, { recursive: true, force: true });
   const s3 = await startLocalS3({ directory: join(OUT, 's3rver'), buckets: [INPUT_BUCKET, LAKE_BUCKET] });
+  const [dynamo, sns] = await Promise.all([startLocalDynamo(), startLocalSns()]);
   try {
-    console.log(`S3-compatible server (s3rver) on ${s3.endpoint}; buckets ${INPUT_BUCKET} -> ${LAKE_BUCKET}\n`);
+    console.log(`S3-compatible server (s3rver) on ${s3.endpoint}; buckets ${INPUT_BUCKET} -> ${LAKE_BUCKET}`);
+    const table = await dynamo.createTable(STATE_TABLE);
+    console.log(`Detection state in DynamoDB (dynalite) table ${table}; alerts to SNS ${ALERT_TOPIC} (a local endpoint)\n`);
     Object.assign(process.env, {
+      CFLOGS_RULES_TABLE: table,
+      CFLOGS_ALERTS_TOPIC_ARN: ALERT_TOPIC,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_ENDPOINT_URL_SNS: sns.endpoint,
       CFLOGS_OUTPUT_BUCKET: LAKE_BUCKET,
       CFLOGS_S3_FORCE_PATH_STYLE: 'true',
       AWS_ENDPOINT_URL_S3: s3.endpoint,
@@ -75,6 +87,11 @@ async function localDemo(): Promise<void> {
       for (const outcome of report.outcomes) rows.push({ key: sample.key, note: sample.note, outcome });
     }
     printTable(rows);
+    console.log(`\nAlerts published to SNS (${sns.published.length}):`);
+    for (const m of sns.published) {
+      const a = JSON.parse(m.message) as { severity: string; title: string; eventCount: number; firstEventTime: string; lastEventTime: string };
+      console.log(`  ${a.severity.padEnd(6)} ${a.title} (${a.eventCount} event${a.eventCount === 1 ? "" : "s"}, ${a.firstEventTime.slice(11, 19)}-${a.lastEventTime.slice(11, 19)})`);
+    }
     const lakeDir = join(OUT, 'lake');
     const files = await mirror(s3.client, LAKE_BUCKET, lakeDir);
     const firstHttp = files.find((f) => f.startsWith('logs/cloudflare_httprequest/'));
@@ -89,7 +106,7 @@ async function localDemo(): Promise<void> {
     }
     await askTheLake(lakeDir);
   } finally {
-    await s3.close();
+    await Promise.all([s3.close(), dynamo.close(), sns.close()]);
   }
 }
 
@@ -99,13 +116,14 @@ async function askTheLake(lakeDir: string): Promise<void> {
   const questions = [
     'SELECT EdgeResponseStatus, count(*) AS n, min(p_event_time) AS first FROM cloudflare_httprequest GROUP BY ALL ORDER BY n DESC LIMIT 5',
     'SELECT table_name, reason, count(*) AS n FROM cflogs_rejects GROUP BY ALL ORDER BY n DESC',
+    'SELECT ruleId, severity, eventCount, firstEventTime FROM cflogs_alerts ORDER BY firstEventTime',
   ];
   for (const sql of questions) {
     console.log(`\n$ npm run --silent cflogs -- query "${sql}"`);
     const code = await queryCommand(['--lake', lake, sql], { stdout: process.stdout, stderr: process.stderr });
     if (code !== 0) throw new Error(`the demo's query failed (exit ${code})`);
   }
-  console.log(`\nAsk the lake more: npm run --silent cflogs -- query "SELECT ..." (tables: the log types' as in Athena, and cflogs_rejects)`);
+  console.log(`\nAsk the lake more: npm run --silent cflogs -- query "SELECT ..." (tables: the log types' as in Athena, cflogs_rejects and cflogs_alerts)`);
 }
 
 function printTable(rows: TableRow[]): void {

@@ -418,6 +418,43 @@ function zeroTrustSamples(): SampleObject[] {
   ];
 }
 
+/**
+ * Firewall events the built-in rules alert on: an L7 DDoS burst (160 `l7ddos` events in under three minutes, over
+ * Cloudflare.Firewall.L7DDoS's threshold of 100) and React2Shell (CVE-2025-55182) managed-rule hits from two
+ * client IPs (one alert each).
+ */
+function detectionSample(): SampleObject {
+  const at = (second: number): string => new Date(Date.UTC(2026, 10, 1, 10, 40, second)).toISOString().replace('.000Z', 'Z');
+  const base = { ClientCountry: 'us', ClientRequestHost: 'shop.example.com', ClientRequestMethod: 'GET', EdgeColoCode: 'AMS', Kind: 'firewall' };
+  const burst = Array.from({ length: 160 }, (_, i) => ({
+    ...base,
+    Action: 'block',
+    ClientIP: `203.0.113.${1 + (i % 60)}`,
+    ClientRequestPath: '/',
+    Datetime: at(i),
+    RayID: (0x8f10000000000000n + BigInt(i)).toString(16),
+    Source: 'l7ddos',
+  }));
+  const r2s = ['198.51.100.23', '198.51.100.24', '198.51.100.23'].map((ip, i) => ({
+    ...base,
+    Action: 'block',
+    ClientIP: ip,
+    ClientRequestMethod: 'POST',
+    ClientRequestPath: '/api/actions',
+    Datetime: at(170 + i),
+    RayID: (0x8f20000000000000n + BigInt(i)).toString(16),
+    RuleID: '33aa8a8a948b48b28d40450c5fb92fba',
+    Source: 'firewallManaged',
+  }));
+  return handWritten(
+    'firewall_events',
+    '2026-11-01T10:40:00Z',
+    '2026-11-01T10:45:00Z',
+    [...burst, ...r2s],
+    'firewall_events: an L7 DDoS burst and React2Shell hits (alerts)',
+  );
+}
+
 export function sampleObjects(): SampleObject[] {
   const start = new Date('2026-11-01T09:59:00Z');
   return [
@@ -456,6 +493,7 @@ export function sampleObjects(): SampleObject[] {
       note: 'firewall_events, not compressed although named .log.gz',
     },
     ...zeroTrustSamples(),
+    detectionSample(),
     {
       key: `${PREFIX}/http_requests/ownership-challenge-5c4f1a2b.txt`,
       body: Buffer.from('eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJsb2dwdXNoIn0.c2lnbmF0dXJl'),

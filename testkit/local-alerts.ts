@@ -12,6 +12,8 @@ import { SNSClient } from '@aws-sdk/client-sns';
 const CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 export interface LocalDynamo {
+  /** For AWS_ENDPOINT_URL_DYNAMODB. */
+  endpoint: string;
   client: DynamoDBClient;
   /** A new table as the stack creates it: partition key `pk` (S), on demand. */
   createTable(name: string): Promise<string>;
@@ -24,12 +26,10 @@ export async function startLocalDynamo(): Promise<LocalDynamo> {
   const dynalite = require('dynalite') as (o: Record<string, number>) => Server;
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const client = new DynamoDBClient({
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    region: 'us-east-1',
-    credentials: CREDENTIALS,
-  });
+  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: CREDENTIALS });
   return {
+    endpoint,
     client,
     async createTable(name) {
       await client.send(
@@ -57,6 +57,8 @@ export interface PublishedMessage {
 }
 
 export interface LocalSns {
+  /** For AWS_ENDPOINT_URL_SNS. */
+  endpoint: string;
   client: SNSClient;
   published: PublishedMessage[];
   /** Publish answers 500 (SNS's InternalError) this many more times. */
@@ -99,13 +101,10 @@ export async function startLocalSns(): Promise<LocalSns> {
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const client = new SNSClient({
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    region: 'us-east-1',
-    credentials: CREDENTIALS,
-    maxAttempts: 1,
-  });
+  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const client = new SNSClient({ endpoint, region: 'us-east-1', credentials: CREDENTIALS, maxAttempts: 1 });
   return {
+    endpoint,
     client,
     published,
     failNext: (n) => void (failures = n),

@@ -2,6 +2,7 @@
 import { ConfigError } from '../errors';
 import { backfillCommand, BACKFILL_USAGE } from './backfill';
 import { ddlCommand, DDL_USAGE } from './ddl';
+import { detectCommand, DETECT_USAGE } from './detect';
 import { topLevelHelp, wantsHelp } from './help';
 import { parseCommand, PARSE_USAGE } from './parse';
 import { queryCommand, QUERY_USAGE } from './query';
@@ -13,6 +14,10 @@ const COMMANDS: Record<string, { usage: string; run: (argv: string[]) => Promise
   parse: {
     usage: PARSE_USAGE,
     run: (argv) => parseCommand(argv, { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin }),
+  },
+  detect: {
+    usage: DETECT_USAGE,
+    run: (argv) => detectCommand(argv, { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin }),
   },
   ddl: { usage: DDL_USAGE, run: (argv) => ddlCommand(argv, { stdout: process.stdout }) },
   serve: {

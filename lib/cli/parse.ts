@@ -1,15 +1,15 @@
-import { createReadStream, createWriteStream, readFileSync, realpathSync } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { once } from 'node:events';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { loadConfig, outputFormat, parseRoutesFile } from '../config';
 import { objectBaseName } from '../lake/layout';
 import { LocalStore } from '../lake/local-store';
 import { ConfigError } from '../errors';
-import { detectRoute } from '../pipeline/detect';
-import { ingest, IngestBody } from '../pipeline/ingest';
+import { ingest } from '../pipeline/ingest';
 import { Router } from '../route/router';
 import { builtInRegistry } from '../record/registry';
+import { openInput } from './inputs';
 import { StreamSink } from './stream-sink';
 import { parseCommandArgs, UsageError } from './usage';
 
@@ -71,25 +71,16 @@ export async function parseCommand(
   let exit = 0;
   for (const file of files) {
     try {
-      const identity = file === '-' ? 'stdin' : `file:${resolvedPath(file)}`;
-      let body: IngestBody = file === '-' ? (io.stdin as AsyncIterable<Buffer>) : createReadStream(file);
-      let route = forced ?? router.route(file);
-      if (!route) {
-        // Neither --log-type nor a dataset in the path: the first records' field names may say what it is.
-        const found = await detectRoute(body as AsyncIterable<Buffer>, router, config.limits.maxDecompressedBytes);
-        if (!found.route) {
-          io.stderr.write(`${file}: cannot tell the log type from the path or from its records (${found.why}); pass --log-type\n`);
-          exit = 1;
-          continue;
-        }
-        io.stderr.write(`${file}: ${found.route.entry.schema.logType}, ${found.route.via}\n`);
-        route = found.route;
-        body = found.stream;
+      const opened = await openInput(file, { router, ...(forced ? { forced } : {}), stdin: io.stdin, maxDecompressedBytes: config.limits.maxDecompressedBytes, stderr: io.stderr });
+      if (!opened) {
+        exit = 1;
+        continue;
       }
+      const { body, route, identity } = opened;
       const s = await ingest(
         body,
         {
-          source: file === '-' ? 'stdin' : file,
+          source: opened.source,
           identity,
           route,
           location: { key: file },
@@ -115,17 +106,4 @@ export async function parseCommand(
     await once(rejectsOut, 'close');
   }
   return exit;
-}
-
-/**
- * What seeds a file's p_row_id: its resolved real path, not the path as typed, so `./x`, `../dir/x`, `/abs/x`
- * and a symlink to it name one file and give the same ids. A path that cannot be resolved (it does not exist)
- * keeps its absolute form: reading it fails next, with the error that names the open.
- */
-function resolvedPath(file: string): string {
-  try {
-    return realpathSync(file);
-  } catch {
-    return resolve(file);
-  }
 }
