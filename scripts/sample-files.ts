@@ -1,5 +1,5 @@
 /**
- * Writes samples/: small Logpush files for a first try of `cflogs parse` and `cflogs serve` (see README).
+ * Writes samples/: small Logpush files for a first try of `cflogs parse`, `cflogs serve` and `cflogs detect` (see README).
  * Generated (testkit/generate: documentation addresses, example.com names), deterministic, committed; re-run with
  * `npx tsx scripts/sample-files.ts` after a change to the generator.
  */
@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { generateLines } from '../testkit/generate';
 import { fnv1a } from '../testkit/generate/core';
+import { detectionSample } from './samples';
 
 const dir = join(__dirname, '..', 'samples');
 mkdirSync(dir, { recursive: true });
@@ -21,3 +22,5 @@ const lines = [...generateLines({ dataset: 'http_requests', lines: 20, seed: 19,
 const text = lines.map((l) => l.replace(/"(\d{1,3}(?:\.\d{1,3}){3}|[0-9a-f]{1,4}(?::[0-9a-f]{0,4}){2,7})"/g, (_, ip: string) => JSON.stringify(documentation(ip)))).join('\n') + '\n';
 writeFileSync(join(dir, 'http_requests.ndjson'), text);
 writeFileSync(join(dir, 'http_requests.log.gz'), gzipSync(Buffer.from(text)));
+// Firewall events the built-in rules alert on (an L7 DDoS burst, React2Shell hits), for `cflogs detect`.
+writeFileSync(join(dir, 'firewall_events.log.gz'), detectionSample().body);

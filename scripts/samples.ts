@@ -423,7 +423,7 @@ function zeroTrustSamples(): SampleObject[] {
  * Cloudflare.Firewall.L7DDoS's threshold of 100) and React2Shell (CVE-2025-55182) managed-rule hits from two
  * client IPs (one alert each).
  */
-function detectionSample(): SampleObject {
+export function detectionSample(): SampleObject {
   const at = (second: number): string => new Date(Date.UTC(2026, 10, 1, 10, 40, second)).toISOString().replace('.000Z', 'Z');
   const base = { ClientCountry: 'us', ClientRequestHost: 'shop.example.com', ClientRequestMethod: 'GET', EdgeColoCode: 'AMS', Kind: 'firewall' };
   const burst = Array.from({ length: 160 }, (_, i) => ({
