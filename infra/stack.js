@@ -4,16 +4,21 @@
  * through `${file(infra/stack.js):<name>}`. Each export is a function osls calls with its variable resolver.
  *
  *   resources           input bucket (new) or EventBridge rule (existing bucket), the queue's policy, one Glue
- *                       table per schema in schemas/, the alarm e-mail subscription, the CloudWatch dashboard
+ *                       table per schema in schemas/ (and the rejects' and alerts' tables), the alarm and alert
+ *                       e-mail subscriptions, the CloudWatch dashboard
  *   inputReadArns       object ARNs the S3 function may read: one per configured input prefix
  *   inputListStatement  s3:ListBucket on the input bucket, limited to the input prefixes (a deleted key then
  *                       answers 404, which is skipped, instead of 403, which is retried into the DLQ)
  *   httpReservedConcurrency  the HTTP function's reserved concurrency (a positive integer)
- *   environment         the functions' shared environment (empty settings left out, not set to '')
+ *   environment         the functions' shared environment (empty settings left out, not set to ''), with the
+ *                       detections' table, topic and rule settings (the rule set checked first)
+ *   artifacts           each function's zip: its bundle, or a copy with the user rules of rulesDir under rules/
  *   visibilityTimeout   6 x the S3 function's timeout (AWS's guidance for SQS event sources)
  *   databaseName        Glue database name derived from service and stage
  *   outputWriteArns     output objects the functions may write: the lake's folders (lib/lake/layout.ts)
  *   rejectsPrefix       the key prefix of reject files, for their expiry rule (lib/lake/layout.ts)
+ *   keyAdministrationStatement, publishThroughSnsStatement, snsService   KMS key policy parts (stack/kms.js)
+ *   metricsNamespace    the functions' Powertools namespace, for alarms on their metrics
  *
  * This file only maps those names onto infra/stack/:
  *   settings.js   params -> checked settings (ConfigError messages), the Logpush principal default
@@ -21,17 +26,21 @@
  *   catalog.js    Glue database name and tables (lib/lake/catalog.ts over schemas/)
  *   output.js     the lake's folders in the output bucket (lib/lake/layout.ts)
  *   dashboard.js  the CloudWatch dashboard (the functions' metrics, the queues, the Lambda graphs)
+ *   rules.js      the detections' rules: user rules compiled into the artifacts, the rule set checked
+ *   kms.js        key policy statements of the topics' KMS keys
  *   lib.js        the lib/ modules those take their rules from, loaded through tsx
  *   cfn.js        Ref, Fn::GetAtt, Fn::Join, S3 ARNs
  *   runtime.js    the functions' NODE_OPTIONS
  */
 const { ref } = require('./stack/cfn');
-const { settings, parsePrefixes, parseReservedConcurrency } = require('./stack/settings');
+const { settings, parsePrefixes, parseReservedConcurrency, parseRuleIds } = require('./stack/settings');
 const { inputResources, inputOutputs, inputReadArns, inputListStatement } = require('./stack/input');
 const { databaseName, tableLogicalId, glueTables } = require('./stack/catalog');
 const { outputWriteArns, rejectsPrefix } = require('./stack/output');
 const { NODE_OPTIONS } = require('./stack/runtime');
-const { dashboardResources, dashboardOutputs } = require('./stack/dashboard');
+const { dashboardResources, dashboardOutputs, METRICS_NAMESPACE } = require('./stack/dashboard');
+const { artifacts, rulesEnvironment } = require('./stack/rules');
+const { keyAdministrationStatement, publishThroughSnsStatement, snsService } = require('./stack/kms');
 
 module.exports = {
   async resources({ resolveVariable }) {
@@ -42,6 +51,12 @@ module.exports = {
       resources.AlarmEmailSubscription = {
         Type: 'AWS::SNS::Subscription',
         Properties: { TopicArn: ref('AlarmTopic'), Protocol: 'email', Endpoint: s.alarmEmail },
+      };
+    }
+    if (s.alertEmail) {
+      resources.AlertEmailSubscription = {
+        Type: 'AWS::SNS::Subscription',
+        Properties: { TopicArn: ref('AlertsTopic'), Protocol: 'email', Endpoint: s.alertEmail },
       };
     }
     return { Resources: resources, Outputs: { ...inputOutputs(s), ...dashboardOutputs() } };
@@ -70,7 +85,15 @@ module.exports = {
       ...(s.outputCompression ? { CFLOGS_OUTPUT_COMPRESSION: s.outputCompression } : {}),
       ...(s.outputCompressionLevel ? { CFLOGS_OUTPUT_COMPRESSION_LEVEL: s.outputCompressionLevel } : {}),
       CFLOGS_OUTPUT_FORMAT: s.outputFormat,
+      // The detections (infra/detections.yml, lib/rules/config.ts).
+      CFLOGS_RULES_TABLE: ref('RulesTable'),
+      CFLOGS_ALERTS_TOPIC_ARN: ref('AlertsTopic'),
+      ...(await rulesEnvironment(s)),
     };
+  },
+
+  async artifacts({ resolveVariable }) {
+    return artifacts(await settings(resolveVariable));
   },
 
   async visibilityTimeout({ resolveVariable }) {
@@ -86,10 +109,26 @@ module.exports = {
     return rejectsPrefix();
   },
 
+  keyAdministrationStatement() {
+    return keyAdministrationStatement();
+  },
+
+  publishThroughSnsStatement() {
+    return publishThroughSnsStatement();
+  },
+
+  snsService() {
+    return snsService();
+  },
+
+  metricsNamespace() {
+    return METRICS_NAMESPACE;
+  },
+
   async databaseName({ resolveVariable }) {
     return databaseName(await settings(resolveVariable));
   },
 
   // For tests.
-  _internal: { parsePrefixes, tableLogicalId, parseReservedConcurrency, inputListStatement },
+  _internal: { parsePrefixes, tableLogicalId, parseReservedConcurrency, parseRuleIds, inputListStatement },
 };

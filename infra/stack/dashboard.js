@@ -2,7 +2,7 @@
 /**
  * The CloudWatch dashboard: what the lake receives (rows per minute per log type), what it refuses (rejects by
  * reason, unknown and invalid fields, objects failed or salvaged), how far ingestion lags, the dead-letter queue,
- * the functions' errors, throttles and duration, and the alerts the detections will fire.
+ * the functions' errors, throttles and duration, and the detections' alerts, matches, publish failures and rule errors.
  *
  * The widgets are a data description (WIDGETS); dashboardResource() lays them out and turns the description into
  * the DashboardBody string. References to the stack's resources are written as intrinsics (ref / getAtt from
@@ -69,7 +69,8 @@ function widgetRows(s, timeouts) {
         markdown:
           `## cflogs ${s.stage}\n` +
           'Built by `infra/stack/dashboard.js` at deploy time: changes made here are lost on the next deploy. ' +
-          `Lake metrics (namespace \`${METRICS_NAMESPACE}\`) come from s3Ingest; httpIngest shows in its Lambda graphs only.`,
+          `Lake metrics (namespace \`${METRICS_NAMESPACE}\`) come from s3Ingest, the detections' (last row) from both functions; ` +
+          'otherwise httpIngest shows in its Lambda graphs only.',
         height: 2,
       },
     ],
@@ -122,10 +123,22 @@ function widgetRows(s, timeouts) {
     ],
     [
       {
-        // Emitted by the detections (not yet built): AlertsFired, dimension ruleId, through Powertools.
+        // The detections, from both functions (lib/s3/metrics.ts through Powertools), per rule id.
         title: 'Alerts fired per minute, by rule',
         metrics: [search('AlertsFired', ['ruleId'], 'Sum', 60)],
         period: 60,
+      },
+      {
+        // Rows each rule matched: what moves a window towards its threshold.
+        title: 'Rule matches per minute, by rule',
+        metrics: [search('RuleMatches', ['ruleId'], 'Sum', 60)],
+        period: 60,
+      },
+      {
+        // Alerts SNS did not take (alarmed: infra/detections.yml), and rules whose code threw, per rule.
+        title: 'Alert publish failures, and rule errors by rule',
+        metrics: [search('AlertPublishFailures', [], 'Sum', 300), search('RuleErrors', ['ruleId'], 'Sum', 300)],
+        period: 300,
       },
     ],
   ];

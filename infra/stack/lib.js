@@ -37,4 +37,12 @@ function outputFormat(env) {
   return fromLib('config.ts').outputFormat(env);
 }
 
-module.exports = { layout, schemaTools, outputCompressionSettings, outputFormat };
+/**
+ * lib/rules/builtin.ts: the rule set an entry point builds at start (the built-in rules plus a directory of user
+ * rules, enable / disable lists, known log types), so the stack refuses the rules a cold start would refuse.
+ */
+function ruleSets() {
+  return fromLib('rules/builtin.ts');
+}
+
+module.exports = { layout, schemaTools, outputCompressionSettings, outputFormat, ruleSets };

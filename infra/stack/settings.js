@@ -3,7 +3,11 @@
  * Every setting the computed parts of the stack depend on, read from serverless.yml's params (overridable with
  * --param) and checked: a bad one fails the packaging with a ConfigError that names it.
  */
+const path = require('node:path');
+const { statSync } = require('node:fs');
 const { layout, outputCompressionSettings, outputFormat } = require('./lib');
+
+const ROOT = path.join(__dirname, '..', '..');
 
 /** Cloudflare's Logpush IAM user (developers.cloudflare.com/logs/logpush/aws-s3/). */
 const CLOUDFLARE_LOGPUSH_PRINCIPAL = 'arn:aws:iam::391854517948:user/cloudflare-logpush';
@@ -24,6 +28,7 @@ async function settings(resolveVariable) {
   const timeout = Number(await resolveVariable('self:functions.s3Ingest.timeout'));
   const existingInputBucket = await param('existingInputBucket');
   const alarmEmail = await param('alarmEmail');
+  const alertEmail = await param('alertEmail');
   const s = {
     service,
     stage,
@@ -35,6 +40,10 @@ async function settings(resolveVariable) {
     sourceId: await param('sourceId'),
     sourceLabel: await param('sourceLabel'),
     alarmEmail,
+    alertEmail,
+    rulesDir: parseRulesDir(await param('rulesDir')),
+    rulesEnable: parseRuleIds('rulesEnable', await param('rulesEnable')),
+    rulesDisable: parseRuleIds('rulesDisable', await param('rulesDisable')),
     httpReservedConcurrency: parseReservedConcurrency(await param('httpReservedConcurrency')),
     outputCompression: await param('outputCompression'),
     outputCompressionLevel: await param('outputCompressionLevel'),
@@ -54,7 +63,9 @@ async function settings(resolveVariable) {
   if (existingInputBucket && !layout().BUCKET_NAME.test(existingInputBucket)) {
     throw new ConfigError(`existingInputBucket is not a valid bucket name: ${JSON.stringify(existingInputBucket)}`);
   }
-  if (alarmEmail && !/^[^@\s]+@[^@\s]+$/.test(alarmEmail)) throw new ConfigError(`alarmEmail is not an e-mail address: ${alarmEmail}`);
+  for (const [name, value] of [['alarmEmail', alarmEmail], ['alertEmail', alertEmail]]) {
+    if (value && !EMAIL.test(value)) throw new ConfigError(`${name} is not an e-mail address: ${value}`);
+  }
   if (!existingInputBucket) {
     // <service>-<stage>-input-<account id>-<region>: unique per account and region, and known before the bucket
     // exists, which the queue policy needs (the bucket's notification waits for that policy).
@@ -67,6 +78,36 @@ async function settings(resolveVariable) {
     }
   }
   return s;
+}
+
+/** What the alarm and alert subscriptions accept: something@somewhere, no spaces (SNS checks the rest). */
+const EMAIL = /^[^@\s]+@[^@\s]+$/;
+
+/**
+ * The directory of user rules (rulesDir), relative to the project or absolute: '' when not set, else its absolute
+ * path, which must be a directory (its rule files are compiled into the function artifacts, infra/stack/rules.js).
+ */
+function parseRulesDir(text) {
+  if (text === '') return '';
+  const dir = path.resolve(ROOT, text);
+  let isDir = false;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch {
+    // reported below
+  }
+  if (!isDir) throw new ConfigError(`rulesDir ${JSON.stringify(text)} is not a directory (resolved to ${dir})`);
+  return dir;
+}
+
+/** The rule id syntax of lib/rules/model.ts (defineRule). Whether a rule has the id is checked with the rule set. */
+const RULE_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$/;
+
+/** `a, b,,a` -> ['a', 'b']: comma-separated rule ids (rulesEnable, rulesDisable), each of the rule id syntax. */
+function parseRuleIds(name, text) {
+  const ids = [...new Set(text.split(',').map((id) => id.trim()).filter((id) => id !== ''))];
+  for (const id of ids) if (!RULE_ID.test(id)) throw new ConfigError(`${name}: ${JSON.stringify(id)} is not a rule id`);
+  return ids;
 }
 
 /**
@@ -95,4 +136,4 @@ function parseReservedConcurrency(text) {
   return Number(text);
 }
 
-module.exports = { settings, parsePrefixes, parseReservedConcurrency, ConfigError };
+module.exports = { settings, parsePrefixes, parseReservedConcurrency, parseRuleIds, ConfigError, ROOT };

@@ -24,6 +24,9 @@ export function measurementEnv(extra: Record<string, string> = {}): Record<strin
     CFLOGS_OUTPUT_BUCKET: 'cflogs-measure-output',
     CFLOGS_SECRET_ID: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:cflogs-measure',
     CFLOGS_SECRET_HEADER: 'x-cflogs-secret',
+    // The detections' state and topic (infra/detections.yml): required in Lambda while the rules are on.
+    CFLOGS_RULES_TABLE: 'cflogs-measure-rules',
+    CFLOGS_ALERTS_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:cflogs-measure-alerts',
     ...extra,
   };
 }

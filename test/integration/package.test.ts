@@ -1,20 +1,22 @@
 /**
  * `npm run package` end to end, offline: bundles, `osls package` with no credentials, and the CloudFormation it
- * produces. A second packaging (existing input bucket, several prefixes, alarm e-mail, routes) checks the
- * variant paths of infra/stack.js.
+ * produces. A second packaging (existing input bucket, several prefixes, alarm and alert e-mails, routes, user
+ * rules, rules enabled and disabled) checks the variant paths of infra/stack.js.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runOslsPackage } from '../../scripts/package';
 import { readZip } from '../../scripts/package/zip';
-import { eventsTable, glueTableInput, REJECTS_TABLE, rejectsTable } from '../../lib/lake/catalog';
-import { BUCKET_NAME } from '../../lib/lake/layout';
+import { ALERTS_TABLE, alertsTable, eventsTable, glueTableInput, lakeTables, REJECTS_TABLE, rejectsTable } from '../../lib/lake/catalog';
+import { BUCKET_NAME, KIND_DIRS } from '../../lib/lake/layout';
 import { loadSchemaDir } from '../../lib/schema/load';
 import { builtInRegistry } from '../../lib/record/registry';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { powertoolsMetrics } from '../../lib/s3/metrics';
+import { powertoolsAlertMetrics, powertoolsMetrics } from '../../lib/s3/metrics';
 import type { ProcessSummary } from '../../lib/pipeline/process';
+import { measurementEnv } from '../../scripts/package/init-time';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const stack = require('../../infra/stack.js') as {
@@ -22,6 +24,7 @@ const stack = require('../../infra/stack.js') as {
     parsePrefixes(text: string): string[];
     tableLogicalId(table: string): string;
     parseReservedConcurrency(text: string): number;
+    parseRuleIds(name: string, text: string): string[];
     inputListStatement(s: { inputPrefixes: string[]; existingInputBucket: string }): Json;
   };
 };
@@ -37,6 +40,9 @@ const ROOT = join(__dirname, '..', '..');
 const OUT = join(ROOT, '.build', `test-package-${process.pid}`);
 const OUT_DEFAULT = join(OUT, 'default');
 const OUT_EXISTING = join(OUT, 'existing');
+/** User rules for the second packaging (rulesDir): a rule importing the project's lib and a helper of its own. */
+const RULES_DIR = join(OUT, 'my-rules');
+const USER_RULE_ID = 'Test.Package.AdminBlocked';
 
 type Json = any; // CloudFormation is untyped JSON
 interface Template {
@@ -64,6 +70,7 @@ beforeAll(() => {
   packageOutput = `${r.stdout}\n${r.stderr}`;
   if (r.status !== 0) throw new Error(`npm run package failed (${r.status ?? r.signal}):\n${packageOutput}`);
   tpl = readTemplate(OUT_DEFAULT);
+  writeUserRules(RULES_DIR);
   runOslsPackage([
     '--package',
     OUT_EXISTING,
@@ -72,6 +79,10 @@ beforeAll(() => {
     '--param=existingInputBucket=corp-logpush',
     '--param=inputPrefixes=cf/http_requests/, cf/firewall_events/',
     '--param=alarmEmail=secops@example.com',
+    '--param=alertEmail=soc@example.com',
+    `--param=rulesDir=${RULES_DIR}`,
+    '--param=rulesEnable=Cloudflare.HttpRequest.BotHighVolume',
+    '--param=rulesDisable=Cloudflare.Firewall.HighVolumeEventsBlocked, Cloudflare.Firewall.L7DDoS',
     '--param=httpReservedConcurrency=50',
     '--param=outputCompression=gzip',
     '--param=outputCompressionLevel=9',
@@ -82,6 +93,28 @@ beforeAll(() => {
 }, 180_000);
 
 afterAll(() => rmSync(OUT, { recursive: true, force: true }));
+
+function writeUserRules(dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    join(dir, 'admin_blocked.ts'),
+    [
+      `import { defineRule } from ${JSON.stringify(join(ROOT, 'lib', 'rules', 'model'))};`,
+      `import type { FirewallEvent } from ${JSON.stringify(join(ROOT, 'lib', 'rules', 'events'))};`,
+      `import { isAdminPath } from './_paths';`,
+      `export default defineRule<FirewallEvent>({`,
+      `  id: ${JSON.stringify(USER_RULE_ID)},`,
+      `  logTypes: ['Cloudflare.Firewall'],`,
+      `  severity: 'Medium',`,
+      `  threshold: 10,`,
+      `  rule: (e) => e.Action === 'block' && isAdminPath(e.ClientRequestPath),`,
+      `  dedup: (e) => e.ClientIP ?? 'unknown',`,
+      `});`,
+    ].join('\n'),
+  );
+  // A helper: bundled into the rule that imports it, never a rule file of its own.
+  writeFileSync(join(dir, '_paths.ts'), `export const isAdminPath = (p?: string): boolean => (p ?? '').startsWith('/admin');\n`);
+}
 
 function readTemplate(dir: string): Template {
   return JSON.parse(readFileSync(join(dir, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
@@ -270,16 +303,24 @@ describe('npm run package', () => {
     expect(tpl.Outputs.HttpIngestLambdaFunctionUrl).toBeDefined();
   });
 
-  test('Glue: one table per schema, equal to glueTableInput, with Glue placeholders intact', () => {
+  test('Glue: one table per lake table (each schema, rejects, alerts), equal to glueTableInput, with Glue placeholders intact', () => {
     const db = res(tpl, 'GlueDatabase').Properties;
     expect(db.DatabaseInput.Name).toBe('cflogs_dev');
     const tables = ofType(tpl, 'AWS::Glue::Table');
     const schemas = loadSchemaDir(join(ROOT, 'schemas'));
-    // One per log type, and the rejects table.
-    expect(tables).toHaveLength(schemas.length + 1);
+    // Every table of the lake (lib/lake/catalog.ts): one per log type, the rejects' and the alerts'.
+    const lake = lakeTables(schemas, `s3://${NAMES.OutputBucket}`);
+    expect(tables).toHaveLength(lake.length);
+    expect(tables.map(([id]) => id).sort()).toEqual(lake.map((t) => stack._internal.tableLogicalId(t.name)).sort());
     expect(resolve(res(tpl, stack._internal.tableLogicalId(REJECTS_TABLE)).Properties.TableInput, NAMES)).toEqual(
       glueTableInput(rejectsTable(schemas.map((s) => s.table), `s3://${NAMES.OutputBucket}`)),
     );
+    // Alert records under alerts/ (the detections), in both formats of the lake.
+    for (const t of [tpl, existing]) {
+      expect(resolve(res(t, stack._internal.tableLogicalId(ALERTS_TABLE)).Properties.TableInput, NAMES)).toEqual(
+        glueTableInput(alertsTable(`s3://${NAMES.OutputBucket}`)),
+      );
+    }
     // The YAML and the generated registry (what the bundles carry) agree.
     expect(schemas.map((s) => s.table).sort()).toEqual(builtInRegistry().schemas().map((s) => s.table).sort());
     for (const schema of schemas) {
@@ -336,7 +377,7 @@ describe('npm run package', () => {
     for (const a of alarms) expect(a.AlarmActions).toEqual([{ Ref: 'AlarmTopic' }]);
   });
 
-  test('dashboard: its body is JSON graphing rows, rejects, fields, lag, the DLQ, objects, both functions and alerts', () => {
+  test('dashboard: its body is JSON graphing rows, rejects, fields, lag, the DLQ, objects, both functions and the detections', () => {
     const [[id, d]] = ofType(tpl, 'AWS::CloudWatch::Dashboard') as [[string, Json]];
     expect(ofType(tpl, 'AWS::CloudWatch::Dashboard')).toHaveLength(1);
     // Every placeholder of the Fn::Sub is a pseudo parameter or a resource of this template (a typo fails here,
@@ -371,6 +412,9 @@ describe('npm run package', () => {
         `SEARCH('{${ns},service} MetricName="ObjectsFailed"', 'Sum', 300)`,
         `SEARCH('{${ns},service,logType} MetricName="ObjectsSalvaged"', 'Sum', 300)`,
         `SEARCH('{${ns},service,ruleId} MetricName="AlertsFired"', 'Sum', 60)`,
+        `SEARCH('{${ns},service,ruleId} MetricName="RuleMatches"', 'Sum', 60)`,
+        `SEARCH('{${ns},service} MetricName="AlertPublishFailures"', 'Sum', 300)`,
+        `SEARCH('{${ns},service,ruleId} MetricName="RuleErrors"', 'Sum', 300)`,
       ]),
     );
     const arrays = metrics.flatMap((m) => (m.metric ? [m.metric.slice(0, 4).join(' ')] : []));
@@ -423,15 +467,22 @@ describe('npm run package', () => {
     const s3 = byRole(tpl, 'S3IngestRole');
     expect(resolve(s3.ReadInputPrefixes.Resource, NAMES)).toEqual([`arn:aws:s3:::${NAMES.InputBucket}/cloudflare/*`]);
     expect(s3.ReadInputPrefixes.Action).toEqual(['s3:GetObject', 's3:GetObjectVersion']);
-    expect(resolve(s3.WriteLake.Resource, { ...NAMES })).toEqual([
+    // Every folder of the lake (lib/lake/layout.ts), alert records included, and nothing else.
+    const lakeArns = [
       `arn:aws:s3:::${NAMES.OutputBucket}/logs/*`,
       `arn:aws:s3:::${NAMES.OutputBucket}/rejects/*`,
-    ]);
+      `arn:aws:s3:::${NAMES.OutputBucket}/alerts/*`,
+    ];
+    expect(Object.values(KIND_DIRS).map((d) => `arn:aws:s3:::${NAMES.OutputBucket}/${d}*`).sort()).toEqual([...lakeArns].sort());
+    expect(resolve(s3.WriteLake.Resource, { ...NAMES })).toEqual(lakeArns);
+    expect(s3.WriteLake.Action).toEqual(['s3:PutObject', 's3:AbortMultipartUpload']);
     expect(s3.ConsumeIngestQueue.Resource).toEqual({ 'Fn::GetAtt': ['IngestQueue', 'Arn'] });
     expect(s3.WriteOwnLogs.Resource).toEqual({ 'Fn::GetAtt': ['S3IngestLogGroup', 'Arn'] });
-    expect(Object.keys(s3).sort()).toEqual(['ConsumeIngestQueue', 'ListInputPrefixes', 'ReadInputPrefixes', 'WriteLake', 'WriteOwnLogs']);
+    const detections = ['DetectionState', 'EncryptAlerts', 'PublishAlerts'];
+    expect(Object.keys(s3).sort()).toEqual(['ConsumeIngestQueue', ...detections, 'ListInputPrefixes', 'ReadInputPrefixes', 'WriteLake', 'WriteOwnLogs'].sort());
     const http = byRole(tpl, 'HttpIngestRole');
-    expect(Object.keys(http).sort()).toEqual(['ReadSharedSecret', 'WriteLake', 'WriteOwnLogs']);
+    expect(Object.keys(http).sort()).toEqual([...detections, 'ReadSharedSecret', 'WriteLake', 'WriteOwnLogs'].sort());
+    expect(resolve(http.WriteLake.Resource, { ...NAMES })).toEqual(lakeArns);
     expect(http.ReadSharedSecret.Resource).toEqual({ Ref: 'HttpSharedSecret' });
   });
 
@@ -500,6 +551,188 @@ describe('npm run package', () => {
       for (const [, a] of ofType(t, 'AWS::CloudWatch::Alarm')) expect(a.Properties.AlarmActions).toEqual([{ Ref: 'AlarmTopic' }]);
     }
   });
+
+  test('detection state: one DynamoDB table keyed by pk alone, on demand, TTL on expiresAt, encrypted, no point-in-time recovery', () => {
+    for (const t of [tpl, existing]) {
+      const table = res(t, 'RulesTable');
+      expect(table.Type).toBe('AWS::DynamoDB::Table');
+      expect(table.Properties).toEqual({
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+        SSESpecification: { SSEEnabled: true },
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: false },
+      });
+      expect(ofType(t, 'AWS::DynamoDB::Table')).toHaveLength(1);
+      expect(t.Outputs.RulesTableName.Value).toEqual({ Ref: 'RulesTable' });
+    }
+  });
+
+  test('alerts topic: encrypted with its own KMS key, usable only through SNS by the principals IAM lets (the function roles)', () => {
+    for (const [t, stage] of [[tpl, 'dev'], [existing, 'prod']] as const) {
+      expect(res(t, 'AlertsTopic').Properties.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': ['AlertsTopicKey', 'Arn'] });
+      const key = res(t, 'AlertsTopicKey');
+      expect(key.Type).toBe('AWS::KMS::Key');
+      expect(key.Properties.EnableKeyRotation).toBe(true);
+      expect(res(t, 'AlertsTopicKeyAlias').Properties).toEqual({ AliasName: `alias/cflogs-${stage}-alerts`, TargetKeyId: { Ref: 'AlertsTopicKey' } });
+      const [admin, publish, ...more] = resolve(key.Properties.KeyPolicy.Statement, NAMES) as Json[];
+      expect(more).toEqual([]);
+      // Administered like the alarm key: through IAM, with no encryption or decryption.
+      expect(admin).toEqual(resolve(res(t, 'AlarmTopicKey').Properties.KeyPolicy.Statement[0], NAMES));
+      expect(admin.Sid).toBe('AdministerKeyThroughIam');
+      for (const a of admin.Action as string[]) expect(a).not.toMatch(/^kms:(Encrypt|Decrypt|ReEncrypt|GenerateDataKey)/);
+      expect(publish).toEqual({
+        Sid: 'PublishThroughSnsForIamGrantees',
+        Effect: 'Allow',
+        Principal: { AWS: 'arn:aws:iam::123456789012:root' }, // this account's principals, as their IAM policies allow
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        Resource: '*', // in a key policy: this key
+        Condition: { StringEquals: { 'kms:CallerAccount': '123456789012', 'kms:ViaService': 'sns.us-east-1.amazonaws.com' } },
+      });
+      expect(t.Outputs.AlertsTopicArn.Value).toEqual({ Ref: 'AlertsTopic' });
+    }
+  });
+
+  test('alerts topic: an e-mail subscription only when alertEmail is given', () => {
+    const subscriptions = (t: Template) => ofType(t, 'AWS::SNS::Subscription').map(([id, r]) => ({ id, ...r.Properties }));
+    expect(subscriptions(tpl)).toEqual([]);
+    expect(subscriptions(existing)).toEqual(
+      expect.arrayContaining([
+        { id: 'AlertEmailSubscription', TopicArn: { Ref: 'AlertsTopic' }, Protocol: 'email', Endpoint: 'soc@example.com' },
+        { id: 'AlarmEmailSubscription', TopicArn: { Ref: 'AlarmTopic' }, Protocol: 'email', Endpoint: 'secops@example.com' },
+      ]),
+    );
+    expect(subscriptions(existing)).toHaveLength(2);
+  });
+
+  test('IAM: each function may get and put the detection state, publish to the alerts topic and use its key through SNS, no more', () => {
+    for (const t of [tpl, existing]) {
+      for (const role of ['S3IngestRole', 'HttpIngestRole']) {
+        const st = byRole(t, role);
+        expect(st.DetectionState).toEqual({
+          Sid: 'DetectionState',
+          Effect: 'Allow',
+          Action: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+          Resource: { 'Fn::GetAtt': ['RulesTable', 'Arn'] }, // the table, not its indexes or streams
+        });
+        expect(st.PublishAlerts).toEqual({ Sid: 'PublishAlerts', Effect: 'Allow', Action: 'sns:Publish', Resource: { Ref: 'AlertsTopic' } });
+        expect(resolve({ ...st.EncryptAlerts, Resource: 'key' }, NAMES)).toEqual({
+          Sid: 'EncryptAlerts',
+          Effect: 'Allow',
+          Action: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+          Resource: 'key',
+          Condition: { StringEquals: { 'kms:ViaService': 'sns.us-east-1.amazonaws.com' } },
+        });
+        expect(st.EncryptAlerts.Resource).toEqual({ 'Fn::GetAtt': ['AlertsTopicKey', 'Arn'] });
+      }
+      // Nothing else in any role touches DynamoDB, SNS or KMS.
+      const touching = identityStatements(t).filter(({ s }) => list<string>(s.Action).some((a) => /^(dynamodb|sns|kms):/.test(a)));
+      expect(touching.map(({ role, s }) => `${role}/${s.Sid}`).sort()).toEqual(
+        ['S3IngestRole', 'HttpIngestRole'].flatMap((r) => ['DetectionState', 'PublishAlerts', 'EncryptAlerts'].map((sid) => `${r}/${sid}`)).sort(),
+      );
+    }
+  });
+
+  test('alarms: alerts that could not be published (AlertPublishFailures >= 1 in 5 minutes), per function, to the alarm topic', () => {
+    // The service dimension Powertools adds is the serviceName each entry point gives its Metrics.
+    const services = ['s3-ingest', 'http-ingest'].map((f) => {
+      const entry = readFileSync(join(ROOT, 'functions', `${f}.ts`), 'utf8');
+      const [, namespace, service] = /new Metrics\(\{ namespace: '([^']+)', serviceName: '([^']+)' \}\)/.exec(entry) ?? [];
+      expect(namespace).toBe(dashboard.METRICS_NAMESPACE);
+      return service!;
+    });
+    expect(services).toEqual(['cflogs-s3-ingest', 'cflogs-http-ingest']);
+    for (const t of [tpl, existing]) {
+      const alarms = ofType(t, 'AWS::CloudWatch::Alarm').filter(([, a]) => a.Properties.MetricName === 'AlertPublishFailures');
+      expect(alarms.map(([id]) => id).sort()).toEqual(['HttpIngestAlertPublishFailuresAlarm', 'S3IngestAlertPublishFailuresAlarm']);
+      for (const [id, a] of alarms) {
+        const fn = id.replace('AlertPublishFailuresAlarm', 'LambdaFunction');
+        const service = res(t, fn).Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME as string;
+        expect(services).toContain(service);
+        expect(service).toBe(services[fn.startsWith('S3') ? 0 : 1]);
+        expect(a.Properties).toEqual({
+          AlarmDescription: expect.any(String),
+          Namespace: dashboard.METRICS_NAMESPACE,
+          MetricName: 'AlertPublishFailures',
+          Dimensions: [{ Name: 'service', Value: service }], // exactly what is emitted: no other dimension
+          Statistic: 'Sum',
+          Period: 300,
+          EvaluationPeriods: 1,
+          Threshold: 1,
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+          TreatMissingData: 'notBreaching',
+          AlarmActions: [{ Ref: 'AlarmTopic' }],
+          OKActions: [{ Ref: 'AlarmTopic' }],
+        });
+      }
+    }
+  });
+
+  test('functions: both are given the state table and the alerts topic; user rules and rule lists only when set', () => {
+    for (const t of [tpl, existing]) {
+      for (const [, fn] of ofType(t, 'AWS::Lambda::Function')) {
+        const env = fn.Properties.Environment.Variables;
+        expect(env.CFLOGS_RULES_TABLE).toEqual({ Ref: 'RulesTable' });
+        expect(env.CFLOGS_ALERTS_TOPIC_ARN).toEqual({ Ref: 'AlertsTopic' });
+      }
+    }
+    const rulesEnv = (t: Template) =>
+      ofType(t, 'AWS::Lambda::Function').map(([, fn]) => {
+        const env = fn.Properties.Environment.Variables;
+        return [env.CFLOGS_RULES_DIR, env.CFLOGS_RULES_ENABLE, env.CFLOGS_RULES_DISABLE];
+      });
+    expect(rulesEnv(tpl)).toEqual([[undefined, undefined, undefined], [undefined, undefined, undefined]]);
+    const set = ['/var/task/rules', 'Cloudflare.HttpRequest.BotHighVolume', 'Cloudflare.Firewall.HighVolumeEventsBlocked,Cloudflare.Firewall.L7DDoS'];
+    expect(rulesEnv(existing)).toEqual([set, set]);
+  });
+
+  test('user rules (rulesDir): compiled into both artifacts under rules/, self-contained, and the packaged functions start with them', async () => {
+    const state = JSON.parse(readFileSync(join(OUT_EXISTING, 'serverless-state.json'), 'utf8'));
+    const task = mkdtempSync(join(tmpdir(), 'cflogs-task-'));
+    try {
+      for (const [fn, name] of [['s3Ingest', 's3-ingest'], ['httpIngest', 'http-ingest']] as const) {
+        const artifact = state.service.functions[fn].package.artifact as string;
+        expect(artifact).toMatch(new RegExp(`^\\.build/with-rules/${name}-[0-9a-f]{16}\\.zip$`));
+        const files = await readZip(readFileSync(join(ROOT, artifact)));
+        // The helper (_paths.ts) is inside the rule that imports it, not a rule file of its own.
+        expect([...files.keys()].filter((f) => f.startsWith('rules/')).sort()).toEqual(['rules/admin_blocked.js', 'rules/package.json']);
+        expect(JSON.parse(files.get('rules/package.json')!.toString('utf8'))).toEqual({ type: 'commonjs' });
+        // The function's own files are its bundle's, unchanged.
+        const bundle = await readZip(readFileSync(join(ROOT, '.build', `${name}.zip`)));
+        expect([...files.keys()].filter((f) => !f.startsWith('rules/'))).toEqual([...bundle.keys()]);
+        for (const [f, data] of bundle) expect(files.get(f)!.equals(data)).toBe(true);
+        // Bundled: the project's lib/rules code and the helper are in the file; it requires no file of the project.
+        const code = files.get('rules/admin_blocked.js')!.toString('utf8');
+        expect(code).toContain('startsWith("/admin")');
+        expect(code).toContain('function defineRule(');
+        expect(code).not.toMatch(/require\(["'][./]/);
+
+        // A cold start from the unpacked artifact, with the template's environment: the rule set builds, and it has
+        // the user rule (disabling an id no rule has would fail the start).
+        const dir = join(task, name);
+        for (const [f, data] of files) {
+          mkdirSync(join(dir, f, '..'), { recursive: true });
+          writeFileSync(join(dir, f), data);
+        }
+        const vars = res(existing, `${fn.charAt(0).toUpperCase()}${fn.slice(1)}LambdaFunction`).Properties.Environment.Variables as Record<string, Json>;
+        const env: Record<string, string> = {
+          ...measurementEnv(),
+          ...Object.fromEntries(Object.entries(vars).filter(([, v]) => typeof v === 'string' || typeof v === 'number').map(([k, v]) => [k, String(v)])),
+          CFLOGS_RULES_DIR: join(dir, 'rules'), // /var/task/rules in Lambda
+          CFLOGS_RULES_DISABLE: `${vars.CFLOGS_RULES_DISABLE},${USER_RULE_ID}`,
+          PATH: process.env.PATH ?? '',
+        };
+        const probe =
+          'try { const m = require(process.argv[1]); process.stdout.write(typeof m.handler); } ' +
+          'catch (e) { process.stdout.write(`${e.name}: ${e.message}`); } process.exit(0);';
+        const out = execFileSync(process.execPath, ['--no-warnings', '-e', probe, join(dir, 'index.js')], { cwd: task, env, encoding: 'utf8', timeout: 60_000 });
+        expect(`${name}: ${out}`).toBe(`${name}: function`);
+      }
+    } finally {
+      rmSync(task, { recursive: true, force: true });
+    }
+  }, 120_000);
 
   test('existing input bucket: EventBridge rule per prefixes, no bucket created, reads scoped to it', () => {
     expect(existing.Resources.InputBucket).toBeUndefined();
@@ -584,6 +817,10 @@ describe('infra/stack.js', () => {
       source: 's3://b/k', logType: 'Cloudflare.Firewall', compression: 'gzip', bytesIn: 1, decompressedBytes: 1, lines: 3, rows: 1,
       rejectsByReason: { schema: 1 }, rejected: 1, filtered: 0, filteredBy: {}, blank: 1, unknownFields: { New: 1 },
       invalidFields: { BotScore: 1 }, outputs: [], durationMs: 1, salvaged: true,
+      detections: {
+        rows: 1, matches: 1, matchesByRule: { 'Cloudflare.Firewall.L7DDoS': 1 }, contributions: [],
+        ruleErrors: [{ ruleId: 'Cloudflare.Firewall.L7DDoS', fn: 'title', count: 1, message: 'boom' }],
+      },
     };
     const lines: string[] = [];
     const write = jest.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => (lines.push(String(c)), true));
@@ -591,6 +828,10 @@ describe('infra/stack.js', () => {
       const m = powertoolsMetrics(new Metrics({ namespace, serviceName: service }));
       m.objectDone({ status: 'processed', summary });
       m.objectFailed();
+      // The detections' own metrics (both functions emit them, each with its service).
+      const alerts = powertoolsAlertMetrics(new Metrics({ namespace, serviceName: service }));
+      alerts.fired('Cloudflare.Firewall.L7DDoS', 1);
+      alerts.publishFailed(1);
     } finally {
       write.mockRestore();
     }
@@ -603,14 +844,54 @@ describe('infra/stack.js', () => {
     expect(emitted.size).toBeGreaterThan(5);
     const searched = dashboardMetrics(dashboard.dashboardBody({ stage: 'dev' }))
       .flatMap((m) => (m.expression ? [/^SEARCH\('\{([^}]*)\} MetricName="(\w+)"'/.exec(m.expression)!] : []))
-      .filter(([, , name]) => name !== 'AlertsFired') // the detections' metric: not emitted yet
       .map(([, schema, name]) => {
         const [ns, ...dims] = schema!.split(',');
         return `{${[ns, ...dims.sort()].join(',')}} ${name}`;
       });
     expect(searched.length).toBeGreaterThan(5);
     for (const s of searched) expect(emitted).toContain(s);
+    // The detections' dimension sets, as the alarms (infra/detections.yml) and the dashboard expect them.
+    for (const s of [`{${namespace},ruleId,service} AlertsFired`, `{${namespace},service} AlertPublishFailures`, `{${namespace},ruleId,service} RuleErrors`]) {
+      expect(emitted).toContain(s);
+    }
   });
+
+  test('detection params: alertEmail is an address; rule ids are checked, and a rule set the functions would refuse fails the packaging', () => {
+    const { parseRuleIds } = stack._internal;
+    expect(parseRuleIds('rulesEnable', ' a.B , c:d,,a.B')).toEqual(['a.B', 'c:d']);
+    expect(parseRuleIds('rulesEnable', '')).toEqual([]);
+    expect(() => parseRuleIds('rulesDisable', 'My Rule')).toThrow('rulesDisable: "My Rule" is not a rule id');
+    // The rest in a plain node process, as osls loads the stack (lib/ through tsx).
+    const environment = (params: Record<string, string>): string => {
+      const vars = { 'self:service': 'cflogs', 'sls:stage': 'dev', 'self:functions.s3Ingest.timeout': 900, 'param:httpReservedConcurrency': '20', ...params };
+      const script =
+        `require(${JSON.stringify(join(ROOT, 'infra', 'stack.js'))}).environment({ resolveVariable: async (k) => (${JSON.stringify(vars)})[k] })` +
+        '.then((a) => console.log(JSON.stringify(a)), (e) => console.log(e.message))';
+      return execFileSync(process.execPath, ['-e', script], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    };
+    expect(environment({ 'param:alertEmail': 'soc at example.com' })).toBe('alertEmail is not an e-mail address: soc at example.com');
+    expect(environment({ 'param:rulesDisable': 'Cloudflare.Firewall.Nope' })).toBe(
+      'the detection rules would not load: CFLOGS_RULES_ENABLE/DISABLE name "Cloudflare.Firewall.Nope", which is no rule\'s id',
+    );
+    expect(environment({ 'param:rulesDir': 'no/such/dir' })).toBe(`rulesDir "no/such/dir" is not a directory (resolved to ${join(ROOT, 'no/such/dir')})`);
+    const bad = join(OUT, 'bad-rules');
+    mkdirSync(bad, { recursive: true });
+    writeFileSync(join(bad, 'typo.ts'), `export default { id: 'My.Rule', logTypes: ['Cloudflare.Firewal'], severity: 'Low', rule: () => true };\n`);
+    expect(environment({ 'param:rulesDir': bad })).toMatch(
+      new RegExp(`^the detection rules would not load: rule My\\.Rule in ${join(bad, 'typo.ts').replace(/[.]/g, '\\.')} \\(compiled\\): unknown log type "Cloudflare\\.Firewal"`),
+    );
+    writeFileSync(join(bad, 'typo.ts'), 'export default { id: ;\n');
+    expect(environment({ 'param:rulesDir': bad })).toMatch(/^rulesDir .*bad-rules: the rules do not compile: .*\ntypo\.ts:1:/s);
+    const empty = join(OUT, 'no-rules');
+    mkdirSync(empty, { recursive: true });
+    writeFileSync(join(empty, '_helper.ts'), 'export const x = 1;\n');
+    expect(environment({ 'param:rulesDir': empty })).toBe(`rulesDir ${empty} holds no rule file (*.ts or *.js, not starting with _ or .)`);
+    expect(JSON.parse(environment({ 'param:rulesEnable': 'Cloudflare.HttpRequest.BotHighVolume' }))).toMatchObject({
+      CFLOGS_RULES_ENABLE: 'Cloudflare.HttpRequest.BotHighVolume',
+      CFLOGS_RULES_TABLE: { Ref: 'RulesTable' },
+      CFLOGS_ALERTS_TOPIC_ARN: { Ref: 'AlertsTopic' },
+    });
+  }, 120_000);
 
   test('input prefixes: trimmed, de-duplicated, empty means the whole bucket, wildcards refused', () => {
     const { parsePrefixes } = stack._internal;
