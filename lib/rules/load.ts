@@ -35,7 +35,8 @@ export function loadUserRulesSync(dir: string): Rule[] {
   return ruleFiles(dir).flatMap((file) => {
     let mod: Record<string, unknown>;
     try {
-      mod = require(file) as Record<string, unknown>;
+      // Shaped as import() gives a CommonJS module, so both loaders accept the same files.
+      mod = { default: require(file) as unknown };
     } catch (e) {
       throw new RuleDefinitionError(`${file}: cannot be loaded: ${messageOf(e)}`, { cause: e });
     }
@@ -60,10 +61,11 @@ function ruleFiles(dir: string): string[] {
 
 /** The rules a module exports (default or `rules`), each checked with defineRule naming the file. */
 export function rulesOfModule(mod: Record<string, unknown>, file: string): Rule[] {
-  // A CommonJS module imported as ESM comes as { default: its exports }: look inside when that is what this is.
+  // A CommonJS module (or ES module syntax compiled to it) comes as { default: its exports, ...named }: when the
+  // default is an object that is not itself a rule, it is the exports object, and the rules are inside it.
   const d = mod.default;
-  const wrapped = mod.rules === undefined && typeof d === 'object' && d !== null && !Array.isArray(d) && typeof (d as { rule?: unknown }).rule !== 'function' && ('default' in d || 'rules' in d);
-  const exp = wrapped ? (d as Record<string, unknown>) : mod;
+  const exportsObject = typeof d === 'object' && d !== null && !Array.isArray(d) && typeof (d as { rule?: unknown }).rule !== 'function';
+  const exp = exportsObject ? (d as Record<string, unknown>) : mod;
   const specs: unknown[] = [];
   if (exp.default !== undefined) specs.push(...(Array.isArray(exp.default) ? exp.default : [exp.default]));
   if (exp.rules !== undefined) {

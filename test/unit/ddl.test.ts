@@ -1,4 +1,7 @@
-import { createTableDdl, eventsTable, glueTableInput, lakeTables, REJECTS_TABLE, rejectsTable, tableColumns } from '../../lib/lake/catalog';
+import { ALERTS_TABLE, alertsTable, createTableDdl, eventsTable, glueTableInput, lakeTables, REJECTS_TABLE, rejectsTable, tableColumns } from '../../lib/lake/catalog';
+import { alertRecord } from '../../lib/rules/alert';
+import { builtInRules } from '../../lib/rules/builtin';
+import type { AlertState } from '../../lib/rules/windows';
 import { REJECT_COLUMNS } from '../../lib/row/contract';
 import { athenaType } from '../../lib/schema/model';
 import { builtInRegistry } from '../../lib/record/registry';
@@ -59,8 +62,23 @@ describe('Athena DDL from the schemas', () => {
     expect(ddl).toContain("'storage.location.template' = 's3://lake/prefix/rejects/${table_name}/year=${year}/month=${month}/day=${day}/hour=${hour}'");
   });
 
-  it('the lake is one table per log type, then the rejects table', () => {
+  it('the lake is one table per log type, then the rejects and the alerts tables', () => {
     const tables = lakeTables(schemas, 's3://lake');
-    expect(tables.map((t) => t.name)).toEqual([...schemas.map((s) => s.table), REJECTS_TABLE]);
+    expect(tables.map((t) => t.name)).toEqual([...schemas.map((s) => s.table), REJECTS_TABLE, ALERTS_TABLE]);
+  });
+
+  it('the alerts table has a column per field of the alert record, in its order, under alerts/ by hour', () => {
+    const record = alertRecord(builtInRules()[0], {
+      groupKey: 'k', alertId: 'a', ruleId: 'r', dedup: 'd', windowStart: '2026-11-01 10:00:00.000000000', windowEnd: '2026-11-01 11:00:00.000000000',
+      eventCount: 1, firstEventTime: '2026-11-01 10:00:00.000000000', lastEventTime: '2026-11-01 10:00:00.000000000', rowIds: ['x'], title: 't',
+      severity: 'Info', alertContext: {}, createdAt: '2026-11-01 10:00:00.000000000', published: false,
+    } as AlertState, new Date(0));
+    const t = alertsTable('s3://lake/p');
+    expect(t.columns.map((c) => c.Name)).toEqual(Object.keys(record));
+    const ddl = createTableDdl(t, 'cflogs');
+    expect(ddl).toContain("LOCATION 's3://lake/p/alerts/'");
+    expect(ddl).toContain("'storage.location.template' = 's3://lake/p/alerts/year=${year}/month=${month}/day=${day}/hour=${hour}'");
+    expect(ddl).toContain('`eventcount` bigint');
+    expect(ddl).toContain('`rowids` array<string>');
   });
 });

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { loadUserRules } from '../../lib/rules/load';
+import { loadUserRules, loadUserRulesSync } from '../../lib/rules/load';
 import { defineRule, RuleDefinitionError, RuleSpec } from '../../lib/rules/model';
 import { rulesConfigFromEnv } from '../../lib/rules/config';
 
@@ -83,6 +83,17 @@ describe('loadUserRules', () => {
       ['User.C2', 1, join(dir, 'c.ts')],
     ]);
     expect(rules[0]!.rule({ Action: 'block' })).toBe(true);
+  });
+
+  test('the cold start loader (require) accepts every shape import() does, CommonJS exports included', async () => {
+    writeFileSync(join(dir, 'a.ts'), `export default { id: 'User.A', logTypes: ['Cloudflare.Firewall'], severity: 'High', rule: () => true };\n`);
+    writeFileSync(join(dir, 'b.js'), `module.exports = { id: 'User.B', logTypes: ['Cloudflare.Audit'], severity: 'Low', rule: () => true };\n`);
+    writeFileSync(join(dir, 'c.js'), `module.exports = [{ id: 'User.C', logTypes: ['Cloudflare.Audit'], severity: 'Low', rule: () => true }];\n`);
+    writeFileSync(join(dir, 'd.js'), `exports.rules = [{ id: 'User.D', logTypes: ['Cloudflare.Audit'], severity: 'Low', rule: () => true }];\n`);
+    writeFileSync(join(dir, 'e.ts'), `export const rules = [{ id: 'User.E', logTypes: ['Cloudflare.Audit'], severity: 'Low', rule: () => true }];\n`);
+    const ids = ['User.A', 'User.B', 'User.C', 'User.D', 'User.E'];
+    expect((await loadUserRules(dir)).map((r) => r.id)).toEqual(ids);
+    expect(loadUserRulesSync(dir).map((r) => r.id)).toEqual(ids);
   });
 
   test('a file that is not a valid rule fails the load, naming the file', async () => {
