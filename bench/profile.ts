@@ -37,6 +37,8 @@ export interface ProfileReport {
   totalMs: number;
   functions: SelfTime[];
   modules: SelfTime[];
+  /** The bench row profiled (bench/run.ts --prof-row); cflogs when absent. */
+  row?: string;
 }
 
 /** Maps a bundle's line numbers to the source module that produced them. */

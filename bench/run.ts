@@ -1,12 +1,12 @@
 /**
- * `npm run bench [-- --quick] [--json] [--cpu-prof] [--cold] [--node PATH] [--reps N] [--lines N] [--only a,b]`
+ * `npm run bench [-- --quick] [--json] [--cpu-prof] [--prof-row ROW] [--cold] [--node PATH] [--reps N] [--lines N] [--only a,b]`
  *
  * Runs every contender on one generated corpus, each in its own process pinned to one core, sequentially (rounds
  * of one run per contender, so drift on the machine affects all of them alike), takes the median of the repetitions,
  * and prints MB/s of uncompressed input, lines/s and peak RSS, with the ratios of cflogs to the baselines against
  * the targets of issue 7, and what a TB of input costs: Lambda compute and requests, a year of S3 storage of the
  * output and one Athena scan of it. cflogs and DuckDB are compared writing the same codec (zstd, cflogs' default);
- * gzip rows of both are kept for reference. The JSON form of the last run is also kept in bench/data/last-run.json.
+ * gzip rows of both are kept for reference, and both writing zstd Parquet (cflogs_parquet, duckdb_parquet). The JSON form of the last run is also kept in bench/data/last-run.json.
  * See bench/README.md.
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,6 +21,8 @@ interface Args {
   quick: boolean;
   json: boolean;
   cpuProf: boolean;
+  /** The row --cpu-prof profiles (cflogs by default). */
+  profRow: string;
   /** Time a fresh process's first object, JIT warm-up included, instead of a warm process's. */
   cold: boolean;
   /** Another node binary to run the contenders with (Lambda's major version, say). */
@@ -34,7 +36,7 @@ const FULL_LINES = 100_000;
 const QUICK_LINES = 15_000;
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { quick: false, json: false, cpuProf: false, cold: false, node: undefined, reps: 0, lines: 0, only: undefined };
+  const a: Args = { quick: false, json: false, cpuProf: false, profRow: 'cflogs', cold: false, node: undefined, reps: 0, lines: 0, only: undefined };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     const value = (): string => {
@@ -45,7 +47,10 @@ function parseArgs(argv: string[]): Args {
     if (arg === '--quick') a.quick = true;
     else if (arg === '--json') a.json = true;
     else if (arg === '--cpu-prof') a.cpuProf = true;
-    else if (arg === '--cold') a.cold = true;
+    else if (arg === '--prof-row') {
+      a.profRow = value();
+      a.cpuProf = true;
+    } else if (arg === '--cold') a.cold = true;
     else if (arg === '--node') a.node = value();
     else if (arg === '--reps') a.reps = positiveInt(arg, value());
     else if (arg === '--lines') a.lines = positiveInt(arg, value());
@@ -56,6 +61,7 @@ function parseArgs(argv: string[]): Args {
   // Checked before the corpus is generated (which takes a while for a new size).
   const unknown = a.only?.filter((r) => !(ROWS as readonly string[]).includes(r)) ?? [];
   if (unknown.length) usage(`--only: unknown row ${unknown.join(',')}`);
+  if (!(PROFILABLE as readonly string[]).includes(a.profRow)) usage(`--prof-row: one of ${PROFILABLE.join(', ')}`);
   if (a.reps === 0) a.reps = a.quick ? 1 : 3;
   if (a.lines === 0) a.lines = a.quick ? QUICK_LINES : FULL_LINES;
   return a;
@@ -84,18 +90,24 @@ const ROWS = [
   'cflogs_2core',
   'duckdb_gzip',
   'cflogs_gzip',
+  'cflogs_parquet',
+  'duckdb_parquet',
   'e2e',
 ] as const;
+
+/** Rows --prof-row can profile: the cflogs contender's. */
+const PROFILABLE = ['cflogs', 'cflogs_filtered', 'cflogs_2core', 'cflogs_gzip', 'cflogs_parquet'] as const;
 
 /** Reference rows (both contenders writing gzip) that --quick leaves out unless --only names them. */
 const NOT_IN_QUICK: ReadonlySet<string> = new Set(['duckdb_gzip', 'cflogs_gzip']);
 
 function usage(problem?: string): never {
-  const text = `usage: npm run bench -- [--quick] [--json] [--cpu-prof] [--cold] [--node PATH] [--reps N] [--lines N] [--only ${ROWS.join(',')}]
+  const text = `usage: npm run bench -- [--quick] [--json] [--cpu-prof] [--prof-row ROW] [--cold] [--node PATH] [--reps N] [--lines N] [--only ${ROWS.join(',')}]
   --quick     small corpus (${QUICK_LINES} lines), one repetition, and no gzip reference rows (${[...NOT_IN_QUICK].join(', ')};
               name them in --only to run them): under a minute
   --json      print the results as one JSON object on stdout (progress goes to stderr)
   --cpu-prof  also profile one cflogs run and print the top self-time functions
+  --prof-row R  profile that row instead of cflogs (implies --cpu-prof): ${PROFILABLE.join(', ')}
   --cold      time each process's first object (JIT warm-up included); by default every contender first
               processes a smaller corpus untimed, as a Lambda container that has handled objects before
   --node PATH run the contenders with this node binary (e.g. the Lambda runtime's major version)
@@ -103,7 +115,8 @@ function usage(problem?: string): never {
   --lines N   corpus size in lines (default ${FULL_LINES})
   --only L    run only these rows (any of them, --quick or not)
 rows: duckdb and cflogs both write zstd (cflogs' default output codec; its level comes from loadConfig, as the
-Lambda's does) and are the compared pair; duckdb_gzip and cflogs_gzip write gzip, for reference.`;
+Lambda's does) and are the compared pair; duckdb_gzip and cflogs_gzip write gzip, for reference; cflogs_parquet
+(CFLOGS_OUTPUT_FORMAT=parquet) and duckdb_parquet write zstd Parquet.`;
   process.stderr.write((problem ? `${problem}\n` : '') + text + '\n');
   process.exit(problem ? 2 : 0);
 }
@@ -216,7 +229,7 @@ const GIB = 2 ** 30;
 const TIB = 2 ** 40;
 
 /** Rows priced in the report: those that write lake output from one core. */
-const COSTED = ['naive', 'duckdb', 'cflogs', 'cflogs_filtered', 'duckdb_gzip', 'cflogs_gzip'] as const;
+const COSTED = ['naive', 'duckdb', 'cflogs', 'cflogs_filtered', 'duckdb_gzip', 'cflogs_gzip', 'cflogs_parquet', 'duckdb_parquet'] as const;
 
 interface Cost {
   /** Lambda GB-seconds at 1,769 MB for the seconds one TB of input takes on one core. */
@@ -272,6 +285,9 @@ async function main(): Promise<void> {
     // Reference: both writing gzip (cflogs as with CFLOGS_OUTPUT_COMPRESSION=gzip).
     { label: 'duckdb_gzip', contender: 'duckdb', params: { tmpDir: workDir, compression: 'gzip' }, cpus: pin },
     { label: 'cflogs_gzip', contender: 'cflogs', params: { compression: 'gzip' }, cpus: pin },
+    // Parquet: cflogs as with CFLOGS_OUTPUT_FORMAT=parquet, and DuckDB writing zstd Parquet from the same query.
+    { label: 'cflogs_parquet', contender: 'cflogs', params: { format: 'parquet' }, cpus: pin },
+    { label: 'duckdb_parquet', contender: 'duckdb', params: { tmpDir: workDir, format: 'parquet' }, cpus: pin },
     {
       label: 'e2e',
       contender: 'e2e',
@@ -308,12 +324,12 @@ async function main(): Promise<void> {
   if (args.cpuProf) {
     const dir = join(workDir, 'cpu-prof');
     rmSync(dir, { recursive: true, force: true });
-    const spec = specs.find((s) => s.label === 'cflogs') as RunSpec;
-    log('  profiling cflogs (one more run, with --cpu-prof; not counted in the figures)');
+    const spec = specs.find((s) => s.label === args.profRow) as RunSpec;
+    log(`  profiling ${args.profRow} (one more run, with --cpu-prof; not counted in the figures)`);
     await runOnce(spec, bundles, corpus, { workDir, timeoutMs, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`], ...run });
     const file = newestProfile(dir);
     if (!file) throw new Error(`no .cpuprofile written in ${dir}`);
-    profile = analyseProfile(file, bundles.contenders.cflogs);
+    profile = { ...analyseProfile(file, bundles.contenders.cflogs), row: args.profRow };
   }
 
   const json = JSON.stringify(jsonReport(figures, corpus, m, args, profile), null, 2) + '\n';
@@ -347,14 +363,19 @@ function ratios(f: Record<string, Figure>): Record<string, Ratio> {
 }
 
 /** Not targets: cflogs against DuckDB when both write gzip (the reference rows). */
-const REFERENCE_RATIOS = [{ name: 'cflogs_gzip / duckdb_gzip', a: 'cflogs_gzip', b: 'duckdb_gzip' }] as const;
+const REFERENCE_RATIOS = [
+  { name: 'cflogs_gzip / duckdb_gzip', a: 'cflogs_gzip', b: 'duckdb_gzip', what: 'both write gzip' },
+  { name: 'cflogs_parquet / duckdb_parquet', a: 'cflogs_parquet', b: 'duckdb_parquet', what: 'both write zstd Parquet' },
+  { name: 'cflogs_parquet / cflogs', a: 'cflogs_parquet', b: 'cflogs', what: 'Parquet against NDJSON, same build' },
+] as const;
 
-function referenceRatios(f: Record<string, Figure>): Record<string, { value: number; value_cpu: number }> {
-  const out: Record<string, { value: number; value_cpu: number }> = {};
+/** `bytes`: output bytes of a over b's. */
+function referenceRatios(f: Record<string, Figure>): Record<string, { value: number; value_cpu: number; bytes: number }> {
+  const out: Record<string, { value: number; value_cpu: number; bytes: number }> = {};
   for (const r of REFERENCE_RATIOS) {
     const a = f[r.a];
     const b = f[r.b];
-    if (a && b) out[`${r.a}_${r.b}`] = { value: a.mbps / b.mbps, value_cpu: a.mbps_cpu / b.mbps_cpu };
+    if (a && b) out[`${r.a}_${r.b}`] = { value: a.mbps / b.mbps, value_cpu: a.mbps_cpu / b.mbps_cpu, bytes: a.bytes_out / b.bytes_out };
   }
   return out;
 }
@@ -395,13 +416,15 @@ function jsonReport(f: Record<string, Figure>, corpus: Corpus, m: Machine, args:
       cflogs_2core: pick(f.cflogs_2core),
       duckdb_gzip: pick(f.duckdb_gzip),
       cflogs_gzip: pick(f.cflogs_gzip),
+      cflogs_parquet: pick(f.cflogs_parquet),
+      duckdb_parquet: pick(f.duckdb_parquet),
     },
     // cflogs_duckdb compares the two zstd rows.
     ratios: Object.fromEntries(
       Object.entries(ratios(f)).map(([k, v]) => [k, { ...v, value: round(v.value, 2), value_cpu: round(v.value_cpu, 2) }]),
     ),
     reference_ratios: Object.fromEntries(
-      Object.entries(referenceRatios(f)).map(([k, v]) => [k, { value: round(v.value, 2), value_cpu: round(v.value_cpu, 2) }]),
+      Object.entries(referenceRatios(f)).map(([k, v]) => [k, { value: round(v.value, 2), value_cpu: round(v.value_cpu, 2), bytes: round(v.bytes, 3) }]),
     ),
     corpus: {
       dataset: corpus.options.dataset,
@@ -475,15 +498,17 @@ function textReport(
     );
   }
   out.push('');
-  out.push(`| ${'contender'.padEnd(16)} | ${'MB/s'.padStart(7)} | ${'lines/s'.padStart(9)} | ${'peak RSS MB'.padStart(11)} | ${'MB/CPU-s'.padStart(8)} | ${'CPU %'.padStart(5)} | ${'out MB'.padStart(7)} | ${'codec'.padEnd(6)} | cores |`);
-  out.push(`|${'-'.repeat(18)}|${'-'.repeat(8)}:|${'-'.repeat(10)}:|${'-'.repeat(12)}:|${'-'.repeat(9)}:|${'-'.repeat(6)}:|${'-'.repeat(8)}:|${'-'.repeat(8)}|-------|`);
+  const codecOfRow = (x: Figure): string => (typeof x.notes?.codec === 'string' ? x.notes.codec : x.bytes_out > 0 ? '?' : '-');
+  const codecWidth = Math.max(6, ...Object.values(f).map((x) => codecOfRow(x).length));
+  out.push(`| ${'contender'.padEnd(16)} | ${'MB/s'.padStart(7)} | ${'lines/s'.padStart(9)} | ${'peak RSS MB'.padStart(11)} | ${'MB/CPU-s'.padStart(8)} | ${'CPU %'.padStart(5)} | ${'out MB'.padStart(7)} | ${'codec'.padEnd(codecWidth)} | cores |`);
+  out.push(`|${'-'.repeat(18)}|${'-'.repeat(8)}:|${'-'.repeat(10)}:|${'-'.repeat(12)}:|${'-'.repeat(9)}:|${'-'.repeat(6)}:|${'-'.repeat(8)}:|${'-'.repeat(codecWidth + 2)}|-------|`);
   const cores = (label: string): string => (label === 'cflogs_2core' ? '2' : label === 'e2e' ? '1 (+1 s3rver)' : '1');
   for (const label of ROWS) {
     const x = f[label];
     if (!x) continue;
-    const codec = typeof x.notes?.codec === 'string' ? x.notes.codec : x.bytes_out > 0 ? '?' : '-';
+    const codec = codecOfRow(x);
     out.push(
-      `| ${label.padEnd(16)} | ${fmt(x.mbps, 7, 1)} | ${fmt(x.lines_per_s, 9, 0)} | ${fmt(x.peak_rss_mb, 11, 0)} | ${fmt(x.mbps_cpu, 8, 1)} | ${fmt(x.cpu_pct, 5, 0)} | ${fmt(x.bytes_out / 1e6, 7, 1)} | ${codec.padEnd(6)} | ${cores(label)} |`,
+      `| ${label.padEnd(16)} | ${fmt(x.mbps, 7, 1)} | ${fmt(x.lines_per_s, 9, 0)} | ${fmt(x.peak_rss_mb, 11, 0)} | ${fmt(x.mbps_cpu, 8, 1)} | ${fmt(x.cpu_pct, 5, 0)} | ${fmt(x.bytes_out / 1e6, 7, 1)} | ${codec.padEnd(codecWidth)} | ${cores(label)} |`,
     );
   }
   out.push('');
@@ -524,8 +549,14 @@ function textReport(
     );
   }
   for (const [k, v] of Object.entries(referenceRatios(f))) {
-    const name = REFERENCE_RATIOS.find((x) => `${x.a}_${x.b}` === k)?.name ?? k;
-    out.push(`${name} ${fmt(v.value, 5, 2)}x   (reference, not a target: both write gzip)   (per CPU-second: ${fmt(v.value_cpu, 4, 2)}x)`);
+    const r = REFERENCE_RATIOS.find((x) => `${x.a}_${x.b}` === k);
+    out.push(
+      `${r?.name ?? k} ${fmt(v.value, 5, 2)}x   (reference, not a target: ${r?.what ?? ''})   (per CPU-second: ${fmt(v.value_cpu, 4, 2)}x; output bytes ${fmt(v.bytes, 5, 3)}x)`,
+    );
+  }
+  const groups = f.cflogs_parquet?.notes?.row_groups;
+  if (f.cflogs_parquet && groups !== undefined) {
+    out.push(`cflogs_parquet: ${f.cflogs_parquet.notes?.files} files, ${groups} row groups (${fmt(f.cflogs_parquet.rows / Number(groups), 0, 0)} rows each on average)`);
   }
   if (f.cflogs_filtered) {
     const n = f.cflogs_filtered.notes?.filtered;
@@ -550,7 +581,7 @@ function textReport(
   }
   if (profile) {
     out.push('');
-    out.push(`cflogs CPU profile: top self time (${profile.totalMs.toFixed(0)} ms sampled; ${profile.file})`);
+    out.push(`${profile.row ?? 'cflogs'} CPU profile: top self time (${profile.totalMs.toFixed(0)} ms sampled; ${profile.file})`);
     out.push(`| ${'self ms'.padStart(8)} | ${'%'.padStart(5)} | function | module |`);
     out.push(`|---------:|------:|----------|--------|`);
     for (const e of profile.functions) out.push(`| ${fmt(e.ms, 8, 0)} | ${fmt(e.pct, 5, 1)} | ${e.name} | ${e.where} |`);

@@ -57,7 +57,7 @@ export async function buildBundles(outDir: string): Promise<Bundles> {
 }
 
 export interface RunSpec {
-  /** Row in the report: floor, floor_rewrite, naive, duckdb, cflogs, e2e, cflogs_filtered, cflogs_2core. */
+  /** Row in the report: floor, floor_rewrite, naive, duckdb, cflogs, e2e, cflogs_filtered, cflogs_2core, the gzip and Parquet rows. */
   label: string;
   contender: ContenderName;
   params: Record<string, unknown>;

@@ -1,10 +1,12 @@
 /**
- * Soak test of the memory bound: `npm run soak -- [--gb 2] [--max-rss-mb 256] [--dataset http_requests] [--hours 3] [--interleave] [--keep]`
+ * Soak test of the memory bound: `npm run soak -- [--gb 2] [--max-rss-mb 256] [--dataset http_requests] [--hours 3] [--interleave] [--format ndjson|parquet] [--keep]`
  *
  * Streams one generated Logpush object of at least `--gb` GiB uncompressed (realistic lines from testkit/generate/,
  * gzip as Logpush writes it) through the real S3 handler, against s3rver over HTTP: GetObject streams the input,
  * the lake is written with multipart uploads, with the Lambda's own settings (S3Store's parts, loadConfig's defaults).
  * `--interleave` puts line i in event hour i % hours, the worst order for a writer that files rows by hour.
+ * `--format parquet` runs the handler with `CFLOGS_OUTPUT_FORMAT=parquet` (the lake in Parquet files); the default is
+ * whatever the environment says, NDJSON when unset.
  *
  * Only the handler runs in this process, as in Lambda. s3rver (the stand-in for S3) runs in a child process, and so
  * does the preparation of the input (generated and gzipped on the fly into .out/soak/, never held in memory, then
@@ -21,6 +23,7 @@ import { createInterface } from 'node:readline';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
+import { constants as perfConstants, PerformanceEntry, PerformanceObserver } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
 import { createGzip } from 'node:zlib';
 import { Upload } from '@aws-sdk/lib-storage';
@@ -31,6 +34,7 @@ import { S3Store } from '../lib/lake/s3-store';
 import { silentLog } from '../lib/log';
 import { wireS3 } from '../lib/wiring';
 import { NODE_OPTIONS as LAMBDA_NODE_OPTIONS } from '../infra/stack/runtime';
+import { LAKE_FORMATS } from '../lib/lake/format';
 
 const INPUT = 'cflogs-soak-input';
 const LAKE = 'cflogs-soak-lake';
@@ -46,6 +50,7 @@ const { values: args } = parseArgs({
     hours: { type: 'string', default: '3' },
     keep: { type: 'boolean', default: false },
     interleave: { type: 'boolean', default: false },
+    format: { type: 'string' },
     // Internal: the child processes.
     role: { type: 'string' },
     endpoint: { type: 'string' },
@@ -75,6 +80,7 @@ function options(): { bytes: number; dataset: Dataset; hours: number; maxRssMb: 
   if (!Number.isInteger(hours) || hours < 1 || hours > 48) die(`--hours must be an integer from 1 to 48, got ${args.hours}`);
   if (!(maxRssMb > 0)) die(`--max-rss-mb must be a positive number, got ${args['max-rss-mb']}`);
   if (!DATASETS.includes(args.dataset as Dataset)) die(`--dataset must be one of ${DATASETS.join(', ')}`);
+  if (args.format !== undefined && !(LAKE_FORMATS as readonly string[]).includes(args.format)) die(`--format must be one of ${LAKE_FORMATS.join(', ')}`);
   return { bytes: Math.ceil(gb * GiB), dataset: args.dataset as Dataset, hours, maxRssMb };
 }
 
@@ -165,6 +171,12 @@ function child(role: string, extra: string[] = []): { proc: ChildProcess; firstL
 
 const mb = (n: number) => (n / MiB).toFixed(1);
 
+/** What the lake files are, from their names (rejects are NDJSON in either format). */
+function outputKind(keys: string[]): string {
+  const kinds = new Set(keys.map((k) => (k.endsWith('.parquet') ? 'Parquet (zstd)' : k.endsWith('.json.gz') ? 'gzip NDJSON' : k.endsWith('.json.zst') ? 'zstd NDJSON' : 'other')));
+  return [...kinds].join(' + ');
+}
+
 async function main(): Promise<void> {
   const { bytes, dataset, hours, maxRssMb } = options();
   rmSync(join(ROOT, 's3'), { recursive: true, force: true });
@@ -184,7 +196,9 @@ async function main(): Promise<void> {
     // Everything below is what a Lambda invocation does, in this process.
     const s3 = localS3Client(endpoint);
     // The Lambda's own wiring, defaults and CFLOGS_* overrides, so the soak measures what is deployed.
-    const deps = wireS3(process.env, { s3, store: new S3Store(s3, LAKE), config: { outputPrefix: '' }, log: silentLog });
+    // --format sets the handler's CFLOGS_OUTPUT_FORMAT, as the stack's outputFormat parameter does.
+    const env = args.format === undefined ? process.env : { ...process.env, CFLOGS_OUTPUT_FORMAT: args.format };
+    const deps = wireS3(env, { s3, store: new S3Store(s3, LAKE), config: { outputPrefix: '' }, log: silentLog });
     const event = {
       Records: [
         {
@@ -198,17 +212,39 @@ async function main(): Promise<void> {
     const rssStart = process.memoryUsage().rss;
     let peak = rssStart;
     let samples = 0;
+    // Where the memory is: V8's heap (in use and reserved) and off-heap (Buffers, ArrayBuffers), each at its own peak.
+    const peaks = { heapUsed: 0, heapTotal: 0, external: 0, arrayBuffers: 0, rssAtHeapPeak: 0 };
     const timer = setInterval(() => {
-      const r = process.memoryUsage().rss;
+      const m = process.memoryUsage();
       samples++;
-      if (r > peak) peak = r;
+      if (m.rss > peak) peak = m.rss;
+      if (m.heapUsed > peaks.heapUsed) {
+        peaks.heapUsed = m.heapUsed;
+        peaks.rssAtHeapPeak = m.rss;
+      }
+      if (m.heapTotal > peaks.heapTotal) peaks.heapTotal = m.heapTotal;
+      if (m.external > peaks.external) peaks.external = m.external;
+      if (m.arrayBuffers > peaks.arrayBuffers) peaks.arrayBuffers = m.arrayBuffers;
     }, 250);
+    // The heap in use just after each full (mark-compact) GC: about what is live then. The gap between it and the
+    // peak above is garbage the collector had not yet come for.
+    const majors = { count: 0, maxLive: 0 };
+    const gcObserver = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        if ((e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind !== perfConstants.NODE_PERFORMANCE_GC_MAJOR) continue;
+        majors.count++;
+        const used = process.memoryUsage().heapUsed;
+        if (used > majors.maxLive) majors.maxLive = used;
+      }
+    });
+    gcObserver.observe({ entryTypes: ['gc'] });
     const started = Date.now();
     let report: IngestReport;
     try {
       report = (await handleS3Event(event, deps)) as IngestReport;
     } finally {
       clearInterval(timer);
+      gcObserver.disconnect();
       s3.destroy();
     }
     const seconds = (Date.now() - started) / 1000;
@@ -224,9 +260,11 @@ async function main(): Promise<void> {
         `soak: ${ok ? 'PASS' : 'FAIL'}`,
         `  input        ${mb(s.bytesIn)} MiB gzip -> ${mb(s.decompressedBytes)} MiB (${(s.decompressedBytes / GiB).toFixed(2)} GiB) uncompressed`,
         `  lines        ${s.lines} read = ${s.rows} rows + ${s.rejected} rejects + ${s.filtered} filtered + ${s.blank} blank (generated ${prep.lines})`,
-        `  output       ${s.outputs.length} files, ${mb(out)} MiB ${s.outputs[0]?.key.endsWith('.json.gz') ? 'gzip' : 'zstd'}`,
+        `  output       ${s.outputs.length} files, ${mb(out)} MiB ${outputKind(s.outputs.map((f) => f.key))}`,
         `  duration     ${seconds.toFixed(1)} s, ${(s.decompressedBytes / MiB / seconds).toFixed(1)} MiB/s uncompressed, ${Math.round(s.lines / seconds)} lines/s`,
         `  RSS          ${mb(rssStart)} MiB at start, peak ${mb(peak)} MiB (${samples} samples every 250 ms), kernel high-water mark ${mb(maxRss)} MiB; limit ${maxRssMb} MiB`,
+        `  memory       peaks: V8 heap used ${mb(peaks.heapUsed)} MiB (RSS then ${mb(peaks.rssAtHeapPeak)}), heap reserved ${mb(peaks.heapTotal)} MiB, off-heap ${mb(peaks.external)} MiB (of which ArrayBuffers ${mb(peaks.arrayBuffers)}); ` +
+          `after the ${majors.count} full GCs at most ${mb(majors.maxLive)} MiB in use`,
         `  node         ${process.version}, heap limit ${mb(getHeapStatistics().heap_size_limit)} MiB, NODE_OPTIONS ${process.env.NODE_OPTIONS ?? ''}`,
       ].join('\n') + '\n',
     );

@@ -8,9 +8,14 @@
  * params.filter: adds a raw exclude filter on the corpus's needle (about half the lines), the figure issue 8 asks.
  * params.compression: the output codec, set as the Lambda would be (`CFLOGS_OUTPUT_COMPRESSION`, at that codec's
  * default level): 'gzip' is the `cflogs_gzip` reference row. Absent: the default (zstd).
+ * params.format: 'parquet' writes Parquet lake files (`CFLOGS_OUTPUT_FORMAT=parquet`, the `cflogs_parquet` row),
+ * with the table's columns as the pipeline gives them (lib/lake/format.ts eventColumns); each file's footer is then
+ * read back (hyparquet's parquetMetadata) and its row count and columns checked. Absent: NDJSON.
  */
 import { createReadStream } from 'node:fs';
+import { parquetMetadata } from 'hyparquet';
 import { loadConfig } from '../../lib/config';
+import { eventColumns } from '../../lib/lake/format';
 import { compileFilters } from '../../lib/filter/filters';
 import { processStream } from '../../lib/pipeline/process';
 import { builtInRegistry } from '../../lib/record/registry';
@@ -20,15 +25,21 @@ import { DiscardStore } from '../discard-store';
 
 const cflogs: Contender = {
   async prepare(corpus, params) {
-    const config = loadConfig(params.compression === undefined ? {} : { CFLOGS_OUTPUT_COMPRESSION: String(params.compression) });
+    const config = loadConfig({
+      ...(params.compression === undefined ? {} : { CFLOGS_OUTPUT_COMPRESSION: String(params.compression) }),
+      ...(params.format === undefined ? {} : { CFLOGS_OUTPUT_FORMAT: String(params.format) }),
+    });
     const entry = builtInRegistry().forDataset(corpus.options.dataset);
     if (!entry) throw new Error(`no log type for dataset ${corpus.options.dataset}`);
+    const parquet = config.format === 'parquet';
+    // As lib/pipeline/ingest.ts gives the writer its format: the table's columns, worked out once per input.
+    const columns = eventColumns(entry.schema, config.format);
     const filter = params.filter === true;
     const filters = filter
       ? compileFilters([{ name: 'drop-needle', exclude: { raw: { contains: corpus.needle } } }])
       : undefined;
     const now = new Date('2026-11-24T12:00:00Z');
-    const store = new DiscardStore();
+    const store = new DiscardStore(parquet);
 
     return async () => {
       const sink = new LakeWriter({
@@ -38,6 +49,7 @@ const cflogs: Contender = {
         rejectTime: '2026-11-24 12:00:00.000000000',
         codec: config.codec,
         maxOpenFiles: config.maxOpenFiles,
+        format: { name: config.format, columns: () => columns },
       });
       const s = await processStream(
         createReadStream(corpus.path),
@@ -59,6 +71,23 @@ const cflogs: Contender = {
       if (outRows !== s.rows) problems.push(`output files hold ${outRows} rows, the summary says ${s.rows}`);
       const outBytes = s.outputs.reduce((a, o) => a + o.bytes, 0);
       if (outBytes !== store.totalBytes()) problems.push(`store got ${store.totalBytes()} bytes, outputs say ${outBytes}`);
+      let rowGroups = 0;
+      if (parquet) {
+        for (const o of s.outputs) {
+          if (o.kind !== 'events') continue;
+          const ends = store.ends.get(o.key);
+          if (!o.key.endsWith('.parquet') || !ends || ends.head.toString('latin1') !== 'PAR1') {
+            problems.push(`${o.key} is not a Parquet file`);
+            continue;
+          }
+          const meta = parquetMetadata(ends.tail);
+          rowGroups += meta.row_groups.length;
+          if (Number(meta.num_rows) !== o.rows) problems.push(`${o.key}: its footer says ${meta.num_rows} rows, the writer ${o.rows}`);
+          // One leaf per column: a list column's is its element.
+          const bad = meta.row_groups.find((g) => g.columns.length !== columns.length || Number(g.num_rows) <= 0);
+          if (bad) problems.push(`${o.key}: a row group of ${bad.num_rows} rows has ${bad.columns.length} column chunks, ${columns.length} columns expected`);
+        }
+      }
       if (problems.length) throw new Error(`cflogs output does not check out: ${problems.join('; ')}`);
       return {
         rows: s.rows,
@@ -68,7 +97,8 @@ const cflogs: Contender = {
           filtered: s.filtered,
           files: s.outputs.length,
           unknown_fields: Object.keys(s.unknownFields).length,
-          codec: `${config.codec.compression} ${config.codec.level}`,
+          codec: parquet ? `parquet zstd ${config.codec.compression === 'zstd' ? config.codec.level : 3}` : `${config.codec.compression} ${config.codec.level}`,
+          ...(parquet ? { row_groups: rowGroups } : {}),
         },
       };
     };

@@ -8,6 +8,10 @@
  * params.compression: 'zstd' (the default; the `duckdb` row) or 'gzip' (the `duckdb_gzip` reference row). DuckDB's
  * JSON COPY takes no compression level (`COMPRESSION_LEVEL` is a Parquet option): each codec runs at DuckDB's own
  * default, so the output sizes are reported next to cflogs' rather than assumed equal.
+ * params.format: 'parquet' (the `duckdb_parquet` reference row) writes `COPY ... (FORMAT parquet, COMPRESSION zstd,
+ * COMPRESSION_LEVEL 3)` instead, with typed timestamps as cflogs' Parquet files have them (microseconds, and the
+ * event time's exact nanoseconds as p_event_time_ns); DuckDB's own row groups (122,880 rows) unless
+ * params.rowGroupSize says otherwise.
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -62,14 +66,27 @@ export function duckDbCompression(param: unknown): DuckDbCompression {
   throw new Error(`duckdb: compression must be 'zstd' or 'gzip', got ${JSON.stringify(param)}`);
 }
 
+/** What the COPY writes: NDJSON with a codec, or zstd Parquet (level 3, as cflogs' column chunks). */
+export type DuckDbOutput = DuckDbCompression | 'parquet';
+
+/** Timestamps typed, for Parquet: TIMESTAMP (microseconds, truncated from the nanoseconds; as cflogs writes them). */
+function typedTimeExpr(f: FieldSpec): string {
+  return f.timeFormats.includes('cloudflare') || f.timeFormats.includes('unix')
+    ? `CAST(make_timestamp_ns(${q(f.name)}) AS TIMESTAMP)`
+    : `try_strptime(nullif(${q(f.name)}, ''), '%a, %d %b %Y %H:%M:%S GMT')`;
+}
+
 /** The COPY statement for a corpus; exported so the README and tests can show it. */
 export function copySql(
   corpus: Corpus,
   outPath: string,
   rowIdPrefix: string,
   parseTime: string,
-  compression: DuckDbCompression = 'zstd',
+  output: DuckDbOutput = 'zstd',
+  rowGroupSize?: number,
 ): string {
+  const parquet = output === 'parquet';
+  const time = parquet ? typedTimeExpr : timeExpr;
   const entry = builtInRegistry().forDataset(corpus.options.dataset);
   if (!entry) throw new Error(`no log type for dataset ${corpus.options.dataset}`);
   const { schema } = entry;
@@ -80,24 +97,33 @@ export function copySql(
     return f;
   });
   const columns = fields.map((f) => `${q(f.name)}: ${lit(columnType(f))}`).join(', ');
-  const replaced = fields.filter((f) => f.type === 'timestamp').map((f) => `${timeExpr(f)} AS ${q(f.name)}`);
+  const replaced = fields.filter((f) => f.type === 'timestamp').map((f) => `${time(f)} AS ${q(f.name)}`);
   const having = (ind: string): FieldSpec[] => fields.filter((f) => (f.indicators as string[]).includes(ind));
   const list = (exprs: string[]): string =>
     exprs.length === 0 ? 'NULL' : `list_sort(list_distinct(list_filter([${exprs.join(', ')}], x -> coalesce(x, '') NOT IN ${NONE})))`;
   const hostOfUrl = (f: FieldSpec): string => `regexp_extract(${q(f.name)}, '^[A-Za-z][A-Za-z0-9+.-]*://([^/?#:@]+)', 1)`;
   const eventTime = byName.get(schema.eventTimeField);
   if (!eventTime) throw new Error('no event time field');
+  const unixNanos = eventTime.timeFormats.includes('cloudflare') || eventTime.timeFormats.includes('unix');
+  const eventTimeColumns = parquet
+    ? `${time(eventTime)} AS p_event_time,
+    ${unixNanos ? q(eventTime.name) : `epoch_ns(${time(eventTime)})`} AS p_event_time_ns,
+    CAST(${lit(parseTime)} AS TIMESTAMP) AS p_parse_time`
+    : `${timeExpr(eventTime)} AS p_event_time,
+    ${lit(parseTime)} AS p_parse_time`;
+  const to = parquet
+    ? `(FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 3${rowGroupSize ? `, ROW_GROUP_SIZE ${rowGroupSize}` : ''})`
+    : `(FORMAT json, COMPRESSION ${output})`;
   return `COPY (
   SELECT * ${replaced.length ? `REPLACE (${replaced.join(', ')})` : ''},
     ${lit(schema.logType)} AS p_log_type,
     ${lit(rowIdPrefix)} || lpad(to_hex(row_number() OVER ()), 8, '0') AS p_row_id,
-    ${timeExpr(eventTime)} AS p_event_time,
-    ${lit(parseTime)} AS p_parse_time,
+    ${eventTimeColumns},
     ${list(having('ip').map((f) => q(f.name)))} AS p_any_ip_addresses,
     ${list([...having('domain').map((f) => `lower(${q(f.name)})`), ...having('url').map((f) => `lower(${hostOfUrl(f)})`)])} AS p_any_domain_names,
     ${list(having('trace_id').map((f) => q(f.name)))} AS p_any_trace_ids
   FROM read_ndjson(${lit(corpus.path)}, columns = {${columns}}, compression = 'gzip', format = 'newline_delimited')
-) TO ${lit(outPath)} (FORMAT json, COMPRESSION ${compression})`;
+) TO ${lit(outPath)} ${to}`;
 }
 
 let tmp: string | undefined;
@@ -106,9 +132,12 @@ let db: { instance: DuckDBInstance; conn: DuckDBConnection } | undefined;
 const duckdb: Contender = {
   async prepare(corpus, params) {
     const compression = duckDbCompression(params.compression);
+    if (params.format !== undefined && params.format !== 'parquet') throw new Error(`duckdb: format must be 'parquet' or absent, got ${JSON.stringify(params.format)}`);
+    const parquet = params.format === 'parquet';
+    const rowGroupSize = params.rowGroupSize === undefined ? undefined : Number(params.rowGroupSize);
     tmp = mkdtempSync(join(String(params.tmpDir), 'duckdb-'));
-    const out = join(tmp, `out${DUCKDB_EXTENSIONS[compression]}`);
-    const sql = copySql(corpus, out, '0123456789abcdef0123', '2026-11-24 12:00:00.000000000', compression);
+    const out = join(tmp, parquet ? 'out.parquet' : `out${DUCKDB_EXTENSIONS[compression]}`);
+    const sql = copySql(corpus, out, '0123456789abcdef0123', '2026-11-24 12:00:00.000000000', parquet ? 'parquet' : compression, rowGroupSize);
     const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
     const conn = await instance.connect();
     db = { instance, conn };
@@ -116,7 +145,7 @@ const duckdb: Contender = {
     return async () => {
       const r = await conn.runAndReadAll(sql);
       const rows = Number(r.getRows()[0]?.[0]);
-      return { rows, expectedRows: corpus.lines, bytesOut: statSync(out).size, notes: { codec: compression } };
+      return { rows, expectedRows: corpus.lines, bytesOut: statSync(out).size, notes: { codec: parquet ? 'parquet zstd 3' : compression } };
     };
   },
   async teardown() {
