@@ -20,6 +20,12 @@ import type { OutputFile, PartitionFile, WriteTarget } from './types';
 /** Per file, the row group's text at most, in UTF-16 code units. */
 export const MAX_ROW_GROUP_CHARS = 16 * 1024 * 1024;
 
+/**
+ * Row groups per file at most: the footer's metadata (every row group's column chunks) stays in memory until the file
+ * is finished, so a file is finished after this many and the partition goes on in a new one.
+ */
+export const MAX_ROW_GROUPS_PER_FILE = 32;
+
 /** Parquet's physical and logical type for a scalar column type. */
 function leaf(t: ScalarType): Omit<SchemaElement, 'name'> {
   switch (t) {
@@ -146,11 +152,15 @@ export interface ParquetFileOptions {
   level: number;
   /** A row group is encoded once its rows' text passes this many UTF-16 code units. */
   rowGroupChars: number;
+  /** The file is full after this many row groups (MAX_ROW_GROUPS_PER_FILE). */
+  maxRowGroups: number;
 }
 
 /** One Parquet lake file being written: rows in, row groups out to the upload. */
 export class ParquetFile implements PartitionFile {
   rows = 0;
+  /** Row groups written. */
+  rowGroups = 0;
   bytes = 0;
   private pending: string[] = [];
   private pendingChars = 0;
@@ -176,6 +186,10 @@ export class ParquetFile implements PartitionFile {
       createdBy: 'cflogs',
     });
     this.columnData = opts.columns.map((c) => ({ name: c.name, data: [], statistics: wantsStatistics(c) }));
+  }
+
+  get full(): boolean {
+    return this.rowGroups >= this.opts.maxRowGroups;
   }
 
   add(json: string): void {
@@ -223,6 +237,7 @@ export class ParquetFile implements PartitionFile {
     this.pendingChars = 0;
     // write() encodes synchronously and calls the stream writer's flush(): the bytes are with the upload now.
     void this.writer.write({ columnData: this.columnData as never, rowGroupSize: n });
+    this.rowGroups++;
     for (const c of this.columnData) c.data = [];
   }
 

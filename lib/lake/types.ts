@@ -30,6 +30,8 @@ export interface PartitionFile {
   readonly key: string;
   readonly kind: OutputFile['kind'];
   readonly table: string;
+  /** Takes no more rows: the writer finishes it, and the partition goes on in its next part. */
+  readonly full: boolean;
   /** One row's JSON text. */
   add(json: string): void;
   /** Rows already encoded as NDJSON lines (a waiting partition's), in order. */

@@ -3,7 +3,7 @@ import type { Transform } from 'node:stream';
 import type { OutputCodec } from './codec';
 import { LakeColumn, LakeFormat, PARQUET_EXTENSION } from './format';
 import { outputKey } from './layout';
-import { MAX_ROW_GROUP_CHARS, ParquetFile } from './parquet';
+import { MAX_ROW_GROUP_CHARS, MAX_ROW_GROUPS_PER_FILE, ParquetFile } from './parquet';
 import type { ObjectStore, OutputFile, PartitionFile, RowSink, WriteTarget } from './types';
 
 export interface LakeWriterOptions {
@@ -31,6 +31,8 @@ export interface LakeWriterOptions {
   waitingBytes?: number;
   /** A Parquet row group's text; by default a share of PARQUET_BUFFER_CHARS per open file. */
   rowGroupChars?: number;
+  /** Row groups per Parquet file (MAX_ROW_GROUPS_PER_FILE). */
+  maxRowGroups?: number;
 }
 
 /**
@@ -87,6 +89,8 @@ function appendLine(block: Buffer, used: number, json: string): number {
 const RELEASED = Buffer.alloc(0);
 
 class LakeFile implements PartitionFile {
+  /** NDJSON files take rows until the input ends (or the file is evicted). */
+  readonly full = false;
   rows = 0;
   bytes = 0;
   private block: Buffer;
@@ -233,7 +237,7 @@ class Waiting {
 
 const WAITING_FIRST_BLOCK = 4 * 1024;
 /** Rows' text held for Parquet row groups, all open files together. */
-const PARQUET_BUFFER_CHARS = 48 * 1024 * 1024;
+const PARQUET_BUFFER_CHARS = 16 * 1024 * 1024;
 
 /** Closes a file, naming it in the error: "finishing output failed" alone does not say which of an object's files broke. */
 async function closeFile(f: PartitionFile): Promise<OutputFile> {
@@ -288,12 +292,14 @@ export class LakeWriter implements RowSink {
   row(table: string, eventTime: string, json: string): boolean {
     // Same hour as the previous row is the common case in an ordered batch: skip the map lookup.
     const hour = eventTime.slice(0, 13);
+    const id = `${table}/${hour}`;
     if (this.lastFile !== undefined && hour === this.lastHour && table === this.lastTable) {
       this.lastFile.add(json);
-      return false;
+      return this.lastFile.full ? this.retire(id, this.lastFile) : false;
     }
-    const f = this.add(`${table}/${hour}`, 'events', table, eventTime, json);
+    const f = this.add(id, 'events', table, eventTime, json);
     if (f !== undefined) {
+      if (f.full) return this.retire(id, f) || this.spillIfOver();
       this.lastHour = hour;
       this.lastTable = table;
       this.lastFile = f;
@@ -355,8 +361,9 @@ export class LakeWriter implements RowSink {
     if (evicted) this.evictOldest();
     this.waiting.delete(id);
     this.waitingBytes -= largest.allocated;
-    this.openFile(id, largest.kind, largest.table, largest.time).addEncoded(largest.take(), largest.rows);
-    return evicted;
+    const f = this.openFile(id, largest.kind, largest.table, largest.time);
+    f.addEncoded(largest.take(), largest.rows);
+    return (f.full && this.retire(id, f)) || evicted;
   }
 
   private openFile(id: string, kind: OutputFile['kind'], table: string, time: string): PartitionFile {
@@ -367,7 +374,7 @@ export class LakeWriter implements RowSink {
     const key = outputKey(this.opts.prefix, kind, table, time, this.opts.baseName, n, parquet ? PARQUET_EXTENSION : codec.extension);
     const target = this.opts.store.openWrite(key);
     const f: PartitionFile = parquet
-      ? new ParquetFile(key, kind, table, target, { columns: format.columns(table), level: codec.compression === 'zstd' ? codec.level : 3, rowGroupChars: this.rowGroupChars })
+      ? new ParquetFile(key, kind, table, target, { columns: format.columns(table), level: codec.compression === 'zstd' ? codec.level : 3, rowGroupChars: this.rowGroupChars, maxRowGroups: this.opts.maxRowGroups ?? MAX_ROW_GROUPS_PER_FILE })
       : new LakeFile(key, kind, table, target, codec, this.blocks);
     this.open.set(id, f);
     return f;
@@ -375,8 +382,15 @@ export class LakeWriter implements RowSink {
 
   private evictOldest(): void {
     const oldest = this.open.entries().next().value;
-    if (!oldest) return;
-    const [id, f] = oldest;
+    if (oldest) this.retire(oldest[0], oldest[1]);
+  }
+
+  /**
+   * Finishes an open file early: the least recently used one when another partition needs its place, or a file that
+   * is full (a Parquet file's footer metadata grows with its row groups). The partition's next row opens its next
+   * part. Returns true: the caller awaits pressure(), which bounds the files still finishing.
+   */
+  private retire(id: string, f: PartitionFile): true {
     this.open.delete(id);
     if (this.lastFile === f) this.lastFile = undefined;
     const p = closeFile(f);
@@ -390,6 +404,7 @@ export class LakeWriter implements RowSink {
     void settled.then(() => {
       this.closing = this.closing.filter((c) => c !== settled);
     });
+    return true;
   }
 
   pressure(): Promise<void> | undefined {

@@ -167,7 +167,7 @@ describe('the lake writer', () => {
     }
   });
 
-  it('Parquet: rows of interleaved hours land in their own hour files, over several row groups and parts, in order', async () => {
+  it('Parquet: rows of interleaved hours land in their own hour files, over row groups and parts (evicted or full), in order', async () => {
     const { store, objects } = slowStore();
     const columns = [
       { name: 'i', type: 'bigint' as const },
@@ -177,7 +177,7 @@ describe('the lake writer', () => {
     ];
     const w = new LakeWriter({
       store, prefix: '', baseName: 'pq', rejectTime: ts(0), codec: outputCodec('zstd', 1), maxOpenFiles: 2, waitingBytes: 64 * 1024,
-      rowGroupChars: 16 * 1024, format: { name: 'parquet', columns: () => columns },
+      rowGroupChars: 16 * 1024, maxRowGroups: 3, format: { name: 'parquet', columns: () => columns },
     });
     const rowsByHour = new Map<number, number[]>();
     for (let i = 0; i < 6_000; i++) {
@@ -203,7 +203,9 @@ describe('the lake writer', () => {
     }
     const { parquetMetadata } = await import('hyparquet');
     const groups = files.map((f) => parquetMetadata(new Uint8Array(objects.get(f.key) as Buffer).slice().buffer).row_groups.length);
-    expect(Math.max(...groups)).toBeGreaterThan(1);
+    expect(Math.max(...groups)).toBe(3);
+    // A full file (3 row groups here) is finished and its hour goes on in the next part.
+    expect(files.filter((f) => /hour=00\/pq-\d+\.parquet$/.test(f.key)).length).toBeGreaterThan(1);
   });
 
   it('names the output object when a store fails', async () => {
