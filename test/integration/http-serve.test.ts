@@ -242,6 +242,20 @@ test("a retried batch (Logpush's at-least-once delivery) overwrites the same fil
   expect(first.files.map((f) => readFileSync(join(out, f)))).toEqual(snapshot);
 });
 
+test('a batch that trips a rule writes the alert record beside its rows; its redelivery counts nothing twice', async () => {
+  const hit = { Datetime: '2025-12-16T10:30:00Z', Source: 'firewallManaged', Action: 'block', ClientIP: '192.0.2.77', RuleID: '33aa8a8a948b48b28d40450c5fb92fba', RayID: 'r2s-1' };
+  const body = ndjson([hit]);
+  const first = await added(() => post('/firewall_events', body));
+  expect(first.result.status).toBe(200);
+  const alerts = first.files.filter((f) => f.startsWith('alerts/'));
+  expect(alerts).toEqual([expect.stringMatching(/^alerts\/year=2025\/month=12\/day=16\/hour=10\/[0-9a-f]{32}\.json\.zst$/)]);
+  const record = (): Record<string, unknown> => JSON.parse(readLakeFile(readFileSync(join(out, alerts[0] as string)))) as Record<string, unknown>;
+  expect(record()).toMatchObject({ ruleId: 'Cloudflare.Firewall.React2Shell.RCE', severity: 'HIGH', eventCount: 1, firstEventTime: '2025-12-16 10:30:00.000000000' });
+  const again = await added(() => post('/firewall_events', body));
+  expect([again.result.status, again.files]).toEqual([200, []]);
+  expect(record()).toMatchObject({ eventCount: 1 });
+});
+
 test('the log type can come from ?dataset= and from a deeper path', async () => {
   const body = ndjson([{ ID: 'aud-q', ResourceType: 'zone', When: '2022-11-15T00:00:00Z' }]);
   const q = await added(() => post('/?dataset=audit_logs', body));
