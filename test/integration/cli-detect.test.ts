@@ -1,26 +1,15 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough, Writable } from 'node:stream';
+import { PassThrough } from 'node:stream';
 import { detectCommand } from '../../lib/cli/detect';
 import type { AlertRecord } from '../../lib/rules/alert';
 import { tempDir } from '../support/lake';
+import { capture } from '../support/cli';
 
-function collect(): { stream: Writable; text: () => string } {
-  let text = '';
-  return {
-    stream: new Writable({
-      write(c: Buffer, _e, cb) {
-        text += c.toString('utf8');
-        cb();
-      },
-    }),
-    text: () => text,
-  };
-}
 
 async function detect(argv: string[], env: NodeJS.ProcessEnv = {}) {
-  const out = collect();
-  const err = collect();
+  const out = capture();
+  const err = capture();
   const code = await detectCommand(argv, { stdout: out.stream, stderr: err.stream, stdin: new PassThrough(), clock: () => new Date('2026-11-24T12:00:00Z') }, env);
   return { code, alerts: out.text().split('\n').filter(Boolean).map((l) => JSON.parse(l) as AlertRecord), stderr: err.text() };
 }

@@ -3,25 +3,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { main } from '../../lib/cli/main';
+import { runMain } from '../support/cli';
 import { builtInRules } from '../../lib/rules/builtin';
 
 const ROOT = join(__dirname, '..', '..');
 
-/** main(argv) with process.stdout / stderr captured. */
-async function run(argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const o = jest.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => (out.push(String(c)), true));
-  const e = jest.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => (err.push(String(c)), true));
-  try {
-    const code = await main(argv);
-    return { code, out: out.join(''), err: err.join('') };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
 
 describe('cflogs rules test', () => {
   let dir: string;
@@ -34,7 +20,7 @@ describe('cflogs rules test', () => {
     `export default {\n  id: 'User.Blocked', logTypes: ['Cloudflare.Firewall'], severity: 'Low',\n  rule: (e: { Action?: string }) => e.Action === 'block',\n  tests: ${tests},\n};\n`;
 
   test('runs every built-in rule case, prints PASS per case and exits 0', async () => {
-    const r = await run(['rules', 'test']);
+    const r = await runMain(['rules', 'test']);
     const cases = builtInRules().reduce((n, rule) => n + rule.tests.length, 0);
     expect(r.code).toBe(0);
     expect(r.out.match(/^PASS /gm)).toHaveLength(cases);
@@ -44,7 +30,7 @@ describe('cflogs rules test', () => {
 
   test("adds the rules of --rules DIR; a failing case is printed with why, and exits 1", async () => {
     writeFileSync(join(dir, 'blocked.ts'), userRule(`[{ name: 'a block', expected: true, log: { Action: 'block' } }, { name: 'wrongly expected', expected: true, log: { Action: 'log' } }]`));
-    const r = await run(['rules', 'test', '--rules', dir]);
+    const r = await runMain(['rules', 'test', '--rules', dir]);
     expect(r.code).toBe(1);
     expect(r.out).toContain('PASS User.Blocked: a block\n');
     expect(r.out).toContain('FAIL User.Blocked: wrongly expected\n     expected true, rule() returned false\n');
@@ -53,7 +39,7 @@ describe('cflogs rules test', () => {
 
   test('an invalid rule file stops the command with exit 2, naming the file', async () => {
     writeFileSync(join(dir, 'bad.ts'), `export default { id: 'User.Bad', logTypes: ['Cloudflare.Nope'], severity: 'Low', rule: () => true };\n`);
-    const r = await run(['rules', 'test', '--rules', dir]);
+    const r = await runMain(['rules', 'test', '--rules', dir]);
     expect(r.code).toBe(2);
     expect(r.err).toContain(`cflogs rules: rule User.Bad in ${join(dir, 'bad.ts')}: unknown log type "Cloudflare.Nope"`);
   });
@@ -62,12 +48,12 @@ describe('cflogs rules test', () => {
     writeFileSync(join(dir, 'blocked.ts'), userRule(`[{ name: 'a block', expected: true, log: { Action: 'block' } }]`));
     process.env.CFLOGS_RULES_DIR = dir;
     try {
-      expect((await run(['rules', 'test'])).out).toContain('PASS User.Blocked: a block');
+      expect((await runMain(['rules', 'test'])).out).toContain('PASS User.Blocked: a block');
     } finally {
       delete process.env.CFLOGS_RULES_DIR;
     }
-    expect((await run(['rules', 'list'])).code).toBe(2);
-    expect((await run(['rules', '--help'])).out).toBe('usage: cflogs rules test [--rules DIR]\n');
+    expect((await runMain(['rules', 'list'])).code).toBe(2);
+    expect((await runMain(['rules', '--help'])).out).toBe('usage: cflogs rules test [--rules DIR]\n');
   });
 
   test('under tsx, as npm run cflogs runs it, a TypeScript rule file that imports defineRule loads', async () => {

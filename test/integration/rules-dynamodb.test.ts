@@ -1,5 +1,5 @@
-import type { AddressInfo, Server } from 'node:net';
-import { CreateTableCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { LocalDynamo, startLocalDynamo } from '../../testkit/local-alerts';
 import { builtInRules } from '../../lib/rules/builtin';
 import { dynamoDbStateStore, DynamoDbGroupKv } from '../../lib/rules/dynamodb-store';
 import { RuleSet } from '../../lib/rules/engine';
@@ -12,43 +12,25 @@ import { INPUT_MEMORY_MS, parseState } from '../../lib/rules/windows';
  * real conditional writes. (dynalite has no TimeToLive settings and no transactions; the store needs neither: the
  * TTL attribute is only written, and each group is one item updated on its own.)
  */
-// dynalite ships no types.
-const dynalite = require('dynalite') as (opts: { createTableMs: number; deleteTableMs: number; updateTableMs: number }) => Server;
-
 const NOW = new Date('2026-03-02T12:00:00Z');
 const clock = () => NOW;
 const rules = new RuleSet(builtInRules());
-let server: Server;
+let dynamo: LocalDynamo;
 let client: DynamoDBClient;
 let table = 0;
 
 beforeAll(async () => {
-  server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  client = new DynamoDBClient({
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  });
+  dynamo = await startLocalDynamo();
+  client = dynamo.client;
 });
 
 afterAll(async () => {
-  client.destroy();
-  await new Promise((resolve) => server.close(resolve));
+  await dynamo.close();
 });
 
 /** A fresh table per test, created as the stack creates it: partition key pk (S), on demand. */
-async function newTable(): Promise<string> {
-  const name = `cflogs-detections-${++table}`;
-  await client.send(
-    new CreateTableCommand({
-      TableName: name,
-      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
-  return name;
+function newTable(): Promise<string> {
+  return dynamo.createTable(`cflogs-detections-${++table}`);
 }
 
 let seq = 0;
