@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import * as zlib from 'node:zlib';
-import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
+import type { ByteWriter, ParquetWriter } from 'hyparquet-writer';
 import type { SchemaElement } from 'hyparquet';
 import { ExactNumber, exactFieldsOf, hasLongNumber, stringifyExact } from '../record/json';
 import type { ScalarType } from '../schema/model';
@@ -130,12 +130,19 @@ function wantsStatistics(c: LakeColumn): boolean {
   return c.type === 'timestamp' || c.type === 'bigint' || c.type === 'int' || c.type === 'smallint' || c.type === 'float';
 }
 
+/** hyparquet-writer, loaded when the first Parquet file opens: an NDJSON lake's cold start does not pay for it. */
+let writerModule: typeof import('hyparquet-writer') | undefined;
+function hyparquet(): typeof import('hyparquet-writer') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (writerModule ??= require('hyparquet-writer') as typeof import('hyparquet-writer'));
+}
+
 /**
  * A Writer for hyparquet-writer that hands each finished row group's bytes to a stream: it calls flush() after
  * every row group and finish() after the footer.
  */
 function streamWriter(push: (bytes: Buffer) => void): ByteWriter & { flush(): void } {
-  const w = new ByteWriter() as ByteWriter & { flush(): void };
+  const w = new (hyparquet().ByteWriter)() as ByteWriter & { flush(): void };
   w.flush = () => {
     if (w.index === 0) return;
     // A copy: the writer's buffer is reused for the next row group while the upload still holds these bytes.
@@ -178,7 +185,7 @@ export class ParquetFile implements PartitionFile {
   ) {
     const { ZSTD_c_compressionLevel } = zlib.constants;
     const params = { [ZSTD_c_compressionLevel]: opts.level };
-    this.writer = new ParquetWriter({
+    this.writer = new (hyparquet().ParquetWriter)({
       writer: streamWriter((b) => this.write(b)),
       schema: parquetSchema(opts.columns),
       codec: 'ZSTD',
