@@ -11,7 +11,7 @@ import { once } from 'node:events';
 import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { createGzip } from 'node:zlib';
-import { generateLines, GenerateOptions, logpushKey } from '../testkit/generate';
+import { Dataset, generateLines, GenerateOptions, logpushKey } from '../testkit/generate';
 
 export const DATA_DIR = join(__dirname, 'data');
 
@@ -42,8 +42,9 @@ export interface Corpus {
   generatedMs: number;
 }
 
-export function corpusOptions(lines: number): GenerateOptions {
-  return { dataset: 'http_requests', lines, seed: 1, timestampFormat: 'unixnano' };
+/** The bench's corpus: http_requests by default (`--dataset` picks another generated dataset, e.g. firewall_events). */
+export function corpusOptions(lines: number, dataset: Dataset = 'http_requests'): GenerateOptions {
+  return { dataset, lines, seed: 1, timestampFormat: 'unixnano' };
 }
 
 /** The generator's source files (testkit/generate/, one file per dataset plus shared code), by name. */

@@ -1,12 +1,14 @@
 /**
- * `npm run bench [-- --quick] [--json] [--cpu-prof] [--prof-row ROW] [--cold] [--node PATH] [--reps N] [--lines N] [--only a,b]`
+ * `npm run bench [-- --quick] [--json] [--cpu-prof] [--prof-row ROW] [--cold] [--node PATH] [--reps N] [--lines N] [--only a,b] [--dataset D] [--rules-enable IDS] [--rules-disable IDS]`
  *
  * Runs every contender on one generated corpus, each in its own process pinned to one core, sequentially (rounds
  * of one run per contender, so drift on the machine affects all of them alike), takes the median of the repetitions,
  * and prints MB/s of uncompressed input, lines/s and peak RSS, with the ratios of cflogs to the baselines against
  * the targets of issue 7, and what a TB of input costs: Lambda compute and requests, a year of S3 storage of the
  * output and one Athena scan of it. cflogs and DuckDB are compared writing the same codec (zstd, cflogs' default);
- * gzip rows of both are kept for reference, and both writing zstd Parquet (cflogs_parquet, duckdb_parquet). The JSON form of the last run is also kept in bench/data/last-run.json.
+ * gzip rows of both are kept for reference, and both writing zstd Parquet (cflogs_parquet, duckdb_parquet).
+ * cflogs_rules is the cflogs row with the default detection rules: the report gives what the rules stage costs per
+ * CPU-second, round by round. The JSON form of the last run is also kept in bench/data/last-run.json.
  * See bench/README.md.
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,6 +16,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { ChildResult } from './contender';
 import { Corpus, corpusOptions, DATA_DIR, ensureCorpus } from './corpus';
+import { Dataset, DATASETS } from '../testkit/generate';
 import { analyseProfile, ProfileReport } from './profile';
 import { buildBundles, cpuCount, newestProfile, nodeVersion, runOnce, RunSpec, tasksetWorks } from './runner';
 
@@ -30,13 +33,18 @@ interface Args {
   reps: number;
   lines: number;
   only: string[] | undefined;
+  /** The generated dataset of the corpus (http_requests unless --dataset). */
+  dataset: Dataset;
+  /** Rule ids the cflogs_rules row enables or disables besides the defaults (as CFLOGS_RULES_ENABLE / _DISABLE). */
+  rulesEnable: string[];
+  rulesDisable: string[];
 }
 
 const FULL_LINES = 100_000;
 const QUICK_LINES = 15_000;
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { quick: false, json: false, cpuProf: false, profRow: 'cflogs', cold: false, node: undefined, reps: 0, lines: 0, only: undefined };
+  const a: Args = { quick: false, json: false, cpuProf: false, profRow: 'cflogs', cold: false, node: undefined, reps: 0, lines: 0, only: undefined, dataset: 'http_requests', rulesEnable: [], rulesDisable: [] };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     const value = (): string => {
@@ -55,6 +63,12 @@ function parseArgs(argv: string[]): Args {
     else if (arg === '--reps') a.reps = positiveInt(arg, value());
     else if (arg === '--lines') a.lines = positiveInt(arg, value());
     else if (arg === '--only') a.only = value().split(',');
+    else if (arg === '--dataset') {
+      const d = value();
+      if (!(DATASETS as readonly string[]).includes(d)) usage(`--dataset: one of ${DATASETS.join(', ')}`);
+      a.dataset = d as Dataset;
+    } else if (arg === '--rules-enable') a.rulesEnable = value().split(',');
+    else if (arg === '--rules-disable') a.rulesDisable = value().split(',');
     else if (arg === '--help' || arg === '-h') usage();
     else usage(`unknown argument ${arg}`);
   }
@@ -86,6 +100,7 @@ const ROWS = [
   'naive',
   'duckdb',
   'cflogs',
+  'cflogs_rules',
   'cflogs_filtered',
   'cflogs_2core',
   'duckdb_gzip',
@@ -96,13 +111,13 @@ const ROWS = [
 ] as const;
 
 /** Rows --prof-row can profile: the cflogs contender's. */
-const PROFILABLE = ['cflogs', 'cflogs_filtered', 'cflogs_2core', 'cflogs_gzip', 'cflogs_parquet'] as const;
+const PROFILABLE = ['cflogs', 'cflogs_rules', 'cflogs_filtered', 'cflogs_2core', 'cflogs_gzip', 'cflogs_parquet'] as const;
 
 /** Reference rows (both contenders writing gzip) that --quick leaves out unless --only names them. */
 const NOT_IN_QUICK: ReadonlySet<string> = new Set(['duckdb_gzip', 'cflogs_gzip']);
 
 function usage(problem?: string): never {
-  const text = `usage: npm run bench -- [--quick] [--json] [--cpu-prof] [--prof-row ROW] [--cold] [--node PATH] [--reps N] [--lines N] [--only ${ROWS.join(',')}]
+  const text = `usage: npm run bench -- [--quick] [--json] [--cpu-prof] [--prof-row ROW] [--cold] [--node PATH] [--reps N] [--lines N] [--only ${ROWS.join(',')}] [--dataset D] [--rules-enable IDS] [--rules-disable IDS]
   --quick     small corpus (${QUICK_LINES} lines), one repetition, and no gzip reference rows (${[...NOT_IN_QUICK].join(', ')};
               name them in --only to run them): under a minute
   --json      print the results as one JSON object on stdout (progress goes to stderr)
@@ -114,9 +129,15 @@ function usage(problem?: string): never {
   --reps N    repetitions per contender (median reported; default 3, 1 with --quick)
   --lines N   corpus size in lines (default ${FULL_LINES})
   --only L    run only these rows (any of them, --quick or not)
+  --dataset D the corpus's generated dataset (default http_requests; e.g. firewall_events, where three of the
+              default detection rules are enabled: --only cflogs,cflogs_rules)
+  --rules-enable IDS, --rules-disable IDS
+              rule ids (comma-separated) the cflogs_rules row enables or disables besides the defaults, as
+              CFLOGS_RULES_ENABLE / CFLOGS_RULES_DISABLE do (e.g. --rules-enable Cloudflare.HttpRequest.BotHighVolume)
 rows: duckdb and cflogs both write zstd (cflogs' default output codec; its level comes from loadConfig, as the
 Lambda's does) and are the compared pair; duckdb_gzip and cflogs_gzip write gzip, for reference; cflogs_parquet
-(CFLOGS_OUTPUT_FORMAT=parquet) and duckdb_parquet write zstd Parquet.`;
+(CFLOGS_OUTPUT_FORMAT=parquet) and duckdb_parquet write zstd Parquet; cflogs_rules is cflogs with the default
+detection rules (the stage runs only for a log type with enabled rules: none of http_requests' is enabled).`;
   process.stderr.write((problem ? `${problem}\n` : '') + text + '\n');
   process.exit(problem ? 2 : 0);
 }
@@ -229,7 +250,7 @@ const GIB = 2 ** 30;
 const TIB = 2 ** 40;
 
 /** Rows priced in the report: those that write lake output from one core. */
-const COSTED = ['naive', 'duckdb', 'cflogs', 'cflogs_filtered', 'duckdb_gzip', 'cflogs_gzip', 'cflogs_parquet', 'duckdb_parquet'] as const;
+const COSTED = ['naive', 'duckdb', 'cflogs', 'cflogs_rules', 'cflogs_filtered', 'duckdb_gzip', 'cflogs_gzip', 'cflogs_parquet', 'duckdb_parquet'] as const;
 
 interface Cost {
   /** Lambda GB-seconds at 1,769 MB for the seconds one TB of input takes on one core. */
@@ -266,9 +287,9 @@ async function main(): Promise<void> {
     process.stderr.write(m + '\n');
   };
   const m = machine(args.node);
-  const corpus = await ensureCorpus(corpusOptions(args.lines), log);
-  // Other data (another seed) than the timed corpus.
-  const warmup = args.cold ? undefined : await ensureCorpus({ ...corpusOptions(WARMUP_LINES), seed: 2 }, log);
+  const corpus = await ensureCorpus(corpusOptions(args.lines, args.dataset), log);
+  // Other data (another seed) than the timed corpus, of the same dataset.
+  const warmup = args.cold ? undefined : await ensureCorpus({ ...corpusOptions(WARMUP_LINES, args.dataset), seed: 2 }, log);
   const workDir = join(DATA_DIR, 'work');
   const bundles = await buildBundles(join(DATA_DIR, 'build'));
   const pin = m.taskset ? '0' : undefined;
@@ -280,6 +301,13 @@ async function main(): Promise<void> {
     // The compared pair: both write zstd (cflogs' default codec).
     { label: 'duckdb', contender: 'duckdb', params: { tmpDir: workDir, compression: 'zstd' }, cpus: pin },
     { label: 'cflogs', contender: 'cflogs', params: {}, cpus: pin },
+    // cflogs with the default detection rules (as the Lambda builds them): run next to cflogs in every round.
+    {
+      label: 'cflogs_rules',
+      contender: 'cflogs',
+      params: { rules: true, ...(args.rulesEnable.length ? { rulesEnable: args.rulesEnable } : {}), ...(args.rulesDisable.length ? { rulesDisable: args.rulesDisable } : {}) },
+      cpus: pin,
+    },
     { label: 'cflogs_filtered', contender: 'cflogs', params: { filter: true }, cpus: pin },
     ...(m.nproc >= 2 ? [{ label: 'cflogs_2core', contender: 'cflogs' as const, params: {}, cpus: m.taskset ? '0,1' : undefined }] : []),
     // Reference: both writing gzip (cflogs as with CFLOGS_OUTPUT_COMPRESSION=gzip).
@@ -332,13 +360,77 @@ async function main(): Promise<void> {
     profile = { ...analyseProfile(file, bundles.contenders.cflogs), row: args.profRow };
   }
 
-  const json = JSON.stringify(jsonReport(figures, corpus, m, args, profile), null, 2) + '\n';
+  const rc = rulesCost(runs);
+  const json = JSON.stringify(jsonReport(figures, corpus, m, args, profile, rc), null, 2) + '\n';
   writeFileSync(join(DATA_DIR, 'last-run.json'), json);
   if (args.json) {
     process.stdout.write(json);
   } else {
-    process.stdout.write(textReport(figures, corpus, m, args, profile));
+    process.stdout.write(textReport(figures, corpus, m, args, profile, rc));
   }
+}
+
+/**
+ * What the rules stage costs: cflogs_rules against cflogs, per CPU-second, round by round (the two rows run one
+ * after the other in every round, so each round's pair saw the same machine). Percent more CPU time for the same
+ * object; the spread is the range over the rounds.
+ */
+interface RulesCost {
+  /** Median over the rounds of 100 x (cflogs_rules CPU time / cflogs CPU time - 1). */
+  cpu_pct: number;
+  cpu_pct_min: number;
+  cpu_pct_max: number;
+  /** Each round's figure, in round order. */
+  cpu_pct_rounds: number[];
+  /** 100 x (the least CPU time of cflogs_rules / the least of cflogs - 1): each row's quietest run. */
+  cpu_pct_of_minima: number;
+  /** The change in MB per CPU-second, cflogs_rules' median against cflogs' (negative: slower). */
+  mbps_cpu_pct: number;
+  /** The same on wall time (median over the rounds). */
+  wall_pct: number;
+  rounds: number;
+  /** Enabled rules of the corpus's log type (0: the stage was skipped). */
+  rules_enabled: number;
+  /** Rows the rules saw, their matches and the (rule, dedup) groups they made, in the timed object. */
+  rule_rows: number;
+  rule_matches: number;
+  rule_groups: number;
+  /**
+   * The two rows wrote the same number of rows (the stage does not change the output; the compressed bytes may differ
+   * by a few bytes, as zstd's stream is fed in chunks that depend on timing).
+   */
+  same_rows: boolean;
+}
+
+function rulesCost(runs: Map<string, ChildResult[]>): RulesCost | undefined {
+  const base = runs.get('cflogs');
+  const rules = runs.get('cflogs_rules');
+  if (!base || !rules) return undefined;
+  const n = Math.min(base.length, rules.length);
+  const cpu: number[] = [];
+  const wall: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const b = base[i] as ChildResult;
+    const r = rules[i] as ChildResult;
+    cpu.push(100 * (r.cpu_ms / b.cpu_ms - 1));
+    wall.push(100 * (r.wall_ms / b.wall_ms - 1));
+  }
+  const notes = (rules[0] as ChildResult).outcome.notes ?? {};
+  return {
+    cpu_pct: round(median(cpu), 1),
+    cpu_pct_min: round(Math.min(...cpu), 1),
+    cpu_pct_max: round(Math.max(...cpu), 1),
+    cpu_pct_rounds: cpu.map((x) => round(x, 1)),
+    cpu_pct_of_minima: round(100 * (Math.min(...rules.map((r) => r.cpu_ms)) / Math.min(...base.map((r) => r.cpu_ms)) - 1), 1),
+    mbps_cpu_pct: round(100 * (median(base.map((r) => r.cpu_ms)) / median(rules.map((r) => r.cpu_ms)) - 1), 1),
+    wall_pct: round(median(wall), 1),
+    rounds: n,
+    rules_enabled: Number(notes.rules_enabled ?? 0),
+    rule_rows: Number(notes.rule_rows ?? 0),
+    rule_matches: Number(notes.rule_matches ?? 0),
+    rule_groups: Number(notes.rule_groups ?? 0),
+    same_rows: [...base, ...rules].every((r) => r.outcome.rows === (base[0] as ChildResult).outcome.rows),
+  };
 }
 
 interface Ratio {
@@ -401,7 +493,7 @@ function jsonFigure(x: Figure): object {
   };
 }
 
-function jsonReport(f: Record<string, Figure>, corpus: Corpus, m: Machine, args: Args, profile?: ProfileReport): object {
+function jsonReport(f: Record<string, Figure>, corpus: Corpus, m: Machine, args: Args, profile?: ProfileReport, rc?: RulesCost): object {
   // Rows not run (--only) are null, so the five keys are always there.
   const pick = (x: Figure | undefined): object | null => (x === undefined ? null : jsonFigure(x));
   return {
@@ -413,6 +505,7 @@ function jsonReport(f: Record<string, Figure>, corpus: Corpus, m: Machine, args:
     extras: {
       floor_rewrite: pick(f.floor_rewrite),
       cflogs_filtered: pick(f.cflogs_filtered),
+      cflogs_rules: pick(f.cflogs_rules),
       cflogs_2core: pick(f.cflogs_2core),
       duckdb_gzip: pick(f.duckdb_gzip),
       cflogs_gzip: pick(f.cflogs_gzip),
@@ -426,6 +519,8 @@ function jsonReport(f: Record<string, Figure>, corpus: Corpus, m: Machine, args:
     reference_ratios: Object.fromEntries(
       Object.entries(referenceRatios(f)).map(([k, v]) => [k, { value: round(v.value, 2), value_cpu: round(v.value_cpu, 2), bytes: round(v.bytes, 3) }]),
     ),
+    // cflogs_rules against cflogs, per CPU-second, round by round (null when either row did not run).
+    rules_cost: rc ?? null,
     corpus: {
       dataset: corpus.options.dataset,
       lines: corpus.lines,
@@ -461,7 +556,14 @@ function jsonReport(f: Record<string, Figure>, corpus: Corpus, m: Machine, args:
       athena_tb_scanned: ATHENA_SCAN_TB_USD,
     },
     machine: m,
-    mode: { quick: args.quick, reps: args.reps, warm: !args.cold, ...(args.cold ? {} : { warmup_lines: WARMUP_LINES }) },
+    mode: {
+      quick: args.quick,
+      reps: args.reps,
+      warm: !args.cold,
+      ...(args.cold ? {} : { warmup_lines: WARMUP_LINES }),
+      ...(args.rulesEnable.length ? { rules_enable: args.rulesEnable } : {}),
+      ...(args.rulesDisable.length ? { rules_disable: args.rulesDisable } : {}),
+    },
     ...(profile ? { cpu_profile: profile } : {}),
   };
 }
@@ -481,6 +583,7 @@ function textReport(
   m: Machine,
   args: Args,
   profile?: ProfileReport,
+  rc?: RulesCost,
 ): string {
   const out: string[] = [];
   out.push('');
@@ -554,6 +657,23 @@ function textReport(
       `${r?.name ?? k} ${fmt(v.value, 5, 2)}x   (reference, not a target: ${r?.what ?? ''})   (per CPU-second: ${fmt(v.value_cpu, 4, 2)}x; output bytes ${fmt(v.bytes, 5, 3)}x)`,
     );
   }
+  if (rc) {
+    const logType = String(f.cflogs_rules?.notes?.log_type ?? corpus.options.dataset);
+    const changes = [...args.rulesEnable.map((id) => `+${id}`), ...args.rulesDisable.map((id) => `-${id}`)];
+    const changed = changes.length ? ` (default set ${changes.join(' ')})` : '';
+    const spread = rc.rounds > 1 ? ` (${rc.cpu_pct_min.toFixed(1)} to ${rc.cpu_pct_max.toFixed(1)} over ${rc.rounds} rounds: ${rc.cpu_pct_rounds.map((x) => x.toFixed(1)).join(', ')})` : ' (one round)';
+    out.push(
+      `cflogs_rules / cflogs: the rules stage costs ${signed(rc.cpu_pct)}% CPU time per object${spread}; ` +
+        `${signed(rc.cpu_pct_of_minima)}% between the two rows' quietest runs; MB/CPU-s ${signed(rc.mbps_cpu_pct)}%; wall ${signed(rc.wall_pct)}%; target < 10%`,
+    );
+    out.push(
+      rc.rules_enabled > 0
+        ? `  ${rc.rules_enabled} rules${changed || ' of the default set'} enabled for ${logType}: they saw ${rc.rule_rows} rows, ${rc.rule_matches} matches in ${rc.rule_groups} groups` +
+            (rc.same_rows ? '' : '; WARNING: the row counts differ from cflogs')
+        : `  no rule${changed || ' of the default set'} is enabled for ${logType}: the stage is skipped, so the difference is noise` +
+            (rc.same_rows ? '' : '; WARNING: the row counts differ from cflogs'),
+    );
+  }
   const groups = f.cflogs_parquet?.notes?.row_groups;
   if (f.cflogs_parquet && groups !== undefined) {
     out.push(`cflogs_parquet: ${f.cflogs_parquet.notes?.files} files, ${groups} row groups (${fmt(f.cflogs_parquet.rows / Number(groups), 0, 0)} rows each on average)`);
@@ -597,6 +717,10 @@ function textReport(
   }
   out.push('');
   return out.join('\n');
+}
+
+function signed(n: number): string {
+  return `${n >= 0 ? '+' : ''}${n.toFixed(1)}`;
 }
 
 function fmt(n: number, width: number, digits: number): string {

@@ -11,6 +11,12 @@
  * params.format: 'parquet' writes Parquet lake files (`CFLOGS_OUTPUT_FORMAT=parquet`, the `cflogs_parquet` row),
  * with the table's columns as the pipeline gives them (lib/lake/format.ts eventColumns); each file's footer is then
  * read back (hyparquet's parquetMetadata) and its row count and columns checked. Absent: NDJSON.
+ * params.rules: runs the detection stage with the default rule set, as a Lambda's cold start builds it with no
+ * CFLOGS_RULES_DIR, ENABLE or DISABLE (`loadRuleSetSync`: the built-in rules, those enabled in their files), passed
+ * to processStream as `rules` (the `cflogs_rules` row). When the log type has enabled rules, the stage must have seen
+ * every row written and no rule may have failed. Only the stage is timed: applying its matches to the detection state
+ * and writing alerts happen after processStream, in lib/alerts. params.rulesEnable / rulesDisable (rule ids, bench's
+ * --rules-enable / --rules-disable) change the set as CFLOGS_RULES_ENABLE / CFLOGS_RULES_DISABLE do.
  */
 import { createReadStream } from 'node:fs';
 import { parquetMetadata } from 'hyparquet';
@@ -20,6 +26,7 @@ import { compileFilters } from '../../lib/filter/filters';
 import { processStream } from '../../lib/pipeline/process';
 import { builtInRegistry } from '../../lib/record/registry';
 import { LakeWriter } from '../../lib/lake/writer';
+import { loadRuleSetSync } from '../../lib/rules/builtin';
 import type { Contender } from '../contender';
 import { DiscardStore } from '../discard-store';
 
@@ -38,6 +45,14 @@ const cflogs: Contender = {
     const filters = filter
       ? compileFilters([{ name: 'drop-needle', exclude: { raw: { contains: corpus.needle } } }])
       : undefined;
+    // As lib/wiring.ts builds it at a cold start, with no rules directory and nothing enabled or disabled.
+    // params.rulesEnable / rulesDisable: rule ids, as CFLOGS_RULES_ENABLE / CFLOGS_RULES_DISABLE give them.
+    const ids = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : []);
+    const rules =
+      params.rules === true
+        ? loadRuleSetSync({ knownLogTypes: builtInRegistry().logTypes(), enable: ids(params.rulesEnable), disable: ids(params.rulesDisable) })
+        : undefined;
+    const enabledRules = rules?.forLogType(entry.plan.logType)?.rules.length ?? 0;
     const now = new Date('2026-11-24T12:00:00Z');
     const store = new DiscardStore(parquet);
 
@@ -60,7 +75,7 @@ const cflogs: Contender = {
           ...(filters ? { filters } : {}),
           location: { bucket: 'bench', key: corpus.key },
         },
-        { sink, now, limits: config.limits },
+        { sink, now, limits: config.limits, ...(rules ? { rules } : {}) },
       );
       const expectedFiltered = filter ? corpus.needleLines : 0;
       const problems: string[] = [];
@@ -71,6 +86,14 @@ const cflogs: Contender = {
       if (outRows !== s.rows) problems.push(`output files hold ${outRows} rows, the summary says ${s.rows}`);
       const outBytes = s.outputs.reduce((a, o) => a + o.bytes, 0);
       if (outBytes !== store.totalBytes()) problems.push(`store got ${store.totalBytes()} bytes, outputs say ${outBytes}`);
+      const d = s.detections;
+      if (rules && enabledRules > 0) {
+        if (!d) problems.push(`${enabledRules} rules enabled for ${entry.plan.logType}, but the stage did not run`);
+        else {
+          if (d.rows !== s.rows) problems.push(`the rules saw ${d.rows} rows, ${s.rows} were written`);
+          if (d.ruleErrors.length) problems.push(`rules failed: ${JSON.stringify(d.ruleErrors)}`);
+        }
+      } else if (d) problems.push('the rules stage ran without enabled rules');
       let rowGroups = 0;
       if (parquet) {
         for (const o of s.outputs) {
@@ -99,6 +122,7 @@ const cflogs: Contender = {
           unknown_fields: Object.keys(s.unknownFields).length,
           codec: parquet ? `parquet zstd ${config.codec.compression === 'zstd' ? config.codec.level : 3}` : `${config.codec.compression} ${config.codec.level}`,
           ...(parquet ? { row_groups: rowGroups } : {}),
+          ...(rules ? { log_type: entry.plan.logType, rules_enabled: enabledRules, rule_rows: d?.rows ?? 0, rule_matches: d?.matches ?? 0, rule_groups: d?.contributions.length ?? 0 } : {}),
         },
       };
     };
