@@ -5,14 +5,16 @@ import { firewallAlertContext } from './_helpers';
 /**
  * Port of panther-analysis' Cloudflare.Firewall.HighVolumeEventsBlocked (Apache-2.0), removed from panther-analysis
  * in 2024 but still useful: one client blocked 200 times within an hour on one host is a scanner or an attack
- * worth a look, where a few blocks are background noise. Each (client IP, host) is a group: under a wide botnet
- * this rule touches many groups per input (one state read and write each); CFLOGS_RULES_DISABLE turns it off.
+ * worth a look, where a few blocks are background noise. Off by default: each (client IP, host) is a group, and on
+ * firewall events from many clients it cost 26% of the pipeline's CPU and tens of thousands of state writes per
+ * object (bench/README.md, Detections). CFLOGS_RULES_ENABLE turns it on where blocks come from few clients.
  */
 export default defineRule<FirewallEvent>({
   id: 'Cloudflare.Firewall.HighVolumeEventsBlocked',
   displayName: 'Cloudflare - High Volume Events Blocked',
   logTypes: ['Cloudflare.Firewall'],
   severity: 'Low',
+  enabled: false,
   threshold: 200,
   dedupPeriodMinutes: 60,
   tags: ['Cloudflare'],

@@ -18,6 +18,13 @@ export const MAX_TITLE_CHARS = 1000;
 export const MAX_CONTEXT_CHARS = 4096;
 /** Group keys (the DynamoDB partition key) longer than this many UTF-8 bytes are hashed. */
 export const MAX_KEY_BYTES = 1024;
+/**
+ * Groups (distinct dedup strings) one rule may open in one input: each costs memory until the input ends and one
+ * state write after it. Past this, the rule's matches of new groups are not counted, and the rule reports an error
+ * saying so (RuleErrors): a rule deduplicated by something as wide as the client IP needs a narrower dedup or a
+ * filter, not a million state items per object.
+ */
+export const MAX_GROUPS_PER_RULE = 20_000;
 
 export interface RuleSetOptions {
   /** Log type names rules may name (built-in and custom schemas); unchecked when omitted. */
@@ -141,8 +148,10 @@ export class InputDetections {
         this.error(r, 'rule', messageOf(e), event);
         continue;
       }
-      if (hit === true && this.match(r, event)) (this.ruleMatches[i] as number)++;
-      else if (hit !== false) this.error(r, 'rule', `returned ${typeof hit}, not true or false`, event);
+      if (hit === true) {
+        // match() records why when it cannot count the row (no event time, too many groups).
+        if (this.match(r, event)) (this.ruleMatches[i] as number)++;
+      } else if (hit !== false) this.error(r, 'rule', `returned ${typeof hit}, not true or false`, event);
     }
   }
 
@@ -169,6 +178,10 @@ export class InputDetections {
     if (!byDedup) this.groups.set(r, (byDedup = new Map()));
     let g = byDedup.get(dedup);
     if (!g) {
+      if (byDedup.size >= MAX_GROUPS_PER_RULE) {
+        this.error(r, 'dedup', `more than ${MAX_GROUPS_PER_RULE} distinct dedup strings in one input: matches of further ones are not counted`, event);
+        return false;
+      }
       g = { rule: r, dedup, minutes: new Map(), lastMinute: NaN, lastAcc: undefined };
       byDedup.set(dedup, g);
     }

@@ -1,5 +1,5 @@
 import { builtInRules } from '../../lib/rules/builtin';
-import { capDedup, groupKey, MAX_CONTEXT_CHARS, MAX_DEDUP_CHARS, MAX_KEY_BYTES, RuleSet } from '../../lib/rules/engine';
+import { capDedup, groupKey, MAX_CONTEXT_CHARS, MAX_DEDUP_CHARS, MAX_GROUPS_PER_RULE, MAX_KEY_BYTES, RuleSet } from '../../lib/rules/engine';
 import { defineRule, RuleEvent, RuleSpec } from '../../lib/rules/model';
 import { lakeTime } from '../../lib/rules/time';
 
@@ -13,18 +13,15 @@ describe('RuleSet', () => {
     expect(set.forLogType('Cloudflare.Spectrum')).toBeUndefined();
     // Its only rule, BotHighVolume, is disabled by default as in Panther.
     expect(set.forLogType('Cloudflare.HttpRequest')).toBeUndefined();
-    expect(set.forLogType('Cloudflare.Firewall')?.rules.map((r) => r.id)).toEqual([
-      'Cloudflare.Firewall.L7DDoS',
-      'Cloudflare.Firewall.React2Shell.RCE',
-      'Cloudflare.Firewall.HighVolumeEventsBlocked',
-    ]);
+    // HighVolumeEventsBlocked is off by default: a group per (client IP, host) costs too much on busy zones.
+    expect(set.forLogType('Cloudflare.Firewall')?.rules.map((r) => r.id)).toEqual(['Cloudflare.Firewall.L7DDoS', 'Cloudflare.Firewall.React2Shell.RCE']);
     expect(set.logTypes().sort()).toEqual(['Cloudflare.AccessRequest', 'Cloudflare.Audit', 'Cloudflare.AuditV2', 'Cloudflare.Firewall', 'Cloudflare.GatewayHTTP']);
   });
 
   test('rules are enabled and disabled by id', () => {
-    const set = new RuleSet(builtInRules(), { enable: ['Cloudflare.HttpRequest.BotHighVolume'], disable: ['Cloudflare.Firewall.HighVolumeEventsBlocked'] });
+    const set = new RuleSet(builtInRules(), { enable: ['Cloudflare.HttpRequest.BotHighVolume', 'Cloudflare.Firewall.HighVolumeEventsBlocked'], disable: ['Cloudflare.Firewall.L7DDoS'] });
     expect(set.forLogType('Cloudflare.HttpRequest')?.rules.map((r) => r.id)).toEqual(['Cloudflare.HttpRequest.BotHighVolume']);
-    expect(set.forLogType('Cloudflare.Firewall')?.rules.map((r) => r.id)).not.toContain('Cloudflare.Firewall.HighVolumeEventsBlocked');
+    expect(set.forLogType('Cloudflare.Firewall')?.rules.map((r) => r.id)).toEqual(['Cloudflare.Firewall.React2Shell.RCE', 'Cloudflare.Firewall.HighVolumeEventsBlocked']);
     expect(() => new RuleSet(builtInRules(), { disable: ['No.Such.Rule'] })).toThrow(/No\.Such\.Rule.*no rule's id/);
   });
 
@@ -46,6 +43,14 @@ describe('InputDetections', () => {
     expect(d.ruleErrors()).toEqual([{ ruleId: 'Throws', fn: 'rule', count: 2, message: expect.stringMatching(/undefined/), rowId: 'a' }]);
     expect(d.matches).toBe(2);
     expect([...d.matchesByRule]).toEqual([['Fine', 2]]);
+  });
+
+  test('a rule opens at most MAX_GROUPS_PER_RULE groups per input; matches of further dedup strings are an error, not memory', () => {
+    const d = new RuleSet([rule({ dedup: (e) => String(e.p_row_id) })]).forLogType('Cloudflare.Firewall')!.start();
+    for (let i = 0; i < MAX_GROUPS_PER_RULE + 5; i++) d.onRow(row({}, `r${i}`));
+    expect(d.groupCount).toBe(MAX_GROUPS_PER_RULE);
+    expect([...d.matchesByRule]).toEqual([['Test.Rule', MAX_GROUPS_PER_RULE]]);
+    expect(d.ruleErrors()).toEqual([expect.objectContaining({ ruleId: 'Test.Rule', fn: 'dedup', count: 5, message: expect.stringMatching(/more than 20000 distinct dedup strings/) })]);
   });
 
   test('a rule that returns something other than a boolean is an error, not a match', () => {
