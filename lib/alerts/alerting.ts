@@ -71,7 +71,11 @@ export class Alerting {
     const counts = new Map<string, number>();
     for (const r of result.fired) counts.set(r.ruleId, (counts.get(r.ruleId) ?? 0) + 1);
     for (const [ruleId, n] of counts) deps.metrics?.fired(ruleId, n);
-    if (deps.publisher && fired.length > 0) await this.publish(fired, result.fired);
+    if (fired.length > 0) {
+      // Without a publisher the lake record is the alert's delivery: marked, so the state may prune it later.
+      if (deps.publisher) await this.publish(fired, result.fired);
+      else await deps.state.markPublished(fired);
+    }
     return result;
   }
 

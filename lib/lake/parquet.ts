@@ -281,6 +281,14 @@ export class ParquetFile implements PartitionFile {
   }
 }
 
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/**
+ * p_event_time_ns, or null outside what an INT64 of nanoseconds holds (1677-09-21 to 2262-04-11): the lake takes
+ * event times from year 1 to 9999 (Go's zero time is common), and p_event_time still holds those to the microsecond.
+ */
 function eventTimeNanos(v: unknown): bigint | null {
-  return typeof v === 'string' ? timestampNanos(v) ?? null : null;
+  const ns = typeof v === 'string' ? timestampNanos(v) : undefined;
+  return ns !== undefined && ns >= INT64_MIN && ns <= INT64_MAX ? ns : null;
 }

@@ -238,6 +238,8 @@ class Waiting {
 const WAITING_FIRST_BLOCK = 4 * 1024;
 /** Rows' text held for Parquet row groups, all open files together. */
 const PARQUET_BUFFER_CHARS = 16 * 1024 * 1024;
+/** A row group's text at least, however many files are open: past 256 open files the budget grows by this per file. */
+const MIN_ROW_GROUP_CHARS = 64 * 1024;
 
 /** Closes a file, naming it in the error: "finishing output failed" alone does not say which of an object's files broke. */
 async function closeFile(f: PartitionFile): Promise<OutputFile> {
@@ -286,7 +288,7 @@ export class LakeWriter implements RowSink {
   constructor(private readonly opts: LakeWriterOptions) {
     this.blocks = new BlockPool(opts.maxOpenFiles + MAX_CLOSING);
     this.waitingBudget = opts.waitingBytes ?? DEFAULT_WAITING_BYTES;
-    this.rowGroupChars = opts.rowGroupChars ?? Math.max(256 * 1024, Math.min(MAX_ROW_GROUP_CHARS, Math.floor(PARQUET_BUFFER_CHARS / opts.maxOpenFiles)));
+    this.rowGroupChars = opts.rowGroupChars ?? Math.max(MIN_ROW_GROUP_CHARS, Math.min(MAX_ROW_GROUP_CHARS, Math.floor(PARQUET_BUFFER_CHARS / opts.maxOpenFiles)));
   }
 
   row(table: string, eventTime: string, json: string): boolean {

@@ -1,7 +1,7 @@
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { messageOf } from '../errors';
 import { DetectionStateStore, GroupKv, GroupRecord, StateStoreError, StateStoreOptions } from './store';
-import { parseState } from './windows';
+import { groupLabel, parseState } from './windows';
 
 /**
  * Detection state in one DynamoDB table. Key schema: partition key `pk` (S) = `ruleId#dedup` (the dedup string
@@ -54,18 +54,18 @@ export class DynamoDbGroupKv implements GroupKv {
     try {
       item = (await this.client.send(new GetItemCommand({ TableName: this.table, Key: { pk: { S: key } }, ConsistentRead: true }))).Item;
     } catch (e) {
-      throw storeError(`read of ${key.slice(0, 200)} from table ${this.table}`, e);
+      throw storeError(`read of ${groupLabel(key)} from table ${this.table}`, e);
     }
     if (!item) return undefined;
     const json = item.state?.S;
     const version = Number(item.version?.N);
     if (json === undefined || !Number.isInteger(version)) {
-      throw new StateStoreError(`detection state ${key.slice(0, 200)} in table ${this.table}: item without state or version`, false);
+      throw new StateStoreError(`detection state ${groupLabel(key)} in table ${this.table}: item without state or version`, false);
     }
     try {
       return { state: parseState(json), version };
     } catch (e) {
-      throw new StateStoreError(`detection state ${key.slice(0, 200)} in table ${this.table}: ${messageOf(e)}`, false, { cause: e });
+      throw new StateStoreError(`detection state ${groupLabel(key)} in table ${this.table}: ${messageOf(e)}`, false, { cause: e });
     }
   }
 
@@ -90,7 +90,7 @@ export class DynamoDbGroupKv implements GroupKv {
       return true;
     } catch (e) {
       if ((e as { name?: string })?.name === 'ConditionalCheckFailedException') return false;
-      throw storeError(`write of ${key.slice(0, 200)} to table ${this.table}`, e);
+      throw storeError(`write of ${groupLabel(key)} to table ${this.table}`, e);
     }
   }
 }

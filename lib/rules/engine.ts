@@ -19,12 +19,12 @@ export const MAX_CONTEXT_CHARS = 4096;
 /** Group keys (the DynamoDB partition key) longer than this many UTF-8 bytes are hashed. */
 export const MAX_KEY_BYTES = 1024;
 /**
- * Groups (distinct dedup strings) one rule may open in one input: each costs memory until the input ends and one
- * state write after it. Past this, the rule's matches of new groups are not counted, and the rule reports an error
- * saying so (RuleErrors): a rule deduplicated by something as wide as the client IP needs a narrower dedup or a
- * filter, not a million state items per object.
+ * Buckets (dedup string and minute of event time) one rule may fill in one input: each costs memory until the input
+ * ends, and each dedup string one state write after it. Past this, the rule's matches that would need a new bucket
+ * are not counted, and the rule reports an error saying so (RuleErrors): a rule deduplicated by something as wide
+ * as the client IP, or an input spread over months of event time, must not take the function's memory.
  */
-export const MAX_GROUPS_PER_RULE = 20_000;
+export const MAX_BUCKETS_PER_RULE = 20_000;
 
 export interface RuleSetOptions {
   /** Log type names rules may name (built-in and custom schemas); unchecked when omitted. */
@@ -122,6 +122,8 @@ export class InputDetections {
   /** Matches per rule, in the order of logTypeRules.rules. */
   private readonly ruleMatches: number[];
   private readonly groups = new Map<Rule, Map<string, GroupAcc>>();
+  /** Buckets each rule has filled (MAX_BUCKETS_PER_RULE). */
+  private readonly buckets = new Map<Rule, number>();
   private readonly errors = new Map<string, RuleErrors>();
   private readonly rules: readonly Rule[];
 
@@ -177,11 +179,16 @@ export class InputDetections {
     let byDedup = this.groups.get(r);
     if (!byDedup) this.groups.set(r, (byDedup = new Map()));
     let g = byDedup.get(dedup);
-    if (!g) {
-      if (byDedup.size >= MAX_GROUPS_PER_RULE) {
-        this.error(r, 'dedup', `more than ${MAX_GROUPS_PER_RULE} distinct dedup strings in one input: matches of further ones are not counted`, event);
+    const newBucket = !g || (g.lastMinute !== minute && !g.minutes.has(minute));
+    if (newBucket) {
+      const used = this.buckets.get(r) ?? 0;
+      if (used >= MAX_BUCKETS_PER_RULE) {
+        this.error(r, 'dedup', `more than ${MAX_BUCKETS_PER_RULE} (dedup string, minute) buckets in one input: matches needing another are not counted`, event);
         return false;
       }
+      this.buckets.set(r, used + 1);
+    }
+    if (!g) {
       g = { rule: r, dedup, minutes: new Map(), lastMinute: NaN, lastAcc: undefined };
       byDedup.set(dedup, g);
     }

@@ -6,6 +6,7 @@ import {
   expiresAt,
   GroupContribution,
   GroupState,
+  groupLabel,
   markPublishedInGroup,
   parseState,
   serializeState,
@@ -134,7 +135,7 @@ export class DetectionStateStore implements AlertStateStore {
       if (written) return result;
       this.conflicts++;
       if (attempt >= this.maxAttempts) {
-        throw new StateStoreError(`detection state ${key.slice(0, 200)}: still changing after ${attempt} attempts (contention)`, true);
+        throw new StateStoreError(`detection state ${groupLabel(key)}: still changing after ${attempt} attempts (contention)`, true);
       }
       // Jittered, growing: two writers that met once should not meet again.
       await this.sleep(Math.min(1000, 10 * 2 ** Math.min(attempt, 6)) * (0.5 + Math.random()));

@@ -14,8 +14,10 @@ import { epochMinute, minuteText } from './time';
  * Two departures, both for delivery in any order (a backfill, a retry, two inputs processed at once): a match
  * earlier than every window that holds it joins the nearest later window when that window's matches and this one
  * fit in one period from it (a window that has not fired moves its start back; one that has keeps its alert), so
- * inputs A then B count as B then A; and the state remembers which inputs it applied, so applying one again
- * changes nothing and fires nothing.
+ * most orders of inputs count alike; and the state remembers which inputs it applied, so applying one again
+ * changes nothing and fires nothing. Firing is not fully order-independent: a window that fired keeps its start, so
+ * matches arriving later just before it can open a window of their own (A = minutes 50 and 60, B = 0 and 40,
+ * threshold 2: A then B fires twice, B then A once), as Panther's processing-time windows depend on arrival.
  */
 
 /** A matching row: [event time as the lake's text, p_row_id]. */
@@ -154,7 +156,7 @@ const earlier = (a: RowRef, b: RowRef): boolean => a[0] < b[0] || (a[0] === b[0]
 export function applyToGroup(prev: GroupState | undefined, c: GroupContribution, inputId: string, now: Date): GroupApplied {
   const tag = inputTag(inputId);
   if (prev && (prev.ruleId !== c.ruleId || prev.dedup !== c.dedup)) {
-    throw new Error(`group ${c.key} holds ${prev.ruleId} / ${prev.dedup.slice(0, 100)}: two groups share a key`);
+    throw new Error(`group ${groupLabel(c.key)} holds ${prev.ruleId} and ${c.ruleId} (dedup strings differ): two groups share a key`);
   }
   const done = prev?.inputs.find((i) => i.id === tag);
   if (prev && done) return { state: prev, changed: false, ...replayed(prev, done, c.key) };
@@ -181,8 +183,15 @@ export function applyToGroup(prev: GroupState | undefined, c: GroupContribution,
         published: false,
         touchedAt: nowMs,
       };
-      st.windows.push(w);
-      st.windows.sort((a, b) => a.start - b.start || a.wid - b.wid);
+      // In start order (wid breaks ties; a new window's is the highest): a binary search, not a sort per window.
+      let lo = 0;
+      let hi = st.windows.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if ((st.windows[mid] as WindowState).start <= w.start) lo = mid + 1;
+        else hi = mid;
+      }
+      st.windows.splice(lo, 0, w);
     }
     join(w, m);
     w.touchedAt = nowMs;
@@ -257,10 +266,12 @@ function join(w: WindowState, m: MinuteMatches): void {
  */
 function prune(st: GroupState, nowMs: number): void {
   const newestEnd = Math.max(...st.windows.map((w) => w.end));
-  st.windows = st.windows.filter((w) => w.end >= newestEnd - 2 * (w.end - w.start) - DAY_MINUTES || w.touchedAt >= nowMs - IDLE_MS);
+  st.windows = st.windows.filter(
+    (w) => unpublished(w) || w.end >= newestEnd - 2 * (w.end - w.start) - DAY_MINUTES || w.touchedAt >= nowMs - IDLE_MS,
+  );
   if (st.windows.length > MAX_WINDOWS) {
     const keep = new Set([...st.windows].sort((a, b) => b.touchedAt - a.touchedAt || b.start - a.start).slice(0, MAX_WINDOWS));
-    st.windows = st.windows.filter((w) => keep.has(w));
+    st.windows = st.windows.filter((w) => keep.has(w) || unpublished(w));
   }
   st.inputs = st.inputs.filter((i) => i.at >= nowMs - INPUT_MEMORY_MS).slice(-MAX_INPUTS);
   // Window ids an input record names may be gone; the record still keeps the input from counting twice.
@@ -317,18 +328,31 @@ export function expiresAt(st: GroupState, now: Date): number {
 /** DynamoDB items hold 400 KB; the state is kept well below (a context or a title is capped where it is made). */
 export const MAX_STATE_BYTES = 300 * 1024;
 
-/** The state as stored: JSON, shrunk (least recently added-to windows, oldest inputs first) until it fits. */
+/** A window that fired and whose alert has not gone out: kept until it has, whatever else is pruned. */
+function unpublished(w: WindowState): boolean {
+  return w.fired && !w.published;
+}
+
+/**
+ * The state as stored: JSON, shrunk (least recently added-to windows, oldest inputs first) until it fits, never
+ * dropping a fired alert not yet published. Throws when even that does not fit.
+ */
 export function serializeState(st: GroupState): string {
   let json = JSON.stringify(st);
   if (Buffer.byteLength(json) <= MAX_STATE_BYTES) return json;
   const s = structuredClone(st);
-  while (Buffer.byteLength(json) > MAX_STATE_BYTES && (s.windows.length > 1 || s.inputs.length > 1)) {
+  for (;;) {
+    const droppable = s.windows.filter((w) => !unpublished(w));
+    if (Buffer.byteLength(json) <= MAX_STATE_BYTES || (droppable.length === 0 && s.inputs.length <= 1)) break;
     if (s.inputs.length > 1) s.inputs.splice(0, Math.ceil(s.inputs.length / 4));
-    if (s.windows.length > 1) {
-      const drop = [...s.windows].sort((a, b) => a.touchedAt - b.touchedAt || a.start - b.start)[0] as WindowState;
+    if (droppable.length > 0) {
+      const drop = droppable.sort((a, b) => a.touchedAt - b.touchedAt || a.start - b.start)[0] as WindowState;
       s.windows = s.windows.filter((w) => w !== drop);
     }
     json = JSON.stringify(s);
+  }
+  if (Buffer.byteLength(json) > MAX_STATE_BYTES) {
+    throw new Error(`detection state of ${s.ruleId} is ${Buffer.byteLength(json)} bytes with only unpublished alerts left, over ${MAX_STATE_BYTES}`);
   }
   return json;
 }
@@ -337,4 +361,14 @@ export function parseState(json: string): GroupState {
   const st = JSON.parse(json) as GroupState;
   if (st?.v !== 1 || !Array.isArray(st.windows) || !Array.isArray(st.inputs)) throw new Error('not a detection group state (v1)');
   return st;
+}
+
+/**
+ * A group key as errors name it: the rule id and a hash of the rest. The dedup string is a log value (a client IP,
+ * an e-mail address), and errors are logged.
+ */
+export function groupLabel(key: string): string {
+  const cut = key.indexOf('#');
+  const rule = cut < 0 ? '' : key.slice(0, cut);
+  return `${rule}#${createHash('sha256').update(key).digest('hex').slice(0, 12)}`;
 }

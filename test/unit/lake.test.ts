@@ -208,6 +208,24 @@ describe('the lake writer', () => {
     expect(files.filter((f) => /hour=00\/pq-\d+\.parquet$/.test(f.key)).length).toBeGreaterThan(1);
   });
 
+  it('Parquet: an event time past what 64-bit nanoseconds hold keeps its row, with p_event_time_ns NULL', async () => {
+    const { store, objects } = slowStore();
+    const columns = [
+      { name: 'p_event_time', type: 'timestamp' as const },
+      { name: 'p_event_time_ns', type: 'bigint' as const },
+    ];
+    const w = new LakeWriter({ store, prefix: '', baseName: 'old', rejectTime: ts(0), codec: outputCodec('zstd', 1), maxOpenFiles: 4, format: { name: 'parquet', columns: () => columns } });
+    for (const t of ['0001-01-01 00:00:00.000000001', '1969-12-31 23:59:59.999999999', '9999-12-31 23:59:59.999999999']) w.row('t', t, `{"p_event_time":"${t}"}`);
+    const files = await w.commit();
+    const rows = (await Promise.all(files.map((f) => readParquetRows(objects.get(f.key) as Buffer)))).flat();
+    // (The reader turns microseconds into a Date by truncating: -1 us shows as the epoch.)
+    expect(rows.map((r) => [(r.p_event_time as Date).getUTCFullYear(), r.p_event_time_ns])).toEqual([
+      [1, null],
+      [1970, -1n],
+      [9999, null],
+    ]);
+  });
+
   it('names the output object when a store fails', async () => {
     const failing: ObjectStore = {
       openWrite(): WriteTarget {

@@ -1,5 +1,5 @@
 import { builtInRules } from '../../lib/rules/builtin';
-import { capDedup, groupKey, MAX_CONTEXT_CHARS, MAX_DEDUP_CHARS, MAX_GROUPS_PER_RULE, MAX_KEY_BYTES, RuleSet } from '../../lib/rules/engine';
+import { capDedup, groupKey, MAX_CONTEXT_CHARS, MAX_DEDUP_CHARS, MAX_BUCKETS_PER_RULE, MAX_KEY_BYTES, RuleSet } from '../../lib/rules/engine';
 import { defineRule, RuleEvent, RuleSpec } from '../../lib/rules/model';
 import { lakeTime } from '../../lib/rules/time';
 
@@ -45,12 +45,12 @@ describe('InputDetections', () => {
     expect([...d.matchesByRule]).toEqual([['Fine', 2]]);
   });
 
-  test('a rule opens at most MAX_GROUPS_PER_RULE groups per input; matches of further dedup strings are an error, not memory', () => {
+  test('a rule fills at most MAX_BUCKETS_PER_RULE (dedup, minute) buckets per input; matches needing another are an error, not memory', () => {
     const d = new RuleSet([rule({ dedup: (e) => String(e.p_row_id) })]).forLogType('Cloudflare.Firewall')!.start();
-    for (let i = 0; i < MAX_GROUPS_PER_RULE + 5; i++) d.onRow(row({}, `r${i}`));
-    expect(d.groupCount).toBe(MAX_GROUPS_PER_RULE);
-    expect([...d.matchesByRule]).toEqual([['Test.Rule', MAX_GROUPS_PER_RULE]]);
-    expect(d.ruleErrors()).toEqual([expect.objectContaining({ ruleId: 'Test.Rule', fn: 'dedup', count: 5, message: expect.stringMatching(/more than 20000 distinct dedup strings/) })]);
+    for (let i = 0; i < MAX_BUCKETS_PER_RULE + 5; i++) d.onRow(row({}, `r${i}`));
+    expect(d.groupCount).toBe(MAX_BUCKETS_PER_RULE);
+    expect([...d.matchesByRule]).toEqual([['Test.Rule', MAX_BUCKETS_PER_RULE]]);
+    expect(d.ruleErrors()).toEqual([expect.objectContaining({ ruleId: 'Test.Rule', fn: 'dedup', count: 5, message: expect.stringMatching(/more than 20000 \(dedup string, minute\) buckets/) })]);
   });
 
   test('a rule that returns something other than a boolean is an error, not a match', () => {

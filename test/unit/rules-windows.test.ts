@@ -191,6 +191,29 @@ describe('the window function', () => {
     expect(s1.fired[0]!.createdAt).toBe('2026-03-02 12:00:00.000000000');
   });
 
+  test('fired alerts not yet published are never pruned, past MAX_WINDOWS: a retry can still publish each', () => {
+    const n = MAX_WINDOWS + 8;
+    // A backfill firing one alert per hour of a long span (threshold 1), and its publish failed.
+    const minutes = Array.from({ length: n }, (_, i) => minute(at(i * 3600), 1, `r${i}`));
+    const first = applyToGroup(undefined, contribution(minutes), 'backfill', NOW);
+    expect(first.fired).toHaveLength(n);
+    expect(first.state.windows).toHaveLength(n);
+    // The retry finds every one of them unpublished; once published, pruning may take the old ones.
+    const retry = applyToGroup(first.state, contribution(minutes), 'backfill', NOW);
+    expect(retry.fired).toHaveLength(n);
+    const published = markPublishedInGroup(first.state, first.fired.map((a) => a.alertId)).state;
+    const later = applyToGroup(published, contribution([minute(at(n * 3600), 1, 'z')]), 'next', NOW);
+    expect(later.state.windows.length).toBeLessThanOrEqual(MAX_WINDOWS);
+  });
+
+  test('windows stay in start order when a later input adds earlier ones', () => {
+    const a = applyToGroup(undefined, contribution([minute(at(7200), 1, 'a'), minute(at(14400), 1, 'b')]), 'a', NOW);
+    const b = applyToGroup(a.state, contribution([minute(at(0), 1, 'c'), minute(at(10800), 1, 'd')]), 'b', NOW);
+    const starts = b.state.windows.map((w) => w.start);
+    expect(starts).toEqual([...starts].sort((x, y) => x - y));
+    expect(starts).toHaveLength(4);
+  });
+
   test('the alert id depends only on rule, dedup string and window start', () => {
     const x = applyToGroup(undefined, contribution([minute(at(5), 1, 'a')]), 'in-x', NOW);
     const y = applyToGroup(undefined, contribution([minute(at(30), 3, 'b')]), 'in-y', new Date(0));
@@ -228,18 +251,21 @@ describe('the window function', () => {
     expect(markPublishedInGroup(s.state, ['another']).changed).toBe(false);
   });
 
-  test('old windows nobody adds to are pruned; the state stays bounded', () => {
+  test('old windows nobody adds to are pruned once published; the state stays bounded', () => {
     let st: GroupState | undefined;
-    // One match a day for 60 days, each applied "now" (a live feed): only the last days' windows stay.
+    // One match a day for 60 days, each applied "now" (a live feed) and its alert published: only the last days' stay.
     for (let d = 0; d < 60; d++) {
       const now = new Date(Date.UTC(2026, 0, 1 + d, 12));
-      st = applyToGroup(st, contribution([minute(at(0, Date.UTC(2026, 0, 1 + d)), 1, `r${d}`)]), `in-${d}`, now).state;
+      const applied = applyToGroup(st, contribution([minute(at(0, Date.UTC(2026, 0, 1 + d)), 1, `r${d}`)]), `in-${d}`, now);
+      st = markPublishedInGroup(applied.state, applied.fired.map((a) => a.alertId)).state;
     }
     expect(st!.windows.length).toBeLessThanOrEqual(3);
     expect(st!.inputs.length).toBeLessThanOrEqual(15);
-    // Many windows touched at once (a long backfill file): at most MAX_WINDOWS kept.
+    // Many windows touched at once (a long backfill file), published: at most MAX_WINDOWS kept after the next input.
     const many = Array.from({ length: 50 }, (_, i) => minute(at(i * 7200), 1, `m${i}`));
-    expect(applyToGroup(undefined, contribution(many), 'big', NOW).state.windows).toHaveLength(MAX_WINDOWS);
+    const big = applyToGroup(undefined, contribution(many), 'big', NOW);
+    const published = markPublishedInGroup(big.state, big.fired.map((a) => a.alertId)).state;
+    expect(applyToGroup(published, contribution([minute(at(50 * 7200), 1, 'next')]), 'next', NOW).state.windows).toHaveLength(MAX_WINDOWS);
   });
 
   test('a state does not take another group', () => {
