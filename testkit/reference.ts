@@ -66,7 +66,8 @@ export function enrich(plan: NormalisePlan, n: Normalised, lineNo: number, ctx: 
   // Without an event time field Panther falls back to the parse time; so do we.
   const eventTime = n.eventTime ?? ctx.parseTime;
   row.p_log_type = plan.logType;
-  row.p_row_id = rowId(ctx.rowIdPrefix, lineNo);
+  const id = rowId(ctx.rowIdPrefix, lineNo);
+  row.p_row_id = id;
   row.p_event_time = eventTime;
   row.p_parse_time = ctx.parseTime;
   if (ctx.sourceId !== undefined) row.p_source_id = ctx.sourceId;
@@ -85,5 +86,5 @@ export function enrich(plan: NormalisePlan, n: Normalised, lineNo: number, ctx: 
   }
   if (n.unknown !== undefined) row.p_unknown_fields = n.unknown;
   if (n.invalid !== undefined) row.p_invalid_fields = n.invalid;
-  return { json: JSON.stringify(row), eventTime };
+  return { json: JSON.stringify(row), rowId: id, eventTime };
 }

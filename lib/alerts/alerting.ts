@@ -1,6 +1,6 @@
 import { CflogsError, messageOf } from '../errors';
 import type { OutputCodec } from '../lake/codec';
-import { alertKey, sha256Hex } from '../lake/layout';
+import { alertKey } from '../lake/layout';
 import type { ObjectStore } from '../lake/types';
 import { AlertRecord, alertRecord } from '../rules/alert';
 import type { RuleSet } from '../rules/engine';
@@ -55,15 +55,11 @@ export class Alerting {
     return this.deps.rules;
   }
 
-  /** The id an input's contribution is recorded under: its identity (bucket, key, version), hashed. */
-  static inputId(identity: string): string {
-    return sha256Hex(identity).slice(0, 32);
-  }
-
   async afterInput(identity: string, contributions: readonly GroupContribution[]): Promise<AlertingResult> {
     const { deps } = this;
     if (contributions.length === 0) return { fired: [], updated: [] };
-    const { fired, updated } = await deps.state.apply(Alerting.inputId(identity), contributions);
+    // The state records the input by a hash of its identity (bucket, key, version; windows.ts inputTag).
+    const { fired, updated } = await deps.state.apply(identity, contributions);
     const now = deps.clock();
     const record = (a: AlertState): AlertRecord => alertRecord(deps.rules.get(a.ruleId), a, now);
     const result = { fired: fired.map(record), updated: updated.map(record) };

@@ -87,7 +87,7 @@ export async function parseCommand(
           sourceId: opts['source-id'],
           sourceLabel: opts['source-label'],
         },
-        lake ? { store: lake, config, baseName: objectBaseName(file === '-' ? 'stdin' : file, identity) } : { sink },
+        lake ? { store: lake, config, baseName: objectBaseName(opened.source, identity) } : { sink },
         { now: clock(), limits: config.limits },
       );
       const reasons = Object.entries(s.rejectsByReason).map(([r, n]) => `${r}: ${n}`).join(', ');

@@ -1,9 +1,9 @@
-import { once } from 'node:events';
 import * as zlib from 'node:zlib';
 import type { ByteWriter, ParquetWriter } from 'hyparquet-writer';
 import type { SchemaElement } from 'hyparquet';
 import { ExactNumber, exactFieldsOf, hasLongNumber, stringifyExact } from '../record/json';
 import type { ScalarType } from '../schema/model';
+import { Backpressure } from './backpressure';
 import { EVENT_TIME_NS, LakeColumn } from './format';
 import type { OutputFile, PartitionFile, WriteTarget } from './types';
 
@@ -174,7 +174,7 @@ export class ParquetFile implements PartitionFile {
   private closed = false;
   private readonly writer: ParquetWriter;
   private readonly columnData: { name: string; data: unknown[]; statistics: boolean }[];
-  private drain: Promise<unknown> | undefined;
+  private readonly upload: Backpressure;
 
   constructor(
     readonly key: string,
@@ -183,6 +183,7 @@ export class ParquetFile implements PartitionFile {
     private readonly target: WriteTarget,
     private readonly opts: ParquetFileOptions,
   ) {
+    this.upload = new Backpressure(target.stream, target.result);
     const { ZSTD_c_compressionLevel } = zlib.constants;
     const params = { [ZSTD_c_compressionLevel]: opts.level };
     this.writer = new (hyparquet().ParquetWriter)({
@@ -250,16 +251,11 @@ export class ParquetFile implements PartitionFile {
 
   private write(buf: Buffer): void {
     this.bytes += buf.length;
-    const ok = this.target.stream.write(buf);
-    if (!ok && this.drain === undefined) {
-      this.drain = once(this.target.stream, 'drain').finally(() => {
-        this.drain = undefined;
-      });
-    }
+    this.upload.write(buf);
   }
 
   pressure(): Promise<unknown> | undefined {
-    return this.drain && Promise.race([this.drain, this.target.result]);
+    return this.upload.wait();
   }
 
   async close(): Promise<OutputFile> {

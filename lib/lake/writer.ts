@@ -1,7 +1,7 @@
-import { once } from 'node:events';
 import type { Transform } from 'node:stream';
 import type { OutputCodec } from './codec';
 import { LakeColumn, LakeFormat, PARQUET_EXTENSION } from './format';
+import { Backpressure } from './backpressure';
 import { outputKey } from './layout';
 import { MAX_ROW_GROUP_CHARS, MAX_ROW_GROUPS_PER_FILE, ParquetFile } from './parquet';
 import type { ObjectStore, OutputFile, PartitionFile, RowSink, WriteTarget } from './types';
@@ -96,7 +96,7 @@ class LakeFile implements PartitionFile {
   private block: Buffer;
   private used = 0;
   private readonly out: Transform;
-  private drain: Promise<unknown> | undefined;
+  private readonly pending: Backpressure;
 
   constructor(
     readonly key: string,
@@ -116,6 +116,7 @@ class LakeFile implements PartitionFile {
       this.bytes += b.length;
     });
     this.out.pipe(target.stream);
+    this.pending = new Backpressure(this.out, target.result);
   }
 
   add(json: string): void {
@@ -165,17 +166,12 @@ class LakeFile implements PartitionFile {
   }
 
   private write(buf: Buffer, done?: (err: Error | null | undefined) => void): void {
-    const ok = this.out.write(buf, done);
-    if (!ok && this.drain === undefined) {
-      this.drain = once(this.out, 'drain').finally(() => {
-        this.drain = undefined;
-      });
-    }
+    this.pending.write(buf, done);
   }
 
   /** Pending backpressure, raced with the store's failure so a dead upload cannot hang us. */
   pressure(): Promise<unknown> | undefined {
-    return this.drain && Promise.race([this.drain, this.target.result]);
+    return this.pending.wait();
   }
 
   async close(): Promise<OutputFile> {
@@ -294,14 +290,14 @@ export class LakeWriter implements RowSink {
   row(table: string, eventTime: string, json: string): boolean {
     // Same hour as the previous row is the common case in an ordered batch: skip the map lookup.
     const hour = eventTime.slice(0, 13);
-    const id = `${table}/${hour}`;
     if (this.lastFile !== undefined && hour === this.lastHour && table === this.lastTable) {
       this.lastFile.add(json);
-      return this.lastFile.full ? this.retire(id, this.lastFile) : false;
+      return this.lastFile.full ? this.retire(`${table}/${hour}`, this.lastFile) : false;
     }
+    const id = `${table}/${hour}`;
     const f = this.add(id, 'events', table, eventTime, json);
     if (f !== undefined) {
-      if (f.full) return this.retire(id, f) || this.spillIfOver();
+      if (f.full) return this.retire(id, f);
       this.lastHour = hour;
       this.lastTable = table;
       this.lastFile = f;

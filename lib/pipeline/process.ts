@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { EnrichContext, rowId, RowWriter, rowIdPrefix } from '../row/writer';
+import { EnrichContext, RowWriter, rowIdPrefix } from '../row/writer';
 import type { AlertRecord } from '../rules/alert';
 import type { RuleErrors, RuleSet } from '../rules/engine';
 import { ColumnsEvent } from '../rules/view';
@@ -287,7 +287,7 @@ export async function processStream(
       }
       const out = writer.write(text, lineNo);
       s.rows++;
-      if (detections) detections.onRow((ruleView as ColumnsEvent).row(rowId(ctx.rowIdPrefix, lineNo), out.eventTime));
+      if (detections) detections.onRow((ruleView as ColumnsEvent).row(out.rowId, out.eventTime));
       let wait: boolean | void;
       try {
         wait = sink.row(table, out.eventTime, out.json);

@@ -30,6 +30,8 @@ export function rowId(prefix: string, lineNo: number): string {
 
 export interface EnrichedRow {
   json: string;
+  /** p_row_id, as in the text. */
+  rowId: string;
   /** p_event_time; partitions the row. */
   eventTime: string;
 }
@@ -119,12 +121,13 @@ export class RowWriter {
     }
     // Without an event time field Panther falls back to the parse time; so do we.
     const eventTime = cols.eventTime ?? this.parseTime;
-    json += sep + this.head + rowId(this.rowIdPrefix, lineNo) + '","p_event_time":' + JSON.stringify(eventTime) + this.tail;
+    const id = rowId(this.rowIdPrefix, lineNo);
+    json += sep + this.head + id + '","p_event_time":' + JSON.stringify(eventTime) + this.tail;
     if (this.plan.indicatorFields.length > 0) json += this.indicators().json();
     if (cols.unknown !== undefined) json += ',"p_unknown_fields":' + (inexact ? this.exactFields(cols.unknown) : JSON.stringify(cols.unknown));
     // Always read exactly: these are typed columns' values, which the scan does not check for long numbers.
     if (cols.invalid !== undefined) json += ',"p_invalid_fields":' + this.exactFields(cols.invalid);
-    return { json: json + '}', eventTime };
+    return { json: json + '}', rowId: id, eventTime };
   }
 
   /** Json column i, whose value came unchanged from the first of its input names present in the record. */
