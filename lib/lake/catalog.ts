@@ -25,6 +25,11 @@ export interface Storage {
   outputFormat: string;
 }
 
+/**
+ * NDJSON through the OpenX JSON SerDe. No `timestamp.formats`: the lake's `YYYY-MM-DD HH:MM:SS.fffffffff` is a form
+ * the SerDe reads by default (in Athena engine v3, Trino's reader parses it with java.time: years 0001-9999, up to
+ * nine fraction digits, rounded to the column's milliseconds), and a format list would only narrow that.
+ */
 export const JSON_STORAGE: Storage = {
   classification: 'json',
   serde: 'org.openx.data.jsonserde.JsonSerDe',
@@ -33,6 +38,7 @@ export const JSON_STORAGE: Storage = {
   outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
 };
 
+/** Parquet; timestamps are INT64 TIMESTAMP(MICROS), epoch microseconds, which hold every year the lake does. */
 export const PARQUET_STORAGE: Storage = {
   classification: 'parquet',
   serde: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe',

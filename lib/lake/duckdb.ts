@@ -10,10 +10,11 @@ import { KIND_DIRS, PARTITION_KEYS } from './layout';
  * DuckDB SQL over a local lake: typed `read_json` per table, the same columns as the Glue tables (lib/lake/catalog.ts)
  * with DuckDB's types. Text only: nothing here loads DuckDB (`cflogs query` and the tests do), so the Lambda bundles
  * that import lib/lake never carry it.
+ *
+ * Timestamps are DuckDB's `TIMESTAMP`, microseconds: the lake holds years 0001 to 9999 (lib/record/timestamps.ts),
+ * which `TIMESTAMP_NS` (1677-09-21 to 2262-04-11) cannot. The event time's nanoseconds are in `p_event_time_ns`, in
+ * every view whatever the files' format, as in the Parquet tables.
  */
-
-/** The timestamp format of every timestamp the lake holds (lib/record/timestamps.ts formatDate). */
-export const LAKE_TIMESTAMP_FORMAT = '%Y-%m-%d %H:%M:%S.%n';
 
 /** DuckDB column types for a schema's output rows (the schema's fields, then the p_* columns). */
 export function duckdbColumns(schema: LogSchema): Record<string, string> {
@@ -51,7 +52,7 @@ function scalar(t: ScalarType): string {
     case 'float':
       return 'DOUBLE';
     case 'timestamp':
-      return 'TIMESTAMP_NS';
+      return 'TIMESTAMP';
   }
 }
 
@@ -67,14 +68,16 @@ function ident(s: string): string {
 
 /**
  * `read_json(...)` of NDJSON files (paths or globs; `.json.zst` and `.json.gz` alike, the codec told by the
- * extension) with the given column types; a value of the wrong JSON type fails the read.
+ * extension) with the given column types; a value of the wrong JSON type fails the read. Timestamps are read by
+ * DuckDB's own ISO 8601 cast, which takes the lake's nine fraction digits down to the microsecond (as the Parquet
+ * files hold them); a `%n` timestampformat would round instead, taking 9999-12-31 23:59:59.9999999 past the range.
  */
 export function readJsonSql(files: string[], columns: Record<string, string>, extra = ''): string {
   const cols = Object.entries(columns)
     .map(([k, v]) => `${sqlLiteral(k)}: ${sqlLiteral(v)}`)
     .join(', ');
   const list = files.map(sqlLiteral).join(', ');
-  return `read_json([${list}], format = 'newline_delimited', columns = {${cols}}, timestampformat = '${LAKE_TIMESTAMP_FORMAT}'${extra})`;
+  return `read_json([${list}], format = 'newline_delimited', columns = {${cols}}${extra})`;
 }
 
 /** The NDJSON file extensions the lake writes (lib/lake/codec.ts), which DuckDB reads by extension. */
@@ -94,21 +97,36 @@ function tableGlobs(dir: string, extensions: readonly string[]): string[] {
   return extensions.filter((e) => found.has(e)).map((e) => join(dir, '**', `*${e}`));
 }
 
+const EVENT_TIME = 'p_event_time';
+
 /**
- * A log type's Parquet files with the NDJSON view's columns and types: timestamps (microseconds, UTC in the file)
- * as TIMESTAMP_NS, and p_event_time exact, from p_event_time_ns.
+ * A log type's NDJSON files with the view's columns: the event time is read as its text too, whose last three
+ * digits are the nanoseconds below the microsecond, for p_event_time_ns (NULL beyond 64 bits, as in Parquet).
  */
+function readNdjsonSql(globs: string[], schema: LogSchema): string {
+  const t = ident(EVENT_TIME);
+  const cols = eventColumns(schema, 'parquet').map((c) => {
+    const q = ident(c.name);
+    if (c.name === EVENT_TIME) return `CAST(${t} AS TIMESTAMP) AS ${q}`;
+    if (c.name === EVENT_TIME_NS) return `TRY_CAST(epoch_us(CAST(${t} AS TIMESTAMP))::HUGEINT * 1000 + CAST(right(${t}, 3) AS INTEGER) AS BIGINT) AS ${q}`;
+    return q;
+  });
+  const read = readJsonSql(globs, { ...duckdbColumns(schema), [EVENT_TIME]: 'VARCHAR' }, HIVE);
+  return `SELECT ${[...cols, ...PARTITION_KEYS].join(', ')} FROM ${read}`;
+}
+
+/** A Parquet timestamp (microseconds, UTC) as a TIMESTAMP: plain arithmetic, whatever the session's time zone. */
+const fromParquet = (x: string): string => `make_timestamp(epoch_us(${x}))`;
+
+/** A log type's Parquet files with the view's columns and types. */
 function readParquetSql(globs: string[], schema: LogSchema): string {
-  const cols = eventColumns(schema, 'parquet')
-    .filter((c) => c.name !== EVENT_TIME_NS)
-    .map((c) => {
-      const q = ident(c.name);
-      if (c.name === 'p_event_time') return `make_timestamp_ns(${ident(EVENT_TIME_NS)}) AS ${q}`;
-      if (c.type === 'timestamp') return `timezone('UTC', ${q})::TIMESTAMP_NS AS ${q}`;
-      if (c.type === 'json') return `${q}::JSON AS ${q}`;
-      if (c.type === 'array' && c.element === 'timestamp') return `list_transform(${q}, x -> timezone('UTC', x)::TIMESTAMP_NS) AS ${q}`;
-      return q;
-    });
+  const cols = eventColumns(schema, 'parquet').map((c) => {
+    const q = ident(c.name);
+    if (c.type === 'timestamp') return `${fromParquet(q)} AS ${q}`;
+    if (c.type === 'json') return `${q}::JSON AS ${q}`;
+    if (c.type === 'array' && c.element === 'timestamp') return `list_transform(${q}, x -> ${fromParquet('x')}) AS ${q}`;
+    return q;
+  });
   const files = globs.map(sqlLiteral).join(', ');
   return `SELECT ${[...cols, ...PARTITION_KEYS].join(', ')} FROM read_parquet([${files}], union_by_name = true${HIVE})`;
 }
@@ -135,7 +153,7 @@ export function lakeViews(dir: string, schemas: readonly LogSchema[]): LakeView[
     const parquet = tableGlobs(folder, [PARQUET_EXTENSION]);
     // A lake whose format was changed has both: one view over all of them.
     const reads = [
-      ...(ndjson.length > 0 ? [`SELECT * FROM ${readJsonSql(ndjson, duckdbColumns(schema), HIVE)}`] : []),
+      ...(ndjson.length > 0 ? [readNdjsonSql(ndjson, schema)] : []),
       ...(parquet.length > 0 ? [readParquetSql(parquet, schema)] : []),
     ];
     if (reads.length === 0) continue;

@@ -47,6 +47,40 @@ function numberAfterColon(line: string, from: number): string | undefined {
   return c === 44 /* , */ || c === 125 /* } */ || c === 93 /* ] */ ? line.slice(start, end) : undefined;
 }
 
+/**
+ * Where `text` escapes a lone UTF-16 surrogate (`\ud800` not followed by a low-surrogate escape, or a `\udc00` not
+ * preceded by a high one), or -1. JSON.parse takes such an escape, but no UTF-8 can hold the character it stands
+ * for: written back it is the escape again, which DuckDB refuses, or U+FFFD in Parquet. The line is refused like a
+ * raw surrogate's bytes. Only a backslash-u that is itself not escaped is looked at, and most lines have none.
+ */
+export function loneSurrogateEscape(text: string): number {
+  for (let i = text.indexOf('\\u'); i !== -1; i = text.indexOf('\\u', i + 2)) {
+    const code = hex4(text, i + 2);
+    if (code < 0xd800 || code > 0xdfff) continue;
+    // An odd run of backslashes before this one escapes it: then it starts no \u escape.
+    let b = i;
+    while (b > 0 && text.charCodeAt(b - 1) === 92 /* \ */) b--;
+    if ((i - b) % 2 === 1) continue;
+    if (code >= 0xdc00) return i; // a low surrogate that no high one took
+    const next = text.charCodeAt(i + 6) === 92 && text.charCodeAt(i + 7) === 117 /* u */ ? hex4(text, i + 8) : -1;
+    if (next < 0xdc00 || next > 0xdfff) return i;
+    i += 6; // the pair's low half is taken: the search goes on after it
+  }
+  return -1;
+}
+
+/** The value of the four hex digits at `at`, or -1. */
+function hex4(text: string, at: number): number {
+  let v = 0;
+  for (let k = at; k < at + 4; k++) {
+    const c = text.charCodeAt(k);
+    const d = c >= 48 && c <= 57 ? c - 48 : (c | 32) >= 97 && (c | 32) <= 102 ? (c | 32) - 87 : -1;
+    if (d < 0) return -1;
+    v = v * 16 + d;
+  }
+  return v;
+}
+
 /** Past JSON whitespace from `i`. */
 export function skipSpace(line: string, i: number): number {
   for (;;) {

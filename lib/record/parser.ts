@@ -1,6 +1,7 @@
 import { messageOf } from '../errors';
 import type { ErrorObject, LogTypeEntry } from './registry';
 import { FieldScanner } from './fields';
+import { loneSurrogateEscape } from './json';
 import { Columns, fillColumns, kindOf } from './normalise';
 
 /** Why a line was refused; the short codes of the reject contract. */
@@ -20,6 +21,9 @@ export interface LineReject {
   reason: RejectReason;
   message: string;
 }
+
+/** How every invalid_utf8 message begins, whether the line's bytes or its escapes hold the lone surrogate. */
+export const NOT_UTF8 = 'line is not valid UTF-8';
 
 export type RecordResult = { ok: true; raw: Record<string, unknown> } | { ok: false; reject: LineReject };
 
@@ -49,6 +53,9 @@ export class LineParser {
 
 /** One log line -> the record JSON.parse made of it, checked against the schema; or a reject value. */
 export function parseRecord(entry: LogTypeEntry, text: string): RecordResult {
+  // Before JSON.parse, as the raw bytes of a surrogate are refused before anything else (lib/pipeline/process.ts).
+  const surrogate = loneSurrogateEscape(text);
+  if (surrogate !== -1) return { ok: false, reject: { reason: 'invalid_utf8', message: `${NOT_UTF8}: a lone UTF-16 surrogate escaped at character ${surrogate}` } };
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -1,4 +1,7 @@
-import { ALERTS_TABLE, alertsTable, createTableDdl, eventsTable, glueTableInput, lakeTables, REJECTS_TABLE, rejectsTable, tableColumns } from '../../lib/lake/catalog';
+import { ALERTS_TABLE, alertsTable, createTableDdl, eventsTable, glueTableInput, JSON_STORAGE, lakeTables, REJECTS_TABLE, rejectsTable, tableColumns } from '../../lib/lake/catalog';
+import { eventColumns } from '../../lib/lake/format';
+import { parquetSchema } from '../../lib/lake/parquet';
+import { fromRfc3339 } from '../../lib/record/timestamps';
 import { alertRecord } from '../../lib/rules/alert';
 import { builtInRules } from '../../lib/rules/builtin';
 import type { AlertState } from '../../lib/rules/windows';
@@ -35,6 +38,21 @@ describe('Athena DDL from the schemas', () => {
     const json = createTableDdl(eventsTable(schema, 's3://lake'), 'cflogs');
     expect(json).toContain("'org.openx.data.jsonserde.JsonSerDe'");
     expect(json).not.toContain('p_event_time_ns');
+  });
+
+  it('every timestamp column is an Athena timestamp, read from the lake\'s text with no timestamp.formats, or from Parquet TIMESTAMP(MICROS)', () => {
+    // What was checked against Trino's readers: the OpenX SerDe's default parser takes this text, years 0001-9999.
+    expect(JSON_STORAGE.serdeParameters).not.toHaveProperty('timestamp.formats');
+    expect([fromRfc3339('0001-01-01T00:00:00Z'), fromRfc3339('9999-12-31T23:59:59.999999999Z')]).toEqual(['0001-01-01 00:00:00.000000000', '9999-12-31 23:59:59.999999999']);
+    for (const schema of schemas) {
+      for (const format of ['ndjson', 'parquet'] as const) {
+        const types = new Map(tableColumns(schema, format).map((c) => [c.Name, c.Type]));
+        for (const c of eventColumns(schema, format).filter((x) => x.type === 'timestamp')) expect([c.name, types.get(c.name)]).toEqual([c.name, 'timestamp']);
+      }
+      const leaves = parquetSchema(eventColumns(schema, 'parquet')).filter((e) => e.logical_type?.type === 'TIMESTAMP');
+      expect(leaves.length).toBeGreaterThan(0);
+      for (const e of leaves) expect([e.type, e.logical_type]).toEqual(['INT64', { type: 'TIMESTAMP', isAdjustedToUTC: true, unit: 'MICROS' }]);
+    }
   });
 
   it('the Glue TableInput has the same columns and projection as the DDL', () => {

@@ -4,6 +4,7 @@ import {
   ExactNumber,
   exactValueOf,
   hasLongNumber,
+  loneSurrogateEscape,
   sameDecimal,
   stringifyExact,
   topLevelNumberText,
@@ -170,5 +171,38 @@ describe('reading numbers again where JSON.parse rounded them', () => {
     expect(sameDecimal('12345678901234567891', '12345678901234567000')).toBe(false);
     expect(sameDecimal('1e-400', '0')).toBe(false);
     expect(sameDecimal('-1', '1')).toBe(false);
+  });
+});
+
+describe('loneSurrogateEscape', () => {
+  // Each case's text is JSON text as it arrives (backslashes literal); the answer is where JSON.parse would make a
+  // lone surrogate, or -1, and agrees with what JSON.parse makes of it.
+  it.each([
+    ['"\\ud800"', 1],
+    ['"ab\\uDBFF"', 3],
+    ['"\\udc00"', 1],
+    ['"\\ud83d\\ude00"', -1],
+    ['"\\uD83D\\uDE00\\ud800"', 13],
+    ['"\\ud83d\\ud83d\\ude00"', 1],
+    ['"\\ud800\\u0041"', 1],
+    ['"\\ude00\\ud83d"', 1],
+    ['"\\\\ud800"', -1], // an escaped backslash, then text
+    ['"\\\\\\ud800"', 3], // an escaped backslash, then the escape
+    ['"\\u00e9\\ud7ff\\ue000\\uffff"', -1],
+    ['{"k":"\\u0026","\\ud800":1}', 15],
+    ['no escapes at all', -1],
+    ['"\\ud80"', -1], // not four hex digits: not an escape JSON.parse takes either
+  ])('%s -> %d', (text, at) => {
+    expect(loneSurrogateEscape(text)).toBe(at);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      return;
+    }
+    const strings = typeof parsed === 'string' ? parsed : Object.entries(parsed as object).flat().join('');
+    // A lone surrogate does not survive the round trip through UTF-8.
+    const holdsLone = Buffer.from(strings, 'utf8').toString('utf8') !== strings;
+    expect(holdsLone).toBe(at !== -1);
   });
 });
