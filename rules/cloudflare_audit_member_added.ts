@@ -1,4 +1,5 @@
 import { defineRule } from '../lib/rules/model';
+import { regex } from '../lib/regex';
 import type { AnyAuditEvent } from '../lib/rules/events';
 import { auditActor, auditAlertContext, auditSucceeded, lower, textAt } from './_helpers';
 
@@ -8,10 +9,12 @@ import { auditActor, auditAlertContext, auditSucceeded, lower, textAt } from './
  * `create` or `invite` on a member resource (audit logs v1 and v2), or an action named for members (`member_add`).
  */
 const ADD = new Set(['add', 'create', 'invite']);
+// Rules match client-controlled text with linear-time regexes (RE2), never RegExp literals.
+const ADDS = regex('add|create|invite');
 
 const isMemberAdd = (e: AnyAuditEvent): boolean => {
   const action = lower(e.ActionType);
-  if (action.includes('member') && /add|create|invite/.test(action)) return true;
+  if (action.includes('member') && ADDS.test(action)) return true;
   return ADD.has(action) && (lower(e.ResourceType).includes('member') || lower(e.ResourceProduct).includes('member'));
 };
 

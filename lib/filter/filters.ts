@@ -1,6 +1,7 @@
 import { BlockList, isIP } from 'node:net';
-import { RE2JS, RE2JSException, RE2Set } from 're2js';
+import { RE2JS, RE2Set } from 're2js';
 import { ConfigError } from '../errors';
+import { compileLinear } from '../regex';
 import { ABSENT_COLUMN, type Columns } from '../record/normalise';
 import { parseCloudflareTime } from '../record/timestamps';
 import type { FieldSpec, LogSchema } from '../schema/model';
@@ -169,7 +170,7 @@ function compileRaw(spec: unknown, fail: (m: string) => never): RawTest {
     return (buf, start, end) => buf.subarray(start, end).indexOf(needle) !== -1;
   }
   if (typeof r.regex === 'string') {
-    const re = compileRegex(r.regex, fail);
+    const re = compileLinear(r.regex, fail);
     const required = literalPrefilter(re);
     const test = prefixSearch(re) ?? ((line: Buffer) => re.test(line));
     // RE2 reads UTF-8 bytes itself: the line is tested where it lies, without a string made of it.
@@ -181,27 +182,6 @@ function compileRaw(spec: unknown, fail: (m: string) => never): RawTest {
       : (buf, start, end) => test(buf.subarray(start, end));
   }
   return fail('raw.contains / raw.regex must be a string');
-}
-
-export const REGEX_SYNTAX = 'RE2 syntax (https://github.com/google/re2/wiki/Syntax)';
-
-/**
- * Filter regexes run on client-controlled values, so they are matched by RE2 (re2js, pure JavaScript): time linear
- * in the input's length whatever the pattern. RE2 has no backreferences and no lookaround, the features that need
- * backtracking; a pattern using them is refused here, at start.
- */
-function compileRegex(pattern: string, fail: (m: string) => never): RE2JS {
-  try {
-    return RE2JS.compile(pattern);
-  } catch (e) {
-    if (!(e instanceof RE2JSException)) throw e;
-    const why = /\\[1-9]|\\k</.test(pattern)
-      ? 'backreferences (\\1, \\k<name>) are not supported; '
-      : /\(\?<?[=!]/.test(pattern)
-        ? 'lookahead and lookbehind ((?=, (?!, (?<=, (?<!) are not supported; '
-        : '';
-    return fail(`regex ${JSON.stringify(pattern)} is refused: ${why}${e.message}. Filters take ${REGEX_SYNTAX}, which matches in linear time`);
-  }
 }
 
 /** re2js's literal prefilter (not in its typings): literals any match must contain. Version pinned in package.json. */
@@ -390,7 +370,7 @@ function compileOperator(op: Operator, arg: unknown, fail: (m: string) => never)
       };
     }
     case 'regex': {
-      const re = compileRegex(text(arg), fail);
+      const re = compileLinear(text(arg), fail);
       return (get) => (cols) => {
         const v = get(cols);
         return typeof v === 'string' && re.test(v);

@@ -15,11 +15,11 @@ export function builtInRules(): readonly Rule[] {
  */
 export async function loadRuleSet(opts: RuleSetOptions & { dir?: string }): Promise<RuleSet> {
   const user = opts.dir !== undefined ? await loadUserRules(opts.dir) : [];
-  return new RuleSet([...builtInRules(), ...user], opts);
+  return new RuleSet([...builtInRules(), ...user], { trusted: builtInRules(), ...opts });
 }
 
 /** loadRuleSet for a cold start that cannot await (lib/wiring.ts). */
 export function loadRuleSetSync(opts: RuleSetOptions & { dir?: string }): RuleSet {
   const user = opts.dir !== undefined ? loadUserRulesSync(opts.dir) : [];
-  return new RuleSet([...builtInRules(), ...user], opts);
+  return new RuleSet([...builtInRules(), ...user], { trusted: builtInRules(), ...opts });
 }

@@ -1,14 +1,16 @@
 import { createHash } from 'node:crypto';
 import { messageOf } from '../errors';
+import { CALL_BUDGET_MS, INPUT_BUDGET_MS, inputBudgetMs, ROW_ALLOWANCE_MS, runWithin } from './budget';
 import { checkRules, Rule, RuleDefinitionError, RuleEvent, Severity, severityOf } from './model';
 import { epochMinute, lakeTime } from './time';
-import { GroupContribution, MatchHead, MinuteMatches, ROW_IDS, RowRef } from './windows';
+import { DETACH } from './view';
+import { GroupContribution, MinuteMatches, ROW_IDS, RowRef } from './windows';
 
 /**
  * The rules stage: a RuleSet is built once (cold start) from the built-in and user rules; per input, an
  * InputDetections takes each row of one log type, runs that log type's enabled rules and keeps, per group (rule id
  * and dedup string), what the windows need: per minute of event time a count, the first match (title, severity,
- * context) and the first row ids. Memory per input is bounded by groups x minutes spanned, never by rows.
+ * context) and the first row ids. Memory per input is bounded in bytes (MAX_DETECTION_BYTES), never by rows.
  */
 
 /** Dedup strings longer than this keep their start and a hash of the whole (Panther truncates at 1000). */
@@ -19,12 +21,15 @@ export const MAX_CONTEXT_CHARS = 4096;
 /** Group keys (the DynamoDB partition key) longer than this many UTF-8 bytes are hashed. */
 export const MAX_KEY_BYTES = 1024;
 /**
- * Buckets (dedup string and minute of event time) one rule may fill in one input: each costs memory until the input
- * ends, and each dedup string one state write after it. Past this, the rule's matches that would need a new bucket
- * are not counted, and the rule reports an error saying so (RuleErrors): a rule deduplicated by something as wide
- * as the client IP, or an input spread over months of event time, must not take the function's memory.
+ * Memory one input's matches may take until the input ends, estimated in bytes, shared equally by the log type's
+ * rules: a rule deduplicated by something as wide as the client IP, or an input spread over months of event time,
+ * must not take the function's memory. Past its share a rule's new groups are counted in its overflow group.
  */
-export const MAX_BUCKETS_PER_RULE = 20_000;
+export const MAX_DETECTION_BYTES = 32 * 1024 * 1024;
+/** The overflow group's dedup string: no rule's (an empty dedup string is replaced by the title, never kept). */
+export const OVERFLOW_DEDUP = '';
+/** Minutes of event time one overflow group holds; past them a match joins the bucket last used. */
+export const MAX_OVERFLOW_MINUTES = 7 * 24 * 60;
 
 export interface RuleSetOptions {
   /** Log type names rules may name (built-in and custom schemas); unchecked when omitted. */
@@ -33,6 +38,12 @@ export interface RuleSetOptions {
   enable?: readonly string[];
   /** Rule ids to disable (CFLOGS_RULES_DISABLE). */
   disable?: readonly string[];
+  /**
+   * Rules run without time limits (the built-in ones, reviewed and using linear-time regexes: lib/regex.ts); every
+   * other rule runs within lib/rules/budget.ts's limits, and so does every rule of a log type that has one.
+   * Default: none, every rule is limited.
+   */
+  trusted?: readonly Rule[];
 }
 
 export class RuleSet {
@@ -53,7 +64,11 @@ export class RuleSet {
     const disable = new Set(opts.disable ?? []);
     const active = rules.filter((r) => !disable.has(r.id) && (r.enabled || enable.has(r.id)));
     const logTypes = new Set(active.flatMap((r) => r.logTypes));
-    for (const t of logTypes) this.byLogType.set(t, new LogTypeRules(t, active.filter((r) => r.logTypes.includes(t))));
+    const trusted = new Set(opts.trusted ?? []);
+    for (const t of logTypes) {
+      const rules = active.filter((r) => r.logTypes.includes(t));
+      this.byLogType.set(t, new LogTypeRules(t, rules, rules.some((r) => !trusted.has(r))));
+    }
   }
 
   get(id: string): Rule | undefined {
@@ -79,16 +94,18 @@ export class LogTypeRules {
   constructor(
     readonly logType: string,
     readonly rules: readonly Rule[],
+    /** Whether the rules run within time limits (one of them is not trusted). */
+    readonly guarded = true,
   ) {}
 
   /** A fresh accumulator for one input. */
-  start(): InputDetections {
-    return new InputDetections(this);
+  start(opts?: InputDetectionsOptions): InputDetections {
+    return new InputDetections(this, opts);
   }
 }
 
-/** Which function of a rule threw (or returned something it may not). */
-export type RuleFunction = 'rule' | 'title' | 'dedup' | 'severity' | 'alertContext' | 'p_event_time';
+/** Which function of a rule threw (or returned something it may not); `budget` when the engine stopped it. */
+export type RuleFunction = 'rule' | 'title' | 'dedup' | 'severity' | 'alertContext' | 'p_event_time' | 'budget';
 
 export interface RuleErrors {
   ruleId: string;
@@ -99,9 +116,18 @@ export interface RuleErrors {
   rowId?: string;
 }
 
+/** The first match of a bucket as kept until the input ends: its alert context as JSON text (one string, not an object tree). */
+interface Head {
+  time: string;
+  rowId: string;
+  title: string;
+  severity: Severity;
+  context: string;
+}
+
 interface MinuteAcc {
   count: number;
-  head: MatchHead;
+  head: Head;
   last: string;
   rows: RowRef[];
 }
@@ -109,37 +135,113 @@ interface MinuteAcc {
 interface GroupAcc {
   rule: Rule;
   dedup: string;
+  /** The rule's overflow group: matches of groups past its share of memory, counted together. */
+  overflow: boolean;
   minutes: Map<number, MinuteAcc>;
   // The minute last matched: consecutive rows mostly share it.
   lastMinute: number;
   lastAcc: MinuteAcc | undefined;
 }
 
-/** One input's detections: feed every row of the input's log type to onRow, then read contributions(). */
+/**
+ * What one rule gave for one row when it ran inside a time limit: its answer and, for a match, what its other
+ * functions returned (each call's throw kept as an error), so that the bookkeeping runs outside the limit.
+ */
+interface Outcome {
+  hit: unknown;
+  dedup?: unknown;
+  title?: unknown;
+  severity?: unknown;
+  /** The alert context as JSON text, or undefined. */
+  context?: string;
+  errors?: [RuleFunction, string][];
+}
+const THREW = Symbol('threw');
+
+/** Per-rule state of the time budget over one input. */
+interface RuleClock {
+  /** Milliseconds its calls took. */
+  spent: number;
+  /** Stopped for the rest of the input: over its budget. */
+  stopped: boolean;
+}
+
+/** Estimated bytes of memory: one (dedup, minute) bucket, one group, one kept row id. */
+const BUCKET_BYTES = 400;
+const GROUP_BYTES = 400;
+const ROW_BYTES = 120;
+/** Rows whose rules are run together under one time limit. */
+const BATCH_ROWS = 256;
+
+export interface InputDetectionsOptions {
+  /** Memory the input's matches may take, estimated, shared equally by the rules (default MAX_DETECTION_BYTES). */
+  maxBytes?: number;
+}
+
+/**
+ * One input's detections: feed every row of the input's log type to onRow, then read contributions().
+ *
+ * Memory is bounded by bytes: each rule may hold its share of `maxBytes` in (dedup string, minute) buckets. A match
+ * that would need a new bucket past that share is counted in the rule's overflow group instead, one per rule
+ * (dedup string ''), which fires on its first match: the alert says that matches past the limit were counted
+ * together, and carries the first such match. So an object filled with decoy groups cannot hide a real match, and
+ * trying is itself an alert. Time is bounded too (lib/rules/budget.ts): rules that are not trusted run on batches
+ * of rows within a time limit per call and per input; a call over it is stopped and counted as a `budget` error,
+ * and the row is written all the same.
+ */
 export class InputDetections {
   rows = 0;
-  matches = 0;
+  private matchCount = 0;
   /** Matches per rule, in the order of logTypeRules.rules. */
   private readonly ruleMatches: number[];
   private readonly groups = new Map<Rule, Map<string, GroupAcc>>();
-  /** Buckets each rule has filled (MAX_BUCKETS_PER_RULE). */
-  private readonly buckets = new Map<Rule, number>();
+  private readonly overflowGroups = new Map<Rule, GroupAcc>();
+  /** Bytes each rule's buckets take (estimated), and each rule's share. */
+  private readonly used = new Map<Rule, number>();
+  private readonly share: number;
   private readonly errors = new Map<string, RuleErrors>();
   private readonly rules: readonly Rule[];
+  /** Whether the rules run within time limits, on batches of detached rows. */
+  private readonly guarded: boolean;
+  private batch: RuleEvent[] = [];
+  private readonly clocks: RuleClock[];
 
-  constructor(readonly logTypeRules: LogTypeRules) {
+  constructor(
+    readonly logTypeRules: LogTypeRules,
+    opts: InputDetectionsOptions = {},
+  ) {
     this.rules = logTypeRules.rules;
     this.ruleMatches = this.rules.map(() => 0);
+    this.share = Math.floor((opts.maxBytes ?? MAX_DETECTION_BYTES) / Math.max(1, this.rules.length));
+    this.guarded = logTypeRules.guarded;
+    this.clocks = this.rules.map(() => ({ spent: 0, stopped: false }));
+  }
+
+  /** Matches counted (placed in a window). */
+  get matches(): number {
+    this.flush();
+    return this.matchCount;
   }
 
   /** Matches per rule id (rules that matched nothing left out): for the input's summary and a metric. */
   get matchesByRule(): Map<string, number> {
+    this.flush();
     return new Map(this.rules.flatMap((r, i) => ((this.ruleMatches[i] as number) > 0 ? [[r.id, this.ruleMatches[i] as number] as const] : [])));
   }
 
-  /** Runs the log type's enabled rules on one row. A rule that throws is counted (errors()), never fatal. */
+  /**
+   * Runs the log type's enabled rules on one row. A rule that throws is counted (errors()), never fatal. Guarded
+   * rules run when a batch is full or a result is read: the row must stay as it is until then (a columns view is
+   * detached: lib/rules/view.ts).
+   */
   onRow(event: RuleEvent): void {
     this.rows++;
+    if (this.guarded) {
+      const detach = (event as { [DETACH]?: () => RuleEvent })[DETACH];
+      this.batch.push(typeof detach === 'function' ? detach() : event);
+      if (this.batch.length >= BATCH_ROWS) this.flush();
+      return;
+    }
     const rules = this.rules;
     for (let i = 0; i < rules.length; i++) {
       const r = rules[i] as Rule;
@@ -150,86 +252,170 @@ export class InputDetections {
         this.error(r, 'rule', messageOf(e), event);
         continue;
       }
-      if (hit === true) {
-        // match() records why when it cannot count the row (no event time, too many groups).
-        if (this.match(r, event)) (this.ruleMatches[i] as number)++;
-      } else if (hit !== false) this.error(r, 'rule', `returned ${typeof hit}, not true or false`, event);
+      this.apply(i, r, event, hit, undefined);
+    }
+  }
+
+  /** Counts a rule's answer on a row: a match is placed in its group (`out`: what a guarded run computed). */
+  private apply(i: number, r: Rule, event: RuleEvent, hit: unknown, out: Outcome | undefined): void {
+    if (hit === true) {
+      // match() records why when it cannot count the row (no event time).
+      if (this.match(r, event, out)) (this.ruleMatches[i] as number)++;
+    } else if (hit !== false && hit !== THREW) this.error(r, 'rule', `returned ${typeof hit}, not true or false`, event);
+  }
+
+  /**
+   * Runs the batched rows' rules within the time budget. Each call's outcome goes to its own slot and the cursor
+   * moves on only after, so a stop at any point loses no finished call; a stopped call is one that ran for the
+   * whole limit (it began the timed run), else the run resumes at it. The bookkeeping runs after, in row order.
+   */
+  private flush(): void {
+    const rows = this.batch;
+    if (rows.length === 0) return;
+    this.batch = [];
+    const rules = this.rules;
+    const n = rules.length;
+    const outcomes: (Outcome | undefined)[] = new Array<Outcome | undefined>(rows.length * n);
+    const cursor = { cell: 0, first: true };
+    const rowsBefore = this.rows - rows.length;
+    const run = (): void => {
+      for (; cursor.cell < rows.length * n; cursor.cell++, cursor.first = false) {
+        const ri = Math.floor(cursor.cell / n);
+        const j = cursor.cell % n;
+        const clock = this.clocks[j] as RuleClock;
+        if (clock.stopped) continue;
+        const t0 = performance.now();
+        outcomes[cursor.cell] = evaluate(rules[j] as Rule, rows[ri] as RuleEvent);
+        clock.spent += performance.now() - t0;
+        if (clock.spent > inputBudgetMs(rowsBefore + ri + 1)) clock.stopped = true;
+      }
+    };
+    for (;;) {
+      const started = performance.now();
+      cursor.first = true;
+      if (runWithin(CALL_BUDGET_MS, run)) break;
+      const j = cursor.cell % n;
+      if (cursor.first) {
+        // The call ran for the whole limit: it is stopped, counted, and the run goes on with the next one.
+        const clock = this.clocks[j] as RuleClock;
+        clock.spent += performance.now() - started;
+        if (clock.spent > inputBudgetMs(rowsBefore + Math.floor(cursor.cell / n) + 1)) clock.stopped = true;
+        outcomes[cursor.cell] = { hit: THREW, errors: [['budget', `ran over ${CALL_BUDGET_MS} ms on one row and was stopped`]] };
+        cursor.cell++;
+      }
+    }
+    for (let ri = 0; ri < rows.length; ri++) {
+      const event = rows[ri] as RuleEvent;
+      for (let j = 0; j < n; j++) {
+        const r = rules[j] as Rule;
+        const out = outcomes[ri * n + j];
+        if (!out) {
+          this.error(r, 'budget', `over its time budget for this input (${INPUT_BUDGET_MS} ms + ${ROW_ALLOWANCE_MS} ms per row): not run on the rest`, event);
+          continue;
+        }
+        for (const [fn, message] of out.errors ?? []) this.error(r, fn, message, event);
+        this.apply(j, r, event, out.hit, out);
+      }
     }
   }
 
   /** Records a match; false when it cannot be placed in time (no event time). */
-  private match(r: Rule, event: RuleEvent): boolean {
+  private match(r: Rule, event: RuleEvent, out: Outcome | undefined): boolean {
     const time = lakeTime(event.p_event_time);
     const minute = time === undefined ? NaN : epochMinute(time);
     if (time === undefined || Number.isNaN(minute)) {
       this.error(r, 'p_event_time', 'the row has no p_event_time, or not a time', event);
       return false;
     }
-    this.matches++;
+    this.matchCount++;
     let title: string | undefined;
     let dedup: string | undefined;
     if (r.dedup) {
-      const d = this.call(r, 'dedup', r.dedup, event);
+      const d = out ? out.dedup : this.call(r, 'dedup', r.dedup, event);
       if (typeof d === 'string' && d !== '') dedup = d;
       else if (d !== undefined && typeof d !== 'string') this.error(r, 'dedup', `returned ${typeof d}, not text`, event);
     }
     // Panther's default dedup string is the title.
-    if (dedup === undefined) dedup = title = this.titleOf(r, event);
+    if (dedup === undefined) dedup = title = this.titleOf(r, event, out);
     dedup = capDedup(dedup);
     let byDedup = this.groups.get(r);
     if (!byDedup) this.groups.set(r, (byDedup = new Map()));
     let g = byDedup.get(dedup);
-    const newBucket = !g || (g.lastMinute !== minute && !g.minutes.has(minute));
-    if (newBucket) {
-      const used = this.buckets.get(r) ?? 0;
-      if (used >= MAX_BUCKETS_PER_RULE) {
-        this.error(r, 'dedup', `more than ${MAX_BUCKETS_PER_RULE} (dedup string, minute) buckets in one input: matches needing another are not counted`, event);
-        return false;
-      }
-      this.buckets.set(r, used + 1);
-    }
-    if (!g) {
-      g = { rule: r, dedup, minutes: new Map(), lastMinute: NaN, lastAcc: undefined };
-      byDedup.set(dedup, g);
-    }
-    let acc = g.lastMinute === minute ? g.lastAcc : g.minutes.get(minute);
     const rowId = typeof event.p_row_id === 'string' ? event.p_row_id : '';
+    let acc = g && (g.lastMinute === minute ? g.lastAcc : g.minutes.get(minute));
     if (!acc) {
-      acc = { count: 0, head: this.head(r, event, time, rowId, title), last: time, rows: [] };
-      g.minutes.set(minute, acc);
+      // A new bucket: within the rule's share of memory, else in its overflow group.
+      let head = this.head(r, event, time, rowId, title, out);
+      const cost = BUCKET_BYTES + ROW_BYTES + 2 * (head.title.length + head.context.length) + (g ? 0 : GROUP_BYTES + 2 * dedup.length);
+      const used = this.used.get(r) ?? 0;
+      if (used + cost <= this.share) {
+        this.used.set(r, used + cost);
+        if (!g) {
+          g = { rule: r, dedup, overflow: false, minutes: new Map(), lastMinute: NaN, lastAcc: undefined };
+          byDedup.set(dedup, g);
+        }
+      } else {
+        g = this.overflowGroup(r);
+        acc = g.lastMinute === minute ? g.lastAcc : g.minutes.get(minute);
+        // Counted all the same when the overflow holds its most minutes: in the bucket last used.
+        if (!acc && g.minutes.size >= MAX_OVERFLOW_MINUTES) acc = g.lastAcc;
+        if (!acc) head = overflowHead(r, head, byDedup.size);
+      }
+      if (!acc) {
+        acc = { count: 0, head, last: time, rows: [] };
+        g.minutes.set(minute, acc);
+      }
     } else if (time < acc.head.time || (time === acc.head.time && rowId < acc.head.rowId)) {
-      acc.head = this.head(r, event, time, rowId, title);
+      const head = this.head(r, event, time, rowId, title, out);
+      acc.head = (g as GroupAcc).overflow ? overflowHead(r, head, byDedup.size) : head;
     }
-    g.lastMinute = minute;
-    g.lastAcc = acc;
+    (g as GroupAcc).lastMinute = minute;
+    (g as GroupAcc).lastAcc = acc;
     acc.count++;
     if (time > acc.last) acc.last = time;
-    addRow(acc.rows, time, rowId);
+    if (addRow(acc.rows, time, rowId) && !(g as GroupAcc).overflow) this.used.set(r, (this.used.get(r) ?? 0) + ROW_BYTES);
+    if ((g as GroupAcc).overflow) {
+      this.error(r, 'dedup', `more groups than its share of memory (${this.share} bytes) in one input: further groups are counted in its overflow alert`, event);
+    }
     return true;
   }
 
-  private head(r: Rule, event: RuleEvent, time: string, rowId: string, title: string | undefined): MatchHead {
+  /** The rule's overflow group, made on first use; its minutes are few (the input's span of event time). */
+  private overflowGroup(r: Rule): GroupAcc {
+    let g = this.overflowGroups.get(r);
+    if (!g) {
+      g = { rule: r, dedup: OVERFLOW_DEDUP, overflow: true, minutes: new Map(), lastMinute: NaN, lastAcc: undefined };
+      this.overflowGroups.set(r, g);
+    }
+    return g;
+  }
+
+  private head(r: Rule, event: RuleEvent, time: string, rowId: string, title: string | undefined, out: Outcome | undefined): Head {
     let severity: Severity = r.severity;
     if (r.severityOf) {
-      const s = this.call(r, 'severity', r.severityOf, event);
+      const s = out ? out.severity : this.call(r, 'severity', r.severityOf, event);
       const known = severityOf(s);
       if (known) severity = known;
       else if (s !== undefined && s !== 'DEFAULT') this.error(r, 'severity', `returned ${JSON.stringify(s)}, not a severity`, event);
     }
-    let context: Record<string, unknown> = {};
+    let context = '{}';
     if (r.alertContext) {
-      const c = this.call(r, 'alertContext', r.alertContext, event);
-      if (typeof c === 'object' && c !== null && !Array.isArray(c)) context = capContext(c as Record<string, unknown>);
-      else if (c !== undefined) this.error(r, 'alertContext', 'returned something other than an object', event);
+      if (out) context = out.context ?? '{}';
+      else {
+        const c = this.call(r, 'alertContext', r.alertContext, event);
+        const text = contextText(c);
+        if (text !== undefined) context = text;
+        else if (c !== undefined) this.error(r, 'alertContext', 'returned something other than an object', event);
+      }
     }
-    return { time, rowId, title: title ?? this.titleOf(r, event), severity, context };
+    return { time, rowId, title: title ?? this.titleOf(r, event, out), severity, context };
   }
 
   /** Panther's default title: the display name (or the rule id). */
-  private titleOf(r: Rule, event: RuleEvent): string {
+  private titleOf(r: Rule, event: RuleEvent, out: Outcome | undefined): string {
     if (!r.title) return r.displayName;
-    const t = this.call(r, 'title', r.title, event);
-    if (typeof t === 'string' && t !== '') return t.length > MAX_TITLE_CHARS ? t.slice(0, MAX_TITLE_CHARS) : t;
+    const t = out ? out.title : this.call(r, 'title', r.title, event);
+    if (typeof t === 'string' && t !== '') return cutText(t, MAX_TITLE_CHARS);
     if (t !== undefined && typeof t !== 'string') this.error(r, 'title', `returned ${typeof t}, not text`, event);
     return r.displayName;
   }
@@ -261,37 +447,98 @@ export class InputDetections {
 
   /** Errors per rule and function, with the first message: for the input's summary and a metric. */
   ruleErrors(): RuleErrors[] {
+    this.flush();
     return [...this.errors.values()];
   }
 
-  /** Number of groups (rule id, dedup string) matched: one state item read and written per group. */
+  /** Number of groups (rule id, dedup string) matched, overflow groups included: one state item read and written per group. */
   get groupCount(): number {
-    let n = 0;
+    this.flush();
+    let n = this.overflowGroups.size;
     for (const byDedup of this.groups.values()) n += byDedup.size;
     return n;
   }
 
   /** What the state store applies for this input, one entry per group, minutes in order. */
   contributions(): GroupContribution[] {
-    return [...this.groups.values()].flatMap((byDedup) => [...byDedup.values()]).map((g) => ({
+    this.flush();
+    const all = [...this.groups.values()].flatMap((byDedup) => [...byDedup.values()]);
+    all.push(...this.overflowGroups.values());
+    return all.map((g) => ({
       key: groupKey(g.rule.id, g.dedup),
       ruleId: g.rule.id,
       dedup: g.dedup,
-      threshold: g.rule.threshold,
+      // An overflow group stands for groups the input could not hold: its first match is an alert of its own.
+      threshold: g.overflow ? 1 : g.rule.threshold,
       periodMinutes: g.rule.dedupPeriodMinutes,
       minutes: [...g.minutes.entries()]
         .sort((a, b) => a[0] - b[0])
-        .map(([minute, a]): MinuteMatches => ({ minute, count: a.count, head: a.head, last: a.last, rows: a.rows })),
+        .map(([minute, a]): MinuteMatches => ({
+          minute,
+          count: a.count,
+          head: { ...a.head, context: JSON.parse(a.head.context) as Record<string, unknown> },
+          last: a.last,
+          rows: a.rows,
+        })),
     }));
   }
 }
 
-/** Keeps the ROW_IDS earliest (time, row id) pairs, sorted; allocates only for a pair it keeps. */
-function addRow(rows: RowRef[], time: string, rowId: string): void {
+/** A guarded rule's run on one row: its answer and, for a match, its other functions' results. Runs inside the limit. */
+function evaluate(r: Rule, event: RuleEvent): Outcome {
+  const errors: [RuleFunction, string][] = [];
+  const call = (fn: RuleFunction, f: ((e: RuleEvent) => unknown) | undefined): unknown => {
+    if (!f) return undefined;
+    try {
+      return f(event);
+    } catch (e) {
+      errors.push([fn, messageOf(e)]);
+      return undefined;
+    }
+  };
+  let hit: unknown;
+  try {
+    hit = r.rule(event);
+  } catch (e) {
+    return { hit: THREW, errors: [['rule', messageOf(e)]] };
+  }
+  if (hit !== true) return { hit };
+  const out: Outcome = { hit, dedup: call('dedup', r.dedup), title: call('title', r.title), severity: call('severity', r.severityOf) };
+  if (r.alertContext) {
+    const c = call('alertContext', r.alertContext);
+    const text = contextText(c);
+    if (text !== undefined) out.context = text;
+    else if (c !== undefined) errors.push(['alertContext', 'returned something other than an object']);
+  }
+  if (errors.length > 0) out.errors = errors;
+  return out;
+}
+
+const SEVERITY_RANK: Record<Severity, number> = { Info: 0, Low: 1, Medium: 2, High: 3, Critical: 4 };
+
+/** The head of an overflow bucket: says what happened, keeps the first match's title and context; Medium at least. */
+function overflowHead(r: Rule, head: Head, groupsHeld: number): Head {
+  const title = `${r.displayName}: more groups in one input than the detection memory holds; matches of ${groupsHeld}+ further groups counted together (first: ${head.title})`;
+  let context: string;
+  try {
+    context = JSON.stringify({ cflogs_overflow: { ruleId: r.id, groupsHeld }, ...(JSON.parse(head.context) as Record<string, unknown>) });
+  } catch {
+    context = head.context;
+  }
+  return {
+    ...head,
+    title: cutText(title, MAX_TITLE_CHARS),
+    severity: SEVERITY_RANK[head.severity] >= SEVERITY_RANK.Medium ? head.severity : 'Medium',
+    context,
+  };
+}
+
+/** Keeps the ROW_IDS earliest (time, row id) pairs, sorted; allocates only for a pair it keeps. True when the list grew. */
+function addRow(rows: RowRef[], time: string, rowId: string): boolean {
   const n = rows.length;
   if (n >= ROW_IDS) {
     const lastRow = rows[n - 1] as RowRef;
-    if (!(time < lastRow[0] || (time === lastRow[0] && rowId < lastRow[1]))) return;
+    if (!(time < lastRow[0] || (time === lastRow[0] && rowId < lastRow[1]))) return false;
   }
   let i = n;
   while (i > 0) {
@@ -299,9 +546,11 @@ function addRow(rows: RowRef[], time: string, rowId: string): void {
     if (p[0] < time || (p[0] === time && p[1] <= rowId)) break;
     i--;
   }
-  if (rows[i - 1]?.[0] === time && rows[i - 1]?.[1] === rowId) return;
+  if (rows[i - 1]?.[0] === time && rows[i - 1]?.[1] === rowId) return false;
   rows.splice(i, 0, [time, rowId]);
-  if (rows.length > ROW_IDS) rows.pop();
+  if (rows.length <= ROW_IDS) return true;
+  rows.pop();
+  return false;
 }
 
 const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
@@ -319,14 +568,29 @@ export function groupKey(ruleId: string, dedup: string): string {
   return Buffer.byteLength(key) <= MAX_KEY_BYTES ? key : `${ruleId}#sha256:${sha256(dedup)}`;
 }
 
-function capContext(c: Record<string, unknown>): Record<string, unknown> {
+/** An alert context as the JSON text kept (at most MAX_CONTEXT_CHARS); undefined when `c` is not an object. */
+function contextText(c: unknown): string | undefined {
+  if (typeof c !== 'object' || c === null || Array.isArray(c)) return undefined;
   let json: string | undefined;
   try {
     json = JSON.stringify(c);
   } catch {
     // A cycle or a BigInt: keep what describes it.
-    return { _unserialisable: Object.keys(c).slice(0, 50) };
+    let keys: string[] = [];
+    try {
+      keys = Object.keys(c).slice(0, 50);
+    } catch {
+      // A proxy that refuses even that.
+    }
+    return JSON.stringify({ _unserialisable: keys });
   }
-  if (json === undefined || json.length <= MAX_CONTEXT_CHARS) return JSON.parse(json ?? '{}') as Record<string, unknown>;
-  return { _truncated: json.slice(0, MAX_CONTEXT_CHARS - 100) };
+  if (json === undefined || json.charCodeAt(0) !== 0x7b) return '{}';
+  return json.length <= MAX_CONTEXT_CHARS ? json : JSON.stringify({ _truncated: cutText(json, MAX_CONTEXT_CHARS - 100) });
+}
+
+/** The first `n` UTF-16 units of `s`, one fewer when the cut would split a surrogate pair. */
+function cutText(s: string, n: number): string {
+  if (s.length <= n) return s;
+  const c = s.charCodeAt(n - 1);
+  return s.slice(0, c >= 0xd800 && c <= 0xdbff ? n - 1 : n);
 }

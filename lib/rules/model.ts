@@ -158,7 +158,8 @@ export function defineRule<E extends object = RuleEvent>(spec: RuleSpec<E>, sour
     enabled: spec.enabled ?? true,
     threshold: threshold as number,
     dedupPeriodMinutes: period as number,
-    displayName: spec.displayName ?? spec.id,
+    // Never empty: the title defaults to it, the dedup string to the title, and '' is the overflow group's.
+    displayName: spec.displayName || spec.id,
     description: spec.description ?? '',
     runbook: spec.runbook ?? '',
     reference: spec.reference ?? '',

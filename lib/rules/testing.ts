@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { messageOf } from '../errors';
+import { CALL_BUDGET_MS, runWithin } from './budget';
 import { Rule, RuleEvent, RuleTest, Severity, severityOf } from './model';
 
 /** Running a rule's inline tests (`cflogs rules test`, the unit tests) and Panther's test cases (the conformance check). */
@@ -28,8 +29,17 @@ export function ruleOutputs(rule: Rule, event: RuleEvent): RuleOutputs {
   return { title, dedup, severity, alertContext: rule.alertContext?.(event) ?? {} };
 }
 
+/** A test case may run this long: a rule that loops on its test fails it instead of hanging `cflogs rules test`. */
+export const TEST_BUDGET_MS = 10 * CALL_BUDGET_MS;
+
 /** One test case: the rule's result must be `expected`; for a match, the given title/dedup/severity/context too. */
 export function runRuleTest(rule: Rule, test: RuleTest): RuleTestResult {
+  let result: RuleTestResult | undefined;
+  if (runWithin(TEST_BUDGET_MS, () => void (result = runUnlimited(rule, test))) && result) return result;
+  return { ruleId: rule.id, name: test.name, ok: false, problems: [`ran over ${TEST_BUDGET_MS} ms and was stopped`] };
+}
+
+function runUnlimited(rule: Rule, test: RuleTest): RuleTestResult {
   const problems: string[] = [];
   const event = test.log as RuleEvent;
   let matched: unknown;

@@ -11,29 +11,39 @@ import type { RuleEvent } from './model';
  * property lookups where building the object would cost one per column. The view is of the line last parsed: a
  * rule must not keep it (InputDetections copies what it keeps: strings, and a JSON copy of the alert context).
  */
+/** A row as a view reads it: the columns of one line, and what the row writer adds. */
+interface RowSource {
+  cols: Columns;
+  rowId: string;
+  eventTime: string;
+  indicators: Record<string, unknown> | undefined;
+}
+
+/**
+ * The key under which a view hands out a copy of itself that stays valid after the next line is parsed (an
+ * engine that runs rules on batches of rows keeps such copies). Plain objects lack it: they are kept as they are.
+ */
+export const DETACH: unique symbol = Symbol('cflogs.detach');
+
 export class ColumnsEvent {
   readonly event: RuleEvent;
-  private rowId = '';
-  private eventTime = '';
-  private indicators: Record<string, unknown> | undefined;
+  private readonly src: RowSource;
+  private readonly makeEvent: (src: RowSource) => RuleEvent;
 
-  constructor(
-    private readonly plan: NormalisePlan,
-    private readonly cols: Columns,
-    fixed: { p_parse_time: string; p_source_id?: string; p_source_label?: string },
-  ) {
+  constructor(plan: NormalisePlan, cols: Columns, fixed: { p_parse_time: string; p_source_id?: string; p_source_label?: string }) {
     const index = new Map(plan.fields.map((f) => [f.name, f.index]));
     const anyKeys = new Set<string>(INDICATOR_COLUMNS);
-    const get = (key: string): unknown => {
+    const indicatorsOf = (src: RowSource): Record<string, unknown> => (src.indicators ??= indicatorsOfRow(plan, src.cols));
+    const get = (src: RowSource, key: string): unknown => {
       const i = index.get(key);
-      if (i !== undefined) return cols.state[i] === ABSENT_COLUMN ? undefined : cols.values[i];
+      if (i !== undefined) return src.cols.state[i] === ABSENT_COLUMN ? undefined : src.cols.values[i];
       switch (key) {
         case 'p_log_type':
           return plan.logType;
         case 'p_row_id':
-          return this.rowId;
+          return src.rowId;
         case 'p_event_time':
-          return this.eventTime;
+          return src.eventTime;
         case 'p_parse_time':
           return fixed.p_parse_time;
         case 'p_source_id':
@@ -41,57 +51,67 @@ export class ColumnsEvent {
         case 'p_source_label':
           return fixed.p_source_label;
         case 'p_unknown_fields':
-          return cols.unknown;
+          return src.cols.unknown;
         case 'p_invalid_fields':
-          return cols.invalid;
+          return src.cols.invalid;
       }
-      return anyKeys.has(key) ? this.indicatorsOfRow()[key] : undefined;
+      return anyKeys.has(key) ? indicatorsOf(src)[key] : undefined;
     };
-    const keys = (): string[] => {
+    const keys = (src: RowSource): string[] => {
+      const { cols } = src;
       const out = plan.fields.filter((f) => cols.state[f.index] !== ABSENT_COLUMN).map((f) => f.name);
       out.push('p_log_type', 'p_row_id', 'p_event_time', 'p_parse_time');
       if (fixed.p_source_id !== undefined) out.push('p_source_id');
       if (fixed.p_source_label !== undefined) out.push('p_source_label');
-      out.push(...Object.keys(this.indicatorsOfRow()));
+      out.push(...Object.keys(indicatorsOf(src)));
       if (cols.unknown !== undefined) out.push('p_unknown_fields');
       if (cols.invalid !== undefined) out.push('p_invalid_fields');
       return out;
     };
-    this.event = new Proxy(Object.create(null) as RuleEvent, {
-      get: (_t, key) => (typeof key === 'string' ? get(key) : undefined),
-      has: (_t, key) => typeof key === 'string' && get(key) !== undefined,
-      ownKeys: () => keys(),
-      getOwnPropertyDescriptor: (_t, key) => {
-        const value = typeof key === 'string' ? get(key) : undefined;
-        return value === undefined ? undefined : { value, enumerable: true, configurable: true, writable: false };
-      },
-      set: () => false,
-      defineProperty: () => false,
-      deleteProperty: () => false,
-    });
+    // A copy of the columns (values are not changed in place by the next line: the parser assigns new ones).
+    const detach = (src: RowSource) => (): RuleEvent => {
+      const c = src.cols;
+      const copy = { state: c.state.slice(), values: c.values.slice(), unknown: c.unknown, invalid: c.invalid, eventTime: c.eventTime } as Columns;
+      return this.makeEvent({ cols: copy, rowId: src.rowId, eventTime: src.eventTime, indicators: src.indicators });
+    };
+    this.makeEvent = (src) =>
+      new Proxy(Object.create(null) as RuleEvent, {
+        get: (_t, key) => (typeof key === 'string' ? get(src, key) : key === DETACH ? detach(src) : undefined),
+        has: (_t, key) => typeof key === 'string' && get(src, key) !== undefined,
+        ownKeys: () => keys(src),
+        getOwnPropertyDescriptor: (_t, key) => {
+          const value = typeof key === 'string' ? get(src, key) : undefined;
+          return value === undefined ? undefined : { value, enumerable: true, configurable: true, writable: false };
+        },
+        set: () => false,
+        defineProperty: () => false,
+        deleteProperty: () => false,
+      });
+    this.src = { cols, rowId: '', eventTime: '', indicators: undefined };
+    this.event = this.makeEvent(this.src);
   }
 
   /** The view of the row last parsed into the columns, with its p_row_id and p_event_time. */
   row(rowId: string, eventTime: string): RuleEvent {
-    this.rowId = rowId;
-    this.eventTime = eventTime;
-    this.indicators = undefined;
+    this.src.rowId = rowId;
+    this.src.eventTime = eventTime;
+    this.src.indicators = undefined;
     return this.event;
   }
+}
 
-  private indicatorsOfRow(): Record<string, unknown> {
-    if (this.indicators) return this.indicators;
-    const set = new IndicatorSet();
-    for (const f of this.plan.indicatorFields) {
-      if (this.cols.state[f.index] === ABSENT_COLUMN) continue;
-      const v = this.cols.values[f.index];
-      for (const kind of f.indicators) {
-        if (Array.isArray(v)) for (const e of v) set.add(kind, e);
-        else set.add(kind, v);
-      }
+/** The p_any_* arrays of a row, as the row writer computes them. */
+function indicatorsOfRow(plan: NormalisePlan, cols: Columns): Record<string, unknown> {
+  const set = new IndicatorSet();
+  for (const f of plan.indicatorFields) {
+    if (cols.state[f.index] === ABSENT_COLUMN) continue;
+    const v = cols.values[f.index];
+    for (const kind of f.indicators) {
+      if (Array.isArray(v)) for (const e of v) set.add(kind, e);
+      else set.add(kind, v);
     }
-    const out: Record<string, unknown> = {};
-    set.assignTo(out);
-    return (this.indicators = out);
   }
+  const out: Record<string, unknown> = {};
+  set.assignTo(out);
+  return out;
 }

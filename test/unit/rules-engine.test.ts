@@ -1,7 +1,8 @@
 import { builtInRules } from '../../lib/rules/builtin';
-import { capDedup, groupKey, MAX_CONTEXT_CHARS, MAX_DEDUP_CHARS, MAX_BUCKETS_PER_RULE, MAX_KEY_BYTES, RuleSet } from '../../lib/rules/engine';
-import { defineRule, RuleEvent, RuleSpec } from '../../lib/rules/model';
+import { capDedup, groupKey, MAX_CONTEXT_CHARS, MAX_DEDUP_CHARS, MAX_DETECTION_BYTES, OVERFLOW_DEDUP, MAX_KEY_BYTES, RuleSet } from '../../lib/rules/engine';
+import { defineRule, Rule, RuleEvent, RuleSpec } from '../../lib/rules/model';
 import { lakeTime } from '../../lib/rules/time';
+import { applyToGroup } from '../../lib/rules/windows';
 
 const T = '2026-03-02 10:00:00.000000000';
 const row = (fields: Record<string, unknown>, id = 'r1', time = T): RuleEvent => ({ ...fields, p_row_id: id, p_event_time: time });
@@ -45,12 +46,103 @@ describe('InputDetections', () => {
     expect([...d.matchesByRule]).toEqual([['Fine', 2]]);
   });
 
-  test('a rule fills at most MAX_BUCKETS_PER_RULE (dedup, minute) buckets per input; matches needing another are an error, not memory', () => {
-    const d = new RuleSet([rule({ dedup: (e) => String(e.p_row_id) })]).forLogType('Cloudflare.Firewall')!.start();
-    for (let i = 0; i < MAX_BUCKETS_PER_RULE + 5; i++) d.onRow(row({}, `r${i}`));
-    expect(d.groupCount).toBe(MAX_BUCKETS_PER_RULE);
-    expect([...d.matchesByRule]).toEqual([['Test.Rule', MAX_BUCKETS_PER_RULE]]);
-    expect(d.ruleErrors()).toEqual([expect.objectContaining({ ruleId: 'Test.Rule', fn: 'dedup', count: 5, message: expect.stringMatching(/more than 20000 \(dedup string, minute\) buckets/) })]);
+  test('past its share of memory a rule counts new groups in one overflow group, which fires on its first match: decoys cannot hide a hit', () => {
+    const set = new RuleSet(builtInRules());
+    const r2s = set.get('Cloudflare.Firewall.React2Shell.RCE')!;
+    const hit = (ip: string, id: string) => row({ RuleID: '33aa8a8a948b48b28d40450c5fb92fba', ClientIP: ip, Action: 'block' }, id);
+    const held = (decoys: number) => {
+      const d = set.forLogType('Cloudflare.Firewall')!.start();
+      for (let i = 0; i < decoys; i++) d.onRow(hit(`2001:db8::${i.toString(16)}`, `d${String(i).padStart(6, '0')}`));
+      d.onRow(hit('203.0.113.66', 'zreal'));
+      return d;
+    };
+    const d = held(20_000);
+    const groups = d.contributions().filter((c) => c.ruleId === r2s.id);
+    const overflow = groups.find((c) => c.dedup === OVERFLOW_DEDUP)!;
+    // Every match is counted: in its own group while the rule's share lasts, then in the overflow group.
+    expect(groups.reduce((n, c) => n + c.minutes.reduce((m, x) => m + x.count, 0), 0)).toBe(20_001);
+    expect([...d.matchesByRule]).toEqual([[r2s.id, 20_001]]);
+    expect(groups.length).toBeLessThan(20_001);
+    expect(overflow.threshold).toBe(1);
+    expect(overflow.minutes[0]!.count).toBe(20_001 - (groups.length - 1));
+    expect(overflow.minutes[0]!.last).toBe(T);
+    expect(overflow.minutes[0]!.head.title).toMatch(/^Cloudflare React2Shell RCE Attempt Detected: more groups in one input than the detection memory holds/);
+    expect(overflow.minutes[0]!.head.severity).toBe('High');
+    expect(overflow.minutes[0]!.head.context).toMatchObject({ cflogs_overflow: { ruleId: r2s.id } });
+    // It fires as any group does, with the real hit in its count.
+    const applied = applyToGroup(undefined, overflow, 'input', new Date('2026-03-02T11:00:00Z'));
+    expect(applied.fired).toEqual([expect.objectContaining({ ruleId: r2s.id, dedup: '', eventCount: overflow.minutes[0]!.count })]);
+    expect(d.ruleErrors()).toEqual([expect.objectContaining({ ruleId: r2s.id, fn: 'dedup', message: expect.stringMatching(/share of memory/) })]);
+    // The memory held does not grow with the decoys: twice as many hold the same groups.
+    expect(held(40_000).groupCount).toBe(d.groupCount);
+  });
+
+  test('the share of memory is bytes, not buckets: long titles and contexts fill it sooner, and the overflow group holds a bounded number of minutes', () => {
+    const wide = rule({ dedup: (e) => String(e.p_row_id), title: (e) => `t ${String(e.p_row_id)} ${'x'.repeat(900)}`, alertContext: () => ({ big: 'y'.repeat(3000) }) });
+    const d = new RuleSet([wide]).forLogType('Cloudflare.Firewall')!.start({ maxBytes: 1024 * 1024 });
+    for (let i = 0; i < 2000; i++) d.onRow(row({}, `r${i}`, `2026-03-02 10:${String(i % 60).padStart(2, '0')}:00.000000000`));
+    const c = d.contributions();
+    // About 8 KB a group: a megabyte holds some 128 of them.
+    expect(c.length).toBeGreaterThan(100);
+    expect(c.length).toBeLessThan(140);
+    expect(c.reduce((n, g) => n + g.minutes.reduce((m, x) => m + x.count, 0), 0)).toBe(2000);
+    const overflow = c.find((g) => g.dedup === OVERFLOW_DEDUP)!;
+    expect(overflow.minutes.length).toBe(60);
+    expect(MAX_DETECTION_BYTES).toBe(32 * 1024 * 1024);
+  });
+
+  test('a call that runs over its budget (a backtracking regex, an endless loop) is stopped and counted; the rule still runs on the other rows', () => {
+    const evil = `/${'a'.repeat(34)}!`;
+    const backtracks = rule({ id: 'Backtracks', rule: (e) => /^(\/?[a-z0-9]+)+\.php$/.test(String(e.ClientRequestPath)) });
+    const loops = rule({ id: 'Loops', rule: (e) => {
+      while (e.ClientRequestPath === 'loop') { /* a bug */ }
+      return String(e.ClientRequestPath).endsWith('.php');
+    } });
+    const d = new RuleSet([backtracks, loops]).forLogType('Cloudflare.Firewall')!.start();
+    d.onRow(row({ ClientRequestPath: '/x.php' }, 'a'));
+    d.onRow(row({ ClientRequestPath: evil }, 'b'));
+    d.onRow(row({ ClientRequestPath: 'loop' }, 'c'));
+    d.onRow(row({ ClientRequestPath: '/y.php' }, 'd'));
+    expect([...d.matchesByRule]).toEqual([['Backtracks', 2], ['Loops', 2]]);
+    expect(d.ruleErrors()).toEqual([
+      { ruleId: 'Backtracks', fn: 'budget', count: 1, message: expect.stringMatching(/ran over 100 ms on one row and was stopped/), rowId: 'b' },
+      { ruleId: 'Loops', fn: 'budget', count: 1, message: expect.stringMatching(/ran over 100 ms/), rowId: 'c' },
+    ]);
+  });
+
+  test("a rule slow on every row is stopped when it has spent its input's budget, and counted on each row it did not see", () => {
+    const slow = rule({ id: 'Slow', rule: () => {
+      const until = performance.now() + 25;
+      while (performance.now() < until) { /* slow */ }
+      return true;
+    } });
+    const fast = rule({ id: 'Fast' });
+    const d = new RuleSet([slow, fast]).forLogType('Cloudflare.Firewall')!.start();
+    for (let i = 0; i < 300; i++) d.onRow(row({}, `r${i}`));
+    const ran = d.matchesByRule.get('Slow')!;
+    // 2 s + 0.05 ms a row: some 80 rows of 25 ms.
+    expect(ran).toBeGreaterThan(40);
+    expect(ran).toBeLessThan(120);
+    expect(d.matchesByRule.get('Fast')).toBe(300);
+    expect(d.ruleErrors()).toEqual([expect.objectContaining({ ruleId: 'Slow', fn: 'budget', count: 300 - ran, message: expect.stringMatching(/over its time budget for this input/) })]);
+  });
+
+  test('trusted rules run inline, and give the same matches, groups and errors as limited ones', () => {
+    const rules = [...builtInRules(), rule({ id: 'Throws', rule: (e) => (e as { x: { y: number } }).x.y > 0 })];
+    const rows = Array.from({ length: 600 }, (_, i) =>
+      row({ Source: i % 3 === 0 ? 'l7ddos' : 'waf', Action: i % 2 ? 'block' : 'log', ClientIP: `192.0.2.${i % 7}`, RuleID: i % 5 === 0 ? '33aa8a8a948b48b28d40450c5fb92fba' : 'x' }, `r${String(i).padStart(4, '0')}`, `2026-03-02 10:${String(i % 60).padStart(2, '0')}:00.000000000`),
+    );
+    const run = (trusted: readonly Rule[]) => {
+      const set = new RuleSet(rules, { trusted, enable: ['Cloudflare.Firewall.HighVolumeEventsBlocked'] });
+      const d = set.forLogType('Cloudflare.Firewall')!.start();
+      for (const r of rows) d.onRow(r);
+      return { guarded: set.forLogType('Cloudflare.Firewall')!.guarded, matches: [...d.matchesByRule], errors: d.ruleErrors(), contributions: d.contributions() };
+    };
+    const inline = run(rules);
+    const limited = run([]);
+    expect([inline.guarded, limited.guarded]).toEqual([false, true]);
+    expect(limited.contributions.length).toBeGreaterThan(5);
+    expect({ ...limited, guarded: false }).toEqual(inline);
   });
 
   test('a rule that returns something other than a boolean is an error, not a match', () => {
