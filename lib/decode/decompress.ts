@@ -1,7 +1,7 @@
 import type { Transform } from 'node:stream';
 import * as zlib from 'node:zlib';
 import { CflogsError } from '../errors';
-import { ZstdFrameError, ZstdFrameReader } from './zstd-frames';
+import { Scan, SMALL_FRAME_OUTPUT, ZSTD_WINDOW_LOG_MAX, ZstdFrameError, ZstdFrameReader } from './zstd-frames';
 
 /** What cflogs decodes. */
 export type DecodedCompression = 'gzip' | 'zstd' | 'none';
@@ -72,9 +72,14 @@ export function isDecodedStream(v: unknown): v is DecodedStream {
 
 export interface DecodedStream {
   compression: DecodedCompression;
+  /** Ends without an error only once every byte of the input has been decoded (see decompress). */
   chunks: AsyncIterable<Buffer>;
-  /** Compressed bytes consumed so far (for summaries and error offsets). */
+  /** Bytes read from the source so far, compressed when the input is (for summaries and error offsets). */
   bytesIn(): number;
+  /** Of those, the bytes the decoder has used: all of them once the input is read whole. */
+  bytesConsumed(): number;
+  /** True once the source has said it has no more bytes. */
+  sourceEnded(): boolean;
   /** Decompressed bytes produced so far. */
   bytesOut(): number;
 }
@@ -84,6 +89,11 @@ export interface DecodedStream {
  * multi-frame (split here, see zstd-frames.ts); memory is bounded by the codec's window and one chunk, whatever
  * the object's size. Another compression recognised by its magic bytes is a DecompressError at once, not
  * salvageable, naming it.
+ *
+ * Every byte of the input is decoded or refused: a decoder that stops before the input does (gunzip ends quietly at
+ * a zero byte after a member, as gzip(1) ignores "trailing garbage") would have the object read as complete without
+ * the rest. The chunks end with a DecompressError at the offset of the first unread byte instead: corruption,
+ * retried and then salvaged like any other.
  */
 export async function decompress(
   source: AsyncIterable<Buffer> | Iterable<Buffer>,
@@ -144,11 +154,14 @@ export async function decompress(
   }
   const limitError = () =>
     new DecompressError(`decompressed size exceeds the limit of ${limits.maxBytes} bytes`, inBytes);
+  const sourceEnded = (): boolean => done;
 
   if (compression === 'none') {
     return {
       compression,
       bytesIn: () => inBytes,
+      bytesConsumed: () => inBytes,
+      sourceEnded,
       bytesOut: () => outBytes,
       chunks: (async function* () {
         for await (const b of rest()) {
@@ -160,10 +173,23 @@ export async function decompress(
     };
   }
 
-  const inflated = compression === 'gzip' ? through(rest(), zlib.createGunzip(INFLATE_OPTIONS)) : inflateZstd(rest());
+  let inflated: AsyncIterable<Buffer>;
+  let consumed: () => number;
+  if (compression === 'gzip') {
+    const gunzip = zlib.createGunzip(INFLATE_OPTIONS);
+    inflated = through(rest(), gunzip);
+    // What zlib has taken in (not what was written to it): short of the input when it stopped early.
+    consumed = () => gunzip.bytesWritten;
+  } else {
+    const frames = new ZstdFrameReader(rest());
+    inflated = inflateZstd(frames);
+    consumed = () => frames.consumed;
+  }
   return {
     compression,
     bytesIn: () => inBytes,
+    bytesConsumed: consumed,
+    sourceEnded,
     bytesOut: () => outBytes,
     chunks: (async function* () {
       try {
@@ -175,9 +201,19 @@ export async function decompress(
       } catch (e) {
         throw codecError(e, compression, inBytes);
       }
+      // Every byte read decoded, and the source read to its end (a decoder that stopped early had it released):
+      // otherwise the unread bytes start where the decoded ones end.
+      const used = consumed();
+      if (used < inBytes || !done) throw new DecompressError(STOPPED_EARLY[compression], used < inBytes ? used : inBytes);
     })(),
   };
 }
+
+/** Why the input was not read whole, when the decoder ended before it. */
+const STOPPED_EARLY: Record<'gzip' | 'zstd', string> = {
+  gzip: 'the gzip stream ends before the input does: the bytes after it are not a gzip member',
+  zstd: 'the zstd stream ends before the input does',
+};
 
 // Decompression runs on libuv's thread pool; a deeper readable buffer lets it work ahead of the parser, and
 // 256 KiB chunks (not 64) mean fewer hand-offs: 6-7% faster for ~25 MB more peak RSS (40 MiB in the soak; bench/README.md).
@@ -185,35 +221,109 @@ const INFLATE_OPTIONS = { chunkSize: 256 * 1024, readableHighWaterMark: 1024 * 1
 
 const HAS_ZSTD = typeof (zlib as Partial<typeof zlib>).createZstdDecompress === 'function';
 
-/**
- * A zstd frame may ask for a window of up to 2^windowLogMax bytes, which the decompressor then allocates: 2^24
- * (16 MiB) holds every level of `zstd` up to 19 (8 MiB at most); larger windows (`--long`, `--ultra`) are refused
- * rather than let an input decide how much memory the function takes.
- */
-const ZSTD_WINDOW_LOG_MAX = 24;
+const ZSTD_PARAMS = { [zlib.constants.ZSTD_d_windowLogMax]: ZSTD_WINDOW_LOG_MAX };
+/** Content of small frames is handed on in pieces of about this size (gunzip's chunks are this size too). */
+const ZSTD_OUT_BYTES = INFLATE_OPTIONS.chunkSize;
 
-/** One decompressor per frame: Node's stops at the end of the first (zstd-frames.ts). */
-async function* inflateZstd(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-  const frames = new ZstdFrameReader(source[Symbol.asyncIterator]());
-  while (await frames.nextFrame()) {
-    // A frame cut short ends the decompressor's input instead of destroying it, so the rows of the blocks it has
-    // (a salvaged object keeps them, as with gzip) come out before the error.
-    let cut: ZstdFrameError | undefined;
-    const frame = async function* (): AsyncGenerator<Buffer> {
-      try {
-        yield* frames.frame();
-      } catch (e) {
-        if (!(e instanceof ZstdFrameError)) throw e;
-        cut = e;
-      }
-    };
-    const params = { [zlib.constants.ZSTD_d_windowLogMax]: ZSTD_WINDOW_LOG_MAX };
+/**
+ * Each frame decoded on its own: Node's decompressor stops at the end of the first (zstd-frames.ts). A small frame
+ * is copied out or decoded in one call, its content gathered with its neighbours' into chunks of ZSTD_OUT_BYTES;
+ * others stream through a decompressor each. What was decoded is handed on before any error and before any wait
+ * for input.
+ */
+async function* inflateZstd(frames: ZstdFrameReader): AsyncGenerator<Buffer> {
+  const out: Buffer[] = [];
+  let outLen = 0;
+  const flush = (): Buffer => {
+    const b = out.length === 1 ? (out[0] as Buffer) : Buffer.concat(out, outLen);
+    out.length = 0;
+    outLen = 0;
+    return b;
+  };
+  for (;;) {
+    let found: Scan;
     try {
-      yield* through(frame(), zlib.createZstdDecompress({ ...INFLATE_OPTIONS, params }));
+      found = frames.scan();
     } catch (e) {
-      throw cut ?? e;
+      if (outLen > 0) yield flush();
+      throw e;
     }
-    if (cut) throw cut;
+    if (found === 'frame') {
+      if (frames.copyable) outLen += frames.copyFrame(out);
+      else {
+        const start = frames.consumed;
+        const frame = frames.takeFrame();
+        const content = decodeSmallFrame(frame, frames.contentSize);
+        if (content === undefined) {
+          // Larger than it looked, or failing: streamed, so it gives what a decoder makes of it, error included.
+          if (outLen > 0) yield flush();
+          yield* streamFrame(oneChunk(frame), start);
+        } else if (content.length > 0) {
+          out.push(content);
+          outLen += content.length;
+        }
+      }
+      if (outLen >= ZSTD_OUT_BYTES) yield flush();
+      continue;
+    }
+    if (outLen > 0) yield flush();
+    if (found === 'more') await frames.read();
+    else if (found === 'end') return;
+    else if (await frames.nextFrame()) yield* streamFrame(frames.frame(), frames.consumed);
+    else return;
+  }
+}
+
+/**
+ * One small frame in one call (a streaming decompressor costs far more than such a frame): its content, or
+ * undefined when the call fails or makes more than SMALL_FRAME_OUTPUT, for the caller to stream it instead.
+ */
+function decodeSmallFrame(frame: Buffer, contentSize: number): Buffer | undefined {
+  try {
+    const r = zlib.zstdDecompressSync(frame, {
+      params: ZSTD_PARAMS,
+      maxOutputLength: SMALL_FRAME_OUTPUT,
+      // One output buffer when the header says the size (the default 16 KiB each time would be mostly unused).
+      chunkSize: contentSize >= 0 && contentSize < SMALL_FRAME_OUTPUT ? Math.max(64, contentSize + 1) : 16 * 1024,
+      info: true,
+    }) as unknown as { buffer: Buffer; engine: { bytesWritten: number } };
+    // A decoder ending before the frame does would drop its last bytes: streamed, that is an error.
+    return r.engine.bytesWritten === frame.length ? r.buffer : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function* oneChunk(b: Buffer): AsyncGenerator<Buffer> {
+  yield b;
+}
+
+/** One frame through a streaming decompressor; `start` is its offset in the input. */
+async function* streamFrame(pieces: AsyncIterable<Buffer>, start: number): AsyncGenerator<Buffer> {
+  // A frame cut short ends the decompressor's input instead of destroying it, so the rows of the blocks it has
+  // (a salvaged object keeps them, as with gzip) come out before the error.
+  let cut: ZstdFrameError | undefined;
+  let fed = 0;
+  const frame = async function* (): AsyncGenerator<Buffer> {
+    try {
+      for await (const b of pieces) {
+        fed += b.length;
+        yield b;
+      }
+    } catch (e) {
+      if (!(e instanceof ZstdFrameError)) throw e;
+      cut = e;
+    }
+  };
+  const codec = zlib.createZstdDecompress({ ...INFLATE_OPTIONS, params: ZSTD_PARAMS });
+  try {
+    yield* through(frame(), codec);
+  } catch (e) {
+    throw cut ?? e;
+  }
+  if (cut) throw cut;
+  if (codec.bytesWritten < fed) {
+    throw new ZstdFrameError('zstd frame ends before its headers say it does: the stream is corrupt', start + codec.bytesWritten);
   }
 }
 

@@ -70,7 +70,10 @@ export interface ProcessSummary {
   source: string;
   logType: string;
   compression: Compression | 'unknown';
-  /** Bytes read from the source (compressed when the input is). */
+  /**
+   * Bytes read from the source (compressed when the input is): the input's size, every one of them decoded (an input
+   * whose decoder stops short fails, see processStream), unless it was salvaged.
+   */
   bytesIn: number;
   /** Bytes of the input after decompression: what the line framer read. */
   decompressedBytes: number;
@@ -354,6 +357,13 @@ export async function processStream(
       } finally {
         // Stopped early (a sink error, a bug): release the source, e.g. the GetObject socket, as for-await would.
         if (!finished) await chunks.return?.();
+      }
+      // Every byte read was decoded, and the source was read to its end. decompress() fails an input whose decoder
+      // stopped early; an input that ended here all the same would be reported complete, its lines reconciling
+      // because the rest was never counted.
+      const consumed = decoded.bytesConsumed();
+      if (consumed !== decoded.bytesIn() || !decoded.sourceEnded()) {
+        throw new FromInput(new DecompressError('the input was not decoded to its end', Math.min(consumed, decoded.bytesIn())));
       }
       framer.end();
     } catch (thrown) {

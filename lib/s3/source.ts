@@ -29,7 +29,7 @@ export async function openS3Object(s3: S3Client, ref: ObjectRef): Promise<Opened
     if (!body) throw new Error('GetObject returned no body');
     const version = res.VersionId ?? ref.versionId ?? res.ETag ?? ref.eTag ?? '';
     return {
-      body,
+      body: res.ContentLength === undefined ? body : ofLength(body, res.ContentLength),
       identity: `s3://${ref.bucket}/${ref.key}#${version}`,
       contentLength: res.ContentLength,
       lastModified: res.LastModified,
@@ -49,4 +49,17 @@ export async function openS3Object(s3: S3Client, ref: ObjectRef): Promise<Opened
     }
     throw new SourceError(`GetObject failed: ${(e as Error).message}`, where, { cause: e });
   }
+}
+
+/**
+ * The body, failing as a read error if it ends with more or fewer bytes than the object has: the bytes read are then
+ * the object's size, and the core checks that its decoder used every one of them.
+ */
+async function* ofLength(body: AsyncIterable<Buffer>, length: number): AsyncGenerator<Buffer> {
+  let n = 0;
+  for await (const b of body) {
+    n += b.length;
+    yield b;
+  }
+  if (n !== length) throw new Error(`GetObject body ended after ${n} of the object's ${length} bytes`);
 }

@@ -11,7 +11,7 @@ import { DEFAULT_LIMITS, Limits, processStream, ProcessSummary } from '../../lib
 import { handleS3Event } from '../../lib/s3/handler';
 import { builtInRegistry } from '../../lib/record/registry';
 import { MemorySink } from '../../testkit/memory-sink';
-import { INPUT, LAKE, listKeys, objectDeps, put, recordingLog, tempDir } from '../support/lake';
+import { INPUT, LAKE, lakeRows, listKeys, objectDeps, put, recordingLog, tempDir } from '../support/lake';
 
 type Row = Record<string, unknown>;
 interface Reject {
@@ -131,6 +131,42 @@ describe('hostile and broken lines: a reject with a reason each, the rest of the
       expect(Buffer.from(x.raw_base64 as string, 'base64').equals(bad[i] as Buffer)).toBe(true);
     }
     expect(r.rows[0]?.ClientCity).toBe('\ufffd');
+  });
+
+  test('escaped lone surrogates are invalid_utf8 like their raw bytes, in every kind of column; the line is kept in raw, an escaped pair is data', async () => {
+    // [the line's members, the lone escape the message points at]
+    const bad: [string, string][] = [
+      [',"ClientCity":"a\\ud800b"', '\\ud800'], // a typed string column
+      [',"ClientCity":"a\\uD800"', '\\uD800'], // upper case, at the end of the string
+      [',"ClientCity":"\\ud800\\u0041"', '\\ud800'], // a high surrogate followed by another escape
+      [',"ClientCity":"\\ud83d\\ud83d\\ude00"', '\\ud83d'], // two highs: the first is alone
+      [',"ClientCity":"\\udc00"', '\\udc00'], // a lone low surrogate
+      [',"ClientCity":"\\ude00\\ud83d"', '\\ude00'], // a pair the wrong way round
+      [',"BotTags":["ok","x\\udbff"]', '\\udbff'], // a string array
+      [',"Cookies":{"k":"\\udfff"}', '\\udfff'], // a json column
+      [',"Cookies":{"a":[{"\\ud800":"v"}]}', '\\ud800'], // a key nested in a json column
+      [',"NewField":"\\ud800"', '\\ud800'], // an unknown field
+      [',"\\ud800":1', '\\ud800'], // an unknown field's name
+    ];
+    const good = [
+      ',"ClientCity":"\\ud83d\\ude00","BotTags":["\\uD83D\\uDE00"],"Cookies":{"\\ud83d\\ude00":"\\ud83d\\ude00"},"NewField":"\\ud83d\\ude00"',
+      ',"ClientCity":"\\\\ud800"', // an escaped backslash, then the text "ud800"
+      ',"ClientCity":"\\u00e9\\ud7ff\\ue000"', // the code points either side of the surrogates
+    ];
+    const lines = [...bad.map(([m]) => rec(m)), ...good.map((m) => rec(m))];
+    const r = await run(ndjson(lines));
+    expect(r.summary).toMatchObject({ lines: lines.length, rows: good.length, rejected: bad.length, rejectsByReason: { invalid_utf8: bad.length } });
+    for (const [i, x] of r.rejects.entries()) {
+      const line = lines[i] as string;
+      const at = line.indexOf(bad[i]?.[1] as string);
+      expect([x.line, x.reason, x.message]).toEqual([i + 1, 'invalid_utf8', `line is not valid UTF-8: a lone UTF-16 surrogate escaped at character ${at}`]);
+      expect(x.raw).toBe(line); // the line as received, escape and all
+      expect(x.raw_base64).toBeUndefined();
+    }
+    expect(r.rows.map((row) => row.ClientCity)).toEqual(['\u{1F600}', '\\ud800', '\u00e9\ud7ff\ue000']);
+    expect(r.rows[0]).toMatchObject({ BotTags: ['\u{1F600}'], Cookies: { '\u{1F600}': '\u{1F600}' }, p_unknown_fields: { NewField: '\u{1F600}' } });
+    // Well-formed text: a lone surrogate would not survive the round trip through UTF-8.
+    for (const json of r.rowJson) expect(Buffer.from(json, 'utf8').toString('utf8')).toBe(json);
   });
 
   test('NUL bytes: raw NULs are invalid JSON; an escaped \\u0000 is data, written escaped', async () => {
@@ -360,4 +396,59 @@ describe('a decompression bomb', () => {
     );
     expect(await listKeys(s3.client)).toEqual([]);
   });
+});
+
+describe('data after the end of the compressed stream', () => {
+  let s3: LocalS3;
+  beforeAll(async () => {
+    s3 = await startLocalS3({ directory: tempDir('hostile-trailing'), buckets: [INPUT, LAKE] });
+  });
+  afterAll(async () => {
+    await s3.close();
+  });
+  afterEach(async () => {
+    for (const k of await listKeys(s3.client)) await s3.client.send(new DeleteObjectCommand({ Bucket: LAKE, Key: k }));
+  });
+
+  test.each([
+    ['gzip', (b: Buffer) => gzipSync(b), 'the gzip stream ends before the input does: the bytes after it are not a gzip member'],
+    ['zstd', (b: Buffer) => zstdCompressSync(b), 'data after a zstd frame is not a zstd frame'],
+  ])(
+    '%s: 10 lines, a zero byte, 990 more lines: a DecodeError naming the object and the offset while SQS retries, then 10 rows and one corrupt_input reject, never reported complete',
+    async (name, compress, message) => {
+      const lines = Array.from({ length: 1000 }, (_, i) => rec(`,"ClientRequestPath":"/${i}"`));
+      const first = compress(ndjson(lines.slice(0, 10)));
+      const body = Buffer.concat([first, Buffer.from([0x00]), compress(ndjson(lines.slice(10)))]);
+      const key = `cf/http_requests/20261101/20261101T100000Z_20261101T100030Z_7a11-${name}.log.gz`;
+      const obj = { bucket: INPUT, key, ...(await put(s3.client, key, body)) };
+      const deliver = async (receiveCount: number) => {
+        const log = recordingLog();
+        const res = (await handleS3Event(sqsEvent([s3CreatedEvent([obj])], { receiveCount }), objectDeps(s3.client, log))) as SQSBatchResponse;
+        return { res, log };
+      };
+      for (const receiveCount of [1, 2]) {
+        const { res, log } = await deliver(receiveCount);
+        expect(res.batchItemFailures).toEqual([{ itemIdentifier: 'msg-0' }]);
+        const failure = log.lines.find((l) => l.level === 'error');
+        expect(failure?.extra).toMatchObject({ errorName: 'DecodeError', bucket: INPUT, key });
+        expect(String(failure?.extra.error)).toBe(`${message} (s3://${INPUT}/${key}, line 11, byte ${first.length})`);
+        expect(log.lines.find((l) => l.message === 'object processed')).toBeUndefined();
+        expect(await listKeys(s3.client)).toEqual([]);
+      }
+      const { res, log } = await deliver(3);
+      expect(res.batchItemFailures).toEqual([]);
+      expect(log.lines.find((l) => l.message === 'object processed')?.extra).toMatchObject({
+        linesRead: 11,
+        rowsWritten: 10,
+        rejectsByReason: { corrupt_input: 1 },
+        salvaged: true,
+      });
+      const rows = [...(await lakeRows(s3.client)).values()].flat();
+      expect(rows.map((r) => r.ClientRequestPath)).toEqual(lines.slice(0, 10).map((_, i) => `/${i}`));
+      const rejects = [...(await lakeRows(s3.client, 'rejects/')).values()].flat();
+      expect(rejects).toEqual([
+        expect.objectContaining({ line: 11, reason: 'corrupt_input', message: `${message} at compressed byte ${first.length}: the rest of the input could not be read` }),
+      ]);
+    },
+  );
 });

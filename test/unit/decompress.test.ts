@@ -347,3 +347,99 @@ describe('decompress: zstd', () => {
     expect((e as DecompressError).salvageable).toBe(false);
   });
 });
+
+describe('decompress: every byte of the input is decoded or refused', () => {
+  const ten = Buffer.from(Array.from({ length: 10 }, (_, i) => `{"first":${i}}\n`).join(''));
+  const rest = Buffer.from(Array.from({ length: 990 }, (_, i) => `{"second":${i}}\n`).join(''));
+  /** Reads a decoded stream to its end or its error, keeping what came out before. */
+  const drain = async (d: { chunks: AsyncIterable<Buffer> }): Promise<{ out: Buffer; error: unknown }> => {
+    const out: Buffer[] = [];
+    try {
+      for await (const b of d.chunks) out.push(b);
+      return { out: Buffer.concat(out), error: undefined };
+    } catch (error) {
+      return { out: Buffer.concat(out), error };
+    }
+  };
+  /** Whole, one byte at a time, and cut at and around `at`. */
+  const cuts = (buf: Buffer, at: number): Buffer[][] => [
+    [buf],
+    split(buf, 1),
+    split(buf, 4096),
+    ...[at - 1, at, at + 1].map((c) => [buf.subarray(0, c), buf.subarray(c)]),
+  ];
+
+  test('a gzip member, a zero byte, then another member: refused at the zero byte, after the first member came out, wherever the chunks are cut', async () => {
+    const first = gzipSync(ten);
+    const input = Buffer.concat([first, Buffer.from([0x00]), gzipSync(rest)]);
+    for (const parts of cuts(input, first.length)) {
+      const { out, error } = await drain(await decompress(chunksOf(...parts), LIMITS));
+      expect(error).toBeInstanceOf(DecompressError);
+      expect((error as DecompressError).message).toBe('the gzip stream ends before the input does: the bytes after it are not a gzip member');
+      expect((error as DecompressError).compressedOffset).toBe(first.length);
+      // Corruption, not an unreadable format: retried, then salvaged.
+      expect((error as DecompressError).salvageable).toBe(true);
+      expect(out.equals(ten)).toBe(true);
+    }
+  });
+
+  test('zero padding after the last gzip member is refused at its offset, as gzip(1) would warn', async () => {
+    const gz = gzipSync(TEXT);
+    for (const pad of [1, 3, 512]) {
+      const input = Buffer.concat([gz, Buffer.alloc(pad)]);
+      for (const parts of cuts(input, gz.length)) {
+        const { out, error } = await drain(await decompress(chunksOf(...parts), LIMITS));
+        expect([pad, (error as DecompressError).compressedOffset]).toEqual([pad, gz.length]);
+        expect(out.equals(TEXT)).toBe(true);
+      }
+    }
+  });
+
+  test('a multi-member gzip is read whole: every byte read is consumed', async () => {
+    const members = Buffer.concat([gzipSync(ten), gzipSync(rest), gzipSync(Buffer.alloc(0)), gzipSync(ten)]);
+    for (const parts of cuts(members, gzipSync(ten).length)) {
+      const d = await decompress(chunksOf(...parts), LIMITS);
+      const { out, error } = await drain(d);
+      expect(error).toBeUndefined();
+      expect(out.equals(Buffer.concat([ten, rest, ten]))).toBe(true);
+      expect([d.bytesIn(), d.bytesConsumed()]).toEqual([members.length, members.length]);
+    }
+  });
+
+  test('bytes after the last zstd frame that are not a frame are refused at their offset; a frame cut in its magic is truncated', async () => {
+    const frames = Buffer.concat([zstdCompressSync(ten), zstdCompressSync(rest)]);
+    const trailers: [string, Buffer][] = [
+      ['one zero byte', Buffer.from([0x00])],
+      ['three zero bytes', Buffer.alloc(3)],
+      ['zero padding', Buffer.alloc(512)],
+      ['text', Buffer.from('{"after":"the frames"}\n')],
+      ['a gzip member', gzipSync(rest)],
+    ];
+    for (const [name, trailer] of trailers) {
+      const input = Buffer.concat([frames, trailer]);
+      for (const parts of cuts(input, frames.length)) {
+        const { out, error } = await drain(await decompress(chunksOf(...parts), LIMITS));
+        expect([name, (error as DecompressError).message, (error as DecompressError).compressedOffset]).toEqual([
+          name,
+          'data after a zstd frame is not a zstd frame',
+          frames.length,
+        ]);
+        expect(out.equals(Buffer.concat([ten, rest]))).toBe(true);
+      }
+    }
+    const cut = await drain(await decompress(chunksOf(frames, Buffer.from([0x28, 0xb5])), LIMITS));
+    expect((cut.error as DecompressError).message).toMatch(/^zstd stream is truncated/);
+  });
+
+  test('zstd and plain input: every byte read is consumed', async () => {
+    const frames = Buffer.concat([zstdCompressSync(ten), zstdCompressSync(rest)]);
+    for (const [input, text] of [
+      [frames, Buffer.concat([ten, rest])],
+      [TEXT, TEXT],
+    ] as const) {
+      const d = await decompress(chunksOf(...split(input, 1000)), LIMITS);
+      expect((await drain(d)).out.equals(text)).toBe(true);
+      expect([d.bytesIn(), d.bytesConsumed()]).toEqual([input.length, input.length]);
+    }
+  });
+});

@@ -1,10 +1,11 @@
 import { REJECT_COLUMNS } from '../../lib/row/contract';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { gzipSync } from 'node:zlib';
+import { gzipSync, zstdCompressSync } from 'node:zlib';
 import { DecodeError, SinkError } from '../../lib/errors';
 import { DEFAULT_LIMITS, InputInfo, Limits, looksLikeFieldName, processStream, ProcessSummary } from '../../lib/pipeline/process';
 import { builtInRegistry } from '../../lib/record/registry';
+import type { DecodedStream } from '../../lib/decode/decompress';
 import type { OutputFile, RowSink } from '../../lib/lake/types';
 import { tableColumns } from '../../lib/lake/catalog';
 import { P_COLUMNS } from '../../lib/row/contract';
@@ -426,5 +427,74 @@ describe('reject records', () => {
     expect(rejects).toHaveLength(2);
     for (const r of rejects) expect(Object.keys(r)).toEqual(names.filter((n) => n in r));
     expect(Object.keys(rejects[1]!)).toContain('raw_base64');
+  });
+});
+
+describe('processStream: every byte of the input is read or the input fails', () => {
+  const lines = (n: number, from = 0): Buffer =>
+    Buffer.from(Array.from({ length: n }, (_, i) => line(1506702504 + from + i, `,"RayID":"r${from + i}"`) + '\n').join(''));
+  const first = gzipSync(lines(10));
+  /** 10 lines, one zero byte, then 990 more lines that only a reader going past the zero byte sees. */
+  const padded = Buffer.concat([first, Buffer.from([0x00]), gzipSync(lines(990, 10))]);
+
+  test('data after the end of the gzip stream is a DecodeError naming the object and the byte where the unread data starts', async () => {
+    const sink = new MemorySink();
+    const e = await failure(run(padded, { sink, chunkSize: 300 }));
+    expect(e).toBeInstanceOf(DecodeError);
+    expect((e as DecodeError).message).toBe(
+      `the gzip stream ends before the input does: the bytes after it are not a gzip member (s3://cf-logs/${KEY}, line 11, byte ${first.length})`,
+    );
+    expect((e as DecodeError).location).toMatchObject({ bucket: 'cf-logs', key: KEY, byteOffset: first.length });
+    expect(sink.committed).toBe(0);
+    expect(sink.aborted).toBe(1);
+  });
+
+  test('on the last attempts it is salvaged like corruption: the rows before it, then one corrupt_input reject naming the offset', async () => {
+    const sink = new MemorySink();
+    const summary = await processStream(chunks(padded, 300), input(), { sink, now: NOW, limits: DEFAULT_LIMITS, salvageCorrupt: true });
+    expect(summary).toMatchObject({ salvaged: true, lines: 11, rows: 10, rejected: 1, rejectsByReason: { corrupt_input: 1 } });
+    expect(sink.parsedRejects()).toEqual([
+      expect.objectContaining({
+        line: 11,
+        reason: 'corrupt_input',
+        message: `the gzip stream ends before the input does: the bytes after it are not a gzip member at compressed byte ${first.length}: the rest of the input could not be read`,
+      }),
+    ]);
+  });
+
+  test('the summary checks it of any decoded stream: one whose decoder stopped short, quietly, fails at the first unread byte', async () => {
+    const text = lines(10);
+    const stopped = (consumed: number, ended: boolean): DecodedStream => ({
+      compression: 'gzip',
+      chunks: (async function* () {
+        yield text;
+      })(),
+      bytesIn: () => 100,
+      bytesConsumed: () => consumed,
+      sourceEnded: () => ended,
+      bytesOut: () => text.length,
+    });
+    for (const [consumed, ended, at] of [
+      [54, true, 54],
+      [100, false, 100],
+    ] as const) {
+      const sink = new MemorySink();
+      const e = await failure(processStream(stopped(consumed, ended), input(), { sink, now: NOW, limits: DEFAULT_LIMITS }));
+      expect(e).toBeInstanceOf(DecodeError);
+      expect((e as DecodeError).message).toBe(`the input was not decoded to its end (s3://cf-logs/${KEY}, line 11, byte ${at})`);
+      expect(sink.committed).toBe(0);
+    }
+    const whole = await processStream(stopped(100, true), input(), { sink: new MemorySink(), now: NOW, limits: DEFAULT_LIMITS });
+    expect([whole.rows, whole.bytesIn]).toEqual([10, 100]);
+  });
+
+  test('a whole input of any compression reports as many bytes in as it has, all of them decoded', async () => {
+    const text = lines(500);
+    const multi = Buffer.concat([gzipSync(text.subarray(0, 1000)), gzipSync(text.subarray(1000))]);
+    const frames = Buffer.concat([zstdCompressSync(text.subarray(0, 1000)), zstdCompressSync(text.subarray(1000))]);
+    for (const body of [text, gzipSync(text), multi, frames]) {
+      const { summary } = await run(body, { chunkSize: 999 });
+      expect([summary.compression, summary.bytesIn, summary.decompressedBytes, summary.rows]).toEqual([summary.compression, body.length, text.length, 500]);
+    }
   });
 });
