@@ -34,6 +34,9 @@ export interface Config {
   s3ForcePathStyle: boolean;
 }
 
+/** Half of S3's 1024-byte key limit: the other half is for the layout's part of a key. */
+const MAX_OUTPUT_PREFIX_BYTES = 512;
+
 /**
  * Variables (all optional except CFLOGS_OUTPUT_BUCKET for the Lambda):
  *   CFLOGS_OUTPUT_BUCKET, CFLOGS_OUTPUT_PREFIX,
@@ -62,6 +65,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (outputPrefix !== '' && (outputPrefix.startsWith('/') || outputPrefix.slice(0, -1).split('/').some((seg) => seg === '' || seg === '.' || seg === '..'))) {
     throw new ConfigError(
       `CFLOGS_OUTPUT_PREFIX must be key segments each ending in '/', without a leading '/', empty, '.' or '..' segments, got ${JSON.stringify(outputPrefix)}`,
+    );
+  }
+  // Every write would fail (KeyTooLongError) once the layout's keys (up to ~190 bytes with the built-in tables,
+  // more with a custom schema's longer table name) follow the prefix.
+  const prefixBytes = Buffer.byteLength(outputPrefix, 'utf8');
+  if (prefixBytes > MAX_OUTPUT_PREFIX_BYTES) {
+    throw new ConfigError(
+      `CFLOGS_OUTPUT_PREFIX is ${prefixBytes} bytes (UTF-8): S3 keys are at most 1024 bytes, and the lake layout needs up to ` +
+        `${1024 - MAX_OUTPUT_PREFIX_BYTES} after the prefix; keep it to ${MAX_OUTPUT_PREFIX_BYTES}`,
     );
   }
   const bucket = optional(env.CFLOGS_OUTPUT_BUCKET);
@@ -147,6 +159,14 @@ function salvageAfterReceives(env: NodeJS.ProcessEnv): number {
     );
   }
   return after;
+}
+
+/**
+ * An ARN of an AWS `service` whose resource part matches `resource` (a regex source), capturing the region (group 1)
+ * and the resource (group 2). Partitions: aws, aws-cn, aws-us-gov and those to come (aws-iso...).
+ */
+export function arnPattern(service: string, resource: string): RegExp {
+  return new RegExp(`^arn:aws[a-z-]*:${service}:([a-z]{2}(?:-[a-z]+)+-\\d{1,2}):\\d{12}:(${resource})$`);
 }
 
 /**

@@ -7,16 +7,18 @@ import { builtInRegistry } from '../record/registry';
 import { Router } from '../route/router';
 import { alertRecord } from '../rules/alert';
 import { loadRuleSet } from '../rules/builtin';
+import { ruleSwitches } from '../rules/config';
 import { MemoryStateStore } from '../rules/store';
 import { openInput } from './inputs';
 import { StreamSink } from './stream-sink';
 import { parseCommandArgs, UsageError } from './usage';
 
-export const DETECT_USAGE = 'cflogs detect [--rules DIR] [--enable ID]... [--log-type T] [FILE|-]...';
+export const DETECT_USAGE = 'cflogs detect [--rules DIR] [--enable ID]... [--disable ID]... [--log-type T] [FILE|-]...';
 
 /**
  * `cflogs detect`: Logpush files through the same routing and parsing as `parse`, and every row through the rules
- * (built-in, and `--rules DIR` or CFLOGS_RULES_DIR), with the detection state in memory across the files. Prints
+ * (built-in, and `--rules DIR` or CFLOGS_RULES_DIR; switched on and off by `--enable` / `--disable` or
+ * CFLOGS_RULES_ENABLE / CFLOGS_RULES_DISABLE), with the detection state in memory across the files. Prints
  * each alert that fired as one NDJSON line on stdout (the record the Lambda writes to alerts/ and publishes), with
  * its final count, in the order the alerts' windows start; a summary per file on stderr. Rows are not written.
  */
@@ -28,15 +30,21 @@ export async function detectCommand(
   const args = parseCommandArgs({
     args: argv,
     allowPositionals: true,
-    options: { rules: { type: 'string' }, enable: { type: 'string', multiple: true }, 'log-type': { type: 'string' } },
+    options: {
+      rules: { type: 'string' },
+      enable: { type: 'string', multiple: true },
+      disable: { type: 'string', multiple: true },
+      'log-type': { type: 'string' },
+    },
   }, DETECT_USAGE);
   const config = loadConfig(env);
+  const switches = ruleSwitches(env, { enable: args.values.enable, disable: args.values.disable });
   const registry = builtInRegistry();
   const logType = args.values['log-type'];
   const given = logType !== undefined ? registry.find(logType) : undefined;
   if (logType !== undefined && !given) throw new UsageError(`unknown log type ${logType} (known: ${registry.logTypes().join(', ')})`);
   const dir = args.values.rules ?? optional(env.CFLOGS_RULES_DIR);
-  const rules = await loadRuleSet({ knownLogTypes: registry.logTypes(), enable: args.values.enable ?? [], ...(dir !== undefined ? { dir } : {}) });
+  const rules = await loadRuleSet({ knownLogTypes: registry.logTypes(), ...switches, ...(dir !== undefined ? { dir } : {}) });
   const clock = io.clock ?? (() => new Date());
   const state = new MemoryStateStore(clock);
   const alerting = new Alerting({ rules, state, clock });

@@ -1,3 +1,4 @@
+import { arnPattern } from '../config';
 import { int, optional } from '../env';
 import { ConfigError, messageOf } from '../errors';
 import type { SchemaRegistry } from '../record/registry';
@@ -113,6 +114,7 @@ export function loadHttpConfig(env: NodeJS.ProcessEnv = process.env, opts: HttpC
       secretSource = 'env';
       getSecret = () => Promise.resolve(value);
     } else if (parameter !== undefined) {
+      checkLocation('CFLOGS_SECRET_PARAMETER', 'an SSM parameter', parameter, SSM_PARAMETER, SSM_PARAMETER_ARN);
       secretSource = `ssm:${parameter}`;
       getSecret = async () =>
         checkSecret(
@@ -121,12 +123,26 @@ export function loadHttpConfig(env: NodeJS.ProcessEnv = process.env, opts: HttpC
         );
     } else {
       const id = secretId as string;
+      checkLocation('CFLOGS_SECRET_ID', 'a Secrets Manager secret', id, SECRET_NAME, SECRET_ARN);
       secretSource = `secretsmanager:${id}`;
       getSecret = async () =>
         checkSecret(await fetchOrFail(() => fetchers.getSecret(id, { maxAge }), `secret ${id}`), `secret ${id}`);
     }
   }
   return { secretHeader, secretSource, getSecret, maxBodyBytes, defaultDataset };
+}
+
+/**
+ * SSM parameter names (a hierarchy's with '/'), optionally with a version or label selector (`name:3`); Secrets
+ * Manager secret names. Anything else would be accepted here and fail at the first request (500 until fixed).
+ */
+const SSM_PARAMETER = /^[A-Za-z0-9_./-]{1,2048}(?::[A-Za-z0-9_.-]{1,100})?$/;
+const SSM_PARAMETER_ARN = arnPattern('ssm', 'parameter/[A-Za-z0-9_./-]{1,2048}(?::[A-Za-z0-9_.-]{1,100})?');
+const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
+const SECRET_ARN = arnPattern('secretsmanager', 'secret:[A-Za-z0-9/_+=.@-]{1,512}');
+
+function checkLocation(name: string, what: string, value: string, shape: RegExp, arn: RegExp): void {
+  if (!shape.test(value) && !arn.test(value)) throw new ConfigError(`${name} is not ${what} name or ARN: ${JSON.stringify(value)}`);
 }
 
 async function fetchOrFail(fetch: () => Promise<unknown>, what: string): Promise<unknown> {

@@ -18,8 +18,8 @@ export function inputBudgetMs(rows: number): number {
   return INPUT_BUDGET_MS + ROW_ALLOWANCE_MS * rows;
 }
 
-const context = createContext({ run: undefined as (() => void) | undefined });
-const script = new Script('run()', { filename: 'cflogs-rules-budget' });
+// Made on first use: a cold start whose rules are all trusted never needs them.
+let timed: { context: { run: (() => void) | undefined }; script: Script } | undefined;
 
 /**
  * Runs `f` and stops it after `ms` milliseconds: returns true when it ran to its end, false when it was stopped.
@@ -27,6 +27,8 @@ const script = new Script('run()', { filename: 'cflogs-rules-budget' });
  * reported finished (the engine writes each call's result to its own slot before moving its cursor on).
  */
 export function runWithin(ms: number, f: () => void): boolean {
+  timed ??= { context: createContext({ run: undefined }), script: new Script('run()', { filename: 'cflogs-rules-budget' }) };
+  const { context, script } = timed;
   context.run = f;
   try {
     script.runInContext(context, { timeout: Math.max(1, Math.ceil(ms)) });

@@ -62,6 +62,9 @@ export class RuleSet {
     }
     const enable = new Set(opts.enable ?? []);
     const disable = new Set(opts.disable ?? []);
+    // Every entry point checks this with its own names (lib/rules/config.ts); here for any other builder of a set.
+    const both = [...enable].find((id) => disable.has(id));
+    if (both !== undefined) throw new RuleDefinitionError(`rule ${both} is both enabled and disabled (CFLOGS_RULES_ENABLE / CFLOGS_RULES_DISABLE, rulesEnable / rulesDisable)`);
     const active = rules.filter((r) => !disable.has(r.id) && (r.enabled || enable.has(r.id)));
     const logTypes = new Set(active.flatMap((r) => r.logTypes));
     const trusted = new Set(opts.trusted ?? []);

@@ -4,7 +4,8 @@ import { PassThrough } from 'node:stream';
 import { detectCommand } from '../../lib/cli/detect';
 import type { AlertRecord } from '../../lib/rules/alert';
 import { tempDir } from '../support/lake';
-import { capture } from '../support/cli';
+import { ConfigError } from '../../lib/errors';
+import { capture, runMain } from '../support/cli';
 
 
 async function detect(argv: string[], env: NodeJS.ProcessEnv = {}) {
@@ -49,5 +50,32 @@ describe('cflogs detect', () => {
     expect(r.alerts.map((x) => [x.ruleId, x.eventCount])).toEqual([['Custom.AnyBlock', 3]]);
     const bad = await detect(['--enable', 'No.Such.Rule', f]).catch((e: Error) => e);
     expect(String(bad)).toMatch(/No\.Such\.Rule/);
+  });
+  it('switches rules off with --disable or CFLOGS_RULES_DISABLE, on with --enable or CFLOGS_RULES_ENABLE; the command line wins over the variable', async () => {
+    const dir = tempDir('detect-switch');
+    const f = join(dir, 'firewall_events.log');
+    writeFileSync(f, l7(100).join('\n') + '\n');
+    const ids = (r: { alerts: AlertRecord[] }) => r.alerts.map((a) => a.ruleId);
+    expect(ids(await detect([f]))).toEqual(['Cloudflare.Firewall.L7DDoS']);
+    expect(ids(await detect(['--disable', 'Cloudflare.Firewall.L7DDoS', f]))).toEqual([]);
+    expect(ids(await detect([f], { CFLOGS_RULES_DISABLE: 'Cloudflare.Firewall.L7DDoS' }))).toEqual([]);
+    expect(ids(await detect(['--disable', 'Cloudflare.Firewall.React2Shell.RCE', f], { CFLOGS_RULES_DISABLE: 'Cloudflare.Firewall.L7DDoS' }))).toEqual(['Cloudflare.Firewall.L7DDoS']);
+    const blocks = await detect([f], { CFLOGS_RULES_ENABLE: 'Cloudflare.Firewall.HighVolumeEventsBlocked' });
+    expect(ids(blocks)).toContain('Cloudflare.Firewall.L7DDoS');
+    expect(blocks.stderr).toContain('Cloudflare.Firewall.HighVolumeEventsBlocked: 100');
+  });
+
+  it('a rule both switched on and off is refused before any input is read: exit 2 naming both options (or variables) and the rule', async () => {
+    const BOT = 'Cloudflare.HttpRequest.BotHighVolume';
+    const r = await runMain(['detect', '--enable', BOT, '--disable', BOT, '/no/such/file.log']);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(`cflogs detect: --enable and --disable both name ${BOT}: switch a rule on or off, not both\n`);
+    const fromEnv = await detect(['/no/such/file.log'], { CFLOGS_RULES_ENABLE: BOT, CFLOGS_RULES_DISABLE: BOT }).catch((e: unknown) => e);
+    expect(fromEnv).toBeInstanceOf(ConfigError);
+    expect((fromEnv as Error).message).toBe(`CFLOGS_RULES_ENABLE and CFLOGS_RULES_DISABLE both name ${BOT}: switch a rule on or off, not both`);
+    const mixed = await detect(['--enable', BOT, '/no/such/file.log'], { CFLOGS_RULES_DISABLE: `Cloudflare.Firewall.L7DDoS,${BOT}` }).catch((e: unknown) => e);
+    expect((mixed as Error).message).toBe(`--enable and CFLOGS_RULES_DISABLE both name ${BOT}: switch a rule on or off, not both`);
+    const twice = await runMain(['detect', '--disable', 'Cloudflare.Firewall.L7DDoS', '--disable', 'Cloudflare.Firewall.L7DDoS', '/no/such/file.log']);
+    expect([twice.code, twice.err]).toEqual([2, 'cflogs detect: --disable names Cloudflare.Firewall.L7DDoS twice\n']);
   });
 });

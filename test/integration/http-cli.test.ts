@@ -92,3 +92,17 @@ test('serve: a secret no HTTP header can carry is refused at start (exit 2, nami
     expect(p.out() + p.err()).not.toContain(SECRET);
   }
 });
+
+test('serve: detection settings that cannot work are refused at start (exit 2, naming the variables): a rule both enabled and disabled, a topic ARN that is not one', async () => {
+  const bot = 'Cloudflare.HttpRequest.BotHighVolume';
+  const both = run(['serve', '--port', '0'], { CFLOGS_SHARED_SECRET: SECRET, CFLOGS_RULES_ENABLE: bot, CFLOGS_RULES_DISABLE: bot });
+  const topic = run(['serve', '--port', '0'], { CFLOGS_SHARED_SECRET: SECRET, CFLOGS_ALERTS_TOPIC_ARN: 'my alerts topic' });
+  // A server that starts anyway is stopped at once (exit 0), so the test ends by itself and fails on the code.
+  for (const p of [both, topic]) p.child.stderr.on('data', () => /listening on/.test(p.err()) && p.child.kill('SIGTERM'));
+  expect(await both.exit).toBe(2);
+  expect(both.err()).toBe(`cflogs serve: CFLOGS_RULES_ENABLE and CFLOGS_RULES_DISABLE both name ${bot}: switch a rule on or off, not both\n`);
+  expect(await topic.exit).toBe(2);
+  expect(topic.err()).toBe(
+    'cflogs serve: CFLOGS_ALERTS_TOPIC_ARN is not an SNS topic ARN (arn:<partition>:sns:<region>:<12-digit account>:<topic name>): "my alerts topic"\n',
+  );
+});

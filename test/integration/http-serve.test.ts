@@ -12,6 +12,9 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { gzipSync, zstdCompressSync } from 'node:zlib';
 import { serveCommand } from '../../lib/cli/serve';
+import { createLogpushServer } from '../../lib/http/server';
+import { LocalStore } from '../../lib/lake/local-store';
+import { wireHttp } from '../../lib/wiring';
 import { rowId, rowIdPrefix } from '../../lib/row/writer';
 import { httpIdentity } from '../../lib/http/handler';
 import { deliveryBaseName } from '../../lib/lake/layout';
@@ -547,7 +550,7 @@ describe('refused requests write nothing', () => {
       const chunk = Buffer.alloc(64 * 1024, 0x7b);
       let sent = 0;
       const pump = (): void => {
-        // Far more than the server reads (4x the limit + 1 MiB); stops once the answer is in.
+        // Far more than the server reads after refusing it (8 MiB at most); stops once the answer is in.
         while (sent < 64 * 1024 * 1024) {
           sent += chunk.length;
           if (!req.write(chunk)) return void req.once('drain', pump);
@@ -644,6 +647,188 @@ test('with CFLOGS_OUTPUT_COMPRESSION=gzip the same batch lands as .json.gz gzip 
     expect(await gzFinished).toBe(0);
     rmSync(gzOut, { recursive: true, force: true });
   }
+});
+
+/**
+ * A client that writes its whole body before it reads the answer (node:http and fetch here; Go's net/http, which
+ * Logpush uses, behaves alike) must still read a refusal sent while it was writing: serve goes on reading and
+ * discarding the body, for a bounded time and size, before it closes. Against a second serve with the default
+ * 6 MiB limit, so that 7 MB is over it but within what a refused connection may still send.
+ */
+describe('a refused upload still being sent gets its answer, not a broken connection', () => {
+  const SEVEN_MB = 7_000_000;
+  const body = Buffer.alloc(SEVEN_MB, 0x20);
+  let lingerBase: string;
+  let lingerOut: string;
+  let lingerStop: AbortController;
+  let lingerFinished: Promise<number>;
+
+  beforeAll(async () => {
+    lingerOut = mkdtempSync(join(tmpdir(), 'cflogs-http-linger-'));
+    lingerStop = new AbortController();
+    let listening!: (url: string) => void;
+    const ready = new Promise<string>((r) => (listening = r));
+    lingerFinished = serveCommand(['--port', '0', '--secret', SECRET, '--out', lingerOut], {
+      stdout: new PassThrough(),
+      stderr: new PassThrough(),
+      env: {},
+      signal: lingerStop.signal,
+      clock: () => NOW,
+      log: { info() {}, warn() {}, error() {} },
+      onListening: listening,
+    });
+    lingerBase = await ready;
+  });
+
+  afterAll(async () => {
+    lingerStop.abort();
+    expect(await lingerFinished).toBe(0);
+    rmSync(lingerOut, { recursive: true, force: true });
+  });
+
+  interface Outcome {
+    status?: number;
+    connection?: string | null;
+    body?: string;
+    error?: string;
+  }
+
+  /** node:http: the whole body is queued before any event, so it is written before the answer is looked at. */
+  function viaNodeHttp(url: string, headers: Record<string, string>, chunked: boolean): Promise<Outcome> {
+    return new Promise((resolve) => {
+      const got: Outcome = {};
+      const req = httpRequest(url, { method: 'POST', agent: false, headers: chunked ? headers : { ...headers, 'content-length': String(body.length) } });
+      req.on('response', (res) => {
+        got.status = res.statusCode;
+        got.connection = res.headers.connection;
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => (got.body = text));
+      });
+      req.on('error', (e: NodeJS.ErrnoException) => (got.error ??= e.code ?? e.message));
+      req.on('close', () => resolve(got));
+      if (chunked) {
+        for (let at = 0; at < body.length; at += 64 * 1024) req.write(body.subarray(at, at + 64 * 1024));
+        req.end();
+      } else req.end(body);
+    });
+  }
+
+  async function viaFetch(url: string, headers: Record<string, string>, chunked: boolean): Promise<Outcome> {
+    let at = 0;
+    const stream = new ReadableStream<Uint8Array>({
+      pull(c) {
+        if (at >= body.length) return c.close();
+        c.enqueue(body.subarray(at, (at += 64 * 1024)));
+      },
+    });
+    try {
+      const res = await fetch(url, { method: 'POST', headers, body: chunked ? stream : body, ...(chunked ? { duplex: 'half' } : {}) } as RequestInit);
+      return { status: res.status, connection: res.headers.get('connection'), body: await res.text() };
+    } catch (e) {
+      const cause = (e as { cause?: NodeJS.ErrnoException }).cause;
+      return { error: cause?.code ?? cause?.message ?? (e as Error).message };
+    }
+  }
+
+  /** A raw socket that reads nothing until the whole request is in the kernel: a refusal must outlast the upload. */
+  function viaSocket(url: string, headers: Record<string, string>, chunked: boolean): Promise<Outcome> {
+    return new Promise((resolve) => {
+      const got: Outcome = {};
+      let raw = '';
+      const head = ['POST /http_requests HTTP/1.1', 'Host: 127.0.0.1', ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)];
+      head.push(chunked ? 'Transfer-Encoding: chunked' : `Content-Length: ${body.length}`);
+      const payload = chunked ? Buffer.concat([Buffer.from(`${body.length.toString(16)}\r\n`), body, Buffer.from('\r\n0\r\n\r\n')]) : body;
+      const sock = connect(Number(new URL(url).port), '127.0.0.1');
+      sock.pause();
+      sock.write(`${head.join('\r\n')}\r\n\r\n`);
+      sock.write(payload, (e) => (e ? undefined : sock.resume()));
+      sock.on('data', (b: Buffer) => (raw += b.toString('latin1')));
+      sock.on('error', (e: NodeJS.ErrnoException) => (got.error ??= e.code ?? e.message));
+      sock.on('close', () => {
+        if (raw !== '') {
+          const res = parseResponse(raw);
+          Object.assign(got, { status: Number(res.status.split(' ')[1]), connection: res.headers.connection, body: res.body });
+        }
+        resolve(got);
+      });
+    });
+  }
+
+  const clients = [
+    ['node:http', viaNodeHttp],
+    ['fetch', viaFetch],
+    ['a raw socket', viaSocket],
+  ] as const;
+  const cases = [
+    ['413, announced by Content-Length', { 'x-panther-cloudflare': SECRET }, false, 413],
+    ['413, a chunked body that grows past the limit', { 'x-panther-cloudflare': SECRET }, true, 413],
+    ['401, no secret, Content-Length of 7 MB', {}, false, 401],
+    ['401, a wrong secret, chunked', { 'x-panther-cloudflare': WRONG }, true, 401],
+  ] as const;
+
+  test.each(clients.flatMap(([client, send]) => cases.map(([name, headers, chunked, status]) => [client, name, send, headers, chunked, status] as const)))(
+    '%s writes a 7 MB body before reading: %s, read whole, the connection closed, nothing written',
+    async (_client, _name, send, headers, chunked, status) => {
+      const got = await send(`${lingerBase}/http_requests`, headers, chunked);
+      expect({ status: got.status, error: got.error, connection: got.connection }).toEqual({ status, error: undefined, connection: 'close' });
+      expect(JSON.parse(got.body ?? '')).toEqual({ error: status === 401 ? 'unauthorized' : expect.stringMatching(/^body too large/) });
+      expect(filesUnder(lingerOut)).toEqual([]);
+    },
+  );
+
+  /**
+   * A client on a raw socket: the head of a request without the secret and a few bytes of a 1000-byte body. Records
+   * the server answering and closing; `rest()` sends the rest of the body, `destroy()` hangs up.
+   */
+  function refusedUpload(port: number) {
+    const events: string[] = [];
+    let answered!: () => void;
+    const answer = new Promise<void>((r) => (answered = r));
+    const sock = connect(port, '127.0.0.1', () => sock.write('POST /http_requests HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000\r\n\r\n' + ' '.repeat(10)));
+    sock.on('data', () => {
+      if (!events.includes('answered')) events.push('answered');
+      answered();
+    });
+    sock.on('end', () => events.push('closed by the server'));
+    sock.on('error', (e: NodeJS.ErrnoException) => events.push(`error ${e.code}`));
+    const closed = new Promise<void>((r) => sock.on('close', () => r()));
+    return { events, answer, closed, rest: () => sock.write(' '.repeat(990)), destroy: () => sock.destroy() };
+  }
+
+  test('lingering is bounded across connections: past the limit a refused connection is closed at once; a finished one frees its place', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cflogs-http-linger-cap-'));
+    const deps = wireHttp({}, { store: new LocalStore(dir), log: { info() {}, warn() {}, error() {} }, http: { secret: SECRET } });
+    // Time bounds far beyond the test: only the count decides here.
+    const server = createLogpushServer(deps, { linger: { maxConnections: 1, idleMs: 120_000, maxMs: 120_000 } });
+    server.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const a = refusedUpload(port);
+      await a.answer;
+      const b = refusedUpload(port);
+      await b.closed;
+      expect(b.events).toEqual(['answered', 'closed by the server']);
+      expect(a.events).toEqual(['answered']); // still read from
+      a.rest();
+      await a.closed; // the whole body read: closed at once
+      expect(a.events).toEqual(['answered', 'closed by the server']);
+
+      const c = refusedUpload(port);
+      await c.answer;
+      const d = refusedUpload(port);
+      await d.closed;
+      expect(d.events).toEqual(['answered', 'closed by the server']);
+      expect(c.events).toEqual(['answered']); // holds the place a freed
+      c.destroy();
+      await c.closed;
+    } finally {
+      await new Promise((r) => server.close(r));
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 // Runs last (jest keeps file order): everything the server logged during the whole suite, which included bad

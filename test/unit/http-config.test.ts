@@ -163,3 +163,29 @@ describe('a secret in SSM or Secrets Manager', () => {
     }
   });
 });
+
+describe('where the secret lives is checked at load, not at the first request', () => {
+  test.each([
+    ['CFLOGS_SECRET_ID', 'a space', 'my http secret'],
+    ['CFLOGS_SECRET_ID', 'a #', 'cflogs/secret#1'],
+    ['CFLOGS_SECRET_ID', '513 characters', 'x'.repeat(513)],
+    ['CFLOGS_SECRET_ID', 'an ARN without secret:', 'arn:aws:secretsmanager:eu-west-1:123456789012:cflogs/http-AbCdEf'],
+    ['CFLOGS_SECRET_ID', 'an SSM parameter ARN', 'arn:aws:ssm:eu-west-1:123456789012:parameter/cflogs/http'],
+    ['CFLOGS_SECRET_PARAMETER', 'spaces', 'cflogs http secret'],
+    ['CFLOGS_SECRET_PARAMETER', 'an @', '/cflogs/secret@prod'],
+    ['CFLOGS_SECRET_PARAMETER', 'a Secrets Manager ARN', 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:cflogs/http-AbCdEf'],
+    ['CFLOGS_SECRET_PARAMETER', 'an ARN without parameter/', 'arn:aws:ssm:eu-west-1:123456789012:cflogs/http'],
+  ])('%s that is neither a name nor an ARN of its service (%s) is a ConfigError naming the variable', (name, _why, value) => {
+    const e = configError(() => loadHttpConfig({ [name]: value }));
+    expect(e.message).toBe(`${name} is not ${name === 'CFLOGS_SECRET_ID' ? 'a Secrets Manager secret' : 'an SSM parameter'} name or ARN: ${JSON.stringify(value)}`);
+  });
+
+  test('names, versions or labels, and ARNs of every partition are accepted', () => {
+    for (const id of ['cflogs/prod/http-secret', 'Cflogs_Secret+v2=a.b@c-d', 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:cflogs/http-AbCdEf', 'arn:aws-cn:secretsmanager:cn-north-1:123456789012:secret:s']) {
+      expect(loadHttpConfig({ CFLOGS_SECRET_ID: id }).secretSource).toBe(`secretsmanager:${id}`);
+    }
+    for (const p of ['/cflogs/shared-secret', 'cflogs_secret', '/cflogs/s:3', '/cflogs/s:prod-label', 'arn:aws:ssm:eu-west-1:123456789012:parameter/cflogs/s', 'arn:aws-us-gov:ssm:us-gov-west-1:123456789012:parameter/s']) {
+      expect(loadHttpConfig({ CFLOGS_SECRET_PARAMETER: p }).secretSource).toBe(`ssm:${p}`);
+    }
+  });
+});

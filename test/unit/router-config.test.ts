@@ -247,6 +247,18 @@ describe('loadConfig', () => {
     },
   );
 
+  test('a CFLOGS_OUTPUT_PREFIX too long to leave room for the layout under S3\'s 1024-byte keys is a ConfigError', () => {
+    const long = `${'a'.repeat(200)}/`.repeat(3); // 603 bytes
+    const e = configError(() => loadConfig({ CFLOGS_OUTPUT_PREFIX: long }));
+    expect(e.message).toBe(
+      'CFLOGS_OUTPUT_PREFIX is 603 bytes (UTF-8): S3 keys are at most 1024 bytes, and the lake layout needs up to 512 after the prefix; keep it to 512',
+    );
+    const multibyte = `${'é'.repeat(257)}/`; // 515 bytes in 258 characters
+    expect(configError(() => loadConfig({ CFLOGS_OUTPUT_PREFIX: multibyte })).message).toMatch(/^CFLOGS_OUTPUT_PREFIX is 515 bytes/);
+    const most = `${'a'.repeat(255)}/${'b'.repeat(255)}/`; // 512 bytes
+    expect(loadConfig({ CFLOGS_OUTPUT_PREFIX: most }).outputPrefix).toBe(most);
+  });
+
   test('CFLOGS_OUTPUT_PREFIX of ordinary segments is accepted', () => {
     for (const prefix of ['', 'cf/', 'cloudflare/lake-1/v2/', 'a..b/.hidden/']) expect(loadConfig({ CFLOGS_OUTPUT_PREFIX: prefix }).outputPrefix).toBe(prefix);
   });

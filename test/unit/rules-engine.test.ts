@@ -24,6 +24,9 @@ describe('RuleSet', () => {
     expect(set.forLogType('Cloudflare.HttpRequest')?.rules.map((r) => r.id)).toEqual(['Cloudflare.HttpRequest.BotHighVolume']);
     expect(set.forLogType('Cloudflare.Firewall')?.rules.map((r) => r.id)).toEqual(['Cloudflare.Firewall.React2Shell.RCE', 'Cloudflare.Firewall.HighVolumeEventsBlocked']);
     expect(() => new RuleSet(builtInRules(), { disable: ['No.Such.Rule'] })).toThrow(/No\.Such\.Rule.*no rule's id/);
+    expect(() => new RuleSet(builtInRules(), { enable: ['Cloudflare.Firewall.L7DDoS'], disable: ['Cloudflare.Firewall.L7DDoS'] })).toThrow(
+      /rule Cloudflare\.Firewall\.L7DDoS is both enabled and disabled \(CFLOGS_RULES_ENABLE \/ CFLOGS_RULES_DISABLE, rulesEnable \/ rulesDisable\)/,
+    );
   });
 
   test('a rule naming an unknown log type, or reusing an id, fails the set naming the rule and its file', () => {
