@@ -19,7 +19,7 @@ export function inputBudgetMs(rows: number): number {
 }
 
 // Made on first use: a cold start whose rules are all trusted never needs them.
-let timed: { context: { run: (() => void) | undefined }; script: Script } | undefined;
+let timed: { context: { run?: () => void }; script: Script } | undefined;
 
 /**
  * Runs `f` and stops it after `ms` milliseconds: returns true when it ran to its end, false when it was stopped.
@@ -27,7 +27,7 @@ let timed: { context: { run: (() => void) | undefined }; script: Script } | unde
  * reported finished (the engine writes each call's result to its own slot before moving its cursor on).
  */
 export function runWithin(ms: number, f: () => void): boolean {
-  timed ??= { context: createContext({ run: undefined }), script: new Script('run()', { filename: 'cflogs-rules-budget' }) };
+  timed ??= { context: createContext({}) as { run?: () => void }, script: new Script('run()', { filename: 'cflogs-rules-budget' }) };
   const { context, script } = timed;
   context.run = f;
   try {
@@ -37,6 +37,6 @@ export function runWithin(ms: number, f: () => void): boolean {
     if ((e as { code?: string })?.code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') return false;
     throw e;
   } finally {
-    context.run = undefined;
+    delete context.run;
   }
 }

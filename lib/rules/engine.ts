@@ -174,7 +174,7 @@ const BUCKET_BYTES = 400;
 const GROUP_BYTES = 400;
 const ROW_BYTES = 120;
 /** Rows whose rules are run together under one time limit. */
-const BATCH_ROWS = 256;
+const BATCH_ROWS = 1024;
 
 export interface InputDetectionsOptions {
   /** Memory the input's matches may take, estimated, shared equally by the rules (default MAX_DETECTION_BYTES). */
@@ -206,7 +206,8 @@ export class InputDetections {
   private readonly rules: readonly Rule[];
   /** Whether the rules run within time limits, on batches of detached rows. */
   private readonly guarded: boolean;
-  private batch: RuleEvent[] = [];
+  /** The batch's rows, each shown by calling it (a view's detached copy, or the caller's own object). */
+  private batch: (() => RuleEvent)[] = [];
   private readonly clocks: RuleClock[];
 
   constructor(
@@ -240,8 +241,8 @@ export class InputDetections {
   onRow(event: RuleEvent): void {
     this.rows++;
     if (this.guarded) {
-      const detach = (event as { [DETACH]?: () => RuleEvent })[DETACH];
-      this.batch.push(typeof detach === 'function' ? detach() : event);
+      const detach = (event as { [DETACH]?: () => () => RuleEvent })[DETACH];
+      this.batch.push(typeof detach === 'function' ? detach() : () => event);
       if (this.batch.length >= BATCH_ROWS) this.flush();
       return;
     }
@@ -282,13 +283,19 @@ export class InputDetections {
     const cursor = { cell: 0, first: true };
     const rowsBefore = this.rows - rows.length;
     const run = (): void => {
+      let shown = -1;
+      let event: RuleEvent | undefined;
       for (; cursor.cell < rows.length * n; cursor.cell++, cursor.first = false) {
         const ri = Math.floor(cursor.cell / n);
         const j = cursor.cell % n;
         const clock = this.clocks[j] as RuleClock;
         if (clock.stopped) continue;
+        if (ri !== shown) {
+          event = (rows[ri] as () => RuleEvent)();
+          shown = ri;
+        }
         const t0 = performance.now();
-        outcomes[cursor.cell] = evaluate(rules[j] as Rule, rows[ri] as RuleEvent);
+        outcomes[cursor.cell] = evaluate(rules[j] as Rule, event as RuleEvent);
         clock.spent += performance.now() - t0;
         if (clock.spent > inputBudgetMs(rowsBefore + ri + 1)) clock.stopped = true;
       }
@@ -308,7 +315,7 @@ export class InputDetections {
       }
     }
     for (let ri = 0; ri < rows.length; ri++) {
-      const event = rows[ri] as RuleEvent;
+      const event = (rows[ri] as () => RuleEvent)();
       for (let j = 0; j < n; j++) {
         const r = rules[j] as Rule;
         const out = outcomes[ri * n + j];
@@ -558,17 +565,33 @@ function addRow(rows: RowRef[], time: string, rowId: string): boolean {
 
 const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
 
-/** A dedup string of at most MAX_DEDUP_CHARS: a longer one keeps its start and a hash of the whole. */
+/**
+ * A rule's dedup string as its group is known by. Unicode text: a lone surrogate (a rule cutting a string inside a
+ * character) becomes U+FFFD, as DynamoDB keys and DuckDB's JSON reader take nothing else. A string of at most
+ * MAX_DEDUP_CHARS is kept; a longer one becomes its start, cut between characters, '#' and the hex SHA-256 of the
+ * whole: MAX_DEDUP_CHARS + 1 characters (+ 2 when the cut moved past a surrogate pair), so a capped string never
+ * equals a kept one, and two capped strings are equal only when their wholes are.
+ */
 export function capDedup(dedup: string): string {
-  if (dedup.length <= MAX_DEDUP_CHARS) return dedup;
-  const hash = sha256(dedup);
-  return `${dedup.slice(0, MAX_DEDUP_CHARS - hash.length - 1)}#${hash}`;
+  const text = /\p{Cs}/u.test(dedup) ? dedup.replace(/\p{Cs}/gu, '\ufffd') : dedup;
+  if (text.length <= MAX_DEDUP_CHARS) return text;
+  const hash = sha256(text);
+  let cut = MAX_DEDUP_CHARS - hash.length;
+  const last = text.charCodeAt(cut - 1);
+  if (last >= 0xd800 && last <= 0xdbff) cut++;
+  return `${text.slice(0, cut)}#${hash}`;
 }
 
-/** The group's storage key, `ruleId#dedup`; the dedup string hashed when the key would be long. */
+/**
+ * The group's storage key: `ruleId#dedup`, or `ruleId#sha256:<hex SHA-256 of the dedup string>` when that would
+ * pass MAX_KEY_BYTES or when the dedup string itself starts with `sha256:`. The prefix is reserved for keys cflogs
+ * derives (these hashes; flood summaries, windows.ts summaryKey), so a client-controlled dedup string can never
+ * spell another group's key; rule ids hold no '#' (model.ts RULE_ID), so one rule's keys never look like another's.
+ * Every key a dedup string not starting with the prefix had before stays the same.
+ */
 export function groupKey(ruleId: string, dedup: string): string {
   const key = `${ruleId}#${dedup}`;
-  return Buffer.byteLength(key) <= MAX_KEY_BYTES ? key : `${ruleId}#sha256:${sha256(dedup)}`;
+  return !dedup.startsWith('sha256:') && Buffer.byteLength(key) <= MAX_KEY_BYTES ? key : `${ruleId}#sha256:${sha256(dedup)}`;
 }
 
 /** An alert context as the JSON text kept (at most MAX_CONTEXT_CHARS); undefined when `c` is not an object. */

@@ -20,8 +20,9 @@ interface RowSource {
 }
 
 /**
- * The key under which a view hands out a copy of itself that stays valid after the next line is parsed (an
- * engine that runs rules on batches of rows keeps such copies). Plain objects lack it: they are kept as they are.
+ * The key under which a view hands out a copy of its row that outlives the next line (an engine that runs rules on
+ * batches of rows keeps such copies): a function that, called, shows the copy through a second view and returns
+ * it, valid until another copy is shown. Plain objects lack it: they are kept as they are.
  */
 export const DETACH: unique symbol = Symbol('cflogs.detach');
 
@@ -29,6 +30,9 @@ export class ColumnsEvent {
   readonly event: RuleEvent;
   private readonly src: RowSource;
   private readonly makeEvent: (src: RowSource) => RuleEvent;
+  /** The row a detached copy last showed, and its view. */
+  private readonly detached: RowSource;
+  private readonly detachedEvent: RuleEvent;
 
   constructor(plan: NormalisePlan, cols: Columns, fixed: { p_parse_time: string; p_source_id?: string; p_source_label?: string }) {
     const index = new Map(plan.fields.map((f) => [f.name, f.index]));
@@ -68,11 +72,20 @@ export class ColumnsEvent {
       if (cols.invalid !== undefined) out.push('p_invalid_fields');
       return out;
     };
-    // A copy of the columns (values are not changed in place by the next line: the parser assigns new ones).
-    const detach = (src: RowSource) => (): RuleEvent => {
+    // A copy of the columns (values are not changed in place by the next line: the parser assigns new ones), shown
+    // through one more view when called: a batch of copies costs no object per row beyond its arrays.
+    const detach = (src: RowSource) => (): (() => RuleEvent) => {
       const c = src.cols;
-      const copy = { state: c.state.slice(), values: c.values.slice(), unknown: c.unknown, invalid: c.invalid, eventTime: c.eventTime } as Columns;
-      return this.makeEvent({ cols: copy, rowId: src.rowId, eventTime: src.eventTime, indicators: src.indicators });
+      const cols = { state: c.state.slice(), values: c.values.slice(), unknown: c.unknown, invalid: c.invalid, eventTime: c.eventTime } as Columns;
+      const { rowId, eventTime } = src;
+      return () => {
+        const shown = this.detached;
+        shown.cols = cols;
+        shown.rowId = rowId;
+        shown.eventTime = eventTime;
+        shown.indicators = undefined;
+        return this.detachedEvent;
+      };
     };
     this.makeEvent = (src) =>
       new Proxy(Object.create(null) as RuleEvent, {
@@ -89,6 +102,8 @@ export class ColumnsEvent {
       });
     this.src = { cols, rowId: '', eventTime: '', indicators: undefined };
     this.event = this.makeEvent(this.src);
+    this.detached = { cols, rowId: '', eventTime: '', indicators: undefined };
+    this.detachedEvent = this.makeEvent(this.detached);
   }
 
   /** The view of the row last parsed into the columns, with its p_row_id and p_event_time. */
