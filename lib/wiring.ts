@@ -33,6 +33,9 @@ export interface WireOptions {
   clock?: () => Date;
   /** Counts of alerts fired and publishes failed (the functions' metrics). */
   alertMetrics?: AlertMetrics;
+  /** The SNS and DynamoDB clients of the alerts (local servers'); by default ones for AWS, created when the rules need them. */
+  sns?: SNSClient;
+  dynamodb?: DynamoDBClient;
 }
 
 /** What every entry point shares. */
@@ -56,7 +59,14 @@ function wire(env: NodeJS.ProcessEnv, opts: WireOptions): { deps: Wired; s3: () 
     store = new S3Store(client(), config.outputBucket);
   }
   const clock = opts.clock ?? (() => new Date());
-  const alerting = wireAlerting(env, { config, store, clock, ...(opts.alertMetrics ? { metrics: opts.alertMetrics } : {}) });
+  const alerting = wireAlerting(env, {
+    config,
+    store,
+    clock,
+    ...(opts.alertMetrics ? { metrics: opts.alertMetrics } : {}),
+    ...(opts.sns ? { sns: opts.sns } : {}),
+    ...(opts.dynamodb ? { dynamodb: opts.dynamodb } : {}),
+  });
   const deps = {
     config,
     router: new Router(config.routes, builtInRegistry(), config),
@@ -74,7 +84,7 @@ function wire(env: NodeJS.ProcessEnv, opts: WireOptions): { deps: Wired; s3: () 
  */
 function wireAlerting(
   env: NodeJS.ProcessEnv,
-  o: { config: Config; store: ObjectStore; clock: () => Date; metrics?: AlertMetrics },
+  o: { config: Config; store: ObjectStore; clock: () => Date; metrics?: AlertMetrics; sns?: SNSClient; dynamodb?: DynamoDBClient },
 ): Alerting | undefined {
   const rc = rulesConfigFromEnv(env);
   if (!rc.enabled) return undefined;
@@ -89,12 +99,14 @@ function wireAlerting(
     throw new ConfigError('CFLOGS_RULES_TABLE is required in Lambda while the rules are on (or set CFLOGS_RULES=false)');
   }
   const state: AlertStateStore =
-    rc.table !== undefined ? dynamoDbStateStore(new DynamoDBClient({}), rc.table, { clock: o.clock }) : new MemoryStateStore(o.clock);
+    rc.table !== undefined ? dynamoDbStateStore(o.dynamodb ?? new DynamoDBClient({}), rc.table, { clock: o.clock }) : new MemoryStateStore(o.clock);
+  // A publish call that hangs gives up after 10 s (three attempts: 30 s), well within an alert's claim (CLAIM_LEASE_MS).
+  const sns = (): SNSClient => o.sns ?? new SNSClient({ requestHandler: { requestTimeout: 10_000, throwOnRequestTimeout: true } });
   return new Alerting({
     rules,
     state,
     lake: { store: o.store, prefix: o.config.outputPrefix, codec: o.config.codec },
-    ...(rc.topicArn !== undefined ? { publisher: new SnsPublisher(new SNSClient({}), rc.topicArn) } : {}),
+    ...(rc.topicArn !== undefined ? { publisher: new SnsPublisher(sns(), rc.topicArn) } : {}),
     ...(o.metrics ? { metrics: o.metrics } : {}),
     clock: o.clock,
   });

@@ -107,7 +107,7 @@ export async function ingest(body: IngestBody, input: IngestInput, output: Inges
   );
   // After the rows are in the lake: a failure here fails the input, whose retry rewrites the same rows.
   const alerts = opts.alerting && summary.detections ? await opts.alerting.afterInput(input.identity, summary.detections.contributions) : undefined;
-  if (alerts) summary.alerts = { fired: alerts.fired.length, updated: alerts.updated.length, records: alerts.fired.concat(alerts.updated) };
+  if (alerts) summary.alerts = { fired: alerts.fired, updated: alerts.updated, records: alerts.records };
   opts.summary?.log.info(opts.summary.message, { ...opts.summary.fields, route: route.via, ...summaryFields(summary) });
   if (summary.suspectLogType) {
     // Once per input: rows written under a log type whose fields they lack are a routing mistake to fix.

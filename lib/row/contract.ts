@@ -80,4 +80,5 @@ export const ALERT_COLUMNS: readonly { name: string; type: 'string' | 'bigint' |
   { name: 'firstEventTime', type: 'timestamp', description: 'Event time of the first matching row' },
   { name: 'lastEventTime', type: 'timestamp', description: 'Event time of the last matching row' },
   { name: 'rowIds', type: 'array<string>', description: 'p_row_id of the first matching rows (10 at most)' },
+  { name: 'summaryAlertId', type: 'string', description: 'The flood summary that notified this alert (its input fired more of the rule\'s alerts than are sent alone); null: sent alone' },
 ];

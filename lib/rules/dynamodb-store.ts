@@ -5,13 +5,14 @@ import { groupLabel, parseState } from './windows';
 
 /**
  * Detection state in one DynamoDB table. Key schema: partition key `pk` (S) = `ruleId#dedup` (the dedup string
- * hashed when long); no sort key. Attributes: `state` (S, the group's windows and applied inputs as JSON),
+ * hashed when long or when it starts with the reserved `sha256:`; engine.ts groupKey); no sort key. Attributes: `state` (S, the group's windows and applied inputs as JSON),
  * `version` (N, raised by every write), `expiresAt` (N, epoch seconds: the table's TTL attribute), `ruleId` (S) and
  * `updatedAt` (S) for a person reading the table. Reads are consistent GetItems; writes are PutItems conditioned
  * on the version read (or on the item's absence), so two invocations updating one group never lose a count: the
  * loser reads again and retries (DetectionStateStore). One item per group and no transactions: each group's
  * update is atomic on its own, and an input that fails half way is retried whole, the groups it already updated
- * recognising it.
+ * recognising it. Claims on alerts being published are fields of `state`, and flood summaries items of their own,
+ * written the same way.
  */
 
 const RETRYABLE = new Set([

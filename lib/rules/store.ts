@@ -3,20 +3,27 @@ import {
   AlertState,
   alertsOf,
   applyToGroup,
+  checkSummary,
+  claimInGroup,
+  ClaimOutcome,
   expiresAt,
   GroupContribution,
+  GroupKeyCollision,
   GroupState,
   groupLabel,
   markPublishedInGroup,
   parseState,
+  releaseInGroup,
   serializeState,
+  SummaryInfo,
 } from './windows';
 
 /**
  * Detection state across invocations: one record per group (rule id + dedup string) holding its windows, read,
  * recomputed with the pure window function and written back only if nobody wrote it meanwhile (optimistic
  * concurrency on a version number), retried a bounded number of times when somebody did. The group records which
- * inputs it applied, so a retried input contributes once; each fired alert records whether it was published.
+ * inputs it applied, so a retried input contributes once; each fired alert records whether it was published, and
+ * which attempt is publishing it (a claim with a lease), so two attempts at one input do not both publish it.
  */
 
 export interface ApplyResult {
@@ -29,12 +36,41 @@ export interface ApplyResult {
   updated: AlertState[];
 }
 
+/** One group's outcome of an input, as `applyEach` hands it on once the group is written. */
+export interface GroupOutcome {
+  /** Alerts this input made fire: on a retry all of them again, published or not (each says). */
+  fired: AlertState[];
+  /** Alerts that had fired before and that this input's matches joined. */
+  updated: AlertState[];
+}
+
+/** An alert as the store finds it: its group's key and its id. */
+export type AlertRef = Pick<AlertState, 'groupKey' | 'alertId'>;
+
 /** What the pipeline uses; the in-memory store (CLI, tests) and the DynamoDB store implement it. */
 export interface AlertStateStore {
   /** Applies one input's contributions; `inputId` identifies the input's content (a hash of bucket/key/version). */
   apply(inputId: string, contributions: readonly GroupContribution[]): Promise<ApplyResult>;
-  /** Records that these alerts were published, so a retry does not publish them again. */
-  markPublished(alerts: readonly Pick<AlertState, 'groupKey' | 'alertId'>[]): Promise<void>;
+  /**
+   * Applies them as `apply` does, handing each group's outcome to `each` once the group is written, and waiting for
+   * it before taking another group: what is held at once is bounded by the store's concurrency, whatever the
+   * number of groups and alerts. A failure of `each` is thrown as it is, after the other groups were attempted.
+   */
+  applyEach(inputId: string, contributions: readonly GroupContribution[], each: (outcome: GroupOutcome) => Promise<void>): Promise<void>;
+  /** Claims unpublished alerts for `owner` for `leaseMs` (windows.ts claimInGroup); one outcome per alert id. */
+  claim(alerts: readonly AlertRef[], owner: string, leaseMs: number): Promise<Map<string, ClaimOutcome>>;
+  /** Drops `owner`'s claims on these alerts (it could not publish them). */
+  release(alerts: readonly AlertRef[], owner: string): Promise<void>;
+  /**
+   * Records that these alerts were published (by the flood summary `summary`, when given), so a retry does not
+   * publish them again.
+   */
+  markPublished(alerts: readonly AlertRef[], opts?: { summary?: string }): Promise<void>;
+  /**
+   * The flood summary stored under `key`, created from `state` (windows.ts summaryState) when absent: every attempt
+   * publishes the first attempt's summary. Returns its alert and what it covers.
+   */
+  openSummary(key: string, state: GroupState): Promise<{ alert: AlertState; covers: SummaryInfo }>;
 }
 
 export interface GroupRecord {
@@ -98,31 +134,86 @@ export class DetectionStateStore implements AlertStateStore {
   async apply(inputId: string, contributions: readonly GroupContribution[]): Promise<ApplyResult> {
     const fired: AlertState[] = [];
     const updated: AlertState[] = [];
+    await this.applyEach(inputId, contributions, async (g) => {
+      fired.push(...g.fired.filter((a) => !a.published));
+      updated.push(...g.updated);
+    });
+    return { fired, updated };
+  }
+
+  async applyEach(inputId: string, contributions: readonly GroupContribution[], each: (outcome: GroupOutcome) => Promise<void>): Promise<void> {
     await this.each(contributions, async (c) => {
       const r = await this.update(c.key, c.ruleId, (prev) => {
         const out = applyToGroup(prev, c, inputId, this.clock());
         return { state: out.changed ? out.state : undefined, result: out };
       });
-      fired.push(...r.fired);
-      updated.push(...r.updated);
+      if (r.fired.length > 0 || r.updated.length > 0) await each({ fired: r.fired, updated: r.updated });
     });
-    return { fired, updated };
   }
 
-  async markPublished(alerts: readonly Pick<AlertState, 'groupKey' | 'alertId'>[]): Promise<void> {
-    const byGroup = new Map<string, string[]>();
-    for (const a of alerts) byGroup.set(a.groupKey, [...(byGroup.get(a.groupKey) ?? []), a.alertId]);
-    await this.each([...byGroup], async ([key, ids]) => {
+  async claim(alerts: readonly AlertRef[], owner: string, leaseMs: number): Promise<Map<string, ClaimOutcome>> {
+    const outcomes = new Map<string, ClaimOutcome>();
+    await this.each([...byGroup(alerts)], async ([key, ids]) => {
+      const r = await this.update(key, undefined, (prev) => {
+        // A group gone (expired) holds nothing to publish.
+        if (!prev) return { state: undefined, result: new Map(ids.map((id): [string, ClaimOutcome] => [id, { status: 'delivered' }])) };
+        const out = claimInGroup(prev, ids, owner, this.clock().getTime(), leaseMs);
+        return { state: out.changed ? out.state : undefined, result: out.outcomes };
+      });
+      for (const [id, o] of r) outcomes.set(id, o);
+    });
+    return outcomes;
+  }
+
+  async release(alerts: readonly AlertRef[], owner: string): Promise<void> {
+    await this.each([...byGroup(alerts)], async ([key, ids]) => {
       await this.update(key, undefined, (prev) => {
         if (!prev) return { state: undefined, result: undefined };
-        const out = markPublishedInGroup(prev, ids);
+        const out = releaseInGroup(prev, ids, owner);
         return { state: out.changed ? out.state : undefined, result: undefined };
       });
     });
   }
 
-  /** Read, compute, conditional write; again on a conflict, up to maxAttempts. `step` returns no state to write nothing. */
+  async markPublished(alerts: readonly AlertRef[], opts: { summary?: string } = {}): Promise<void> {
+    await this.each([...byGroup(alerts)], async ([key, ids]) => {
+      await this.update(key, undefined, (prev) => {
+        if (!prev) return { state: undefined, result: undefined };
+        const out = markPublishedInGroup(prev, ids, opts.summary);
+        return { state: out.changed ? out.state : undefined, result: undefined };
+      });
+    });
+  }
+
+  async openSummary(key: string, state: GroupState): Promise<{ alert: AlertState; covers: SummaryInfo }> {
+    return this.update(key, state.ruleId, (prev) => {
+      if (prev) checkSummary(prev, key, state.ruleId);
+      const st = prev ?? state;
+      const [alert] = alertsOf(st, key);
+      if (!alert || !st.summary) throw new GroupKeyCollision(`detection state ${groupLabel(key)}: not a flood summary`);
+      return { state: prev ? undefined : state, result: { alert, covers: st.summary } };
+    });
+  }
+
+  /**
+   * Read, compute, conditional write; again on a conflict, up to maxAttempts. `step` returns no state to write
+   * nothing. Failures are StateStoreErrors: a key shared by two groups is not retryable, anything else is.
+   */
   private async update<T>(
+    key: string,
+    ruleId: string | undefined,
+    step: (prev: GroupState | undefined) => { state: GroupState | undefined; result: T },
+  ): Promise<T> {
+    try {
+      return await this.tryUpdate(key, ruleId, step);
+    } catch (e) {
+      if (e instanceof StateStoreError) throw e;
+      if (e instanceof GroupKeyCollision) throw new StateStoreError(`detection state: ${e.message}`, false, { cause: e });
+      throw new StateStoreError(`detection state ${groupLabel(key)}: ${messageOf(e)}`, true, { cause: e });
+    }
+  }
+
+  private async tryUpdate<T>(
     key: string,
     ruleId: string | undefined,
     step: (prev: GroupState | undefined) => { state: GroupState | undefined; result: T },
@@ -142,7 +233,10 @@ export class DetectionStateStore implements AlertStateStore {
     }
   }
 
-  /** Runs `f` on each item, `concurrency` at a time; every item is attempted, then the first failure is thrown. */
+  /**
+   * Runs `f` on each item, `concurrency` at a time; every item is attempted, then the first failure is thrown as it
+   * is (the store's own are StateStoreErrors already; a caller's `each` keeps its class).
+   */
   private async each<T>(items: readonly T[], f: (item: T) => Promise<void>): Promise<void> {
     const failures: unknown[] = [];
     let next = 0;
@@ -157,11 +251,19 @@ export class DetectionStateStore implements AlertStateStore {
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.concurrency, items.length) }, worker));
-    if (failures.length > 0) {
-      const e = failures[0];
-      throw e instanceof StateStoreError ? e : new StateStoreError(`detection state: ${messageOf(e)}`, true, { cause: e });
-    }
+    if (failures.length > 0) throw failures[0];
   }
+}
+
+/** Alert ids by group key, so each group is read and written once. */
+function byGroup(alerts: readonly AlertRef[]): Map<string, string[]> {
+  const groups = new Map<string, string[]>();
+  for (const a of alerts) {
+    const ids = groups.get(a.groupKey);
+    if (ids) ids.push(a.alertId);
+    else groups.set(a.groupKey, [a.alertId]);
+  }
+  return groups;
 }
 
 /** Group states in a Map, with the same versioning as DynamoDB: the CLI's store, and the tests'. */
@@ -196,8 +298,11 @@ export class MemoryStateStore extends DetectionStateStore {
     this.memory = kv;
   }
 
-  /** Every alert (fired window) held, with its final count: what `cflogs detect` prints at the end. */
+  /** Every alert (fired window of a rule's group; flood summaries are not alerts), with its final count: what `cflogs detect` prints. */
   alerts(): AlertState[] {
-    return [...this.memory.items].flatMap(([key, it]) => alertsOf(parseState(it.json), key));
+    return [...this.memory.items].flatMap(([key, it]) => {
+      const st = parseState(it.json);
+      return st.kind === 'summary' ? [] : alertsOf(st, key);
+    });
   }
 }

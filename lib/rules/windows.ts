@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
+import { CflogsError } from '../errors';
 import { formatDate } from '../record/timestamps';
-import type { Severity } from './model';
+import { SEVERITIES, Severity } from './model';
 import { epochMinute, minuteText } from './time';
 
 /**
@@ -77,6 +78,14 @@ export interface WindowState {
   /** The input (its tag) whose matches made it fire. */
   firedBy?: string;
   published: boolean;
+  /**
+   * The attempt publishing it, and until when (wall clock, ms): while the claim lasts no other attempt publishes
+   * it; once it has run out (the claimer died), another may. Cleared when it is published.
+   */
+  claimedBy?: string;
+  claimUntil?: number;
+  /** The flood summary whose publication delivered it (its input fired more of its rule's alerts than go out alone). */
+  summary?: string;
   /** Wall clock (ms) of the last apply that added to it: windows a backfill is filling are kept. */
   touchedAt: number;
 }
@@ -90,8 +99,18 @@ export interface AppliedInput {
   touched: number[];
 }
 
+/** What a flood summary covers: how many alerts, and a sample of them (the first by alert id). */
+export interface SummaryInfo {
+  alerts: number;
+  alertIds: string[];
+  dedups: string[];
+}
+
 export interface GroupState {
   v: 1;
+  /** A flood summary's item (summaryKey): one window, the summary's own alert; absent for a rule's group. */
+  kind?: 'summary';
+  summary?: SummaryInfo;
   ruleId: string;
   dedup: string;
   nextWid: number;
@@ -118,13 +137,18 @@ export interface AlertState {
   alertContext: Record<string, unknown>;
   createdAt: string;
   published: boolean;
+  /** The flood summary that delivered it, once that summary is published. */
+  summary?: string;
 }
 
 export interface GroupApplied {
   state: GroupState;
   /** False when the input was applied before: nothing to write. */
   changed: boolean;
-  /** Alerts this input made fire and that are not published yet (on a retry: those an earlier attempt did not publish). */
+  /**
+   * Alerts this input made fire. On a retry, all of them again, each saying whether an earlier attempt published
+   * it: which alerts of a flood go out alone is chosen among all of them, the same on every attempt.
+   */
   fired: AlertState[];
   /** Alerts that fired before and that this input's matches joined (count and last event time grew). */
   updated: AlertState[];
@@ -152,12 +176,25 @@ export function inputTag(inputId: string): string {
 
 const earlier = (a: RowRef, b: RowRef): boolean => a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
 
+/**
+ * The stored item under a group's key belongs to another group. Key derivation is injective (engine.ts groupKey,
+ * summaryKey), so this is a bug or a foreign item in the table: no retry can fix it, and the message names the rule
+ * and a hash of the key, never the dedup strings (log values).
+ */
+export class GroupKeyCollision extends CflogsError {
+  override readonly name = 'GroupKeyCollision';
+}
+
+function checkOwner(prev: GroupState, key: string, ruleId: string, dedup: string, kind: GroupState['kind']): void {
+  if (prev.ruleId !== ruleId || prev.dedup !== dedup || prev.kind !== kind) {
+    throw new GroupKeyCollision(`group ${groupLabel(key)} holds ${prev.ruleId}${prev.kind ? ` (${prev.kind})` : ''} and ${ruleId}${kind ? ` (${kind})` : ''}, with other dedup strings: two groups share a key`);
+  }
+}
+
 /** Applies one input's matches of one group. Pure: `prev` is not modified. */
 export function applyToGroup(prev: GroupState | undefined, c: GroupContribution, inputId: string, now: Date): GroupApplied {
   const tag = inputTag(inputId);
-  if (prev && (prev.ruleId !== c.ruleId || prev.dedup !== c.dedup)) {
-    throw new Error(`group ${groupLabel(c.key)} holds ${prev.ruleId} and ${c.ruleId} (dedup strings differ): two groups share a key`);
-  }
+  if (prev) checkOwner(prev, c.key, c.ruleId, c.dedup, undefined);
   const done = prev?.inputs.find((i) => i.id === tag);
   if (prev && done) return { state: prev, changed: false, ...replayed(prev, done, c.key) };
   const st: GroupState = prev ? structuredClone(prev) : { v: 1, ruleId: c.ruleId, dedup: c.dedup, nextWid: 1, windows: [], inputs: [] };
@@ -214,11 +251,10 @@ export function applyToGroup(prev: GroupState | undefined, c: GroupContribution,
   };
 }
 
-/** What an input applied before gives again: its fired alerts not yet published, and the fired windows it joined. */
+/** What an input applied before gives again: the alerts it made fire (published or not), and the fired windows it joined. */
 function replayed(st: GroupState, done: AppliedInput, key: string): { fired: AlertState[]; updated: AlertState[] } {
   const byWid = new Map(st.windows.map((w) => [w.wid, w]));
-  const firedHere = done.fired.flatMap((wid) => byWid.get(wid) ?? []);
-  const fired = firedHere.filter((w) => !w.published);
+  const fired = done.fired.flatMap((wid) => byWid.get(wid) ?? []).filter((w) => w.fired);
   const updated = done.touched.flatMap((wid) => byWid.get(wid) ?? []).filter((w) => w.fired && !fired.includes(w));
   return { fired: fired.map((w) => alertState(st, w, key)), updated: updated.map((w) => alertState(st, w, key)) };
 }
@@ -282,13 +318,146 @@ function prune(st: GroupState, nowMs: number): void {
   }
 }
 
-/** Marks alerts published; `changed` is false when none of them is in this group unpublished. Pure. */
-export function markPublishedInGroup(prev: GroupState, alertIds: readonly string[]): { state: GroupState; changed: boolean } {
+/**
+ * Marks alerts published (by `summary`, the flood summary that delivered them, when given) and drops their claims;
+ * `changed` is false when none of them is in this group unpublished. Pure.
+ */
+export function markPublishedInGroup(prev: GroupState, alertIds: readonly string[], summary?: string): { state: GroupState; changed: boolean } {
   const ids = new Set(alertIds);
   if (!prev.windows.some((w) => ids.has(w.alertId) && w.fired && !w.published)) return { state: prev, changed: false };
   const st = structuredClone(prev);
-  for (const w of st.windows) if (ids.has(w.alertId) && w.fired) w.published = true;
+  for (const w of st.windows) {
+    if (!ids.has(w.alertId) || !w.fired || w.published) continue;
+    w.published = true;
+    delete w.claimedBy;
+    delete w.claimUntil;
+    if (summary !== undefined) w.summary = summary;
+  }
   return { state: st, changed: true };
+}
+
+/**
+ * Whether an attempt may publish an alert: `claimed` (it now holds the claim: publish, then mark it published),
+ * `delivered` (published already, or no longer held: nothing to do), or `held` by another attempt until `until`.
+ */
+export type ClaimOutcome = { status: 'claimed' } | { status: 'delivered' } | { status: 'held'; until: number };
+
+/**
+ * Claims alerts for `owner` until `nowMs + leaseMs`: each unpublished alert nobody holds, or whose claim has run out,
+ * or that `owner` holds already. Pure: the caller writes the state (conditioned on the version it read), so two
+ * attempts never both hold one alert.
+ */
+export function claimInGroup(
+  prev: GroupState,
+  alertIds: readonly string[],
+  owner: string,
+  nowMs: number,
+  leaseMs: number,
+): { state: GroupState; changed: boolean; outcomes: Map<string, ClaimOutcome> } {
+  const st = structuredClone(prev);
+  const outcomes = new Map<string, ClaimOutcome>();
+  let changed = false;
+  for (const id of alertIds) {
+    const w = st.windows.find((x) => x.alertId === id && x.fired);
+    if (!w || w.published) {
+      outcomes.set(id, { status: 'delivered' });
+    } else if (w.claimedBy !== undefined && w.claimedBy !== owner && (w.claimUntil ?? 0) > nowMs) {
+      outcomes.set(id, { status: 'held', until: w.claimUntil ?? 0 });
+    } else {
+      w.claimedBy = owner;
+      w.claimUntil = nowMs + leaseMs;
+      changed = true;
+      outcomes.set(id, { status: 'claimed' });
+    }
+  }
+  return { state: changed ? st : prev, changed, outcomes };
+}
+
+/** Drops `owner`'s claims on alerts it could not publish, so the next attempt need not wait for the lease. Pure. */
+export function releaseInGroup(prev: GroupState, alertIds: readonly string[], owner: string): { state: GroupState; changed: boolean } {
+  const ids = new Set(alertIds);
+  if (!prev.windows.some((w) => ids.has(w.alertId) && w.claimedBy === owner && !w.published)) return { state: prev, changed: false };
+  const st = structuredClone(prev);
+  for (const w of st.windows) {
+    if (ids.has(w.alertId) && w.claimedBy === owner && !w.published) {
+      delete w.claimedBy;
+      delete w.claimUntil;
+    }
+  }
+  return { state: st, changed: true };
+}
+
+/**
+ * The key of a flood summary: one per rule and input. `sha256:` starts it, a prefix groupKey never leaves to a
+ * dedup string (engine.ts), and `summary:` follows, where groupKey's hashes have hex: no group's key is a summary's.
+ */
+export function summaryKey(ruleId: string, inputId: string): string {
+  return `${ruleId}#sha256:summary:${inputTag(inputId)}`;
+}
+
+/** A flood summary's alert id: deterministic (rule and input), so every attempt at the input publishes the same one. */
+export function summaryAlertId(ruleId: string, inputId: string): string {
+  return createHash('sha256').update(`summary\u0000${ruleId}\u0000${inputTag(inputId)}`).digest('hex').slice(0, 32);
+}
+
+/** What the summarised alerts of one rule and input add up to: the summary's window, counts, times and severity. */
+export interface SummaryDraft {
+  ruleId: string;
+  inputId: string;
+  title: string;
+  alerts: number;
+  events: number;
+  /** Epoch minutes: the earliest window start and the latest window end. */
+  start: number;
+  end: number;
+  first: RowRef;
+  last: string;
+  severity: Severity;
+  /** The first summarised alerts by alert id (their ids, dedup strings and first row ids). */
+  sample: readonly Pick<AlertState, 'alertId' | 'dedup' | 'rowIds' | 'firstEventTime'>[];
+}
+
+/** The state item of a flood summary: one fired, unpublished window standing for the summary's own alert. Pure. */
+export function summaryState(d: SummaryDraft, now: Date): GroupState {
+  const alertIds = d.sample.map((a) => a.alertId);
+  const w: WindowState = {
+    wid: 1,
+    alertId: summaryAlertId(d.ruleId, d.inputId),
+    start: d.start,
+    end: d.end,
+    count: d.events,
+    first: d.first,
+    last: d.last,
+    rows: d.sample.flatMap((a) => a.rowIds.slice(0, 1).map((id): RowRef => [a.firstEventTime, id])).slice(0, ROW_IDS),
+    title: d.title,
+    severity: d.severity,
+    context: { summarisedAlerts: d.alerts },
+    fired: true,
+    createdAt: formatDate(now),
+    firedBy: inputTag(d.inputId),
+    published: false,
+    touchedAt: now.getTime(),
+  };
+  return {
+    v: 1,
+    kind: 'summary',
+    summary: { alerts: d.alerts, alertIds, dedups: d.sample.map((a) => a.dedup) },
+    ruleId: d.ruleId,
+    dedup: '',
+    nextWid: 2,
+    windows: [w],
+    inputs: [{ id: inputTag(d.inputId), at: now.getTime(), fired: [1], touched: [1] }],
+  };
+}
+
+/** The higher of two severities. */
+export function maxSeverity(a: Severity, b: Severity): Severity {
+  return SEVERITIES.indexOf(a) >= SEVERITIES.indexOf(b) ? a : b;
+}
+
+/** Checks that a stored item is the flood summary it is read as (see checkOwner). */
+export function checkSummary(prev: GroupState, key: string, ruleId: string): void {
+  checkOwner(prev, key, ruleId, '', 'summary');
 }
 
 /** The alerts (fired windows) of a group: for the CLI and tests. */
@@ -313,6 +482,7 @@ export function alertState(st: GroupState, w: WindowState, key: string): AlertSt
     alertContext: w.context,
     createdAt: w.createdAt ?? '',
     published: w.published,
+    ...(w.summary !== undefined ? { summary: w.summary } : {}),
   };
 }
 

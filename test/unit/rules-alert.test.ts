@@ -69,6 +69,7 @@ test("an alert record carries Panther's payload fields, then what matched", asyn
     firstEventTime: '2026-01-12 08:30:00.000000000',
     lastEventTime: '2026-01-12 08:31:15.500000000',
     rowIds: ['9a2a152c53130b1609ce00000001', '9a2a152c53130b1609ce00000002'],
+    summaryAlertId: null,
   });
   expect(alert.alertId).toMatch(/^[0-9a-f]{32}$/);
 });
