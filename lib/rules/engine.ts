@@ -70,7 +70,7 @@ export class RuleSet {
     const trusted = new Set(opts.trusted ?? []);
     for (const t of logTypes) {
       const rules = active.filter((r) => r.logTypes.includes(t));
-      this.byLogType.set(t, new LogTypeRules(t, rules, rules.some((r) => !trusted.has(r))));
+      this.byLogType.set(t, new LogTypeRules(t, rules, new Set(rules.filter((r) => !trusted.has(r)))));
     }
   }
 
@@ -97,9 +97,14 @@ export class LogTypeRules {
   constructor(
     readonly logType: string,
     readonly rules: readonly Rule[],
-    /** Whether the rules run within time limits (one of them is not trusted). */
-    readonly guarded = true,
+    /** The rules that run within time limits (those not trusted); default all. */
+    readonly limited: ReadonlySet<Rule> = new Set(rules),
   ) {}
+
+  /** Whether any rule runs within time limits: then the rows are copied for batches. */
+  get guarded(): boolean {
+    return this.limited.size > 0;
+  }
 
   /** A fresh accumulator for one input. */
   start(opts?: InputDetectionsOptions): InputDetections {
@@ -174,7 +179,7 @@ const BUCKET_BYTES = 400;
 const GROUP_BYTES = 400;
 const ROW_BYTES = 120;
 /** Rows whose rules are run together under one time limit. */
-const BATCH_ROWS = 1024;
+const BATCH_ROWS = 256;
 
 export interface InputDetectionsOptions {
   /** Memory the input's matches may take, estimated, shared equally by the rules (default MAX_DETECTION_BYTES). */
@@ -204,8 +209,9 @@ export class InputDetections {
   private readonly share: number;
   private readonly errors = new Map<string, RuleErrors>();
   private readonly rules: readonly Rule[];
-  /** Whether the rules run within time limits, on batches of detached rows. */
-  private readonly guarded: boolean;
+  /** Indexes (in `rules`) of the rules run on each row as it comes, and of those run on batches within time limits. */
+  private readonly inline: number[] = [];
+  private readonly limited: number[] = [];
   /** The batch's rows, each shown by calling it (a view's detached copy, or the caller's own object). */
   private batch: (() => RuleEvent)[] = [];
   private readonly clocks: RuleClock[];
@@ -217,7 +223,7 @@ export class InputDetections {
     this.rules = logTypeRules.rules;
     this.ruleMatches = this.rules.map(() => 0);
     this.share = Math.floor((opts.maxBytes ?? MAX_DETECTION_BYTES) / Math.max(1, this.rules.length));
-    this.guarded = logTypeRules.guarded;
+    this.rules.forEach((r, i) => (logTypeRules.limited.has(r) ? this.limited : this.inline).push(i));
     this.clocks = this.rules.map(() => ({ spent: 0, stopped: false }));
   }
 
@@ -234,20 +240,20 @@ export class InputDetections {
   }
 
   /**
-   * Runs the log type's enabled rules on one row. A rule that throws is counted (errors()), never fatal. Guarded
-   * rules run when a batch is full or a result is read: the row must stay as it is until then (a columns view is
-   * detached: lib/rules/view.ts).
+   * Runs the log type's enabled rules on one row. A rule that throws is counted (errors()), never fatal. Rules with
+   * time limits run when a batch is full or a result is read: the row must stay as it is until then (a columns
+   * view is detached: lib/rules/view.ts). Each rule sees the rows in order, so the counts are the same either way.
    */
   onRow(event: RuleEvent): void {
     this.rows++;
-    if (this.guarded) {
+    if (this.limited.length > 0) {
       const detach = (event as { [DETACH]?: () => () => RuleEvent })[DETACH];
       this.batch.push(typeof detach === 'function' ? detach() : () => event);
       if (this.batch.length >= BATCH_ROWS) this.flush();
-      return;
     }
-    const rules = this.rules;
-    for (let i = 0; i < rules.length; i++) {
+    const { rules, inline } = this;
+    for (let k = 0; k < inline.length; k++) {
+      const i = inline[k] as number;
       const r = rules[i] as Rule;
       let hit: unknown;
       try {
@@ -277,9 +283,10 @@ export class InputDetections {
     const rows = this.batch;
     if (rows.length === 0) return;
     this.batch = [];
-    const rules = this.rules;
-    const n = rules.length;
-    const outcomes: (Outcome | undefined)[] = new Array<Outcome | undefined>(rows.length * n);
+    const { rules, limited } = this;
+    const n = limited.length;
+    // false for a row the rule did not match (no object); undefined where the rule was stopped and never ran.
+    const outcomes: (Outcome | false | undefined)[] = new Array<Outcome | false | undefined>(rows.length * n);
     const cursor = { cell: 0, first: true };
     const rowsBefore = this.rows - rows.length;
     const run = (): void => {
@@ -287,15 +294,15 @@ export class InputDetections {
       let event: RuleEvent | undefined;
       for (; cursor.cell < rows.length * n; cursor.cell++, cursor.first = false) {
         const ri = Math.floor(cursor.cell / n);
-        const j = cursor.cell % n;
-        const clock = this.clocks[j] as RuleClock;
+        const i = limited[cursor.cell % n] as number;
+        const clock = this.clocks[i] as RuleClock;
         if (clock.stopped) continue;
         if (ri !== shown) {
           event = (rows[ri] as () => RuleEvent)();
           shown = ri;
         }
         const t0 = performance.now();
-        outcomes[cursor.cell] = evaluate(rules[j] as Rule, event as RuleEvent);
+        outcomes[cursor.cell] = evaluate(rules[i] as Rule, event as RuleEvent);
         clock.spent += performance.now() - t0;
         if (clock.spent > inputBudgetMs(rowsBefore + ri + 1)) clock.stopped = true;
       }
@@ -304,10 +311,9 @@ export class InputDetections {
       const started = performance.now();
       cursor.first = true;
       if (runWithin(CALL_BUDGET_MS, run)) break;
-      const j = cursor.cell % n;
       if (cursor.first) {
         // The call ran for the whole limit: it is stopped, counted, and the run goes on with the next one.
-        const clock = this.clocks[j] as RuleClock;
+        const clock = this.clocks[limited[cursor.cell % n] as number] as RuleClock;
         clock.spent += performance.now() - started;
         if (clock.spent > inputBudgetMs(rowsBefore + Math.floor(cursor.cell / n) + 1)) clock.stopped = true;
         outcomes[cursor.cell] = { hit: THREW, errors: [['budget', `ran over ${CALL_BUDGET_MS} ms on one row and was stopped`]] };
@@ -317,14 +323,16 @@ export class InputDetections {
     for (let ri = 0; ri < rows.length; ri++) {
       const event = (rows[ri] as () => RuleEvent)();
       for (let j = 0; j < n; j++) {
-        const r = rules[j] as Rule;
+        const i = limited[j] as number;
+        const r = rules[i] as Rule;
         const out = outcomes[ri * n + j];
-        if (!out) {
+        if (out === false) continue;
+        if (out === undefined) {
           this.error(r, 'budget', `over its time budget for this input (${INPUT_BUDGET_MS} ms + ${ROW_ALLOWANCE_MS} ms per row): not run on the rest`, event);
           continue;
         }
         for (const [fn, message] of out.errors ?? []) this.error(r, fn, message, event);
-        this.apply(j, r, event, out.hit, out);
+        this.apply(i, r, event, out.hit, out);
       }
     }
   }
@@ -495,7 +503,7 @@ export class InputDetections {
 }
 
 /** A guarded rule's run on one row: its answer and, for a match, its other functions' results. Runs inside the limit. */
-function evaluate(r: Rule, event: RuleEvent): Outcome {
+function evaluate(r: Rule, event: RuleEvent): Outcome | false {
   const errors: [RuleFunction, string][] = [];
   const call = (fn: RuleFunction, f: ((e: RuleEvent) => unknown) | undefined): unknown => {
     if (!f) return undefined;
@@ -512,6 +520,7 @@ function evaluate(r: Rule, event: RuleEvent): Outcome {
   } catch (e) {
     return { hit: THREW, errors: [['rule', messageOf(e)]] };
   }
+  if (hit === false) return false;
   if (hit !== true) return { hit };
   const out: Outcome = { hit, dedup: call('dedup', r.dedup), title: call('title', r.title), severity: call('severity', r.severityOf) };
   if (r.alertContext) {
