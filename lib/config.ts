@@ -162,14 +162,6 @@ function salvageAfterReceives(env: NodeJS.ProcessEnv): number {
 }
 
 /**
- * An ARN of an AWS `service` whose resource part matches `resource` (a regex source), capturing the region (group 1)
- * and the resource (group 2). Partitions: aws, aws-cn, aws-us-gov and those to come (aws-iso...).
- */
-export function arnPattern(service: string, resource: string): RegExp {
-  return new RegExp(`^arn:aws[a-z-]*:${service}:([a-z]{2}(?:-[a-z]+)+-\\d{1,2}):\\d{12}:(${resource})$`);
-}
-
-/**
  * The routes file: `routes: [{prefix, logType, sourceId?, sourceLabel?, filters?}]` and global `filters:`.
  * Either list may be absent (a file with only `filters:` serves `cflogs parse --filters`).
  */

@@ -14,7 +14,7 @@
  * high-water mark, reset once everything is set up, so only the input counts).
  */
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -30,6 +30,7 @@ import { silentLog } from '../../lib/log';
 import { wireS3 } from '../../lib/wiring';
 import { serveCommand } from '../../lib/cli/serve';
 import { nodeOptions } from '../../infra/stack/runtime';
+import { peakMb, resetPeak } from './peak';
 
 const INPUT = 'cflogs-probe-input';
 const LAKE = 'cflogs-probe-lake';
@@ -96,19 +97,6 @@ function body(): Buffer {
   for (let i = 0; i < HITS; i++) lines.push(line(BLOCKS + i, `2001:db8:2::${i.toString(16)}`, { RuleID: REACT2SHELL_RULE, Source: 'firewallmanaged' }));
   if (args['real-hit']) lines.push(line(BLOCKS + HITS, '203.0.113.66', { RuleID: REACT2SHELL_RULE, Source: 'firewallmanaged' }));
   return gzipSync(lines.join('\n') + '\n');
-}
-
-/** VmHWM reset to the current RSS (Linux: write 5 to clear_refs), so the peak covers only what follows. */
-function resetPeak(): void {
-  try {
-    writeFileSync('/proc/self/clear_refs', '5');
-  } catch {
-    // Not Linux: the peak then includes the setup.
-  }
-}
-function peakMb(): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
-  return m ? Number(m[1]) / 1024 : process.resourceUsage().maxRSS / 1024;
 }
 
 function countFiles(dir: string, under: string): number {

@@ -7,7 +7,7 @@
  * `npm run soak -- --gb 0.0522 --hours 6 [--interleave]` (about 20,000 lines).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -16,6 +16,7 @@ import { gzipSync } from 'node:zlib';
 import { readLakeFile } from '../../testkit/lake-files';
 import { generateInterleaved, generateLines } from '../../testkit/generate';
 import { serveCommand } from '../../lib/cli/serve';
+import { peakMb, resetPeak } from './peak';
 
 const { values: args } = parseArgs({
   options: {
@@ -28,19 +29,6 @@ const { values: args } = parseArgs({
 const LINES = Number(args.lines);
 const HOURS = Number(args.hours);
 const quiet = { info() {}, warn() {}, error() {} };
-
-/** VmHWM reset to the current RSS (Linux: write 5 to clear_refs), so the peak covers only what follows. */
-function resetPeak(): void {
-  try {
-    writeFileSync('/proc/self/clear_refs', '5');
-  } catch {
-    // Not Linux: the peak then includes building the input.
-  }
-}
-function peakMb(): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
-  return m ? Number(m[1]) / 1024 : process.resourceUsage().maxRSS / 1024;
-}
 
 async function one(order: string): Promise<void> {
   const gen = { dataset: 'http_requests' as const, lines: LINES, seed: 3, start: new Date('2026-11-01T06:00:00Z'), spanSeconds: HOURS * 3600 };

@@ -9,7 +9,7 @@ import type { RuleSet } from '../rules/engine';
 import type { AlertRef, AlertStateStore } from '../rules/store';
 import { AlertState, GroupContribution, summaryAlertId, summaryKey, summaryState } from '../rules/windows';
 import { RuleFlood } from './flood';
-import { eachLimited, Limiter, settle } from './limit';
+import { eachLimited, Limiter, settle } from '../limit';
 
 /** What goes to subscribers: an alert's record, or a flood summary standing for many. */
 export type AlertMessage = AlertRecord | AlertSummaryRecord;

@@ -1,5 +1,4 @@
-import { arnPattern } from '../config';
-import { int, optional } from '../env';
+import { arnPattern, int, optional } from '../env';
 import { ConfigError, messageOf } from '../errors';
 import type { SchemaRegistry } from '../record/registry';
 import { builtInRegistry } from '../record/registry';

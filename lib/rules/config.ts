@@ -1,5 +1,4 @@
-import { arnPattern } from '../config';
-import { bool, optional } from '../env';
+import { arnPattern, bool, optional } from '../env';
 import { ConfigError } from '../errors';
 
 /**

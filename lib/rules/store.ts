@@ -1,4 +1,5 @@
 import { CflogsError, messageOf } from '../errors';
+import { eachLimited } from '../limit';
 import {
   AlertState,
   alertsOf,
@@ -233,25 +234,9 @@ export class DetectionStateStore implements AlertStateStore {
     }
   }
 
-  /**
-   * Runs `f` on each item, `concurrency` at a time; every item is attempted, then the first failure is thrown as it
-   * is (the store's own are StateStoreErrors already; a caller's `each` keeps its class).
-   */
-  private async each<T>(items: readonly T[], f: (item: T) => Promise<void>): Promise<void> {
-    const failures: unknown[] = [];
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < items.length) {
-        const item = items[next++] as T;
-        try {
-          await f(item);
-        } catch (e) {
-          failures.push(e);
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.concurrency, items.length) }, worker));
-    if (failures.length > 0) throw failures[0];
+  /** Runs `f` on each item, `concurrency` at a time; every item is attempted, then the first failure is thrown as it is. */
+  private each<T>(items: readonly T[], f: (item: T) => Promise<void>): Promise<void> {
+    return eachLimited(items, this.concurrency, f);
   }
 }
 

@@ -1,4 +1,4 @@
-/** Bounded concurrency for the alerts stage: work in flight never grows with the number of alerts. */
+/** Bounded concurrency (the detection state, the alerts stage): work in flight never grows with the number of items. */
 
 /** At most `limit` tasks run at once; the others wait their turn, in order. */
 export class Limiter {
