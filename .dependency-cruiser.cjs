@@ -1,6 +1,7 @@
 /**
  * The architecture check (`npm run arch`, run by .ci/run): no import cycle between files, nothing in the product
- * (lib/, functions/) imports test, demo or benchmark code, and lib's folders depend one way, down this list.
+ * (lib/, functions/) imports test, demo or benchmark code, only lib/aws/ imports AWS packages, and lib's folders
+ * depend one way, down this list.
  */
 /** lib's folders (and root modules), from the leaves up: a module may import only from its own line or lines above. */
 const LAYERS = [
@@ -17,6 +18,8 @@ const LAYERS = [
   ['lib/config'],
   ['lib/s3', 'lib/http'],
   ['lib/backfill'],
+  // The AWS adapters: above the interfaces they implement, below the composition root that builds them.
+  ['lib/aws'],
   ['lib/wiring'],
   ['lib/cli'],
 ];
@@ -71,6 +74,15 @@ module.exports = {
       severity: 'error',
       from: { pathNot: '^(functions|test|scripts)/' },
       to: { path: '^functions/' },
+    },
+    {
+      name: 'aws-at-the-edge',
+      comment:
+        'only lib/aws/ imports @aws-sdk/* and @aws-lambda-powertools/*: the rest of lib/ and functions/ take its adapters ' +
+        'through interfaces (types of @types/aws-lambda describe events and are allowed)',
+      severity: 'error',
+      from: { path: '^(lib|functions)/', pathNot: '^lib/aws/' },
+      to: { path: '(^|/)node_modules/(@aws-sdk|@aws-lambda-powertools)/' },
     },
     {
       name: 'unlayered-lib-folder',

@@ -3,12 +3,10 @@
  * Logpush's HTTP destination -> partitioned, enriched NDJSON in the output bucket. Config, clients and the
  * shared-secret provider are built once per container (lib/wiring.ts); each invocation calls one lib function.
  */
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { handleFunctionUrlEvent } from '../lib/http/lambda';
 import { errorFields } from '../lib/log';
-import { powertoolsAlertMetrics } from '../lib/s3/metrics';
+import { Logger, Metrics, powertoolsAlertMetrics } from '../lib/aws/powertools';
 import { wireHttp } from '../lib/wiring';
 
 const logger = new Logger({ serviceName: 'cflogs-http-ingest' });

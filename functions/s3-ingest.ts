@@ -3,11 +3,9 @@
  * output bucket. Config and clients are built once per container (lib/wiring.ts); each invocation calls one lib
  * function.
  */
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { handleS3Event } from '../lib/s3/handler';
-import { powertoolsAlertMetrics, powertoolsMetrics } from '../lib/s3/metrics';
+import { Logger, Metrics, powertoolsAlertMetrics, powertoolsMetrics } from '../lib/aws/powertools';
 import { wireS3 } from '../lib/wiring';
 
 const logger = new Logger({ serviceName: 'cflogs-s3-ingest' });

@@ -1,4 +1,5 @@
 import { RE2JS, RE2JSException } from 're2js';
+import { ConfigError } from './errors';
 
 /**
  * Regexes for text a client controls (filters, detection rules): RE2 syntax, matched by re2js (pure JavaScript) in
@@ -44,13 +45,13 @@ export function regex(pattern: string, flags = ''): LinearRegex {
   let bits = 0;
   for (const f of flags) {
     const bit = FLAGS[f];
-    if (bit === undefined) throw new Error(`regex ${JSON.stringify(pattern)}: unknown flag ${JSON.stringify(f)} (i, s and m are supported)`);
+    if (bit === undefined) throw new ConfigError(`regex ${JSON.stringify(pattern)}: unknown flag ${JSON.stringify(f)} (i, s and m are supported)`);
     bits |= bit;
   }
   const re = compileLinear(
     pattern,
     (m) => {
-      throw new Error(m);
+      throw new ConfigError(m);
     },
     bits,
   );

@@ -1,17 +1,18 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { S3Client } from '@aws-sdk/client-s3';
-import { SNSClient } from '@aws-sdk/client-sns';
 import { AlertMetrics, Alerting } from './alerts/alerting';
-import { SnsPublisher } from './alerts/sns';
+import { dynamoDbClient, DynamoDBClient, s3Client, S3Client, snsClient, SNSClient } from './aws/clients';
+import { dynamoDbStateStore } from './aws/dynamodb-store';
+import { S3Store } from './aws/s3-store';
+import { s3ObjectSource } from './aws/s3-source';
+import { powertoolsSecretFetchers } from './aws/secrets';
+import { SnsPublisher } from './aws/sns';
+import { powertoolsSqsBatch } from './aws/sqs-batch';
 import { loadRuleSetSync } from './rules/builtin';
 import { rulesConfigFromEnv } from './rules/config';
-import { dynamoDbStateStore } from './rules/dynamodb-store';
 import { AlertStateStore, MemoryStateStore } from './rules/store';
 import { Config, loadConfig } from './config';
 import { ConfigError } from './errors';
 import { HttpConfig, HttpConfigOptions, loadHttpConfig } from './http/config';
 import type { HttpDeps } from './http/handler';
-import { S3Store } from './lake/s3-store';
 import type { Log } from './log';
 import { Router } from './route/router';
 import type { ObjectDeps, ObjectMetrics } from './s3/object';
@@ -52,7 +53,7 @@ interface Wired {
 function wire(env: NodeJS.ProcessEnv, opts: WireOptions): { deps: Wired; s3: () => S3Client } {
   const config = { ...loadConfig(env), ...opts.config };
   let s3 = opts.s3;
-  const client = (): S3Client => (s3 ??= new S3Client({ forcePathStyle: config.s3ForcePathStyle }));
+  const client = (): S3Client => (s3 ??= s3Client({ forcePathStyle: config.s3ForcePathStyle }));
   let store = opts.store;
   if (!store) {
     if (!config.outputBucket) throw new ConfigError('CFLOGS_OUTPUT_BUCKET is required');
@@ -99,9 +100,8 @@ function wireAlerting(
     throw new ConfigError('CFLOGS_RULES_TABLE is required in Lambda while the rules are on (or set CFLOGS_RULES=false)');
   }
   const state: AlertStateStore =
-    rc.table !== undefined ? dynamoDbStateStore(o.dynamodb ?? new DynamoDBClient({}), rc.table, { clock: o.clock }) : new MemoryStateStore(o.clock);
-  // A publish call that hangs gives up after 10 s (three attempts: 30 s), well within an alert's claim (CLAIM_LEASE_MS).
-  const sns = (): SNSClient => o.sns ?? new SNSClient({ requestHandler: { requestTimeout: 10_000, throwOnRequestTimeout: true } });
+    rc.table !== undefined ? dynamoDbStateStore(o.dynamodb ?? dynamoDbClient(), rc.table, { clock: o.clock }) : new MemoryStateStore(o.clock);
+  const sns = (): SNSClient => o.sns ?? snsClient();
   return new Alerting({
     rules,
     state,
@@ -115,7 +115,7 @@ function wireAlerting(
 /** What the S3 handler needs: S3 events in, the lake out. */
 export function wireS3(env: NodeJS.ProcessEnv, opts: WireOptions & { metrics?: ObjectMetrics }): ObjectDeps {
   const { deps, s3 } = wire(env, opts);
-  return { ...deps, s3: s3(), ...(opts.metrics ? { metrics: opts.metrics } : {}) };
+  return { ...deps, source: s3ObjectSource(s3()), sqsBatch: powertoolsSqsBatch, ...(opts.metrics ? { metrics: opts.metrics } : {}) };
 }
 
 /**
@@ -124,5 +124,5 @@ export function wireS3(env: NodeJS.ProcessEnv, opts: WireOptions & { metrics?: O
  */
 export function wireHttp(env: NodeJS.ProcessEnv, opts: WireOptions & { http?: HttpConfigOptions }): HttpDeps & { http: HttpConfig } {
   const { deps } = wire(env, opts);
-  return { ...deps, http: loadHttpConfig(env, opts.http) };
+  return { ...deps, http: loadHttpConfig(env, { ...opts.http, fetchers: opts.http?.fetchers ?? powertoolsSecretFetchers }) };
 }

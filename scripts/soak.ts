@@ -30,7 +30,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { Dataset, DATASETS, generateInterleaved, generateLines, logpushKey } from '../testkit/generate';
 import { localS3Client, startLocalS3 } from '../testkit/local-s3';
 import { handleS3Event, IngestReport } from '../lib/s3/handler';
-import { S3Store } from '../lib/lake/s3-store';
+import { S3Store } from '../lib/aws/s3-store';
 import { silentLog } from '../lib/log';
 import { wireS3 } from '../lib/wiring';
 import { nodeOptions } from '../infra/stack/runtime';

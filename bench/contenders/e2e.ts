@@ -16,7 +16,8 @@ import { handleS3Event } from '../../lib/s3/handler';
 import type { ObjectOutcome } from '../../lib/s3/object';
 import { Router } from '../../lib/route/router';
 import { builtInRegistry } from '../../lib/record/registry';
-import { S3Store } from '../../lib/lake/s3-store';
+import { S3Store } from '../../lib/aws/s3-store';
+import { s3ObjectSource } from '../../lib/aws/s3-source';
 import type { Contender } from '../contender';
 
 const INPUT = 'bench-input';
@@ -53,7 +54,7 @@ const e2e: Contender = {
     const served = await startServer(String(params.s3ServerBundle), cpus, dir, corpus.path, corpus.key);
     s3 = localS3Client(served.endpoint);
     const deps = {
-      s3,
+      source: s3ObjectSource(s3),
       store: new S3Store(s3, LAKE),
       router: new Router([], builtInRegistry()),
       config: loadConfig({}),

@@ -25,7 +25,7 @@ import { ListObjectsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { localS3Client, startLocalS3 } from '../../testkit/local-s3';
 import { startLocalDynamo, startLocalSns } from '../../testkit/local-alerts';
 import { handleS3Event, IngestReport } from '../../lib/s3/handler';
-import { S3Store } from '../../lib/lake/s3-store';
+import { S3Store } from '../../lib/aws/s3-store';
 import { silentLog } from '../../lib/log';
 import { wireS3 } from '../../lib/wiring';
 import { serveCommand } from '../../lib/cli/serve';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
-import { CflogsError, messageOf } from '../errors';
+import { CflogsError, Disposition, Dispositions, messageOf } from '../errors';
 import type { OutputCodec } from '../lake/codec';
 import { alertKey } from '../lake/layout';
 import type { ObjectStore } from '../lake/types';
@@ -17,7 +17,7 @@ export type AlertMessage = AlertRecord | AlertSummaryRecord;
 /** One message's fate in a publish call. */
 export type PublishOutcome = { ok: true } | { ok: false; error: unknown };
 
-/** Where fired alerts go besides the lake: SNS in the Lambda (lib/alerts/sns.ts). */
+/** Where fired alerts go besides the lake: SNS in the Lambda (lib/aws/sns.ts). */
 export interface AlertPublisher {
   /** Most messages one `publish` call takes (SNS PublishBatch: 10). */
   readonly batchSize: number;
@@ -86,7 +86,9 @@ export interface AlertingResult {
 /** Publishing an alert failed: the input fails too, so its retry publishes what the state still marks unpublished. */
 export class AlertPublishError extends CflogsError {
   override readonly name = 'AlertPublishError';
-  readonly retryable = true;
+  override get disposition(): Disposition {
+    return Dispositions.retry;
+  }
 }
 
 /**
@@ -96,7 +98,9 @@ export class AlertPublishError extends CflogsError {
  */
 export class AlertClaimedError extends CflogsError {
   override readonly name = 'AlertClaimedError';
-  readonly retryable = true;
+  override get disposition(): Disposition {
+    return Dispositions.retry;
+  }
 }
 
 interface Delivery {

@@ -1,5 +1,3 @@
-import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { SendMessageBatchCommand, SendMessageBatchRequestEntry, SQSClient } from '@aws-sdk/client-sqs';
 import { CflogsError } from '../errors';
 import { skipReason, SkipReason } from '../s3/events';
 import { ListedObject, syntheticS3Event } from './events';
@@ -51,18 +49,37 @@ export interface BackfillResult extends BackfillProgress {
   dryRun: boolean;
 }
 
+/** Why a message was not queued, and whether sending it again can help. */
+export interface QueueFailure {
+  error: string;
+  permanent: boolean;
+}
+
+/** The ingest queue (lib/aws/backfill.ts: SQS SendMessageBatch). */
+export interface BackfillQueue {
+  /**
+   * One call for up to 10 messages: the ids of those not queued. Throws when the whole call failed (after the
+   * client's own retries of throttling and network errors).
+   */
+  sendBatch(messages: { id: string; body: string }[]): Promise<Map<string, QueueFailure>>;
+}
+
+/** Lists the bucket (lib/aws/backfill.ts: ListObjectsV2), every page, in key order. */
+export type ObjectLister = (opts: Pick<BackfillOptions, 'bucket' | 'prefix' | 'startAfter' | 'pageSize'>) => AsyncIterable<ListedObject>;
+
 export interface BackfillDeps {
-  s3: S3Client;
-  sqs?: SQSClient;
+  list: ObjectLister;
+  /** Required unless dryRun. */
+  queue?: BackfillQueue;
   onProgress?: (p: BackfillProgress) => void;
   sleep?: (ms: number) => Promise<void>;
 }
 
 const BATCH_SIZE = 10; // SendMessageBatch's maximum
 
-export async function runBackfill(opts: BackfillOptions, deps: BackfillDeps): Promise<BackfillResult> {
+export async function backfill(opts: BackfillOptions, deps: BackfillDeps): Promise<BackfillResult> {
   const dryRun = opts.dryRun === true;
-  if (!dryRun && (!opts.queueUrl || !deps.sqs)) throw new CflogsError('a queue URL and an SQS client are required unless dry-run');
+  if (!dryRun && (!opts.queueUrl || !deps.queue)) throw new CflogsError('a queue URL and an SQS client are required unless dry-run');
   const concurrency = Math.max(1, opts.concurrency ?? 4);
   const maxAttempts = Math.max(1, opts.maxAttempts ?? 5);
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
@@ -102,14 +119,9 @@ export async function runBackfill(opts: BackfillOptions, deps: BackfillDeps): Pr
   async function sendBatch(batch: ListedObject[]): Promise<void> {
     let pending = batch.map((obj, i) => ({ id: `m${i}`, obj, body: syntheticS3Event(obj, opts.region) }));
     for (let attempt = 1; pending.length > 0; attempt++) {
-      const entries: SendMessageBatchRequestEntry[] = pending.map((e) => ({ Id: e.id, MessageBody: e.body }));
-      let failedIds: Map<string, { error: string; permanent: boolean }>;
+      let failedIds: Map<string, QueueFailure>;
       try {
-        const res = await deps.sqs!.send(new SendMessageBatchCommand({ QueueUrl: opts.queueUrl, Entries: entries }));
-        failedIds = new Map((res.Failed ?? []).map((f) => [f.Id ?? '', { error: `${f.Code ?? 'error'}: ${f.Message ?? ''}`, permanent: f.SenderFault === true }]));
-        // Entries neither successful nor failed do not happen; count them as failed rather than as queued.
-        const ok = new Set((res.Successful ?? []).map((s) => s.Id));
-        for (const e of pending) if (!ok.has(e.id) && !failedIds.has(e.id)) failedIds.set(e.id, { error: 'no result', permanent: false });
+        failedIds = await deps.queue!.sendBatch(pending.map((e) => ({ id: e.id, body: e.body })));
       } catch (err) {
         // The SDK has already retried throttling and network errors; a whole-call failure counts for every entry.
         const message = (err as Error).message;
@@ -134,7 +146,7 @@ export async function runBackfill(opts: BackfillOptions, deps: BackfillDeps): Pr
   }
 
   let batch: ListedObject[] = [];
-  for await (const obj of listObjects(deps.s3, opts)) {
+  for await (const obj of deps.list(opts)) {
     state.listed++;
     const why = skipReason({ bucket: obj.bucket, key: obj.key, size: obj.size });
     if (why) skip(why);
@@ -157,34 +169,4 @@ export async function runBackfill(opts: BackfillOptions, deps: BackfillDeps): Pr
   await Promise.all(inFlight);
   report();
   return state;
-}
-
-/** ListObjectsV2, every page, in key order. */
-async function* listObjects(
-  s3: S3Client,
-  opts: Pick<BackfillOptions, 'bucket' | 'prefix' | 'startAfter' | 'pageSize'>,
-): AsyncGenerator<ListedObject> {
-  let token: string | undefined;
-  do {
-    const page = await s3.send(
-      new ListObjectsV2Command({
-        Bucket: opts.bucket,
-        ...(opts.prefix ? { Prefix: opts.prefix } : {}),
-        ...(opts.startAfter && !token ? { StartAfter: opts.startAfter } : {}),
-        ...(token ? { ContinuationToken: token } : {}),
-        MaxKeys: opts.pageSize ?? 1000,
-      }),
-    );
-    for (const o of page.Contents ?? []) {
-      if (o.Key === undefined) continue;
-      yield {
-        bucket: opts.bucket,
-        key: o.Key,
-        size: o.Size ?? 0,
-        ...(o.ETag !== undefined ? { eTag: o.ETag } : {}),
-        ...(o.LastModified !== undefined ? { lastModified: o.LastModified } : {}),
-      };
-    }
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
 }

@@ -1,7 +1,6 @@
 import type { Writable } from 'node:stream';
-import { S3Client } from '@aws-sdk/client-s3';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { runBackfill, BackfillResult } from '../backfill/backfill';
+import type { BackfillResult } from '../backfill/backfill';
+import { runBackfill, S3Client, SQSClient } from '../aws/backfill';
 import { ProgressLine } from '../backfill/progress';
 import { bool } from '../env';
 import { parseCommandArgs, UsageError } from './usage';

@@ -1,6 +1,6 @@
 import type { Transform } from 'node:stream';
 import * as zlib from 'node:zlib';
-import { CflogsError } from '../errors';
+import { CflogsError, Disposition, Dispositions } from '../errors';
 import { Scan, SMALL_FRAME_OUTPUT, ZSTD_WINDOW_LOG_MAX, ZstdFrameError, ZstdFrameReader } from './zstd-frames';
 
 /** What cflogs decodes. */
@@ -63,6 +63,10 @@ export class DecompressError extends CflogsError {
   }
   /** False when nothing of the input can be read whatever the attempt (an unsupported compression): never salvaged. */
   readonly salvageable: boolean;
+  /** Corruption keeps what was read before it; an input nothing can read is the sender's to fix. */
+  override get disposition(): Disposition {
+    return this.salvageable ? Dispositions.salvage : Dispositions.client(400);
+  }
 }
 
 /** A stream decompress() already made (an HTTP body whose start was looked at to classify it). */

@@ -12,6 +12,8 @@
  * and a frame cut short still gives every whole block before the error.
  */
 
+import { CflogsError, Disposition, Dispositions } from '../errors';
+
 const ZSTD_MAGIC = 0xfd2fb528;
 /** Skippable frames: magic 0x184D2A50..0x184D2A5F, a 4-byte size, that many bytes. */
 const SKIPPABLE_MASK = 0xfffffff0;
@@ -44,13 +46,18 @@ export const ZSTD_WINDOW_LOG_MAX = 24;
  */
 export type Scan = 'frame' | 'more' | 'stream' | 'end';
 
-export class ZstdFrameError extends Error {
+/** A zstd stream's frames are malformed or cut short: corrupt input (decompress() makes it a DecompressError). */
+export class ZstdFrameError extends CflogsError {
+  override readonly name = 'ZstdFrameError';
   constructor(
     message: string,
     /** Compressed bytes read before the problem. */
     readonly offset: number,
   ) {
     super(message);
+  }
+  override get disposition(): Disposition {
+    return Dispositions.salvage;
   }
 }
 

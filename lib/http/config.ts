@@ -16,7 +16,7 @@ export interface HttpConfig {
   /** Where the secret comes from, for a startup message: never the secret itself. */
   secretSource: 'env' | 'cli' | `ssm:${string}` | `secretsmanager:${string}`;
   /**
-   * The expected secret, trimmed. Fetched once and cached (Powertools parameters, CFLOGS_SECRET_MAX_AGE_SECONDS)
+   * The expected secret, trimmed. Fetched once and cached (by the fetchers given: Powertools' cached providers, CFLOGS_SECRET_MAX_AGE_SECONDS)
    * when it lives in SSM or Secrets Manager. Held in a closure so the config object can be logged or
    * serialised without it.
    */
@@ -33,15 +33,10 @@ export interface SecretFetchers {
   getSecret: (id: string, options: { maxAge: number }) => Promise<unknown>;
 }
 
-/**
- * Powertools parameters (cached providers). Loaded on first use: a deployment that keeps its secret in SSM
- * should not pay for loading the Secrets Manager client at cold start, nor a local run for either.
- */
-const POWERTOOLS: SecretFetchers = {
-  getParameter: (name, options) =>
-    (require('@aws-lambda-powertools/parameters/ssm') as typeof import('@aws-lambda-powertools/parameters/ssm')).getParameter(name, options),
-  getSecret: (id, options) =>
-    (require('@aws-lambda-powertools/parameters/secrets') as typeof import('@aws-lambda-powertools/parameters/secrets')).getSecret(id, options),
+/** Without fetchers a stored secret cannot be read: each request's check fails as a fetch failure would. */
+const NO_FETCHERS: SecretFetchers = {
+  getParameter: () => Promise.reject(new Error('no SSM fetcher was given (HttpConfigOptions.fetchers)')),
+  getSecret: () => Promise.reject(new Error('no Secrets Manager fetcher was given (HttpConfigOptions.fetchers)')),
 };
 
 export interface HttpConfigOptions {
@@ -50,6 +45,7 @@ export interface HttpConfigOptions {
   /** A default dataset given on the command line: wins over CFLOGS_DEFAULT_DATASET. */
   defaultDataset?: string;
   registry?: SchemaRegistry;
+  /** Needed when the secret lives in SSM or Secrets Manager (lib/aws/secrets.ts; lib/wiring.ts passes it). */
   fetchers?: SecretFetchers;
 }
 
@@ -66,7 +62,7 @@ export interface HttpConfigOptions {
  */
 export function loadHttpConfig(env: NodeJS.ProcessEnv = process.env, opts: HttpConfigOptions = {}): HttpConfig {
   const registry = opts.registry ?? builtInRegistry();
-  const fetchers = opts.fetchers ?? POWERTOOLS;
+  const fetchers = opts.fetchers ?? NO_FETCHERS;
 
   const secretHeader = (optional(env.CFLOGS_SECRET_HEADER) ?? DEFAULT_SECRET_HEADER).toLowerCase();
   // An HTTP token (RFC 9110 section 5.6.2).

@@ -1,7 +1,6 @@
 import type { Alerting } from '../alerts/alerting';
 import type { Config } from '../config';
-import { DecompressError } from '../decode/decompress';
-import { DecodeError } from '../errors';
+import { dispositionOf, httpStatusOf, messageOf } from '../errors';
 import { errorFields, Log } from '../log';
 import { ingest } from '../pipeline/ingest';
 import type { RouteMatch, Router } from '../route/router';
@@ -97,6 +96,7 @@ export async function checkRequestHead(
   try {
     expected = await deps.http.getSecret();
   } catch (e) {
+    // Never the client's fault, whatever the error says: its request was not looked at yet.
     log.error('shared secret unavailable', { requestId, status: 500, ...errorFields(e) });
     return respond(500, { error: 'internal error' }, { 'x-request-id': requestId });
   }
@@ -137,11 +137,11 @@ export async function handleAdmittedRequest(req: LogpushRequest, deps: HttpDeps)
   try {
     kind = await classifyBody(req.body, limits.maxDecompressedBytes);
   } catch (e) {
-    if (e instanceof DecompressError) {
-      return refuse(400, { error: `undecodable body: ${e.message}` }, { reason: 'undecodable', ...errorFields(e) });
-    }
-    log.error('request failed', { requestId, status: 500, ...errorFields(e) });
-    return respond(500, { error: 'internal error' }, { 'x-request-id': requestId });
+    // Here the client's faults are its body's bytes (corrupt, an unsupported compression, too large decoded).
+    const status = httpStatusOf(dispositionOf(e));
+    if (status < 500) return refuse(status, { error: `undecodable body: ${messageOf(e)}` }, { reason: 'undecodable', ...errorFields(e) });
+    log.error('request failed', { requestId, status, ...errorFields(e) });
+    return respond(status, { error: 'internal error' }, { 'x-request-id': requestId });
   }
   if (kind.kind === 'validation') {
     log.info('validation request answered', { requestId, status: 200, logType: route.entry.schema.logType });
@@ -171,12 +171,14 @@ export async function handleAdmittedRequest(req: LogpushRequest, deps: HttpDeps)
       { 'x-request-id': requestId },
     );
   } catch (e) {
-    if (e instanceof DecodeError) {
-      return refuse(400, { error: `undecodable body: ${e.message}` }, { reason: 'undecodable', bodySha256, ...errorFields(e) });
+    // A 4xx is the client's to fix (its body cannot be decoded: no retry sends other bytes); anything else is
+    // ours, and nothing from this attempt is visible, so Logpush retries on the 5xx.
+    const status = httpStatusOf(dispositionOf(e));
+    if (status < 500) {
+      return refuse(status, { error: `undecodable body: ${messageOf(e)}` }, { reason: 'undecodable', bodySha256, ...errorFields(e) });
     }
-    // SinkError (and anything unexpected): nothing from this attempt is visible; Logpush retries on a 5xx.
-    log.error('batch failed; Logpush will retry', { requestId, status: 500, bodySha256, ...errorFields(e) });
-    return respond(500, { error: 'writing the output failed; retry' }, { 'x-request-id': requestId });
+    log.error('batch failed; Logpush will retry', { requestId, status, bodySha256, ...errorFields(e) });
+    return respond(status, { error: 'writing the output failed; retry' }, { 'x-request-id': requestId });
   }
 }
 

@@ -373,7 +373,7 @@ export async function processStream(
       const e = thrown.error;
       const loc = { ...where(), ...(decoded ? { byteOffset: decoded.bytesIn() } : {}) };
       if (e instanceof DecompressError) {
-        if (!deps.salvageCorrupt || !e.salvageable) throw new DecodeError(e.message, { ...loc, byteOffset: e.compressedOffset }, { cause: e });
+        if (!deps.salvageCorrupt || e.disposition.kind !== 'salvage') throw new DecodeError(e.message, { ...loc, byteOffset: e.compressedOffset }, { cause: e });
         const partial = framer.abandon();
         s.salvaged = true;
         reject(

@@ -1,4 +1,4 @@
-import { CflogsError, messageOf } from '../errors';
+import { CflogsError, Disposition, Dispositions, messageOf } from '../errors';
 import { eachLimited } from '../limit';
 import {
   AlertState,
@@ -89,7 +89,10 @@ export interface GroupKv {
   put(key: string, json: string, ruleId: string, expected: number | undefined, expiresAt: number): Promise<boolean>;
 }
 
-/** The state store failed: `retryable` (throttling, a network error, contention) or not (a missing table, no permission). */
+/**
+ * The state store failed: `retryable` (throttling, a network error, contention) or not (a missing table, no
+ * permission, a key shared by two groups), which no retry fixes and a person must see.
+ */
 export class StateStoreError extends CflogsError {
   override readonly name = 'StateStoreError';
   constructor(
@@ -98,6 +101,9 @@ export class StateStoreError extends CflogsError {
     options?: { cause?: unknown },
   ) {
     super(message, options);
+  }
+  override get disposition(): Disposition {
+    return this.retryable ? Dispositions.retry : Dispositions.deadLetter;
   }
 }
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { CflogsError } from '../errors';
+import { CflogsError, Disposition, Dispositions } from '../errors';
 import { formatDate } from '../record/timestamps';
 import { SEVERITIES, Severity } from './model';
 import { epochMinute, minuteText } from './time';
@@ -183,6 +183,9 @@ const earlier = (a: RowRef, b: RowRef): boolean => a[0] < b[0] || (a[0] === b[0]
  */
 export class GroupKeyCollision extends CflogsError {
   override readonly name = 'GroupKeyCollision';
+  override get disposition(): Disposition {
+    return Dispositions.deadLetter;
+  }
 }
 
 function checkOwner(prev: GroupState, key: string, ruleId: string, dedup: string, kind: GroupState['kind']): void {

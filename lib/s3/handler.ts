@@ -1,6 +1,5 @@
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { CflogsError, NotificationError } from '../errors';
+import { CflogsError, Disposition, dispositionOf, NotificationError, SkipReason } from '../errors';
 import { errorFields } from '../log';
 import { Notification, ObjectRef, readNotification, readNotificationText } from './events';
 import { Delivery, ObjectDeps, ObjectOutcome, processS3Object } from './object';
@@ -14,7 +13,8 @@ export interface IngestReport {
  * failed are retried, then dead-lettered); direct S3 / SNS / EventBridge invocations process every record and
  * throw if any object failed, so Lambda's async retry takes over. A message that names no readable object (not
  * JSON, or not a notification this function understands) fails the same way, with an error log: acknowledging it
- * would lose whatever it was meant to announce without a trace. S3's test events are acknowledged quietly.
+ * would lose whatever it was meant to announce without a trace. S3's test events are acknowledged quietly. What
+ * a failed object does is its error's disposition (docs/errors.md): `skip` is acknowledged, anything else fails.
  */
 export async function handleS3Event(
   event: unknown,
@@ -22,19 +22,15 @@ export async function handleS3Event(
   context?: Context,
 ): Promise<SQSBatchResponse | IngestReport> {
   if (isSqsEvent(event)) {
-    const processor = new BatchProcessor(EventType.SQS);
+    // The runner (lib/aws/sqs-batch.ts) is the composition root's: this module stays free of AWS packages.
+    if (!deps.sqsBatch) throw new CflogsError('an SQS event arrived but no SQS batch runner was given (ObjectDeps.sqsBatch)');
     const handleRecord = async (record: SQSRecord): Promise<void> => {
       const receiveCount = Number(record.attributes?.ApproximateReceiveCount);
       const delivery: Delivery = { messageId: record.messageId, ...(Number.isInteger(receiveCount) ? { receiveCount } : {}) };
       const refs = readable(readNotificationText(record.body), deps, { ...delivery, bodyBytes: Buffer.byteLength(record.body) });
       await processAll(refs, deps, delivery);
     };
-    return processPartialResponse(event, handleRecord, processor, {
-      ...(context ? { context } : {}),
-      // Sequential: one object's streams at a time keeps memory flat.
-      processInParallel: false,
-      throwOnFullBatchFailure: false,
-    });
+    return deps.sqsBatch(event, handleRecord, context);
   }
   return { outcomes: await processAll(readable(readNotification(event), deps, {}), deps) };
 }
@@ -67,8 +63,20 @@ async function processAll(refs: ObjectRef[], deps: ObjectDeps, delivery: Deliver
     try {
       outcomes.push(await processS3Object(ref, deps, delivery));
     } catch (e) {
+      const d = dispositionOf(e);
+      const where = { bucket: ref.bucket, key: ref.key };
+      if (d.kind === 'skip') {
+        // Nothing left to process (the object was deleted since it was announced): a retry would find nothing either.
+        const outcome: ObjectOutcome = { status: 'skipped', reason: d.reason };
+        deps.log.warn(`object skipped: ${SKIPPED[d.reason]}`, { ...where, reason: d.reason, ...delivery });
+        deps.metrics?.objectDone(outcome);
+        outcomes.push(outcome);
+        continue;
+      }
+      // Every other disposition fails the message: SQS can only redeliver it, and once its receives run out it
+      // reaches the dead-letter queue. A salvageable object is salvaged by a late receive (lib/s3/object.ts).
       deps.metrics?.objectFailed();
-      deps.log.error('object failed; it will be retried', { bucket: ref.bucket, key: ref.key, ...delivery, ...errorFields(e) });
+      deps.log.error(FAILED[d.kind], { ...where, ...delivery, disposition: d.kind, ...errorFields(e) });
       failures.push(e);
     }
   }
@@ -76,6 +84,15 @@ async function processAll(refs: ObjectRef[], deps: ObjectDeps, delivery: Deliver
   if (failures.length > 1) throw new CflogsError(`${failures.length} objects failed`, { cause: failures });
   return outcomes;
 }
+
+const SKIPPED: Record<SkipReason, string> = { missing: 'it no longer exists' };
+
+const FAILED: Record<Exclude<Disposition['kind'], 'skip'>, string> = {
+  retry: 'object failed; it will be retried',
+  salvage: 'object failed: it is corrupt; it will be retried, and salvaged once its receives reach CFLOGS_SALVAGE_AFTER_RECEIVES',
+  client: 'object failed: its content cannot be processed; it will be retried, then dead-lettered',
+  'dead-letter': 'object failed: no retry can fix it; it will be retried, then dead-lettered',
+};
 
 function isSqsEvent(e: unknown): e is SQSEvent {
   const first = (e as { Records?: { eventSource?: string }[] })?.Records?.[0];

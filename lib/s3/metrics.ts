@@ -41,28 +41,10 @@ export function outcomeMetrics(put: MetricSink): ObjectMetrics {
   };
 }
 
-/** The Powertools binding: one EMF record per metric, dimensioned by log type (and reason / filter). */
-export function powertoolsMetrics(metrics: import('@aws-lambda-powertools/metrics').Metrics): ObjectMetrics {
-  return outcomeMetrics((name, value, dimensions) => {
-    const m = metrics.singleMetric();
-    for (const [k, v] of Object.entries(dimensions ?? {})) m.addDimension(k, v);
-    m.addMetric(name, name.startsWith('Bytes') ? 'Bytes' : 'Count', value);
-  });
-}
-
 /** Alerts fired per rule, and publishes that failed (the alarm's metric: no dimension but the service). */
 export function alertMetrics(put: MetricSink): AlertMetrics {
   return {
     fired: (ruleId, n) => put('AlertsFired', n, { ruleId }),
     publishFailed: (n) => put('AlertPublishFailures', n),
   };
-}
-
-/** alertMetrics through Powertools, as powertoolsMetrics does for objects. */
-export function powertoolsAlertMetrics(metrics: import('@aws-lambda-powertools/metrics').Metrics): AlertMetrics {
-  return alertMetrics((name, value, dimensions) => {
-    const m = metrics.singleMetric();
-    for (const [k, v] of Object.entries(dimensions ?? {})) m.addDimension(k, v);
-    m.addMetric(name, 'Count', value);
-  });
 }

@@ -1,11 +1,11 @@
 import type { Alerting } from '../alerts/alerting';
-import type { S3Client } from '@aws-sdk/client-s3';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { Config } from '../config';
 import type { Log } from '../log';
 import type { Router } from '../route/router';
+import { MissingObjectError } from '../errors';
 import { objectBaseName } from '../lake/layout';
 import type { ObjectStore } from '../lake/types';
-import { openS3Object } from './source';
 import { ObjectRef, skipReason } from './events';
 import { detectRoute } from '../pipeline/detect';
 import { ingest, IngestBody } from '../pipeline/ingest';
@@ -17,8 +17,33 @@ export interface Delivery {
   messageId?: string;
 }
 
+export interface OpenedObject {
+  body: AsyncIterable<Buffer>;
+  /** bucket, key and version or ETag: what makes this content unique. */
+  identity: string;
+  contentLength: number | undefined;
+  lastModified: Date | undefined;
+}
+
+/** Where objects are read from (lib/aws/s3-source.ts: GetObject); `undefined` when the object no longer exists. */
+export interface ObjectSource {
+  open(ref: ObjectRef): Promise<OpenedObject | undefined>;
+}
+
+/**
+ * Runs an SQS batch one message at a time and answers with the messages that failed (a partial batch response);
+ * lib/aws/sqs-batch.ts implements it with Powertools' batch processor.
+ */
+export type SqsBatchRunner = (
+  event: SQSEvent,
+  handleRecord: (record: SQSRecord) => Promise<void>,
+  context?: Context,
+) => Promise<SQSBatchResponse>;
+
 export interface ObjectDeps {
-  s3: S3Client;
+  source: ObjectSource;
+  /** Needed only for events that arrive through SQS. */
+  sqsBatch?: SqsBatchRunner;
   /** Where output goes: S3Store for the Lambda, LocalStore for local runs. */
   store: ObjectStore;
   router: Router;
@@ -30,7 +55,7 @@ export interface ObjectDeps {
   log: Log;
 }
 
-/** Per-object counters for CloudWatch (the port lib/s3/metrics.ts implements with Powertools EMF). */
+/** Per-object counters for CloudWatch (lib/s3/metrics.ts maps outcomes to metrics; lib/aws/powertools.ts sends them as EMF). */
 export interface ObjectMetrics {
   objectDone(outcome: ObjectOutcome): void;
   objectFailed(): void;
@@ -41,8 +66,9 @@ export type ObjectOutcome =
   | { status: 'skipped'; reason: 'folder' | 'empty' | 'ownership_challenge' | 'no_route' | 'missing' };
 
 /**
- * One S3 object, end to end: skip rules, routing, GetObject, the core, the lake. Throws (so the message is
- * retried) only for failures a retry can fix or that must stay visible: I/O, corrupt input, sink errors.
+ * One S3 object, end to end: skip rules, routing, GetObject, the core, the lake. Throws for failures a retry can
+ * fix or that must stay visible (I/O, corrupt input, sink errors), and a MissingObjectError for an object deleted
+ * since its announcement; the handler acts on each error's disposition.
  */
 export async function processS3Object(ref: ObjectRef, deps: ObjectDeps, delivery: Delivery = {}): Promise<ObjectOutcome> {
   const outcome = await processOne(ref, deps, delivery);
@@ -58,12 +84,9 @@ async function processOne(ref: ObjectRef, deps: ObjectDeps, delivery: Delivery):
     return { status: 'skipped', reason: skip };
   }
   const routed = deps.router.route(ref.key);
-  const opened = await openS3Object(deps.s3, ref);
-  if (!opened) {
-    // Deleted between its announcement and now (S3 answered 404): nothing to read, and no retry would find it.
-    deps.log.warn('object skipped: it no longer exists', { ...where, reason: 'missing', ...delivery });
-    return { status: 'skipped', reason: 'missing' };
-  }
+  const opened = await deps.source.open(ref);
+  // Deleted between its announcement and now (S3 answered 404): nothing to read, and no retry would find it.
+  if (!opened) throw new MissingObjectError('object no longer exists', where);
   if (opened.contentLength === 0) {
     deps.log.info('object skipped', { ...where, reason: 'empty' });
     return { status: 'skipped', reason: 'empty' };

@@ -10,7 +10,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { SendMessageBatchCommand, SendMessageBatchCommandInput, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { runBackfill } from '../../lib/backfill/backfill';
+import { runBackfill } from '../../lib/aws/backfill';
 import { backfillCommand } from '../../lib/cli/backfill';
 import { LocalS3, sqsEvent, startLocalS3 } from '../../testkit/local-s3';
 import { handleS3Event } from '../../lib/s3/handler';

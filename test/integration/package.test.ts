@@ -14,7 +14,7 @@ import { BUCKET_NAME, KIND_DIRS } from '../../lib/lake/layout';
 import { loadSchemaDir } from '../../lib/schema/load';
 import { builtInRegistry } from '../../lib/record/registry';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { powertoolsAlertMetrics, powertoolsMetrics } from '../../lib/s3/metrics';
+import { powertoolsAlertMetrics, powertoolsMetrics } from '../../lib/aws/powertools';
 import type { ProcessSummary } from '../../lib/pipeline/process';
 import { measurementEnv } from '../../scripts/package/init-time';
 

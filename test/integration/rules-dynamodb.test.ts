@@ -1,7 +1,7 @@
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { LocalDynamo, startLocalDynamo } from '../../testkit/local-alerts';
 import { builtInRules } from '../../lib/rules/builtin';
-import { dynamoDbStateStore, DynamoDbGroupKv } from '../../lib/rules/dynamodb-store';
+import { dynamoDbStateStore, DynamoDbGroupKv } from '../../lib/aws/dynamodb-store';
 import { RuleSet } from '../../lib/rules/engine';
 import type { RuleEvent } from '../../lib/rules/model';
 import { DetectionStateStore, GroupKv, StateStoreError } from '../../lib/rules/store';

@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { Router } from '../../lib/route/router';
 import { builtInRegistry } from '../../lib/record/registry';
-import { S3Store } from '../../lib/lake/s3-store';
+import { S3Store } from '../../lib/aws/s3-store';
+import { s3ObjectSource } from '../../lib/aws/s3-source';
+import { powertoolsSqsBatch } from '../../lib/aws/sqs-batch';
 import type { LakeFormat } from '../../lib/lake/format';
 import type { ObjectDeps } from '../../lib/s3/object';
 import type { Log } from '../../lib/log';
@@ -85,7 +87,8 @@ export function recordingLog(): RecordedLog {
 /** The Lambda's deps against `s3`; lake files in the default codec (zstd) unless `codec` says otherwise. */
 export function objectDeps(s3: S3Client, log: Log, now = new Date('2026-11-24T12:00:00Z'), codec: OutputCodec = outputCodec('zstd'), format: LakeFormat = 'ndjson'): ObjectDeps {
   return {
-    s3,
+    source: s3ObjectSource(s3),
+    sqsBatch: powertoolsSqsBatch,
     store: new S3Store(s3, LAKE, 5 * 1024 * 1024),
     router: new Router([], builtInRegistry()),
     config: { outputPrefix: '', limits: DEFAULT_LIMITS, codec, format, maxOpenFiles: 16, salvageAfterReceives: 3 },

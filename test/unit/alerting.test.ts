@@ -177,7 +177,7 @@ describe('a flood of alerts from one input', () => {
     publisher.failEntries = 1;
     const e = await a.afterInput(INPUT, hits(12)).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(AlertPublishError);
-    expect(e).toMatchObject({ retryable: true });
+    expect((e as AlertPublishError).disposition).toEqual({ kind: 'retry' });
     expect(publisher.sent).toHaveLength(11);
     expect(state.alerts().filter((x) => x.published)).toHaveLength(11);
     await a.afterInput(INPUT, hits(12));
@@ -263,7 +263,7 @@ describe('claims: two attempts at one input publish each alert once', () => {
       }).afterInput(INPUT, hits(3));
     const e = await retry().catch((x: unknown) => x);
     expect(e).toBeInstanceOf(AlertClaimedError);
-    expect(e).toMatchObject({ retryable: true });
+    expect((e as AlertClaimedError).disposition).toEqual({ kind: 'retry' });
     expect(slept).toBeGreaterThanOrEqual(CLAIM_WAIT_MS);
     expect(slept).toBeLessThan(CLAIM_LEASE_MS);
     expect(publisher.sent).toEqual([]);

@@ -2,7 +2,7 @@ import { PassThrough } from 'node:stream';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { SendMessageBatchCommand, SendMessageBatchCommandInput, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { runBackfill } from '../../lib/backfill/backfill';
+import { runBackfill } from '../../lib/aws/backfill';
 import { syntheticS3Event } from '../../lib/backfill/events';
 import { encodeS3EventKey } from '../../lib/s3/events';
 import { formatProgress, ProgressLine } from '../../lib/backfill/progress';

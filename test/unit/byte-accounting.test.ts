@@ -8,7 +8,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { SourceError } from '../../lib/errors';
 import { DEFAULT_LIMITS, processStream } from '../../lib/pipeline/process';
 import { builtInRegistry } from '../../lib/record/registry';
-import { openS3Object } from '../../lib/s3/source';
+import { openS3Object } from '../../lib/aws/s3-source';
 import { MemorySink } from '../../testkit/memory-sink';
 import { failure } from '../support/failure';
 

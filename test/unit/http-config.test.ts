@@ -4,6 +4,7 @@ import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { ConfigError } from '../../lib/errors';
 import { DEFAULT_MAX_BODY_BYTES, loadHttpConfig, SecretFetchers } from '../../lib/http/config';
+import { powertoolsSecretFetchers } from '../../lib/aws/secrets';
 
 const SECRET = 'config-test-secret-5b1e';
 
@@ -119,6 +120,11 @@ describe('a secret in SSM or Secrets Manager', () => {
     ]);
   });
 
+  test('without fetchers (the core alone) a stored secret is a ConfigError naming what is missing', async () => {
+    await expect(loadHttpConfig({ CFLOGS_SECRET_PARAMETER: '/x' }).getSecret()).rejects.toThrow(/SSM parameter \/x: no SSM fetcher was given/);
+    await expect(loadHttpConfig({ CFLOGS_SECRET_ID: 'x' }).getSecret()).rejects.toThrow(ConfigError);
+  });
+
   test('a failed fetch or an unusable value is a ConfigError without the value', async () => {
     const failing = loadHttpConfig(
       { CFLOGS_SECRET_PARAMETER: '/nope' },
@@ -137,7 +143,7 @@ describe('a secret in SSM or Secrets Manager', () => {
     const ssm = mockClient(SSMClient);
     ssm.on(GetParameterCommand).resolves({ Parameter: { Name: '/cflogs/pt-ssm', Value: SECRET, Type: 'SecureString' } });
     try {
-      const c = loadHttpConfig({ CFLOGS_SECRET_PARAMETER: '/cflogs/pt-ssm' });
+      const c = loadHttpConfig({ CFLOGS_SECRET_PARAMETER: '/cflogs/pt-ssm' }, { fetchers: powertoolsSecretFetchers });
       expect(await c.getSecret()).toBe(SECRET);
       expect(await c.getSecret()).toBe(SECRET);
       const calls = ssm.commandCalls(GetParameterCommand);
@@ -152,7 +158,7 @@ describe('a secret in SSM or Secrets Manager', () => {
     const sm = mockClient(SecretsManagerClient);
     sm.on(GetSecretValueCommand).resolves({ Name: 'cflogs/pt-sm', SecretString: SECRET });
     try {
-      const c = loadHttpConfig({ CFLOGS_SECRET_ID: 'cflogs/pt-sm' });
+      const c = loadHttpConfig({ CFLOGS_SECRET_ID: 'cflogs/pt-sm' }, { fetchers: powertoolsSecretFetchers });
       expect(await c.getSecret()).toBe(SECRET);
       expect(await c.getSecret()).toBe(SECRET);
       const calls = sm.commandCalls(GetSecretValueCommand);

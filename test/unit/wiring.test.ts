@@ -15,7 +15,7 @@ describe('wiring', () => {
     const deps = wireS3(env, { log: silentLog, config: { outputPrefix: '' } });
     expect(deps.config).toMatchObject({ outputBucket: 'lake-bucket', outputPrefix: '', maxOpenFiles: 3 });
     expect(deps.router.route('cf/firewall_events/20260101/a.log.gz')?.entry.plan.logType).toBe('Cloudflare.Firewall');
-    expect(deps.s3).toBeDefined();
+    expect(deps.source).toBeDefined();
   });
 
   it('gives the HTTP handler its secret settings from the environment or the command line', async () => {

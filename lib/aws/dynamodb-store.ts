@@ -1,11 +1,11 @@
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { messageOf } from '../errors';
-import { DetectionStateStore, GroupKv, GroupRecord, StateStoreError, StateStoreOptions } from './store';
-import { groupLabel, parseState } from './windows';
+import { DetectionStateStore, GroupKv, GroupRecord, StateStoreError, StateStoreOptions } from '../rules/store';
+import { groupLabel, parseState } from '../rules/windows';
 
 /**
  * Detection state in one DynamoDB table. Key schema: partition key `pk` (S) = `ruleId#dedup` (the dedup string
- * hashed when long or when it starts with the reserved `sha256:`; engine.ts groupKey); no sort key. Attributes: `state` (S, the group's windows and applied inputs as JSON),
+ * hashed when long or when it starts with the reserved `sha256:`; lib/rules/engine.ts groupKey); no sort key. Attributes: `state` (S, the group's windows and applied inputs as JSON),
  * `version` (N, raised by every write), `expiresAt` (N, epoch seconds: the table's TTL attribute), `ruleId` (S) and
  * `updatedAt` (S) for a person reading the table. Reads are consistent GetItems; writes are PutItems conditioned
  * on the version read (or on the item's absence), so two invocations updating one group never lose a count: the

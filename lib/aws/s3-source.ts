@@ -1,14 +1,12 @@
 import { GetObjectCommand, NoSuchKey, S3Client } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
 import { SourceError } from '../errors';
-import type { ObjectRef } from './events';
+import type { ObjectRef } from '../s3/events';
+import type { ObjectSource, OpenedObject } from '../s3/object';
 
-export interface OpenedObject {
-  body: AsyncIterable<Buffer>;
-  /** bucket, key and version or ETag: what makes this content unique. */
-  identity: string;
-  contentLength: number | undefined;
-  lastModified: Date | undefined;
+/** The S3 handler's source: GetObject on the client given (region, endpoint and retries are the caller's). */
+export function s3ObjectSource(s3: S3Client): ObjectSource {
+  return { open: (ref) => openS3Object(s3, ref) };
 }
 
 /**

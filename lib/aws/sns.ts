@@ -1,6 +1,6 @@
 import { MessageAttributeValue, PublishBatchCommand, PublishBatchRequestEntry, SNSClient } from '@aws-sdk/client-sns';
-import { CflogsError } from '../errors';
-import type { AlertMessage, AlertPublisher, PublishOutcome } from './alerting';
+import { CflogsError, Disposition, Dispositions } from '../errors';
+import type { AlertMessage, AlertPublisher, PublishOutcome } from '../alerts/alerting';
 
 /** SNS's limits on one PublishBatch call: entries, and bytes of all messages, subjects and attributes together. */
 export const SNS_BATCH_ENTRIES = 10;
@@ -22,8 +22,8 @@ export class SnsEntryError extends CflogsError {
     super(`SNS refused the message: ${code}: ${message}`);
   }
 
-  get retryable(): boolean {
-    return !this.senderFault;
+  override get disposition(): Disposition {
+    return this.senderFault ? Dispositions.deadLetter : Dispositions.retry;
   }
 }
 

@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import type { ObjectStore, WriteTarget } from './types';
+import type { ObjectStore, WriteTarget } from '../lake/types';
 
 /** Streams each output object to S3 with a multipart upload (one part in memory at a time per file). */
 export class S3Store implements ObjectStore {
