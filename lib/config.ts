@@ -32,6 +32,8 @@ export interface Config {
   salvageAfterReceives: number;
   /** Path-style S3 addressing, for S3-compatible endpoints (AWS_ENDPOINT_URL_S3) such as the local demo. */
   s3ForcePathStyle: boolean;
+  /** A directory of custom schema YAML files, log types besides the built-in ones (lib/wiring.ts loads them). */
+  schemasDir?: string;
 }
 
 /** Half of S3's 1024-byte key limit: the other half is for the layout's part of a key. */
@@ -44,7 +46,8 @@ const MAX_OUTPUT_PREFIX_BYTES = 512;
  *   CFLOGS_MAX_LINE_BYTES (1048576), CFLOGS_MAX_DECOMPRESSED_BYTES (68719476736),
  *   CFLOGS_OUTPUT_COMPRESSION (zstd | gzip), CFLOGS_OUTPUT_COMPRESSION_LEVEL (zstd 1-19, default 3; gzip 0-9,
  *   default 6), CFLOGS_OUTPUT_FORMAT (ndjson | parquet), CFLOGS_MAX_OPEN_FILES (4), CFLOGS_SOURCE_ID, CFLOGS_SOURCE_LABEL,
- *   CFLOGS_SALVAGE_AFTER_RECEIVES (3, below CFLOGS_MAX_RECEIVE_COUNT, 5), CFLOGS_S3_FORCE_PATH_STYLE (false).
+ *   CFLOGS_SALVAGE_AFTER_RECEIVES (3, below CFLOGS_MAX_RECEIVE_COUNT, 5), CFLOGS_S3_FORCE_PATH_STYLE (false),
+ *   CFLOGS_SCHEMAS_DIR (custom schemas, *.yml below it).
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const routesFile = optional(env.CFLOGS_ROUTES_FILE);
@@ -55,6 +58,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const routesText = routesInline ?? (routesFile ? readText(routesFile, 'CFLOGS_ROUTES_FILE') : undefined);
   const sourceId = optional(env.CFLOGS_SOURCE_ID);
+  const schemasDir = optional(env.CFLOGS_SCHEMAS_DIR);
   const sourceLabel = optional(env.CFLOGS_SOURCE_LABEL);
   const outputPrefix = env.CFLOGS_OUTPUT_PREFIX ?? '';
   if (outputPrefix !== '' && !outputPrefix.endsWith('/')) {
@@ -97,6 +101,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     s3ForcePathStyle: bool(env, 'CFLOGS_S3_FORCE_PATH_STYLE', false),
     ...(sourceId !== undefined ? { sourceId } : {}),
     ...(sourceLabel !== undefined ? { sourceLabel } : {}),
+    ...(schemasDir !== undefined ? { schemasDir } : {}),
   };
 }
 

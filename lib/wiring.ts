@@ -16,12 +16,16 @@ import type { HttpDeps } from './http/handler';
 import type { Log } from './log';
 import { Router } from './route/router';
 import type { ObjectDeps, ObjectMetrics } from './s3/object';
-import { builtInRegistry } from './record/registry';
+import { builtInRegistry, CompiledLogType, SchemaRegistry } from './record/registry';
 import type { ObjectStore } from './lake/types';
+import type { LogSchema } from './schema/model';
+import { loadSchemaDir } from './schema/load';
+import type { RuleSet } from './rules/engine';
 
 /**
- * The composition root: configuration read once, clients and the router built once, for the two Lambda functions,
- * `cflogs serve` and the soak. Only entry points (functions/, lib/cli, scripts/) import it.
+ * The composition root: configuration read once, the log types, clients and the router built once, for the two
+ * Lambda functions, `cflogs parse`, `detect`, `serve` and the soak, so the same environment gives each the same
+ * schemas, routes and rules. Only entry points (functions/, lib/cli, scripts/) import it.
  */
 export interface WireOptions {
   /** Settings in place of the environment's (the soak writes without a prefix). */
@@ -37,7 +41,15 @@ export interface WireOptions {
   /** The SNS and DynamoDB clients of the alerts (local servers'); by default ones for AWS, created when the rules need them. */
   sns?: SNSClient;
   dynamodb?: DynamoDBClient;
+  /** Compiles CFLOGS_SCHEMAS_DIR's schemas at start (the CLI's, lib/cli/schemas.ts); without it that setting is refused. */
+  compileSchemas?: SchemaCompiler;
 }
+
+/**
+ * Custom schemas compiled in memory, one loader per log type. Only the CLI passes one: the functions carry their
+ * log types compiled by `npm run gen`, and the code generator stays out of their bundles.
+ */
+export type SchemaCompiler = (schemas: LogSchema[]) => Record<string, () => CompiledLogType>;
 
 /** What every entry point shares. */
 interface Wired {
@@ -60,7 +72,9 @@ function wire(env: NodeJS.ProcessEnv, opts: WireOptions): { deps: Wired; s3: () 
     store = new S3Store(client(), config.outputBucket);
   }
   const clock = opts.clock ?? (() => new Date());
+  const registry = wireRegistry(config, opts.compileSchemas);
   const alerting = wireAlerting(env, {
+    registry,
     config,
     store,
     clock,
@@ -70,7 +84,7 @@ function wire(env: NodeJS.ProcessEnv, opts: WireOptions): { deps: Wired; s3: () 
   });
   const deps = {
     config,
-    router: new Router(config.routes, builtInRegistry(), config),
+    router: new Router(config.routes, registry, config),
     store,
     clock,
     log: opts.log,
@@ -80,21 +94,54 @@ function wire(env: NodeJS.ProcessEnv, opts: WireOptions): { deps: Wired; s3: () 
 }
 
 /**
+ * The log types of a deployment: the built-in ones, and the custom schemas under CFLOGS_SCHEMAS_DIR (checked and
+ * compiled at start, so a mistake in one fails the cold start, not a delivery).
+ */
+export function wireRegistry(config: Pick<Config, 'schemasDir'>, compile?: SchemaCompiler): SchemaRegistry {
+  if (config.schemasDir === undefined) return builtInRegistry();
+  if (!compile) {
+    throw new ConfigError(
+      'CFLOGS_SCHEMAS_DIR is read by the command line only: the functions carry their log types compiled by `npm run gen` (put the schemas in schemas/ before packaging)',
+    );
+  }
+  const schemas = loadSchemaDir(config.schemasDir);
+  if (schemas.length === 0) throw new ConfigError(`CFLOGS_SCHEMAS_DIR ${config.schemasDir} holds no *.yml or *.yaml schema`);
+  return builtInRegistry().with(schemas, compile(schemas));
+}
+
+/**
+ * What `cflogs parse` and `detect` share with the functions: the configuration and the log types the same
+ * environment gives them. They build their router from these once their flags have added to the configuration.
+ */
+export function wireLocal(env: NodeJS.ProcessEnv, compile?: SchemaCompiler): { config: Config; registry: SchemaRegistry } {
+  const config = loadConfig(env);
+  return { config, registry: wireRegistry(config, compile) };
+}
+
+/**
+ * The rules a deployment runs: built-in and the rules directory's, switched on and off by the ids given (the
+ * environment's, or `cflogs detect`'s flags), checked against the deployment's log types.
+ */
+export function wireRules(registry: SchemaRegistry, rc: { dir?: string; enable: readonly string[]; disable: readonly string[] }): RuleSet {
+  return loadRuleSetSync({
+    ...(rc.dir !== undefined ? { dir: rc.dir } : {}),
+    enable: rc.enable,
+    disable: rc.disable,
+    knownLogTypes: registry.logTypes(),
+  });
+}
+
+/**
  * The rules (built-in and CFLOGS_RULES_DIR's, checked at start), their state (DynamoDB when CFLOGS_RULES_TABLE is
  * set; else memory, for `cflogs serve`), alert records in the lake, and SNS when CFLOGS_ALERTS_TOPIC_ARN is set.
  */
 function wireAlerting(
   env: NodeJS.ProcessEnv,
-  o: { config: Config; store: ObjectStore; clock: () => Date; metrics?: AlertMetrics; sns?: SNSClient; dynamodb?: DynamoDBClient },
+  o: { registry: SchemaRegistry; config: Config; store: ObjectStore; clock: () => Date; metrics?: AlertMetrics; sns?: SNSClient; dynamodb?: DynamoDBClient },
 ): Alerting | undefined {
   const rc = rulesConfigFromEnv(env);
   if (!rc.enabled) return undefined;
-  const rules = loadRuleSetSync({
-    ...(rc.dir !== undefined ? { dir: rc.dir } : {}),
-    enable: rc.enable,
-    disable: rc.disable,
-    knownLogTypes: builtInRegistry().logTypes(),
-  });
+  const rules = wireRules(o.registry, rc);
   // A function's state in memory would count each container's matches apart and forget them: refused.
   if (rc.table === undefined && env.AWS_LAMBDA_FUNCTION_NAME !== undefined) {
     throw new ConfigError('CFLOGS_RULES_TABLE is required in Lambda while the rules are on (or set CFLOGS_RULES=false)');
@@ -124,5 +171,8 @@ export function wireS3(env: NodeJS.ProcessEnv, opts: WireOptions & { metrics?: O
  */
 export function wireHttp(env: NodeJS.ProcessEnv, opts: WireOptions & { http?: HttpConfigOptions }): HttpDeps & { http: HttpConfig } {
   const { deps } = wire(env, opts);
-  return { ...deps, http: loadHttpConfig(env, { ...opts.http, fetchers: opts.http?.fetchers ?? powertoolsSecretFetchers }) };
+  return {
+    ...deps,
+    http: loadHttpConfig(env, { ...opts.http, registry: deps.router.registry, fetchers: opts.http?.fetchers ?? powertoolsSecretFetchers }),
+  };
 }

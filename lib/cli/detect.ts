@@ -1,19 +1,33 @@
 import { Writable } from 'node:stream';
 import { Alerting } from '../alerts/alerting';
-import { loadConfig } from '../config';
 import { optional } from '../env';
 import { ingest } from '../pipeline/ingest';
-import { builtInRegistry } from '../record/registry';
 import { Router } from '../route/router';
 import { alertRecord } from '../rules/alert';
-import { loadRuleSet } from '../rules/builtin';
 import { ruleSwitches } from '../rules/config';
+import type { RuleSet } from '../rules/engine';
 import { MemoryStateStore } from '../rules/store';
+import { wireLocal, wireRules } from '../wiring';
+import { compileSchemas } from './schemas';
 import { openInput } from './inputs';
 import { StreamSink } from './stream-sink';
 import { parseCommandArgs, UsageError } from './usage';
 
 export const DETECT_USAGE = 'cflogs detect [--rules DIR] [--enable ID]... [--disable ID]... [--log-type T] [FILE|-]...';
+
+/**
+ * What `cflogs detect` runs with: the functions' configuration, log types and rules for the same environment,
+ * the flags in place of CFLOGS_RULES_DIR, CFLOGS_RULES_ENABLE and CFLOGS_RULES_DISABLE when given.
+ */
+export function detectDeps(
+  env: NodeJS.ProcessEnv,
+  flags: { rules?: string | undefined; enable?: string[] | undefined; disable?: string[] | undefined } = {},
+): ReturnType<typeof wireLocal> & { rules: RuleSet } {
+  const local = wireLocal(env, compileSchemas);
+  const switches = ruleSwitches(env, { enable: flags.enable, disable: flags.disable });
+  const dir = flags.rules ?? optional(env.CFLOGS_RULES_DIR);
+  return { ...local, rules: wireRules(local.registry, { ...switches, ...(dir !== undefined ? { dir } : {}) }) };
+}
 
 /**
  * `cflogs detect`: Logpush files through the same routing and parsing as `parse`, and every row through the rules
@@ -37,14 +51,10 @@ export async function detectCommand(
       'log-type': { type: 'string' },
     },
   }, DETECT_USAGE);
-  const config = loadConfig(env);
-  const switches = ruleSwitches(env, { enable: args.values.enable, disable: args.values.disable });
-  const registry = builtInRegistry();
+  const { config, registry, rules } = detectDeps(env, args.values);
   const logType = args.values['log-type'];
   const given = logType !== undefined ? registry.find(logType) : undefined;
   if (logType !== undefined && !given) throw new UsageError(`unknown log type ${logType} (known: ${registry.logTypes().join(', ')})`);
-  const dir = args.values.rules ?? optional(env.CFLOGS_RULES_DIR);
-  const rules = await loadRuleSet({ knownLogTypes: registry.logTypes(), ...switches, ...(dir !== undefined ? { dir } : {}) });
   const clock = io.clock ?? (() => new Date());
   const state = new MemoryStateStore(clock);
   const alerting = new Alerting({ rules, state, clock });
@@ -64,7 +74,7 @@ export async function detectCommand(
         opened.body,
         { source: opened.source, identity: opened.identity, route: opened.route, location: { key: file } },
         { sink },
-        { now: clock(), limits: config.limits, alerting },
+        { now: clock(), limits: config.limits, alerting, registry },
       );
       const matches = Object.entries(s.detections?.matchesByRule ?? {}).map(([id, n]) => `${id}: ${n}`);
       const errors = (s.detections?.ruleErrors ?? []).map((e) => `${e.ruleId} ${e.fn}: ${e.count} (first: ${e.message})`);

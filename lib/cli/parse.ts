@@ -2,13 +2,14 @@ import { createWriteStream, readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
-import { loadConfig, outputFormat, parseRoutesFile } from '../config';
+import { outputFormat, parseRoutesFile } from '../config';
 import { objectBaseName } from '../lake/layout';
 import { LocalStore } from '../lake/local-store';
 import { ConfigError } from '../errors';
 import { ingest } from '../pipeline/ingest';
 import { Router } from '../route/router';
-import { builtInRegistry } from '../record/registry';
+import { wireLocal } from '../wiring';
+import { compileSchemas } from './schemas';
 import { openInput } from './inputs';
 import { StreamSink } from './stream-sink';
 import { parseCommandArgs, UsageError } from './usage';
@@ -26,6 +27,7 @@ export const PARSE_USAGE =
 export async function parseCommand(
   argv: string[],
   io: { stdout: Writable; stderr: Writable; stdin: NodeJS.ReadableStream; clock?: () => Date },
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<number> {
   const args = parseCommandArgs({
     args: argv,
@@ -40,13 +42,12 @@ export async function parseCommand(
       format: { type: 'string' },
     },
   }, PARSE_USAGE);
-  const config = loadConfig();
+  const { config, registry } = wireLocal(env, compileSchemas);
   const opts = args.values;
   if (opts.out === undefined && opts.format !== undefined) throw new UsageError('--format needs --out DIR: rows on stdout are NDJSON');
   if (opts.out !== undefined && opts.rejects !== undefined) throw new UsageError('--rejects and --out: with --out, rejects go to DIR/rejects/');
   if (opts.format !== undefined) config.format = outputFormat({ CFLOGS_OUTPUT_FORMAT: opts.format });
   const lake = opts.out !== undefined ? new LocalStore(opts.out) : undefined;
-  const registry = builtInRegistry();
   const logType = opts['log-type'];
   const given = logType !== undefined ? registry.find(logType) : undefined;
   if (logType !== undefined && !given) throw new UsageError(`unknown log type ${logType} (known: ${registry.logTypes().join(', ')})`);
@@ -88,7 +89,7 @@ export async function parseCommand(
           sourceLabel: opts['source-label'],
         },
         lake ? { store: lake, config, baseName: objectBaseName(opened.source, identity) } : { sink },
-        { now: clock(), limits: config.limits },
+        { now: clock(), limits: config.limits, registry },
       );
       const reasons = Object.entries(s.rejectsByReason).map(([r, n]) => `${r}: ${n}`).join(', ');
       io.stderr.write(

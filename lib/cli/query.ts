@@ -1,7 +1,9 @@
 import { existsSync, statSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { lakeViews } from '../lake/duckdb';
-import { builtInRegistry } from '../record/registry';
+import { optional } from '../env';
+import { wireRegistry } from '../wiring';
+import { compileSchemas } from './schemas';
 import { parseCommandArgs, UsageError } from './usage';
 
 export const QUERY_USAGE = 'cflogs query [--lake DIR] [--json] SQL';
@@ -15,7 +17,11 @@ export const DEMO_LAKE = '.out/demo/lake';
  * Exit 0 on an answer, 1 when the lake has no files or DuckDB refuses the SQL, 2 on usage errors.
  * DuckDB (a devDependency) is imported here only, when the command runs: nothing the Lambda bundles import loads it.
  */
-export async function queryCommand(argv: string[], io: { stdout: Writable; stderr: Writable }): Promise<number> {
+export async function queryCommand(
+  argv: string[],
+  io: { stdout: Writable; stderr: Writable },
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
   const { values, positionals } = parseCommandArgs({
     args: argv,
     allowPositionals: true,
@@ -31,7 +37,9 @@ export async function queryCommand(argv: string[], io: { stdout: Writable; stder
     io.stderr.write(`cflogs query: no lake at ${lake}${lake === DEMO_LAKE ? ' (run `npm start` to write the demo lake, or pass --lake DIR)' : ''}\n`);
     return 1;
   }
-  const views = lakeViews(lake, builtInRegistry().schemas());
+  // Only the log types are read from the environment: a query needs no routes or output settings to be valid.
+  const schemasDir = optional(env.CFLOGS_SCHEMAS_DIR);
+  const views = lakeViews(lake, wireRegistry(schemasDir !== undefined ? { schemasDir } : {}, compileSchemas).schemas());
   if (views.length === 0) {
     io.stderr.write(`cflogs query: no lake files (.json.zst or .json.gz under logs/ or rejects/) in ${lake}\n`);
     return 1;

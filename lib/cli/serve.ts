@@ -5,9 +5,9 @@ import { join, relative, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { createLogpushServer } from '../http/server';
 import type { Log } from '../log';
-import { builtInRegistry } from '../record/registry';
 import { LocalStore } from '../lake/local-store';
 import { wireHttp } from '../wiring';
+import { compileSchemas } from './schemas';
 import { parseCommandArgs, UsageError } from './usage';
 
 export const SERVE_USAGE = 'cflogs serve [--port P] [--secret S] [--out DIR] [--dataset D]';
@@ -50,6 +50,7 @@ export async function serveCommand(argv: string[], io: ServeIo): Promise<number>
   if (opts.secret !== undefined && opts.secret.trim() === '') throw new UsageError('--secret must not be empty');
   const out = resolve(opts.out ?? DEFAULT_SERVE_OUT);
   const deps = wireHttp(io.env ?? process.env, {
+    compileSchemas,
     store: new LocalStore(out),
     log: io.log ?? jsonLinesLog(io.stderr),
     ...(io.clock ? { clock: io.clock } : {}),
@@ -69,7 +70,7 @@ export async function serveCommand(argv: string[], io: ServeIo): Promise<number>
     return 1;
   }
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const datasets = builtInRegistry().datasets();
+  const datasets = deps.router.registry.datasets();
   // The repository's sample batch (samples/, beside lib/), so the example posts a file that exists.
   const sample = join(__dirname, '..', '..', 'samples', 'http_requests.log.gz');
   const batch = existsSync(sample) ? relative(process.cwd(), sample) : 'batch.log.gz';

@@ -4,7 +4,6 @@ import { dispositionOf, httpStatusOf, messageOf } from '../errors';
 import { errorFields, Log } from '../log';
 import { ingest } from '../pipeline/ingest';
 import type { RouteMatch, Router } from '../route/router';
-import { builtInRegistry } from '../record/registry';
 import { deliveryBaseName, sha256Hex } from '../lake/layout';
 import type { ObjectStore } from '../lake/types';
 import { headerValue, secretMatches } from './auth';
@@ -53,8 +52,8 @@ export interface HttpDeps {
 export const MAX_BATCH_DECOMPRESSED_BYTES = 1024 ** 3;
 
 /** The Logpush dataset names a request may use, for the 400 that lists them (log type names work too). */
-function accepted(): string[] {
-  return builtInRegistry().datasets();
+function accepted(deps: HttpDeps): string[] {
+  return deps.router.registry.datasets();
 }
 
 /**
@@ -125,7 +124,7 @@ export async function handleAdmittedRequest(req: LogpushRequest, deps: HttpDeps)
 
   const routed = resolveLogType(req, deps);
   if ('error' in routed) {
-    return refuse(400, { error: routed.error, accepted: accepted() }, { reason: 'unknown_log_type' });
+    return refuse(400, { error: routed.error, accepted: accepted(deps) }, { reason: 'unknown_log_type' });
   }
   const route = routed.route;
 
@@ -162,6 +161,7 @@ export async function handleAdmittedRequest(req: LogpushRequest, deps: HttpDeps)
         now: deps.clock(),
         limits,
         ...(deps.alerting ? { alerting: deps.alerting } : {}),
+        registry: deps.router.registry,
         summary: { log, message: 'batch processed', fields: { requestId, status: 200, bodySha256 } },
       },
     );

@@ -8,6 +8,7 @@ import type { LogSchema } from '../schema/model';
 import type { Log } from '../log';
 import { formatDate } from '../record/timestamps';
 import type { RouteMatch } from '../route/router';
+import type { SchemaRegistry } from '../record/registry';
 import type { ObjectStore, RowSink } from '../lake/types';
 import { Limits, processStream, ProcessSummary, summaryFields } from './process';
 
@@ -61,6 +62,8 @@ export interface IngestOptions {
   salvageCorrupt?: boolean;
   /** The rules stage and what follows it (detection state, alert records, SNS); none: no rules run. */
   alerting?: Alerting;
+  /** See ProcessDeps.registry: the deployment's log types, the router's. */
+  registry?: SchemaRegistry;
   /** The summary line, logged when the input is done: `message` with `fields`, the route and the counts. */
   summary?: { log: Log; message: string; fields: Record<string, unknown> };
 }
@@ -103,6 +106,7 @@ export async function ingest(body: IngestBody, input: IngestInput, output: Inges
       limits: opts.limits,
       ...(opts.salvageCorrupt ? { salvageCorrupt: true } : {}),
       ...(opts.alerting ? { rules: opts.alerting.rules } : {}),
+      ...(opts.registry ? { registry: opts.registry } : {}),
     },
   );
   // After the rows are in the lake: a failure here fails the input, whose retry rewrites the same rows.

@@ -9,11 +9,10 @@ import { Compression, DecodedStream, decompress, DecompressError, isDecodedStrea
 import { LineFramer } from '../decode/lines';
 import { FilterSet, NO_FILTERS } from '../filter/filters';
 import { ABSENT_COLUMN, columnIndexOf } from '../record/normalise';
-import { builtInRegistry } from '../record/registry';
 import { chooseLogType } from './detect';
 import { LineParser, RejectReason } from '../record/parser';
 import { formatDate } from '../record/timestamps';
-import type { LogTypeEntry } from '../record/registry';
+import type { LogTypeEntry, SchemaRegistry } from '../record/registry';
 import type { OutputFile, RowSink } from '../lake/types';
 
 export interface Limits {
@@ -53,6 +52,8 @@ export interface ProcessDeps {
   salvageCorrupt?: boolean;
   /** The detection rules: those of the input's log type run on every row written (none: the stage is skipped). */
   rules?: RuleSet;
+  /** The log types a suspect row is ranked against, to name its best fit (none: suspect rows are counted only). */
+  registry?: SchemaRegistry;
 }
 
 /** What the rules stage found in one input: matches to apply to the detection state, and rules that failed. */
@@ -407,7 +408,7 @@ export async function processStream(
   s.decompressedBytes = decoded?.bytesOut() ?? 0;
   s.durationMs = Date.now() - started;
   if (suspectRows > 0) {
-    const best = chooseLogType(builtInRegistry().fits(suspectSample), suspectSample.length);
+    const best = deps.registry ? chooseLogType(deps.registry.fits(suspectSample), suspectSample.length) : { entry: undefined };
     s.suspectLogType = { rows: suspectRows, ...(best.entry && best.entry.schema.logType !== plan.logType ? { bestFit: best.entry.schema.logType } : {}) };
   }
   if (detections) {

@@ -44,10 +44,29 @@ export class SchemaRegistry {
     for (const schema of schemas) {
       const loader = load[schema.logType];
       if (!loader) throw new ConfigError(`no generated code for ${schema.logType}: run npm run gen`);
-      const entry = new LogTypeEntry(schema, loader);
-      this.byName.set(schema.logType, entry);
-      if (schema.dataset) this.byDataset.set(schema.dataset, entry);
+      this.add(new LogTypeEntry(schema, loader));
     }
+  }
+
+  private add(entry: LogTypeEntry): void {
+    this.byName.set(entry.schema.logType, entry);
+    if (entry.schema.dataset) this.byDataset.set(entry.schema.dataset, entry);
+  }
+
+  /**
+   * These log types and `schemas` besides (a deployment's custom schemas next to the built-in ones). A log type,
+   * table or dataset both have is refused: one of the two would silently never be used.
+   */
+  with(schemas: LogSchema[], load: Record<string, () => CompiledLogType>): SchemaRegistry {
+    const extra = new SchemaRegistry(schemas, load);
+    const taken = new Set(this.schemas().flatMap(idsOf));
+    for (const schema of extra.schemas()) {
+      const clash = idsOf(schema).find((id) => taken.has(id));
+      if (clash !== undefined) throw new ConfigError(`custom schema ${schema.logType}: ${clash} is already a built-in log type's`);
+    }
+    const out = new SchemaRegistry([], {});
+    for (const e of [...this.byName.values(), ...extra.byName.values()]) out.add(e);
+    return out;
   }
 
   get(logType: string): LogTypeEntry | undefined {
@@ -109,6 +128,10 @@ export interface LogTypeFit {
   entry: LogTypeEntry;
   /** 0..1: the share of the records' field names that are this log type's. */
   score: number;
+}
+
+function idsOf(s: LogSchema): string[] {
+  return [s.logType, `table ${s.table}`, ...(s.dataset ? [`dataset ${s.dataset}`] : [])];
 }
 
 let builtIn: SchemaRegistry | undefined;

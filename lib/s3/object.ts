@@ -116,6 +116,7 @@ async function processOne(ref: ObjectRef, deps: ObjectDeps, delivery: Delivery):
       limits: deps.config.limits,
       salvageCorrupt: salvageThisTime(delivery, deps.config.salvageAfterReceives ?? 0),
       ...(deps.alerting ? { alerting: deps.alerting } : {}),
+      registry: deps.router.registry,
       summary: { log: deps.log, message: 'object processed', fields: where },
     },
   );
