@@ -215,6 +215,8 @@ export class InputDetections {
   /** The batch's rows, each shown by calling it (a view's detached copy, or the caller's own object). */
   private batch: (() => RuleEvent)[] = [];
   private readonly clocks: RuleClock[];
+  /** The helpers' way of counting an error (made once: matches must not allocate). */
+  private readonly report: Report = (r, fn, message, event) => this.error(r, fn, message, event);
 
   constructor(
     readonly logTypeRules: LogTypeRules,
@@ -348,11 +350,7 @@ export class InputDetections {
     this.matchCount++;
     let title: string | undefined;
     let dedup: string | undefined;
-    if (r.dedup) {
-      const d = out ? out.dedup : this.call(r, 'dedup', r.dedup, event);
-      if (typeof d === 'string' && d !== '') dedup = d;
-      else if (d !== undefined && typeof d !== 'string') this.error(r, 'dedup', `returned ${typeof d}, not text`, event);
-    }
+    if (r.dedup) dedup = dedupFrom(r, out ? out.dedup : callRule(r, 'dedup', r.dedup, event, this.report), event, this.report);
     // Panther's default dedup string is the title.
     if (dedup === undefined) dedup = title = this.titleOf(r, event, out);
     dedup = capDedup(dedup);
@@ -410,42 +408,16 @@ export class InputDetections {
 
   private head(r: Rule, event: RuleEvent, time: string, rowId: string, title: string | undefined, out: Outcome | undefined): Head {
     let severity: Severity = r.severity;
-    if (r.severityOf) {
-      const s = out ? out.severity : this.call(r, 'severity', r.severityOf, event);
-      const known = severityOf(s);
-      if (known) severity = known;
-      else if (s !== undefined && s !== 'DEFAULT') this.error(r, 'severity', `returned ${JSON.stringify(s)}, not a severity`, event);
-    }
+    if (r.severityOf) severity = severityFrom(r, out ? out.severity : callRule(r, 'severity', r.severityOf, event, this.report), event, this.report);
     let context = '{}';
-    if (r.alertContext) {
-      if (out) context = out.context ?? '{}';
-      else {
-        const c = this.call(r, 'alertContext', r.alertContext, event);
-        const text = contextText(c);
-        if (text !== undefined) context = text;
-        else if (c !== undefined) this.error(r, 'alertContext', 'returned something other than an object', event);
-      }
-    }
+    if (r.alertContext) context = out ? (out.context ?? '{}') : contextFrom(r, callRule(r, 'alertContext', r.alertContext, event, this.report), event, this.report);
     return { time, rowId, title: title ?? this.titleOf(r, event, out), severity, context };
   }
 
-  /** Panther's default title: the display name (or the rule id). */
+  /** Called only when the title is needed (a new head, or the default dedup string): it may be costly. */
   private titleOf(r: Rule, event: RuleEvent, out: Outcome | undefined): string {
     if (!r.title) return r.displayName;
-    const t = out ? out.title : this.call(r, 'title', r.title, event);
-    if (typeof t === 'string' && t !== '') return cutText(t, MAX_TITLE_CHARS);
-    if (t !== undefined && typeof t !== 'string') this.error(r, 'title', `returned ${typeof t}, not text`, event);
-    return r.displayName;
-  }
-
-  /** Calls a rule's helper function; a throw is counted and gives undefined (the caller falls back to the default). */
-  private call(r: Rule, fn: RuleFunction, f: (e: RuleEvent) => unknown, event: RuleEvent): unknown {
-    try {
-      return f(event);
-    } catch (e) {
-      this.error(r, fn, messageOf(e), event);
-      return undefined;
-    }
+    return titleFrom(r, out ? out.title : callRule(r, 'title', r.title, event, this.report), event, this.report);
   }
 
   private error(r: Rule, fn: RuleFunction, message: string, event: RuleEvent): void {
@@ -505,15 +477,8 @@ export class InputDetections {
 /** A guarded rule's run on one row: its answer and, for a match, its other functions' results. Runs inside the limit. */
 function evaluate(r: Rule, event: RuleEvent): Outcome | false {
   const errors: [RuleFunction, string][] = [];
-  const call = (fn: RuleFunction, f: ((e: RuleEvent) => unknown) | undefined): unknown => {
-    if (!f) return undefined;
-    try {
-      return f(event);
-    } catch (e) {
-      errors.push([fn, messageOf(e)]);
-      return undefined;
-    }
-  };
+  const report: Report = (_r, fn, message) => void errors.push([fn, message]);
+  const call = (fn: RuleFunction, f: ((e: RuleEvent) => unknown) | undefined): unknown => (f ? callRule(r, fn, f, event, report) : undefined);
   let hit: unknown;
   try {
     hit = r.rule(event);
@@ -523,14 +488,87 @@ function evaluate(r: Rule, event: RuleEvent): Outcome | false {
   if (hit === false) return false;
   if (hit !== true) return { hit };
   const out: Outcome = { hit, dedup: call('dedup', r.dedup), title: call('title', r.title), severity: call('severity', r.severityOf) };
-  if (r.alertContext) {
-    const c = call('alertContext', r.alertContext);
-    const text = contextText(c);
-    if (text !== undefined) out.context = text;
-    else if (c !== undefined) errors.push(['alertContext', 'returned something other than an object']);
-  }
+  // Serialised here, within the limit: a context's toJSON or getters are rule code too.
+  if (r.alertContext) out.context = contextFrom(r, call('alertContext', r.alertContext), event, report);
   if (errors.length > 0) out.errors = errors;
   return out;
+}
+
+/** Counts an error of one of a rule's functions on a row. */
+type Report = (r: Rule, fn: RuleFunction, message: string, event: RuleEvent) => void;
+
+/** Calls one of a rule's functions; a throw is reported and gives undefined (the caller falls back to the default). */
+function callRule(r: Rule, fn: RuleFunction, f: (e: RuleEvent) => unknown, event: RuleEvent, report: Report): unknown {
+  try {
+    return f(event);
+  } catch (e) {
+    report(r, fn, messageOf(e), event);
+    return undefined;
+  }
+}
+
+// What the engine keeps of each function's result (undefined: the function is absent or threw), reporting a result
+// it may not give. Shared by InputDetections and matchOutputs, so rule tests see exactly what the engine keeps.
+
+/** The dedup string before capDedup, or undefined for Panther's default (the title). */
+function dedupFrom(r: Rule, d: unknown, event: RuleEvent, report: Report): string | undefined {
+  if (typeof d === 'string') return d === '' ? undefined : d;
+  if (d !== undefined) report(r, 'dedup', `returned ${typeof d}, not text`, event);
+  return undefined;
+}
+
+/** The title, capped at MAX_TITLE_CHARS; Panther's default is the display name (or the rule id). */
+function titleFrom(r: Rule, t: unknown, event: RuleEvent, report: Report): string {
+  if (typeof t === 'string') return t === '' ? r.displayName : cutText(t, MAX_TITLE_CHARS);
+  if (t !== undefined) report(r, 'title', `returned ${typeof t}, not text`, event);
+  return r.displayName;
+}
+
+/** A severity in any case; 'DEFAULT' (or nothing) is the rule's own. */
+function severityFrom(r: Rule, s: unknown, event: RuleEvent, report: Report): Severity {
+  const known = severityOf(s);
+  if (known) return known;
+  if (s !== undefined && s !== 'DEFAULT') report(r, 'severity', `returned ${JSON.stringify(s)}, not a severity`, event);
+  return r.severity;
+}
+
+/** The alert context as the JSON text kept ('{}' by default). */
+function contextFrom(r: Rule, c: unknown, event: RuleEvent, report: Report): string {
+  const text = contextText(c);
+  if (text !== undefined) return text;
+  if (c !== undefined) report(r, 'alertContext', 'returned something other than an object', event);
+  return '{}';
+}
+
+/** What a matched row gives, as the head of a new bucket keeps it (contributions()), and the errors counted for it. */
+export interface MatchOutputs {
+  title: string;
+  /** After capDedup: the group's dedup string. */
+  dedup: string;
+  severity: Severity;
+  /** The context after its round trip through JSON text, as contributions() gives it. */
+  alertContext: Record<string, unknown>;
+  /** Errors the engine counts for the row, one per function at most, in the order the functions ran. */
+  errors: { fn: RuleFunction; message: string }[];
+}
+
+/**
+ * The outputs InputDetections records for a row `r` matches when the row starts a bucket: its functions called in
+ * the engine's order (dedup, the title when it is the default dedup string, severity, alert context, the title),
+ * through the same helpers. For rule tests (lib/rules/testing.ts) and Panther's cases; the engine itself calls the
+ * helpers lazily, a bucket that has its head needing no title or context.
+ */
+export function matchOutputs(r: Rule, event: RuleEvent): MatchOutputs {
+  const errors: MatchOutputs['errors'] = [];
+  const report: Report = (_r, fn, message) => void errors.push({ fn, message });
+  const call = (fn: RuleFunction, f: ((e: RuleEvent) => unknown) | undefined): unknown => (f ? callRule(r, fn, f, event, report) : undefined);
+  let title: string | undefined;
+  let dedup = dedupFrom(r, call('dedup', r.dedup), event, report);
+  if (dedup === undefined) dedup = title = titleFrom(r, call('title', r.title), event, report);
+  const severity = severityFrom(r, call('severity', r.severityOf), event, report);
+  const context = contextFrom(r, call('alertContext', r.alertContext), event, report);
+  title ??= titleFrom(r, call('title', r.title), event, report);
+  return { title, dedup: capDedup(dedup), severity, alertContext: JSON.parse(context) as Record<string, unknown>, errors };
 }
 
 const SEVERITY_RANK: Record<Severity, number> = { Info: 0, Low: 1, Medium: 2, High: 3, Critical: 4 };

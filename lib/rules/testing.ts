@@ -1,9 +1,14 @@
 import { isDeepStrictEqual } from 'node:util';
 import { messageOf } from '../errors';
 import { CALL_BUDGET_MS, runWithin } from './budget';
-import { Rule, RuleEvent, RuleTest, Severity, severityOf } from './model';
+import { matchOutputs, MatchOutputs, RuleFunction } from './engine';
+import { Rule, RuleEvent, RuleTest } from './model';
 
-/** Running a rule's inline tests (`cflogs rules test`, the unit tests) and Panther's test cases (the conformance check). */
+/**
+ * Running a rule's inline tests (`cflogs rules test`, the unit tests). A match's outputs are the engine's own
+ * (engine.ts matchOutputs): the title and dedup string as capped, the severity as resolved, the alert context after
+ * its JSON round trip, and an error the engine would count for the row fails the case.
+ */
 
 export interface RuleTestResult {
   ruleId: string;
@@ -11,26 +16,28 @@ export interface RuleTestResult {
   ok: boolean;
   /** What differed, for a person; empty when ok. */
   problems: string[];
-}
-
-/** What a rule gives for a row it matches, with Panther's defaults: title the display name, dedup the title. */
-export interface RuleOutputs {
-  title: string;
-  dedup: string;
-  severity: Severity;
-  alertContext: Record<string, unknown>;
-}
-
-export function ruleOutputs(rule: Rule, event: RuleEvent): RuleOutputs {
-  const title = rule.title?.(event) || rule.displayName;
-  const dedup = rule.dedup?.(event) || title;
-  const s = rule.severityOf?.(event);
-  const severity = severityOf(s) ?? rule.severity;
-  return { title, dedup, severity, alertContext: rule.alertContext?.(event) ?? {} };
+  /** For a case the rule matched: what the engine records for the row. */
+  outputs?: MatchOutputs;
 }
 
 /** A test case may run this long: a rule that loops on its test fails it instead of hanging `cflogs rules test`. */
 export const TEST_BUDGET_MS = 10 * CALL_BUDGET_MS;
+
+/** The rule's function an engine error names, as a person reads it in a failed case. */
+const FUNCTION_NAMES: Record<RuleFunction, string> = {
+  rule: 'rule()',
+  title: 'title()',
+  dedup: 'dedup()',
+  severity: 'severityOf()',
+  alertContext: 'alertContext()',
+  p_event_time: 'p_event_time',
+  budget: 'the time budget',
+};
+
+/** The engine's errors for a matched row, as problems of a test case. */
+export function errorProblems(out: MatchOutputs): string[] {
+  return out.errors.map((e) => `${FUNCTION_NAMES[e.fn]} failed: ${e.message}`);
+}
 
 /** One test case: the rule's result must be `expected`; for a match, the given title/dedup/severity/context too. */
 export function runRuleTest(rule: Rule, test: RuleTest): RuleTestResult {
@@ -49,21 +56,18 @@ function runUnlimited(rule: Rule, test: RuleTest): RuleTestResult {
     problems.push(`rule() threw: ${messageOf(e)}`);
   }
   if (problems.length === 0 && matched !== test.expected) problems.push(`expected ${test.expected}, rule() returned ${String(matched)}`);
-  const wants = test.title !== undefined || test.dedup !== undefined || test.severity !== undefined || test.alertContext !== undefined;
-  if (problems.length === 0 && matched === true && wants) {
-    try {
-      const out = ruleOutputs(rule, event);
-      if (test.title !== undefined && out.title !== test.title) problems.push(`title: expected ${JSON.stringify(test.title)}, got ${JSON.stringify(out.title)}`);
-      if (test.dedup !== undefined && out.dedup !== test.dedup) problems.push(`dedup: expected ${JSON.stringify(test.dedup)}, got ${JSON.stringify(out.dedup)}`);
-      if (test.severity !== undefined && out.severity !== test.severity) problems.push(`severity: expected ${test.severity}, got ${out.severity}`);
-      if (test.alertContext !== undefined && !isDeepStrictEqual(out.alertContext, test.alertContext)) {
-        problems.push(`alertContext: expected ${JSON.stringify(test.alertContext)}, got ${JSON.stringify(out.alertContext)}`);
-      }
-    } catch (e) {
-      problems.push(`title/dedup/severityOf/alertContext threw: ${messageOf(e)}`);
+  let outputs: MatchOutputs | undefined;
+  if (problems.length === 0 && matched === true) {
+    const out = (outputs = matchOutputs(rule, event));
+    problems.push(...errorProblems(out));
+    if (test.title !== undefined && out.title !== test.title) problems.push(`title: expected ${JSON.stringify(test.title)}, got ${JSON.stringify(out.title)}`);
+    if (test.dedup !== undefined && out.dedup !== test.dedup) problems.push(`dedup: expected ${JSON.stringify(test.dedup)}, got ${JSON.stringify(out.dedup)}`);
+    if (test.severity !== undefined && out.severity !== test.severity) problems.push(`severity: expected ${test.severity}, got ${out.severity}`);
+    if (test.alertContext !== undefined && !isDeepStrictEqual(out.alertContext, test.alertContext)) {
+      problems.push(`alertContext: expected ${JSON.stringify(test.alertContext)}, got ${JSON.stringify(out.alertContext)}`);
     }
   }
-  return { ruleId: rule.id, name: test.name, ok: problems.length === 0, problems };
+  return { ruleId: rule.id, name: test.name, ok: problems.length === 0, problems, ...(outputs ? { outputs } : {}) };
 }
 
 /** Every inline test of every rule, in order. */

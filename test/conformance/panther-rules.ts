@@ -2,9 +2,10 @@
  * Panther's Cloudflare rules (panther-analysis YAML with their Tests, read from the corpus at run time, never copied
  * into the project) against cflogs' ports in rules/: every test case's Log must give Panther's ExpectedResult,
  * twice: as Panther's record, and as the row cflogs writes when it parses that record (its p_* fields dropped).
- * Expected title, dedup, severity or alert context, when a case gives one, must match too; and each port must carry
- * the YAML's RuleID, Severity, Threshold, DedupPeriodMinutes, Enabled and LogTypes. Used by `npm run conformance`
- * (run.ts) and by test/unit/rules-panther.test.ts.
+ * Expected title, dedup, severity or alert context, when a case gives one, must match what the engine records (an
+ * error it would count fails the case); and each port must carry the YAML's RuleID, Severity, Threshold,
+ * DedupPeriodMinutes, Enabled and LogTypes. Used by `npm run conformance` (run.ts) and by
+ * test/unit/rules-panther.test.ts.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,7 +15,8 @@ import { processStream, DEFAULT_LIMITS } from '../../lib/pipeline/process';
 import { builtInRegistry } from '../../lib/record/registry';
 import { builtInRules } from '../../lib/rules/builtin';
 import type { Rule, RuleEvent } from '../../lib/rules/model';
-import { ruleOutputs } from '../../lib/rules/testing';
+import { matchOutputs } from '../../lib/rules/engine';
+import { errorProblems } from '../../lib/rules/testing';
 import { MemorySink } from '../../testkit/memory-sink';
 
 export interface PantherCase {
@@ -116,8 +118,9 @@ export function caseProblems(rule: Rule, c: PantherCase, event: RuleEvent): stri
   }
   if (matched !== c.expected) return [`expected ${c.expected}, rule() returned ${String(matched)}`];
   if (!matched) return [];
-  const out = ruleOutputs(rule, event);
-  const problems: string[] = [];
+  // The engine's outputs for the row (capped, resolved, round-tripped), not a reading of the rule's functions.
+  const out = matchOutputs(rule, event);
+  const problems = errorProblems(out);
   if (c.title !== undefined && out.title !== c.title) problems.push(`title: Panther ${JSON.stringify(c.title)}, port ${JSON.stringify(out.title)}`);
   if (c.dedup !== undefined && out.dedup !== c.dedup) problems.push(`dedup: Panther ${JSON.stringify(c.dedup)}, port ${JSON.stringify(out.dedup)}`);
   if (c.severity !== undefined && out.severity.toUpperCase() !== c.severity.toUpperCase()) problems.push(`severity: Panther ${c.severity}, port ${out.severity}`);
