@@ -1,8 +1,6 @@
 /** @type {import('jest').Config} */
-module.exports = {
+const shared = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/test'],
-  testMatch: ['**/*.test.ts'],
   transform: {
     '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }],
     // hyparquet-writer ships ES modules only; Jest's CommonJS runtime needs them compiled (Node and esbuild do not).
@@ -10,4 +8,13 @@ module.exports = {
   },
   transformIgnorePatterns: ['/node_modules/(?!hyparquet(-writer)?/)'],
   testTimeout: 30000,
+};
+
+// Two projects so the fast unit tests can run alone (`npm run test:unit`, `jest --selectProjects unit`).
+module.exports = {
+  testTimeout: 30000,
+  projects: [
+    { ...shared, displayName: 'unit', roots: ['<rootDir>/test/unit'], testMatch: ['**/*.test.ts'] },
+    { ...shared, displayName: 'integration', roots: ['<rootDir>/test/integration'], testMatch: ['**/*.test.ts'] },
+  ],
 };

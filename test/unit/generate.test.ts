@@ -60,8 +60,10 @@ const START_NS = BigInt(START.getTime()) * 1_000_000n;
 
 /**
  * One sample per dataset and timestamp format, generated once and shared by the tests that only read lines (37
- * datasets x 5 formats): 300 lines over 5 seconds from a start that crosses midnight and starts mid-second.
+ * datasets x 5 formats): 120 lines over 5 seconds from a start that crosses midnight and starts mid-second. Every
+ * line varies every field, so more lines only repeat the same checks on the same shapes.
  */
+const SAMPLE_LINES = 120;
 const SAMPLE_START = new Date('2026-11-01T23:59:58.250Z');
 const SAMPLE_SPAN_SECONDS = 5;
 const samples = new Map<string, string[]>();
@@ -69,7 +71,7 @@ function sample(dataset: Dataset, timestampFormat: TimestampFormat): string[] {
   const key = dataset + ' ' + timestampFormat;
   let s = samples.get(key);
   if (s === undefined) {
-    s = lines({ dataset, lines: 300, seed: 3, timestampFormat, start: SAMPLE_START, spanSeconds: SAMPLE_SPAN_SECONDS });
+    s = lines({ dataset, lines: SAMPLE_LINES, seed: 3, timestampFormat, start: SAMPLE_START, spanSeconds: SAMPLE_SPAN_SECONDS });
     samples.set(key, s);
   }
   return s;
@@ -130,7 +132,7 @@ describe('generateLines', () => {
   });
 
   it.each(DATASETS)('produces byte-identical %s output for the same options', (dataset) => {
-    const opts: GenerateOptions = { dataset, lines: 300, seed: 3, timestampFormat: 'rfc3339ns', start: SAMPLE_START, spanSeconds: SAMPLE_SPAN_SECONDS };
+    const opts: GenerateOptions = { dataset, lines: SAMPLE_LINES, seed: 3, timestampFormat: 'rfc3339ns', start: SAMPLE_START, spanSeconds: SAMPLE_SPAN_SECONDS };
     expect(lines(opts)).toEqual(sample(dataset, 'rfc3339ns'));
   });
 
@@ -335,7 +337,9 @@ describe('logpushKey', () => {
 
   it('is deterministic and differs between objects', () => {
     const opts: GenerateOptions = { dataset: 'spectrum_events', lines: 100, seed: 5 };
-    expect(logpushKey('p', opts)).toBe(logpushKey('p', { ...opts }));
-    expect(logpushKey('p', opts)).not.toBe(logpushKey('p', { ...opts, seed: 6 }));
+    // The 8 hex digits come from the options, so the same options name the same object.
+    expect(logpushKey('p', opts)).toBe('p/spectrum_events/20261101/20261101T100000Z_20261101T100030Z_1a91b64f.log.gz');
+    expect(logpushKey('p', { ...opts, seed: 6 })).toBe('p/spectrum_events/20261101/20261101T100000Z_20261101T100030Z_ce48eefa.log.gz');
+    expect(logpushKey('p', { ...opts, lines: 101 })).toBe('p/spectrum_events/20261101/20261101T100000Z_20261101T100030Z_92138fa8.log.gz');
   });
 });

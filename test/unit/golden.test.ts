@@ -20,7 +20,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { DEFAULT_LIMITS, processStream, ProcessSummary } from '../../lib/pipeline/process';
 import { builtInRegistry } from '../../lib/record/registry';
-import type { OutputFile, RowSink } from '../../lib/lake/types';
+import { MemorySink } from '../../testkit/memory-sink';
 
 const GOLDEN_DIR = path.join(__dirname, '..', 'fixtures', 'golden');
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
@@ -32,24 +32,6 @@ interface Meta {
   sourceId?: string;
   sourceLabel?: string;
   source?: string;
-}
-
-class MemorySink implements RowSink {
-  rows: string[] = [];
-  rejects: string[] = [];
-  row(_table: string, _eventTime: string, json: string): void {
-    this.rows.push(json);
-  }
-  reject(_table: string, json: string): void {
-    this.rejects.push(json);
-  }
-  pressure(): undefined {
-    return undefined;
-  }
-  async commit(): Promise<OutputFile[]> {
-    return [];
-  }
-  async abort(): Promise<void> {}
 }
 
 async function* chunked(buf: Buffer, size: number): AsyncGenerator<Buffer> {
@@ -73,7 +55,7 @@ async function runCase(dir: string, meta: Meta, body: Buffer, chunkSize: number)
   return { sink, summary };
 }
 
-const asFile = (records: string[]): string => records.map((r) => r + '\n').join('');
+const asFile = (records: { json: string }[]): string => records.map((r) => r.json + '\n').join('');
 
 const cases = readdirSync(GOLDEN_DIR, { withFileTypes: true })
   .filter((d) => d.isDirectory())

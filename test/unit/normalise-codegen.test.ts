@@ -20,8 +20,9 @@ describe('the generated normaliser', () => {
     if (!entry) throw new Error(`no schema for ${dataset}`);
     let compared = 0;
     for (const format of ['unixnano', 'unix', 'rfc3339ns'] as const) {
-      // Wide schema-driven datasets vary every field of every line: a few lines are enough.
-      for (const line of generateLines({ dataset, lines: SEED_DATASETS.includes(dataset) ? 20 : 4, seed: 9, timestampFormat: format })) {
+      // Wide schema-driven datasets vary every field of every line: a few lines are enough. A field's variant is
+      // the same on every line, so the seed datasets need only enough lines to meet their optional fields' shapes.
+      for (const line of generateLines({ dataset, lines: SEED_DATASETS.includes(dataset) ? 6 : 4, seed: 9, timestampFormat: format })) {
         for (const text of variants(line)) {
           const raw = JSON.parse(text) as Record<string, unknown>;
           const fast = normalise(entry.plan, raw, text);

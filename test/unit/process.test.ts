@@ -6,47 +6,10 @@ import { DecodeError, SinkError } from '../../lib/errors';
 import { DEFAULT_LIMITS, InputInfo, Limits, looksLikeFieldName, processStream, ProcessSummary } from '../../lib/pipeline/process';
 import { builtInRegistry } from '../../lib/record/registry';
 import type { DecodedStream } from '../../lib/decode/decompress';
-import type { OutputFile, RowSink } from '../../lib/lake/types';
+import { MemorySink } from '../../testkit/memory-sink';
 import { tableColumns } from '../../lib/lake/catalog';
 import { P_COLUMNS } from '../../lib/row/contract';
 import { failure } from '../support/failure';
-
-/** Keeps everything in memory; records commit/abort so tests can check the sink's life cycle. */
-class MemorySink implements RowSink {
-  rows: { table: string; eventTime: string; json: string }[] = [];
-  rejects: { table: string; json: string }[] = [];
-  committed = 0;
-  aborted = 0;
-  pressureCalls = 0;
-  constructor(
-    private readonly opts: { pressure?: () => Promise<void> | undefined; commitFails?: boolean; rowFails?: Error } = {},
-  ) {}
-  row(table: string, eventTime: string, json: string): void {
-    if (this.opts.rowFails) throw this.opts.rowFails;
-    this.rows.push({ table, eventTime, json });
-  }
-  reject(table: string, json: string): void {
-    this.rejects.push({ table, json });
-  }
-  pressure(): Promise<void> | undefined {
-    this.pressureCalls++;
-    return this.opts.pressure?.();
-  }
-  async commit(): Promise<OutputFile[]> {
-    if (this.opts.commitFails) throw new Error('disk full');
-    this.committed++;
-    return [{ key: 'mem', kind: 'events', table: 'x', rows: this.rows.length, bytes: 0 }];
-  }
-  async abort(): Promise<void> {
-    this.aborted++;
-  }
-  parsedRows(): Record<string, unknown>[] {
-    return this.rows.map((r) => JSON.parse(r.json) as Record<string, unknown>);
-  }
-  parsedRejects(): Record<string, unknown>[] {
-    return this.rejects.map((r) => JSON.parse(r.json) as Record<string, unknown>);
-  }
-}
 
 const registry = builtInRegistry();
 const NOW = new Date('2026-11-24T12:00:00Z');
@@ -76,6 +39,7 @@ async function run(
     sink,
     now: NOW,
     limits: { ...DEFAULT_LIMITS, ...opts.limits },
+    registry,
   });
   return { sink, summary };
 }
@@ -100,9 +64,9 @@ describe('processStream: rows', () => {
       '2017-09-29 17:00:00.500000000',
       '2017-09-29 16:28:24.433000000',
     ]);
-    expect(sink.committed).toBe(1);
-    expect(sink.aborted).toBe(0);
-    expect(summary.outputs).toHaveLength(1);
+    expect(sink.commits).toBe(1);
+    expect(sink.aborts).toBe(0);
+    expect(summary.outputs).toEqual([{ key: 'memory/events/cloudflare_httprequest', kind: 'events', table: 'cloudflare_httprequest', rows: 3, bytes: 0 }]);
   });
 
   test('gzip input gives byte-identical rows to the same plain input', async () => {
@@ -163,7 +127,7 @@ describe('processStream: rows', () => {
   test('an empty input is zero lines and still commits', async () => {
     const { summary, sink } = await run(Buffer.alloc(0));
     expect(summary).toMatchObject({ lines: 0, rows: 0, rejected: 0 });
-    expect(sink.committed).toBe(1);
+    expect(sink.commits).toBe(1);
   });
 
   test('sink back-pressure is awaited between chunks', async () => {
@@ -295,22 +259,22 @@ describe('processStream: failures of the whole input', () => {
     expect(err.message).toMatch(/truncated/);
     expect(err.location).toMatchObject({ bucket: 'cf-logs', key: KEY });
     expect(err.location.line).toBeGreaterThan(1);
-    expect(sink.aborted).toBe(1);
-    expect(sink.committed).toBe(0);
+    expect(sink.aborts).toBe(1);
+    expect(sink.commits).toBe(0);
   });
 
   test('a decompressed size over the limit is a DecodeError too', async () => {
     const sink = new MemorySink();
     const e = await failure(run(gzipSync(Buffer.from(GOOD)), { sink, limits: { maxDecompressedBytes: 10 } }));
     expect(e).toBeInstanceOf(DecodeError);
-    expect(sink.aborted).toBe(1);
+    expect(sink.aborts).toBe(1);
   });
 
   test('a failing sink commit aborts and throws a SinkError', async () => {
     const sink = new MemorySink({ commitFails: true });
     const e = await failure(run(Buffer.from(GOOD), { sink }));
     expect(e).toBeInstanceOf(SinkError);
-    expect(sink.aborted).toBe(1);
+    expect(sink.aborts).toBe(1);
   });
 
   test('a sink that throws while taking a row is a SinkError naming the output and the line, not a read failure', async () => {
@@ -319,7 +283,7 @@ describe('processStream: failures of the whole input', () => {
     expect(e).toBeInstanceOf(SinkError);
     expect((e as SinkError).message).toContain('writing output failed: logs/t/year=2026/month=11/day=24/hour=12/x.json.gz: row added');
     expect((e as SinkError).location).toMatchObject({ key: KEY, line: 2 });
-    expect(sink.aborted).toBe(1);
+    expect(sink.aborts).toBe(1);
   });
 
   test('a bug in a stage is thrown as it is, not disguised as an input read error', async () => {
@@ -328,14 +292,14 @@ describe('processStream: failures of the whole input', () => {
     const throwing = { ...input(), filters: { raw: [1], normalised: [], bind: () => ({ empty: true }), dropRaw: () => { throw bug; } } as unknown as InputInfo['filters'] };
     const e = await failure(processStream([Buffer.from(GOOD)], throwing, { sink, now: NOW, limits: DEFAULT_LIMITS }));
     expect(e).toBe(bug);
-    expect(sink.aborted).toBe(1);
+    expect(sink.aborts).toBe(1);
   });
 
   test('failing back-pressure aborts and throws a SinkError', async () => {
     const sink = new MemorySink({ pressure: () => Promise.reject(new Error('upload failed')) });
     const e = await failure(run(Buffer.from(GOOD), { sink, chunkSize: 10 }));
     expect(e).toBeInstanceOf(SinkError);
-    expect(sink.aborted).toBe(1);
+    expect(sink.aborts).toBe(1);
   });
 });
 
@@ -382,7 +346,7 @@ describe('processStream: what it releases and keeps when a line or the output go
     await expect(
       processStream(source, { source: 's', identity: 's', entry, location: { key: 's' } }, { sink, now: new Date(), limits: DEFAULT_LIMITS }),
     ).rejects.toThrow('writing output failed');
-    expect(sink.aborted).toBe(1);
+    expect(sink.aborts).toBe(1);
     await new Promise((r) => setImmediate(r));
     expect(source.destroyed).toBe(true);
   });
@@ -445,8 +409,8 @@ describe('processStream: every byte of the input is read or the input fails', ()
       `the gzip stream ends before the input does: the bytes after it are not a gzip member (s3://cf-logs/${KEY}, line 11, byte ${first.length})`,
     );
     expect((e as DecodeError).location).toMatchObject({ bucket: 'cf-logs', key: KEY, byteOffset: first.length });
-    expect(sink.committed).toBe(0);
-    expect(sink.aborted).toBe(1);
+    expect(sink.commits).toBe(0);
+    expect(sink.aborts).toBe(1);
   });
 
   test('on the last attempts it is salvaged like corruption: the rows before it, then one corrupt_input reject naming the offset', async () => {
@@ -482,7 +446,7 @@ describe('processStream: every byte of the input is read or the input fails', ()
       const e = await failure(processStream(stopped(consumed, ended), input(), { sink, now: NOW, limits: DEFAULT_LIMITS }));
       expect(e).toBeInstanceOf(DecodeError);
       expect((e as DecodeError).message).toBe(`the input was not decoded to its end (s3://cf-logs/${KEY}, line 11, byte ${at})`);
-      expect(sink.committed).toBe(0);
+      expect(sink.commits).toBe(0);
     }
     const whole = await processStream(stopped(100, true), input(), { sink: new MemorySink(), now: NOW, limits: DEFAULT_LIMITS });
     expect([whole.rows, whole.bytesIn]).toEqual([10, 100]);

@@ -146,14 +146,18 @@ describe('the row writer', () => {
     let compared = 0;
     let lineNo = 0;
     // The seed datasets' hand-tuned lines in three formats; the schema-driven ones (up to 84 fields, each varied
-    // every way) in one, with fewer lines: the variants per field, not the lines, are what meet every shape.
+    // every way) in one, with fewer lines: the variants per field, not the lines, are what meet every shape. A
+    // field's variant is the same on every line, so more than a few lines per format only repeat the same shapes.
     const seedDataset = SEED_DATASETS.includes(dataset);
     const formats = seedDataset ? (['unixnano', 'unix', 'rfc3339ns'] as const) : (['unixnano'] as const);
     for (const format of formats) {
-      for (const line of generateLines({ dataset, lines: seedDataset ? 8 : 2, seed: 5, timestampFormat: format })) {
+      for (const [l, line] of [...generateLines({ dataset, lines: seedDataset ? 3 : 2, seed: 5, timestampFormat: format })].entries()) {
         for (const [i, v] of variants(line).entries()) {
+          // The seed datasets' wide lines take each spelling on every third variant, rotating with the line, so
+          // the three lines of a format still meet every variant in every spelling.
+          const spelt = spellings(v).filter((_, j) => !seedDataset || (i + j + l) % 3 === 0);
           // Long numbers on every eighth variant: enough to meet every column shape, at a bearable test time.
-          for (const text of [v, ...spellings(v), ...(i % 8 === 0 ? withLongNumbers(entry, v) : [])]) {
+          for (const text of [v, ...spelt, ...(i % 8 === 0 ? withLongNumbers(entry, v) : [])]) {
             lineNo++;
             expect(written(writer, text, lineNo)).toBe(reference(entry, text, lineNo));
             compared++;
@@ -161,7 +165,7 @@ describe('the row writer', () => {
         }
       }
     }
-    expect(compared).toBeGreaterThanOrEqual(seedDataset ? 3000 : 100);
+    expect(compared).toBeGreaterThanOrEqual(seedDataset ? 1000 : 100);
   });
 
   it('writes what the reference writes for every golden input line', () => {
