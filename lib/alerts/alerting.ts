@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
-import { CflogsError, Disposition, Dispositions, messageOf } from '../errors';
+import { CflogsError, messageOf } from '../errors';
 import type { OutputCodec } from '../lake/codec';
 import { alertKey } from '../lake/layout';
 import type { ObjectStore } from '../lake/types';
@@ -86,9 +86,6 @@ export interface AlertingResult {
 /** Publishing an alert failed: the input fails too, so its retry publishes what the state still marks unpublished. */
 export class AlertPublishError extends CflogsError {
   override readonly name = 'AlertPublishError';
-  override get disposition(): Disposition {
-    return Dispositions.retry;
-  }
 }
 
 /**
@@ -98,9 +95,6 @@ export class AlertPublishError extends CflogsError {
  */
 export class AlertClaimedError extends CflogsError {
   override readonly name = 'AlertClaimedError';
-  override get disposition(): Disposition {
-    return Dispositions.retry;
-  }
 }
 
 interface Delivery {
