@@ -37,7 +37,7 @@ const { settings, parsePrefixes, parseReservedConcurrency, parseRuleIds } = requ
 const { inputResources, inputOutputs, inputReadArns, inputListStatement } = require('./stack/input');
 const { databaseName, tableLogicalId, glueTables } = require('./stack/catalog');
 const { outputWriteArns, rejectsPrefix } = require('./stack/output');
-const { nodeOptions } = require('./stack/runtime');
+const { NODE_OPTIONS } = require('./stack/runtime');
 const { dashboardResources, dashboardOutputs, METRICS_NAMESPACE } = require('./stack/dashboard');
 const { artifacts, rulesEnvironment } = require('./stack/rules');
 const { keyAdministrationStatement, publishThroughSnsStatement, snsService } = require('./stack/kms');
@@ -77,7 +77,7 @@ module.exports = {
   async environment({ resolveVariable }) {
     const s = await settings(resolveVariable);
     return {
-      NODE_OPTIONS: nodeOptions(s.outputFormat),
+      NODE_OPTIONS,
       CFLOGS_OUTPUT_BUCKET: ref('OutputBucket'),
       ...(s.routes ? { CFLOGS_ROUTES: s.routes } : {}),
       ...(s.sourceId ? { CFLOGS_SOURCE_ID: s.sourceId } : {}),

@@ -132,7 +132,7 @@ function measureVariants(variants: Variant[], runs: number): Map<string, InitTim
 
 const kb = (n: number): string => `${(n / 1024).toFixed(0)} KiB`;
 const ms = (t: InitTiming | undefined): string => (t ? `${t.median.toFixed(0)} ms (min ${t.min.toFixed(0)})` : 'not measured');
-const INIT_TARGET_MS = 150; // issue 5: S3 handler, this machine
+const INIT_TARGET_MS = 150; // the S3 handler's cold start on this machine
 
 async function main(): Promise<void> {
   const opts = parseOptions(process.argv.slice(2));

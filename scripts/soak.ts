@@ -33,7 +33,7 @@ import { handleS3Event, IngestReport } from '../lib/s3/handler';
 import { S3Store } from '../lib/aws/s3-store';
 import { silentLog } from '../lib/log';
 import { wireS3 } from '../lib/wiring';
-import { nodeOptions } from '../infra/stack/runtime';
+import { NODE_OPTIONS } from '../infra/stack/runtime';
 import { LAKE_FORMATS } from '../lib/lake/format';
 
 const INPUT = 'cflogs-soak-input';
@@ -277,9 +277,9 @@ async function main(): Promise<void> {
   process.exit(exitCode);
 }
 
-/** The handler runs here: with the functions' NODE_OPTIONS (for the format), or the peak would be another runtime's. */
+/** The handler runs here: with the functions' NODE_OPTIONS, or the peak would be another runtime's. */
 function withLambdaNodeOptions(): boolean {
-  const LAMBDA_NODE_OPTIONS = nodeOptions(args.format);
+  const LAMBDA_NODE_OPTIONS = NODE_OPTIONS;
   if ((process.env.NODE_OPTIONS ?? '').includes(LAMBDA_NODE_OPTIONS)) return false;
   const proc = spawn(process.execPath, [...process.execArgv, __filename, ...process.argv.slice(2)], {
     stdio: 'inherit',

@@ -29,7 +29,7 @@ import { S3Store } from '../../lib/aws/s3-store';
 import { silentLog } from '../../lib/log';
 import { wireS3 } from '../../lib/wiring';
 import { serveCommand } from '../../lib/cli/serve';
-import { nodeOptions } from '../../infra/stack/runtime';
+import { NODE_OPTIONS } from '../../infra/stack/runtime';
 import { peakMb, resetPeak } from './peak';
 
 const INPUT = 'cflogs-probe-input';
@@ -218,7 +218,7 @@ async function main(): Promise<void> {
       const pass = [...(args['real-hit'] ? ['--real-hit'] : []), ...(args.enable !== '' ? ['--enable', args.enable] : [])];
       const r = spawnSync(process.execPath, [...process.execArgv, '--expose-gc', __filename, '--role', 'path', '--path', path, '--hits', String(HITS), '--blocks', String(BLOCKS), ...pass, '--endpoints', endpoints], {
         stdio: ['ignore', 'pipe', 'inherit'],
-        env: { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} ${nodeOptions(undefined)}`.trim() },
+        env: { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} ${NODE_OPTIONS}`.trim() },
         maxBuffer: 16 * MiB,
       });
       const after = JSON.parse((server.stdin?.write('?\n'), await next())) as typeof before;
@@ -232,7 +232,7 @@ async function main(): Promise<void> {
           publishedAlone: after.individual - before.individual,
           summaries: after.summaries - before.summaries,
           summarisedAlerts: after.summarised - before.summarised,
-          nodeOptions: nodeOptions(undefined),
+          nodeOptions: NODE_OPTIONS,
         }) + '\n',
       );
       if (r.status !== 0) process.exitCode = 1;

@@ -14,9 +14,4 @@
  */
 const NODE_OPTIONS = '--max-semi-space-size=16 --max-old-space-size=160';
 
-/** The functions' NODE_OPTIONS; the same for every lake format ('ndjson' | 'parquet'). */
-function nodeOptions(_format) {
-  return NODE_OPTIONS;
-}
-
-module.exports = { NODE_OPTIONS, nodeOptions };
+module.exports = { NODE_OPTIONS };

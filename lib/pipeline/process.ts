@@ -10,7 +10,7 @@ import { LineFramer } from '../decode/lines';
 import { FilterSet, NO_FILTERS } from '../filter/filters';
 import { ABSENT_COLUMN, columnIndexOf } from '../record/normalise';
 import { chooseLogType } from './detect';
-import { LineParser, RejectReason } from '../record/parser';
+import { LineParser, NOT_UTF8, RejectReason } from '../record/parser';
 import { formatDate } from '../record/timestamps';
 import type { LogTypeEntry, SchemaRegistry } from '../record/registry';
 import type { OutputFile, RowSink } from '../lake/types';
@@ -247,7 +247,7 @@ export async function processStream(
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a UTF-8 BOM on the first line
       // U+FFFD in the text is either in the data or the decoder's replacement: only then check the bytes.
       if (text.includes('\ufffd') && !isUtf8(buf.subarray(start, end))) {
-        reject(lineNo, 'invalid_utf8', 'line is not valid UTF-8', text, buf.toString('base64', start, end));
+        reject(lineNo, 'invalid_utf8', NOT_UTF8, text, buf.toString('base64', start, end));
         return;
       }
       const failure = parser.parse(text);

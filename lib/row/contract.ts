@@ -1,5 +1,5 @@
 /**
- * The p_* columns every row carries after the schema's own fields (BRIEF's output contract), in the order rows
+ * The p_* columns every row carries after the schema's own fields (the output contract), in the order rows
  * carry them: the one list the row writer, the indicator sets and the Glue catalog all read.
  */
 

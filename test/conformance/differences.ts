@@ -39,7 +39,7 @@ export interface ExpectedReject {
   /**
    * `sample`: the line is not what Cloudflare sends; refusing it is right and stays so.
    * `drift`: a plausible record with a wrong-typed optional field: rejected today, kept (the value in
-   * p_invalid_fields) once issue 16's drift tolerance lands, when the entry must go.
+   * p_invalid_fields) once drift is tolerated, when the entry must go.
    */
   kind: 'sample' | 'drift';
   why: string;

@@ -189,7 +189,7 @@ describe('the README filter examples', () => {
 });
 
 describe('filter regexes match in linear time (RE2 syntax)', () => {
-  // The patterns on inputs a little beyond its own (40 characters instead of 28, a 34 KB User-Agent instead
+  // Known catastrophic patterns on inputs a little beyond the usual demonstrations (40 characters instead of 28, a 34 KB User-Agent instead
   // of 17 KB: the old engine took 26 s on that one here), so that a backtracking engine hangs for minutes on each.
   const cases: [string, string, string][] = [
     ['^(a|a)*$', 'a'.repeat(40), '!'],

@@ -453,7 +453,7 @@ describe.each(Object.entries(SCHEMAS))('%s schema', (logType, want) => {
   const schema = load(want.file);
   const fields = byName(schema);
 
-  it('names its log type, Logpush dataset and Glue table as the brief does', () => {
+  it('names its log type, Logpush dataset and Glue table as the output contract does', () => {
     expect(schema.schema).toBe(logType);
     expect(schema.dataset).toBe(want.dataset);
     expect(schema.table).toBe(want.table);
@@ -481,7 +481,7 @@ describe.each(Object.entries(SCHEMAS))('%s schema', (logType, want) => {
     }
   });
 
-  it('marks exactly the brief’s required fields as required', () => {
+  it('marks exactly the output contract’s required fields as required', () => {
     const required = schema.fields.filter((f) => f.required === true).map((f) => f.name);
     expect(required.sort()).toEqual([...want.required].sort());
   });
