@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { NODE_OPTIONS } from '../infra/stack/runtime';
 import type { ChildRequest, ChildResult } from './contender';
 import type { Corpus } from './corpus';
 
@@ -101,7 +102,9 @@ export async function runOnce(spec: RunSpec, bundles: Bundles, corpus: Corpus, o
   const req: ChildRequest = { contender: spec.contender, corpus, params: spec.params, resultPath, ...(opts.warmup ? { warmup: opts.warmup } : {}) };
   writeFileSync(reqPath, JSON.stringify(req));
   // --expose-gc only lets the harness measure retained heap after the timed work; it changes no GC behaviour.
-  const node = ['--expose-gc', ...(opts.nodeArgs ?? []), bundles.contenders[spec.contender], reqPath];
+  // cflogs runs with the functions' NODE_OPTIONS (heap limits): its speed and peak are the function's.
+  const runtime = spec.contender === 'cflogs' || spec.contender === 'e2e' ? NODE_OPTIONS.split(' ') : [];
+  const node = ['--expose-gc', ...runtime, ...(opts.nodeArgs ?? []), bundles.contenders[spec.contender], reqPath];
   const exe = opts.nodePath ?? process.execPath;
   const [cmd, args] = spec.cpus !== undefined ? ['taskset', ['-c', spec.cpus, exe, ...node]] : [exe, node];
   const stderr: Buffer[] = [];

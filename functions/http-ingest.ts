@@ -1,6 +1,6 @@
 /**
  * Lambda behind a function URL (payload format 2.0; API Gateway HTTP APIs send the same shape): Cloudflare
- * Logpush's HTTP destination -> partitioned, enriched NDJSON in the output bucket. Config, clients and the
+ * Logpush's HTTP destination -> partitioned, enriched rows (Parquet, or NDJSON when configured) in the output bucket. Config, clients and the
  * shared-secret provider are built once per container (lib/wiring.ts); each invocation calls one lib function.
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';

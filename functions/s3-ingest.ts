@@ -1,7 +1,7 @@
 /**
- * Lambda: S3 ObjectCreated (direct, SQS, SNS-in-SQS or EventBridge) -> partitioned, enriched NDJSON in the
- * output bucket. Config and clients are built once per container (lib/wiring.ts); each invocation calls one lib
- * function.
+ * Lambda: S3 ObjectCreated (direct, SQS, SNS-in-SQS or EventBridge) -> partitioned, enriched rows (Parquet, or
+ * NDJSON when configured) in the output bucket. Config and clients are built once per container (lib/wiring.ts);
+ * each invocation calls one lib function.
  */
 import type { Context } from 'aws-lambda';
 import { handleS3Event } from '../lib/s3/handler';

@@ -4,7 +4,7 @@ import { ConfigError } from './errors';
 import { DEFAULT_LIMITS, Limits } from './pipeline/process';
 import { compileFilters, FilterSet, NO_FILTERS } from './filter/filters';
 import { hasZstd, LEVELS, OUTPUT_COMPRESSIONS, OutputCodec, outputCodec, OutputCompression } from './lake/codec';
-import { LAKE_FORMATS, LakeFormat } from './lake/format';
+import { DEFAULT_LAKE_FORMAT, LAKE_FORMATS, LakeFormat } from './lake/format';
 import { BUCKET_NAME } from './lake/layout';
 import type { RouteSpec } from './route/router';
 
@@ -20,7 +20,7 @@ export interface Config {
   limits: Limits;
   /** How lake files are compressed: zstd (default) or gzip, and the level. */
   codec: OutputCodec;
-  /** Rows as NDJSON (default) or Parquet files. */
+  /** Rows as Parquet (default) or NDJSON files; rejects are NDJSON either way. */
   format: LakeFormat;
   maxOpenFiles: number;
   sourceId?: string;
@@ -45,7 +45,7 @@ const MAX_OUTPUT_PREFIX_BYTES = 512;
  *   CFLOGS_ROUTES_FILE (YAML/JSON path) or CFLOGS_ROUTES (the same, inline; not both),
  *   CFLOGS_MAX_LINE_BYTES (1048576), CFLOGS_MAX_DECOMPRESSED_BYTES (68719476736),
  *   CFLOGS_OUTPUT_COMPRESSION (zstd | gzip), CFLOGS_OUTPUT_COMPRESSION_LEVEL (zstd 1-19, default 3; gzip 0-9,
- *   default 6), CFLOGS_OUTPUT_FORMAT (ndjson | parquet), CFLOGS_MAX_OPEN_FILES (4), CFLOGS_SOURCE_ID, CFLOGS_SOURCE_LABEL,
+ *   default 6), CFLOGS_OUTPUT_FORMAT (parquet | ndjson), CFLOGS_MAX_OPEN_FILES (4), CFLOGS_SOURCE_ID, CFLOGS_SOURCE_LABEL,
  *   CFLOGS_SALVAGE_AFTER_RECEIVES (3, below CFLOGS_MAX_RECEIVE_COUNT, 5), CFLOGS_S3_FORCE_PATH_STYLE (false),
  *   CFLOGS_SCHEMAS_DIR (custom schemas, *.yml below it).
  */
@@ -118,7 +118,7 @@ function codecOf(env: NodeJS.ProcessEnv): OutputCodec {
 
 /** CFLOGS_OUTPUT_FORMAT, checked: also what the stack checks its `outputFormat` param with. */
 export function outputFormat(env: NodeJS.ProcessEnv): LakeFormat {
-  const name = (optional(env.CFLOGS_OUTPUT_FORMAT) ?? 'ndjson').toLowerCase();
+  const name = (optional(env.CFLOGS_OUTPUT_FORMAT) ?? DEFAULT_LAKE_FORMAT).toLowerCase();
   if (!(LAKE_FORMATS as readonly string[]).includes(name)) {
     throw new ConfigError(`CFLOGS_OUTPUT_FORMAT must be one of ${LAKE_FORMATS.join(', ')}, got ${JSON.stringify(name)}`);
   }

@@ -169,7 +169,7 @@ export function wireS3(env: NodeJS.ProcessEnv, opts: WireOptions & { metrics?: O
  * What the Logpush HTTP handler needs, with the whole HTTP configuration (where the secret comes from, for a
  * startup message).
  */
-export function wireHttp(env: NodeJS.ProcessEnv, opts: WireOptions & { http?: HttpConfigOptions }): HttpDeps & { http: HttpConfig } {
+export function wireHttp(env: NodeJS.ProcessEnv, opts: WireOptions & { http?: Omit<HttpConfigOptions, 'registry'> }): HttpDeps & { http: HttpConfig } {
   const { deps } = wire(env, opts);
   return {
     ...deps,

@@ -9,9 +9,9 @@
  * set CFLOGS_OUTPUT_BUCKET to the output bucket.
  */
 import { queryCommand } from '../lib/cli/query';
-import { readLakeFile } from '../testkit/lake-files';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
+import { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
@@ -98,16 +98,32 @@ async function localDemo(): Promise<void> {
     console.log(`\nThe lake (${files.length} files) is in ${relative(process.cwd(), lakeDir) || '.'}/ :`);
     for (const f of files) console.log(`  ${f}`);
     console.log(`(rejects/ is partitioned by the hour each object arrived, its LastModified: here this run's hour, not its rows' event hours as in logs/)`);
-    if (firstHttp) {
-      const row = readLakeFile(require('node:fs').readFileSync(join(lakeDir, firstHttp))).split('\n')[0] ?? '';
-      const parsed = JSON.parse(row) as Record<string, unknown>;
-      const pFields = Object.fromEntries(Object.entries(parsed).filter(([k]) => k.startsWith('p_') || k.endsWith('Timestamp')));
-      console.log(`\nAn HttpRequest row's timestamps and p_* fields:\n${JSON.stringify(pFields, null, 2)}`);
-    }
+    if (firstHttp) await showFirstRow(lakeDir);
     await askTheLake(lakeDir);
   } finally {
     await Promise.all([s3.close(), dynamo.close(), sns.close()]);
   }
+}
+
+/**
+ * The earliest HttpRequest row's timestamps and p_* fields, read back through `cflogs query` (DuckDB), which reads
+ * Parquet and NDJSON files alike; absent fields (NULL) left out, as the NDJSON text leaves them out.
+ */
+async function showFirstRow(lakeDir: string): Promise<void> {
+  const sql = "SELECT COLUMNS('^p_|Timestamp$') FROM cloudflare_httprequest ORDER BY p_event_time, p_row_id LIMIT 1";
+  let text = '';
+  const out = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      text += chunk.toString('utf8');
+      done();
+    },
+  });
+  const code = await queryCommand(['--lake', lakeDir, '--json', sql], { stdout: out, stderr: process.stderr });
+  if (code !== 0) throw new Error(`the demo's query failed (exit ${code})`);
+  const row = JSON.parse(text.split('\n')[0] ?? '{}') as Record<string, unknown>;
+  const fields = Object.fromEntries(Object.entries(row).filter(([, v]) => v !== null));
+  console.log(`\nAn HttpRequest row's timestamps and p_* fields (DuckDB over the lake: microseconds; p_event_time_ns exact):`);
+  console.log(JSON.stringify(fields, null, 2));
 }
 
 /** Two questions to the lake just written, through `cflogs query` (DuckDB over the files), and how to ask more. */

@@ -5,8 +5,8 @@
  * gzip as Logpush writes it) through the real S3 handler, against s3rver over HTTP: GetObject streams the input,
  * the lake is written with multipart uploads, with the Lambda's own settings (S3Store's parts, loadConfig's defaults).
  * `--interleave` puts line i in event hour i % hours, the worst order for a writer that files rows by hour.
- * `--format parquet` runs the handler with `CFLOGS_OUTPUT_FORMAT=parquet` (the lake in Parquet files); the default is
- * whatever the environment says, NDJSON when unset.
+ * `--format parquet|ndjson` runs the handler with that `CFLOGS_OUTPUT_FORMAT`; the default is
+ * whatever the environment says, Parquet when unset.
  *
  * Only the handler runs in this process, as in Lambda. s3rver (the stand-in for S3) runs in a child process, and so
  * does the preparation of the input (generated and gzipped on the fly into .out/soak/, never held in memory, then

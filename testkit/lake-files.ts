@@ -14,13 +14,17 @@ export function readLakeFile(bytes: Uint8Array): string {
 /** Lake file names end in the codec's extension. */
 export const LAKE_FILE = /\.json\.(zst|gz)$/;
 
-/** The rows of a Parquet lake file (hyparquet, with Node's zstd for the column chunks), as objects. */
-export async function readParquetRows(bytes: Uint8Array, columns?: string[]): Promise<Record<string, unknown>[]> {
+/**
+ * The rows of a Parquet lake file (hyparquet, with Node's zstd for the column chunks), as objects. Timestamps come
+ * as Dates, or with `micros` as the bigint microseconds the file holds.
+ */
+export async function readParquetRows(bytes: Uint8Array, columns?: string[], opts: { micros?: boolean } = {}): Promise<Record<string, unknown>[]> {
   const { parquetReadObjects } = await import('hyparquet');
   const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   return parquetReadObjects({
     file,
     ...(columns ? { columns } : {}),
+    ...(opts.micros ? { parsers: { timestampFromMicroseconds: (v: bigint) => v } } : {}),
     compressors: { ZSTD: (input: Uint8Array) => new Uint8Array(zstdDecompressSync(input)) },
   });
 }

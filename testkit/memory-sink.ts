@@ -1,4 +1,5 @@
 import type { OutputFile, RowSink } from '../lib/lake/types';
+import type { Row } from '../lib/row/writer';
 
 /** What a test can make the sink do, to drive the pipeline's back-pressure and failure paths. */
 export interface MemorySinkOptions {
@@ -29,9 +30,9 @@ export class MemorySink implements RowSink {
     return this.aborts > 0;
   }
 
-  row(table: string, eventTime: string, json: string): void {
+  row(table: string, row: Row): void {
     if (this.opts.rowFails) throw this.opts.rowFails;
-    this.rows.push({ table, eventTime, json });
+    this.rows.push({ table, eventTime: row.eventTime, json: row.json() });
   }
 
   reject(table: string, json: string): void {

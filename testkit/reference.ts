@@ -6,6 +6,7 @@
 import { LineReject, parseRecord } from '../lib/record/parser';
 import { ABSENT_COLUMN, Columns, fillColumns, fillGeneric, NormaliseFailure, NormalisePlan, textSource } from '../lib/record/normalise';
 import type { LogTypeEntry } from '../lib/record/registry';
+import { P } from '../lib/row/contract';
 import { IndicatorSet } from '../lib/row/indicators';
 import { EnrichContext, EnrichedRow, rowId } from '../lib/row/writer';
 
@@ -65,13 +66,13 @@ export function enrich(plan: NormalisePlan, n: Normalised, lineNo: number, ctx: 
   const row = n.row;
   // Without an event time field Panther falls back to the parse time; so do we.
   const eventTime = n.eventTime ?? ctx.parseTime;
-  row.p_log_type = plan.logType;
+  row[P.p_log_type] = plan.logType;
   const id = rowId(ctx.rowIdPrefix, lineNo);
-  row.p_row_id = id;
-  row.p_event_time = eventTime;
-  row.p_parse_time = ctx.parseTime;
-  if (ctx.sourceId !== undefined) row.p_source_id = ctx.sourceId;
-  if (ctx.sourceLabel !== undefined) row.p_source_label = ctx.sourceLabel;
+  row[P.p_row_id] = id;
+  row[P.p_event_time] = eventTime;
+  row[P.p_parse_time] = ctx.parseTime;
+  if (ctx.sourceId !== undefined) row[P.p_source_id] = ctx.sourceId;
+  if (ctx.sourceLabel !== undefined) row[P.p_source_label] = ctx.sourceLabel;
   if (plan.indicatorFields.length > 0) {
     const ind = new IndicatorSet();
     for (const f of plan.indicatorFields) {
@@ -84,7 +85,7 @@ export function enrich(plan: NormalisePlan, n: Normalised, lineNo: number, ctx: 
     }
     ind.assignTo(row);
   }
-  if (n.unknown !== undefined) row.p_unknown_fields = n.unknown;
-  if (n.invalid !== undefined) row.p_invalid_fields = n.invalid;
+  if (n.unknown !== undefined) row[P.p_unknown_fields] = n.unknown;
+  if (n.invalid !== undefined) row[P.p_invalid_fields] = n.invalid;
   return { json: JSON.stringify(row), rowId: id, eventTime };
 }

@@ -34,7 +34,8 @@ const cflogs: Contender = {
   async prepare(corpus, params) {
     const config = loadConfig({
       ...(params.compression === undefined ? {} : { CFLOGS_OUTPUT_COMPRESSION: String(params.compression) }),
-      ...(params.format === undefined ? {} : { CFLOGS_OUTPUT_FORMAT: String(params.format) }),
+      // NDJSON unless params.format says (`cflogs_parquet`): the other cflogs rows compare with DuckDB's NDJSON.
+      CFLOGS_OUTPUT_FORMAT: params.format === undefined ? 'ndjson' : String(params.format),
     });
     const entry = builtInRegistry().forDataset(corpus.options.dataset);
     if (!entry) throw new Error(`no log type for dataset ${corpus.options.dataset}`);

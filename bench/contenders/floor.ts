@@ -14,6 +14,7 @@ import { createGunzip } from 'node:zlib';
 import { loadConfig } from '../../lib/config';
 import { LakeWriter } from '../../lib/lake/writer';
 import type { Contender } from '../contender';
+import { jsonRow } from '../../testkit/rows';
 import { DiscardStore } from '../discard-store';
 
 const GUNZIP_CHUNK = 256 * 1024;
@@ -36,7 +37,7 @@ const floor: Contender = {
         if (end > start) {
           const record: unknown = JSON.parse(buf.toString('utf8', start, end));
           rows++;
-          sink?.row('floor', EVENT_TIME, JSON.stringify(record));
+          sink?.row('floor', jsonRow(EVENT_TIME, JSON.stringify(record)));
         }
       };
       for await (const chunk of createReadStream(corpus.path).pipe(createGunzip({ chunkSize: GUNZIP_CHUNK })) as AsyncIterable<Buffer>) {

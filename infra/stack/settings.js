@@ -47,7 +47,7 @@ async function settings(resolveVariable) {
     httpReservedConcurrency: parseReservedConcurrency(await param('httpReservedConcurrency')),
     outputCompression: await param('outputCompression'),
     outputCompressionLevel: await param('outputCompressionLevel'),
-    outputFormat: (await param('outputFormat')) || 'ndjson',
+    outputFormat: await param('outputFormat'),
   };
   try {
     outputCompressionSettings({ CFLOGS_OUTPUT_COMPRESSION: s.outputCompression, CFLOGS_OUTPUT_COMPRESSION_LEVEL: s.outputCompressionLevel });
@@ -55,7 +55,8 @@ async function settings(resolveVariable) {
     throw new ConfigError(`outputCompression / outputCompressionLevel: ${e.message}`);
   }
   try {
-    outputFormat({ CFLOGS_OUTPUT_FORMAT: s.outputFormat });
+    // Checked and defaulted by lib/config.ts (Parquet when unset), so the functions and the Glue tables agree.
+    s.outputFormat = outputFormat({ CFLOGS_OUTPUT_FORMAT: s.outputFormat });
   } catch (e) {
     throw new ConfigError(`outputFormat: ${e.message}`);
   }

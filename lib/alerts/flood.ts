@@ -1,5 +1,5 @@
 import type { Severity } from '../rules/model';
-import { epochMinute } from '../rules/time';
+import { epochMinute } from '../record/timestamps';
 import { AlertState, maxSeverity, RowRef, SummaryDraft } from '../rules/windows';
 
 /**

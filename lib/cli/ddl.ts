@@ -1,19 +1,20 @@
 import type { Writable } from 'node:stream';
 import { createTableDdl, eventsTable, lakeTables, TableDef } from '../lake/catalog';
-import { builtInRegistry, SchemaRegistry } from '../record/registry';
+import type { SchemaRegistry } from '../record/registry';
+import { cliRegistry } from './schemas';
 import { outputFormat } from '../config';
 import type { LakeFormat } from '../lake/format';
 import { parseCommandArgs, UsageError } from './usage';
 
 // One line: main prints it for --help and the top-level help lists it among the others.
-export const DDL_USAGE = 'cflogs ddl [--database DB] [--location s3://bucket[/prefix]] [--format ndjson|parquet] [--table T|--log-type T...]';
+export const DDL_USAGE = 'cflogs ddl [--database DB] [--location s3://bucket[/prefix]] [--format parquet|ndjson] [--table T|--log-type T...]';
 
 /**
  * `cflogs ddl`: Athena CREATE EXTERNAL TABLE statements, from the schemas. By default CREATE DATABASE, then every
  * table of the lake (one per log type, then the rejects); `--log-type T...` narrows that to those log types;
  * `--table T` prints that one table's statement alone, T being a table (`cflogs_rejects`), a log type or a dataset.
  */
-export async function ddlCommand(argv: string[], io: { stdout: Writable }): Promise<number> {
+export async function ddlCommand(argv: string[], io: { stdout: Writable }, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const { values } = parseCommandArgs({
     args: argv,
     options: {
@@ -24,14 +25,14 @@ export async function ddlCommand(argv: string[], io: { stdout: Writable }): Prom
       format: { type: 'string' },
     },
   }, DDL_USAGE);
-  // The lake's format, as the functions have it (CFLOGS_OUTPUT_FORMAT) unless --format says.
-  const format = outputFormat(values.format !== undefined ? { CFLOGS_OUTPUT_FORMAT: values.format } : process.env);
+  // The lake's format, as the functions have it (CFLOGS_OUTPUT_FORMAT, Parquet when unset) unless --format says.
+  const format = outputFormat(values.format !== undefined ? { CFLOGS_OUTPUT_FORMAT: values.format } : env);
   if (!/^s3:\/\/[^/]+/.test(values.location)) throw new UsageError(`--location must be an s3:// URI\nusage: ${DDL_USAGE}`);
   if (!/^[a-z_][a-z0-9_]*$/.test(values.database)) throw new UsageError(`--database must be a Glue database name`);
   if (values.table !== undefined && values['log-type'] !== undefined) {
     throw new UsageError(`--table and --log-type choose tables two ways: give one\nusage: ${DDL_USAGE}`);
   }
-  const registry = builtInRegistry();
+  const registry = cliRegistry(env);
   if (values.table !== undefined) {
     // One statement and no CREATE DATABASE: what Athena's query editor accepts in one run.
     const table = findTable(registry, values.table, values.location, format);

@@ -1,4 +1,4 @@
-import { builtInRegistry } from '../record/registry';
+import type { SchemaRegistry } from '../record/registry';
 
 /** `--help` or `-h` among a command's arguments (before a `--`, after which they are file names). */
 export function wantsHelp(argv: string[]): boolean {
@@ -21,9 +21,8 @@ function wrap(words: string[], indent: string, width = 100): string[] {
   return lines;
 }
 
-/** The top-level help: every command's usage, then the built-in datasets (Logpush names) and log types. */
-export function topLevelHelp(usages: string[]): string {
-  const registry = builtInRegistry();
+/** The top-level help: every command's usage, then the datasets (Logpush names) and log types the commands know. */
+export function topLevelHelp(usages: string[], registry: SchemaRegistry): string {
   return [
     'usage:',
     ...usages.map((u) => `  ${u}`),

@@ -1,7 +1,7 @@
 import { createReadStream, realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Writable } from 'node:stream';
-import { detectRoute } from '../pipeline/detect';
+import { detectRoute } from '../pipeline/log-type';
 import type { IngestBody } from '../pipeline/ingest';
 import type { RouteMatch, Router } from '../route/router';
 

@@ -7,6 +7,7 @@ import { topLevelHelp, wantsHelp } from './help';
 import { parseCommand, PARSE_USAGE } from './parse';
 import { queryCommand, QUERY_USAGE } from './query';
 import { rulesCommand, RULES_USAGE } from './rules';
+import { cliRegistry } from './schemas';
 import { serveCommand, SERVE_USAGE } from './serve';
 import { UsageError } from './usage';
 
@@ -43,7 +44,7 @@ export async function main(argv: string[]): Promise<number> {
   const cmd = name !== undefined ? COMMANDS[name] : undefined;
   if (!cmd) {
     const asked = name === undefined || name === '--help' || name === '-h' || name === 'help';
-    (asked ? process.stdout : process.stderr).write(topLevelHelp(Object.values(COMMANDS).map((c) => c.usage)));
+    (asked ? process.stdout : process.stderr).write(topLevelHelp(Object.values(COMMANDS).map((c) => c.usage), cliRegistry(process.env)));
     return asked ? 0 : 2;
   }
   if (wantsHelp(rest)) {

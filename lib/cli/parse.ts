@@ -16,13 +16,13 @@ import { parseCommandArgs, UsageError } from './usage';
 
 export const PARSE_USAGE =
   'cflogs parse [--log-type T] [--source-id ID] [--source-label L] [--filters FILE] [FILE|-]...\n' +
-  '      [--rejects FILE | --out DIR [--format ndjson|parquet]]';
+  '      [--rejects FILE | --out DIR [--format parquet|ndjson]]';
 
 /**
  * `cflogs parse`: Logpush files (gzip, zstd or plain) -> output rows as NDJSON on stdout, rejects to --rejects;
- * or, with --out, the lake's files and layout in a directory (NDJSON or Parquet, rejects under rejects/), as the
- * Lambda writes them to S3. Exit 0 when every input was read (rejects are not failures), 1 when one could not be,
- * 2 on usage errors.
+ * or, with --out, the lake's files and layout in a directory (the rows as Parquet, or NDJSON with `--format ndjson`
+ * or CFLOGS_OUTPUT_FORMAT; rejects under rejects/), as the Lambda writes them to S3. Exit 0 when every input was
+ * read (rejects are not failures), 1 when one could not be, 2 on usage errors.
  */
 export async function parseCommand(
   argv: string[],

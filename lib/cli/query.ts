@@ -1,9 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { lakeViews } from '../lake/duckdb';
-import { optional } from '../env';
-import { wireRegistry } from '../wiring';
-import { compileSchemas } from './schemas';
+import { cliRegistry } from './schemas';
 import { parseCommandArgs, UsageError } from './usage';
 
 export const QUERY_USAGE = 'cflogs query [--lake DIR] [--json] SQL';
@@ -13,9 +11,10 @@ export const DEMO_LAKE = '.out/demo/lake';
 
 /**
  * `cflogs query`: DuckDB SQL over a local lake, with a view per table that has files (named as in Athena:
- * `cloudflare_httprequest`, ...) and `cflogs_rejects`. Prints an aligned table, or NDJSON with --json.
- * Exit 0 on an answer, 1 when the lake has no files or DuckDB refuses the SQL, 2 on usage errors.
- * DuckDB (a devDependency) is imported here only, when the command runs: nothing the Lambda bundles import loads it.
+ * `cloudflare_httprequest`, ...; Parquet, NDJSON or both), `cflogs_rejects` and `cflogs_alerts`. Prints an aligned
+ * table, or NDJSON with --json. Exit 0 on an answer, 1 when the lake has no files or DuckDB refuses the SQL, 2 on
+ * usage errors. DuckDB (a devDependency) is imported here only, when the command runs: nothing the Lambda bundles
+ * import loads it.
  */
 export async function queryCommand(
   argv: string[],
@@ -38,10 +37,9 @@ export async function queryCommand(
     return 1;
   }
   // Only the log types are read from the environment: a query needs no routes or output settings to be valid.
-  const schemasDir = optional(env.CFLOGS_SCHEMAS_DIR);
-  const views = lakeViews(lake, wireRegistry(schemasDir !== undefined ? { schemasDir } : {}, compileSchemas).schemas());
+  const views = lakeViews(lake, cliRegistry(env).schemas());
   if (views.length === 0) {
-    io.stderr.write(`cflogs query: no lake files (.json.zst or .json.gz under logs/ or rejects/) in ${lake}\n`);
+    io.stderr.write(`cflogs query: no lake files (.parquet, .json.zst or .json.gz under logs/, rejects/ or alerts/) in ${lake}\n`);
     return 1;
   }
 

@@ -2,8 +2,8 @@ import type { Writable } from 'node:stream';
 import { optional } from '../env';
 import { loadRuleSet } from '../rules/builtin';
 import { runRuleTests } from '../rules/testing';
-import { builtInRegistry } from '../record/registry';
 import { parseCommandArgs, UsageError } from './usage';
+import { cliRegistry } from './schemas';
 
 export const RULES_USAGE = 'cflogs rules test [--rules DIR]';
 
@@ -16,7 +16,7 @@ export async function rulesCommand(argv: string[], io: { stdout: Writable; stder
   const { values, positionals } = parseCommandArgs({ args: argv, allowPositionals: true, options: { rules: { type: 'string' } } }, RULES_USAGE);
   if (positionals.length !== 1 || positionals[0] !== 'test') throw new UsageError(`the rules command has one subcommand, test\nusage: ${RULES_USAGE}`);
   const dir = values.rules ?? optional(env.CFLOGS_RULES_DIR);
-  const set = await loadRuleSet({ knownLogTypes: builtInRegistry().logTypes(), ...(dir !== undefined ? { dir } : {}) });
+  const set = await loadRuleSet({ knownLogTypes: cliRegistry(env).logTypes(), ...(dir !== undefined ? { dir } : {}) });
   const results = runRuleTests(set.rules);
   for (const r of results) {
     io.stdout.write(`${r.ok ? 'PASS' : 'FAIL'} ${r.ruleId}: ${r.name}\n`);

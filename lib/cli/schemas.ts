@@ -1,7 +1,15 @@
 import { createRequire } from 'node:module';
 import { buildArtifacts } from '../codegen/build';
-import type { CompiledLogType } from '../record/registry';
+import { optional } from '../env';
+import type { CompiledLogType, SchemaRegistry } from '../record/registry';
 import type { LogSchema } from '../schema/model';
+import { wireRegistry } from '../wiring';
+
+/** The log types a command sees: the built-in ones and CFLOGS_SCHEMAS_DIR's, as `parse` and the functions have them. */
+export function cliRegistry(env: NodeJS.ProcessEnv): SchemaRegistry {
+  const schemasDir = optional(env.CFLOGS_SCHEMAS_DIR);
+  return wireRegistry(schemasDir !== undefined ? { schemasDir } : {}, compileSchemas);
+}
 
 /**
  * CFLOGS_SCHEMAS_DIR's schemas for the command line: the same code `npm run gen` writes to lib/generated/, built in

@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import type { OutputFile, RowSink } from '../lake/types';
+import type { Row } from '../row/writer';
 
 /** Rows as NDJSON to one stream (the CLI's stdout), rejects to another (or counted only). */
 export class StreamSink implements RowSink {
@@ -14,7 +15,8 @@ export class StreamSink implements RowSink {
     private readonly rejects?: Writable,
   ) {}
 
-  row(_table: string, _eventTime: string, json: string): void {
+  row(_table: string, row: Row): void {
+    const json = row.json();
     this.rows++;
     this.pending.push(json);
     this.pendingBytes += json.length;

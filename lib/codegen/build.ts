@@ -1,5 +1,6 @@
 import Ajv from 'ajv';
 import standaloneCode from 'ajv/dist/standalone';
+import { eventTypesSource } from './events';
 import { normaliserSource } from './normalisers';
 import { toJsonSchema } from './jsonschema';
 import type { LogSchema } from '../schema/model';
@@ -7,9 +8,9 @@ import type { LogSchema } from '../schema/model';
 /**
  * The build step's output for a set of schemas, as file contents by path under lib/generated/ (see
  * scripts/gen-schemas.ts): per log type one module with its ajv standalone validator and its generated normaliser,
- * an index that loads each on first use, and the parsed schemas. Nothing here runs at cold start, and a function
- * loads only the code of the log types its inputs have: with 37 log types, loading every validator at init took
- * the bundle past the 150 ms init target (README, "Checked offline").
+ * an index that loads each on first use, the parsed schemas, and the rules' typed rows. Nothing here runs at cold
+ * start, and a function loads only the code of the log types its inputs have: with 37 log types, loading every
+ * validator at init took the bundle past the 150 ms init target (README, "Checked offline").
  */
 export type BuildArtifacts = Record<string, string>;
 
@@ -55,5 +56,7 @@ export declare const loaders: Record<string, () => CompiledLogType>;
     JSON.stringify(JSON.stringify(schemas)) +
     ');\n';
   out['schemas.d.ts'] = `/* Generated. */\nimport type { LogSchema } from '../schema/model';\nexport declare const schemas: LogSchema[];\n`;
+  // Types only: what rules read (lib/rules/events.ts).
+  out['events.d.ts'] = eventTypesSource(schemas);
   return out;
 }

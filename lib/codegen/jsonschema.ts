@@ -1,4 +1,5 @@
-import type { FieldSpec, LogSchema, ScalarType } from '../schema/model';
+import { MAX_FIELDS, MAX_ITEMS } from '../schema/limits';
+import { INTEGER_RANGES, type FieldSpec, type LogSchema, type ScalarType } from '../schema/model';
 
 /**
  * JSON Schema (draft-07, for ajv) for the lines of a log type: an object with the required fields, each of a form
@@ -26,14 +27,12 @@ export function toJsonSchema(schema: LogSchema): Record<string, unknown> {
     ...(required.length ? { required } : {}),
     ...(anyOfRequired.length ? { allOf: anyOfRequired } : {}),
     // A real record has ~100 fields; anything far beyond that is hostile or not Logpush.
-    maxProperties: 1000,
+    maxProperties: MAX_FIELDS,
   };
 }
 
-const INT_RANGE: Record<string, [number, number]> = {
-  smallint: [-32768, 32767],
-  int: [-2147483648, 2147483647],
-};
+// bigint's range is the normaliser's to check (a number beyond 2^53 is out of it), not the validator's.
+const INT_RANGE: Partial<Record<ScalarType, readonly [number, number]>> = { smallint: INTEGER_RANGES.smallint, int: INTEGER_RANGES.int };
 
 // `pattern` constrains strings only and `minimum` / `maximum` numbers only, so one `type` list with both states
 // "an integer in range, or a string of digits" without an anyOf: smaller generated code and no error bookkeeping.
@@ -68,7 +67,7 @@ function scalarSchema(type: ScalarType, timeFormats: string[] = []): Record<stri
 function fieldSchema(f: FieldSpec): Record<string, unknown> {
   if (f.type === 'array') {
     const el = f.element ?? { type: 'string' as const };
-    return { type: ['array', 'null'], maxItems: 10000, items: scalarSchema(el.type, el.timeFormats) };
+    return { type: ['array', 'null'], maxItems: MAX_ITEMS, items: scalarSchema(el.type, el.timeFormats) };
   }
   return scalarSchema(f.type, f.timeFormats);
 }

@@ -1,4 +1,4 @@
-import type { FieldSpec, LogSchema } from '../schema/model';
+import { INTEGER_RANGES, type FieldSpec, type LogSchema } from '../schema/model';
 
 /**
  * Build-time code generation of a schema's normaliser: straight-line JavaScript with constant property names,
@@ -31,9 +31,8 @@ function fastCheck(f: FieldSpec): string | undefined {
     case 'bigint':
       return `typeof v === 'number' && Number.isSafeInteger(v)`;
     case 'int':
-      return `typeof v === 'number' && Number.isInteger(v) && v >= -2147483648 && v <= 2147483647`;
     case 'smallint':
-      return `typeof v === 'number' && Number.isInteger(v) && v >= -32768 && v <= 32767`;
+      return `typeof v === 'number' && Number.isInteger(v) && v >= ${INTEGER_RANGES[f.type][0]} && v <= ${INTEGER_RANGES[f.type][1]}`;
     case 'array':
       // Arrays that already hold the element type (most are empty) are kept as they are, not copied.
       if (f.element?.type === 'string') return `Array.isArray(v) && rt.allStrings(v)`;

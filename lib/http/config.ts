@@ -1,7 +1,6 @@
 import { arnPattern, int, optional } from '../env';
 import { ConfigError, messageOf } from '../errors';
 import type { SchemaRegistry } from '../record/registry';
-import { builtInRegistry } from '../record/registry';
 
 /** The function URL (and Lambda invocation) payload limit: a bigger body never reaches the function. */
 export const DEFAULT_MAX_BODY_BYTES = 6 * 1024 * 1024;
@@ -44,7 +43,8 @@ export interface HttpConfigOptions {
   secret?: string;
   /** A default dataset given on the command line: wins over CFLOGS_DEFAULT_DATASET. */
   defaultDataset?: string;
-  registry?: SchemaRegistry;
+  /** The deployment's log types (lib/wiring.ts), which CFLOGS_DEFAULT_DATASET must name. */
+  registry: SchemaRegistry;
   /** Needed when the secret lives in SSM or Secrets Manager (lib/aws/secrets.ts; lib/wiring.ts passes it). */
   fetchers?: SecretFetchers;
 }
@@ -60,8 +60,8 @@ export interface HttpConfigOptions {
  *   CFLOGS_DEFAULT_DATASET          log type for requests that name none (unset: such requests get 400)
  * Exactly one secret source is required. Messages never include the secret.
  */
-export function loadHttpConfig(env: NodeJS.ProcessEnv = process.env, opts: HttpConfigOptions = {}): HttpConfig {
-  const registry = opts.registry ?? builtInRegistry();
+export function loadHttpConfig(env: NodeJS.ProcessEnv, opts: HttpConfigOptions): HttpConfig {
+  const registry = opts.registry;
   const fetchers = opts.fetchers ?? NO_FETCHERS;
 
   const secretHeader = (optional(env.CFLOGS_SECRET_HEADER) ?? DEFAULT_SECRET_HEADER).toLowerCase();

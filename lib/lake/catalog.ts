@@ -1,6 +1,7 @@
-import { ALERT_COLUMNS, REJECT_COLUMNS } from '../row/contract';
+import { REJECT_COLUMNS } from '../row/contract';
+import { ALERT_COLUMNS } from '../rules/alert-record';
 import { athenaType, LogSchema } from '../schema/model';
-import { eventColumns, LakeFormat } from './format';
+import { DEFAULT_LAKE_FORMAT, eventColumns, LakeFormat } from './format';
 import { KIND_DIRS, PARTITION_KEYS as KEYS, PARTITION_TEMPLATE, tableDir } from './layout';
 
 /**
@@ -48,7 +49,7 @@ export const PARQUET_STORAGE: Storage = {
 };
 
 /** A log type's columns with Athena's types, for the lake's format (Parquet adds p_event_time_ns). */
-export function tableColumns(schema: LogSchema, format: LakeFormat = 'ndjson'): GlueColumn[] {
+export function tableColumns(schema: LogSchema, format: LakeFormat = DEFAULT_LAKE_FORMAT): GlueColumn[] {
   return eventColumns(schema, format).map((c) => ({
     Name: c.name,
     Type: athenaType({ type: c.type, ...(c.element ? { element: { type: c.element } } : {}) }),
@@ -100,8 +101,8 @@ export interface TableDef {
   storage: Storage;
 }
 
-/** A log type's rows: `logs/<table>/`, partitioned by event hour, as NDJSON or Parquet files. */
-export function eventsTable(schema: LogSchema, bucketUri: string, format: LakeFormat = 'ndjson'): TableDef {
+/** A log type's rows: `logs/<table>/`, partitioned by event hour, as Parquet (by default) or NDJSON files. */
+export function eventsTable(schema: LogSchema, bucketUri: string, format: LakeFormat = DEFAULT_LAKE_FORMAT): TableDef {
   const location = tableLocation(bucketUri, schema);
   return {
     name: schema.table,
@@ -159,7 +160,7 @@ export function alertsTable(bucketUri: string): TableDef {
 }
 
 /** Every table of the lake: one per log type, then the rejects and the alerts tables. */
-export function lakeTables(schemas: readonly LogSchema[], bucketUri: string, format: LakeFormat = 'ndjson'): TableDef[] {
+export function lakeTables(schemas: readonly LogSchema[], bucketUri: string, format: LakeFormat = DEFAULT_LAKE_FORMAT): TableDef[] {
   return [...schemas.map((s) => eventsTable(s, bucketUri, format)), rejectsTable(schemas.map((s) => s.table), bucketUri), alertsTable(bucketUri)];
 }
 

@@ -1,15 +1,16 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { ALERT_COLUMNS, REJECT_COLUMNS } from '../row/contract';
+import { P, REJECT_COLUMNS } from '../row/contract';
+import { ALERT_COLUMNS } from '../rules/alert-record';
 import type { LogSchema, ScalarType } from '../schema/model';
 import { ALERTS_TABLE, REJECTS_TABLE } from './catalog';
 import { EVENT_TIME_NS, eventColumns, LakeColumn, PARQUET_EXTENSION } from './format';
 import { KIND_DIRS, PARTITION_KEYS } from './layout';
 
 /**
- * DuckDB SQL over a local lake: typed `read_json` per table, the same columns as the Glue tables (lib/lake/catalog.ts)
- * with DuckDB's types. Text only: nothing here loads DuckDB (`cflogs query` and the tests do), so the Lambda bundles
- * that import lib/lake never carry it.
+ * DuckDB SQL over a local lake: `read_parquet` and typed `read_json` per table, whichever formats its files are in,
+ * the same columns as the Glue tables (lib/lake/catalog.ts) with DuckDB's types. Text only: nothing here loads
+ * DuckDB (`cflogs query` and the tests do), so the Lambda bundles that import lib/lake never carry it.
  *
  * Timestamps are DuckDB's `TIMESTAMP`, microseconds: the lake holds years 0001 to 9999 (lib/record/timestamps.ts),
  * which `TIMESTAMP_NS` (1677-09-21 to 2262-04-11) cannot. The event time's nanoseconds are in `p_event_time_ns`, in
@@ -97,7 +98,7 @@ function tableGlobs(dir: string, extensions: readonly string[]): string[] {
   return extensions.filter((e) => found.has(e)).map((e) => join(dir, '**', `*${e}`));
 }
 
-const EVENT_TIME = 'p_event_time';
+const EVENT_TIME = P.p_event_time;
 
 /**
  * A log type's NDJSON files with the view's columns: the event time is read as its text too, whose last three

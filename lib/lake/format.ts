@@ -1,11 +1,12 @@
-import { P_COLUMNS } from '../row/contract';
+import { EVENT_TIME_NS, P, P_COLUMNS } from '../row/contract';
 import type { LogSchema, ScalarType } from '../schema/model';
 
 /**
  * The lake's file formats and the columns a log type's table has in each: the one list the Parquet writer, the
  * Glue tables and DuckDB's views all read.
  *
- * NDJSON is the contract's landing format and the default. Parquet files hold the same rows typed by column, plus
+ * Parquet is the default: a query reads only the columns it names, from smaller files. NDJSON files hold the
+ * contract's rows as text, for readers that want raw JSON. Parquet files hold the same rows typed by column, plus
  * `p_event_time_ns`: Parquet timestamps are written in microseconds (what Athena, Glue and Spark read; Athena shows
  * milliseconds), so the event time's exact nanoseconds are kept as an integer beside it.
  */
@@ -13,8 +14,10 @@ export type LakeFormat = 'ndjson' | 'parquet';
 
 export const LAKE_FORMATS: readonly LakeFormat[] = ['ndjson', 'parquet'];
 
-/** p_event_time as nanoseconds since the epoch, in Parquet tables only. */
-export const EVENT_TIME_NS = 'p_event_time_ns';
+/** What the functions write, the Glue tables read and `cflogs parse --out` / `cflogs ddl` assume, unless told. */
+export const DEFAULT_LAKE_FORMAT: LakeFormat = 'parquet';
+
+export { EVENT_TIME_NS };
 
 export const PARQUET_EXTENSION = '.parquet';
 
@@ -35,9 +38,9 @@ export function eventColumns(schema: LogSchema, format: LakeFormat): LakeColumn[
     ...(f.description ? { description: f.description } : {}),
   }));
   for (const c of P_COLUMNS) {
-    const type: LakeColumn['type'] = c.json ? 'json' : c.type === 'array<string>' ? 'array' : c.type;
+    const type: LakeColumn['type'] = 'json' in c ? 'json' : c.type === 'array<string>' ? 'array' : c.type;
     cols.push({ name: c.name, type, ...(type === 'array' ? { element: 'string' as const } : {}), description: c.description });
-    if (c.name === 'p_event_time' && format === 'parquet') {
+    if (c.name === P.p_event_time && format === 'parquet') {
       cols.push({ name: EVENT_TIME_NS, type: 'bigint', description: 'Event time as nanoseconds since 1970-01-01 UTC, exact' });
     }
   }

@@ -1,24 +1,26 @@
 import * as zlib from 'node:zlib';
 import type { ByteWriter, ParquetWriter } from 'hyparquet-writer';
-import type { SchemaElement } from 'hyparquet';
-import { ExactNumber, exactFieldsOf, hasLongNumber, stringifyExact } from '../record/json';
+import type { RowGroup, SchemaElement } from 'hyparquet';
+import { ExactNumber } from '../record/json';
+import { timestampMicros, timestampNanos } from '../record/timestamps';
+import { P, P_COLUMNS } from '../row/contract';
+import type { Row } from '../row/writer';
 import type { ScalarType } from '../schema/model';
 import { Backpressure } from './backpressure';
+import { BooleanLeaf, Int64Leaf, Leaf, NumberLeaf, TextLeaf } from './column-chunk';
 import { EVENT_TIME_NS, LakeColumn } from './format';
 import type { OutputFile, PartitionFile, WriteTarget } from './types';
 
 /**
  * Parquet lake files, written a row group at a time (hyparquet-writer, chosen by measurement: bench/README.md).
  *
- * A file keeps the NDJSON text of the rows of its current row group, the form the writer already has and the
- * smallest in memory; when they pass `rowGroupChars`, they are parsed, turned into typed columns and encoded as one
- * zstd row group, whose bytes go to the upload straight away. Memory is thus a row group per open file, whatever
- * the object's size, and the footer is written at close. Every value is read from the row as written, so a
+ * Rows arrive as the row writer's columns (lib/row/writer.ts Row), never as text: each lake column's value is
+ * taken from the row and typed as the column's Parquet type on the way into a ColumnBuffer, one array per
+ * column. The lake writer decides when a file's buffer becomes a row group (the buffers of all open files share one
+ * budget), which is encoded with zstd and handed to the upload straight away. Memory is thus bounded whatever the
+ * object's size, and the footer is written at close. The values are the ones the NDJSON text is written from, so a
  * Parquet file holds exactly the NDJSON file's rows (the tests compare them through DuckDB).
  */
-
-/** Per file, the row group's text at most, in UTF-16 code units. */
-export const MAX_ROW_GROUP_CHARS = 16 * 1024 * 1024;
 
 /**
  * Row groups per file at most: the footer's metadata (every row group's column chunks) stays in memory until the file
@@ -66,63 +68,16 @@ export function parquetSchema(columns: readonly LakeColumn[]): SchemaElement[] {
   return out;
 }
 
-const DAY_NS = 86_400n * 1_000_000_000n;
-
-/** Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil): any year, no Date. */
-function daysFromCivil(y: number, m: number, d: number): number {
-  const yy = m <= 2 ? y - 1 : y;
-  const era = Math.floor(yy / 400);
-  const yoe = yy - era * 400;
-  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
-  return era * 146097 + doe - 719468;
-}
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
 
 /**
- * Nanoseconds since the epoch of a lake timestamp (`YYYY-MM-DD HH:MM:SS.fffffffff`, lib/record/timestamps.ts), or
- * undefined for any other text.
+ * p_event_time_ns, or undefined outside what an INT64 of nanoseconds holds (1677-09-21 to 2262-04-11): the lake takes
+ * event times from year 1 to 9999 (Go's zero time is common), and p_event_time still holds those to the microsecond.
  */
-export function timestampNanos(ts: string): bigint | undefined {
-  if (ts.length !== 29) return undefined;
-  const n = (from: number, to: number): number => Number(ts.slice(from, to));
-  const days = daysFromCivil(n(0, 4), n(5, 7), n(8, 10));
-  const secs = n(11, 13) * 3600 + n(14, 16) * 60 + n(17, 19);
-  const frac = ts.slice(20);
-  if (!Number.isInteger(days) || !Number.isInteger(secs) || !/^\d{9}$/.test(frac)) return undefined;
-  return BigInt(days) * DAY_NS + BigInt(secs) * 1_000_000_000n + BigInt(frac);
-}
-
-/** Floor division for the microseconds of instants before 1970, whose nanoseconds are negative. */
-function nanosToMicros(ns: bigint): bigint {
-  const q = ns / 1000n;
-  return ns < 0n && q * 1000n !== ns ? q - 1n : q;
-}
-
-function scalarValue(t: ScalarType, v: unknown): unknown {
-  if (v === undefined) return null;
-  switch (t) {
-    case 'json':
-      // An explicit JSON null is a value here (the NDJSON row has it too); an absent field is SQL NULL.
-      return stringifyExact(v);
-    case 'bigint':
-      if (v === null) return null;
-      return BigInt(v instanceof ExactNumber ? v.text : (v as number));
-    case 'timestamp': {
-      if (typeof v !== 'string') return null;
-      const ns = timestampNanos(v);
-      return ns === undefined ? null : nanosToMicros(ns);
-    }
-    default:
-      return v instanceof ExactNumber ? v.value : v;
-  }
-}
-
-/** The column's value of one parsed row, as hyparquet-writer takes it. */
-function columnValue(c: LakeColumn, v: unknown): unknown {
-  if (c.type !== 'array') return scalarValue(c.type, v);
-  if (!Array.isArray(v)) return null;
-  const el = c.element ?? 'string';
-  return el === 'string' ? v : v.map((e) => scalarValue(el, e));
+function eventTimeNanos(ts: string): bigint | undefined {
+  const ns = timestampNanos(ts);
+  return ns !== undefined && ns >= INT64_MIN && ns <= INT64_MAX ? ns : undefined;
 }
 
 /** Which columns are worth min/max statistics: Athena skips row groups by them for numbers and times, not text. */
@@ -145,35 +100,214 @@ function streamWriter(push: (bytes: Buffer) => void): ByteWriter & { flush(): vo
   const w = new (hyparquet().ByteWriter)() as ByteWriter & { flush(): void };
   w.flush = () => {
     if (w.index === 0) return;
-    // A copy: the writer's buffer is reused for the next row group while the upload still holds these bytes.
-    push(Buffer.from(w.getBytes()));
+    // The upload takes the buffer itself, and the writer starts the next row group in a small new one: no copy,
+    // and a file between row groups holds no row group's room.
+    push(Buffer.from(w.buffer, 0, w.index));
+    w.buffer = new ArrayBuffer(64 * 1024);
+    w.view = new DataView(w.buffer);
     w.index = 0;
   };
   w.finish = w.flush;
   return w;
 }
 
+/** Where a lake column's values come from in a Row, and how they are typed on the way. */
+const FIELD = 0; // a schema column: text, number, boolean
+const FIELD_BIGINT = 1;
+const FIELD_TIME = 2;
+const FIELD_JSON = 3;
+const FIELD_LIST = 4;
+const STANDARD = 5; // a p_* text column
+const STANDARD_LIST = 6; // a p_any_* array
+const STANDARD_TIME = 7;
+const EVENT_NS = 8;
+const MISSING = 9; // a column the rows do not have: NULL
+
+const P_POSITION = new Map<string, number>(P_COLUMNS.map((c, k) => [c.name, k]));
+const EVENT_TIME_POSITION = P_POSITION.get(P.p_event_time) as number;
+
+/** The leaf that holds a scalar type's values: a column's (definition level 1) or a list's elements (3, repeated). */
+function leafFor(t: ScalarType, list: boolean, statistics: boolean): Leaf {
+  const maxDef = list ? 3 : 1;
+  switch (t) {
+    case 'string':
+    case 'json':
+      return new TextLeaf(maxDef, list);
+    case 'boolean':
+      return new BooleanLeaf(maxDef, list);
+    case 'bigint':
+    case 'timestamp':
+      return new Int64Leaf(maxDef, list, statistics);
+    case 'int':
+    case 'smallint':
+      return new NumberLeaf('INT32', maxDef, list, statistics);
+    case 'float':
+      return new NumberLeaf('DOUBLE', maxDef, list, statistics);
+  }
+}
+
+/** A list element as its leaf takes it, or undefined for a null element. */
+function element(t: ScalarType, v: unknown): unknown {
+  if (v === undefined || v === null) return undefined;
+  switch (t) {
+    case 'json':
+      return JSON.stringify(v);
+    case 'bigint':
+      return v instanceof ExactNumber ? BigInt(v.text) : v;
+    case 'timestamp':
+      return typeof v === 'string' ? timestampMicros(v) : undefined;
+    default:
+      return v instanceof ExactNumber ? v.value : v;
+  }
+}
+
+/** A list's slots: definition level 0 for a NULL list, 1 for an empty one, 2 for a NULL element. */
+function putList(leaf: Leaf, t: ScalarType, v: unknown): void {
+  if (!Array.isArray(v)) return leaf.empty(0, 0);
+  if (v.length === 0) return leaf.empty(1, 0);
+  for (let k = 0; k < v.length; k++) {
+    const e = t === 'string' ? v[k] : element(t, v[k]);
+    if (e === undefined || e === null) leaf.empty(2, k === 0 ? 0 : 1);
+    else leaf.put(e, k === 0 ? 0 : 1);
+  }
+}
+
+/**
+ * The rows of one row group (or of a partition waiting for a file), encoded column by column as they arrive
+ * (lib/lake/column-chunk.ts). `size` is the rows' size in UTF-16 code units (Row.size), what the lake writer
+ * budgets.
+ */
+export class ColumnBuffer {
+  rows = 0;
+  size = 0;
+  private readonly leaves: Leaf[];
+  private readonly paths: string[][];
+  private readonly elements: ScalarType[];
+  private kinds = new Uint8Array(0);
+  private from = new Int32Array(0);
+  private mappedFor: readonly string[] | undefined = undefined;
+
+  constructor(readonly columns: readonly LakeColumn[]) {
+    this.leaves = columns.map((c) => (c.type === 'array' ? leafFor(c.element ?? 'string', true, false) : leafFor(c.type, false, wantsStatistics(c))));
+    this.paths = columns.map((c) => (c.type === 'array' ? [c.name, 'list', 'element'] : [c.name]));
+    this.elements = columns.map((c) => (c.type === 'array' ? (c.element ?? 'string') : c.type));
+  }
+
+  add(row: Row): void {
+    if (row.columnNames !== this.mappedFor) this.map(row.columnNames);
+    const { kinds, from, leaves, elements } = this;
+    for (let j = 0; j < kinds.length; j++) {
+      const at = from[j] as number;
+      const leaf = leaves[j] as Leaf;
+      let v: unknown;
+      switch (kinds[j]) {
+        case FIELD: {
+          const x = row.value(at);
+          v = x instanceof ExactNumber ? x.value : x;
+          break;
+        }
+        case FIELD_BIGINT: {
+          const x = row.value(at);
+          v = x instanceof ExactNumber ? BigInt(x.text) : typeof x === 'number' && !Number.isSafeInteger(x) ? BigInt(x) : x;
+          break;
+        }
+        case FIELD_TIME: {
+          const x = row.value(at);
+          v = typeof x === 'string' ? timestampMicros(x) : undefined;
+          break;
+        }
+        case FIELD_JSON:
+          // An explicit JSON null is a value here (the NDJSON row has it too); an absent field is SQL NULL.
+          v = row.jsonText(at);
+          break;
+        case FIELD_LIST:
+          putList(leaf, elements[j] as ScalarType, row.value(at));
+          continue;
+        case STANDARD:
+          v = row.standard(at);
+          break;
+        case STANDARD_LIST:
+          putList(leaf, 'string', row.standard(at));
+          continue;
+        case STANDARD_TIME: {
+          const x = row.standard(at);
+          v = typeof x === 'string' ? timestampMicros(x) : undefined;
+          break;
+        }
+        case EVENT_NS: {
+          const x = row.standard(at);
+          v = typeof x === 'string' ? eventTimeNanos(x) : undefined;
+          break;
+        }
+        default:
+          v = undefined;
+      }
+      if (v === undefined || v === null) leaf.empty(0, 0);
+      else leaf.put(v, 0);
+    }
+    this.rows++;
+    this.size += row.size;
+  }
+
+  /** Writes the rows as one row group at the writer's offset, and starts again empty; returns the group's footer entry. */
+  writeRowGroup(writer: ByteWriter, compress: (b: Buffer) => Buffer): RowGroup {
+    const start = writer.offset;
+    const rows = this.rows;
+    const columns = this.leaves.map((leaf, j) => leaf.write(writer, this.paths[j] as string[], rows, compress));
+    let total = 0n;
+    for (const c of columns) total += c.meta_data?.total_uncompressed_size ?? 0n;
+    this.rows = 0;
+    this.size = 0;
+    return { columns, total_byte_size: total, num_rows: BigInt(rows), total_compressed_size: BigInt(writer.offset - start) };
+  }
+
+  /** Works out, once per kind of row, where each lake column is in it. */
+  private map(names: readonly string[]): void {
+    const index = new Map(names.map((n, i) => [n, i]));
+    const n = this.columns.length;
+    this.kinds = new Uint8Array(n);
+    this.from = new Int32Array(n);
+    for (let j = 0; j < n; j++) {
+      const c = this.columns[j] as LakeColumn;
+      const p = c.name === EVENT_TIME_NS ? EVENT_TIME_POSITION : P_POSITION.get(c.name);
+      const i = index.get(c.name);
+      let kind: number;
+      if (p !== undefined) {
+        kind = c.name === EVENT_TIME_NS ? EVENT_NS : c.type === 'timestamp' ? STANDARD_TIME : c.type === 'array' ? STANDARD_LIST : STANDARD;
+        this.from[j] = p;
+      } else if (i !== undefined) {
+        kind =
+          c.type === 'array' ? FIELD_LIST
+          : c.type === 'bigint' ? FIELD_BIGINT
+          : c.type === 'timestamp' ? FIELD_TIME
+          : c.type === 'json' ? FIELD_JSON
+          : FIELD;
+        this.from[j] = i;
+      } else kind = MISSING;
+      this.kinds[j] = kind;
+    }
+    this.mappedFor = names;
+  }
+}
+
 export interface ParquetFileOptions {
   columns: readonly LakeColumn[];
   /** zstd level of the column chunks. */
   level: number;
-  /** A row group is encoded once its rows' text passes this many UTF-16 code units. */
-  rowGroupChars: number;
   /** The file is full after this many row groups (MAX_ROW_GROUPS_PER_FILE). */
   maxRowGroups: number;
 }
 
-/** One Parquet lake file being written: rows in, row groups out to the upload. */
+/** One Parquet lake file being written: rows in, row groups out to the upload when the lake writer says. */
 export class ParquetFile implements PartitionFile {
   rows = 0;
   /** Row groups written. */
   rowGroups = 0;
   bytes = 0;
-  private pending: string[] = [];
-  private pendingChars = 0;
+  private buffer: ColumnBuffer;
   private closed = false;
   private readonly writer: ParquetWriter;
-  private readonly columnData: { name: string; data: unknown[]; statistics: boolean }[];
+  private readonly compress: (b: Buffer) => Buffer;
   private readonly upload: Backpressure;
 
   constructor(
@@ -186,67 +320,54 @@ export class ParquetFile implements PartitionFile {
     this.upload = new Backpressure(target.stream, target.result);
     const { ZSTD_c_compressionLevel } = zlib.constants;
     const params = { [ZSTD_c_compressionLevel]: opts.level };
+    this.compress = (input) => zlib.zstdCompressSync(input, { params });
+    // The file's header and footer; the row groups' pages are filled by ColumnBuffer.
     this.writer = new (hyparquet().ParquetWriter)({
       writer: streamWriter((b) => this.write(b)),
       schema: parquetSchema(opts.columns),
       codec: 'ZSTD',
-      compressors: { ZSTD: (input: Uint8Array) => zlib.zstdCompressSync(input, { params }) },
       createdBy: 'cflogs',
     });
-    this.columnData = opts.columns.map((c) => ({ name: c.name, data: [], statistics: wantsStatistics(c) }));
+    this.buffer = new ColumnBuffer(opts.columns);
   }
 
   get full(): boolean {
     return this.rowGroups >= this.opts.maxRowGroups;
   }
 
-  add(json: string): void {
+  /** Size of the rows not yet encoded (ColumnBuffer.size). */
+  get buffered(): number {
+    return this.buffer.size;
+  }
+
+  /** Returns the size it adds to the buffered rows. */
+  put(row: Row | string): number {
     if (this.closed) throw new Error(`${this.key}: row added after the file was closed`);
+    if (typeof row === 'string') throw new Error(`${this.key}: a Parquet file takes rows, not text`);
     this.rows++;
-    this.pending.push(json);
-    this.pendingChars += json.length;
-    if (this.pendingChars >= this.opts.rowGroupChars) this.writeRowGroup();
+    this.buffer.add(row);
+    return row.size;
   }
 
-  /** Rows already encoded as NDJSON (a waiting partition's), in order. */
-  addEncoded(blocks: Buffer[], rows: number): void {
-    let seen = 0;
-    let carry = '';
-    for (const b of blocks) {
-      const lines = (carry + b.toString('utf8')).split('\n');
-      carry = lines.pop() ?? '';
-      for (const line of lines) {
-        this.add(line);
-        seen++;
-      }
-    }
-    if (carry !== '' || seen !== rows) throw new Error(`${this.key}: ${rows} waiting rows expected, ${seen} found`);
+  /** Takes a waiting partition's rows (all of them, in order), in place of its own empty buffer. */
+  adopt(buffer: ColumnBuffer): void {
+    if (this.buffer.rows > 0) throw new Error(`${this.key}: waiting rows after the file's own`);
+    this.rows += buffer.rows;
+    this.buffer = buffer;
   }
 
-  /** Parses the pending rows into columns and encodes them as one row group. */
-  private writeRowGroup(): void {
-    const n = this.pending.length;
-    if (n === 0) return;
-    const { columns } = this.opts;
-    for (const c of this.columnData) c.data = new Array<unknown>(n);
-    const evIndex = columns.findIndex((c) => c.name === EVENT_TIME_NS);
-    for (let i = 0; i < n; i++) {
-      const text = this.pending[i] as string;
-      const row = JSON.parse(text) as Record<string, unknown>;
-      // JSON.parse rounds numbers a double cannot hold; the row's text has their digits (as the NDJSON file does).
-      const exact = hasLongNumber(text, 0, text.length) ? exactFieldsOf(text) : undefined;
-      for (let j = 0; j < columns.length; j++) {
-        const c = columns[j] as LakeColumn;
-        const v = j === evIndex ? row.p_event_time : exact?.get(c.name) ?? row[c.name];
-        (this.columnData[j] as { data: unknown[] }).data[i] = j === evIndex ? eventTimeNanos(v) : columnValue(c, v);
-      }
-    }
-    this.pending = [];
-    this.pendingChars = 0;
-    // write() encodes synchronously and calls the stream writer's flush(): the bytes are with the upload now.
-    void this.writer.write({ columnData: this.columnData as never, rowGroupSize: n });
+  /** Encodes the buffered rows as one row group; returns the size no longer buffered. */
+  writeRowGroup(): number {
+    const n = this.buffer.rows;
+    if (n === 0) return 0;
+    const size = this.buffer.size;
+    const group = this.buffer.writeRowGroup(this.writer.writer as ByteWriter, this.compress);
+    this.writer.row_groups.push(group);
+    this.writer.num_rows += BigInt(n);
+    // The stream writer hands the group's bytes to the upload now.
+    (this.writer.writer as ByteWriter & { flush(): void }).flush();
     this.rowGroups++;
-    for (const c of this.columnData) c.data = [];
+    return size;
   }
 
   private write(buf: Buffer): void {
@@ -271,20 +392,7 @@ export class ParquetFile implements PartitionFile {
 
   async abort(): Promise<void> {
     this.closed = true;
-    this.pending = [];
     this.target.stream.destroy();
     await this.target.abort();
   }
-}
-
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
-
-/**
- * p_event_time_ns, or null outside what an INT64 of nanoseconds holds (1677-09-21 to 2262-04-11): the lake takes
- * event times from year 1 to 9999 (Go's zero time is common), and p_event_time still holds those to the microsecond.
- */
-function eventTimeNanos(v: unknown): bigint | null {
-  const ns = typeof v === 'string' ? timestampNanos(v) : undefined;
-  return ns !== undefined && ns >= INT64_MIN && ns <= INT64_MAX ? ns : null;
 }

@@ -1,4 +1,5 @@
 import type { Writable } from 'node:stream';
+import type { Row } from '../row/writer';
 
 /** One finished output object. */
 export interface OutputFile {
@@ -17,7 +18,8 @@ export interface OutputFile {
  * output visible, `abort` leaves nothing visible from this attempt.
  */
 export interface RowSink {
-  row(table: string, eventTime: string, json: string): boolean | void;
+  /** The row is valid during the call only (the row writer reuses it): a sink copies what it keeps. */
+  row(table: string, row: Row): boolean | void;
   reject(table: string, json: string): boolean | void;
   /** A promise to await before reading more input, or undefined when there is room. */
   pressure(): Promise<void> | undefined;
@@ -32,10 +34,12 @@ export interface PartitionFile {
   readonly table: string;
   /** Takes no more rows: the writer finishes it, and the partition goes on in its next part. */
   readonly full: boolean;
-  /** One row's JSON text. */
-  add(json: string): void;
-  /** Rows already encoded as NDJSON lines (a waiting partition's), in order. */
-  addEncoded(blocks: Buffer[], rows: number): void;
+  /** Rows held for the next row group (Row.size), 0 for a file that encodes rows as they come. */
+  readonly buffered: number;
+  /** A row, or a reject's text; returns what it adds to `buffered`. */
+  put(item: Row | string): number;
+  /** Encodes the rows held as one row group; returns what `buffered` drops by. */
+  writeRowGroup(): number;
   /** Pending backpressure, or undefined. */
   pressure(): Promise<unknown> | undefined;
   /** Finishes the file; resolves once the store has it. */

@@ -3,8 +3,9 @@ import type { OutputCodec } from './codec';
 import { LakeColumn, LakeFormat, PARQUET_EXTENSION } from './format';
 import { Backpressure } from './backpressure';
 import { outputKey } from './layout';
-import { MAX_ROW_GROUP_CHARS, MAX_ROW_GROUPS_PER_FILE, ParquetFile } from './parquet';
+import { ColumnBuffer, MAX_ROW_GROUPS_PER_FILE, ParquetFile } from './parquet';
 import type { ObjectStore, OutputFile, PartitionFile, RowSink, WriteTarget } from './types';
+import type { Row } from '../row/writer';
 
 export interface LakeWriterOptions {
   store: ObjectStore;
@@ -21,16 +22,19 @@ export interface LakeWriterOptions {
   /** How files are compressed (and so named); Parquet files take its zstd level for their column chunks. */
   codec: OutputCodec;
   /**
-   * Rows as NDJSON (the default) or Parquet, with each table's columns (lib/lake/format.ts eventColumns). Rejects
-   * are NDJSON in both: raw lines, few, read by people.
+   * Rows as Parquet, with each table's columns (lib/lake/format.ts eventColumns), or NDJSON (also when absent: a
+   * sink of rejects or text alone). Rejects are NDJSON in both: raw lines, few, read by people.
    */
   format?: { name: LakeFormat; columns(table: string): readonly LakeColumn[] };
   /** Open partition files at most; the least recently used is finished beyond it (memory bound). */
   maxOpenFiles: number;
   /** Bytes of rows that may wait for a file of their own (DEFAULT_WAITING_BYTES). */
   waitingBytes?: number;
-  /** A Parquet row group's text; by default a share of PARQUET_BUFFER_CHARS per open file. */
-  rowGroupChars?: number;
+  /**
+   * Rows held for Parquet row groups, all open files together, in UTF-16 code units of their lines (Row.size):
+   * past it, the file holding the most encodes them as a row group (DEFAULT_COLUMN_BUFFER_CHARS).
+   */
+  columnBufferChars?: number;
   /** Row groups per Parquet file (MAX_ROW_GROUPS_PER_FILE). */
   maxRowGroups?: number;
 }
@@ -88,9 +92,12 @@ function appendLine(block: Buffer, used: number, json: string): number {
 /** The block of a closed file. */
 const RELEASED = Buffer.alloc(0);
 
-class LakeFile implements PartitionFile {
+/** An NDJSON lake file being written: rows' text into blocks, blocks through the compressor to the upload. */
+class NdjsonFile implements PartitionFile {
   /** NDJSON files take rows until the input ends (or the file is evicted). */
   readonly full = false;
+  /** Rows are encoded as they come: nothing waits for a row group. */
+  readonly buffered = 0;
   rows = 0;
   bytes = 0;
   private block: Buffer;
@@ -119,7 +126,16 @@ class LakeFile implements PartitionFile {
     this.pending = new Backpressure(this.out, target.result);
   }
 
-  add(json: string): void {
+  put(item: Row | string): number {
+    this.add(typeof item === 'string' ? item : item.json());
+    return 0;
+  }
+
+  writeRowGroup(): number {
+    return 0;
+  }
+
+  private add(json: string): void {
     if (this.block === RELEASED) throw new Error(`${this.key}: row added after the file was closed`);
     this.rows++;
     const worst = worstLineBytes(json);
@@ -188,16 +204,29 @@ class LakeFile implements PartitionFile {
   }
 }
 
+/** Rows of a partition that has no open file yet, in the form its file takes them. */
+interface Waiting {
+  readonly kind: OutputFile['kind'];
+  readonly table: string;
+  readonly time: string;
+  readonly rows: number;
+  /** What the rows cost in memory, counted against the budget. */
+  readonly allocated: number;
+  /** Returns what the row newly costs. */
+  put(item: Row | string): number;
+  /** Hands the rows, in order, to the partition's newly opened file; the object is not used after this. */
+  into(file: PartitionFile): void;
+}
+
 /**
- * Rows of a partition that has no open file yet, UTF-8 encoded as they came, in blocks that grow from small (many
- * partitions may wait at once) to a full block.
+ * Rows waiting for an NDJSON file, UTF-8 encoded as they came, in blocks that grow from small (many partitions may
+ * wait at once) to a full block.
  */
-class Waiting {
+class WaitingText implements Waiting {
   readonly blocks: Buffer[] = [];
   private block: Buffer = RELEASED;
   private used = 0;
   rows = 0;
-  /** Bytes allocated for this partition's rows: what it costs in memory, counted against the budget. */
   allocated = 0;
 
   constructor(
@@ -206,8 +235,8 @@ class Waiting {
     readonly time: string,
   ) {}
 
-  /** Returns the bytes newly allocated. */
-  add(json: string): number {
+  put(item: Row | string): number {
+    const json = typeof item === 'string' ? item : item.json();
     this.rows++;
     const worst = worstLineBytes(json);
     let grew = 0;
@@ -222,20 +251,51 @@ class Waiting {
     return grew;
   }
 
-  /** The encoded rows, in order; the object is not used after this. */
-  take(): Buffer[] {
+  into(file: PartitionFile): void {
+    if (!(file instanceof NdjsonFile)) throw new Error(`${file.key}: waiting text rows for a file that is not NDJSON`);
     if (this.used > 0) this.blocks.push(this.block.subarray(0, this.used));
     this.block = RELEASED;
     this.used = 0;
-    return this.blocks;
+    file.addEncoded(this.blocks, this.rows);
+  }
+}
+
+/** Rows waiting for a Parquet file, as typed columns already: the file adopts them as its first row group's. */
+class WaitingColumns implements Waiting {
+  private readonly buffer: ColumnBuffer;
+
+  constructor(
+    readonly kind: OutputFile['kind'],
+    readonly table: string,
+    readonly time: string,
+    columns: readonly LakeColumn[],
+  ) {
+    this.buffer = new ColumnBuffer(columns);
+  }
+
+  get rows(): number {
+    return this.buffer.rows;
+  }
+
+  get allocated(): number {
+    return this.buffer.size;
+  }
+
+  put(item: Row | string): number {
+    if (typeof item === 'string') throw new Error(`${this.table}: a Parquet partition takes rows, not text`);
+    this.buffer.add(item);
+    return item.size;
+  }
+
+  into(file: PartitionFile): void {
+    if (!(file instanceof ParquetFile)) throw new Error(`${file.key}: waiting columns for a file that is not Parquet`);
+    file.adopt(this.buffer);
   }
 }
 
 const WAITING_FIRST_BLOCK = 4 * 1024;
-/** Rows' text held for Parquet row groups, all open files together. */
-const PARQUET_BUFFER_CHARS = 16 * 1024 * 1024;
-/** A row group's text at least, however many files are open: past 256 open files the budget grows by this per file. */
-const MIN_ROW_GROUP_CHARS = 64 * 1024;
+/** Rows held for Parquet row groups, all open files together (bench/README.md, Parquet: how the size was chosen). */
+export const DEFAULT_COLUMN_BUFFER_CHARS = 32 * 1024 * 1024;
 
 /** Closes a file, naming it in the error: "finishing output failed" alone does not say which of an object's files broke. */
 async function closeFile(f: PartitionFile): Promise<OutputFile> {
@@ -277,26 +337,30 @@ export class LakeWriter implements RowSink {
   private lastHour = '';
   private lastTable = '';
   private lastFile: PartitionFile | undefined;
-
-  /** A Parquet file's row group: the budget shared by the open files, so memory does not grow with maxOpenFiles. */
-  private readonly rowGroupChars: number;
+  /** Rows the open Parquet files hold for their next row groups, together (Row.size). */
+  private buffered = 0;
+  private readonly bufferBudget: number;
 
   constructor(private readonly opts: LakeWriterOptions) {
     this.blocks = new BlockPool(opts.maxOpenFiles + MAX_CLOSING);
     this.waitingBudget = opts.waitingBytes ?? DEFAULT_WAITING_BYTES;
-    this.rowGroupChars = opts.rowGroupChars ?? Math.max(MIN_ROW_GROUP_CHARS, Math.min(MAX_ROW_GROUP_CHARS, Math.floor(PARQUET_BUFFER_CHARS / opts.maxOpenFiles)));
+    this.bufferBudget = opts.columnBufferChars ?? DEFAULT_COLUMN_BUFFER_CHARS;
   }
 
-  row(table: string, eventTime: string, json: string): boolean {
+  row(table: string, row: Row): boolean {
+    const eventTime = row.eventTime;
     // Same hour as the previous row is the common case in an ordered batch: skip the map lookup.
     const hour = eventTime.slice(0, 13);
-    if (this.lastFile !== undefined && hour === this.lastHour && table === this.lastTable) {
-      this.lastFile.add(json);
-      return this.lastFile.full ? this.retire(`${table}/${hour}`, this.lastFile) : false;
+    const last = this.lastFile;
+    if (last !== undefined && hour === this.lastHour && table === this.lastTable) {
+      const added = last.put(row);
+      if (added !== 0 && (this.buffered += added) > this.bufferBudget) return this.encodeLargest();
+      return last.full ? this.retire(`${table}/${hour}`, last) : false;
     }
     const id = `${table}/${hour}`;
-    const f = this.add(id, 'events', table, eventTime, json);
+    const f = this.add(id, 'events', table, eventTime, row);
     if (f !== undefined) {
+      if (this.buffered > this.bufferBudget) return this.encodeLargest();
       if (f.full) return this.retire(id, f);
       this.lastHour = hour;
       this.lastTable = table;
@@ -311,26 +375,49 @@ export class LakeWriter implements RowSink {
   }
 
   /** Writes to the partition's open file (marked most recently used), opens one if there is room, or waits the row. */
-  private add(id: string, kind: OutputFile['kind'], table: string, time: string, json: string): PartitionFile | undefined {
-    const f = this.open.get(id);
+  private add(id: string, kind: OutputFile['kind'], table: string, time: string, item: Row | string): PartitionFile | undefined {
+    let f = this.open.get(id);
     if (f !== undefined) {
       // Map order doubles as LRU order.
       this.open.delete(id);
       this.open.set(id, f);
-      f.add(json);
-      return f;
-    }
-    let w = this.waiting.get(id);
-    if (w === undefined) {
-      if (this.open.size < this.opts.maxOpenFiles) {
-        const opened = this.openFile(id, kind, table, time);
-        opened.add(json);
-        return opened;
+    } else {
+      let w = this.waiting.get(id);
+      if (w === undefined && this.open.size < this.opts.maxOpenFiles) f = this.openFile(id, kind, table, time);
+      else {
+        if (w === undefined) this.waiting.set(id, (w = this.waitingFor(kind, table, time)));
+        this.waitingBytes += w.put(item);
+        return undefined;
       }
-      this.waiting.set(id, (w = new Waiting(kind, table, time)));
     }
-    this.waitingBytes += w.add(json);
-    return undefined;
+    this.buffered += f.put(item);
+    return f;
+  }
+
+  private isParquet(kind: OutputFile['kind']): boolean {
+    return this.opts.format?.name === 'parquet' && kind === 'events';
+  }
+
+  private waitingFor(kind: OutputFile['kind'], table: string, time: string): Waiting {
+    const { format } = this.opts;
+    return format !== undefined && this.isParquet(kind) ? new WaitingColumns(kind, table, time, format.columns(table)) : new WaitingText(kind, table, time);
+  }
+
+  /**
+   * Encodes the Parquet file holding the most rows as a row group, once the files' rows together pass the
+   * budget: one busy hour's file thus takes the whole budget, and many open files share it. A file that is then
+   * full is finished. Returns true: the caller awaits pressure() before the next row, as the row group is uploading.
+   */
+  private encodeLargest(): true {
+    while (this.buffered > this.bufferBudget) {
+      let largest: [string, PartitionFile] | undefined;
+      for (const entry of this.open) if (largest === undefined || entry[1].buffered > largest[1].buffered) largest = entry;
+      if (largest === undefined || largest[1].buffered === 0) break;
+      const [id, f] = largest;
+      this.buffered -= f.writeRowGroup();
+      if (f.full) this.retire(id, f);
+    }
+    return true;
   }
 
   /** One spill step when the waiting rows are over budget; true when a file was evicted (await pressure()). */
@@ -360,20 +447,22 @@ export class LakeWriter implements RowSink {
     this.waiting.delete(id);
     this.waitingBytes -= largest.allocated;
     const f = this.openFile(id, largest.kind, largest.table, largest.time);
-    f.addEncoded(largest.take(), largest.rows);
-    return (f.full && this.retire(id, f)) || evicted;
+    largest.into(f);
+    this.buffered += f.buffered;
+    if (this.buffered > this.bufferBudget) this.encodeLargest();
+    return (f.full && this.open.get(id) === f && this.retire(id, f)) || evicted;
   }
 
   private openFile(id: string, kind: OutputFile['kind'], table: string, time: string): PartitionFile {
     const n = this.parts.get(id) ?? 0;
     this.parts.set(id, n + 1);
     const { format, codec } = this.opts;
-    const parquet = format?.name === 'parquet' && kind === 'events';
+    const parquet = format !== undefined && this.isParquet(kind);
     const key = outputKey(this.opts.prefix, kind, table, time, this.opts.baseName, n, parquet ? PARQUET_EXTENSION : codec.extension);
     const target = this.opts.store.openWrite(key);
     const f: PartitionFile = parquet
-      ? new ParquetFile(key, kind, table, target, { columns: format.columns(table), level: codec.compression === 'zstd' ? codec.level : 3, rowGroupChars: this.rowGroupChars, maxRowGroups: this.opts.maxRowGroups ?? MAX_ROW_GROUPS_PER_FILE })
-      : new LakeFile(key, kind, table, target, codec, this.blocks);
+      ? new ParquetFile(key, kind, table, target, { columns: format.columns(table), level: codec.compression === 'zstd' ? codec.level : 3, maxRowGroups: this.opts.maxRowGroups ?? MAX_ROW_GROUPS_PER_FILE })
+      : new NdjsonFile(key, kind, table, target, codec, this.blocks);
     this.open.set(id, f);
     return f;
   }
@@ -391,6 +480,8 @@ export class LakeWriter implements RowSink {
   private retire(id: string, f: PartitionFile): true {
     this.open.delete(id);
     if (this.lastFile === f) this.lastFile = undefined;
+    // Its rows are encoded as it closes.
+    this.buffered -= f.buffered;
     const p = closeFile(f);
     p.catch(() => undefined); // observed in commit()
     this.finished.push(p);
@@ -425,6 +516,7 @@ export class LakeWriter implements RowSink {
     }
     const closing = [...this.open.values()].map(closeFile);
     this.open.clear();
+    this.buffered = 0;
     this.lastFile = undefined;
     const results = await Promise.allSettled([...this.finished, ...closing]);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -442,6 +534,7 @@ export class LakeWriter implements RowSink {
     this.open.clear();
     this.waiting.clear();
     this.waitingBytes = 0;
+    this.buffered = 0;
     this.lastFile = undefined;
     await Promise.allSettled(files.map((f) => f.abort()));
   }

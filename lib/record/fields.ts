@@ -11,7 +11,7 @@ import type { LineSource } from './normalise';
  * is "canonical" when its text is exactly what JSON.stringify writes for its value: no space around the colon,
  * strings without escapes, integers without fraction, exponent or minus zero, and only empty objects and arrays.
  * Anything else (duplicate keys, integer-like keys, escaped keys) makes the line unusable and every column is
- * serialised, as before. Lines come from Buffer#toString('utf8'), so a string holds no lone surrogate, the one
+ * serialised from its value. Lines come from Buffer#toString('utf8'), so a string holds no lone surrogate, the one
  * character JSON.stringify would escape that valid JSON text can hold unescaped.
  *
  * After the walk, the values of json columns and unknown fields are checked for a number a double may not keep
@@ -50,7 +50,7 @@ export class FieldScanner implements LineSource {
   private readonly jsonColumn: readonly boolean[];
 
   /** `jsonColumn[i]`: column i is a json column (its value is written as the input's JSON). */
-  constructor(columns: readonly string[], jsonColumn: readonly boolean[] = [], maxFields = MAX_FIELDS) {
+  constructor(columns: readonly string[], jsonColumn: readonly boolean[] = [], maxFields = MAX_SCANNED_FIELDS) {
     this.columnOf = new Map(columns.map((name, i) => [name, i]));
     this.jsonColumn = jsonColumn;
     this.fieldOfColumn = new Int32Array(columns.length).fill(-1);
@@ -191,8 +191,8 @@ export class FieldScanner implements LineSource {
   }
 }
 
-/** More top-level fields than this and a line is written without copying (the schema validator allows 1,000). */
-const MAX_FIELDS = 1024;
+/** More top-level fields than this and a line is written without copying (the validator allows MAX_FIELDS, fewer). */
+const MAX_SCANNED_FIELDS = 1024;
 const NONE = 0x7fffffff;
 const QUOTE = 34;
 const BACKSLASH = 92;

@@ -207,7 +207,8 @@ function endOfString(text: string, i: number): number {
 
 /**
  * Deeper than this the exact reading gives up (the values stay rounded): the reader recurses, so hostile nesting
- * must not reach the stack, and the normaliser refuses values nested deeper than 32 levels anyway.
+ * must not reach the stack, and the normaliser refuses values nested deeper than MAX_DEPTH (lib/schema/limits.ts)
+ * anyway.
  */
 const EXACT_MAX_DEPTH = 40;
 const TOO_DEEP = new Error('nested too deep for the exact reader');

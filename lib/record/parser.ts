@@ -1,4 +1,5 @@
 import { messageOf } from '../errors';
+import { MAX_FIELDS, MAX_ITEMS } from '../schema/limits';
 import type { ErrorObject, LogTypeEntry } from './registry';
 import { FieldScanner } from './fields';
 import { loneSurrogateEscape } from './json';
@@ -53,7 +54,7 @@ export class LineParser {
 
 /** One log line -> the record JSON.parse made of it, checked against the schema; or a reject value. */
 export function parseRecord(entry: LogTypeEntry, text: string): RecordResult {
-  // Before JSON.parse, as the raw bytes of a surrogate are refused before anything else (lib/pipeline/process.ts).
+  // Before JSON.parse, as the raw bytes of a surrogate are refused before anything else (lib/pipeline/input-run.ts).
   const surrogate = loneSurrogateEscape(text);
   if (surrogate !== -1) return { ok: false, reject: { reason: 'invalid_utf8', message: `${NOT_UTF8}: a lone UTF-16 surrogate escaped at character ${surrogate}` } };
   let value: unknown;
@@ -109,7 +110,7 @@ function schemaMessage(entry: LogTypeEntry, record: Record<string, unknown>, err
   if (!err) return 'record: does not match the schema';
   const path = err.instancePath.split('/').slice(1);
   if (path.length === 0) {
-    return err.keyword === 'maxProperties' ? 'record: has more than 1000 fields' : `record: ${err.message ?? 'does not match the schema'}`;
+    return err.keyword === 'maxProperties' ? `record: has more than ${MAX_FIELDS} fields` : `record: ${err.message ?? 'does not match the schema'}`;
   }
   const where = path.join('.');
   const name = path[0] as string;
@@ -118,7 +119,7 @@ function schemaMessage(entry: LogTypeEntry, record: Record<string, unknown>, err
   const inArray = field.type === 'array' && path.length > 1;
   const columnType = inArray ? (field.element?.type ?? 'string') : field.type;
   if (err.keyword === 'minimum' || err.keyword === 'maximum') return `${where}: integer out of range for ${columnType}`;
-  if (err.keyword === 'maxItems') return `${where}: more than 10000 items`;
+  if (err.keyword === 'maxItems') return `${where}: more than ${MAX_ITEMS} items`;
   const value = inArray ? (record[name] as unknown[])[Number(path[1])] : record[name];
   const expected = field.type === 'array' && !inArray ? `an array of ${field.element?.type ?? 'string'}` : EXPECTED[columnType] ?? columnType;
   return `${where}: must be ${expected}, got ${kindOf(value)}`;

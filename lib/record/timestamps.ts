@@ -17,6 +17,28 @@
 
 const NINE_ZEROS = '000000000';
 
+/** Characters in a lake timestamp: `YYYY-MM-DD HH:MM:SS.fffffffff`. */
+export const LAKE_TIME_LENGTH = 29;
+
+/** A lake timestamp from its date (`YYYY-MM-DD`), time of day (`HH:MM:SS`) and 0 to 9 fraction digits. */
+export function lakeTimeOf(date: string, time: string, fraction: string): string {
+  return `${date} ${time}.${fraction.padEnd(9, '0')}`;
+}
+
+/**
+ * Whether a string has the lake timestamp's shape: told by its length and separators, not a regex (callers run it
+ * per row). The digits are not checked.
+ */
+export function hasLakeTimeShape(v: string): boolean {
+  return v.length === LAKE_TIME_LENGTH && v.charCodeAt(10) === 32 && v.charCodeAt(19) === 46 && v.charCodeAt(4) === 45;
+}
+
+/** `YYYY-MM-DD HH:MM:SS.`, the lake timestamp up to its fraction, of an instant in milliseconds since the epoch. */
+function secondPrefix(ms: number): string {
+  const iso = new Date(ms).toISOString(); // 2017-09-29T16:28:24.000Z
+  return iso.slice(0, 10) + ' ' + iso.slice(11, 19) + '.';
+}
+
 /** Formats whole seconds since the epoch plus a nine-digit fraction. Caches the last second: a batch is ordered. */
 let cachedSecond = NaN;
 let cachedPrefix = '';
@@ -25,8 +47,7 @@ export function formatEpoch(seconds: number, nanos9: string): string | undefined
     const ms = seconds * 1000;
     // Athena timestamps are years 0001..9999; anything else is not a real event time.
     if (!(ms >= -62135596800000 && ms <= 253402300799000)) return undefined;
-    const iso = new Date(ms).toISOString(); // 2017-09-29T16:28:24.000Z
-    cachedPrefix = iso.slice(0, 10) + ' ' + iso.slice(11, 19) + '.';
+    cachedPrefix = secondPrefix(ms);
     cachedSecond = seconds;
   }
   return cachedPrefix + nanos9;
@@ -49,7 +70,7 @@ export function fromIntegerDigits(digits: string): string | undefined {
   return formatEpoch(secText === '' ? 0 : Number(secText), (frac + NINE_ZEROS).slice(0, 9));
 }
 
-/** Negative digits, exact too; apart, so that the common case stays as short as it was. */
+/** Negative digits, exact too; apart, so that the common case stays short. */
 function beforeEpoch(abs: string, fracDigits: number): string | undefined {
   return fromDecimalSeconds(true, abs.slice(0, abs.length - fracDigits), abs.slice(abs.length - fracDigits));
 }
@@ -264,4 +285,84 @@ export function formatDate(d: Date): string {
   const ms = d.getTime();
   const sec = Math.floor(ms / 1000);
   return formatEpoch(sec, String((ms - sec * 1000) * 1000000).padStart(9, '0')) as string;
+}
+
+/** The lake timestamp of the start of an epoch minute. */
+export function minuteText(minute: number): string {
+  return secondPrefix(minute * 60000) + NINE_ZEROS;
+}
+
+let cachedMinutePrefix = '';
+let cachedMinute = NaN;
+/**
+ * Minutes since the epoch of a lake timestamp (its first 16 characters), NaN when those are not a date and time;
+ * the last one is cached, as rows come in order.
+ */
+export function epochMinute(time: string): number {
+  if (!time.startsWith(cachedMinutePrefix) || cachedMinutePrefix === '') {
+    const prefix = time.slice(0, 16);
+    // setUTCFullYear, not Date.UTC: Date.UTC reads years 0-99 as 1900-1999.
+    const d = new Date(0);
+    d.setUTCFullYear(Number(time.slice(0, 4)), Number(time.slice(5, 7)) - 1, Number(time.slice(8, 10)));
+    d.setUTCHours(Number(time.slice(11, 13)), Number(time.slice(14, 16)), 0, 0);
+    cachedMinute = d.getTime() / 60000;
+    cachedMinutePrefix = prefix;
+  }
+  return cachedMinute;
+}
+
+const SECOND_NS = 1_000_000_000n;
+const ZERO = 48;
+
+/** Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil): any year, no Date. */
+function daysFromCivil(y: number, m: number, d: number): number {
+  const yy = m <= 2 ? y - 1 : y;
+  const era = Math.floor(yy / 400);
+  const yoe = yy - era * 400;
+  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
+
+/** The number in ts[from, to), digits only, or NaN. */
+function digits(ts: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const d = ts.charCodeAt(i) - ZERO;
+    if (d < 0 || d > 9) return NaN;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+/** Seconds since 1970-01-01 of a lake timestamp's whole second, or NaN when it is not one. */
+function lakeSeconds(ts: string): number {
+  if (ts.length !== LAKE_TIME_LENGTH) return NaN;
+  const days = daysFromCivil(digits(ts, 0, 4), digits(ts, 5, 7), digits(ts, 8, 10));
+  return days * 86_400 + digits(ts, 11, 13) * 3600 + digits(ts, 14, 16) * 60 + digits(ts, 17, 19);
+}
+
+/** Nanoseconds since the epoch of a lake timestamp, exactly, or undefined for any other text. */
+export function timestampNanos(ts: string): bigint | undefined {
+  const secs = lakeSeconds(ts);
+  const frac = digits(ts, 20, 29);
+  if (Number.isNaN(secs) || Number.isNaN(frac)) return undefined;
+  return BigInt(secs) * SECOND_NS + BigInt(frac);
+}
+
+/**
+ * Microseconds since the epoch of a lake timestamp, rounded down, or undefined for any other text: what a Parquet
+ * timestamp holds. A number while doubles are exact (1685 to 2255, every real event time), which costs a fraction of
+ * the arithmetic in BigInt that the rest takes.
+ */
+export function timestampMicros(ts: string): number | bigint | undefined {
+  const secs = lakeSeconds(ts);
+  const frac = digits(ts, 20, 29);
+  if (Number.isNaN(secs) || Number.isNaN(frac)) return undefined;
+  const micros = secs * 1_000_000 + Math.floor(frac / 1000);
+  if (Number.isSafeInteger(micros)) return micros;
+  const ns = BigInt(secs) * SECOND_NS + BigInt(frac);
+  // Floor division: the microseconds of instants before 1970 are negative.
+  const q = ns / 1000n;
+  return ns < 0n && q * 1000n !== ns ? q - 1n : q;
 }

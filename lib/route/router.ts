@@ -1,5 +1,6 @@
 import { ConfigError } from '../errors';
-import { CompiledFilter, FilterSet, NO_FILTERS, schemaProblem } from '../filter/filters';
+import { schemaProblem } from '../filter/check';
+import { CompiledFilter, FilterSet, NO_FILTERS } from '../filter/filters';
 import type { LogTypeEntry, SchemaRegistry } from '../record/registry';
 import type { LogSchema } from '../schema/model';
 

@@ -1,21 +1,9 @@
 /**
  * The p_* columns every row carries after the schema's own fields (the output contract), in the order rows
- * carry them: the one list the row writer, the indicator sets and the Glue catalog all read.
+ * carry them: the one definition of their names and types. The row writer, the indicator sets, the rules' row type,
+ * the Glue, DuckDB and Parquet columns and the tests' reference all derive from it; code names a column as
+ * `P.p_event_time`, never by its text.
  */
-
-/** The p_any_* arrays, in the order rows carry them (Panther's names). */
-export const INDICATOR_COLUMNS = [
-  'p_any_ip_addresses',
-  'p_any_domain_names',
-  'p_any_trace_ids',
-  'p_any_emails',
-  'p_any_usernames',
-  'p_any_urls',
-  'p_any_md5_hashes',
-  'p_any_sha1_hashes',
-  'p_any_sha256_hashes',
-  'p_any_device_ids',
-] as const;
 
 export interface StandardColumn {
   name: string;
@@ -26,18 +14,52 @@ export interface StandardColumn {
   json?: true;
 }
 
+const INDICATOR = 'array<string>';
+const INDICATOR_DESCRIPTION = 'Indicator values seen in the row';
+
 /** Every p_* column, in row order; a row omits the optional ones it has no value for. */
-export const P_COLUMNS: readonly StandardColumn[] = [
+export const P_COLUMNS = [
   { name: 'p_log_type', type: 'string', description: 'Log type of the row' },
   { name: 'p_row_id', type: 'string', description: 'Deterministic unique row id' },
   { name: 'p_event_time', type: 'timestamp', description: 'Event time (UTC)' },
   { name: 'p_parse_time', type: 'timestamp', description: 'Time the row was parsed (UTC)' },
   { name: 'p_source_id', type: 'string', description: 'Configured source id' },
   { name: 'p_source_label', type: 'string', description: 'Configured source label' },
-  ...INDICATOR_COLUMNS.map((name) => ({ name, type: 'array<string>' as const, description: 'Indicator values seen in the row' })),
+  // The p_any_* arrays (Panther's names), in the order rows carry them.
+  { name: 'p_any_ip_addresses', type: INDICATOR, description: INDICATOR_DESCRIPTION },
+  { name: 'p_any_domain_names', type: INDICATOR, description: INDICATOR_DESCRIPTION },
+  { name: 'p_any_trace_ids', type: INDICATOR, description: INDICATOR_DESCRIPTION },
+  { name: 'p_any_emails', type: INDICATOR, description: INDICATOR_DESCRIPTION },
+  { name: 'p_any_usernames', type: INDICATOR, description: INDICATOR_DESCRIPTION },
+  { name: 'p_any_urls', type: INDICATOR, description: INDICATOR_DESCRIPTION },
+  { name: 'p_any_md5_hashes', type: INDICATOR, description: INDICATOR_DESCRIPTION },
+  { name: 'p_any_sha1_hashes', type: INDICATOR, description: INDICATOR_DESCRIPTION },
+  { name: 'p_any_sha256_hashes', type: INDICATOR, description: INDICATOR_DESCRIPTION },
+  { name: 'p_any_device_ids', type: INDICATOR, description: INDICATOR_DESCRIPTION },
   { name: 'p_unknown_fields', type: 'string', json: true, description: 'Input fields the schema does not know, as JSON' },
   { name: 'p_invalid_fields', type: 'string', json: true, description: "Fields whose value did not fit the schema's type, as received, as JSON" },
-];
+] as const satisfies readonly StandardColumn[];
+
+type PColumn = (typeof P_COLUMNS)[number];
+export type PColumnName = PColumn['name'];
+
+/** Each p_* column's name, by itself: `P.p_row_id` is `'p_row_id'`. */
+export const P = Object.freeze(Object.fromEntries(P_COLUMNS.map((c) => [c.name, c.name]))) as { readonly [K in PColumnName]: K };
+
+/**
+ * The event time's exact nanoseconds, beside `p_event_time`, in Parquet files only: Parquet timestamps are
+ * microseconds (what Athena, Glue and Spark read).
+ */
+export const EVENT_TIME_NS = 'p_event_time_ns';
+
+/** The p_any_* arrays, in the order rows carry them. */
+export const INDICATOR_COLUMNS = P_COLUMNS.filter((c) => c.type === INDICATOR).map((c) => c.name);
+
+/** A p_* field's value as a row object holds it (what rules read): text, an array of text, or a JSON object. */
+type FieldValue<C extends PColumn> = C extends { json: true } ? Readonly<Record<string, unknown>> : C['type'] extends typeof INDICATOR ? readonly string[] : string;
+
+/** The p_* fields of a row object, each optional; times are the lake's text, `2022-11-15 00:00:01.123000000`. */
+export type StandardFields = { readonly [C in PColumn as C['name']]?: FieldValue<C> };
 
 /** The fields of a reject record (rejects/<table>/...), in the order they are written; `raw_base64` only for bytes that are not UTF-8. */
 export const REJECT_COLUMNS: readonly { name: string; type: 'string' | 'bigint' | 'timestamp'; description: string }[] = [
@@ -49,36 +71,4 @@ export const REJECT_COLUMNS: readonly { name: string; type: 'string' | 'bigint' 
   { name: 'raw_base64', type: 'string', description: 'The line as bytes, when they are not valid UTF-8' },
   { name: 'log_type', type: 'string', description: 'Log type the line was parsed as' },
   { name: 'parse_time', type: 'timestamp', description: 'Time the input was parsed (UTC)' },
-];
-
-/**
- * The fields of an alert record (alerts/..., and the SNS message: lib/rules/alert.ts builds it), in the order they
- * are written: Panther's alert payload first, then what matched.
- */
-export const ALERT_COLUMNS: readonly { name: string; type: 'string' | 'bigint' | 'timestamp' | 'array<string>'; json?: true; description: string }[] = [
-  { name: 'id', type: 'string', description: "The rule's id (Panther's detection id)" },
-  { name: 'alertId', type: 'string', description: 'The alert: rule, dedup string and window start, hashed' },
-  { name: 'title', type: 'string', description: 'Title from the rule, of the first matching row' },
-  { name: 'severity', type: 'string', description: 'INFO, LOW, MEDIUM, HIGH or CRITICAL' },
-  { name: 'type', type: 'string', description: 'RULE' },
-  { name: 'createdAt', type: 'timestamp', description: 'When the alert fired (UTC)' },
-  { name: 'updatedAt', type: 'timestamp', description: 'When this record was written (UTC)' },
-  { name: 'name', type: 'string', description: "The rule's display name" },
-  { name: 'alertContext', type: 'string', json: true, description: "The rule's alert context of the first matching row, as JSON" },
-  { name: 'description', type: 'string', description: 'What the rule detects' },
-  { name: 'runbook', type: 'string', description: 'What to do' },
-  { name: 'reference', type: 'string', description: 'Where to read more' },
-  { name: 'tags', type: 'array<string>', description: "The rule's tags" },
-  { name: 'ruleId', type: 'string', description: "The rule's id" },
-  { name: 'logTypes', type: 'array<string>', description: 'Log types the rule reads' },
-  { name: 'dedup', type: 'string', description: 'The dedup string the matches share' },
-  { name: 'dedupPeriodMinutes', type: 'bigint', description: 'Length of the window' },
-  { name: 'threshold', type: 'bigint', description: 'Matches in one window that fire the alert' },
-  { name: 'windowStart', type: 'timestamp', description: 'Start of the window (event time, UTC)' },
-  { name: 'windowEnd', type: 'timestamp', description: 'End of the window (event time, UTC)' },
-  { name: 'eventCount', type: 'bigint', description: 'Matching rows in the window so far' },
-  { name: 'firstEventTime', type: 'timestamp', description: 'Event time of the first matching row' },
-  { name: 'lastEventTime', type: 'timestamp', description: 'Event time of the last matching row' },
-  { name: 'rowIds', type: 'array<string>', description: 'p_row_id of the first matching rows (10 at most)' },
-  { name: 'summaryAlertId', type: 'string', description: 'The flood summary that notified this alert (its input fired more of the rule\'s alerts than are sent alone); null: sent alone' },
 ];

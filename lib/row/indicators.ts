@@ -110,6 +110,12 @@ export class IndicatorSet {
     return out;
   }
 
+  /** The values of INDICATOR_COLUMNS[k], sorted, or undefined when it has none. */
+  sorted(k: number): string[] | undefined {
+    const values = this.lists[k];
+    return values === undefined || values.length === 0 ? undefined : values.sort();
+  }
+
   /** Writes the non-empty arrays, sorted, onto `row` in the contract's order (the reference row; see testkit/reference.ts). */
   assignTo(row: Record<string, unknown>): void {
     for (let k = 0; k < INDICATOR_COLUMNS.length; k++) {

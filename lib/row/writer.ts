@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { FieldScanner } from '../record/fields';
 import { stringifyExact } from '../record/json';
 import { AS_IS, ABSENT_COLUMN, Columns, FieldPlan, NormalisePlan } from '../record/normalise';
+import { P, P_COLUMNS, PColumnName } from './contract';
 import { IndicatorSet } from './indicators';
 
 /** What is the same for every row of one input: fixed once per object so rows are deterministic. */
@@ -37,8 +38,51 @@ export interface EnrichedRow {
 }
 
 /**
- * Writes rows as JSON text from Columns, one input at a time: the columns in schema order, then the p_* fields in
- * the contract's order. The text is byte for byte what `enrich` (below) gives for the same row, without building
+ * One row as the row writer hands it to the lake: its NDJSON text, made on demand, or its columns for a columnar
+ * file, read from the parsed line without the text. Valid until the writer's next row: a sink copies what it keeps.
+ */
+export interface Row {
+  /** p_row_id. */
+  readonly rowId: string;
+  /** p_event_time; partitions the row. */
+  readonly eventTime: string;
+  /** About what the row costs in memory when its values are kept, in UTF-16 code units (the line's length). */
+  readonly size: number;
+  /** The schema's column names, by position: what `value` and `jsonText` index. The same array for every row of an input. */
+  readonly columnNames: readonly string[];
+  /** The row as NDJSON text (the output contract), built once per row. */
+  json(): string;
+  /** Column i's value, or undefined when the row has none; json columns are read with `jsonText`. */
+  value(i: number): unknown;
+  /** Json column i as JSON text, digits as received, or undefined when the row has none. */
+  jsonText(i: number): string | undefined;
+  /** P_COLUMNS[k]'s value: text, an indicator array (sorted), or undefined when the row has none. */
+  standard(k: number): string | readonly string[] | undefined;
+}
+
+/** Positions in P_COLUMNS that the row writer answers for itself (the rest are indicator arrays). */
+function position(name: PColumnName): number {
+  return P_COLUMNS.findIndex((c) => c.name === name);
+}
+const P_LOG_TYPE = position(P.p_log_type);
+const P_ROW_ID = position(P.p_row_id);
+const P_EVENT_TIME = position(P.p_event_time);
+const P_PARSE_TIME = position(P.p_parse_time);
+const P_SOURCE_ID = position(P.p_source_id);
+const P_SOURCE_LABEL = position(P.p_source_label);
+const P_UNKNOWN = position(P.p_unknown_fields);
+const P_INVALID = position(P.p_invalid_fields);
+const P_FIRST_INDICATOR = position(P.p_any_ip_addresses);
+
+/** `"name":`, the start of a member of the row's JSON text. */
+const member = (name: string): string => `${JSON.stringify(name)}:`;
+const EVENT_TIME_MEMBER = '",' + member(P.p_event_time);
+const UNKNOWN_MEMBER = ',' + member(P.p_unknown_fields);
+const INVALID_MEMBER = ',' + member(P.p_invalid_fields);
+
+/**
+ * Writes rows from Columns, one input at a time. The text has the columns in schema order, then the p_* fields in
+ * the contract's order, byte for byte what `enrich` (testkit/reference.ts) gives for the same row, without building
  * the row object: a value that came through unchanged, with canonical JSON in the input, is copied from the line,
  * and neighbouring such fields in the same order in both are copied as one piece (a Logpush line mostly lists
  * its fields in schema order). Everything else is serialised on its own.
@@ -46,8 +90,14 @@ export interface EnrichedRow {
  * One departure from `enrich`: JSON.parse rounds numbers a double cannot hold, so on the rare line where a json
  * column or an unknown field holds one (`fields.inexact`), those values are written from the text read again
  * exactly (lib/record/json.ts), keeping the digits received; the row-writer test's reference does the same.
+ *
+ * The writer is itself the Row it hands out: one object per input, whatever the row count.
  */
-export class RowWriter {
+export class RowWriter implements Row {
+  rowId = '';
+  eventTime = '';
+  size = 0;
+  readonly columnNames: readonly string[];
   private readonly cols: Columns;
   private readonly fields: FieldScanner;
   private readonly keys: string[];
@@ -55,6 +105,12 @@ export class RowWriter {
   private readonly tail: string;
   private readonly parseTime: string;
   private readonly rowIdPrefix: string;
+  private readonly sourceId: string | undefined;
+  private readonly sourceLabel: string | undefined;
+  private line = '';
+  /** The current row's text and indicators, once asked for. */
+  private text: string | undefined = undefined;
+  private ind: IndicatorSet | undefined = undefined;
 
   /** Writes the rows of the lines `parsed` (the parse stage) last parsed. */
   constructor(
@@ -64,19 +120,78 @@ export class RowWriter {
   ) {
     this.cols = parsed.cols;
     this.fields = parsed.fields;
-    this.keys = plan.fields.map((f) => `${JSON.stringify(f.name)}:`);
-    this.head = `"p_log_type":${JSON.stringify(plan.logType)},"p_row_id":"`;
+    this.columnNames = plan.fields.map((f) => f.name);
+    this.keys = plan.fields.map((f) => member(f.name));
+    this.head = `${member(P.p_log_type)}${JSON.stringify(plan.logType)},${member(P.p_row_id)}"`;
     this.rowIdPrefix = ctx.rowIdPrefix;
     this.tail =
-      `,"p_parse_time":${JSON.stringify(ctx.parseTime)}` +
-      (ctx.sourceId !== undefined ? `,"p_source_id":${JSON.stringify(ctx.sourceId)}` : '') +
-      (ctx.sourceLabel !== undefined ? `,"p_source_label":${JSON.stringify(ctx.sourceLabel)}` : '');
+      `,${member(P.p_parse_time)}${JSON.stringify(ctx.parseTime)}` +
+      (ctx.sourceId !== undefined ? `,${member(P.p_source_id)}${JSON.stringify(ctx.sourceId)}` : '') +
+      (ctx.sourceLabel !== undefined ? `,${member(P.p_source_label)}${JSON.stringify(ctx.sourceLabel)}` : '');
     this.parseTime = ctx.parseTime;
+    this.sourceId = ctx.sourceId;
+    this.sourceLabel = ctx.sourceLabel;
   }
 
   /** The row of the line last scanned into `fields` and filled into `cols`. */
-  write(line: string, lineNo: number): EnrichedRow {
-    const { cols, fields, keys } = this;
+  write(line: string, lineNo: number): Row {
+    this.line = line;
+    this.size = line.length;
+    this.text = undefined;
+    this.ind = undefined;
+    // Without an event time field Panther falls back to the parse time; so do we.
+    this.eventTime = this.cols.eventTime ?? this.parseTime;
+    this.rowId = rowId(this.rowIdPrefix, lineNo);
+    return this;
+  }
+
+  json(): string {
+    return (this.text ??= this.serialise());
+  }
+
+  value(i: number): unknown {
+    return this.cols.state[i] === ABSENT_COLUMN ? undefined : this.cols.values[i];
+  }
+
+  jsonText(i: number): string | undefined {
+    const { state, values } = this.cols;
+    const st = state[i];
+    if (st === ABSENT_COLUMN) return undefined;
+    const fields = this.fields;
+    if (fields.usable && st === AS_IS) {
+      const f = fields.fieldOfColumn[i] as number;
+      if (f >= 0 && fields.canonical[f] === 1) return this.line.slice(fields.valueStart[f], fields.valueEnd[f]);
+    }
+    return fields.inexact ? this.exactJson(i, values[i]) : JSON.stringify(values[i]);
+  }
+
+  standard(k: number): string | readonly string[] | undefined {
+    switch (k) {
+      case P_LOG_TYPE:
+        return this.plan.logType;
+      case P_ROW_ID:
+        return this.rowId;
+      case P_EVENT_TIME:
+        return this.eventTime;
+      case P_PARSE_TIME:
+        return this.parseTime;
+      case P_SOURCE_ID:
+        return this.sourceId;
+      case P_SOURCE_LABEL:
+        return this.sourceLabel;
+      case P_UNKNOWN: {
+        const unknown = this.cols.unknown;
+        return unknown === undefined ? undefined : this.fields.inexact ? this.exactFields(unknown) : JSON.stringify(unknown);
+      }
+      case P_INVALID:
+        return this.cols.invalid === undefined ? undefined : this.exactFields(this.cols.invalid);
+      default:
+        return this.indicators().sorted(k - P_FIRST_INDICATOR);
+    }
+  }
+
+  private serialise(): string {
+    const { cols, fields, keys, line } = this;
     const { state, values } = cols;
     const copy = fields.usable;
     const { fieldOfColumn, keyStart, valueEnd, canonical } = fields;
@@ -119,15 +234,12 @@ export class RowWriter {
       json += sep + line.slice(from, to);
       sep = ',';
     }
-    // Without an event time field Panther falls back to the parse time; so do we.
-    const eventTime = cols.eventTime ?? this.parseTime;
-    const id = rowId(this.rowIdPrefix, lineNo);
-    json += sep + this.head + id + '","p_event_time":' + JSON.stringify(eventTime) + this.tail;
+    json += sep + this.head + this.rowId + EVENT_TIME_MEMBER + JSON.stringify(this.eventTime) + this.tail;
     if (this.plan.indicatorFields.length > 0) json += this.indicators().json();
-    if (cols.unknown !== undefined) json += ',"p_unknown_fields":' + (inexact ? this.exactFields(cols.unknown) : JSON.stringify(cols.unknown));
+    if (cols.unknown !== undefined) json += UNKNOWN_MEMBER + (inexact ? this.exactFields(cols.unknown) : JSON.stringify(cols.unknown));
     // Always read exactly: these are typed columns' values, which the scan does not check for long numbers.
-    if (cols.invalid !== undefined) json += ',"p_invalid_fields":' + this.exactFields(cols.invalid);
-    return { json: json + '}', rowId: id, eventTime };
+    if (cols.invalid !== undefined) json += INVALID_MEMBER + this.exactFields(cols.invalid);
+    return json + '}';
   }
 
   /** Json column i, whose value came unchanged from the first of its input names present in the record. */
@@ -155,8 +267,9 @@ export class RowWriter {
   }
 
   private indicators(): IndicatorSet {
+    if (this.ind !== undefined) return this.ind;
     const { state, values } = this.cols;
-    const ind = new IndicatorSet();
+    const ind = (this.ind = new IndicatorSet());
     for (const f of this.plan.indicatorFields) {
       if (state[f.index] === ABSENT_COLUMN) continue;
       const v = values[f.index];

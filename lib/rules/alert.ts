@@ -1,43 +1,9 @@
 import { formatDate } from '../record/timestamps';
+import { ALERT_COLUMNS, AlertRecord } from './alert-record';
 import type { Rule } from './model';
 import type { AlertState, SummaryInfo } from './windows';
 
-/**
- * The alert record: one JSON object, the same in the lake (alerts/) and in the SNS message. Its first fields are
- * those of Panther's alert payload, with Panther's meanings (`id` is the detection's id, `alertId` the alert's,
- * `severity` in capitals, `type` RULE, `name` the display name), so consumers of Panther alerts read it as they
- * are; the rest says what matched: the rule, the dedup string, the window, the count, the first and last event
- * time and up to 10 p_row_id, and how it was notified: alone (`summaryAlertId` null) or in a flood summary. Times
- * are the lake's text (`2026-01-01 00:00:00.000000000`, UTC).
- */
-export interface AlertRecord {
-  id: string;
-  alertId: string;
-  title: string;
-  severity: 'INFO' | 'LOW' | 'MEDIUM' | 'HIGH' | 'CRITICAL';
-  type: 'RULE';
-  createdAt: string;
-  updatedAt: string;
-  name: string;
-  alertContext: Record<string, unknown>;
-  description: string;
-  runbook: string;
-  reference: string;
-  tags: string[];
-  ruleId: string;
-  logTypes: string[];
-  dedup: string;
-  dedupPeriodMinutes: number | null;
-  threshold: number | null;
-  windowStart: string;
-  windowEnd: string;
-  eventCount: number;
-  firstEventTime: string;
-  lastEventTime: string;
-  rowIds: string[];
-  /** The flood summary that notified this alert, when its input fired too many of its rule's to send each; else null. */
-  summaryAlertId: string | null;
-}
+export type { AlertRecord } from './alert-record';
 
 /**
  * The one message that stands for the alerts of a rule an input fired beyond those sent alone: the alert record's
@@ -55,7 +21,7 @@ export interface AlertSummaryRecord extends AlertRecord {
  * `summary` names the flood summary that notifies it, when the state does not say so yet.
  */
 export function alertRecord(rule: Rule | undefined, alert: AlertState, now: Date, summary?: string): AlertRecord {
-  return {
+  return inWrittenOrder({
     id: alert.ruleId,
     alertId: alert.alertId,
     title: alert.title,
@@ -81,7 +47,13 @@ export function alertRecord(rule: Rule | undefined, alert: AlertState, now: Date
     lastEventTime: alert.lastEventTime,
     rowIds: [...alert.rowIds],
     summaryAlertId: summary ?? alert.summary ?? null,
-  };
+  });
+}
+
+/** The record's keys in ALERT_COLUMNS' order, so the written JSON follows the one list whatever order it was built in. */
+function inWrittenOrder(r: AlertRecord): AlertRecord {
+  const fields: Record<string, unknown> = r;
+  return Object.fromEntries(ALERT_COLUMNS.map((c) => [c.name, fields[c.name]])) as AlertRecord;
 }
 
 /** The message of a flood summary, from its stored alert (windows.ts summaryState) and what it covers. */

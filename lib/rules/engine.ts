@@ -2,9 +2,11 @@ import { createHash } from 'node:crypto';
 import { messageOf } from '../errors';
 import { CALL_BUDGET_MS, INPUT_BUDGET_MS, inputBudgetMs, ROW_ALLOWANCE_MS, runWithin } from './budget';
 import { checkRules, Rule, RuleDefinitionError, RuleEvent, Severity, severityOf } from './model';
-import { epochMinute, lakeTime } from './time';
+import { epochMinute } from '../record/timestamps';
+import { lakeTime } from './time';
 import { DETACH } from './view';
 import { GroupContribution, MinuteMatches, ROW_IDS, RowRef } from './windows';
+import { P } from '../row/contract';
 
 /**
  * The rules stage: a RuleSet is built once (cold start) from the built-in and user rules; per input, an
@@ -113,7 +115,7 @@ export class LogTypeRules {
 }
 
 /** Which function of a rule threw (or returned something it may not); `budget` when the engine stopped it. */
-export type RuleFunction = 'rule' | 'title' | 'dedup' | 'severity' | 'alertContext' | 'p_event_time' | 'budget';
+export type RuleFunction = 'rule' | 'title' | 'dedup' | 'severity' | 'alertContext' | typeof P.p_event_time | 'budget';
 
 export interface RuleErrors {
   ruleId: string;
@@ -344,7 +346,7 @@ export class InputDetections {
     const time = lakeTime(event.p_event_time);
     const minute = time === undefined ? NaN : epochMinute(time);
     if (time === undefined || Number.isNaN(minute)) {
-      this.error(r, 'p_event_time', 'the row has no p_event_time, or not a time', event);
+      this.error(r, P.p_event_time, `the row has no ${P.p_event_time}, or not a time`, event);
       return false;
     }
     this.matchCount++;

@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors';
+import type { StandardFields } from '../row/contract';
 
 /**
  * A detection rule, Panther's model in TypeScript: a function of one lake row (`rule(event) -> boolean`) with
@@ -12,26 +13,7 @@ export const SEVERITIES = ['Info', 'Low', 'Medium', 'High', 'Critical'] as const
 export type Severity = (typeof SEVERITIES)[number];
 
 /** The p_* fields a lake row carries (lib/row/contract.ts); times are the lake's text, `2022-11-15 00:00:01.123000000`. */
-export interface PantherFields {
-  readonly p_log_type?: string;
-  readonly p_row_id?: string;
-  readonly p_event_time?: string;
-  readonly p_parse_time?: string;
-  readonly p_source_id?: string;
-  readonly p_source_label?: string;
-  readonly p_any_ip_addresses?: readonly string[];
-  readonly p_any_domain_names?: readonly string[];
-  readonly p_any_trace_ids?: readonly string[];
-  readonly p_any_emails?: readonly string[];
-  readonly p_any_usernames?: readonly string[];
-  readonly p_any_urls?: readonly string[];
-  readonly p_any_md5_hashes?: readonly string[];
-  readonly p_any_sha1_hashes?: readonly string[];
-  readonly p_any_sha256_hashes?: readonly string[];
-  readonly p_any_device_ids?: readonly string[];
-  readonly p_unknown_fields?: Readonly<Record<string, unknown>>;
-  readonly p_invalid_fields?: Readonly<Record<string, unknown>>;
-}
+export type PantherFields = StandardFields;
 
 /** Any lake row: schema fields (absent ones omitted, never null) and the p_* fields. */
 export type RuleEvent = PantherFields & { readonly [field: string]: unknown };

@@ -3,6 +3,7 @@ import { messageOf } from '../errors';
 import { CALL_BUDGET_MS, runWithin } from './budget';
 import { matchOutputs, MatchOutputs, RuleFunction } from './engine';
 import { Rule, RuleEvent, RuleTest } from './model';
+import { P } from '../row/contract';
 
 /**
  * Running a rule's inline tests (`cflogs rules test`, the unit tests). A match's outputs are the engine's own
@@ -30,7 +31,7 @@ const FUNCTION_NAMES: Record<RuleFunction, string> = {
   dedup: 'dedup()',
   severity: 'severityOf()',
   alertContext: 'alertContext()',
-  p_event_time: 'p_event_time',
+  [P.p_event_time]: P.p_event_time,
   budget: 'the time budget',
 };
 

@@ -1,5 +1,5 @@
 import { ABSENT_COLUMN, Columns, NormalisePlan } from '../record/normalise';
-import { INDICATOR_COLUMNS } from '../row/contract';
+import { INDICATOR_COLUMNS, P } from '../row/contract';
 import { IndicatorSet } from '../row/indicators';
 import type { RuleEvent } from './model';
 
@@ -42,21 +42,21 @@ export class ColumnsEvent {
       const i = index.get(key);
       if (i !== undefined) return src.cols.state[i] === ABSENT_COLUMN ? undefined : src.cols.values[i];
       switch (key) {
-        case 'p_log_type':
+        case P.p_log_type:
           return plan.logType;
-        case 'p_row_id':
+        case P.p_row_id:
           return src.rowId;
-        case 'p_event_time':
+        case P.p_event_time:
           return src.eventTime;
-        case 'p_parse_time':
+        case P.p_parse_time:
           return fixed.p_parse_time;
-        case 'p_source_id':
+        case P.p_source_id:
           return fixed.p_source_id;
-        case 'p_source_label':
+        case P.p_source_label:
           return fixed.p_source_label;
-        case 'p_unknown_fields':
+        case P.p_unknown_fields:
           return src.cols.unknown;
-        case 'p_invalid_fields':
+        case P.p_invalid_fields:
           return src.cols.invalid;
       }
       return anyKeys.has(key) ? indicatorsOf(src)[key] : undefined;
@@ -64,12 +64,12 @@ export class ColumnsEvent {
     const keys = (src: RowSource): string[] => {
       const { cols } = src;
       const out = plan.fields.filter((f) => cols.state[f.index] !== ABSENT_COLUMN).map((f) => f.name);
-      out.push('p_log_type', 'p_row_id', 'p_event_time', 'p_parse_time');
-      if (fixed.p_source_id !== undefined) out.push('p_source_id');
-      if (fixed.p_source_label !== undefined) out.push('p_source_label');
+      out.push(P.p_log_type, P.p_row_id, P.p_event_time, P.p_parse_time);
+      if (fixed.p_source_id !== undefined) out.push(P.p_source_id);
+      if (fixed.p_source_label !== undefined) out.push(P.p_source_label);
       out.push(...Object.keys(indicatorsOf(src)));
-      if (cols.unknown !== undefined) out.push('p_unknown_fields');
-      if (cols.invalid !== undefined) out.push('p_invalid_fields');
+      if (cols.unknown !== undefined) out.push(P.p_unknown_fields);
+      if (cols.invalid !== undefined) out.push(P.p_invalid_fields);
       return out;
     };
     // A copy of the columns (values are not changed in place by the next line: the parser assigns new ones), shown

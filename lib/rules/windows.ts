@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { CflogsError, Disposition, Dispositions } from '../errors';
 import { formatDate } from '../record/timestamps';
+import type { AlertRecord } from './alert-record';
 import { SEVERITIES, Severity } from './model';
 import { epochMinute, minuteText } from './time';
 
@@ -120,26 +121,22 @@ export interface GroupState {
   inputs: AppliedInput[];
 }
 
-/** An alert (a window that fired) as the caller writes and publishes it. */
-export interface AlertState {
+/**
+ * An alert (a window that fired) as the caller writes and publishes it: the alert record's fields that come from
+ * the state (the rest come from the rule, or are made when the record is written), with the rule's severity as the
+ * rule spells it (the record's is in capitals), and what the state adds: its group, whether it went out, and the
+ * flood summary that delivered it (the record's `summaryAlertId`).
+ */
+export type AlertState = Pick<
+  AlertRecord,
+  'alertId' | 'ruleId' | 'dedup' | 'windowStart' | 'windowEnd' | 'eventCount' | 'firstEventTime' | 'lastEventTime' | 'rowIds' | 'title' | 'alertContext' | 'createdAt'
+> & {
   groupKey: string;
-  alertId: string;
-  ruleId: string;
-  dedup: string;
-  windowStart: string;
-  windowEnd: string;
-  eventCount: number;
-  firstEventTime: string;
-  lastEventTime: string;
-  rowIds: string[];
-  title: string;
   severity: Severity;
-  alertContext: Record<string, unknown>;
-  createdAt: string;
   published: boolean;
   /** The flood summary that delivered it, once that summary is published. */
   summary?: string;
-}
+};
 
 export interface GroupApplied {
   state: GroupState;

@@ -7,7 +7,7 @@ import { MissingObjectError } from '../errors';
 import { objectBaseName } from '../lake/layout';
 import type { ObjectStore } from '../lake/types';
 import { ObjectRef, skipReason } from './events';
-import { detectRoute } from '../pipeline/detect';
+import { detectRoute } from '../pipeline/log-type';
 import { ingest, IngestBody } from '../pipeline/ingest';
 import type { ProcessSummary } from '../pipeline/process';
 

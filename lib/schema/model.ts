@@ -4,6 +4,19 @@ export const SCALAR_TYPES = ['string', 'boolean', 'bigint', 'int', 'smallint', '
 export type ScalarType = (typeof SCALAR_TYPES)[number];
 export type FieldType = ScalarType | 'array';
 
+/** The integer types' ranges, both ends included; bigint holds what a double holds exactly (rows are JSON numbers). */
+export const INTEGER_RANGES = {
+  smallint: [-32768, 32767],
+  int: [-2147483648, 2147483647],
+  bigint: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+} as const satisfies Record<string, readonly [number, number]>;
+export type IntegerType = keyof typeof INTEGER_RANGES;
+
+/** The range of an integer type, or undefined for any other type. */
+export function integerRange(type: FieldType): readonly [number, number] | undefined {
+  return type === 'smallint' || type === 'int' || type === 'bigint' ? INTEGER_RANGES[type] : undefined;
+}
+
 /**
  * Indicator kinds a field may carry. `url` puts the URL in p_any_urls and its host in the domain (or IP) array;
  * `device_id` is a Zero Trust device's id (WARP, Gateway, DEX, posture), which joins one laptop across datasets.

@@ -162,7 +162,8 @@ beforeAll(async () => {
   const finished = serveCommand(['--port', '0', '--secret', SECRET, '--out', out], {
     stdout: new PassThrough(),
     stderr: new PassThrough(),
-    env: {},
+    // NDJSON, to compare its rows with the CLI's stdout text.
+    env: { CFLOGS_OUTPUT_FORMAT: 'ndjson' },
     signal: stop.signal,
     log: quiet,
     onListening: listening,

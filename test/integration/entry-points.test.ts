@@ -7,13 +7,15 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
+import { ddlCommand } from '../../lib/cli/ddl';
 import { detectDeps } from '../../lib/cli/detect';
+import { topLevelHelp } from '../../lib/cli/help';
 import { parseCommand } from '../../lib/cli/parse';
 import { serveCommand } from '../../lib/cli/serve';
 import { LocalStore } from '../../lib/lake/local-store';
 import { silentLog } from '../../lib/log';
 import { handleS3Event, IngestReport } from '../../lib/s3/handler';
-import { compileSchemas } from '../../lib/cli/schemas';
+import { cliRegistry, compileSchemas } from '../../lib/cli/schemas';
 import { wireS3 } from '../../lib/wiring';
 import { readLakeFile } from '../../testkit/lake-files';
 import { LocalS3, s3CreatedEvent, startLocalS3 } from '../../testkit/local-s3';
@@ -72,6 +74,15 @@ describe('a custom schema directory (CFLOGS_SCHEMAS_DIR)', () => {
     expect(lines(out.text())).toEqual([expect.objectContaining(EXPECTED)]);
   });
 
+  it('reaches cflogs ddl and the help, as it reaches parse', async () => {
+    const out = capture();
+    const env = { CFLOGS_SCHEMAS_DIR: schemasDir };
+    expect(await ddlCommand(['--location', 's3://lake/logs/', '--log-type', 'Custom.Gateway'], { stdout: out.stream }, env)).toBe(0);
+    expect(out.text()).toMatch(/CREATE EXTERNAL TABLE IF NOT EXISTS `?\w*`?\.?`?custom_gateway`?/);
+    expect(topLevelHelp([], cliRegistry(env))).toContain('Custom.Gateway');
+    expect(topLevelHelp([], cliRegistry({}))).not.toContain('Custom.Gateway');
+  });
+
   it('reaches cflogs serve', async () => {
     const out = tempDir('serve-custom');
     const stop = new AbortController();
@@ -81,7 +92,8 @@ describe('a custom schema directory (CFLOGS_SCHEMAS_DIR)', () => {
     const finished = serveCommand(['--port', '0', '--secret', 'the-secret-0123456789', '--out', out], {
       stdout: stdout.stream,
       stderr: new PassThrough(),
-      env: { CFLOGS_SCHEMAS_DIR: schemasDir },
+      // NDJSON, whose text EXPECTED describes.
+      env: { CFLOGS_SCHEMAS_DIR: schemasDir, CFLOGS_OUTPUT_FORMAT: 'ndjson' },
       signal: stop.signal,
       clock: () => new Date('2026-11-24T12:00:00Z'),
       log: silentLog,
@@ -122,6 +134,7 @@ describe('a custom schema directory (CFLOGS_SCHEMAS_DIR)', () => {
         CFLOGS_OUTPUT_BUCKET: LAKE,
         CFLOGS_SCHEMAS_DIR: schemasDir,
         CFLOGS_ROUTES: 'routes:\n  - prefix: gw/\n    logType: Custom.Gateway\n',
+        CFLOGS_OUTPUT_FORMAT: 'ndjson',
       };
       const deps = wireS3(env, { s3: s3.client, log: recordingLog(), clock: () => new Date('2026-11-24T12:00:00Z'), compileSchemas });
       const key = 'gw/2026/11/01/a.log.gz';

@@ -112,7 +112,8 @@ beforeAll(async () => {
   finished = serveCommand(['--port', '0', '--secret', SECRET, '--out', out], {
     stdout,
     stderr,
-    env: { CFLOGS_MAX_BODY_BYTES: String(64 * 1024) },
+    // NDJSON: these tests read the rows' text (the Parquet default is covered by s3-handler and http-lambda tests).
+    env: { CFLOGS_MAX_BODY_BYTES: String(64 * 1024), CFLOGS_OUTPUT_FORMAT: 'ndjson' },
     signal: stop.signal,
     clock: () => NOW,
     log: recorder,
@@ -611,7 +612,7 @@ test('with CFLOGS_OUTPUT_COMPRESSION=gzip the same batch lands as .json.gz gzip 
   const gzFinished = serveCommand(['--port', '0', '--secret', SECRET, '--out', gzOut], {
     stdout: new PassThrough(),
     stderr: new PassThrough(),
-    env: { CFLOGS_MAX_BODY_BYTES: String(64 * 1024), CFLOGS_OUTPUT_COMPRESSION: 'gzip' },
+    env: { CFLOGS_MAX_BODY_BYTES: String(64 * 1024), CFLOGS_OUTPUT_COMPRESSION: 'gzip', CFLOGS_OUTPUT_FORMAT: 'ndjson' },
     signal: gzStop.signal,
     clock: () => NOW,
     log: { info() {}, warn() {}, error() {} },

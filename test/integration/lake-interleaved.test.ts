@@ -13,7 +13,7 @@ import { serveCommand } from '../../lib/cli/serve';
 import { loadConfig } from '../../lib/config';
 import { LocalS3, s3CreatedEvent, startLocalS3 } from '../../testkit/local-s3';
 import { handleS3Event, IngestReport } from '../../lib/s3/handler';
-import { readLakeFile } from '../../testkit/lake-files';
+import { readParquetRows } from '../../testkit/lake-files';
 import { INPUT, LAKE, lakeRows, objectDeps, put, recordingLog, tempDir } from '../support/lake';
 
 const HOURS = 6;
@@ -87,19 +87,20 @@ describe('rows whose event hours interleave', () => {
         headers: { 'x-panther-cloudflare': 'interleaved-test-secret', 'content-encoding': 'gzip' },
       });
       expect(res.status).toBe(200);
-      const files = new Map<string, Record<string, unknown>[]>();
+      const paths: string[] = [];
       const walk = (dir: string): void => {
         for (const name of readdirSync(dir)) {
           const p = join(dir, name);
           if (statSync(p).isDirectory()) walk(p);
-          else if (relative(out, p).startsWith('logs/')) {
-            expect(p).toMatch(/\.json\.zst$/); // the default codec
-            const text = readLakeFile(readFileSync(p));
-            files.set(relative(out, p), text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>));
-          }
+          else if (relative(out, p).startsWith('logs/')) paths.push(p);
         }
       };
       walk(out);
+      const files = new Map<string, Record<string, unknown>[]>();
+      for (const p of paths) {
+        expect(p).toMatch(/\.parquet$/); // the default format
+        files.set(relative(out, p), await readParquetRows(readFileSync(p), ['RayID']));
+      }
       expectEveryRowOnceInItsHour(files);
     } finally {
       stop.abort();

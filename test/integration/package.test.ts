@@ -86,7 +86,8 @@ beforeAll(() => {
     '--param=httpReservedConcurrency=50',
     '--param=outputCompression=gzip',
     '--param=outputCompressionLevel=9',
-    '--param=outputFormat=parquet',
+    // Any case, as the functions read it: the stack passes them, and builds the Glue tables for, `ndjson`.
+    '--param=outputFormat=NDJSON',
     '--param=routes={"routes":[{"prefix":"cf/","logType":"Cloudflare.HttpRequest"}]}',
   ], { quiet: true });
   existing = readTemplate(OUT_EXISTING);
@@ -335,20 +336,24 @@ describe('npm run package', () => {
     }
   });
 
-  test('Glue: with outputFormat=parquet the log type tables read Parquet (with p_event_time_ns), the rejects table stays JSON', () => {
+  test('Glue: by default the log type tables read Parquet (with p_event_time_ns), with outputFormat=ndjson JSON; the rejects table stays JSON', () => {
     const schemas = loadSchemaDir(join(ROOT, 'schemas'));
     for (const schema of schemas) {
-      const input = resolve(res(existing, stack._internal.tableLogicalId(schema.table)).Properties.TableInput, NAMES);
+      const input = resolve(res(tpl, stack._internal.tableLogicalId(schema.table)).Properties.TableInput, NAMES);
       expect(input).toEqual(glueTableInput(eventsTable(schema, `s3://${NAMES.OutputBucket}`, 'parquet')));
       expect(input.Parameters.classification).toBe('parquet');
       expect(input.StorageDescriptor.SerdeInfo.SerializationLibrary).toBe('org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe');
       expect(input.StorageDescriptor.Columns).toContainEqual(expect.objectContaining({ Name: 'p_event_time_ns', Type: 'bigint' }));
+      const json = resolve(res(existing, stack._internal.tableLogicalId(schema.table)).Properties.TableInput, NAMES);
+      expect(json).toEqual(glueTableInput(eventsTable(schema, `s3://${NAMES.OutputBucket}`, 'ndjson')));
+      expect(json.Parameters.classification).toBe('json');
+      expect(json.StorageDescriptor.Columns).not.toContainEqual(expect.objectContaining({ Name: 'p_event_time_ns' }));
     }
-    const rejects = resolve(res(existing, stack._internal.tableLogicalId(REJECTS_TABLE)).Properties.TableInput, NAMES);
-    expect(rejects.Parameters.classification).toBe('json');
-    // The default stack's tables are JSON, and its functions are told the format either way.
-    expect(resolve(res(tpl, stack._internal.tableLogicalId(schemas[0]!.table)).Properties.TableInput, NAMES).Parameters.classification).toBe('json');
-    for (const [t, format] of [[tpl, 'ndjson'], [existing, 'parquet']] as const) {
+    for (const t of [tpl, existing]) {
+      expect(resolve(res(t, stack._internal.tableLogicalId(REJECTS_TABLE)).Properties.TableInput, NAMES).Parameters.classification).toBe('json');
+    }
+    // The functions are told the format either way.
+    for (const [t, format] of [[tpl, 'parquet'], [existing, 'ndjson']] as const) {
       for (const [, fn] of ofType(t, 'AWS::Lambda::Function')) {
         expect(fn.Properties.Environment.Variables.CFLOGS_OUTPUT_FORMAT).toBe(format);
         // Both formats' garbage needs a smaller old generation than V8 derives from the function's memory (bench/README.md).

@@ -27,7 +27,7 @@ function nanosOf(ts: string): bigint {
 
 const schema = builtInRegistry().find('Cloudflare.HttpRequest')!.schema;
 
-describe('Parquet lake files (cflogs parse --format parquet --out DIR)', () => {
+describe('Parquet lake files (cflogs parse --out DIR, the default format)', () => {
   let input: string;
   let parquetLake: string;
   let ndjsonLake: string;
@@ -47,9 +47,9 @@ describe('Parquet lake files (cflogs parse --format parquet --out DIR)', () => {
     writeFileSync(input, lines.join('\n') + '\n');
     parquetLake = join(dir, 'parquet');
     ndjsonLake = join(dir, 'ndjson');
-    const p = await cflogs(parseCommand, ['--format', 'parquet', '--out', parquetLake, input]);
+    const p = await cflogs(parseCommand, ['--out', parquetLake, input]);
     expect([p.code, p.stdout]).toEqual([0, '']);
-    const n = await cflogs(parseCommand, ['--out', ndjsonLake, input]);
+    const n = await cflogs(parseCommand, ['--format', 'ndjson', '--out', ndjsonLake, input]);
     expect([n.code, n.stdout]).toEqual([0, '']);
     rows = filesUnder(ndjsonLake)
       .filter((f) => f.startsWith('logs/') && LAKE_FILE.test(f))
@@ -126,6 +126,25 @@ describe('Parquet lake files (cflogs parse --format parquet --out DIR)', () => {
       const r = await cflogs(queryCommand, ['--lake', lake, '--json', 'SELECT count(*) AS n FROM cloudflare_httprequest WHERE EdgeResponseStatus = 404']);
       expect([lake, r.code, r.stdout]).toEqual([lake, 0, `{"n":${expected}}\n`]);
     }
+  }, 60000);
+
+  it('a lake whose format was switched, NDJSON and Parquet files under one table, reads as one view of every row', async () => {
+    const mixed = tempDir('mixed-lake');
+    // A second object of the same lines: its own file names, so both formats' files sit side by side.
+    const later = join(tempDir('mixed-input'), 'http_requests', '20261101T110000Z_20261101T120000Z_def.log');
+    mkdirSync(join(later, '..'), { recursive: true });
+    writeFileSync(later, readFileSync(input));
+    expect((await cflogs(parseCommand, ['--format', 'ndjson', '--out', mixed, input])).code).toBe(0);
+    expect((await cflogs(parseCommand, ['--out', mixed, later])).code).toBe(0);
+    const logs = filesUnder(mixed).filter((f) => f.startsWith('logs/'));
+    expect([logs.some((f) => f.endsWith('.json.zst')), logs.some((f) => f.endsWith('.parquet'))]).toEqual([true, true]);
+    const sql = 'SELECT RayID, EdgeResponseStatus, ClientASN, p_event_time, p_event_time_ns FROM cloudflare_httprequest ORDER BY ALL';
+    const one = await cflogs(queryCommand, ['--lake', ndjsonLake, '--json', sql]);
+    const both = await cflogs(queryCommand, ['--lake', mixed, '--json', sql]);
+    expect([one.code, both.code, both.stderr]).toEqual([0, 0, '']);
+    const lines = one.stdout.trim().split('\n');
+    expect(lines.length).toBe(rows.length);
+    expect(both.stdout).toBe(lines.flatMap((l) => [l, l]).join('\n') + '\n');
   }, 60000);
 
   it('--format needs --out, and an unknown format is refused', async () => {

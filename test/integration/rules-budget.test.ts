@@ -10,7 +10,7 @@ import { detectCommand } from '../../lib/cli/detect';
 import { createLogpushServer } from '../../lib/http/server';
 import { LocalStore } from '../../lib/lake/local-store';
 import { wireHttp } from '../../lib/wiring';
-import { readLakeFile } from '../../testkit/lake-files';
+import { readParquetRows } from '../../testkit/lake-files';
 import { capture } from '../support/cli';
 import { filesUnder, tempDir } from '../support/lake';
 
@@ -74,9 +74,11 @@ test('cflogs serve: the batch is answered 200 with every row written and the err
     expect(logged).toMatch(/"ruleId":"Custom\.Loops","fn":"budget","count":6[0-9]/);
     expect(logged).toMatch(/"ruleId":"Custom\.PhpPath","fn":"budget","count":1/);
     await other.text();
-    const rows = filesUnder(dir)
-      .filter((f) => f.includes('cloudflare_firewall/'))
-      .flatMap((f) => readLakeFile(readFileSync(join(dir, f))).split('\n').filter(Boolean));
+    // The lake's default format, Parquet.
+    const files = filesUnder(dir).filter((f) => f.startsWith('logs/cloudflare_firewall/'));
+    expect(files.length).toBeGreaterThan(0);
+    for (const f of files) expect(f).toMatch(/\.parquet$/);
+    const rows = (await Promise.all(files.map((f) => readParquetRows(readFileSync(join(dir, f)), ['p_row_id'])))).flat();
     expect(rows.length).toBe(hostile.length + 1);
   } finally {
     await new Promise((r) => server.close(r));

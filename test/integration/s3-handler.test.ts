@@ -4,6 +4,7 @@ import type { SQSBatchResponse } from 'aws-lambda';
 import { LocalS3, s3CreatedEvent, sqsEvent, startLocalS3 } from '../../testkit/local-s3';
 import { handleS3Event, IngestReport } from '../../lib/s3/handler';
 import { loadConfig } from '../../lib/config';
+import { wireS3 } from '../../lib/wiring';
 import { readLakeFile, readParquetRows } from '../../testkit/lake-files';
 import { failure } from '../support/failure';
 import { INPUT, LAKE, lakeRows, listKeys, objectDeps, put, readBytes, readLakeLines, recordingLog, tempDir } from '../support/lake';
@@ -292,7 +293,7 @@ describe('the S3 handler against a real S3 protocol server', () => {
     expect([...zstd.values()].flatMap((f) => f.rows)).toHaveLength(5);
   });
 
-  it('with CFLOGS_OUTPUT_FORMAT=parquet writes .parquet files under the same names, holding the same rows; rejects stay NDJSON', async () => {
+  it('writes .parquet files by default, under the names CFLOGS_OUTPUT_FORMAT=ndjson gives .json.zst files, holding the same rows; rejects stay NDJSON', async () => {
     const objs = [
       await created('cf/http_requests/20261101/20261101T100000Z_20261101T100030Z_p1.log.gz', gz([HTTP_LINE(1), HTTP_LINE(2, '"2026-11-01T11:00:00Z"'), '{not json'])),
       await created('cf/firewall_events/20251101/20251101T123320Z_20251101T123350Z_p2.log.gz', gz([FIREWALL_LINE])),
@@ -305,8 +306,9 @@ describe('the S3 handler against a real S3 protocol server', () => {
       for (const k of files.keys()) await s3.client.send(new DeleteObjectCommand({ Bucket: LAKE, Key: k }));
       return files;
     };
-    const ndjson = await run({});
-    const parquet = await run({ CFLOGS_OUTPUT_FORMAT: 'parquet' });
+    const parquet = await run({});
+    const ndjson = await run({ CFLOGS_OUTPUT_FORMAT: 'ndjson' });
+    expect([...ndjson.keys()].filter((k) => k.startsWith('logs/'))).toHaveLength(3); // http at 10 and 11, firewall
     const asParquet = (k: string): string => (k.startsWith('logs/') ? k.replace(/\.json\.zst$/, '.parquet') : k);
     expect([...parquet.keys()].sort()).toEqual([...ndjson.keys()].map(asParquet).sort());
     for (const [k, body] of ndjson) {
@@ -321,6 +323,24 @@ describe('the S3 handler against a real S3 protocol server', () => {
       expect(rows.map((r) => r.p_row_id)).toEqual(expected.map((r) => r.p_row_id));
       expect(rows.every((r) => typeof r.p_event_time_ns === 'bigint')).toBe(true);
     }
+  });
+
+  it('as the function wires it from an environment that names only the output bucket, writes rows as Parquet and rejects as NDJSON', async () => {
+    const deps = wireS3({ CFLOGS_OUTPUT_BUCKET: LAKE }, { s3: s3.client, log: recordingLog(), clock: () => new Date('2026-11-24T12:00:00Z') });
+    const obj = await created('cf/http_requests/20261101/20261101T100000Z_20261101T100030Z_w1.log.gz', gz([HTTP_LINE(1), HTTP_LINE(2), '{not json']));
+    const report = (await handleS3Event(s3CreatedEvent([obj]), deps)) as IngestReport;
+    expect(report.outcomes.map((o) => o.status)).toEqual(['processed']);
+    const keys = await listKeys(s3.client);
+    expect(keys).toEqual([
+      expect.stringMatching(/^logs\/cloudflare_httprequest\/year=2026\/month=11\/day=01\/hour=10\/20261101T100000Z_20261101T100030Z_w1-[0-9a-f]{12}\.parquet$/),
+      expect.stringMatching(/^rejects\/cloudflare_httprequest\/year=\d{4}\/month=\d\d\/day=\d\d\/hour=\d\d\/20261101T100000Z_20261101T100030Z_w1-[0-9a-f]{12}\.json\.zst$/),
+    ]);
+    const rows = await readParquetRows(await readBytes(s3.client, keys[0] as string), ['RayID', 'EdgeResponseStatus', 'p_event_time_ns']);
+    expect(rows).toEqual([
+      { RayID: '8a1b2c3d4e5f6001', EdgeResponseStatus: 200, p_event_time_ns: 1793527201000000000n },
+      { RayID: '8a1b2c3d4e5f6002', EdgeResponseStatus: 200, p_event_time_ns: 1793527202000000000n },
+    ]);
+    expect(await readLakeLines(s3.client, keys[1] as string)).toEqual([expect.objectContaining({ line: 3, reason: 'invalid_json', raw: '{not json' })]);
   });
 
   it('keeps the readable rows of a permanently corrupt object on its third delivery instead of looping to the DLQ', async () => {

@@ -84,7 +84,7 @@ export function recordingLog(): RecordedLog {
   return { lines, info: at('info'), warn: at('warn'), error: at('error') };
 }
 
-/** The Lambda's deps against `s3`; lake files in the default codec (zstd) unless `codec` says otherwise. */
+/** The Lambda's deps against `s3`; rows as NDJSON (what most tests read) in the default codec (zstd) unless told. */
 export function objectDeps(s3: S3Client, log: Log, now = new Date('2026-11-24T12:00:00Z'), codec: OutputCodec = outputCodec('zstd'), format: LakeFormat = 'ndjson'): ObjectDeps {
   return {
     source: s3ObjectSource(s3),

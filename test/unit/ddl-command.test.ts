@@ -73,3 +73,36 @@ describe('cflogs ddl without --table', () => {
     expect(out).toMatch(new RegExp(`\`${REJECTS_TABLE}\` \\([^]*$`));
   });
 });
+
+describe('cflogs ddl --format', () => {
+  const PARQUET = "ROW FORMAT SERDE 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe'";
+  const JSON_SERDE = "ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe'";
+
+  it('prints the Parquet tables by default, as the functions write by default; --format ndjson the JSON SerDe tables', async () => {
+    const parquet = await ddl(['--table', 'cloudflare_httprequest']);
+    expect(parquet).toContain(PARQUET);
+    expect(parquet).toContain('`p_event_time_ns` bigint');
+    expect(await ddl(['--table', 'cloudflare_httprequest', '--format', 'parquet'])).toBe(parquet);
+    const json = await ddl(['--table', 'cloudflare_httprequest', '--format', 'ndjson']);
+    expect(json).toContain(JSON_SERDE);
+    expect(json).not.toContain('p_event_time_ns');
+    // The rejects are NDJSON whatever the rows' format.
+    expect(await ddl(['--table', REJECTS_TABLE])).toContain(JSON_SERDE);
+  });
+
+  it('follows CFLOGS_OUTPUT_FORMAT when --format is not given, and refuses an unknown format', () => {
+    const run = (argv: string[], env: Record<string, string>) =>
+      spawnSync(process.execPath, ['--import', 'tsx', 'lib/cli/main.ts', 'ddl', ...argv], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+      });
+    const fromEnv = run(['--table', 'cloudflare_httprequest'], { CFLOGS_OUTPUT_FORMAT: 'ndjson' });
+    expect([fromEnv.status, fromEnv.stdout.includes(JSON_SERDE)]).toEqual([0, true]);
+    const flagWins = run(['--table', 'cloudflare_httprequest', '--format', 'parquet'], { CFLOGS_OUTPUT_FORMAT: 'ndjson' });
+    expect([flagWins.status, flagWins.stdout.includes(PARQUET)]).toEqual([0, true]);
+    const bad = run(['--format', 'orc'], {});
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toContain('CFLOGS_OUTPUT_FORMAT must be one of ndjson, parquet, got "orc"');
+  });
+});

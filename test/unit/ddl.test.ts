@@ -27,15 +27,17 @@ describe('Athena DDL from the schemas', () => {
     expect((ddl.replace(/\\'/g, '').match(/'/g) ?? []).length % 2).toBe(0);
   });
 
-  it('a Parquet lake reads through ParquetHiveSerDe, with p_event_time_ns beside p_event_time; NDJSON has no such column', () => {
+  it('a Parquet lake, the default, reads through ParquetHiveSerDe, with p_event_time_ns beside p_event_time; NDJSON has no such column', () => {
     const schema = schemas[0]!;
-    const ddl = createTableDdl(eventsTable(schema, 's3://lake', 'parquet'), 'cflogs');
+    expect(eventsTable(schema, 's3://lake')).toEqual(eventsTable(schema, 's3://lake', 'parquet'));
+    expect(lakeTables(schemas, 's3://lake')).toEqual(lakeTables(schemas, 's3://lake', 'parquet'));
+    const ddl = createTableDdl(eventsTable(schema, 's3://lake'), 'cflogs');
     expect(ddl).toContain("ROW FORMAT SERDE 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe'");
     expect(ddl).toContain("STORED AS INPUTFORMAT 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat'");
     expect(ddl).toContain("'classification' = 'parquet'");
     expect(ddl).not.toContain('SERDEPROPERTIES');
     expect(ddl).toMatch(/`p_event_time` timestamp COMMENT [^\n]*\n  `p_event_time_ns` bigint /);
-    const json = createTableDdl(eventsTable(schema, 's3://lake'), 'cflogs');
+    const json = createTableDdl(eventsTable(schema, 's3://lake', 'ndjson'), 'cflogs');
     expect(json).toContain("'org.openx.data.jsonserde.JsonSerDe'");
     expect(json).not.toContain('p_event_time_ns');
   });

@@ -3,10 +3,14 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { ConfigError } from '../../lib/errors';
-import { DEFAULT_MAX_BODY_BYTES, loadHttpConfig, SecretFetchers } from '../../lib/http/config';
+import { DEFAULT_MAX_BODY_BYTES, HttpConfigOptions, loadHttpConfig as loadWith, SecretFetchers } from '../../lib/http/config';
+import { builtInRegistry } from '../../lib/record/registry';
 import { powertoolsSecretFetchers } from '../../lib/aws/secrets';
 
 const SECRET = 'config-test-secret-5b1e';
+
+/** The HTTP configuration with the built-in log types, as a deployment without custom schemas has it. */
+const loadHttpConfig = (env: NodeJS.ProcessEnv, opts: Omit<HttpConfigOptions, 'registry'> = {}) => loadWith(env, { registry: builtInRegistry(), ...opts });
 
 beforeAll(() => {
   process.env.AWS_REGION ??= 'us-east-1';

@@ -1,4 +1,4 @@
-import { readLakeFile } from '../../testkit/lake-files';
+import { readLakeFile, readParquetRows } from '../../testkit/lake-files';
 /**
  * functions/http-ingest.ts as Lambda runs it: module-scope config from the environment, the real Powertools
  * Logger, S3 (mocked at the SDK) as the sink. Everything the function prints while it handles a batch with bad
@@ -116,9 +116,12 @@ test('a gzip batch with bad lines, wrong and missing secrets, a validation reque
   expect(JSON.parse(ok.body as string)).toEqual({ ok: true, logType: 'Cloudflare.HttpRequest', lines: 3, rows: 1, rejects: 2, filtered: 0, blank: 0 });
   const puts = s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input);
   expect(puts.map((p) => [p.Bucket, p.Key]).sort()).toEqual([
-    ['lake-bucket', expect.stringMatching(/^cf\/logs\/cloudflare_httprequest\/year=2022\/month=11\/day=15\/hour=00\/http-[0-9a-f]{32}\.json\.zst$/)],
+    // The environment names no format: rows as Parquet, rejects as NDJSON.
+    ['lake-bucket', expect.stringMatching(/^cf\/logs\/cloudflare_httprequest\/year=2022\/month=11\/day=15\/hour=00\/http-[0-9a-f]{32}\.parquet$/)],
     ['lake-bucket', expect.stringMatching(/^cf\/rejects\/cloudflare_httprequest\/year=\d{4}\/month=\d\d\/day=\d\d\/hour=\d\d\/http-[0-9a-f]{32}\.json\.zst$/)],
   ]);
+  const rows = puts.find((p) => p.Key!.includes('/logs/'))!;
+  expect(await readParquetRows(rows.Body as Uint8Array, ['RayID', 'p_event_time_ns'])).toEqual([{ RayID: 'lam-1', p_event_time_ns: 1668470400000000000n }]);
   const rejects = puts.find((p) => p.Key!.includes('/rejects/'))!;
   const records = readLakeFile(rejects.Body as Uint8Array).trim().split('\n').map((l) => JSON.parse(l));
   expect(records.map((r) => [r.line, r.reason, r.source])).toEqual([

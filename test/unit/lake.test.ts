@@ -3,6 +3,7 @@ import { outputCodec } from '../../lib/lake/codec';
 import { readLakeFile, readParquetRows } from '../../testkit/lake-files';
 import { LakeWriter } from '../../lib/lake/writer';
 import type { ObjectStore, WriteTarget } from '../../lib/lake/types';
+import { jsonRow } from '../../testkit/rows';
 
 /** An in-memory store whose uploads finish a little after their stream ends, like S3. */
 function slowStore() {
@@ -63,7 +64,7 @@ describe('the lake writer', () => {
     let asked = 0;
     for (let i = 0; i < rows.length; i++) {
       const r = rows[i] as { time: string; json: string };
-      const must = w.row('t', r.time, r.json);
+      const must = w.row('t', jsonRow(r.time, r.json));
       if (must) asked++;
       if (must || i % chunk === chunk - 1) {
         const p = w.pressure();
@@ -126,7 +127,7 @@ describe('the lake writer', () => {
     for (let i = 0; i < 40_000; i++) {
       const row = `{"i":${i},"pad":"${(i * 2654435761).toString(36).repeat(20)}","u":"é€${i % 97}"}`;
       expected.push(row);
-      w.row('t', ts(1), row);
+      w.row('t', jsonRow(ts(1), row));
       if (i % 16_000 === 15_999) await new Promise((r) => setImmediate(r));
     }
     const [file] = await w.commit();
@@ -150,7 +151,7 @@ describe('the lake writer', () => {
         let rows = rowsByHour.get(hour);
         if (rows === undefined) rowsByHour.set(hour, (rows = []));
         rows.push(row);
-        w.row('t', ts(hour), row);
+        w.row('t', jsonRow(ts(hour), row));
         const p = w.pressure();
         if (p) await p;
         else if (k % 2_000 === 1_999) await new Promise((r) => setImmediate(r));
@@ -177,13 +178,14 @@ describe('the lake writer', () => {
     ];
     const w = new LakeWriter({
       store, prefix: '', baseName: 'pq', rejectTime: ts(0), codec: outputCodec('zstd', 1), maxOpenFiles: 2, waitingBytes: 64 * 1024,
-      rowGroupChars: 16 * 1024, maxRowGroups: 3, format: { name: 'parquet', columns: () => columns },
+      columnBufferChars: 16 * 1024, maxRowGroups: 3, format: { name: 'parquet', columns: () => columns },
     });
     const rowsByHour = new Map<number, number[]>();
+    const names = ['i', 'h'];
     for (let i = 0; i < 6_000; i++) {
       const hour = Math.floor(i / 100) % 4;
       rowsByHour.set(hour, [...(rowsByHour.get(hour) ?? []), i]);
-      if (w.row('t', ts(hour), `{"i":${i},"h":${hour},"p_event_time":"${ts(hour).slice(0, 20)}${String(i).padStart(9, '0')}"}`)) {
+      if (w.row('t', jsonRow(ts(hour), `{"i":${i},"h":${hour},"p_event_time":"${ts(hour).slice(0, 20)}${String(i).padStart(9, '0')}"}`, names))) {
         const p = w.pressure();
         if (p) await p;
       }
@@ -215,7 +217,7 @@ describe('the lake writer', () => {
       { name: 'p_event_time_ns', type: 'bigint' as const },
     ];
     const w = new LakeWriter({ store, prefix: '', baseName: 'old', rejectTime: ts(0), codec: outputCodec('zstd', 1), maxOpenFiles: 4, format: { name: 'parquet', columns: () => columns } });
-    for (const t of ['0001-01-01 00:00:00.000000001', '1969-12-31 23:59:59.999999999', '9999-12-31 23:59:59.999999999']) w.row('t', t, `{"p_event_time":"${t}"}`);
+    for (const t of ['0001-01-01 00:00:00.000000001', '1969-12-31 23:59:59.999999999', '9999-12-31 23:59:59.999999999']) w.row('t', jsonRow(t, `{"p_event_time":"${t}"}`));
     const files = await w.commit();
     const rows = (await Promise.all(files.map((f) => readParquetRows(objects.get(f.key) as Buffer)))).flat();
     // (The reader turns microseconds into a Date by truncating: -1 us shows as the epoch.)
@@ -235,7 +237,7 @@ describe('the lake writer', () => {
       },
     };
     const w = new LakeWriter({ store: failing, prefix: '', baseName: 'obj', rejectTime: ts(0), codec: outputCodec('zstd', 1), maxOpenFiles: 4 });
-    w.row('t', ts(3), '{}');
+    w.row('t', jsonRow(ts(3), '{}'));
     await expect(w.commit()).rejects.toThrow(
       'logs/t/year=2026/month=11/day=01/hour=03/obj.json.zst: InternalError: HTTP 500: We encountered an internal error',
     );

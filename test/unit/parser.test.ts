@@ -1,4 +1,5 @@
-import { buildPlan, MAX_DEPTH } from '../../lib/record/normalise';
+import { buildPlan } from '../../lib/record/normalise';
+import { MAX_DEPTH } from '../../lib/schema/limits';
 import { isFailure, LineResult, normalise, Normalised, normaliseGeneric, parseLine } from '../../testkit/reference';
 import { builtInRegistry } from '../../lib/record/registry';
 

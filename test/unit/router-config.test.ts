@@ -121,6 +121,7 @@ describe('loadConfig', () => {
       routes: [],
       limits: DEFAULT_LIMITS,
       codec: { compression: 'zstd', level: 3, extension: '.json.zst' },
+      format: 'parquet',
       maxOpenFiles: 4,
     });
     expect(c.outputBucket).toBeUndefined();
@@ -137,6 +138,7 @@ describe('loadConfig', () => {
       CFLOGS_MAX_DECOMPRESSED_BYTES: '1000000',
       CFLOGS_OUTPUT_COMPRESSION: ' GZIP ',
       CFLOGS_OUTPUT_COMPRESSION_LEVEL: '9',
+      CFLOGS_OUTPUT_FORMAT: 'ndjson',
       CFLOGS_MAX_OPEN_FILES: '32',
       CFLOGS_SOURCE_ID: ' src-1 ',
       CFLOGS_SOURCE_LABEL: 'Prod',
@@ -148,6 +150,7 @@ describe('loadConfig', () => {
       routes: [{ prefix: 'a/', logType: 'Cloudflare.Audit' }],
       limits: { maxLineBytes: 2048, maxDecompressedBytes: 1000000 },
       codec: { compression: 'gzip', level: 9, extension: '.json.gz' },
+      format: 'ndjson',
       maxOpenFiles: 32,
       sourceId: 'src-1',
       sourceLabel: 'Prod',
@@ -171,9 +174,10 @@ describe('loadConfig', () => {
     expect(() => loadConfig(env)).toThrow(new ConfigError(message));
   });
 
-  test('the lake format is NDJSON unless CFLOGS_OUTPUT_FORMAT says parquet (any case)', () => {
-    expect(loadConfig({}).format).toBe('ndjson');
-    expect(loadConfig({ CFLOGS_OUTPUT_FORMAT: ' ' }).format).toBe('ndjson');
+  test('the lake format is Parquet unless CFLOGS_OUTPUT_FORMAT says ndjson (any case)', () => {
+    expect(loadConfig({}).format).toBe('parquet');
+    expect(loadConfig({ CFLOGS_OUTPUT_FORMAT: ' ' }).format).toBe('parquet');
+    expect(loadConfig({ CFLOGS_OUTPUT_FORMAT: 'NDJSON' }).format).toBe('ndjson');
     expect(loadConfig({ CFLOGS_OUTPUT_FORMAT: 'Parquet' }).format).toBe('parquet');
   });
 

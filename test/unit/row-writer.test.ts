@@ -75,7 +75,7 @@ function stagesOf(entry: LogTypeEntry): Stages {
 /** The pipeline's path: scan, fill the columns, write. */
 function written(s: Stages, text: string, lineNo: number): string {
   const failure = s.parser.parse(text);
-  return failure ? `reject ${failure.reason}: ${failure.message}` : s.writer.write(text, lineNo).json;
+  return failure ? `reject ${failure.reason}: ${failure.message}` : s.writer.write(text, lineNo).json();
 }
 
 const members = (o: Record<string, unknown>) => Object.entries(o).map(([k, v]) => [JSON.stringify(k), JSON.stringify(v)] as const);

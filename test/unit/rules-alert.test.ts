@@ -1,4 +1,5 @@
-import { alertRecord } from '../../lib/rules/alert';
+import { alertRecord, AlertRecord } from '../../lib/rules/alert';
+import { ALERT_COLUMNS } from '../../lib/rules/alert-record';
 import { builtInRules } from '../../lib/rules/builtin';
 import { RuleSet } from '../../lib/rules/engine';
 import { MemoryStateStore } from '../../lib/rules/store';
@@ -72,6 +73,30 @@ test("an alert record carries Panther's payload fields, then what matched", asyn
     summaryAlertId: null,
   });
   expect(alert.alertId).toMatch(/^[0-9a-f]{32}$/);
+  // The written JSON's field order is the contract's.
+  const order = ['id', 'alertId', 'title', 'severity', 'type', 'createdAt', 'updatedAt', 'name', 'alertContext', 'description', 'runbook', 'reference', 'tags',
+    'ruleId', 'logTypes', 'dedup', 'dedupPeriodMinutes', 'threshold', 'windowStart', 'windowEnd', 'eventCount', 'firstEventTime', 'lastEventTime', 'rowIds', 'summaryAlertId'];
+  expect(Object.keys(record)).toEqual(order);
+  expect(ALERT_COLUMNS.map((c) => c.name)).toEqual(order);
+});
+
+test('the alert record type derives from its columns: numbers for bigint, lists for arrays, null where the record has no value', () => {
+  const r: Pick<AlertRecord, 'severity' | 'eventCount' | 'dedupPeriodMinutes' | 'rowIds' | 'alertContext' | 'summaryAlertId'> = {
+    severity: 'CRITICAL',
+    eventCount: 3,
+    dedupPeriodMinutes: null,
+    rowIds: ['a'],
+    alertContext: { k: 1 },
+    summaryAlertId: null,
+  };
+  // @ts-expect-error the record's severity is in capitals
+  const lower: AlertRecord['severity'] = 'High';
+  // @ts-expect-error a count is a number, not the lake's text
+  const text: AlertRecord['eventCount'] = '3';
+  // @ts-expect-error only nullable fields take null
+  const missing: AlertRecord['ruleId'] = null;
+  expect([r.severity, lower, text, missing]).toEqual(['CRITICAL', 'High', '3', null]);
+  expect(ALERT_COLUMNS.filter((c) => c.nullable).map((c) => c.name)).toEqual(['dedupPeriodMinutes', 'threshold', 'summaryAlertId']);
 });
 
 test('an alert of a rule no longer loaded still makes a record from the state', async () => {

@@ -36,7 +36,7 @@ test.each(cases)('%s: the view of each row equals the row written', (name) => {
       if (line.trim() === '' || parser.parse(line) !== undefined) return;
       const written = writer.write(line, i + 1);
       const event = view.row(rowId(ctx.rowIdPrefix, i + 1), written.eventTime);
-      const row = JSON.parse(written.json) as Record<string, unknown>;
+      const row = JSON.parse(written.json()) as Record<string, unknown>;
       expect(Object.fromEntries(Object.keys(event).map((k) => [k, event[k]]))).toEqual(row);
       expect(Object.keys(event).sort()).toEqual(Object.keys(row).sort());
       for (const k of Object.keys(row)) expect(k in event).toBe(true);

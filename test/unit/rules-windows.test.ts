@@ -2,7 +2,7 @@ import { builtInRules } from '../../lib/rules/builtin';
 import { RuleSet } from '../../lib/rules/engine';
 import type { RuleEvent } from '../../lib/rules/model';
 import { MemoryStateStore } from '../../lib/rules/store';
-import { epochMinute } from '../../lib/rules/time';
+import { epochMinute } from '../../lib/record/timestamps';
 import {
   alertsOf,
   applyToGroup,

@@ -1,14 +1,20 @@
 import {
   formatDate,
+  epochMinute,
   formatEpoch,
   fromIntegerDigits,
   fromNumber,
   fromRfc1123,
   fromRfc3339,
+  hasLakeTimeShape,
+  LAKE_TIME_LENGTH,
+  lakeTimeOf,
+  minuteText,
   parseCloudflareTime,
   parseHttpDate,
   whyNotCloudflareTime,
   whyNotHttpDate,
+  timestampNanos,
   whyNotRfc3339,
 } from '../../lib/record/timestamps';
 
@@ -322,5 +328,53 @@ describe('the edges of the calendar', () => {
   test('hour 24 on a day that does not exist is refused', () => {
     expect(parseCloudflareTime('2017-09-31T24:00:00Z')).toBeUndefined();
     expect(parseCloudflareTime('2017-09-29T24:30:00Z')).toBeUndefined();
+  });
+});
+
+describe('the lake timestamp read back', () => {
+  const nanosOf = (iso: string, extraNanos: bigint): bigint => BigInt(new Date(iso).getTime()) * 1_000_000n + extraNanos;
+
+  test('timestampNanos gives the exact instant, before 1970 and in years 0001 and 9999 too (proleptic Gregorian)', () => {
+    expect(timestampNanos('2017-09-29 16:28:24.433000201')).toBe(nanosOf('2017-09-29T16:28:24.433Z', 201n));
+    expect(timestampNanos('1970-01-01 00:00:00.000000000')).toBe(0n);
+    expect(timestampNanos('1969-12-31 23:59:59.999999999')).toBe(-1n);
+    expect(timestampNanos('0001-01-01 00:00:00.000000000')).toBe(nanosOf('0001-01-01T00:00:00Z', 0n));
+    expect(timestampNanos('1600-02-29 12:00:00.000000001')).toBe(nanosOf('1600-02-29T12:00:00Z', 1n));
+    expect(timestampNanos('9999-12-31 23:59:59.999999999')).toBe(nanosOf('9999-12-31T23:59:59.999Z', 999_999n));
+  });
+
+  test('timestampNanos reads back what the parser writes', () => {
+    for (const input of ['1506702504433000201', '2026-11-01T10:00:00.123456789+02:00', '0099-03-01T00:00:00Z']) {
+      const ts = parseCloudflareTime(input) as string;
+      expect(ts).toHaveLength(LAKE_TIME_LENGTH);
+      const back = new Date(Number((timestampNanos(ts) as bigint) / 1_000_000n)).toISOString();
+      expect(`${back.slice(0, 10)} ${back.slice(11, 23)}`).toBe(ts.slice(0, 23));
+    }
+  });
+
+  test('timestampNanos refuses other text', () => {
+    expect(timestampNanos('2017-09-29 16:28:24.433')).toBeUndefined();
+    expect(timestampNanos('2017-09-29 16:28:24.43300020x')).toBeUndefined();
+    expect(timestampNanos('2017-09-29 16:28:24.-43300020')).toBeUndefined();
+    expect(timestampNanos('2017-xx-29 16:28:24.433000201')).toBeUndefined();
+  });
+
+  test('hasLakeTimeShape tells the lake text by its length and separators', () => {
+    expect(hasLakeTimeShape('2017-09-29 16:28:24.433000201')).toBe(true);
+    expect(hasLakeTimeShape('2017-09-29T16:28:24.433000201')).toBe(false);
+    expect(hasLakeTimeShape('2017-09-29 16:28:24.43300020')).toBe(false);
+  });
+
+  test('lakeTimeOf pads the fraction to nine digits', () => {
+    expect(lakeTimeOf('2022-05-10', '06:36:57', '')).toBe('2022-05-10 06:36:57.000000000');
+    expect(lakeTimeOf('2022-05-10', '06:36:57', '123')).toBe('2022-05-10 06:36:57.123000000');
+  });
+
+  test('epochMinute and minuteText are inverses, years 0001-0099 included', () => {
+    for (const ts of ['2026-11-01 10:07:00.000000000', '0042-01-01 00:00:00.000000000', '1969-12-31 23:59:00.000000000']) {
+      expect(minuteText(epochMinute(ts))).toBe(ts);
+    }
+    expect(epochMinute('1970-01-01 00:02:59.999999999')).toBe(2);
+    expect(Number.isNaN(epochMinute('not a time at all, not a time'))).toBe(true);
   });
 });

@@ -17,10 +17,10 @@ export const MIN_SCORE = 0.6;
 /** ...and lead the next one by this much: an event time alone fits many schemas, and proves nothing. */
 export const MIN_LEAD = 0.15;
 
-export type Detection = { entry: LogTypeEntry; score: number } | { entry: undefined; why: string };
+export type LogTypeChoice = { entry: LogTypeEntry; score: number } | { entry: undefined; why: string };
 
 /** The log type the records' field names point to, or why none may be chosen. */
-export function chooseLogType(fits: LogTypeFit[], records: number): Detection {
+export function chooseLogType(fits: LogTypeFit[], records: number): LogTypeChoice {
   if (records === 0) return { entry: undefined, why: 'no JSON object among the first lines' };
   const [best, next] = fits;
   if (!best || best.score < MIN_SCORE) {
@@ -42,7 +42,7 @@ const pct = (x: number): string => `${Math.round(x * 100)}% of the fields`;
  * from the start: the input is read once. A failure of the input while looking (a corrupt start) ends the look;
  * the returned stream yields what was read and then throws it, for the core to handle as it handles any.
  */
-export async function detectLogType(decoded: DecodedStream, registry: SchemaRegistry): Promise<{ detection: Detection; stream: DecodedStream }> {
+export async function detectLogType(decoded: DecodedStream, registry: SchemaRegistry): Promise<{ choice: LogTypeChoice; stream: DecodedStream }> {
   const it = decoded.chunks[Symbol.asyncIterator]();
   const head: Buffer[] = [];
   let bytes = 0;
@@ -64,9 +64,9 @@ export async function detectLogType(decoded: DecodedStream, registry: SchemaRegi
     failure = { error };
   }
   const records = recordKeys(Buffer.concat(head).toString('utf8'), ended);
-  const detection = chooseLogType(registry.fits(records), records.length);
+  const choice = chooseLogType(registry.fits(records), records.length);
   const stream: DecodedStream = { ...decoded, chunks: replay(head, it, ended, failure) };
-  return { detection, stream };
+  return { choice, stream };
 }
 
 /** The field names of the complete lines of `text` that are JSON objects (the first DETECT_LINES of them). */
@@ -100,16 +100,16 @@ export async function detectRoute(
   try {
     decoded = await decompress(body, { maxBytes: maxDecompressedBytes });
   } catch (e) {
-    // Nothing readable to look at (a compression cflogs does not read): it routes nowhere, as before.
+    // Nothing readable to look at (a compression cflogs does not read): it routes nowhere.
     if (e instanceof DecompressError) return { route: undefined, why: e.message };
     throw e;
   }
-  const { detection, stream } = await detectLogType(decoded, router.registry);
-  const route = detection.entry && router.byName(detection.entry.schema.logType);
-  if (!detection.entry || !route) {
+  const { choice, stream } = await detectLogType(decoded, router.registry);
+  const route = choice.entry && router.byName(choice.entry.schema.logType);
+  if (!choice.entry || !route) {
     // Started and stopped, so the stream's cleanup releases the source (a generator never started has none to run).
     for await (const _ of stream.chunks) break;
-    return { route: undefined, why: detection.entry ? 'no route' : detection.why };
+    return { route: undefined, why: choice.entry ? 'no route' : choice.why };
   }
-  return { route: { ...route, via: `detected from its field names (${pct(detection.score)})` }, stream };
+  return { route: { ...route, via: `detected from its field names (${pct(choice.score)})` }, stream };
 }

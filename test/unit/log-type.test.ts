@@ -1,4 +1,4 @@
-import { chooseLogType, detectLogType } from '../../lib/pipeline/detect';
+import { chooseLogType, detectLogType } from '../../lib/pipeline/log-type';
 import { decompress } from '../../lib/decode/decompress';
 import { builtInRegistry } from '../../lib/record/registry';
 import { generateLines } from '../../testkit/generate';
@@ -33,8 +33,8 @@ describe('telling a log type from its records', () => {
   it('gives back a stream that yields every byte from the start, the looked-at ones included', async () => {
     const text = [...generateLines({ dataset: 'firewall_events', lines: 400 })].join('\n') + '\n';
     const chunks = Array.from({ length: Math.ceil(text.length / 1000) }, (_, i) => Buffer.from(text.slice(i * 1000, (i + 1) * 1000)));
-    const { detection, stream } = await detectLogType(await decompress(chunks, { maxBytes: 1 << 30 }), registry);
-    expect(detection.entry?.schema.logType).toBe('Cloudflare.Firewall');
+    const { choice, stream } = await detectLogType(await decompress(chunks, { maxBytes: 1 << 30 }), registry);
+    expect(choice.entry?.schema.logType).toBe('Cloudflare.Firewall');
     const out: Buffer[] = [];
     for await (const b of stream.chunks) out.push(b);
     expect(Buffer.concat(out).toString()).toBe(text);

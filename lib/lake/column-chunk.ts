@@ -1,0 +1,408 @@
+import type { ByteWriter } from 'hyparquet-writer';
+import type { ColumnChunk, Encoding, PageHeader, ParquetType, Statistics } from 'hyparquet';
+
+/**
+ * One column of one Parquet row group, encoded as its values arrive: definition (and, in a list, repetition)
+ * levels one byte per slot, values straight into bytes as the Parquet page holds them (text as UTF-8 in a
+ * dictionary or PLAIN, numbers little-endian). A row group thus costs its encoded bytes in Buffers, which the
+ * garbage collector never walks, instead of a JavaScript value per cell; at the end each column is one
+ * dictionary page (when it pays) and one data page (v2), zstd-compressed. The page and footer structures are
+ * hyparquet-writer's (writePageHeader, writeRleBitPackedHybrid, the footer); only the filling of the pages is ours,
+ * because its per-value arrays are what made a row group cost more than the row's text.
+ */
+
+/** hyparquet-writer's page header and RLE encoder, loaded with the first Parquet file (an NDJSON lake never loads them). */
+interface PageEncoders {
+  writePageHeader(writer: ByteWriter, header: PageHeader): void;
+  writeRleBitPackedHybrid(writer: ByteWriter, values: ArrayLike<number>, bitWidth: number): number;
+  ByteWriter: new () => ByteWriter;
+}
+let encoders: PageEncoders | undefined;
+function pages(): PageEncoders {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  return (encoders ??= {
+    ...(require('hyparquet-writer/src/datapage.js') as Pick<PageEncoders, 'writePageHeader'>),
+    ...(require('hyparquet-writer/src/encoding.js') as Pick<PageEncoders, 'writeRleBitPackedHybrid'>),
+    ByteWriter: (require('hyparquet-writer') as { ByteWriter: PageEncoders['ByteWriter'] }).ByteWriter,
+  });
+  /* eslint-enable @typescript-eslint/no-require-imports */
+}
+
+/** A byte buffer that grows by doubling. */
+class Bytes {
+  buf: Buffer;
+  len = 0;
+  constructor(size: number) {
+    this.buf = Buffer.allocUnsafe(size);
+  }
+
+  /** Makes room for n more bytes. */
+  room(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + n));
+    this.buf.copy(next, 0, 0, this.len);
+    this.buf = next;
+  }
+
+  push(b: number): void {
+    if (this.len === this.buf.length) this.room(1);
+    this.buf[this.len++] = b;
+  }
+
+  view(): Buffer {
+    return this.buf.subarray(0, this.len);
+  }
+
+  /**
+   * Empties the buffer for the next row group, giving back a large one: a file keeps its columns between row groups,
+   * and the open files' row groups share one budget, so a file that is not filling must not hold a row group's room.
+   */
+  reset(): void {
+    this.len = 0;
+    if (this.buf.length > KEEP_BYTES) this.buf = Buffer.allocUnsafe(KEEP_BYTES);
+  }
+}
+
+/** A column's buffer kept between row groups at most. */
+const KEEP_BYTES = 16 * 1024;
+
+const TWO_32 = 4294967296;
+
+/** The values of one leaf column, as its page holds them. */
+export abstract class Leaf {
+  /** Definition level per slot; repetition level per slot in a list. */
+  private readonly defs = new Bytes(1024);
+  private reps: Bytes | undefined;
+  slots = 0;
+  nulls = 0;
+
+  constructor(
+    readonly type: ParquetType,
+    /** The definition level of a present value: 1 for a column, 3 for a list's element. */
+    readonly maxDef: number,
+    repeated: boolean,
+    readonly statistics: boolean,
+  ) {
+    if (repeated) this.reps = new Bytes(1024);
+  }
+
+  /** A slot without a value, at definition level `def` (below maxDef). */
+  empty(def: number, rep: number): void {
+    this.defs.push(def);
+    this.reps?.push(rep);
+    this.slots++;
+    this.nulls++;
+  }
+
+  /** A slot with a value (the subclass stores it). */
+  protected present(rep: number): void {
+    this.defs.push(this.maxDef);
+    this.reps?.push(rep);
+    this.slots++;
+  }
+
+  /** A value as the row has it (the subclass says which kinds it takes). */
+  abstract put(v: unknown, rep: number): void;
+
+  /** The values' encoding and bytes, and the dictionary's when there is one. */
+  protected abstract values(): { encoding: Encoding; data: Buffer; dictionary?: { data: Buffer; count: number } };
+
+  protected abstract minMax(): { min_value?: number | bigint; max_value?: number | bigint };
+
+  protected abstract clear(): void;
+
+  /**
+   * Writes the column chunk (a dictionary page when the values have one, then one data page) at the writer's
+   * offset; returns its footer entry. The leaf is empty again after.
+   */
+  write(writer: ByteWriter, path: string[], rows: number, compress: (b: Buffer) => Buffer): ColumnChunk {
+    const { writePageHeader, writeRleBitPackedHybrid, ByteWriter: Writer } = pages();
+    const start = writer.offset;
+    const { encoding, data, dictionary } = this.values();
+    let uncompressed = 0;
+    let dictionaryOffset: bigint | undefined;
+    if (dictionary) {
+      dictionaryOffset = BigInt(writer.offset);
+      const packed = compress(dictionary.data);
+      writePageHeader(writer, {
+        type: 'DICTIONARY_PAGE',
+        uncompressed_page_size: dictionary.data.length,
+        compressed_page_size: packed.length,
+        dictionary_page_header: { num_values: dictionary.count, encoding: 'PLAIN' },
+      });
+      uncompressed += writer.offset - Number(dictionaryOffset) + dictionary.data.length;
+      writer.appendBytes(packed);
+    }
+    // Data page v2: levels uncompressed and unprefixed, then the compressed values.
+    const levels = new Writer();
+    const repBytes = this.reps ? writeRleBitPackedHybrid(levels, this.reps.view(), 1) : 0;
+    const defBytes = writeRleBitPackedHybrid(levels, this.defs.view(), bitWidth(this.maxDef));
+    const dataOffset = writer.offset;
+    const packed = compress(data);
+    writePageHeader(writer, {
+      type: 'DATA_PAGE_V2',
+      uncompressed_page_size: levels.offset + data.length,
+      compressed_page_size: levels.offset + packed.length,
+      data_page_header_v2: {
+        num_values: this.slots,
+        num_nulls: this.nulls,
+        num_rows: rows,
+        encoding,
+        definition_levels_byte_length: defBytes,
+        repetition_levels_byte_length: repBytes,
+        is_compressed: true,
+      },
+    });
+    uncompressed += writer.offset - dataOffset + levels.offset + data.length;
+    writer.appendBytes(levels.getBytes());
+    writer.appendBytes(packed);
+    const statistics: Statistics | undefined = this.statistics ? { null_count: BigInt(this.nulls), ...this.minMax() } : undefined;
+    const chunk: ColumnChunk = {
+      file_offset: BigInt(start),
+      meta_data: {
+        type: this.type,
+        encodings: dictionary ? ['PLAIN', 'RLE', 'RLE_DICTIONARY'] : ['PLAIN', 'RLE'],
+        path_in_schema: path,
+        codec: 'ZSTD',
+        num_values: BigInt(this.slots),
+        total_uncompressed_size: BigInt(uncompressed),
+        total_compressed_size: BigInt(writer.offset - start),
+        data_page_offset: BigInt(dataOffset),
+        ...(dictionaryOffset !== undefined ? { dictionary_page_offset: dictionaryOffset } : {}),
+        ...(statistics ? { statistics } : {}),
+      },
+    };
+    this.defs.reset();
+    this.reps?.reset();
+    this.slots = 0;
+    this.nulls = 0;
+    this.clear();
+    return chunk;
+  }
+}
+
+function bitWidth(max: number): number {
+  return max === 0 ? 0 : 32 - Math.clz32(max);
+}
+
+/**
+ * Text (UTF8 and JSON columns), dictionary-encoded while that pays: each row group starts with a dictionary, and
+ * goes PLAIN (the dictionary's values written out, then every value as it comes) once the distinct values are more
+ * than half of the values seen after the first 1,024, or pass 1 MiB (parquet-mr's dictionary page bound).
+ */
+export class TextLeaf extends Leaf {
+  private dict: Map<string, number> | undefined = new Map();
+  private entries: string[] = [];
+  private dictChars = 0;
+  private indexes = new Int32Array(1024);
+  private count = 0;
+  private plain: Bytes | undefined;
+
+  constructor(maxDef: number, repeated: boolean) {
+    super('BYTE_ARRAY', maxDef, repeated, false);
+  }
+
+  put(v: unknown, rep: number): void {
+    const s = v as string;
+    this.present(rep);
+    const dict = this.dict;
+    if (dict === undefined) {
+      this.append(s);
+      return;
+    }
+    let i = dict.get(s);
+    if (i === undefined) {
+      i = this.entries.length;
+      if ((i >= 1024 && 2 * i > this.count) || this.dictChars + s.length > DICTIONARY_CHARS) {
+        this.toPlain();
+        this.append(s);
+        return;
+      }
+      dict.set(s, i);
+      this.entries.push(s);
+      this.dictChars += s.length;
+    }
+    if (this.count === this.indexes.length) {
+      const next = new Int32Array(this.count * 2);
+      next.set(this.indexes);
+      this.indexes = next;
+    }
+    this.indexes[this.count++] = i;
+  }
+
+  /** A value in PLAIN: its UTF-8 length, then its bytes. */
+  private append(s: string): void {
+    const p = this.plain as Bytes;
+    // A UTF-16 code unit is at most 3 bytes of UTF-8.
+    p.room(4 + s.length * 3);
+    const n = p.buf.write(s, p.len + 4, 'utf8');
+    p.buf.writeUInt32LE(n, p.len);
+    p.len += 4 + n;
+  }
+
+  private toPlain(): void {
+    this.plain = new Bytes(Math.max(4096, this.dictChars * 2));
+    const { entries, indexes } = this;
+    for (let k = 0; k < this.count; k++) this.append(entries[indexes[k] as number] as string);
+    this.dict = undefined;
+  }
+
+  protected values(): { encoding: Encoding; data: Buffer; dictionary?: { data: Buffer; count: number } } {
+    if (this.plain !== undefined) return { encoding: 'PLAIN', data: this.plain.view() };
+    const { entries } = this;
+    const dictionary = new Bytes(Math.max(64, this.dictChars * 3 + 4 * entries.length));
+    for (const s of entries) {
+      const n = dictionary.buf.write(s, dictionary.len + 4, 'utf8');
+      dictionary.buf.writeUInt32LE(n, dictionary.len);
+      dictionary.len += 4 + n;
+    }
+    // The indexes: their bit width in a byte, then RLE / bit-packed.
+    const { ByteWriter: Writer, writeRleBitPackedHybrid } = pages();
+    const w = new Writer();
+    const width = bitWidth(Math.max(0, entries.length - 1));
+    w.appendUint8(width);
+    writeRleBitPackedHybrid(w, this.indexes.subarray(0, this.count), width);
+    return { encoding: 'RLE_DICTIONARY', data: Buffer.from(w.getBytes()), dictionary: { data: dictionary.view(), count: entries.length } };
+  }
+
+  protected minMax(): object {
+    return {};
+  }
+
+  protected clear(): void {
+    this.dict = new Map();
+    this.entries = [];
+    this.dictChars = 0;
+    this.count = 0;
+    this.plain = undefined;
+    if (this.indexes.length > KEEP_BYTES / 4) this.indexes = new Int32Array(1024);
+  }
+}
+
+/** Dictionary text of a column chunk at most, in UTF-16 code units, before it goes PLAIN. */
+const DICTIONARY_CHARS = 1024 * 1024;
+
+/** INT64 values (bigint and timestamp columns), PLAIN: a safe integer as a number, anything larger as a bigint. */
+export class Int64Leaf extends Leaf {
+  private readonly data = new Bytes(8192);
+  private min = Infinity;
+  private max = -Infinity;
+  private bigMin: bigint | undefined;
+  private bigMax: bigint | undefined;
+
+  constructor(maxDef: number, repeated: boolean, statistics: boolean) {
+    super('INT64', maxDef, repeated, statistics);
+  }
+
+  /** A safe integer or a bigint. */
+  put(v: unknown, rep: number): void {
+    this.present(rep);
+    const d = this.data;
+    d.room(8);
+    if (typeof v === 'number') {
+      const hi = Math.floor(v / TWO_32);
+      d.buf.writeUInt32LE(v - hi * TWO_32, d.len);
+      d.buf.writeInt32LE(hi, d.len + 4);
+      if (v < this.min) this.min = v;
+      if (v > this.max) this.max = v;
+    } else {
+      const b = v as bigint;
+      d.buf.writeBigInt64LE(b, d.len);
+      if (this.bigMin === undefined || b < this.bigMin) this.bigMin = b;
+      if (this.bigMax === undefined || b > this.bigMax) this.bigMax = b;
+    }
+    d.len += 8;
+  }
+
+  protected values(): { encoding: Encoding; data: Buffer } {
+    return { encoding: 'PLAIN', data: this.data.view() };
+  }
+
+  protected minMax(): { min_value?: number | bigint; max_value?: number | bigint } {
+    if (this.slots === this.nulls) return {};
+    let min: number | bigint = this.min;
+    let max: number | bigint = this.max;
+    if (this.bigMin !== undefined && (min === Infinity || this.bigMin < BigInt(min))) min = this.bigMin;
+    if (this.bigMax !== undefined && (max === -Infinity || this.bigMax > BigInt(max))) max = this.bigMax;
+    return { min_value: min, max_value: max };
+  }
+
+  protected clear(): void {
+    this.data.reset();
+    this.min = Infinity;
+    this.max = -Infinity;
+    this.bigMin = undefined;
+    this.bigMax = undefined;
+  }
+}
+
+/** INT32 (int and smallint columns) and DOUBLE (float columns), PLAIN. */
+export class NumberLeaf extends Leaf {
+  private readonly data = new Bytes(4096);
+  private readonly width: number;
+  private min = Infinity;
+  private max = -Infinity;
+
+  constructor(type: 'INT32' | 'DOUBLE', maxDef: number, repeated: boolean, statistics: boolean) {
+    super(type, maxDef, repeated, statistics);
+    this.width = type === 'INT32' ? 4 : 8;
+  }
+
+  put(v: unknown, rep: number): void {
+    const n = v as number;
+    this.present(rep);
+    const d = this.data;
+    d.room(8);
+    if (this.width === 4) d.buf.writeInt32LE(n, d.len);
+    else d.buf.writeDoubleLE(n, d.len);
+    d.len += this.width;
+    if (n < this.min) this.min = n;
+    if (n > this.max) this.max = n;
+  }
+
+  protected values(): { encoding: Encoding; data: Buffer } {
+    return { encoding: 'PLAIN', data: this.data.view() };
+  }
+
+  protected minMax(): { min_value?: number; max_value?: number } {
+    // Signed zero as the spec asks: a minimum of 0 is -0, a maximum is +0.
+    return this.slots === this.nulls ? {} : { min_value: this.min === 0 ? -0 : this.min, max_value: this.max === 0 ? 0 : this.max };
+  }
+
+  protected clear(): void {
+    this.data.reset();
+    this.min = Infinity;
+    this.max = -Infinity;
+  }
+}
+
+/** BOOLEAN, PLAIN: one bit per value, the first in the lowest bit. */
+export class BooleanLeaf extends Leaf {
+  private readonly bits = new Bytes(1024);
+  private count = 0;
+
+  constructor(maxDef: number, repeated: boolean) {
+    super('BOOLEAN', maxDef, repeated, false);
+  }
+
+  put(v: unknown, rep: number): void {
+    this.present(rep);
+    const at = this.count >> 3;
+    if ((this.count & 7) === 0) this.bits.push(0);
+    if (v === true) this.bits.buf[at] = (this.bits.buf[at] as number) | (1 << (this.count & 7));
+    this.count++;
+  }
+
+  protected values(): { encoding: Encoding; data: Buffer } {
+    return { encoding: 'PLAIN', data: this.bits.view() };
+  }
+
+  protected minMax(): object {
+    return {};
+  }
+
+  protected clear(): void {
+    this.bits.reset();
+    this.count = 0;
+  }
+}

@@ -1,0 +1,34 @@
+/** What the normaliser fills for one record, and why a record cannot be a row. */
+
+/** A column holds nothing, the input's value as it came (its JSON text can be copied), or a converted value. */
+export const ABSENT_COLUMN = 0;
+export const AS_IS = 1;
+export const CONVERTED = 2;
+
+/**
+ * One record's columns, in schema order: what the normaliser fills and the row writer reads. Reused from line to
+ * line of an input, so a row costs no object of its own; `values` of absent columns are stale, never read.
+ */
+export class Columns {
+  readonly state: Uint8Array;
+  readonly values: unknown[];
+  /** Input fields the schema does not know, or undefined when there are none. */
+  unknown: Record<string, unknown> | undefined = undefined;
+  /**
+   * Optional fields whose value does not fit their column, as received (field -> value), or undefined when there
+   * are none: the row keeps them in p_invalid_fields instead of being rejected for them.
+   */
+  invalid: Record<string, unknown> | undefined = undefined;
+  eventTime: string | undefined = undefined;
+  constructor(count: number) {
+    this.state = new Uint8Array(count);
+    this.values = new Array<unknown>(count).fill(undefined);
+  }
+}
+
+export type NormaliseFailure = { reason: 'schema' | 'invalid_timestamp' | 'missing_required'; message: string };
+
+/** The failure of a required field without a value. */
+export function missing(name: string): NormaliseFailure {
+  return { reason: 'missing_required', message: `${name}: required field is missing, null or empty` };
+}
