@@ -7,7 +7,7 @@ import { P, P_COLUMNS } from '../row/contract';
 import type { Row } from '../row/writer';
 import type { ScalarType } from '../schema/model';
 import { Backpressure } from './backpressure';
-import { BooleanLeaf, Int64Leaf, Leaf, NumberLeaf, TextLeaf } from './column-chunk';
+import { BooleanLeaf, Int64Leaf, Leaf, NumberLeaf, PageOut, TextLeaf } from './column-chunk';
 import { EVENT_TIME_NS, LakeColumn } from './format';
 import type { OutputFile, PartitionFile, WriteTarget } from './types';
 
@@ -100,11 +100,14 @@ function streamWriter(push: (bytes: Buffer) => void): ByteWriter & { flush(): vo
   const w = new (hyparquet().ByteWriter)() as ByteWriter & { flush(): void };
   w.flush = () => {
     if (w.index === 0) return;
-    // The upload takes the buffer itself, and the writer starts the next row group in a small new one: no copy,
-    // and a file between row groups holds no row group's room.
-    push(Buffer.from(w.buffer, 0, w.index));
-    w.buffer = new ArrayBuffer(64 * 1024);
-    w.view = new DataView(w.buffer);
+    if (w.index < 64 * 1024) {
+      // A page header or the footer: copied, and the writer keeps its buffer.
+      push(Buffer.from(w.getBytes()));
+    } else {
+      push(Buffer.from(w.buffer, 0, w.index));
+      w.buffer = new ArrayBuffer(64 * 1024);
+      w.view = new DataView(w.buffer);
+    }
     w.index = 0;
   };
   w.finish = w.flush;
@@ -250,15 +253,15 @@ export class ColumnBuffer {
   }
 
   /** Writes the rows as one row group at the writer's offset, and starts again empty; returns the group's footer entry. */
-  writeRowGroup(writer: ByteWriter, compress: (b: Buffer) => Buffer): RowGroup {
-    const start = writer.offset;
+  writeRowGroup(out: PageOut, compress: (b: Buffer) => Buffer): RowGroup {
+    const start = out.writer.offset;
     const rows = this.rows;
-    const columns = this.leaves.map((leaf, j) => leaf.write(writer, this.paths[j] as string[], rows, compress));
+    const columns = this.leaves.map((leaf, j) => leaf.write(out, this.paths[j] as string[], rows, compress));
     let total = 0n;
     for (const c of columns) total += c.meta_data?.total_uncompressed_size ?? 0n;
     this.rows = 0;
     this.size = 0;
-    return { columns, total_byte_size: total, num_rows: BigInt(rows), total_compressed_size: BigInt(writer.offset - start) };
+    return { columns, total_byte_size: total, num_rows: BigInt(rows), total_compressed_size: BigInt(out.writer.offset - start) };
   }
 
   /** Works out, once per kind of row, where each lake column is in it. */
@@ -308,6 +311,9 @@ export class ParquetFile implements PartitionFile {
   private closed = false;
   private readonly writer: ParquetWriter;
   private readonly compress: (b: Buffer) => Buffer;
+  /** The file's header and footer writer (page headers too), and where pages go. */
+  private readonly header: ByteWriter & { flush(): void };
+  private readonly pages: PageOut;
   private readonly upload: Backpressure;
 
   constructor(
@@ -329,6 +335,16 @@ export class ParquetFile implements PartitionFile {
       createdBy: 'cflogs',
     });
     this.buffer = new ColumnBuffer(opts.columns);
+    const header = (this.header = this.writer.writer as ByteWriter & { flush(): void });
+    this.pages = {
+      writer: header,
+      append: (bytes) => {
+        // After the header bytes before them.
+        header.flush();
+        this.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+        header.offset += bytes.byteLength;
+      },
+    };
   }
 
   get full(): boolean {
@@ -361,11 +377,10 @@ export class ParquetFile implements PartitionFile {
     const n = this.buffer.rows;
     if (n === 0) return 0;
     const size = this.buffer.size;
-    const group = this.buffer.writeRowGroup(this.writer.writer as ByteWriter, this.compress);
+    const group = this.buffer.writeRowGroup(this.pages, this.compress);
     this.writer.row_groups.push(group);
     this.writer.num_rows += BigInt(n);
-    // The stream writer hands the group's bytes to the upload now.
-    (this.writer.writer as ByteWriter & { flush(): void }).flush();
+    this.header.flush();
     this.rowGroups++;
     return size;
   }

@@ -295,7 +295,7 @@ class WaitingColumns implements Waiting {
 
 const WAITING_FIRST_BLOCK = 4 * 1024;
 /** Rows held for Parquet row groups, all open files together (bench/README.md, Parquet: how the size was chosen). */
-export const DEFAULT_COLUMN_BUFFER_CHARS = 32 * 1024 * 1024;
+export const DEFAULT_COLUMN_BUFFER_CHARS = 16 * 1024 * 1024;
 
 /** Closes a file, naming it in the error: "finishing output failed" alone does not say which of an object's files broke. */
 async function closeFile(f: PartitionFile): Promise<OutputFile> {
