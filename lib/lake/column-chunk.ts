@@ -7,8 +7,9 @@ import type { ColumnChunk, Encoding, PageHeader, ParquetType, Statistics } from 
  * dictionary or PLAIN, numbers little-endian). A row group thus costs its encoded bytes in Buffers, which the
  * garbage collector never walks, instead of a JavaScript value per cell; at the end each column is one
  * dictionary page (when it pays) and one data page (v2), zstd-compressed. The page and footer structures are
- * hyparquet-writer's (writePageHeader, writeRleBitPackedHybrid, the footer); only the filling of the pages is ours,
- * because its per-value arrays are what made a row group cost more than the row's text.
+ * hyparquet-writer's (writePageHeader, writeRleBitPackedHybrid, the footer); only the filling of the pages is ours:
+ * its own column writer takes a JavaScript array of values per column, which costs a row group more memory and time
+ * than the rows' text (bench/README.md, "Parquet").
  */
 
 /** hyparquet-writer's page header and RLE encoder, loaded with the first Parquet file (an NDJSON lake never loads them). */
@@ -32,7 +33,7 @@ function pages(): PageEncoders {
  * Buffers of written row groups, kept for the next row group of any file: a row group's columns need tens of
  * megabytes of room, and allocating it afresh for each one (the garbage collector counts it as external memory and
  * runs full collections for it) cost a tenth of Parquet's throughput, where a file keeping its own room between row
- * groups would hold a row group's room for every open file. Sizes are powers of two; the pool holds 32 MiB at most.
+ * groups would hold a row group's room for every open file. Sizes are powers of two; the pool holds 8 MiB at most.
  */
 class BufferPool {
   private readonly free = new Map<number, Buffer[]>();
