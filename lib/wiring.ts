@@ -1,3 +1,4 @@
+import { existsSync, statSync } from 'node:fs';
 import { AlertMetrics, Alerting } from './alerts/alerting';
 import { dynamoDbClient, DynamoDBClient, s3Client, S3Client, snsClient, SNSClient } from './aws/clients';
 import { dynamoDbStateStore } from './aws/dynamodb-store';
@@ -103,6 +104,9 @@ export function wireRegistry(config: Pick<Config, 'schemasDir'>, compile?: Schem
     throw new ConfigError(
       'CFLOGS_SCHEMAS_DIR is read by the command line only: the functions carry their log types compiled by `npm run gen` (put the schemas in schemas/ before packaging)',
     );
+  }
+  if (!existsSync(config.schemasDir) || !statSync(config.schemasDir).isDirectory()) {
+    throw new ConfigError(`CFLOGS_SCHEMAS_DIR ${config.schemasDir} is not a directory`);
   }
   const schemas = loadSchemaDir(config.schemasDir);
   if (schemas.length === 0) throw new ConfigError(`CFLOGS_SCHEMAS_DIR ${config.schemasDir} holds no *.yml or *.yaml schema`);

@@ -44,7 +44,15 @@ export async function main(argv: string[]): Promise<number> {
   const cmd = name !== undefined ? COMMANDS[name] : undefined;
   if (!cmd) {
     const asked = name === undefined || name === '--help' || name === '-h' || name === 'help';
-    (asked ? process.stdout : process.stderr).write(topLevelHelp(Object.values(COMMANDS).map((c) => c.usage), cliRegistry(process.env)));
+    let registry: ReturnType<typeof cliRegistry>;
+    try {
+      registry = cliRegistry(process.env);
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      process.stderr.write(`cflogs: ${e.message}\n`);
+      return 2;
+    }
+    (asked ? process.stdout : process.stderr).write(topLevelHelp(Object.values(COMMANDS).map((c) => c.usage), registry));
     return asked ? 0 : 2;
   }
   if (wantsHelp(rest)) {

@@ -42,7 +42,9 @@ class BufferPool {
 
   /** A buffer of at least `min` bytes (its size class). */
   take(min: number): Buffer {
-    const size = min <= MIN_BUFFER ? MIN_BUFFER : 2 ** Math.ceil(Math.log2(min));
+    // Small ones from Node's own slabs: a column with a value or two (a partition waiting with a row) stays small.
+    if (min < MIN_BUFFER) return Buffer.allocUnsafe(Math.max(FIRST_BUFFER, 2 ** Math.ceil(Math.log2(min))));
+    const size = 2 ** Math.ceil(Math.log2(min));
     const b = this.free.get(size)?.pop();
     if (b === undefined) return Buffer.allocUnsafe(size);
     this.pooled -= size;
@@ -59,7 +61,9 @@ class BufferPool {
   }
 }
 
+/** Buffers from this size up are pooled. */
 const MIN_BUFFER = 4096;
+const FIRST_BUFFER = 256;
 const EMPTY = Buffer.alloc(0);
 const POOL = new BufferPool(8 * 1024 * 1024);
 
@@ -72,19 +76,33 @@ export interface PageOut {
   append(bytes: Uint8Array): void;
 }
 
-/** A byte buffer that grows by doubling, its room taken from and given back to the pool. */
+/**
+ * The memory one set of columns holds (its buffers, its dictionaries' text), kept up to date as they grow: what the
+ * lake writer counts for rows that wait for a file.
+ */
+export interface Meter {
+  bytes: number;
+}
+
+/**
+ * A byte buffer that grows by doubling, its room taken from and given back to the pool. It holds nothing until its
+ * first byte: a column that stays empty (most of a wide schema's, in a partition that waits with a row or two) costs
+ * no room.
+ */
 class Bytes {
-  buf: Buffer;
+  buf: Buffer = EMPTY;
   len = 0;
-  constructor(size: number) {
-    this.buf = POOL.take(size);
-  }
+  /** The room the last row group ended with: the next one starts there (from the pool) instead of growing again. */
+  private last = 0;
+  constructor(private readonly meter: Meter) {}
 
   /** Makes room for n more bytes. */
   room(n: number): void {
     if (this.len + n <= this.buf.length) return;
-    const next = POOL.take(Math.max(this.buf.length * 2, this.len + n));
+    const next = POOL.take(Math.max(this.buf.length * 2, this.len + n, this.last));
+    this.last = 0;
     this.buf.copy(next, 0, 0, this.len);
+    this.meter.bytes += next.length - this.buf.length;
     POOL.give(this.buf);
     this.buf = next;
   }
@@ -98,19 +116,13 @@ class Bytes {
     return this.buf.subarray(0, this.len);
   }
 
-  /** Gives the room back to the pool; the buffer is not used after this. */
-  release(): void {
+  /** Empties the buffer; its room goes back to the pool, for whichever file fills next. */
+  reset(): void {
+    this.meter.bytes -= this.buf.length;
+    this.last = this.buf.length;
     POOL.give(this.buf);
     this.buf = EMPTY;
     this.len = 0;
-  }
-
-  /** Empties the buffer for the next row group: its room goes back to the pool, for whichever file fills next. */
-  reset(): void {
-    this.len = 0;
-    if (this.buf.length === MIN_BUFFER) return;
-    POOL.give(this.buf);
-    this.buf = POOL.take(MIN_BUFFER);
   }
 }
 
@@ -127,7 +139,7 @@ function u32(buf: Buffer, at: number, v: number): void {
 /** The values of one leaf column, as its page holds them. */
 export abstract class Leaf {
   /** Definition level per slot; repetition level per slot in a list. */
-  private readonly defs = new Bytes(1024);
+  private readonly defs: Bytes;
   private reps: Bytes | undefined;
   slots = 0;
   nulls = 0;
@@ -138,8 +150,11 @@ export abstract class Leaf {
     readonly maxDef: number,
     repeated: boolean,
     readonly statistics: boolean,
+    /** What the leaf's buffers hold, counted with its column set's. */
+    protected readonly meter: Meter,
   ) {
-    if (repeated) this.reps = new Bytes(1024);
+    this.defs = new Bytes(meter);
+    if (repeated) this.reps = new Bytes(meter);
   }
 
   /** A slot without a value, at definition level `def` (below maxDef). */
@@ -245,20 +260,21 @@ function bitWidth(max: number): number {
 /**
  * Text (UTF8 and JSON columns), dictionary-encoded while that pays: each row group starts with a dictionary, and
  * goes PLAIN (the dictionary's values written out, then every value as it comes) once the distinct values are more
- * than half of the values seen after the first 1,024, or pass 1 MiB (parquet-mr's dictionary page bound).
+ * than half of the values seen after the first 1,024, or pass 1 Mi characters (parquet-mr's dictionary page bound is
+ * 1 MiB).
  */
 export class TextLeaf extends Leaf {
   private dict: Map<string, number> | undefined = new Map();
   private entries: string[] = [];
   private dictChars = 0;
-  private indexes = new Int32Array(1024);
+  private indexes = NO_INDEXES;
   private count = 0;
   private plain: Bytes | undefined;
   /** The dictionary page being written. */
   private page: Bytes | undefined;
 
-  constructor(maxDef: number, repeated: boolean) {
-    super('BYTE_ARRAY', maxDef, repeated, false);
+  constructor(maxDef: number, repeated: boolean, meter: Meter) {
+    super('BYTE_ARRAY', maxDef, repeated, false, meter);
   }
 
   put(v: unknown, rep: number): void {
@@ -280,9 +296,12 @@ export class TextLeaf extends Leaf {
       dict.set(s, i);
       this.entries.push(s);
       this.dictChars += s.length;
+      // The entry's text and its place in the map, about.
+      this.meter.bytes += s.length + 48;
     }
     if (this.count === this.indexes.length) {
-      const next = new Int32Array(this.count * 2);
+      const next = new Int32Array(Math.max(1024, this.count * 2));
+      this.meter.bytes += next.byteLength - this.indexes.byteLength;
       next.set(this.indexes);
       this.indexes = next;
     }
@@ -300,7 +319,7 @@ export class TextLeaf extends Leaf {
   }
 
   private toPlain(): void {
-    this.plain = new Bytes(Math.max(4096, this.dictChars * 2));
+    this.plain = new Bytes(this.meter);
     const { entries, indexes } = this;
     for (let k = 0; k < this.count; k++) this.append(entries[indexes[k] as number] as string);
     this.dict = undefined;
@@ -309,7 +328,8 @@ export class TextLeaf extends Leaf {
   protected values(): { encoding: Encoding; data: Buffer; dictionary?: { data: Buffer; count: number } } {
     if (this.plain !== undefined) return { encoding: 'PLAIN', data: this.plain.view() };
     const { entries } = this;
-    const dictionary = (this.page = new Bytes(this.dictChars * 3 + 4 * entries.length));
+    const dictionary = (this.page = new Bytes(this.meter));
+    dictionary.room(this.dictChars * 3 + 4 * entries.length);
     for (const s of entries) {
       const n = dictionary.buf.write(s, dictionary.len + 4, 'utf8');
       dictionary.buf.writeUInt32LE(n, dictionary.len);
@@ -329,31 +349,34 @@ export class TextLeaf extends Leaf {
   }
 
   protected clear(): void {
+    this.meter.bytes -= this.indexes.byteLength + this.dictChars + 48 * this.entries.length;
+    this.indexes = NO_INDEXES;
     this.dict = new Map();
     this.entries = [];
     this.dictChars = 0;
     this.count = 0;
-    this.plain?.release();
+    this.plain?.reset();
     this.plain = undefined;
-    this.page?.release();
+    this.page?.reset();
     this.page = undefined;
-    if (this.indexes.length > 64 * 1024) this.indexes = new Int32Array(1024);
   }
 }
+
+const NO_INDEXES = new Int32Array(0);
 
 /** Dictionary text of a column chunk at most, in UTF-16 code units, before it goes PLAIN. */
 const DICTIONARY_CHARS = 1024 * 1024;
 
 /** INT64 values (bigint and timestamp columns), PLAIN: a safe integer as a number, anything larger as a bigint. */
 export class Int64Leaf extends Leaf {
-  private readonly data = new Bytes(8192);
+  private readonly data = new Bytes(this.meter);
   private min = Infinity;
   private max = -Infinity;
   private bigMin: bigint | undefined;
   private bigMax: bigint | undefined;
 
-  constructor(maxDef: number, repeated: boolean, statistics: boolean) {
-    super('INT64', maxDef, repeated, statistics);
+  constructor(maxDef: number, repeated: boolean, statistics: boolean, meter: Meter) {
+    super('INT64', maxDef, repeated, statistics, meter);
   }
 
   /** A safe integer or a bigint. */
@@ -400,13 +423,13 @@ export class Int64Leaf extends Leaf {
 
 /** INT32 (int and smallint columns) and DOUBLE (float columns), PLAIN. */
 export class NumberLeaf extends Leaf {
-  private readonly data = new Bytes(4096);
+  private readonly data = new Bytes(this.meter);
   private readonly width: number;
   private min = Infinity;
   private max = -Infinity;
 
-  constructor(type: 'INT32' | 'DOUBLE', maxDef: number, repeated: boolean, statistics: boolean) {
-    super(type, maxDef, repeated, statistics);
+  constructor(type: 'INT32' | 'DOUBLE', maxDef: number, repeated: boolean, statistics: boolean, meter: Meter) {
+    super(type, maxDef, repeated, statistics, meter);
     this.width = type === 'INT32' ? 4 : 8;
   }
 
@@ -440,11 +463,11 @@ export class NumberLeaf extends Leaf {
 
 /** BOOLEAN, PLAIN: one bit per value, the first in the lowest bit. */
 export class BooleanLeaf extends Leaf {
-  private readonly bits = new Bytes(1024);
+  private readonly bits = new Bytes(this.meter);
   private count = 0;
 
-  constructor(maxDef: number, repeated: boolean) {
-    super('BOOLEAN', maxDef, repeated, false);
+  constructor(maxDef: number, repeated: boolean, meter: Meter) {
+    super('BOOLEAN', maxDef, repeated, false, meter);
   }
 
   put(v: unknown, rep: number): void {

@@ -7,7 +7,7 @@ import { P, P_COLUMNS } from '../row/contract';
 import type { Row } from '../row/writer';
 import type { ScalarType } from '../schema/model';
 import { Backpressure } from './backpressure';
-import { BooleanLeaf, Int64Leaf, Leaf, NumberLeaf, PageOut, TextLeaf } from './column-chunk';
+import { BooleanLeaf, Int64Leaf, Leaf, Meter, NumberLeaf, PageOut, TextLeaf } from './column-chunk';
 import { EVENT_TIME_NS, LakeColumn } from './format';
 import type { OutputFile, PartitionFile, WriteTarget } from './types';
 
@@ -15,8 +15,8 @@ import type { OutputFile, PartitionFile, WriteTarget } from './types';
  * Parquet lake files, written a row group at a time (hyparquet-writer, chosen by measurement: bench/README.md).
  *
  * Rows arrive as the row writer's columns (lib/row/writer.ts Row), never as text: each lake column's value is
- * taken from the row and typed as the column's Parquet type on the way into a ColumnBuffer, one array per
- * column. The lake writer decides when a file's buffer becomes a row group (the buffers of all open files share one
+ * taken from the row, typed as the column's Parquet type, and encoded into its column chunk's buffers
+ * (lib/lake/column-chunk.ts) as it arrives. The lake writer decides when a file's buffer becomes a row group (the buffers of all open files share one
  * budget), which is encoded with zstd and handed to the upload straight away. Memory is thus bounded whatever the
  * object's size, and the footer is written at close. The values are the ones the NDJSON text is written from, so a
  * Parquet file holds exactly the NDJSON file's rows (the tests compare them through DuckDB).
@@ -34,8 +34,8 @@ function leaf(t: ScalarType): Omit<SchemaElement, 'name'> {
     case 'string':
       return { type: 'BYTE_ARRAY', converted_type: 'UTF8' };
     case 'json':
-      // JSON text in a UTF8 column: what Athena reads as a string (its Glue type), digits as received. (The JSON
-      // annotation would have hyparquet-writer re-serialise the value, rounding long numbers.)
+      // JSON text in a UTF8 column, digits as received: what Athena reads as a string (its Glue type); Athena does not
+      // read Parquet's JSON annotation.
       return { type: 'BYTE_ARRAY', converted_type: 'UTF8' };
     case 'boolean':
       return { type: 'BOOLEAN' };
@@ -93,8 +93,8 @@ function hyparquet(): typeof import('hyparquet-writer') {
 }
 
 /**
- * A Writer for hyparquet-writer that hands each finished row group's bytes to a stream: it calls flush() after
- * every row group and finish() after the footer.
+ * A Writer for hyparquet-writer that hands its bytes to a stream when flushed: before each page the file appends
+ * (lib/lake/column-chunk.ts PageOut), after each row group, and after the footer (finish()).
  */
 function streamWriter(push: (bytes: Buffer) => void): ByteWriter & { flush(): void } {
   const w = new (hyparquet().ByteWriter)() as ByteWriter & { flush(): void };
@@ -130,22 +130,22 @@ const P_POSITION = new Map<string, number>(P_COLUMNS.map((c, k) => [c.name, k]))
 const EVENT_TIME_POSITION = P_POSITION.get(P.p_event_time) as number;
 
 /** The leaf that holds a scalar type's values: a column's (definition level 1) or a list's elements (3, repeated). */
-function leafFor(t: ScalarType, list: boolean, statistics: boolean): Leaf {
+function leafFor(t: ScalarType, list: boolean, statistics: boolean, meter: Meter): Leaf {
   const maxDef = list ? 3 : 1;
   switch (t) {
     case 'string':
     case 'json':
-      return new TextLeaf(maxDef, list);
+      return new TextLeaf(maxDef, list, meter);
     case 'boolean':
-      return new BooleanLeaf(maxDef, list);
+      return new BooleanLeaf(maxDef, list, meter);
     case 'bigint':
     case 'timestamp':
-      return new Int64Leaf(maxDef, list, statistics);
+      return new Int64Leaf(maxDef, list, statistics, meter);
     case 'int':
     case 'smallint':
-      return new NumberLeaf('INT32', maxDef, list, statistics);
+      return new NumberLeaf('INT32', maxDef, list, statistics, meter);
     case 'float':
-      return new NumberLeaf('DOUBLE', maxDef, list, statistics);
+      return new NumberLeaf('DOUBLE', maxDef, list, statistics, meter);
   }
 }
 
@@ -183,6 +183,8 @@ function putList(leaf: Leaf, t: ScalarType, v: unknown): void {
 export class ColumnBuffer {
   rows = 0;
   size = 0;
+  /** What the columns' buffers and dictionaries hold now, in bytes. */
+  readonly meter: Meter = { bytes: 0 };
   private readonly leaves: Leaf[];
   private readonly paths: string[][];
   private readonly elements: ScalarType[];
@@ -191,7 +193,7 @@ export class ColumnBuffer {
   private mappedFor: readonly string[] | undefined = undefined;
 
   constructor(readonly columns: readonly LakeColumn[]) {
-    this.leaves = columns.map((c) => (c.type === 'array' ? leafFor(c.element ?? 'string', true, false) : leafFor(c.type, false, wantsStatistics(c))));
+    this.leaves = columns.map((c) => (c.type === 'array' ? leafFor(c.element ?? 'string', true, false, this.meter) : leafFor(c.type, false, wantsStatistics(c), this.meter)));
     this.paths = columns.map((c) => (c.type === 'array' ? [c.name, 'list', 'element'] : [c.name]));
     this.elements = columns.map((c) => (c.type === 'array' ? (c.element ?? 'string') : c.type));
   }

@@ -260,9 +260,14 @@ class WaitingText implements Waiting {
   }
 }
 
-/** Rows waiting for a Parquet file, as typed columns already: the file adopts them as its first row group's. */
+/**
+ * Rows waiting for a Parquet file, as typed columns already: the file adopts them as its first row group's. What they
+ * cost is what their buffers and dictionaries hold, plus the columns' objects, counted against the waiting budget as
+ * they grow, so many partitions waiting with a row or two each stay bounded.
+ */
 class WaitingColumns implements Waiting {
   private readonly buffer: ColumnBuffer;
+  private readonly objects: number;
 
   constructor(
     readonly kind: OutputFile['kind'],
@@ -271,6 +276,7 @@ class WaitingColumns implements Waiting {
     columns: readonly LakeColumn[],
   ) {
     this.buffer = new ColumnBuffer(columns);
+    this.objects = columns.length * COLUMN_OBJECT_BYTES;
   }
 
   get rows(): number {
@@ -278,13 +284,14 @@ class WaitingColumns implements Waiting {
   }
 
   get allocated(): number {
-    return this.buffer.size;
+    return this.objects + this.buffer.meter.bytes;
   }
 
   put(item: Row | string): number {
     if (typeof item === 'string') throw new Error(`${this.table}: a Parquet partition takes rows, not text`);
+    const before = this.rows === 0 ? 0 : this.allocated;
     this.buffer.add(item);
-    return item.size;
+    return this.allocated - before;
   }
 
   into(file: PartitionFile): void {
@@ -292,6 +299,9 @@ class WaitingColumns implements Waiting {
     file.adopt(this.buffer);
   }
 }
+
+/** A column's objects (its leaf, level and value buffers, dictionary map), about. */
+const COLUMN_OBJECT_BYTES = 512;
 
 const WAITING_FIRST_BLOCK = 4 * 1024;
 /** Rows held for Parquet row groups, all open files together (bench/README.md, Parquet: how the size was chosen). */
@@ -309,11 +319,12 @@ async function closeFile(f: PartitionFile): Promise<OutputFile> {
 export const DEFAULT_WAITING_BYTES = 16 * 1024 * 1024;
 
 /**
- * One compressed NDJSON file per (input, table, event hour), rejects in one file per (input, table), at the keys
- * lib/lake/layout.ts gives.
+ * One lake file (Parquet, or compressed NDJSON) per (input, table, event hour), rejects in one NDJSON file per
+ * (input, table), at the keys lib/lake/layout.ts gives.
  *
- * At most `maxOpenFiles` files are open (each holds a block, zlib state and an upload). A row for a partition
- * with no open file while all are taken waits in memory, in its partition's blocks; when the waiting rows of all
+ * At most `maxOpenFiles` files are open (each holds its row group or a block, compressor state and an upload). A row
+ * for a partition with no open file while all are taken waits in memory, in its partition's text blocks or columns,
+ * counted at what they hold; when the waiting rows of all
  * partitions pass a budget, the largest waiting partition takes the least recently used file's place and its rows
  * go into a file of its own, one partition per row written, until half the budget is left. Rows in any order thus
  * cost bounded memory, an hour's rows land in few files, and every decision depends only on the sequence of rows,

@@ -6,7 +6,9 @@ import { LineParser } from '../../lib/record/parser';
 import { builtInRegistry } from '../../lib/record/registry';
 import { formatDate, timestampMicros, timestampNanos } from '../../lib/record/timestamps';
 import { eventColumns, EVENT_TIME_NS, LakeColumn } from '../../lib/lake/format';
-import { ParquetFile } from '../../lib/lake/parquet';
+import { ColumnBuffer, ParquetFile } from '../../lib/lake/parquet';
+import { outputCodec } from '../../lib/lake/codec';
+import { LakeWriter } from '../../lib/lake/writer';
 import type { WriteTarget } from '../../lib/lake/types';
 import { RowWriter, rowIdPrefix } from '../../lib/row/writer';
 import type { ScalarType } from '../../lib/schema/model';
@@ -167,4 +169,56 @@ test('a row group of many rows reads back whole: text that goes PLAIN past the d
   expect(encodings.unique).not.toContain('RLE_DICTIONARY');
   expect(encodings.few).toContain('RLE_DICTIONARY');
   expect(meta.row_groups[0]?.columns.find((c) => c.meta_data?.path_in_schema[0] === 'status')?.meta_data?.statistics).toMatchObject({ min_value: 200, max_value: 204, null_count: 556n });
+});
+
+test("a column set's meter counts what its buffers hold: nothing while empty, a little for one row, nothing after its row group", async () => {
+  const entry = builtInRegistry().require('Cloudflare.HttpRequest');
+  const columns = eventColumns(entry.schema, 'parquet');
+  const names = entry.plan.fields.map((f) => f.name);
+  const buffer = new ColumnBuffer(columns);
+  expect(buffer.meter.bytes).toBe(0);
+  const row = jsonRow('2026-11-01 10:00:00.000000000', JSON.stringify({ RayID: 'r1', ClientIP: '198.51.100.7', EdgeResponseStatus: 200 }), names);
+  buffer.add(row);
+  // Every column holds a definition level, three hold values: far from a row group's room.
+  expect(buffer.meter.bytes).toBeGreaterThan(0);
+  expect(buffer.meter.bytes).toBeLessThan(columns.length * 1024);
+  const { target } = memoryTarget();
+  const file = new ParquetFile('k', 'events', entry.plan.table, target, { columns, level: 3, maxRowGroups: 10 });
+  file.adopt(buffer);
+  file.writeRowGroup();
+  expect(buffer.meter.bytes).toBe(0);
+  await file.close();
+});
+
+test('Parquet rows of many event hours, each waiting for a file, are counted against the waiting budget: files open while rows still come', async () => {
+  const entry = builtInRegistry().require('Cloudflare.HttpRequest');
+  const columns = eventColumns(entry.schema, 'parquet');
+  const names = entry.plan.fields.map((f) => f.name);
+  let opened = 0;
+  const store = {
+    openWrite() {
+      opened++;
+      return memoryTarget().target;
+    },
+  };
+  const w = new LakeWriter({
+    store, prefix: '', baseName: 'b', rejectTime: '2026-11-01 00:00:00.000000000', codec: outputCodec('zstd', 1),
+    maxOpenFiles: 2, waitingBytes: 1024 * 1024, format: { name: 'parquet', columns: () => columns },
+  });
+  const hours = 400;
+  let openedWhileRowsCame = 0;
+  for (let h = 0; h < hours; h++) {
+    const d = new Date(Date.UTC(2026, 0, 1) + h * 3_600_000).toISOString();
+    const t = `${d.slice(0, 10)} ${d.slice(11, 19)}.000000000`;
+    if (w.row(entry.plan.table, jsonRow(t, JSON.stringify({ RayID: `r${h}`, EdgeResponseStatus: 200 }), names))) {
+      const p = w.pressure();
+      if (p) await p;
+    }
+    openedWhileRowsCame = opened;
+  }
+  // One row per hour in a file of its own; with 1 MiB for waiting rows, most had their file before the input ended.
+  expect(openedWhileRowsCame).toBeGreaterThan(hours / 2);
+  const files = await w.commit();
+  expect(files).toHaveLength(hours);
+  expect(files.reduce((n, f) => n + f.rows, 0)).toBe(hours);
 });
