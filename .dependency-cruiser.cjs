@@ -12,6 +12,7 @@ const LAYERS = [
   ['lib/row'],
   ['lib/rules'],
   ['lib/lake', 'lib/filter'],
+  ['lib/iceberg'],
   ['lib/route'],
   ['lib/alerts'],
   ['lib/pipeline'],

@@ -228,7 +228,8 @@ export abstract class Leaf {
     uncompressed += writer.offset - dataOffset + levels.offset + data.length;
     out.append(levels.getBytes());
     out.append(packed);
-    const statistics: Statistics | undefined = this.statistics ? { null_count: BigInt(this.nulls), ...this.minMax() } : undefined;
+    // NULLs for every column (what an Iceberg manifest counts), min and max where readers skip by them.
+    const statistics: Statistics = { null_count: BigInt(this.nulls), ...(this.statistics ? this.minMax() : {}) };
     const chunk: ColumnChunk = {
       file_offset: BigInt(start),
       meta_data: {
@@ -241,7 +242,7 @@ export abstract class Leaf {
         total_compressed_size: BigInt(writer.offset - start),
         data_page_offset: BigInt(dataOffset),
         ...(dictionaryOffset !== undefined ? { dictionary_page_offset: dictionaryOffset } : {}),
-        ...(statistics ? { statistics } : {}),
+        statistics,
       },
     };
     this.defs.reset();

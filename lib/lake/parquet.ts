@@ -9,7 +9,7 @@ import type { ScalarType } from '../schema/model';
 import { Backpressure } from './backpressure';
 import { BooleanLeaf, Int64Leaf, Leaf, Meter, NumberLeaf, PageOut, TextLeaf } from './column-chunk';
 import { EVENT_TIME_NS, LakeColumn } from './format';
-import type { OutputFile, PartitionFile, WriteTarget } from './types';
+import type { ColumnStats, OutputFile, PartitionFile, WriteTarget } from './types';
 
 /**
  * Parquet lake files, written a row group at a time (hyparquet-writer, chosen by measurement: bench/README.md).
@@ -404,7 +404,27 @@ export class ParquetFile implements PartitionFile {
       this.target.stream.end();
     }
     await this.target.result;
-    return { key: this.key, kind: this.kind, table: this.table, rows: this.rows, bytes: this.bytes };
+    return { key: this.key, kind: this.kind, table: this.table, rows: this.rows, bytes: this.bytes, columns: this.columnStats() };
+  }
+
+  /** Each column over the file's row groups, from the footer's entries. */
+  private columnStats(): ColumnStats[] {
+    const stats = new Map<string, ColumnStats>();
+    for (const group of this.writer.row_groups) {
+      for (const chunk of group.columns) {
+        const m = chunk.meta_data;
+        const name = m?.path_in_schema[0];
+        if (m === undefined || name === undefined) continue;
+        let s = stats.get(name);
+        if (s === undefined) stats.set(name, (s = { name, values: 0, nulls: 0 }));
+        s.values += Number(m.num_values);
+        s.nulls += Number(m.statistics?.null_count ?? 0n);
+        const { min_value: lo, max_value: hi } = m.statistics ?? {};
+        if ((typeof lo === 'number' || typeof lo === 'bigint') && (s.min === undefined || lo < s.min)) s.min = lo;
+        if ((typeof hi === 'number' || typeof hi === 'bigint') && (s.max === undefined || hi > s.max)) s.max = hi;
+      }
+    }
+    return [...stats.values()];
   }
 
   async abort(): Promise<void> {

@@ -9,6 +9,17 @@ export interface OutputFile {
   rows: number;
   /** Compressed bytes written. */
   bytes: number;
+  /** A Parquet file's columns, from its footer: what an Iceberg manifest describes a data file by. */
+  columns?: readonly ColumnStats[];
+}
+
+/** One column of a file: its values (list elements counted one by one), NULLs, and min and max where it keeps them. */
+export interface ColumnStats {
+  name: string;
+  values: number;
+  nulls: number;
+  min?: number | bigint;
+  max?: number | bigint;
 }
 
 /**

@@ -1,0 +1,236 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { LakeColumn } from '../lake/format';
+import type { ColumnStats } from '../lake/types';
+import { readContainer } from './avro';
+import { CommitConflict, IcebergCatalog } from './catalog';
+import { boundBytes, DataFileEntry, ManifestListEntry, manifestListEntryFor, PartitionFieldSpec, writeManifest, writeManifestList } from './manifest';
+import { currentSchema, currentSnapshot, newTableMetadata, TableMetadata, withAppend } from './metadata';
+import { IcebergField, icebergSchema, IcebergSchema, nameMapping } from './schema';
+
+/**
+ * The committer: appends the data files the ingest functions wrote to an Iceberg table, in one snapshot per call,
+ * exactly once per input. Each snapshot's summary names the inputs it committed (`cflogs.inputs`), as Iceberg's Kafka
+ * Connect sink records its offsets: a hand-off delivered again, or a commit retried after it landed, finds its input
+ * there and adds nothing. A conflict with another writer (a compaction, a second committer) is retried on the new
+ * current metadata.
+ */
+
+/** One input's data files, as an ingest function hands them over: written, not yet in the table. */
+export interface Handoff {
+  /** The input's identity (bucket, key and version or ETag; or a request's hash): what makes it once. */
+  input: string;
+  files: HandoffFile[];
+}
+
+export interface HandoffFile {
+  /** Where the file is, as readers open it (an s3:// URI, or a local path). */
+  path: string;
+  bytes: number;
+  rows: number;
+  /** The event hour the file holds (`YYYY-MM-DD HH`): its partition. */
+  hour: string;
+  columns?: readonly ColumnStats[];
+}
+
+export interface CommitDeps {
+  catalog: IcebergCatalog;
+  /** Writes a metadata file (manifest, manifest list) at a location under the table's. */
+  write(location: string, bytes: Buffer): Promise<void>;
+  read(location: string): Promise<Buffer>;
+  now(): number;
+}
+
+export interface CommitResult {
+  /** The snapshot made, or undefined when every input was in the table already. */
+  snapshotId?: number;
+  committed: string[];
+  /** Inputs the table had already: delivered again. */
+  already: string[];
+  attempts: number;
+}
+
+/** Summary key naming the inputs a snapshot committed. */
+export const INPUTS_KEY = 'cflogs.inputs';
+const MAX_ATTEMPTS = 8;
+
+/** Hours since 1970-01-01 of an event hour `YYYY-MM-DD HH`: hour(p_event_time), the partition's value. */
+export function hourValue(hour: string): number {
+  return Date.UTC(Number(hour.slice(0, 4)), Number(hour.slice(5, 7)) - 1, Number(hour.slice(8, 10)), Number(hour.slice(11, 13))) / 3_600_000;
+}
+
+/** Every input the table's snapshots have committed. */
+export function committedInputs(m: TableMetadata): Set<string> {
+  const seen = new Set<string>();
+  for (const s of m.snapshots) {
+    const inputs = s.summary[INPUTS_KEY];
+    if (inputs !== undefined) for (const i of JSON.parse(inputs) as string[]) seen.add(i);
+  }
+  return seen;
+}
+
+/** A snapshot id from what it commits and its parent: a retry of the same commit makes the same id. */
+function snapshotId(table: string, parent: number | undefined, inputs: string[]): number {
+  const h = createHash('sha256').update(`${table}\n${parent ?? ''}\n${inputs.join('\n')}`).digest();
+  // 52 bits: a positive long that JSON and JavaScript numbers hold exactly.
+  return h.readUIntBE(0, 6) * 16 + (h[6] as number >> 4);
+}
+
+/** The data file entries of the hand-offs, their column stats keyed by the schema's field ids. */
+function dataFiles(schema: IcebergSchema, handoffs: Handoff[]): DataFileEntry[] {
+  const byName = new Map(schema.fields.map((f) => [f.name, f]));
+  return handoffs.flatMap((h) =>
+    h.files.map((f): DataFileEntry => {
+      const valueCounts = new Map<number, number>();
+      const nullValueCounts = new Map<number, number>();
+      const lowerBounds = new Map<number, Uint8Array>();
+      const upperBounds = new Map<number, Uint8Array>();
+      for (const c of f.columns ?? []) {
+        const field = byName.get(c.name);
+        // Lists' counts are of their elements, under the element's id: not kept.
+        if (field === undefined || typeof field.type === 'object') continue;
+        valueCounts.set(field.id, c.values);
+        nullValueCounts.set(field.id, c.nulls);
+        const t = boundType(field);
+        if (t !== undefined && c.min !== undefined && c.max !== undefined) {
+          lowerBounds.set(field.id, boundBytes(t, c.min));
+          upperBounds.set(field.id, boundBytes(t, c.max));
+        }
+      }
+      return {
+        filePath: f.path,
+        fileSizeInBytes: f.bytes,
+        recordCount: f.rows,
+        partition: [hourValue(f.hour)],
+        valueCounts,
+        nullValueCounts,
+        lowerBounds,
+        upperBounds,
+      };
+    }),
+  );
+}
+
+function boundType(f: IcebergField): 'int' | 'long' | 'timestamptz' | 'double' | undefined {
+  return f.type === 'int' || f.type === 'long' || f.type === 'timestamptz' || f.type === 'double' ? f.type : undefined;
+}
+
+/** The manifest-list entries of a snapshot, read back to carry them into the next one. */
+async function manifestsOf(deps: CommitDeps, m: TableMetadata): Promise<ManifestListEntry[]> {
+  const s = currentSnapshot(m);
+  if (!s) return [];
+  const { records } = readContainer(await deps.read(s['manifest-list']));
+  return (records as Record<string, unknown>[]).map((r) => ({
+    manifestPath: r.manifest_path as string,
+    manifestLength: Number(r.manifest_length),
+    specId: Number(r.partition_spec_id),
+    sequenceNumber: BigInt(r.sequence_number as bigint),
+    minSequenceNumber: BigInt(r.min_sequence_number as bigint),
+    addedSnapshotId: BigInt(r.added_snapshot_id as bigint),
+    addedFilesCount: Number(r.added_files_count),
+    existingFilesCount: Number(r.existing_files_count),
+    deletedFilesCount: Number(r.deleted_files_count),
+    addedRowsCount: Number(r.added_rows_count),
+    existingRowsCount: Number(r.existing_rows_count),
+    deletedRowsCount: Number(r.deleted_rows_count),
+    ...(Array.isArray(r.partitions)
+      ? {
+          partitions: (r.partitions as Record<string, unknown>[]).map((p) => ({
+            containsNull: p.contains_null === true,
+            ...(typeof p.contains_nan === 'boolean' ? { containsNan: p.contains_nan } : {}),
+            ...(p.lower_bound instanceof Uint8Array ? { lowerBound: p.lower_bound } : {}),
+            ...(p.upper_bound instanceof Uint8Array ? { upperBound: p.upper_bound } : {}),
+          })),
+        }
+      : {}),
+  }));
+}
+
+/**
+ * Appends the hand-offs' files to `table` (created with `columns` if it does not exist; a column the schema gained
+ * is added with a new id), one snapshot for all of them, skipping inputs the table has already.
+ */
+export async function appendHandoffs(
+  deps: CommitDeps,
+  table: string,
+  columns: readonly LakeColumn[],
+  handoffs: Handoff[],
+  opts: { transform?: 'hour' | 'day' } = {},
+): Promise<CommitResult> {
+  for (let attempt = 1; ; attempt++) {
+    const loaded = await deps.catalog.load(table);
+    const now = deps.now();
+    let m =
+      loaded?.metadata ??
+      (() => {
+        const { schema, lastColumnId } = icebergSchema(columns);
+        return newTableMetadata({ uuid: randomUUID(), location: deps.catalog.tableLocation(table), schema, lastColumnId, transform: opts.transform ?? 'hour', now });
+      })();
+    m = withSchema(m, columns);
+    const done = committedInputs(m);
+    const todo = handoffs.filter((h) => !done.has(h.input));
+    const already = handoffs.filter((h) => done.has(h.input)).map((h) => h.input);
+    if (todo.length === 0) return { committed: [], already, attempts: attempt };
+
+    const inputs = todo.map((h) => h.input).sort();
+    const parent = m['current-snapshot-id'];
+    const id = snapshotId(table, parent, inputs);
+    const sequenceNumber = BigInt(m['last-sequence-number'] + 1);
+    const spec = m['partition-specs'].find((s) => s['spec-id'] === m['default-spec-id']);
+    if (!spec) throw new Error(`table ${table}: no partition spec ${m['default-spec-id']}`);
+    const partitionFields: PartitionFieldSpec[] = spec.fields.map((f) => ({ sourceId: f['source-id'], fieldId: f['field-id'], name: f.name, transform: f.transform, resultType: 'int' }));
+    const schema = currentSchema(m);
+    const files = dataFiles(schema, todo);
+
+    const manifest = writeManifest({ schemaJson: JSON.stringify(schema), specId: spec['spec-id'], partitionFields, snapshotId: BigInt(id), sequenceNumber, files });
+    const manifestPath = `${m.location}/metadata/${id}-m0.avro`;
+    await deps.write(manifestPath, manifest);
+    const entry = manifestListEntryFor({ manifestPath, manifestLength: manifest.length, specId: spec['spec-id'], snapshotId: BigInt(id), sequenceNumber, files, fieldCount: partitionFields.length });
+    const list = writeManifestList({
+      snapshotId: BigInt(id),
+      parentSnapshotId: parent === undefined ? null : BigInt(parent),
+      sequenceNumber,
+      manifests: [entry, ...(await manifestsOf(deps, m))],
+    });
+    const listPath = `${m.location}/metadata/snap-${id}-1.avro`;
+    await deps.write(listPath, list);
+
+    const rows = files.reduce((n, f) => n + f.recordCount, 0);
+    const next = withAppend(m, {
+      snapshotId: id,
+      manifestList: listPath,
+      now,
+      previous: loaded?.metadataLocation ?? '',
+      summary: {
+        'added-data-files': String(files.length),
+        'added-records': String(rows),
+        'added-files-size': String(files.reduce((n, f) => n + f.fileSizeInBytes, 0)),
+        [INPUTS_KEY]: JSON.stringify(inputs),
+      },
+    });
+    if (!loaded) next['metadata-log'] = [];
+    try {
+      await deps.catalog.commit(table, loaded?.version ?? 0, next);
+      return { snapshotId: id, committed: inputs, already, attempts: attempt };
+    } catch (e) {
+      // Another writer moved the table: read it again (the inputs it committed drop out) and make the snapshot anew.
+      if (!(e instanceof CommitConflict) || attempt >= MAX_ATTEMPTS) throw e;
+    }
+  }
+}
+
+/** The metadata with the columns' schema current: the same schema, or a new one keeping ids and adding columns. */
+function withSchema(m: TableMetadata, columns: readonly LakeColumn[]): TableMetadata {
+  const current = currentSchema(m);
+  const { schema, lastColumnId } = icebergSchema(columns, { schema: current, lastColumnId: m['last-column-id'] });
+  if (schema['schema-id'] === current['schema-id']) return m;
+  // Columns a schema dropped stay in the table (older files have them): the new schema is the old one plus the new.
+  const kept = current.fields.filter((f) => !schema.fields.some((n) => n.name === f.name));
+  const merged: IcebergSchema = { ...schema, 'schema-id': Math.max(...m.schemas.map((s) => s['schema-id'])) + 1, fields: [...schema.fields, ...kept] };
+  return {
+    ...m,
+    schemas: [...m.schemas, merged],
+    'current-schema-id': merged['schema-id'],
+    'last-column-id': lastColumnId,
+    properties: { ...m.properties, 'schema.name-mapping.default': nameMapping(merged) },
+  };
+}

@@ -1,0 +1,293 @@
+/**
+ * Iceberg v2 manifest files and manifest lists as Avro object container files, with the field ids, record names and
+ * header metadata that Iceberg (Java) and pyiceberg write, so either reads them:
+ * - a manifest holds manifest_entry records (status, snapshot_id, sequence_number, file_sequence_number, data_file);
+ * - a manifest list holds manifest_file records, one per manifest of a snapshot.
+ * Maps (column id -> count or bound) are Iceberg's map-as-array-of-{key, value}-records with "logicalType": "map".
+ */
+import { type AvroField, type AvroRecord, type AvroType, writeContainer } from './avro';
+
+/**
+ * One field of a partition spec. hour(ts) results are int (hours since the epoch); day(ts) results are days since the
+ * epoch, written as Iceberg type date (an Avro int with logicalType "date"), as Iceberg Java and pyiceberg type them.
+ */
+export interface PartitionFieldSpec { sourceId: number; fieldId: number; name: string; transform: 'hour' | 'day' | 'identity'; resultType: 'int' }
+
+export interface DataFileEntry {
+  filePath: string;
+  fileSizeInBytes: number;
+  recordCount: number;
+  /** Values in partition-spec field order; hour(ts) is hours and day(ts) days since 1970-01-01 (UTC). */
+  partition: (number | null)[];
+  columnSizes?: Map<number, number>;
+  valueCounts?: Map<number, number>;
+  nullValueCounts?: Map<number, number>;
+  nanValueCounts?: Map<number, number>;
+  /** Iceberg single-value binary serialization (boundBytes). */
+  lowerBounds?: Map<number, Uint8Array>;
+  upperBounds?: Map<number, Uint8Array>;
+}
+
+export interface ManifestListEntry {
+  manifestPath: string;
+  manifestLength: number;
+  specId: number;
+  sequenceNumber: bigint;
+  minSequenceNumber: bigint;
+  addedSnapshotId: bigint;
+  addedFilesCount: number;
+  existingFilesCount: number;
+  deletedFilesCount: number;
+  addedRowsCount: number;
+  existingRowsCount: number;
+  deletedRowsCount: number;
+  /** One summary per partition-spec field, in spec order. */
+  partitions?: { containsNull: boolean; containsNan?: boolean; lowerBound?: Uint8Array; upperBound?: Uint8Array }[];
+}
+
+const STATUS_ADDED = 1;
+const CONTENT_DATA = 0;
+
+const opt = (type: AvroType): AvroType => ['null', type];
+const field = (id: number, name: string, type: AvroType, optional = false): AvroField =>
+  optional ? { name, 'field-id': id, type: opt(type), default: null } : { name, 'field-id': id, type };
+/** Iceberg's map with int keys, as an array of {key, value} records named k<keyId>_v<valueId>. */
+const intMap = (id: number, name: string, keyId: number, valueId: number, value: AvroType): AvroField =>
+  field(id, name, {
+    type: 'array',
+    logicalType: 'map',
+    items: { type: 'record', name: `k${keyId}_v${valueId}`, fields: [{ name: 'key', type: 'int', 'field-id': keyId }, { name: 'value', type: value, 'field-id': valueId }] },
+  }, true);
+
+/** The Avro schema of a v2 manifest entry, the data_file's partition record built from the spec's fields. */
+export function manifestEntrySchema(partitionFields: PartitionFieldSpec[]): AvroRecord {
+  // day(ts) is Iceberg type date (days since 1970-01-01, an Avro int with logicalType date), as Java and pyiceberg type it.
+  const partitionType = (p: PartitionFieldSpec): AvroType => (p.transform === 'day' ? { type: 'int', logicalType: 'date' } : p.resultType);
+  const partition: AvroRecord = { type: 'record', name: 'r102', fields: partitionFields.map((p) => field(p.fieldId, p.name, partitionType(p), true)) };
+  const dataFile: AvroRecord = {
+    type: 'record',
+    name: 'r2',
+    fields: [
+      field(134, 'content', 'int'),
+      field(100, 'file_path', 'string'),
+      field(101, 'file_format', 'string'),
+      field(102, 'partition', partition),
+      field(103, 'record_count', 'long'),
+      field(104, 'file_size_in_bytes', 'long'),
+      intMap(108, 'column_sizes', 117, 118, 'long'),
+      intMap(109, 'value_counts', 119, 120, 'long'),
+      intMap(110, 'null_value_counts', 121, 122, 'long'),
+      intMap(137, 'nan_value_counts', 138, 139, 'long'),
+      intMap(125, 'lower_bounds', 126, 127, 'bytes'),
+      intMap(128, 'upper_bounds', 129, 130, 'bytes'),
+      field(131, 'key_metadata', 'bytes', true),
+      field(132, 'split_offsets', { type: 'array', 'element-id': 133, items: 'long' }, true),
+      field(135, 'equality_ids', { type: 'array', 'element-id': 136, items: 'int' }, true),
+      field(140, 'sort_order_id', 'int', true),
+    ],
+  };
+  return {
+    type: 'record',
+    name: 'manifest_entry',
+    fields: [field(0, 'status', 'int'), field(1, 'snapshot_id', 'long', true), field(3, 'sequence_number', 'long', true), field(4, 'file_sequence_number', 'long', true), field(2, 'data_file', dataFile)],
+  };
+}
+
+export const MANIFEST_FILE_SCHEMA: AvroRecord = {
+  type: 'record',
+  name: 'manifest_file',
+  fields: [
+    field(500, 'manifest_path', 'string'),
+    field(501, 'manifest_length', 'long'),
+    field(502, 'partition_spec_id', 'int'),
+    field(517, 'content', 'int'),
+    field(515, 'sequence_number', 'long'),
+    field(516, 'min_sequence_number', 'long'),
+    field(503, 'added_snapshot_id', 'long'),
+    field(504, 'added_files_count', 'int'),
+    field(505, 'existing_files_count', 'int'),
+    field(506, 'deleted_files_count', 'int'),
+    field(512, 'added_rows_count', 'long'),
+    field(513, 'existing_rows_count', 'long'),
+    field(514, 'deleted_rows_count', 'long'),
+    field(507, 'partitions', {
+      type: 'array',
+      'element-id': 508,
+      items: {
+        type: 'record',
+        name: 'r508',
+        fields: [field(509, 'contains_null', 'boolean'), field(518, 'contains_nan', 'boolean', true), field(510, 'lower_bound', 'bytes', true), field(511, 'upper_bound', 'bytes', true)],
+      },
+    }, true),
+    field(519, 'key_metadata', 'bytes', true),
+  ],
+};
+
+/** The partition-spec JSON of the manifest header and table metadata: [{name, transform, source-id, field-id}]. */
+export function partitionSpecJson(partitionFields: PartitionFieldSpec[]): string {
+  return JSON.stringify(partitionFields.map((p) => ({ name: p.name, transform: p.transform, 'source-id': p.sourceId, 'field-id': p.fieldId })));
+}
+
+const entries = <V>(m: Map<number, V> | undefined): { key: number; value: V }[] | null =>
+  m === undefined ? null : [...m].sort(([a], [b]) => a - b).map(([key, value]) => ({ key, value }));
+
+/**
+ * One manifest (content=data) of ADDED entries for one snapshot. `sequenceNumber` null writes the entries' sequence
+ * numbers as null, to be inherited from the manifest list (what Iceberg's writers do for new files: the manifest then
+ * stays valid if a commit retries with another sequence number); a bigint writes it explicitly.
+ * The header's "schema-id" is the table schema JSON's "schema-id" (0 if absent) unless `schemaId` is given.
+ */
+export function writeManifest(o: {
+  schemaJson: string;
+  schemaId?: number;
+  specId: number;
+  partitionFields: PartitionFieldSpec[];
+  snapshotId: bigint;
+  sequenceNumber: bigint | null;
+  files: DataFileEntry[];
+  sync?: Uint8Array;
+}): Buffer {
+  if (o.files.length === 0) throw new Error('a manifest needs at least one data file');
+  const schemaId = o.schemaId ?? (JSON.parse(o.schemaJson) as { 'schema-id'?: number })['schema-id'] ?? 0;
+  const schema = manifestEntrySchema(o.partitionFields);
+  const records = o.files.map((f) => {
+    if (f.partition.length !== o.partitionFields.length) {
+      throw new Error(`${f.filePath}: ${f.partition.length} partition values for ${o.partitionFields.length} partition fields`);
+    }
+    return {
+      status: STATUS_ADDED,
+      snapshot_id: o.snapshotId,
+      sequence_number: o.sequenceNumber,
+      file_sequence_number: o.sequenceNumber,
+      data_file: {
+        content: CONTENT_DATA,
+        file_path: f.filePath,
+        file_format: 'PARQUET',
+        partition: Object.fromEntries(o.partitionFields.map((p, i) => [p.name, f.partition[i]])),
+        record_count: f.recordCount,
+        file_size_in_bytes: f.fileSizeInBytes,
+        column_sizes: entries(f.columnSizes),
+        value_counts: entries(f.valueCounts),
+        null_value_counts: entries(f.nullValueCounts),
+        nan_value_counts: entries(f.nanValueCounts),
+        lower_bounds: entries(f.lowerBounds),
+        upper_bounds: entries(f.upperBounds),
+        key_metadata: null,
+        split_offsets: null,
+        equality_ids: null,
+        sort_order_id: null,
+      },
+    };
+  });
+  const metadata = {
+    schema: o.schemaJson,
+    'schema-id': String(schemaId),
+    'partition-spec': partitionSpecJson(o.partitionFields),
+    'partition-spec-id': String(o.specId),
+    'format-version': '2',
+    content: 'data',
+  };
+  return writeContainer(schema, metadata, records, o.sync);
+}
+
+/**
+ * The manifest-list entry for a manifest written by writeManifest: counts and per-field partition summaries
+ * (int bounds) from its files.
+ */
+export function manifestListEntryFor(o: {
+  manifestPath: string;
+  manifestLength: number;
+  specId: number;
+  snapshotId: bigint;
+  sequenceNumber: bigint;
+  files: DataFileEntry[];
+  fieldCount: number;
+}): ManifestListEntry {
+  const partitions = Array.from({ length: o.fieldCount }, (_, i) => {
+    const values = o.files.map((f) => f.partition[i] ?? null);
+    const present = values.filter((v): v is number => v !== null);
+    const summary: NonNullable<ManifestListEntry['partitions']>[number] = { containsNull: present.length < values.length, containsNan: false };
+    if (present.length > 0) {
+      summary.lowerBound = boundBytes('int', Math.min(...present));
+      summary.upperBound = boundBytes('int', Math.max(...present));
+    }
+    return summary;
+  });
+  return {
+    manifestPath: o.manifestPath,
+    manifestLength: o.manifestLength,
+    specId: o.specId,
+    sequenceNumber: o.sequenceNumber,
+    minSequenceNumber: o.sequenceNumber,
+    addedSnapshotId: o.snapshotId,
+    addedFilesCount: o.files.length,
+    existingFilesCount: 0,
+    deletedFilesCount: 0,
+    addedRowsCount: o.files.reduce((n, f) => n + f.recordCount, 0),
+    existingRowsCount: 0,
+    deletedRowsCount: 0,
+    partitions,
+  };
+}
+
+/** The manifest list of one snapshot. */
+export function writeManifestList(o: { snapshotId: bigint; parentSnapshotId: bigint | null; sequenceNumber: bigint; manifests: ManifestListEntry[]; sync?: Uint8Array }): Buffer {
+  const records = o.manifests.map((m) => ({
+    manifest_path: m.manifestPath,
+    manifest_length: m.manifestLength,
+    partition_spec_id: m.specId,
+    content: CONTENT_DATA,
+    sequence_number: m.sequenceNumber,
+    min_sequence_number: m.minSequenceNumber,
+    added_snapshot_id: m.addedSnapshotId,
+    added_files_count: m.addedFilesCount,
+    existing_files_count: m.existingFilesCount,
+    deleted_files_count: m.deletedFilesCount,
+    added_rows_count: m.addedRowsCount,
+    existing_rows_count: m.existingRowsCount,
+    deleted_rows_count: m.deletedRowsCount,
+    partitions: m.partitions?.map((p) => ({ contains_null: p.containsNull, contains_nan: p.containsNan ?? null, lower_bound: p.lowerBound ?? null, upper_bound: p.upperBound ?? null })) ?? null,
+    key_metadata: null,
+  }));
+  const metadata = {
+    'snapshot-id': String(o.snapshotId),
+    'parent-snapshot-id': o.parentSnapshotId === null ? 'null' : String(o.parentSnapshotId),
+    'sequence-number': String(o.sequenceNumber),
+    'format-version': '2',
+  };
+  return writeContainer(MANIFEST_FILE_SCHEMA, metadata, records, o.sync);
+}
+
+/**
+ * Iceberg's single-value binary serialization, for bounds: int 4 bytes LE, long and timestamptz (microseconds) 8 bytes
+ * LE two's complement, double 8 bytes LE IEEE 754, boolean 1 byte (0 or 1), string UTF-8 without a length.
+ */
+export function boundBytes(type: 'int' | 'long' | 'timestamptz' | 'double' | 'boolean' | 'string', v: number | bigint | boolean | string): Uint8Array {
+  switch (type) {
+    case 'int': {
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < -(2 ** 31) || v > 2 ** 31 - 1) throw new RangeError(`not an int: ${String(v)}`);
+      const b = Buffer.alloc(4);
+      b.writeInt32LE(v);
+      return b;
+    }
+    case 'long':
+    case 'timestamptz': {
+      if (typeof v !== 'bigint' && !(typeof v === 'number' && Number.isSafeInteger(v))) throw new RangeError(`not a ${type}: ${String(v)}`);
+      const b = Buffer.alloc(8);
+      b.writeBigInt64LE(BigInt(v));
+      return b;
+    }
+    case 'double': {
+      if (typeof v !== 'number') throw new TypeError(`not a double: ${String(v)}`);
+      const b = Buffer.alloc(8);
+      b.writeDoubleLE(v);
+      return b;
+    }
+    case 'boolean':
+      if (typeof v !== 'boolean') throw new TypeError(`not a boolean: ${String(v)}`);
+      return Uint8Array.of(v ? 1 : 0);
+    case 'string':
+      if (typeof v !== 'string') throw new TypeError(`not a string: ${String(v)}`);
+      return Buffer.from(v, 'utf8');
+  }
+}

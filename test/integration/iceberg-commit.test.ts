@@ -1,0 +1,124 @@
+import { readFile } from 'node:fs/promises';
+import { CommitConflict, LocalCatalog, localFiles } from '../../lib/iceberg/catalog';
+import { appendHandoffs, committedInputs, Handoff, hourValue, INPUTS_KEY } from '../../lib/iceberg/commit';
+import { readContainer } from '../../lib/iceberg/avro';
+import { currentSchema } from '../../lib/iceberg/metadata';
+import { icebergSchema } from '../../lib/iceberg/schema';
+import type { LakeColumn } from '../../lib/lake/format';
+import { tempDir } from '../support/lake';
+
+const COLUMNS: LakeColumn[] = [
+  { name: 'ClientIP', type: 'string' },
+  { name: 'EdgeResponseStatus', type: 'int' },
+  { name: 'p_event_time', type: 'timestamp' },
+  { name: 'p_any_ip_addresses', type: 'array', element: 'string' },
+];
+
+function setup() {
+  const warehouse = tempDir('iceberg');
+  const catalog = new LocalCatalog(warehouse);
+  const deps = { catalog, ...localFiles, now: () => Date.parse('2026-11-24T12:00:00Z') };
+  return { catalog, deps };
+}
+
+const handoff = (input: string, rows = 10): Handoff => ({
+  input,
+  files: [
+    {
+      path: `/lake/${input}.parquet`,
+      bytes: 1000,
+      rows,
+      hour: '2026-11-01 10',
+      columns: [
+        { name: 'EdgeResponseStatus', values: rows, nulls: 1, min: 200, max: 404 },
+        { name: 'p_event_time', values: rows, nulls: 0, min: 1793527200000000, max: 1793530799999999 },
+      ],
+    },
+  ],
+});
+
+/** The data files the table's current snapshot lists, read from its manifest list and manifests. */
+async function tableFiles(catalog: LocalCatalog, table: string): Promise<string[]> {
+  const t = await catalog.load(table);
+  const snap = t?.metadata.snapshots.find((s) => s['snapshot-id'] === t.metadata['current-snapshot-id']);
+  if (!snap) return [];
+  const manifests = readContainer(await readFile(snap['manifest-list'])).records as { manifest_path: string }[];
+  const files: string[] = [];
+  for (const m of manifests) {
+    for (const e of readContainer(await readFile(m.manifest_path)).records as { data_file: { file_path: string } }[]) files.push(e.data_file.file_path);
+  }
+  return files.sort();
+}
+
+describe('the Iceberg committer on a local catalog', () => {
+  it('commits a hand-off delivered three times once: the snapshot summary names its input', async () => {
+    const { catalog, deps } = setup();
+    const results = [];
+    for (let i = 0; i < 3; i++) results.push(await appendHandoffs(deps, 't', COLUMNS, [handoff('a')]));
+    expect(results.map((r) => [r.committed, r.already])).toEqual([
+      [['a'], []],
+      [[], ['a']],
+      [[], ['a']],
+    ]);
+    const t = await catalog.load('t');
+    expect(t?.metadata.snapshots).toHaveLength(1);
+    expect(t?.metadata.snapshots[0]?.summary[INPUTS_KEY]).toBe('["a"]');
+    expect(committedInputs(t!.metadata)).toEqual(new Set(['a']));
+    expect(await tableFiles(catalog, 't')).toEqual(['/lake/a.parquet']);
+  });
+
+  it('carries the earlier snapshots\' manifests into each new one, and adds only the inputs it has not seen in a mixed batch', async () => {
+    const { catalog, deps } = setup();
+    await appendHandoffs(deps, 't', COLUMNS, [handoff('a')]);
+    const r = await appendHandoffs(deps, 't', COLUMNS, [handoff('a'), handoff('b'), handoff('c')]);
+    expect([r.committed, r.already]).toEqual([['b', 'c'], ['a']]);
+    expect(await tableFiles(catalog, 't')).toEqual(['/lake/a.parquet', '/lake/b.parquet', '/lake/c.parquet']);
+    const t = await catalog.load('t');
+    expect(t?.metadata['last-sequence-number']).toBe(2);
+    expect(t?.metadata.snapshots[1]?.['parent-snapshot-id']).toBe(t?.metadata.snapshots[0]?.['snapshot-id']);
+  });
+
+  it('retries a commit another writer got to first, on the table as that writer left it', async () => {
+    const { catalog, deps } = setup();
+    await appendHandoffs(deps, 't', COLUMNS, [handoff('a')]);
+    const results = await Promise.all([appendHandoffs(deps, 't', COLUMNS, [handoff('b')]), appendHandoffs(deps, 't', COLUMNS, [handoff('c')])]);
+    expect(results.map((r) => r.committed).flat().sort()).toEqual(['b', 'c']);
+    expect(Math.max(...results.map((r) => r.attempts))).toBe(2);
+    expect(await tableFiles(catalog, 't')).toEqual(['/lake/a.parquet', '/lake/b.parquet', '/lake/c.parquet']);
+    expect((await catalog.load('t'))?.metadata.snapshots).toHaveLength(3);
+  });
+
+  it('refuses a version another writer created: the catalog is the compare-and-swap', async () => {
+    const { catalog, deps } = setup();
+    await appendHandoffs(deps, 't', COLUMNS, [handoff('a')]);
+    const t = (await catalog.load('t'))!;
+    await expect(catalog.commit('t', t.version - 1, t.metadata)).rejects.toThrow(CommitConflict);
+  });
+
+  it('keeps column ids when the schema gains a column, which gets the next id, and names it in the name mapping', async () => {
+    const { catalog, deps } = setup();
+    await appendHandoffs(deps, 't', COLUMNS, [handoff('a')]);
+    const before = currentSchema((await catalog.load('t'))!.metadata);
+    await appendHandoffs(deps, 't', [...COLUMNS.slice(0, 2), { name: 'RayID', type: 'string' }, ...COLUMNS.slice(2)], [handoff('b')]);
+    const m = (await catalog.load('t'))!.metadata;
+    const after = currentSchema(m);
+    expect(m.schemas).toHaveLength(2);
+    for (const f of before.fields) expect(after.fields.find((g) => g.name === f.name)?.id).toBe(f.id);
+    expect(after.fields.find((f) => f.name === 'RayID')?.id).toBe(m['last-column-id']);
+    expect(m['last-column-id']).toBeGreaterThan(Math.max(...before.fields.map((f) => f.id), 5));
+    expect(JSON.parse(m.properties['schema.name-mapping.default'] ?? '[]')).toContainEqual({ 'field-id': m['last-column-id'], names: ['RayID'] });
+  });
+
+  it('partitions by the event hour: hours since 1970, the hour transform\'s value', async () => {
+    expect(hourValue('1970-01-01 01')).toBe(1);
+    expect(hourValue('2026-11-01 10')).toBe(Date.UTC(2026, 10, 1, 10) / 3_600_000);
+    const { schema, lastColumnId } = icebergSchema(COLUMNS);
+    expect(schema.fields.map((f) => [f.id, f.name, f.type])).toEqual([
+      [1, 'ClientIP', 'string'],
+      [2, 'EdgeResponseStatus', 'int'],
+      [3, 'p_event_time', 'timestamptz'],
+      [4, 'p_any_ip_addresses', { type: 'list', 'element-id': 5, element: 'string', 'element-required': false }],
+    ]);
+    expect(lastColumnId).toBe(5);
+  });
+});
