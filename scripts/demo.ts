@@ -19,6 +19,9 @@ import { startLocalDynamo, startLocalSns } from '../testkit/local-alerts';
 import { LOCAL_CREDENTIALS, s3CreatedEvent, startLocalS3 } from '../testkit/local-s3';
 import type { IngestReport } from '../lib/s3/handler';
 import type { ObjectOutcome } from '../lib/s3/object';
+import { commitLocal } from '../lib/cli/iceberg';
+import { eventColumns } from '../lib/lake/format';
+import { builtInRegistry } from '../lib/record/registry';
 import { tableLines, TableRow, useColour } from './demo-output';
 import { sampleObjects } from './samples';
 
@@ -98,11 +101,30 @@ async function localDemo(): Promise<void> {
     console.log(`\nThe lake (${files.length} files) is in ${relative(process.cwd(), lakeDir) || '.'}/ :`);
     for (const f of files) console.log(`  ${f}`);
     console.log(`(rejects/ is partitioned by the hour each object arrived, its LastModified: here this run's hour, not its rows' event hours as in logs/)`);
+    await commitToIceberg(lakeDir, rows);
     if (firstHttp) await showFirstRow(lakeDir);
     await askTheLake(lakeDir);
   } finally {
     await Promise.all([s3.close(), dynamo.close(), sns.close()]);
   }
+}
+
+/**
+ * Each object's Parquet files committed to the lake's Iceberg tables (lake/iceberg), once per object, as the
+ * committer does in AWS; the queries below then read each table's current snapshot.
+ */
+async function commitToIceberg(lakeDir: string, rows: { outcome: ObjectOutcome }[]): Promise<void> {
+  const registry = builtInRegistry();
+  const snapshots = new Map<string, number>();
+  for (const { outcome } of rows) {
+    if (outcome.status !== 'processed') continue;
+    const { schema } = registry.require(outcome.summary.logType);
+    const c = await commitLocal(lakeDir, schema.table, eventColumns(schema, 'parquet'), outcome.summary.source, outcome.summary.outputs, () => Date.now());
+    if (c.snapshotId !== undefined) snapshots.set(schema.table, (snapshots.get(schema.table) ?? 0) + 1);
+  }
+  const lake = relative(process.cwd(), lakeDir) || '.';
+  console.log(`\nIceberg tables in ${lake}/iceberg/ (each object's Parquet files committed once, one snapshot each):`);
+  for (const [table, n] of [...snapshots].sort()) console.log(`  ${table}: ${n} snapshot${n === 1 ? '' : 's'}`);
 }
 
 /**

@@ -3,12 +3,14 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { outputFormat, parseRoutesFile } from '../config';
+import { eventColumns } from '../lake/format';
 import { objectBaseName } from '../lake/layout';
 import { LocalStore } from '../lake/local-store';
 import { ConfigError } from '../errors';
 import { ingest } from '../pipeline/ingest';
 import { Router } from '../route/router';
 import { wireLocal } from '../wiring';
+import { commitLocal } from './iceberg';
 import { compileSchemas } from './schemas';
 import { openInput } from './inputs';
 import { StreamSink } from './stream-sink';
@@ -16,12 +18,14 @@ import { parseCommandArgs, UsageError } from './usage';
 
 export const PARSE_USAGE =
   'cflogs parse [--log-type T] [--source-id ID] [--source-label L] [--filters FILE] [FILE|-]...\n' +
-  '      [--rejects FILE | --out DIR [--format parquet|ndjson]]';
+  '      [--rejects FILE | --out DIR [--format parquet|ndjson] [--iceberg]]';
 
 /**
  * `cflogs parse`: Logpush files (gzip, zstd or plain) -> output rows as NDJSON on stdout, rejects to --rejects;
  * or, with --out, the lake's files and layout in a directory (the rows as Parquet, or NDJSON with `--format ndjson`
- * or CFLOGS_OUTPUT_FORMAT; rejects under rejects/), as the Lambda writes them to S3. Exit 0 when every input was
+ * or CFLOGS_OUTPUT_FORMAT; rejects under rejects/), as the Lambda writes them to S3. With --iceberg, each input's
+ * Parquet files are then committed to the lake's Iceberg tables (DIR/iceberg, once per input, as the committer does),
+ * which `cflogs query --lake DIR` reads. Exit 0 when every input was
  * read (rejects are not failures), 1 when one could not be, 2 on usage errors.
  */
 export async function parseCommand(
@@ -40,6 +44,7 @@ export async function parseCommand(
       filters: { type: 'string' },
       out: { type: 'string' },
       format: { type: 'string' },
+      iceberg: { type: 'boolean', default: false },
     },
   }, PARSE_USAGE);
   const { config, registry } = wireLocal(env, compileSchemas);
@@ -47,6 +52,7 @@ export async function parseCommand(
   if (opts.out === undefined && opts.format !== undefined) throw new UsageError('--format needs --out DIR: rows on stdout are NDJSON');
   if (opts.out !== undefined && opts.rejects !== undefined) throw new UsageError('--rejects and --out: with --out, rejects go to DIR/rejects/');
   if (opts.format !== undefined) config.format = outputFormat({ CFLOGS_OUTPUT_FORMAT: opts.format });
+  if (opts.iceberg && (opts.out === undefined || config.format !== 'parquet')) throw new UsageError('--iceberg needs --out DIR and Parquet files: an Iceberg table holds Parquet data files');
   const lake = opts.out !== undefined ? new LocalStore(opts.out) : undefined;
   const logType = opts['log-type'];
   const given = logType !== undefined ? registry.find(logType) : undefined;
@@ -97,6 +103,12 @@ export async function parseCommand(
           `${s.filtered} filtered${s.filtered ? ` (${Object.entries(s.filteredBy).map(([f, n]) => `${f}: ${n}`).join(', ')})` : ''}, ${s.blank} blank\n`,
       );
       if (lake) for (const o of s.outputs) io.stderr.write(`  ${join(opts.out as string, o.key)}: ${o.rows} ${o.kind === 'events' ? 'rows' : 'rejects'}\n`);
+      if (opts.iceberg) {
+        const { schema } = route.entry;
+        const c = await commitLocal(opts.out as string, schema.table, eventColumns(schema, 'parquet'), identity, s.outputs, () => clock().getTime());
+        if (c.snapshotId !== undefined) io.stderr.write(`  iceberg ${schema.table}: snapshot ${c.snapshotId}\n`);
+        else if (c.already.length > 0) io.stderr.write(`  iceberg ${schema.table}: already committed\n`);
+      }
     } catch (e) {
       io.stderr.write(`${file}: ${(e as Error).message}\n`);
       exit = 1;

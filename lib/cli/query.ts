@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { lakeViews } from '../lake/duckdb';
+import { icebergTableFiles } from './iceberg';
 import { cliRegistry } from './schemas';
 import { parseCommandArgs, UsageError } from './usage';
 
@@ -11,8 +12,9 @@ export const DEMO_LAKE = '.out/demo/lake';
 
 /**
  * `cflogs query`: DuckDB SQL over a local lake, with a view per table that has files (named as in Athena:
- * `cloudflare_httprequest`, ...; Parquet, NDJSON or both), `cflogs_rejects` and `cflogs_alerts`. Prints an aligned
- * table, or NDJSON with --json. Exit 0 on an answer, 1 when the lake has no files or DuckDB refuses the SQL, 2 on
+ * `cloudflare_httprequest`, ...; Parquet, NDJSON or both), `cflogs_rejects` and `cflogs_alerts`. A table the lake
+ * has as an Iceberg table (`DIR/iceberg/<table>`, from `cflogs parse --out DIR --iceberg` or `npm start`) is read as
+ * its current snapshot: the data files it lists, and no others. Prints an aligned table, or NDJSON with --json. Exit 0 on an answer, 1 when the lake has no files or DuckDB refuses the SQL, 2 on
  * usage errors. DuckDB (a devDependency) is imported here only, when the command runs: nothing the Lambda bundles
  * import loads it.
  */
@@ -37,7 +39,8 @@ export async function queryCommand(
     return 1;
   }
   // Only the log types are read from the environment: a query needs no routes or output settings to be valid.
-  const views = lakeViews(lake, cliRegistry(env).schemas());
+  const schemas = cliRegistry(env).schemas();
+  const views = lakeViews(lake, schemas, await icebergTableFiles(lake, schemas.map((s) => s.table)));
   if (views.length === 0) {
     io.stderr.write(`cflogs query: no lake files (.parquet, .json.zst or .json.gz under logs/, rejects/ or alerts/) in ${lake}\n`);
     return 1;

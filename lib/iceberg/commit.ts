@@ -1,6 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { LakeColumn } from '../lake/format';
-import type { ColumnStats } from '../lake/types';
+import { PARQUET_EXTENSION } from '../lake/format';
+import { partitionHourOf } from '../lake/layout';
+import type { ColumnStats, OutputFile } from '../lake/types';
 import { readContainer } from './avro';
 import { CommitConflict, IcebergCatalog } from './catalog';
 import { boundBytes, DataFileEntry, ManifestListEntry, manifestListEntryFor, PartitionFieldSpec, writeManifest, writeManifestList } from './manifest';
@@ -47,6 +49,35 @@ export interface CommitResult {
   /** Inputs the table had already: delivered again. */
   already: string[];
   attempts: number;
+}
+
+/**
+ * The hand-off of one input's lake files: its Parquet event files (rejects are not a table's rows), each at the
+ * location `locate` gives its key (an s3:// URI, or a path under a local lake).
+ */
+export function handoffOf(input: string, outputs: readonly OutputFile[], locate: (key: string) => string): Handoff {
+  const files = outputs
+    .filter((o) => o.kind === 'events' && o.key.endsWith(PARQUET_EXTENSION))
+    .map((o): HandoffFile => {
+      const hour = partitionHourOf(o.key);
+      if (hour === undefined) throw new Error(`${o.key}: not a lake key with an event hour`);
+      return { path: locate(o.key), bytes: o.bytes, rows: o.rows, hour, ...(o.columns ? { columns: o.columns } : {}) };
+    });
+  return { input, files };
+}
+
+/** The data files of a table's current snapshot, from its manifest list and manifests. */
+export async function currentDataFiles(read: (location: string) => Promise<Buffer>, m: TableMetadata): Promise<string[]> {
+  const s = currentSnapshot(m);
+  if (!s) return [];
+  const files: string[] = [];
+  for (const manifest of readContainer(await read(s['manifest-list'])).records as { manifest_path: string }[]) {
+    for (const e of readContainer(await read(manifest.manifest_path)).records as { status: number; data_file: { file_path: string } }[]) {
+      // 2: deleted by this snapshot (a compaction's rewrite).
+      if (e.status !== 2) files.push(e.data_file.file_path);
+    }
+  }
+  return files;
 }
 
 /** Summary key naming the inputs a snapshot committed. */

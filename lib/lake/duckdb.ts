@@ -142,16 +142,18 @@ export interface LakeView {
 }
 
 /**
- * One view per table that has files in the local lake `dir` (`logs/<table>/...`), named as in Athena, plus
+ * One view per table that has files in the local lake `dir` (`logs/<table>/...`; for a table in `tableFiles`, the
+ * files its Iceberg snapshot lists, and no others), named as in Athena, plus
  * `cflogs_rejects` over `rejects/*\/...` with its `table_name` column, and `cflogs_alerts` over `alerts/`; each with the year/month/day/hour partition
  * columns. None when the lake has no files.
  */
-export function lakeViews(dir: string, schemas: readonly LogSchema[]): LakeView[] {
+export function lakeViews(dir: string, schemas: readonly LogSchema[], tableFiles?: ReadonlyMap<string, readonly string[]>): LakeView[] {
   const views: LakeView[] = [];
   for (const schema of schemas) {
+    const committed = tableFiles?.get(schema.table);
     const folder = join(dir, KIND_DIRS.events, schema.table);
-    const ndjson = tableGlobs(folder, NDJSON_EXTENSIONS);
-    const parquet = tableGlobs(folder, [PARQUET_EXTENSION]);
+    const ndjson = committed ? [] : tableGlobs(folder, NDJSON_EXTENSIONS);
+    const parquet = committed ? [...committed] : tableGlobs(folder, [PARQUET_EXTENSION]);
     // A lake whose format was changed has both: one view over all of them.
     const reads = [
       ...(ndjson.length > 0 ? [readNdjsonSql(ndjson, schema)] : []),

@@ -28,6 +28,12 @@ export function partitionOf(ts: string): string {
   return `year=${ts.slice(0, 4)}/month=${ts.slice(5, 7)}/day=${ts.slice(8, 10)}/hour=${ts.slice(11, 13)}`;
 }
 
+/** The event hour (`YYYY-MM-DD HH`) a lake key is filed under, read back from its partition; undefined for another key. */
+export function partitionHourOf(key: string): string | undefined {
+  const m = /\/year=(\d{4})\/month=(\d\d)\/day=(\d\d)\/hour=(\d\d)\//.exec(key);
+  return m ? `${m[1]}-${m[2]}-${m[3]} ${m[4]}` : undefined;
+}
+
 /** The same path with Glue's partition projection placeholders: `year=${year}/month=${month}/...`. */
 export const PARTITION_TEMPLATE = PARTITION_KEYS.map((k) => `${k}=\${${k}}`).join('/');
 

@@ -1,7 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { CommitConflict, LocalCatalog, localFiles } from '../../lib/iceberg/catalog';
-import { appendHandoffs, committedInputs, Handoff, hourValue, INPUTS_KEY } from '../../lib/iceberg/commit';
-import { readContainer } from '../../lib/iceberg/avro';
+import { appendHandoffs, committedInputs, currentDataFiles, Handoff, hourValue, INPUTS_KEY } from '../../lib/iceberg/commit';
 import { currentSchema } from '../../lib/iceberg/metadata';
 import { icebergSchema } from '../../lib/iceberg/schema';
 import type { LakeColumn } from '../../lib/lake/format';
@@ -37,17 +35,10 @@ const handoff = (input: string, rows = 10): Handoff => ({
   ],
 });
 
-/** The data files the table's current snapshot lists, read from its manifest list and manifests. */
+/** The data files the table's current snapshot lists. */
 async function tableFiles(catalog: LocalCatalog, table: string): Promise<string[]> {
   const t = await catalog.load(table);
-  const snap = t?.metadata.snapshots.find((s) => s['snapshot-id'] === t.metadata['current-snapshot-id']);
-  if (!snap) return [];
-  const manifests = readContainer(await readFile(snap['manifest-list'])).records as { manifest_path: string }[];
-  const files: string[] = [];
-  for (const m of manifests) {
-    for (const e of readContainer(await readFile(m.manifest_path)).records as { data_file: { file_path: string } }[]) files.push(e.data_file.file_path);
-  }
-  return files.sort();
+  return t ? (await currentDataFiles(localFiles.read, t.metadata)).sort() : [];
 }
 
 describe('the Iceberg committer on a local catalog', () => {

@@ -10,7 +10,7 @@
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { appendHandoffs, Handoff } from '../../../lib/iceberg/commit';
+import { appendHandoffs, Handoff, handoffOf } from '../../../lib/iceberg/commit';
 import { LocalCatalog, localFiles } from '../../../lib/iceberg/catalog';
 import { outputCodec } from '../../../lib/lake/codec';
 import { eventColumns } from '../../../lib/lake/format';
@@ -60,16 +60,7 @@ export async function writeTables(out: string): Promise<void> {
     const files = await writeFiles();
     if (files.length === 0) continue;
     const table = route.entry.plan.table;
-    const h: Handoff = {
-      input: identity,
-      files: files.map((f) => ({
-        path: join(out, 'data', f.key),
-        bytes: f.bytes,
-        rows: f.rows,
-        hour: f.key.replace(/.*year=(\d{4})\/month=(\d\d)\/day=(\d\d)\/hour=(\d\d)\/.*/, '$1-$2-$3 $4'),
-        ...(f.columns ? { columns: f.columns } : {}),
-      })),
-    };
+    const h = handoffOf(identity, files, (key) => join(out, 'data', key));
     handoffs.set(table, [...(handoffs.get(table) ?? []), h]);
     // What the table must hold: the rows of the same input, as the row writer writes them.
     const mem = new MemorySink();
