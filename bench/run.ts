@@ -106,12 +106,13 @@ const ROWS = [
   'duckdb_gzip',
   'cflogs_gzip',
   'cflogs_parquet',
+  'cflogs_iceberg',
   'duckdb_parquet',
   'e2e',
 ] as const;
 
 /** Rows --prof-row can profile: the cflogs contender's. */
-const PROFILABLE = ['cflogs', 'cflogs_rules', 'cflogs_filtered', 'cflogs_2core', 'cflogs_gzip', 'cflogs_parquet'] as const;
+const PROFILABLE = ['cflogs', 'cflogs_rules', 'cflogs_filtered', 'cflogs_2core', 'cflogs_gzip', 'cflogs_parquet', 'cflogs_iceberg'] as const;
 
 /** Reference rows (both contenders writing gzip) that --quick leaves out unless --only names them. */
 const NOT_IN_QUICK: ReadonlySet<string> = new Set(['duckdb_gzip', 'cflogs_gzip']);
@@ -250,7 +251,7 @@ const GIB = 2 ** 30;
 const TIB = 2 ** 40;
 
 /** Rows priced in the report: those that write lake output from one core. */
-const COSTED = ['naive', 'duckdb', 'cflogs', 'cflogs_rules', 'cflogs_filtered', 'duckdb_gzip', 'cflogs_gzip', 'cflogs_parquet', 'duckdb_parquet'] as const;
+const COSTED = ['naive', 'duckdb', 'cflogs', 'cflogs_rules', 'cflogs_filtered', 'duckdb_gzip', 'cflogs_gzip', 'cflogs_parquet', 'cflogs_iceberg', 'duckdb_parquet'] as const;
 
 interface Cost {
   /** Lambda GB-seconds at 1,769 MB for the seconds one TB of input takes on one core. */
@@ -315,6 +316,8 @@ async function main(): Promise<void> {
     { label: 'cflogs_gzip', contender: 'cflogs', params: { compression: 'gzip' }, cpus: pin },
     // Parquet: cflogs as with CFLOGS_OUTPUT_FORMAT=parquet, and DuckDB writing zstd Parquet from the same query.
     { label: 'cflogs_parquet', contender: 'cflogs', params: { format: 'parquet' }, cpus: pin },
+    // Parquet, and the files committed to an Iceberg table (a local catalog): what the committer adds.
+    { label: 'cflogs_iceberg', contender: 'cflogs', params: { format: 'parquet', iceberg: true }, cpus: pin },
     { label: 'duckdb_parquet', contender: 'duckdb', params: { tmpDir: workDir, format: 'parquet' }, cpus: pin },
     {
       label: 'e2e',
@@ -677,6 +680,15 @@ function textReport(
   const groups = f.cflogs_parquet?.notes?.row_groups;
   if (f.cflogs_parquet && groups !== undefined) {
     out.push(`cflogs_parquet: ${f.cflogs_parquet.notes?.files} files, ${groups} row groups (${fmt(f.cflogs_parquet.rows / Number(groups), 0, 0)} rows each on average)`);
+    const q = Number(f.cflogs_parquet.notes?.query_bytes ?? 0);
+    const ndjson = f.cflogs?.bytes_out;
+    out.push(
+      `cflogs_parquet: a query of 5 columns (${String(f.cflogs_parquet.notes?.query_columns)}) reads ${fmt(q / 1e6, 0, 2)} MB of it (chunks and footers)` +
+        (ndjson ? `, ${fmt((100 * q) / ndjson, 0, 1)}% of the NDJSON lake's ${fmt(ndjson / 1e6, 0, 1)} MB, which a query reads whole` : ''),
+    );
+  }
+  if (f.cflogs_iceberg && f.cflogs_parquet) {
+    out.push(`cflogs_iceberg / cflogs_parquet  ${fmt(f.cflogs_iceberg.mbps_cpu / f.cflogs_parquet.mbps_cpu, 0, 2)}x per CPU-second (the commit of the object's files to an Iceberg table)`);
   }
   if (f.cflogs_filtered) {
     const n = f.cflogs_filtered.notes?.filtered;

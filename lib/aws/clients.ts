@@ -1,9 +1,10 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GlueClient } from '@aws-sdk/client-glue';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 
 /** The SDK clients the composition root builds, so that it and its callers name them without an AWS package. */
-export { DynamoDBClient, S3Client, SNSClient };
+export { DynamoDBClient, GlueClient, S3Client, SNSClient };
 
 /** S3 for the functions; path-style addressing for S3-compatible servers (CFLOGS_S3_FORCE_PATH_STYLE). */
 export function s3Client(opts: { forcePathStyle: boolean }): S3Client {
@@ -17,4 +18,9 @@ export function dynamoDbClient(): DynamoDBClient {
 /** A publish call that hangs gives up after 10 s (three attempts: 30 s), well within an alert's claim (CLAIM_LEASE_MS). */
 export function snsClient(): SNSClient {
   return new SNSClient({ requestHandler: { requestTimeout: 10_000, throwOnRequestTimeout: true } });
+}
+
+/** The Glue Data Catalog, where the Iceberg tables are registered (GlueCatalog); AWS_ENDPOINT_URL_GLUE for a Glue-compatible server. */
+export function glueClient(): GlueClient {
+  return new GlueClient({});
 }

@@ -1,7 +1,8 @@
 /**
  * `npm run conformance:iceberg`: cflogs writes Iceberg tables from the sample objects (write-tables.ts), then pyiceberg,
  * an independent implementation, reads them (check_tables.py); and manifests with every kind of bound and partition
- * (write-manifests.ts), which pyiceberg reads field by field and plans scans with (check_manifests.py). Python comes from CFLOGS_PYTHON or the virtual
+ * (write-manifests.ts), which pyiceberg reads field by field and plans scans with (check_manifests.py); and the Glue
+ * catalog against moto's Glue server, whose tables pyiceberg's own Glue catalog loads (glue.ts, check_glue.py). Python comes from CFLOGS_PYTHON or the virtual
  * environment `.ci/run` makes (`.out/pyenv`, with pyiceberg from PyPI).
  */
 import { spawnSync } from 'node:child_process';
@@ -22,7 +23,11 @@ async function main(): Promise<number> {
   const manifests = join(root, '.out', 'iceberg-manifests');
   const written = spawnSync(process.execPath, ['--import', 'tsx', join(__dirname, 'write-manifests.ts'), manifests], { stdio: 'inherit' });
   const read = written.status === 0 ? spawnSync(python, [join(__dirname, 'check_manifests.py'), manifests], { stdio: 'inherit' }) : written;
-  return tables.status === 0 && read.status === 0 ? 0 : 1;
+  const glue = spawnSync(process.execPath, ['--import', 'tsx', join(__dirname, 'glue.ts'), join(root, '.out', 'iceberg-glue')], {
+    stdio: 'inherit',
+    env: { ...process.env, CFLOGS_PYTHON: python },
+  });
+  return tables.status === 0 && read.status === 0 && glue.status === 0 ? 0 : 1;
 }
 
 main().then(

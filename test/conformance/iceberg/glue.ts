@@ -1,0 +1,316 @@
+/**
+ * The Glue catalog (lib/aws/glue-catalog.ts) against moto's Glue in server mode: moto_server from the Python virtual
+ * environment (`.out/pyenv`, `pip install 'moto[server]'`), started here on a free port and stopped at the end.
+ *
+ * 1. Probes what moto enforces: CreateTable of an existing table, GetTable's VersionId, and UpdateTable with a stale
+ *    VersionId. moto 5 accepts the stale VersionId (AWS answers ConcurrentModificationException, "Update table
+ *    failed due to concurrent modifications"), so the committers below talk to moto through a proxy that adds
+ *    AWS's check: UpdateTables one at a time, each refused when its VersionId is not the table's current one.
+ * 2. Writes Parquet data files from the demo's sample objects (the real lake writer) and commits them with
+ *    appendHandoffs on the Glue catalog: each table's first hand-off three times, then the others two at a time
+ *    from two committers (two GlueCatalogs, as two Lambda invocations), then all of them again. Metadata, manifests
+ *    and data files are in a local directory standing in for S3.
+ * 3. Checks with GetTable that each table is registered as Athena and the Glue table optimizers read it (table_type
+ *    ICEBERG, metadata_location at the current metadata file, previous_metadata_location, location and columns),
+ *    and that the current metadata's snapshots name every input exactly once.
+ * 4. Runs check_glue.py: pyiceberg's own GlueCatalog loads each table from moto, counts its rows, and commits to it
+ *    (a table property); then cflogs loads pyiceberg's metadata file, finds its inputs committed, and appends on it.
+ *
+ * usage: tsx test/conformance/iceberg/glue.ts [OUT_DIR]   (default .out/iceberg-glue; Python from CFLOGS_PYTHON)
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { AddressInfo, createServer as createNetServer } from 'node:net';
+import { join } from 'node:path';
+import { CreateDatabaseCommand, CreateTableCommand, GetTableCommand, GlueClient, UpdateTableCommand } from '@aws-sdk/client-glue';
+import { GlueCatalog, glueColumns } from '../../../lib/aws/glue-catalog';
+import { localFiles } from '../../../lib/iceberg/catalog';
+import { appendHandoffs, committedInputs, Handoff, INPUTS_KEY } from '../../../lib/iceberg/commit';
+import type { TableMetadata } from '../../../lib/iceberg/metadata';
+import { outputCodec } from '../../../lib/lake/codec';
+import { eventColumns } from '../../../lib/lake/format';
+import { objectBaseName } from '../../../lib/lake/layout';
+import { LocalStore } from '../../../lib/lake/local-store';
+import { LakeWriter } from '../../../lib/lake/writer';
+import { DEFAULT_LIMITS, processStream } from '../../../lib/pipeline/process';
+import { builtInRegistry } from '../../../lib/record/registry';
+import { formatDate } from '../../../lib/record/timestamps';
+import { Router } from '../../../lib/route/router';
+import { sampleObjects } from '../../../scripts/samples';
+import { MemorySink } from '../../../testkit/memory-sink';
+
+const ROOT = join(__dirname, '..', '..', '..');
+const REGION = 'us-east-1';
+const CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' };
+const DATABASE = 'cflogs';
+
+function glueClient(endpoint: string): GlueClient {
+  return new GlueClient({ endpoint, region: REGION, credentials: CREDENTIALS, maxAttempts: 1 });
+}
+
+async function freePort(): Promise<number> {
+  const s = createNetServer();
+  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+  const { port } = s.address() as AddressInfo;
+  await new Promise((resolve) => s.close(resolve));
+  return port;
+}
+
+/** moto_server on a free port, once it answers. */
+async function startMoto(python: string): Promise<{ endpoint: string; proc: ChildProcess }> {
+  const moto = join(python, '..', 'moto_server');
+  if (!existsSync(moto)) throw new Error(`no ${moto}: ${join(python, '..', 'pip')} install 'moto[server]'`);
+  const port = await freePort();
+  const proc = spawn(moto, ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  proc.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
+  const endpoint = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 100; i++) {
+    if (proc.exitCode !== null) throw new Error(`moto_server exited ${proc.exitCode}: ${stderr}`);
+    const up = await fetch(`${endpoint}/moto-api/`).then(
+      () => true,
+      () => false,
+    );
+    if (up) return { endpoint, proc };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  proc.kill();
+  throw new Error(`moto_server did not answer on ${endpoint}: ${stderr}`);
+}
+
+/**
+ * A proxy in front of moto with AWS's check on UpdateTable: one at a time, refused with ConcurrentModificationException
+ * when its VersionId is not the table's current one. Everything else is passed through.
+ */
+async function startVersionCheck(target: string): Promise<{ endpoint: string; server: Server; refused: () => number; checked: () => number }> {
+  let queue: Promise<unknown> = Promise.resolve();
+  let refused = 0;
+  let checked = 0;
+  const forward = async (req: IncomingMessage, body: Buffer, res: ServerResponse) => {
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && !['host', 'connection', 'content-length'].includes(k)) headers[k] = v;
+    const r = await fetch(`${target}${req.url ?? '/'}`, { method: req.method ?? 'POST', headers, ...(req.method === 'GET' ? {} : { body }) });
+    const out = Buffer.from(await r.arrayBuffer());
+    const h: Record<string, string> = {};
+    r.headers.forEach((v, k) => {
+      if (!['content-encoding', 'content-length', 'transfer-encoding', 'connection'].includes(k)) h[k] = v;
+    });
+    res.writeHead(r.status, h).end(out);
+  };
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const fail = (e: unknown) => res.writeHead(500).end(String(e));
+      if (req.headers['x-amz-target'] !== 'AWSGlue.UpdateTable') {
+        forward(req, body, res).catch(fail);
+        return;
+      }
+      queue = queue.then(async () => {
+        const q = JSON.parse(body.toString('utf8')) as { DatabaseName: string; TableInput: { Name: string }; VersionId?: string };
+        if (q.VersionId !== undefined) {
+          checked++;
+          const current = (await fetch(`${target}/`, {
+            method: 'POST',
+            // moto routes by the Authorization header's credential scope (it checks no signature).
+            headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AWSGlue.GetTable', authorization: req.headers.authorization ?? '' },
+            body: JSON.stringify({ DatabaseName: q.DatabaseName, Name: q.TableInput.Name }),
+          }).then((r) => r.json())) as { Table?: { VersionId?: string } };
+          if (current.Table?.VersionId !== q.VersionId) {
+            refused++;
+            res
+              .writeHead(400, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': 'ConcurrentModificationException' })
+              .end(JSON.stringify({ __type: 'ConcurrentModificationException', Message: 'Update table failed due to concurrent modifications.' }));
+            return;
+          }
+        }
+        await forward(req, body, res);
+      }).catch(fail);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server, refused: () => refused, checked: () => checked };
+}
+
+/** What moto does with a stale VersionId and a second CreateTable. */
+async function probe(client: GlueClient): Promise<{ versionIds: (string | undefined)[]; staleUpdate: string; createAgain: string }> {
+  const table = { Name: 'probe', TableType: 'EXTERNAL_TABLE', Parameters: { v: '1' } };
+  await client.send(new CreateTableCommand({ DatabaseName: DATABASE, TableInput: table }));
+  const v1 = (await client.send(new GetTableCommand({ DatabaseName: DATABASE, Name: 'probe' }))).Table?.VersionId;
+  await client.send(new UpdateTableCommand({ DatabaseName: DATABASE, TableInput: { ...table, Parameters: { v: '2' } }, VersionId: v1 }));
+  const v2 = (await client.send(new GetTableCommand({ DatabaseName: DATABASE, Name: 'probe' }))).Table?.VersionId;
+  const outcome = (p: Promise<unknown>) =>
+    p.then(
+      () => 'accepted',
+      (e: unknown) => `refused: ${(e as Error).name}`,
+    );
+  const staleUpdate = await outcome(client.send(new UpdateTableCommand({ DatabaseName: DATABASE, TableInput: { ...table, Parameters: { v: 'stale' } }, VersionId: v1 })));
+  const after = (await client.send(new GetTableCommand({ DatabaseName: DATABASE, Name: 'probe' }))).Table;
+  const createAgain = await outcome(client.send(new CreateTableCommand({ DatabaseName: DATABASE, TableInput: table })));
+  return { versionIds: [v1, v2, after?.VersionId], staleUpdate: `${staleUpdate} (parameter v now ${after?.Parameters?.v})`, createAgain };
+}
+
+interface TableHandoffs {
+  columns: ReturnType<typeof eventColumns>;
+  handoffs: Handoff[];
+  rowIds: string[];
+}
+
+/** Parquet data files from the sample objects, one hand-off per object, by table (as write-tables.ts makes them). */
+async function writeHandoffs(out: string): Promise<Map<string, TableHandoffs>> {
+  const registry = builtInRegistry();
+  const router = new Router([], registry);
+  const now = new Date('2026-11-24T12:00:00Z');
+  const tables = new Map<string, TableHandoffs>();
+  for (const sample of sampleObjects()) {
+    const route = router.route(sample.key);
+    if (!route || sample.key.includes('ownership-challenge')) continue;
+    const identity = `s3://samples/${sample.key}`;
+    const input = { source: identity, identity, entry: route.entry, location: { key: sample.key } };
+    const columns = eventColumns(route.entry.schema, 'parquet');
+    const sink = new LakeWriter({
+      store: new LocalStore(join(out, 'data')),
+      prefix: '',
+      baseName: objectBaseName(sample.key, identity),
+      rejectTime: formatDate(now),
+      codec: outputCodec('zstd'),
+      maxOpenFiles: 4,
+      format: { name: 'parquet', columns: () => columns },
+    });
+    const files = (await processStream([sample.body], input, { sink, now, limits: DEFAULT_LIMITS })).outputs.filter((o) => o.kind === 'events');
+    if (files.length === 0) continue;
+    const mem = new MemorySink();
+    await processStream([sample.body], input, { sink: mem, now, limits: DEFAULT_LIMITS });
+    const t = tables.get(route.entry.plan.table) ?? { columns, handoffs: [], rowIds: [] };
+    t.handoffs.push({
+      input: identity,
+      files: files.map((f) => ({
+        path: join(out, 'data', f.key),
+        bytes: f.bytes,
+        rows: f.rows,
+        hour: f.key.replace(/.*year=(\d{4})\/month=(\d\d)\/day=(\d\d)\/hour=(\d\d)\/.*/, '$1-$2-$3 $4'),
+        ...(f.columns ? { columns: f.columns } : {}),
+      })),
+    });
+    t.rowIds.push(...mem.rows.map((r) => (JSON.parse(r.json) as { p_row_id: string }).p_row_id));
+    tables.set(route.entry.plan.table, t);
+  }
+  return tables;
+}
+
+async function main(): Promise<number> {
+  const out = process.argv[2] ?? join(ROOT, '.out', 'iceberg-glue');
+  const python = process.env.CFLOGS_PYTHON ?? join(ROOT, '.out', 'pyenv', 'bin', 'python');
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(out, { recursive: true });
+  const { endpoint: motoEndpoint, proc } = await startMoto(python);
+  const check = await startVersionCheck(motoEndpoint);
+  const problems: string[] = [];
+  try {
+    const moto = glueClient(motoEndpoint);
+    await moto.send(new CreateDatabaseCommand({ DatabaseInput: { Name: DATABASE } }));
+    const p = await probe(moto);
+    process.stdout.write(`moto ${motoEndpoint}: VersionIds ${p.versionIds.join(' -> ')}; UpdateTable with a stale VersionId: ${p.staleUpdate}; CreateTable of an existing table: ${p.createAgain}\n`);
+
+    const warehouse = join(out, 'warehouse');
+    const now = () => Date.parse('2026-11-24T12:00:00Z');
+    const committer = () => {
+      const catalog = new GlueCatalog({ client: glueClient(check.endpoint), database: DATABASE, warehouse, files: localFiles });
+      return { catalog, ...localFiles, now };
+    };
+    const [a, b] = [committer(), committer()];
+    const tables = await writeHandoffs(out);
+    const expected: Record<string, { rows: number; rowIds: string[]; snapshots: number; inputs: string[] }> = {};
+    for (const [table, { columns, handoffs, rowIds }] of tables) {
+      const [first, ...rest] = handoffs as [Handoff, ...Handoff[]];
+      const thrice = [];
+      for (let i = 0; i < 3; i++) thrice.push(await appendHandoffs(a, table, columns, [first]));
+      if (JSON.stringify(thrice.map((r) => r.committed.length)) !== '[1,0,0]') problems.push(`${table}: the first hand-off three times committed ${thrice.map((r) => r.committed.length)}`);
+      const raced = [];
+      for (let i = 0; i < rest.length; i += 2) {
+        const pair = rest.slice(i, i + 2);
+        raced.push(...(await Promise.all(pair.map((h, j) => appendHandoffs(j === 0 ? a : b, table, columns, [h])))));
+      }
+      const again = await appendHandoffs(b, table, columns, handoffs);
+      if (again.committed.length !== 0) problems.push(`${table}: hand-offs delivered again were committed again`);
+
+      // What Glue holds: the registration Athena and the table optimizers read.
+      const glue = (await moto.send(new GetTableCommand({ DatabaseName: DATABASE, Name: table }))).Table;
+      const params = glue?.Parameters ?? {};
+      const location = params.metadata_location ?? '';
+      const m = JSON.parse((await localFiles.read(location)).toString('utf8')) as TableMetadata;
+      const tableProblems: string[] = [];
+      if (params.table_type !== 'ICEBERG' || glue?.TableType !== 'EXTERNAL_TABLE') tableProblems.push(`table_type ${params.table_type}, TableType ${glue?.TableType}`);
+      if (!/\/metadata\/\d{5}-[0-9a-f-]{36}\.metadata\.json$/.test(location)) tableProblems.push(`metadata_location ${location}`);
+      const previous = m['metadata-log'].at(-1)?.['metadata-file'];
+      if (m.snapshots.length > 1 && params.previous_metadata_location !== previous) tableProblems.push(`previous_metadata_location ${params.previous_metadata_location}, the metadata log's last ${previous}`);
+      if (glue?.StorageDescriptor?.Location !== a.catalog.tableLocation(table) || m.location !== a.catalog.tableLocation(table)) tableProblems.push(`location ${glue?.StorageDescriptor?.Location}`);
+      const cols = (glue?.StorageDescriptor?.Columns ?? []).map((c) => `${c.Name}:${c.Type}`);
+      const want = glueColumns(m).map((c) => `${c.Name}:${c.Type}`);
+      if (JSON.stringify(cols) !== JSON.stringify(want)) tableProblems.push(`columns ${cols.join(',')} against ${want.join(',')}`);
+      const named = m.snapshots.flatMap((s) => JSON.parse(s.summary[INPUTS_KEY] ?? '[]') as string[]);
+      const inputs = handoffs.map((h) => h.input).sort();
+      if (JSON.stringify([...named].sort()) !== JSON.stringify(inputs)) tableProblems.push(`snapshots name ${named.length} inputs (${new Set(named).size} distinct), ${inputs.length} handed off`);
+      if (committedInputs(m).size !== inputs.length) tableProblems.push('committed inputs differ');
+      const rows = handoffs.reduce((n, h) => n + h.files.reduce((k, f) => k + f.rows, 0), 0);
+      const attempts = raced.map((r) => r.attempts).join(',');
+      process.stdout.write(
+        `${table}: ${m.snapshots.length} snapshots, ${rows} rows, metadata ${location.slice(location.lastIndexOf('/') + 1)}, Glue VersionId ${glue?.VersionId}` +
+          `${raced.length ? `, racing commits' attempts ${attempts}` : ''}: ${tableProblems.length ? 'FAIL ' + tableProblems.join('; ') : 'ok'}\n`,
+      );
+      problems.push(...tableProblems.map((t) => `${table}: ${t}`));
+      expected[table] = { rows, rowIds: rowIds.sort(), snapshots: m.snapshots.length, inputs };
+    }
+    process.stdout.write(`VersionId check: ${check.checked()} UpdateTables, ${check.refused()} refused as stale\n`);
+    if (check.refused() === 0) problems.push('no racing commit met a stale VersionId: the race did not reach Glue');
+    writeFileSync(join(out, 'expected.json'), JSON.stringify(expected));
+
+    // Not spawnSync: the VersionId check answers pyiceberg's requests from this process's event loop.
+    const py = spawn(python, [join(__dirname, 'check_glue.py'), join(out, 'expected.json')], {
+      stdio: 'inherit',
+      env: { ...process.env, CFLOGS_GLUE_ENDPOINT: check.endpoint, CFLOGS_GLUE_DATABASE: DATABASE },
+    });
+    const [status, signal] = (await once(py, 'close')) as [number | null, NodeJS.Signals | null];
+    if (status !== 0) problems.push(`check_glue.py exited ${status ?? signal}`);
+
+    // After pyiceberg's commit: cflogs reads its metadata file, finds its inputs still committed, and appends on top.
+    for (const [table, { columns, handoffs }] of status === 0 ? tables : []) {
+      const loaded = await b.catalog.load(table);
+      const numbered = /\/(\d{5})-[^/]*\.metadata\.json$/.exec(loaded?.metadataLocation ?? '');
+      const again = await appendHandoffs(b, table, columns, handoffs);
+      const first = handoffs[0] as Handoff;
+      const more = await appendHandoffs(a, table, columns, [{ ...first, input: `${first.input}#after-pyiceberg` }]);
+      const glue = (await moto.send(new GetTableCommand({ DatabaseName: DATABASE, Name: table }))).Table?.Parameters ?? {};
+      const m = JSON.parse((await localFiles.read(glue.metadata_location ?? '')).toString('utf8')) as TableMetadata;
+      const tableProblems: string[] = [];
+      if (loaded?.metadata.properties['checked-by'] !== 'pyiceberg' || !numbered || loaded.version !== Number(numbered[1]) + 1) {
+        tableProblems.push(`loaded ${loaded?.metadataLocation} as version ${loaded?.version}`);
+      }
+      if (again.committed.length !== 0) tableProblems.push('hand-offs delivered again after pyiceberg\'s commit were committed again');
+      if (more.committed.length !== 1 || glue.previous_metadata_location !== loaded?.metadataLocation || m.properties['checked-by'] !== 'pyiceberg') {
+        tableProblems.push(`append after pyiceberg: committed ${more.committed.length}, previous_metadata_location ${glue.previous_metadata_location}`);
+      }
+      process.stdout.write(`${table} after pyiceberg's commit: cflogs appended ${glue.metadata_location?.slice(glue.metadata_location.lastIndexOf('/') + 1)}: ${tableProblems.length ? 'FAIL ' + tableProblems.join('; ') : 'ok'}\n`);
+      problems.push(...tableProblems.map((t) => `${table}: ${t}`));
+    }
+  } finally {
+    check.server.close();
+    proc.kill();
+  }
+  for (const p of problems) process.stderr.write(`FAIL ${p}\n`);
+  process.stdout.write(`glue: ${problems.length ? `${problems.length} problems` : 'ok'}\n`);
+  return problems.length ? 1 : 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    process.stderr.write(`${(e as Error).stack ?? String(e)}\n`);
+    process.exitCode = 1;
+  },
+);
