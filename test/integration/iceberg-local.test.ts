@@ -1,19 +1,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { parseCommand } from '../../lib/cli/parse';
 import { queryCommand } from '../../lib/cli/query';
 import { generateLines } from '../../testkit/generate';
-import { capture } from '../support/cli';
+import { runCommand } from '../support/cli';
 import { tempDir } from '../support/lake';
 
-async function cflogs(command: typeof parseCommand | typeof queryCommand, argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = capture();
-  const err = capture();
-  const io = { stdout: out.stream, stderr: err.stream, stdin: new PassThrough(), clock: () => new Date('2026-11-24T12:00:00Z') };
-  const code = await command(argv, io);
-  return { code, stdout: out.text(), stderr: err.text() };
-}
+const cflogs = runCommand;
 
 /** A Logpush-named http_requests file of `lines` generated lines. */
 function input(dir: string, name: string, seed: number, lines: number): string {

@@ -1,6 +1,5 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { parseCommand } from '../../lib/cli/parse';
 import { queryCommand } from '../../lib/cli/query';
@@ -9,16 +8,10 @@ import { builtInRegistry } from '../../lib/record/registry';
 import { generateLines } from '../../testkit/generate';
 import { LAKE_FILE, readLakeFile } from '../../testkit/lake-files';
 import { filesUnder, tempDir } from '../support/lake';
-import { capture } from '../support/cli';
+import { runCommand } from '../support/cli';
 
 
-async function cflogs(command: typeof parseCommand | typeof queryCommand, argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = capture();
-  const err = capture();
-  const io = { stdout: out.stream, stderr: err.stream, stdin: new PassThrough(), clock: () => new Date('2026-11-24T12:00:00Z') };
-  const code = await command(argv, io);
-  return { code, stdout: out.text(), stderr: err.text() };
-}
+const cflogs = runCommand;
 
 /** Nanoseconds since the epoch of a lake timestamp, worked out here with Date (the product has its own). */
 function nanosOf(ts: string): bigint {

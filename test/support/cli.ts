@@ -1,4 +1,4 @@
-import { Writable } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import { main } from '../../lib/cli/main';
 
 /** main(argv) with process.stdout / stderr captured. */
@@ -26,4 +26,15 @@ export function capture(): { stream: Writable; text: () => string } {
     },
   });
   return { stream, text: () => text };
+}
+
+/** A command (`parseCommand`, `queryCommand`, ...) run with captured output, no stdin and a fixed clock. */
+export async function runCommand(
+  command: (argv: string[], io: { stdout: Writable; stderr: Writable; stdin: NodeJS.ReadableStream; clock: () => Date }) => Promise<number>,
+  argv: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = capture();
+  const err = capture();
+  const code = await command(argv, { stdout: out.stream, stderr: err.stream, stdin: new PassThrough(), clock: () => new Date('2026-11-24T12:00:00Z') });
+  return { code, stdout: out.text(), stderr: err.text() };
 }

@@ -29,17 +29,8 @@ import { GlueCatalog, glueColumns } from '../../../lib/aws/glue-catalog';
 import { localFiles } from '../../../lib/iceberg/catalog';
 import { appendHandoffs, committedInputs, Handoff, INPUTS_KEY } from '../../../lib/iceberg/commit';
 import type { TableMetadata } from '../../../lib/iceberg/metadata';
-import { outputCodec } from '../../../lib/lake/codec';
-import { eventColumns } from '../../../lib/lake/format';
-import { objectBaseName } from '../../../lib/lake/layout';
-import { LocalStore } from '../../../lib/lake/local-store';
-import { LakeWriter } from '../../../lib/lake/writer';
-import { DEFAULT_LIMITS, processStream } from '../../../lib/pipeline/process';
-import { builtInRegistry } from '../../../lib/record/registry';
-import { formatDate } from '../../../lib/record/timestamps';
-import { Router } from '../../../lib/route/router';
-import { sampleObjects } from '../../../scripts/samples';
-import { MemorySink } from '../../../testkit/memory-sink';
+import type { LakeColumn } from '../../../lib/lake/format';
+import { sampleHandoffs } from './write-tables';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const REGION = 'us-east-1';
@@ -153,52 +144,10 @@ async function probe(client: GlueClient): Promise<{ versionIds: (string | undefi
   return { versionIds: [v1, v2, after?.VersionId], staleUpdate: `${staleUpdate} (parameter v now ${after?.Parameters?.v})`, createAgain };
 }
 
-interface TableHandoffs {
-  columns: ReturnType<typeof eventColumns>;
-  handoffs: Handoff[];
-  rowIds: string[];
-}
-
 /** Parquet data files from the sample objects, one hand-off per object, by table (as write-tables.ts makes them). */
-async function writeHandoffs(out: string): Promise<Map<string, TableHandoffs>> {
-  const registry = builtInRegistry();
-  const router = new Router([], registry);
-  const now = new Date('2026-11-24T12:00:00Z');
-  const tables = new Map<string, TableHandoffs>();
-  for (const sample of sampleObjects()) {
-    const route = router.route(sample.key);
-    if (!route || sample.key.includes('ownership-challenge')) continue;
-    const identity = `s3://samples/${sample.key}`;
-    const input = { source: identity, identity, entry: route.entry, location: { key: sample.key } };
-    const columns = eventColumns(route.entry.schema, 'parquet');
-    const sink = new LakeWriter({
-      store: new LocalStore(join(out, 'data')),
-      prefix: '',
-      baseName: objectBaseName(sample.key, identity),
-      rejectTime: formatDate(now),
-      codec: outputCodec('zstd'),
-      maxOpenFiles: 4,
-      format: { name: 'parquet', columns: () => columns },
-    });
-    const files = (await processStream([sample.body], input, { sink, now, limits: DEFAULT_LIMITS })).outputs.filter((o) => o.kind === 'events');
-    if (files.length === 0) continue;
-    const mem = new MemorySink();
-    await processStream([sample.body], input, { sink: mem, now, limits: DEFAULT_LIMITS });
-    const t = tables.get(route.entry.plan.table) ?? { columns, handoffs: [], rowIds: [] };
-    t.handoffs.push({
-      input: identity,
-      files: files.map((f) => ({
-        path: join(out, 'data', f.key),
-        bytes: f.bytes,
-        rows: f.rows,
-        hour: f.key.replace(/.*year=(\d{4})\/month=(\d\d)\/day=(\d\d)\/hour=(\d\d)\/.*/, '$1-$2-$3 $4'),
-        ...(f.columns ? { columns: f.columns } : {}),
-      })),
-    });
-    t.rowIds.push(...mem.rows.map((r) => (JSON.parse(r.json) as { p_row_id: string }).p_row_id));
-    tables.set(route.entry.plan.table, t);
-  }
-  return tables;
+async function writeHandoffs(out: string): Promise<Map<string, { columns: LakeColumn[]; handoffs: Handoff[]; rowIds: string[] }>> {
+  const tables = await sampleHandoffs(join(out, 'data'));
+  return new Map([...tables].map(([table, t]) => [table, { columns: t.columns, handoffs: t.handoffs, rowIds: t.rows.map((r) => r.rowId) }]));
 }
 
 async function main(): Promise<number> {

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { appendHandoffs, Handoff, handoffOf } from '../../../lib/iceberg/commit';
 import { LocalCatalog, localFiles } from '../../../lib/iceberg/catalog';
 import { outputCodec } from '../../../lib/lake/codec';
-import { eventColumns } from '../../../lib/lake/format';
+import { eventColumns, LakeColumn } from '../../../lib/lake/format';
 import { objectBaseName } from '../../../lib/lake/layout';
 import { LocalStore } from '../../../lib/lake/local-store';
 import { LakeWriter } from '../../../lib/lake/writer';
@@ -24,18 +24,27 @@ import { Router } from '../../../lib/route/router';
 import { sampleObjects } from '../../../scripts/samples';
 import { MemorySink } from '../../../testkit/memory-sink';
 
-export async function writeTables(out: string): Promise<void> {
-  rmSync(out, { recursive: true, force: true });
-  mkdirSync(out, { recursive: true });
-  const warehouse = join(out, 'warehouse');
-  const catalog = new LocalCatalog(warehouse);
-  const deps = { catalog, ...localFiles, now: () => Date.parse('2026-11-24T12:00:00Z') };
-  const registry = builtInRegistry();
-  const router = new Router([], registry);
-  const now = new Date('2026-11-24T12:00:00Z');
-  const handoffs = new Map<string, Handoff[]>();
-  const expected = new Map<string, { rowId: string; eventTime: string; ips: string[] | null }[]>();
+/** The rows a table must hold: each row of its inputs, as the row writer writes it. */
+export interface ExpectedRow {
+  rowId: string;
+  eventTime: string;
+  ips: string[] | null;
+}
 
+export interface SampleTable {
+  columns: LakeColumn[];
+  handoffs: Handoff[];
+  rows: ExpectedRow[];
+}
+
+/**
+ * The sample objects' Parquet data files under `dataDir`, written by the real pipeline, and one hand-off per object, by
+ * table. `crash`: the objects whose files are written twice, as after a crash between the data files and the commit.
+ */
+export async function sampleHandoffs(dataDir: string, crash: (key: string) => boolean = () => false): Promise<Map<string, SampleTable>> {
+  const router = new Router([], builtInRegistry());
+  const now = new Date('2026-11-24T12:00:00Z');
+  const tables = new Map<string, SampleTable>();
   for (const sample of sampleObjects()) {
     const route = router.route(sample.key);
     if (!route || sample.key.includes('ownership-challenge')) continue;
@@ -44,7 +53,7 @@ export async function writeTables(out: string): Promise<void> {
     const columns = eventColumns(route.entry.schema, 'parquet');
     const writeFiles = async () => {
       const sink = new LakeWriter({
-        store: new LocalStore(join(out, 'data')),
+        store: new LocalStore(dataDir),
         prefix: '',
         baseName: objectBaseName(sample.key, identity),
         rejectTime: formatDate(now),
@@ -52,28 +61,31 @@ export async function writeTables(out: string): Promise<void> {
         maxOpenFiles: 4,
         format: { name: 'parquet', columns: () => columns },
       });
-      const s = await processStream([sample.body], input, { sink, now, limits: DEFAULT_LIMITS });
-      return s.outputs.filter((o) => o.kind === 'events');
+      return (await processStream([sample.body], input, { sink, now, limits: DEFAULT_LIMITS })).outputs;
     };
-    // A crash after the data files, before the hand-off: the redelivery writes the same files again.
-    if (sample.key.includes('firewall_events')) await writeFiles();
-    const files = await writeFiles();
-    if (files.length === 0) continue;
-    const table = route.entry.plan.table;
-    const h = handoffOf(identity, files, (key) => join(out, 'data', key));
-    handoffs.set(table, [...(handoffs.get(table) ?? []), h]);
-    // What the table must hold: the rows of the same input, as the row writer writes them.
+    if (crash(sample.key)) await writeFiles();
+    const h = handoffOf(identity, await writeFiles(), (key) => join(dataDir, key));
+    if (h.files.length === 0) continue;
     const mem = new MemorySink();
     await processStream([sample.body], input, { sink: mem, now, limits: DEFAULT_LIMITS });
     const rows = mem.rows.map((r) => JSON.parse(r.json) as { p_row_id: string; p_event_time: string; p_any_ip_addresses?: string[] });
-    expected.set(table, [...(expected.get(table) ?? []), ...rows.map((r) => ({ rowId: r.p_row_id, eventTime: r.p_event_time, ips: r.p_any_ip_addresses ?? null }))]);
+    const t = tables.get(route.entry.plan.table) ?? { columns, handoffs: [], rows: [] };
+    t.handoffs.push(h);
+    t.rows.push(...rows.map((r) => ({ rowId: r.p_row_id, eventTime: r.p_event_time, ips: r.p_any_ip_addresses ?? null })));
+    tables.set(route.entry.plan.table, t);
   }
+  return tables;
+}
 
+export async function writeTables(out: string): Promise<void> {
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(out, { recursive: true });
+  const warehouse = join(out, 'warehouse');
+  const catalog = new LocalCatalog(warehouse);
+  const deps = { catalog, ...localFiles, now: () => Date.parse('2026-11-24T12:00:00Z') };
+  const tables = await sampleHandoffs(join(out, 'data'), (key) => key.includes('firewall_events'));
   const report: Record<string, unknown> = {};
-  for (const [table, hs] of handoffs) {
-    const entry = registry.schemas().find((s) => s.table === table);
-    if (!entry) throw new Error(`no schema for ${table}`);
-    const columns = eventColumns(entry, 'parquet');
+  for (const [table, { columns, handoffs: hs, rows }] of tables) {
     const [first, ...rest] = hs as [Handoff, ...Handoff[]];
     // The first hand-off three times, then the rest racing each other in pairs.
     for (let i = 0; i < 3; i++) await appendHandoffs(deps, table, columns, [first]);
@@ -84,7 +96,7 @@ export async function writeTables(out: string): Promise<void> {
     if (again.committed.length !== 0) throw new Error(`${table}: a hand-off delivered again was committed again`);
     const loaded = await catalog.load(table);
     if (!loaded) throw new Error(`${table}: no table`);
-    report[table] = { metadata: loaded.metadataLocation, snapshots: loaded.metadata.snapshots.length, rows: expected.get(table) };
+    report[table] = { metadata: loaded.metadataLocation, snapshots: loaded.metadata.snapshots.length, rows };
   }
   writeFileSync(join(out, 'expected.json'), JSON.stringify(report));
   process.stdout.write(`${Object.keys(report).length} tables in ${warehouse}\n`);
