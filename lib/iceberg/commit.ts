@@ -198,8 +198,10 @@ export async function appendHandoffs(
       })();
     m = withSchema(m, columns);
     const done = committedInputs(m);
-    const todo = handoffs.filter((h) => !done.has(h.input));
-    const already = handoffs.filter((h) => done.has(h.input)).map((h) => h.input);
+    // An input delivered twice in one batch is committed once too.
+    const batch = [...new Map(handoffs.map((h) => [h.input, h])).values()];
+    const todo = batch.filter((h) => !done.has(h.input));
+    const already = batch.filter((h) => done.has(h.input)).map((h) => h.input);
     if (todo.length === 0) return { committed: [], already, attempts: attempt };
 
     const inputs = todo.map((h) => h.input).sort();

@@ -58,6 +58,13 @@ describe('the Iceberg committer on a local catalog', () => {
     expect(await tableFiles(catalog, 't')).toEqual(['/lake/a.parquet']);
   });
 
+  it('commits an input that comes twice in one batch once', async () => {
+    const { catalog, deps } = setup();
+    const r = await appendHandoffs(deps, 't', COLUMNS, [handoff('a'), handoff('b'), handoff('a')]);
+    expect(r.committed).toEqual(['a', 'b']);
+    expect(await tableFiles(catalog, 't')).toEqual(['/lake/a.parquet', '/lake/b.parquet']);
+  });
+
   it('carries the earlier snapshots\' manifests into each new one, and adds only the inputs it has not seen in a mixed batch', async () => {
     const { catalog, deps } = setup();
     await appendHandoffs(deps, 't', COLUMNS, [handoff('a')]);
