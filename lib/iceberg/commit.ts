@@ -3,9 +3,8 @@ import type { LakeColumn } from '../lake/format';
 import { PARQUET_EXTENSION } from '../lake/format';
 import { partitionHourOf } from '../lake/layout';
 import type { ColumnStats, OutputFile } from '../lake/types';
-import { readContainer } from './avro';
 import { CommitConflict, IcebergCatalog } from './catalog';
-import { boundBytes, DataFileEntry, ManifestListEntry, manifestListEntryFor, PartitionFieldSpec, writeManifest, writeManifestList } from './manifest';
+import { boundBytes, DataFileEntry, manifestDataFiles, ManifestListEntry, manifestListEntryFor, PartitionFieldSpec, readManifestList, writeManifest, writeManifestList } from './manifest';
 import { currentSchema, currentSnapshot, newTableMetadata, TableMetadata, withAppend } from './metadata';
 import { IcebergField, icebergSchema, IcebergSchema, nameMapping } from './schema';
 
@@ -71,12 +70,7 @@ export async function currentDataFiles(read: (location: string) => Promise<Buffe
   const s = currentSnapshot(m);
   if (!s) return [];
   const files: string[] = [];
-  for (const manifest of readContainer(await read(s['manifest-list'])).records as { manifest_path: string }[]) {
-    for (const e of readContainer(await read(manifest.manifest_path)).records as { status: number; data_file: { file_path: string } }[]) {
-      // 2: deleted by this snapshot (a compaction's rewrite).
-      if (e.status !== 2) files.push(e.data_file.file_path);
-    }
-  }
+  for (const manifest of readManifestList(await read(s['manifest-list']))) files.push(...manifestDataFiles(await read(manifest.manifestPath)));
   return files;
 }
 
@@ -148,32 +142,7 @@ function boundType(f: IcebergField): 'int' | 'long' | 'timestamptz' | 'double' |
 /** The manifest-list entries of a snapshot, read back to carry them into the next one. */
 async function manifestsOf(deps: CommitDeps, m: TableMetadata): Promise<ManifestListEntry[]> {
   const s = currentSnapshot(m);
-  if (!s) return [];
-  const { records } = readContainer(await deps.read(s['manifest-list']));
-  return (records as Record<string, unknown>[]).map((r) => ({
-    manifestPath: r.manifest_path as string,
-    manifestLength: Number(r.manifest_length),
-    specId: Number(r.partition_spec_id),
-    sequenceNumber: BigInt(r.sequence_number as bigint),
-    minSequenceNumber: BigInt(r.min_sequence_number as bigint),
-    addedSnapshotId: BigInt(r.added_snapshot_id as bigint),
-    addedFilesCount: Number(r.added_files_count),
-    existingFilesCount: Number(r.existing_files_count),
-    deletedFilesCount: Number(r.deleted_files_count),
-    addedRowsCount: Number(r.added_rows_count),
-    existingRowsCount: Number(r.existing_rows_count),
-    deletedRowsCount: Number(r.deleted_rows_count),
-    ...(Array.isArray(r.partitions)
-      ? {
-          partitions: (r.partitions as Record<string, unknown>[]).map((p) => ({
-            containsNull: p.contains_null === true,
-            ...(typeof p.contains_nan === 'boolean' ? { containsNan: p.contains_nan } : {}),
-            ...(p.lower_bound instanceof Uint8Array ? { lowerBound: p.lower_bound } : {}),
-            ...(p.upper_bound instanceof Uint8Array ? { upperBound: p.upper_bound } : {}),
-          })),
-        }
-      : {}),
-  }));
+  return s ? readManifestList(await deps.read(s['manifest-list'])) : [];
 }
 
 /**

@@ -5,7 +5,7 @@
  * - a manifest list holds manifest_file records, one per manifest of a snapshot.
  * Maps (column id -> count or bound) are Iceberg's map-as-array-of-{key, value}-records with "logicalType": "map".
  */
-import { type AvroField, type AvroRecord, type AvroType, writeContainer } from './avro';
+import { type AvroField, type AvroRecord, type AvroType, readContainer, writeContainer } from './avro';
 
 /**
  * One field of a partition spec. hour(ts) results are int (hours since the epoch); day(ts) results are days since the
@@ -46,6 +46,7 @@ export interface ManifestListEntry {
 }
 
 const STATUS_ADDED = 1;
+const STATUS_DELETED = 2;
 const CONTENT_DATA = 0;
 
 const opt = (type: AvroType): AvroType => ['null', type];
@@ -256,6 +257,40 @@ export function writeManifestList(o: { snapshotId: bigint; parentSnapshotId: big
     'format-version': '2',
   };
   return writeContainer(MANIFEST_FILE_SCHEMA, metadata, records, o.sync);
+}
+
+/** The entries of a manifest list, as writeManifestList takes them: a snapshot's list carries the earlier ones. */
+export function readManifestList(file: Buffer): ManifestListEntry[] {
+  return (readContainer(file).records as Record<string, unknown>[]).map((r) => ({
+    manifestPath: r.manifest_path as string,
+    manifestLength: Number(r.manifest_length),
+    specId: Number(r.partition_spec_id),
+    sequenceNumber: BigInt(r.sequence_number as bigint),
+    minSequenceNumber: BigInt(r.min_sequence_number as bigint),
+    addedSnapshotId: BigInt(r.added_snapshot_id as bigint),
+    addedFilesCount: Number(r.added_files_count),
+    existingFilesCount: Number(r.existing_files_count),
+    deletedFilesCount: Number(r.deleted_files_count),
+    addedRowsCount: Number(r.added_rows_count),
+    existingRowsCount: Number(r.existing_rows_count),
+    deletedRowsCount: Number(r.deleted_rows_count),
+    ...(Array.isArray(r.partitions)
+      ? {
+          partitions: (r.partitions as Record<string, unknown>[]).map((p) => ({
+            containsNull: p.contains_null === true,
+            ...(typeof p.contains_nan === 'boolean' ? { containsNan: p.contains_nan } : {}),
+            ...(p.lower_bound instanceof Uint8Array ? { lowerBound: p.lower_bound } : {}),
+            ...(p.upper_bound instanceof Uint8Array ? { upperBound: p.upper_bound } : {}),
+          })),
+        }
+      : {}),
+  }));
+}
+
+/** The data files a manifest holds, but for those its snapshot deleted (status 2: a rewrite's inputs). */
+export function manifestDataFiles(file: Buffer): string[] {
+  const entries = readContainer(file).records as { status: number; data_file: { file_path: string } }[];
+  return entries.filter((e) => e.status !== STATUS_DELETED).map((e) => e.data_file.file_path);
 }
 
 /**
