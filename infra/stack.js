@@ -4,7 +4,8 @@
  * through `${file(infra/stack.js):<name>}`. Each export is a function osls calls with its variable resolver.
  *
  *   resources           input bucket (new) or EventBridge rule (existing bucket), the queue's policy, one Glue
- *                       table per schema in schemas/ (and the rejects' and alerts' tables), the alarm and alert
+ *                       table per schema in schemas/ (Iceberg tables and their optimizers with icebergTables=true;
+ *                       Hive tables otherwise) and the rejects' and alerts' tables, the alarm and alert
  *                       e-mail subscriptions, the CloudWatch dashboard
  *   inputReadArns       object ARNs the S3 function may read: one per configured input prefix
  *   inputListStatement  s3:ListBucket on the input bucket, limited to the input prefixes (a deleted key then
@@ -15,6 +16,7 @@
  *   artifacts           each function's zip: its bundle, or a copy with the user rules of rulesDir under rules/
  *   visibilityTimeout   6 x the S3 function's timeout (AWS's guidance for SQS event sources)
  *   databaseName        Glue database name derived from service and stage
+ *   icebergWarehouse    where the Iceberg tables are: the lake's logs/ folder (each table's data under it)
  *   outputWriteArns     output objects the functions may write: the lake's folders (lib/lake/layout.ts)
  *   rejectsPrefix       the key prefix of reject files, for their expiry rule (lib/lake/layout.ts)
  *   keyAdministrationStatement, publishThroughSnsStatement, snsService   KMS key policy parts (stack/kms.js)
@@ -24,6 +26,7 @@
  *   settings.js   params -> checked settings (ConfigError messages), the Logpush principal default
  *   input.js      input bucket or EventBridge rule, queue policy, the input prefixes' IAM ARNs
  *   catalog.js    Glue database name and tables (lib/lake/catalog.ts over schemas/)
+ *   iceberg.js    the Iceberg tables' custom resource and their Glue table optimizers (icebergTables=true)
  *   output.js     the lake's folders in the output bucket (lib/lake/layout.ts)
  *   dashboard.js  the CloudWatch dashboard (the functions' metrics, the queues, the Lambda graphs)
  *   rules.js      the detections' rules: user rules compiled into the artifacts, the rule set checked
@@ -41,12 +44,18 @@ const { NODE_OPTIONS } = require('./stack/runtime');
 const { dashboardResources, dashboardOutputs, METRICS_NAMESPACE } = require('./stack/dashboard');
 const { artifacts, rulesEnvironment } = require('./stack/rules');
 const { keyAdministrationStatement, publishThroughSnsStatement, snsService } = require('./stack/kms');
+const { icebergResources, icebergIngestEnvironment, warehouse } = require('./stack/iceberg');
 
 module.exports = {
   async resources({ resolveVariable }) {
     const s = await settings(resolveVariable);
     const timeouts = { s3Ingest: s.timeout, httpIngest: Number(await resolveVariable('self:functions.httpIngest.timeout')) };
-    const resources = { ...inputResources(s), ...glueTables(s.outputFormat), ...dashboardResources(s, timeouts) };
+    const resources = {
+      ...inputResources(s),
+      ...glueTables(s.outputFormat, { events: !s.icebergTables }),
+      ...icebergResources(s),
+      ...dashboardResources(s, timeouts),
+    };
     if (s.alarmEmail) {
       resources.AlarmEmailSubscription = {
         Type: 'AWS::SNS::Subscription',
@@ -85,6 +94,7 @@ module.exports = {
       ...(s.outputCompression ? { CFLOGS_OUTPUT_COMPRESSION: s.outputCompression } : {}),
       ...(s.outputCompressionLevel ? { CFLOGS_OUTPUT_COMPRESSION_LEVEL: s.outputCompressionLevel } : {}),
       CFLOGS_OUTPUT_FORMAT: s.outputFormat,
+      ...icebergIngestEnvironment(s),
       // The detections (infra/detections.yml, lib/rules/config.ts).
       CFLOGS_RULES_TABLE: ref('RulesTable'),
       CFLOGS_ALERTS_TOPIC_ARN: ref('AlertsTopic'),
@@ -123,6 +133,10 @@ module.exports = {
 
   metricsNamespace() {
     return METRICS_NAMESPACE;
+  },
+
+  icebergWarehouse() {
+    return warehouse();
   },
 
   async databaseName({ resolveVariable }) {

@@ -34,6 +34,8 @@ export interface Config {
   s3ForcePathStyle: boolean;
   /** A directory of custom schema YAML files, log types besides the built-in ones (lib/wiring.ts loads them). */
   schemasDir?: string;
+  /** The queue the Iceberg committer reads: each input's Parquet files are handed to it once written. */
+  icebergQueueUrl?: string;
 }
 
 /** Half of S3's 1024-byte key limit: the other half is for the layout's part of a key. */
@@ -47,7 +49,8 @@ const MAX_OUTPUT_PREFIX_BYTES = 512;
  *   CFLOGS_OUTPUT_COMPRESSION (zstd | gzip), CFLOGS_OUTPUT_COMPRESSION_LEVEL (zstd 1-19, default 3; gzip 0-9,
  *   default 6), CFLOGS_OUTPUT_FORMAT (parquet | ndjson), CFLOGS_MAX_OPEN_FILES (4), CFLOGS_SOURCE_ID, CFLOGS_SOURCE_LABEL,
  *   CFLOGS_SALVAGE_AFTER_RECEIVES (3, below CFLOGS_MAX_RECEIVE_COUNT, 5), CFLOGS_S3_FORCE_PATH_STYLE (false),
- *   CFLOGS_SCHEMAS_DIR (custom schemas, *.yml below it).
+ *   CFLOGS_SCHEMAS_DIR (custom schemas, *.yml below it), CFLOGS_ICEBERG_QUEUE_URL (hand each input's Parquet files
+ *   to the Iceberg committer's queue; needs CFLOGS_OUTPUT_FORMAT=parquet).
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const routesFile = optional(env.CFLOGS_ROUTES_FILE);
@@ -85,6 +88,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`CFLOGS_OUTPUT_BUCKET is not a valid bucket name: ${JSON.stringify(bucket)}`);
   }
   const routing = routesText === undefined ? { routes: [], filters: NO_FILTERS } : parseRoutesFile(routesText);
+  const format = outputFormat(env);
+  const icebergQueueUrl = optional(env.CFLOGS_ICEBERG_QUEUE_URL);
+  if (icebergQueueUrl !== undefined && format !== 'parquet') {
+    throw new ConfigError(`CFLOGS_ICEBERG_QUEUE_URL is set but CFLOGS_OUTPUT_FORMAT is ${format}: Iceberg tables hold Parquet files`);
+  }
   return {
     outputBucket: bucket,
     outputPrefix,
@@ -95,14 +103,37 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxDecompressedBytes: int(env, 'CFLOGS_MAX_DECOMPRESSED_BYTES', DEFAULT_LIMITS.maxDecompressedBytes, 1, Number.MAX_SAFE_INTEGER),
     },
     codec: codecOf(env),
-    format: outputFormat(env),
+    format,
     maxOpenFiles: int(env, 'CFLOGS_MAX_OPEN_FILES', 4, 2, 1000),
     salvageAfterReceives: salvageAfterReceives(env),
     s3ForcePathStyle: bool(env, 'CFLOGS_S3_FORCE_PATH_STYLE', false),
     ...(sourceId !== undefined ? { sourceId } : {}),
     ...(sourceLabel !== undefined ? { sourceLabel } : {}),
     ...(schemasDir !== undefined ? { schemasDir } : {}),
+    ...(icebergQueueUrl !== undefined ? { icebergQueueUrl } : {}),
   };
+}
+
+/** The Iceberg committer's settings. */
+export interface CommitterConfig {
+  /** The Glue database of the tables (it must exist; the stack creates it). */
+  database: string;
+  /** Where tables are: `<warehouse>/<table>`, an s3:// URI (the lake's `logs/` folder, so data files lie under their table). */
+  warehouse: string;
+}
+
+/** CFLOGS_ICEBERG_DATABASE and CFLOGS_ICEBERG_WAREHOUSE (`s3://bucket/prefix`), both required. */
+export function loadCommitterConfig(env: NodeJS.ProcessEnv = process.env): CommitterConfig {
+  const database = optional(env.CFLOGS_ICEBERG_DATABASE);
+  if (database === undefined || !/^[a-z0-9_]{1,255}$/.test(database)) {
+    throw new ConfigError(`CFLOGS_ICEBERG_DATABASE must name a Glue database (lower case letters, digits, _), got ${JSON.stringify(database ?? '')}`);
+  }
+  const warehouse = optional(env.CFLOGS_ICEBERG_WAREHOUSE);
+  const m = warehouse === undefined ? null : /^s3:\/\/([^/]+)(\/.*)?$/.exec(warehouse);
+  if (!m || !BUCKET_NAME.test(m[1] as string) || (warehouse as string).endsWith('/')) {
+    throw new ConfigError(`CFLOGS_ICEBERG_WAREHOUSE must be s3://bucket[/prefix] without a trailing '/', got ${JSON.stringify(warehouse ?? '')}`);
+  }
+  return { database, warehouse: warehouse as string };
 }
 
 function codecOf(env: NodeJS.ProcessEnv): OutputCodec {

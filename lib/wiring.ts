@@ -1,6 +1,12 @@
 import { existsSync, statSync } from 'node:fs';
 import { AlertMetrics, Alerting } from './alerts/alerting';
-import { dynamoDbClient, DynamoDBClient, s3Client, S3Client, snsClient, SNSClient } from './aws/clients';
+import { randomBytes } from 'node:crypto';
+import { dynamoDbClient, DynamoDBClient, glueClient, GlueClient, s3Client, S3Client, snsClient, SNSClient, sqsClient } from './aws/clients';
+import { GlueCatalog } from './aws/glue-catalog';
+import { s3MetadataFiles, sqsHandoffSender } from './aws/iceberg-io';
+import type { HandoffSender, HandoffTarget } from './iceberg/handoff';
+import type { CommitterLambdaDeps } from './iceberg/lambda';
+import { icebergTableSpecs } from './iceberg/tables';
 import { dynamoDbStateStore } from './aws/dynamodb-store';
 import { S3Store } from './aws/s3-store';
 import { s3ObjectSource } from './aws/s3-source';
@@ -10,7 +16,7 @@ import { powertoolsSqsBatch } from './aws/sqs-batch';
 import { loadRuleSetSync } from './rules/builtin';
 import { rulesConfigFromEnv } from './rules/config';
 import { AlertStateStore, MemoryStateStore } from './rules/store';
-import { Config, loadConfig } from './config';
+import { Config, loadCommitterConfig, loadConfig } from './config';
 import { ConfigError } from './errors';
 import { HttpConfig, HttpConfigOptions, loadHttpConfig } from './http/config';
 import type { HttpDeps } from './http/handler';
@@ -44,6 +50,10 @@ export interface WireOptions {
   dynamodb?: DynamoDBClient;
   /** Compiles CFLOGS_SCHEMAS_DIR's schemas at start (the CLI's, lib/cli/schemas.ts); without it that setting is refused. */
   compileSchemas?: SchemaCompiler;
+  /** Where hand-offs go with CFLOGS_ICEBERG_QUEUE_URL set; by default SQS. */
+  handoffSender?: HandoffSender;
+  /** Names each attempt's data files apart (random by default). */
+  attemptId?: () => string;
 }
 
 /**
@@ -61,6 +71,7 @@ interface Wired {
   log: Log;
   /** The rules stage and the alerts after it; absent with CFLOGS_RULES=false. */
   alerting?: Alerting;
+  handoff?: HandoffTarget;
 }
 
 function wire(env: NodeJS.ProcessEnv, opts: WireOptions): { deps: Wired; s3: () => S3Client } {
@@ -83,6 +94,7 @@ function wire(env: NodeJS.ProcessEnv, opts: WireOptions): { deps: Wired; s3: () 
     ...(opts.sns ? { sns: opts.sns } : {}),
     ...(opts.dynamodb ? { dynamodb: opts.dynamodb } : {}),
   });
+  const handoff = config.icebergQueueUrl === undefined ? undefined : wireHandoff(config, config.icebergQueueUrl, opts);
   const deps = {
     config,
     router: new Router(config.routes, registry, config),
@@ -90,8 +102,45 @@ function wire(env: NodeJS.ProcessEnv, opts: WireOptions): { deps: Wired; s3: () 
     clock,
     log: opts.log,
     ...(alerting ? { alerting } : {}),
+    ...(handoff ? { handoff } : {}),
   };
   return { deps, s3: client };
+}
+
+/** Each input's Parquet files handed to the Iceberg committer's queue, as s3:// URIs in the output bucket. */
+function wireHandoff(config: Config, queueUrl: string, opts: WireOptions): HandoffTarget {
+  const bucket = config.outputBucket;
+  if (bucket === undefined) throw new ConfigError('CFLOGS_ICEBERG_QUEUE_URL needs CFLOGS_OUTPUT_BUCKET: the tables name their files in it');
+  return {
+    sender: opts.handoffSender ?? sqsHandoffSender(sqsClient(), queueUrl),
+    locate: (key) => `s3://${bucket}/${key}`,
+    attempt: opts.attemptId ?? (() => randomBytes(4).toString('hex')),
+  };
+}
+
+/**
+ * The Iceberg committer: its tables (every log type's, with this environment's custom schemas), the Glue Data Catalog
+ * and the metadata files in S3.
+ */
+export function wireCommitter(
+  env: NodeJS.ProcessEnv,
+  opts: { log: Log; glue?: GlueClient; s3?: S3Client; clock?: () => Date; compileSchemas?: SchemaCompiler },
+): CommitterLambdaDeps {
+  const cc = loadCommitterConfig(env);
+  const config = loadConfig(env);
+  const specs = icebergTableSpecs(wireRegistry(config, opts.compileSchemas).schemas());
+  const byName = new Map(specs.map((t) => [t.table, t]));
+  const s3 = opts.s3 ?? s3Client({ forcePathStyle: config.s3ForcePathStyle });
+  const files = s3MetadataFiles(s3);
+  const clock = opts.clock ?? (() => new Date());
+  return {
+    catalog: new GlueCatalog({ client: opts.glue ?? glueClient(), database: cc.database, warehouse: cc.warehouse, files }),
+    ...files,
+    now: () => clock().getTime(),
+    table: (name) => byName.get(name),
+    specs,
+    log: opts.log,
+  };
 }
 
 /**

@@ -39,11 +39,16 @@ function withBucketRef(value) {
   return value;
 }
 
-/** One AWS::Glue::Table per table of the lake (a log type's in the lake's format, the rejects'), by logical id. */
-function glueTables(format) {
+/**
+ * One AWS::Glue::Table per table of the lake (a log type's in the lake's format, the rejects', the alerts'), by
+ * logical id; without the log types' tables when they are Iceberg tables (`events: false`, infra/stack/iceberg.js).
+ */
+function glueTables(format, { events = true } = {}) {
   const { schemas, glueTableInput, lakeTables } = schemaTools();
+  const eventTables = new Set(schemas.map((s) => s.table));
   const out = {};
   for (const table of lakeTables(schemas, `s3://${BUCKET_MARK}`, format)) {
+    if (!events && eventTables.has(table.name)) continue;
     const id = tableLogicalId(table.name);
     if (out[id]) throw new ConfigError(`two tables map to the Glue resource ${id}`);
     out[id] = {

@@ -48,6 +48,9 @@ async function settings(resolveVariable) {
     outputCompression: await param('outputCompression'),
     outputCompressionLevel: await param('outputCompressionLevel'),
     outputFormat: await param('outputFormat'),
+    // serverless.yml's defaults, also when a caller resolves no params.
+    icebergTables: parseFlag('icebergTables', (await param('icebergTables')) || 'true'),
+    icebergSnapshotRetentionDays: parseWholeNumber('icebergSnapshotRetentionDays', (await param('icebergSnapshotRetentionDays')) || '5', 1, 3650),
   };
   try {
     outputCompressionSettings({ CFLOGS_OUTPUT_COMPRESSION: s.outputCompression, CFLOGS_OUTPUT_COMPRESSION_LEVEL: s.outputCompressionLevel });
@@ -59,6 +62,9 @@ async function settings(resolveVariable) {
     s.outputFormat = outputFormat({ CFLOGS_OUTPUT_FORMAT: s.outputFormat });
   } catch (e) {
     throw new ConfigError(`outputFormat: ${e.message}`);
+  }
+  if (s.icebergTables && s.outputFormat !== 'parquet') {
+    throw new ConfigError(`icebergTables is true but outputFormat is ${s.outputFormat}: Iceberg tables hold Parquet files (set icebergTables=false for NDJSON)`);
   }
   if (!Number.isInteger(timeout) || timeout < 1) throw new ConfigError(`functions.s3Ingest.timeout must be set, got ${timeout}`);
   if (existingInputBucket && !layout().BUCKET_NAME.test(existingInputBucket)) {
@@ -133,6 +139,18 @@ function parsePrefixes(text) {
 function parseReservedConcurrency(text) {
   if (!/^[0-9]+$/.test(text) || Number(text) < 1 || Number(text) > 10000) {
     throw new ConfigError(`httpReservedConcurrency must be a whole number from 1 to 10000, got ${JSON.stringify(text)}`);
+  }
+  return Number(text);
+}
+
+function parseFlag(name, text) {
+  if (text !== 'true' && text !== 'false') throw new ConfigError(`${name} must be true or false, got ${JSON.stringify(text)}`);
+  return text === 'true';
+}
+
+function parseWholeNumber(name, text, min, max) {
+  if (!/^[0-9]+$/.test(text) || Number(text) < min || Number(text) > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(text)}`);
   }
   return Number(text);
 }

@@ -1,3 +1,4 @@
+import type { HandoffTarget } from '../iceberg/handoff';
 import type { Alerting } from '../alerts/alerting';
 import type { Config } from '../config';
 import { dispositionOf, httpStatusOf, messageOf } from '../errors';
@@ -41,6 +42,8 @@ export interface HttpDeps {
   config: Pick<Config, 'outputPrefix' | 'limits' | 'codec' | 'format' | 'maxOpenFiles'>;
   /** Detections and alerts after each batch's rows (none: no rules run). */
   alerting?: Alerting;
+  /** The Iceberg committer's hand-off of each batch's Parquet files (none: files only). */
+  handoff?: HandoffTarget;
   clock: () => Date;
   log: Log;
 }
@@ -161,6 +164,7 @@ export async function handleAdmittedRequest(req: LogpushRequest, deps: HttpDeps)
         now: deps.clock(),
         limits,
         ...(deps.alerting ? { alerting: deps.alerting } : {}),
+        ...(deps.handoff ? { handoff: deps.handoff } : {}),
         registry: deps.router.registry,
         summary: { log, message: 'batch processed', fields: { requestId, status: 200, bodySha256 } },
       },

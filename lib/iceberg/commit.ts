@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { LakeColumn } from '../lake/format';
+import { P } from '../row/contract';
 import { PARQUET_EXTENSION } from '../lake/format';
 import { partitionHourOf } from '../lake/layout';
 import type { ColumnStats, OutputFile } from '../lake/types';
@@ -94,14 +95,22 @@ export function committedInputs(m: TableMetadata): Set<string> {
 }
 
 /** A snapshot id from what it commits and its parent: a retry of the same commit makes the same id. */
-function snapshotId(table: string, parent: number | undefined, inputs: string[]): number {
+export function snapshotId(table: string, parent: number | undefined, inputs: string[]): number {
   const h = createHash('sha256').update(`${table}\n${parent ?? ''}\n${inputs.join('\n')}`).digest();
   // 52 bits: a positive long that JSON and JavaScript numbers hold exactly.
   return h.readUIntBE(0, 6) * 16 + (h[6] as number >> 4);
 }
 
+/** The partition value of an event hour `YYYY-MM-DD HH` under hour(p_event_time) (hours) or day(p_event_time) (days). */
+export function partitionValue(transform: string, hour: string): number {
+  const hours = hourValue(hour);
+  if (transform === 'hour') return hours;
+  if (transform === 'day') return Math.floor(hours / 24);
+  throw new Error(`partition transform ${transform}: this committer writes hour and day partitions only`);
+}
+
 /** The data file entries of the hand-offs, their column stats keyed by the schema's field ids. */
-function dataFiles(schema: IcebergSchema, handoffs: Handoff[]): DataFileEntry[] {
+function dataFiles(schema: IcebergSchema, transform: string, handoffs: Handoff[]): DataFileEntry[] {
   const byName = new Map(schema.fields.map((f) => [f.name, f]));
   return handoffs.flatMap((h) =>
     h.files.map((f): DataFileEntry => {
@@ -125,7 +134,7 @@ function dataFiles(schema: IcebergSchema, handoffs: Handoff[]): DataFileEntry[] 
         filePath: f.path,
         fileSizeInBytes: f.bytes,
         recordCount: f.rows,
-        partition: [hourValue(f.hour)],
+        partition: [partitionValue(transform, f.hour)],
         valueCounts,
         nullValueCounts,
         lowerBounds,
@@ -135,12 +144,12 @@ function dataFiles(schema: IcebergSchema, handoffs: Handoff[]): DataFileEntry[] 
   );
 }
 
-function boundType(f: IcebergField): 'int' | 'long' | 'timestamptz' | 'double' | undefined {
+export function boundType(f: IcebergField): 'int' | 'long' | 'timestamptz' | 'double' | undefined {
   return f.type === 'int' || f.type === 'long' || f.type === 'timestamptz' || f.type === 'double' ? f.type : undefined;
 }
 
 /** The manifest-list entries of a snapshot, read back to carry them into the next one. */
-async function manifestsOf(deps: CommitDeps, m: TableMetadata): Promise<ManifestListEntry[]> {
+export async function manifestsOf(deps: CommitDeps, m: TableMetadata): Promise<ManifestListEntry[]> {
   const s = currentSnapshot(m);
   return s ? readManifestList(await deps.read(s['manifest-list'])) : [];
 }
@@ -159,12 +168,7 @@ export async function appendHandoffs(
   for (let attempt = 1; ; attempt++) {
     const loaded = await deps.catalog.load(table);
     const now = deps.now();
-    let m =
-      loaded?.metadata ??
-      (() => {
-        const { schema, lastColumnId } = icebergSchema(columns);
-        return newTableMetadata({ uuid: randomUUID(), location: deps.catalog.tableLocation(table), schema, lastColumnId, transform: opts.transform ?? 'hour', now });
-      })();
+    let m = loaded?.metadata ?? newTable(deps.catalog, table, columns, opts.transform ?? 'hour', now);
     m = withSchema(m, columns);
     const done = committedInputs(m);
     // An input delivered twice in one batch is committed once too.
@@ -181,7 +185,9 @@ export async function appendHandoffs(
     if (!spec) throw new Error(`table ${table}: no partition spec ${m['default-spec-id']}`);
     const partitionFields: PartitionFieldSpec[] = spec.fields.map((f) => ({ sourceId: f['source-id'], fieldId: f['field-id'], name: f.name, transform: f.transform, resultType: 'int' }));
     const schema = currentSchema(m);
-    const files = dataFiles(schema, todo);
+    const [partitionField] = spec.fields;
+    if (!partitionField || spec.fields.length !== 1) throw new Error(`table ${table}: partition spec ${spec['spec-id']} is not one field of ${P.p_event_time}`);
+    const files = dataFiles(schema, partitionField.transform, todo);
 
     const manifest = writeManifest({ schemaJson: JSON.stringify(schema), specId: spec['spec-id'], partitionFields, snapshotId: BigInt(id), sequenceNumber, files });
     const manifestPath = `${m.location}/metadata/${id}-m0.avro`;
@@ -217,6 +223,34 @@ export async function appendHandoffs(
       // Another writer moved the table: read it again (the inputs it committed drop out) and make the snapshot anew.
       if (!(e instanceof CommitConflict) || attempt >= MAX_ATTEMPTS) throw e;
     }
+  }
+}
+
+/** A table's first metadata: the columns' schema, partitioned by the event time's hour or day, no snapshot. */
+function newTable(catalog: IcebergCatalog, table: string, columns: readonly LakeColumn[], transform: 'hour' | 'day', now: number): TableMetadata {
+  const { schema, lastColumnId } = icebergSchema(columns);
+  return newTableMetadata({ uuid: randomUUID(), location: catalog.tableLocation(table), schema, lastColumnId, transform, now });
+}
+
+/**
+ * Creates `table` when it does not exist (no snapshot: an empty table, as the stack creates every table so that the
+ * table optimizers can be set on it); an existing table is left as it is, its schema updated at its next append.
+ * Returns whether it created it.
+ */
+export async function ensureTable(
+  deps: Pick<CommitDeps, 'catalog' | 'now'>,
+  table: string,
+  columns: readonly LakeColumn[],
+  transform: 'hour' | 'day',
+): Promise<boolean> {
+  if (await deps.catalog.load(table)) return false;
+  try {
+    await deps.catalog.commit(table, 0, newTable(deps.catalog, table, columns, transform, deps.now()));
+    return true;
+  } catch (e) {
+    // Created meanwhile by another writer (the committer's first append): there it is.
+    if (e instanceof CommitConflict && (await deps.catalog.load(table))) return false;
+    throw e;
   }
 }
 

@@ -14,6 +14,11 @@ export interface LakeWriterOptions {
   /** File name stem, deterministic from the input's identity, so a retry overwrites. */
   baseName: string;
   /**
+   * Added to the stem of events files (not rejects): unique per attempt where files are handed to an Iceberg table,
+   * whose files are never overwritten.
+   */
+  eventsSuffix?: string;
+  /**
    * The hour rejects are filed under (output timestamp text). The input's own time (an S3 object's
    * LastModified) where there is one, so a retry in a later hour overwrites its rejects file instead of adding a
    * second one; else the processing time.
@@ -469,7 +474,8 @@ export class LakeWriter implements RowSink {
     this.parts.set(id, n + 1);
     const { format, codec } = this.opts;
     const parquet = format !== undefined && this.isParquet(kind);
-    const key = outputKey(this.opts.prefix, kind, table, time, this.opts.baseName, n, parquet ? PARQUET_EXTENSION : codec.extension);
+    const base = kind === 'events' && this.opts.eventsSuffix !== undefined ? `${this.opts.baseName}-${this.opts.eventsSuffix}` : this.opts.baseName;
+    const key = outputKey(this.opts.prefix, kind, table, time, base, n, parquet ? PARQUET_EXTENSION : codec.extension);
     const target = this.opts.store.openWrite(key);
     const f: PartitionFile = parquet
       ? new ParquetFile(key, kind, table, target, { columns: format.columns(table), level: codec.compression === 'zstd' ? codec.level : 3, maxRowGroups: this.opts.maxRowGroups ?? MAX_ROW_GROUPS_PER_FILE })

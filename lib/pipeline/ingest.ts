@@ -10,6 +10,8 @@ import { formatDate } from '../record/timestamps';
 import type { RouteMatch } from '../route/router';
 import type { SchemaRegistry } from '../record/registry';
 import type { ObjectStore, RowSink } from '../lake/types';
+import { handoffOf } from '../iceberg/commit';
+import type { HandoffTarget } from '../iceberg/handoff';
 import { Limits, processStream, ProcessSummary, summaryFields } from './process';
 
 /**
@@ -64,6 +66,8 @@ export interface IngestOptions {
   alerting?: Alerting;
   /** See ProcessDeps.registry: the deployment's log types, the router's. */
   registry?: SchemaRegistry;
+  /** Hand the input's Parquet files to the Iceberg committer once they are written (none: files only). */
+  handoff?: HandoffTarget;
   /** The summary line, logged when the input is done: `message` with `fields`, the route and the counts. */
   summary?: { log: Log; message: string; fields: Record<string, unknown> };
 }
@@ -86,6 +90,7 @@ export async function ingest(body: IngestBody, input: IngestInput, output: Inges
           codec: output.config.codec,
           maxOpenFiles: output.config.maxOpenFiles,
           format: lakeFormat(output.config.format, route.entry.schema),
+          ...(opts.handoff ? { eventsSuffix: opts.handoff.attempt() } : {}),
         });
   const sourceId = input.sourceId ?? route.sourceId;
   const sourceLabel = input.sourceLabel ?? route.sourceLabel;
@@ -109,6 +114,7 @@ export async function ingest(body: IngestBody, input: IngestInput, output: Inges
       ...(opts.registry ? { registry: opts.registry } : {}),
     },
   );
+  if (opts.handoff && !('sink' in output)) await handOff(opts.handoff, input, summary);
   // After the rows are in the lake: a failure here fails the input, whose retry rewrites the same rows.
   const alerts = opts.alerting && summary.detections ? await opts.alerting.afterInput(input.identity, summary.detections.contributions) : undefined;
   if (alerts) summary.alerts = { fired: alerts.fired, updated: alerts.updated, records: alerts.records };
@@ -122,6 +128,22 @@ export async function ingest(body: IngestBody, input: IngestInput, output: Inges
     );
   }
   return summary;
+}
+
+/**
+ * The input's data files to the committer, one hand-off per table. A failure fails the input: its retry writes new
+ * files and hands them off, and the committer takes the first hand-off of an input that reaches it.
+ */
+async function handOff(target: HandoffTarget, input: IngestInput, summary: ProcessSummary): Promise<void> {
+  const tables = [...new Set(summary.outputs.filter((o) => o.kind === 'events').map((o) => o.table))];
+  const messages = tables
+    .map((table) => ({
+      table,
+      handoff: handoffOf(input.identity, summary.outputs.filter((o) => o.table === table), target.locate),
+      ...(input.time ? { landed: input.time.getTime() } : {}),
+    }))
+    .filter((m) => m.handoff.files.length > 0);
+  if (messages.length > 0) await target.sender.send(messages);
 }
 
 /** The writer's format setting for one input's log type: its table's columns, worked out once per input. */

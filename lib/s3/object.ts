@@ -1,4 +1,5 @@
 import type { Alerting } from '../alerts/alerting';
+import type { HandoffTarget } from '../iceberg/handoff';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { Config } from '../config';
 import type { Log } from '../log';
@@ -51,6 +52,8 @@ export interface ObjectDeps {
   metrics?: ObjectMetrics;
   /** Detections and alerts after each object's rows (lib/wiring.ts builds it; none: no rules run). */
   alerting?: Alerting;
+  /** The Iceberg committer's hand-off of each object's Parquet files (none: files only). */
+  handoff?: HandoffTarget;
   clock: () => Date;
   log: Log;
 }
@@ -116,6 +119,7 @@ async function processOne(ref: ObjectRef, deps: ObjectDeps, delivery: Delivery):
       limits: deps.config.limits,
       salvageCorrupt: salvageThisTime(delivery, deps.config.salvageAfterReceives ?? 0),
       ...(deps.alerting ? { alerting: deps.alerting } : {}),
+      ...(deps.handoff ? { handoff: deps.handoff } : {}),
       registry: deps.router.registry,
       summary: { log: deps.log, message: 'object processed', fields: where },
     },

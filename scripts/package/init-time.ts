@@ -27,6 +27,9 @@ export function measurementEnv(extra: Record<string, string> = {}): Record<strin
     // The detections' state and topic (infra/detections.yml): required in Lambda while the rules are on.
     CFLOGS_RULES_TABLE: 'cflogs-measure-rules',
     CFLOGS_ALERTS_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:cflogs-measure-alerts',
+    // The Iceberg committer's catalog (infra/iceberg.yml).
+    CFLOGS_ICEBERG_DATABASE: 'cflogs_measure',
+    CFLOGS_ICEBERG_WAREHOUSE: 's3://cflogs-measure-output/logs',
     ...extra,
   };
 }

@@ -88,6 +88,7 @@ beforeAll(() => {
     '--param=outputCompressionLevel=9',
     // Any case, as the functions read it: the stack passes them, and builds the Glue tables for, `ndjson`.
     '--param=outputFormat=NDJSON',
+    '--param=icebergTables=false',
     '--param=routes={"routes":[{"prefix":"cf/","logType":"Cloudflare.HttpRequest"}]}',
   ], { quiet: true });
   existing = readTemplate(OUT_EXISTING);
@@ -211,9 +212,9 @@ describe('npm run package', () => {
       const files = await readZip(readFileSync(zip));
       expect([...files.keys()]).toEqual(expect.arrayContaining(['index.js', 'index.js.map']));
       expect(files.get('index.js')!.toString('utf8')).toContain('sourceMappingURL=index.js.map');
-      expect(id).toMatch(/^(S3Ingest|HttpIngest)LambdaFunction$/);
+      expect(id).toMatch(/^(S3Ingest|HttpIngest|IcebergCommit)LambdaFunction$/);
     }
-    expect(ofType(tpl, 'AWS::Lambda::Function')).toHaveLength(2);
+    expect(ofType(tpl, 'AWS::Lambda::Function')).toHaveLength(3);
   });
 
   test('functions: nodejs24.x on arm64, each with its own role, logs retained', () => {
@@ -227,7 +228,7 @@ describe('npm run package', () => {
     }
     expect(tpl.Resources.IamRoleLambdaExecution).toBeUndefined();
     const groups = ofType(tpl, 'AWS::Logs::LogGroup');
-    expect(groups).toHaveLength(2);
+    expect(groups).toHaveLength(3);
     for (const [, g] of groups) expect(g.Properties.RetentionInDays).toBeGreaterThan(0);
   });
 
@@ -307,12 +308,16 @@ describe('npm run package', () => {
   test('Glue: one table per lake table (each schema, rejects, alerts), equal to glueTableInput, with Glue placeholders intact', () => {
     const db = res(tpl, 'GlueDatabase').Properties;
     expect(db.DatabaseInput.Name).toBe('cflogs_dev');
-    const tables = ofType(tpl, 'AWS::Glue::Table');
+    const tables = ofType(existing, 'AWS::Glue::Table');
     const schemas = loadSchemaDir(join(ROOT, 'schemas'));
-    // Every table of the lake (lib/lake/catalog.ts): one per log type, the rejects' and the alerts'.
+    // Without Iceberg tables, every table of the lake (lib/lake/catalog.ts): one per log type, the rejects' and the alerts'.
     const lake = lakeTables(schemas, `s3://${NAMES.OutputBucket}`);
     expect(tables).toHaveLength(lake.length);
     expect(tables.map(([id]) => id).sort()).toEqual(lake.map((t) => stack._internal.tableLogicalId(t.name)).sort());
+    // With them (the default), the log types' tables are the committer's: only the rejects' and the alerts' are Hive tables.
+    expect(ofType(tpl, 'AWS::Glue::Table').map(([id]) => id).sort()).toEqual(
+      [REJECTS_TABLE, 'cflogs_alerts'].map((t) => stack._internal.tableLogicalId(t)).sort(),
+    );
     expect(resolve(res(tpl, stack._internal.tableLogicalId(REJECTS_TABLE)).Properties.TableInput, NAMES)).toEqual(
       glueTableInput(rejectsTable(schemas.map((s) => s.table), `s3://${NAMES.OutputBucket}`)),
     );
@@ -325,25 +330,49 @@ describe('npm run package', () => {
     // The YAML and the generated registry (what the bundles carry) agree.
     expect(schemas.map((s) => s.table).sort()).toEqual(builtInRegistry().schemas().map((s) => s.table).sort());
     for (const schema of schemas) {
-      const t = res(tpl, stack._internal.tableLogicalId(schema.table)).Properties;
+      const t = res(existing, stack._internal.tableLogicalId(schema.table)).Properties;
       expect(t.DatabaseName).toEqual({ Ref: 'GlueDatabase' });
       const input = resolve(t.TableInput, NAMES);
-      expect(input).toEqual(glueTableInput(eventsTable(schema, `s3://${NAMES.OutputBucket}`)));
-      expect(input.StorageDescriptor.Columns).toEqual((glueTableInput(eventsTable(schema, 's3://x')) as Json).StorageDescriptor.Columns);
+      expect(input).toEqual(glueTableInput(eventsTable(schema, `s3://${NAMES.OutputBucket}`, 'ndjson')));
       expect(input.Parameters['storage.location.template']).toBe(
         `s3://${NAMES.OutputBucket}/logs/${schema.table}/year=\${year}/month=\${month}/day=\${day}/hour=\${hour}`,
       );
     }
   });
 
-  test('Glue: by default the log type tables read Parquet (with p_event_time_ns), with outputFormat=ndjson JSON; the rejects table stays JSON', () => {
+  test('Iceberg (the default): the committer creates the table of every log type, and each gets the three Glue optimizers', () => {
+    const tables = [...new Set(loadSchemaDir(join(ROOT, 'schemas')).map((s) => s.table))].sort();
+    const custom = res(tpl, 'IcebergTables');
+    expect(custom.Type).toBe('Custom::IcebergTables');
+    expect(custom.Properties.ServiceToken).toEqual({ 'Fn::GetAtt': ['IcebergCommitLambdaFunction', 'Arn'] });
+    const optimizers = ofType(tpl, 'AWS::Glue::TableOptimizer').map(([, o]) => o);
+    expect(optimizers).toHaveLength(3 * tables.length);
+    for (const type of ['compaction', 'retention', 'orphan_file_deletion']) {
+      expect(optimizers.filter((o) => o.Properties.Type === type).map((o) => o.Properties.TableName).sort()).toEqual(tables);
+    }
+    for (const o of optimizers) {
+      expect(o.DependsOn).toEqual(['IcebergTables']);
+      expect(o.Properties.TableOptimizerConfiguration).toMatchObject({ Enabled: true, RoleArn: { 'Fn::GetAtt': ['IcebergOptimizerRole', 'Arn'] } });
+    }
+    const retention = optimizers.find((o) => o.Properties.Type === 'retention')!;
+    expect(retention.Properties.TableOptimizerConfiguration.RetentionConfiguration.IcebergConfiguration.SnapshotRetentionPeriodInDays).toBe(5);
+    // The ingest functions hand off to the committer's queue; the committer is told its database and warehouse.
+    for (const id of ['S3IngestLambdaFunction', 'HttpIngestLambdaFunction']) {
+      expect(res(tpl, id).Properties.Environment.Variables.CFLOGS_ICEBERG_QUEUE_URL).toEqual({ Ref: 'CommitQueue' });
+      expect(res(existing, id).Properties.Environment.Variables.CFLOGS_ICEBERG_QUEUE_URL).toBeUndefined();
+    }
+    const committer = res(tpl, 'IcebergCommitLambdaFunction').Properties.Environment.Variables;
+    expect(committer.CFLOGS_ICEBERG_DATABASE).toEqual({ Ref: 'GlueDatabase' });
+    expect(resolve(committer.CFLOGS_ICEBERG_WAREHOUSE, NAMES)).toBe(`s3://${NAMES.OutputBucket}/logs`);
+    const mapping = res(tpl, 'IcebergCommitEventSourceMappingSQSCommitQueue').Properties;
+    expect(mapping).toMatchObject({ BatchSize: 1000, MaximumBatchingWindowInSeconds: 60, FunctionResponseTypes: ['ReportBatchItemFailures'], ScalingConfig: { MaximumConcurrency: 2 } });
+    expect(ofType(existing, 'AWS::Glue::TableOptimizer')).toHaveLength(0);
+    expect(existing.Resources.IcebergTables).toBeUndefined();
+  });
+
+  test('Glue: with outputFormat=ndjson the log type tables read JSON; the rejects table stays JSON', () => {
     const schemas = loadSchemaDir(join(ROOT, 'schemas'));
     for (const schema of schemas) {
-      const input = resolve(res(tpl, stack._internal.tableLogicalId(schema.table)).Properties.TableInput, NAMES);
-      expect(input).toEqual(glueTableInput(eventsTable(schema, `s3://${NAMES.OutputBucket}`, 'parquet')));
-      expect(input.Parameters.classification).toBe('parquet');
-      expect(input.StorageDescriptor.SerdeInfo.SerializationLibrary).toBe('org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe');
-      expect(input.StorageDescriptor.Columns).toContainEqual(expect.objectContaining({ Name: 'p_event_time_ns', Type: 'bigint' }));
       const json = resolve(res(existing, stack._internal.tableLogicalId(schema.table)).Properties.TableInput, NAMES);
       expect(json).toEqual(glueTableInput(eventsTable(schema, `s3://${NAMES.OutputBucket}`, 'ndjson')));
       expect(json.Parameters.classification).toBe('json');
@@ -383,6 +412,8 @@ describe('npm run package', () => {
       expect(find('Errors', { Ref: fn })).toBeDefined();
       expect(find('Throttles', { Ref: fn })).toBeDefined();
     }
+    expect(find('ApproximateNumberOfMessagesVisible', { 'Fn::GetAtt': ['CommitDeadLetterQueue', 'QueueName'] })).toMatchObject({ Threshold: 0 });
+    expect(find('Errors', { Ref: 'IcebergCommitLambdaFunction' })).toBeDefined();
     for (const a of alarms) expect(a.AlarmActions).toEqual([{ Ref: 'AlarmTopic' }]);
   });
 
@@ -487,10 +518,22 @@ describe('npm run package', () => {
     expect(s3.WriteLake.Action).toEqual(['s3:PutObject', 's3:AbortMultipartUpload']);
     expect(s3.ConsumeIngestQueue.Resource).toEqual({ 'Fn::GetAtt': ['IngestQueue', 'Arn'] });
     expect(s3.WriteOwnLogs.Resource).toEqual({ 'Fn::GetAtt': ['S3IngestLogGroup', 'Arn'] });
-    const detections = ['DetectionState', 'EncryptAlerts', 'PublishAlerts'];
+    const detections = ['DetectionState', 'EncryptAlerts', 'PublishAlerts', 'HandOffToCommitter'];
     expect(Object.keys(s3).sort()).toEqual(['ConsumeIngestQueue', ...detections, 'ListInputPrefixes', 'ReadInputPrefixes', 'WriteLake', 'WriteOwnLogs'].sort());
     const http = byRole(tpl, 'HttpIngestRole');
     expect(Object.keys(http).sort()).toEqual([...detections, 'ReadSharedSecret', 'WriteLake', 'WriteOwnLogs'].sort());
+    for (const role of [s3, http]) expect(role.HandOffToCommitter).toMatchObject({ Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': ['CommitQueue', 'Arn'] } });
+    // The committer: its queue, the tables' metadata files (never data files), and the tables in Glue, no more.
+    const committer = byRole(tpl, 'IcebergCommitRole');
+    expect(Object.keys(committer).sort()).toEqual(['ConsumeCommitQueue', 'RegisterTables', 'TableMetadataFiles', 'WriteOwnLogs']);
+    expect(resolve(committer.TableMetadataFiles.Resource, NAMES)).toBe(`arn:aws:s3:::${NAMES.OutputBucket}/logs/*/metadata/*`);
+    expect(committer.TableMetadataFiles.Action).toEqual(['s3:GetObject', 's3:PutObject']);
+    expect(committer.RegisterTables.Action).toEqual(['glue:GetTable', 'glue:CreateTable', 'glue:UpdateTable']);
+    // The optimizers: the tables' files under logs/ (they rewrite and delete them) and the tables, assumed by Glue alone.
+    const optimizers = byRole(tpl, 'IcebergOptimizerRole');
+    expect(Object.keys(optimizers).sort()).toEqual(['CommitToTables', 'ListTableFiles', 'OptimizerLogs', 'TableFiles']);
+    expect(resolve(optimizers.TableFiles.Resource, NAMES)).toBe(`arn:aws:s3:::${NAMES.OutputBucket}/logs/*`);
+    expect(res(tpl, 'IcebergOptimizerRole').Properties.AssumeRolePolicyDocument.Statement[0].Principal).toEqual({ Service: 'glue.amazonaws.com' });
     expect(resolve(http.WriteLake.Resource, { ...NAMES })).toEqual(lakeArns);
     expect(http.ReadSharedSecret.Resource).toEqual({ Ref: 'HttpSharedSecret' });
   });
@@ -510,11 +553,15 @@ describe('npm run package', () => {
       Resource: 'arn:aws:s3:::corp-logpush',
       Condition: { StringLike: { 's3:prefix': ['cf/http_requests/*', 'cf/firewall_events/*'] } },
     });
-    // No other statement of any role lists anything.
+    // No other statement of any role lists anything, but the table optimizers' under logs/ (orphan files are found by listing).
     for (const t of [tpl, existing]) {
       const listing = identityStatements(t).filter(({ s }) => list<string>(s.Action).some((a) => /^s3:List/.test(a)));
-      expect(listing.map(({ role, s }) => `${role}/${s.Sid}`)).toEqual(['S3IngestRole/ListInputPrefixes']);
+      expect(listing.map(({ role, s }) => `${role}/${s.Sid}`).sort()).toEqual(['IcebergOptimizerRole/ListTableFiles', 'S3IngestRole/ListInputPrefixes']);
     }
+    expect(resolve(byRole(tpl, 'IcebergOptimizerRole').ListTableFiles, NAMES)).toMatchObject({
+      Resource: `arn:aws:s3:::${NAMES.OutputBucket}`,
+      Condition: { StringLike: { 's3:prefix': 'logs/*' } },
+    });
   });
 
   test('HTTP function: reserved concurrency (httpReservedConcurrency, default 20) caps what a flood on its public URL can take', () => {
@@ -687,7 +734,7 @@ describe('npm run package', () => {
       }
     }
     const rulesEnv = (t: Template) =>
-      ofType(t, 'AWS::Lambda::Function').map(([, fn]) => {
+      ofType(t, 'AWS::Lambda::Function').filter(([id]) => id !== 'IcebergCommitLambdaFunction').map(([, fn]) => {
         const env = fn.Properties.Environment.Variables;
         return [env.CFLOGS_RULES_DIR, env.CFLOGS_RULES_ENABLE, env.CFLOGS_RULES_DISABLE];
       });
