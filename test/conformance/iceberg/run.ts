@@ -2,7 +2,9 @@
  * `npm run conformance:iceberg`: cflogs writes Iceberg tables from the sample objects (write-tables.ts), then pyiceberg,
  * an independent implementation, reads them (check_tables.py); and manifests with every kind of bound and partition
  * (write-manifests.ts), which pyiceberg reads field by field and plans scans with (check_manifests.py); and the Glue
- * catalog against moto's Glue server, whose tables pyiceberg's own Glue catalog loads (glue.ts, check_glue.py). Python comes from CFLOGS_PYTHON or the virtual
+ * catalog against moto's Glue server, whose tables pyiceberg's own Glue catalog loads (glue.ts, check_glue.py); and the
+ * deployed path end to end on moto's S3, SQS and Glue: the stack's tables, the functions' hand-offs, two racing
+ * committers, pyiceberg reading the tables through Glue and S3 (aws.ts). Python comes from CFLOGS_PYTHON or the virtual
  * environment `.ci/run` makes (`.out/pyenv`, with pyiceberg from PyPI).
  */
 import { spawnSync } from 'node:child_process';
@@ -27,7 +29,11 @@ async function main(): Promise<number> {
     stdio: 'inherit',
     env: { ...process.env, CFLOGS_PYTHON: python },
   });
-  return tables.status === 0 && read.status === 0 && glue.status === 0 ? 0 : 1;
+  const aws = spawnSync(process.execPath, ['--import', 'tsx', join(__dirname, 'aws.ts'), join(root, '.out', 'iceberg-aws')], {
+    stdio: 'inherit',
+    env: { ...process.env, CFLOGS_PYTHON: python },
+  });
+  return tables.status === 0 && read.status === 0 && glue.status === 0 && aws.status === 0 ? 0 : 1;
 }
 
 main().then(
