@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { SchemaError } from '../errors';
 import {
+  DATASET_SCOPES,
+  DatasetScope,
   defaultTableName,
   FieldSpec,
   INDICATORS,
@@ -91,11 +93,17 @@ export function parseSchema(text: string, file = '<schema>'): LogSchema {
   if (!/^[a-z_][a-z0-9_]*$/.test(table)) fail(`table ${table} is not a valid Glue table name`);
   const dataset = str(doc.dataset);
   const referenceURL = str(doc.referenceURL);
+  const scopes =
+    doc.scopes === undefined
+      ? undefined
+      : list(doc.scopes, 'scopes', fail).map((x) => ((DATASET_SCOPES as readonly string[]).includes(x) ? (x as DatasetScope) : fail(`scopes: ${x} is not zone or account`)));
+  if (scopes && (scopes.length === 0 || dataset === undefined)) fail('scopes names where Cloudflare offers the dataset: it needs a dataset and at least one scope');
   return {
     logType,
     description: str(doc.description) ?? '',
     ...(referenceURL ? { referenceURL } : {}),
     ...(dataset ? { dataset } : {}),
+    ...(scopes ? { scopes } : {}),
     table,
     fields,
     eventTimeField: et.name,

@@ -42,12 +42,17 @@ export interface FieldSpec {
   aliases: string[];
 }
 
+export const DATASET_SCOPES = ['zone', 'account'] as const;
+export type DatasetScope = (typeof DATASET_SCOPES)[number];
+
 export interface LogSchema {
   logType: string;
   description: string;
   referenceURL?: string;
   /** Logpush dataset name; a key path segment equal to it routes to this schema. */
   dataset?: string;
+  /** Where Cloudflare offers the dataset: a zone's Logpush jobs, an account's, or both (the API path of a job). */
+  scopes?: DatasetScope[];
   /** Glue/Athena table name. */
   table: string;
   fields: FieldSpec[];

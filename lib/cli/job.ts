@@ -1,0 +1,185 @@
+import type { Writable } from 'node:stream';
+import type { SchemaRegistry } from '../record/registry';
+import { BUCKET_NAME } from '../lake/layout';
+import type { DatasetScope, LogSchema } from '../schema/model';
+import { cliRegistry } from './schemas';
+import { parseCommandArgs, UsageError } from './usage';
+
+export const JOB_USAGE =
+  'cflogs job DATASET (--zone ID | --account ID) (--bucket NAME --region REGION [--prefix P] | --url URL [--secret-id ID]) [--name N] [--timestamp-format F] [--json]';
+
+export const JOB_HELP = `Prints the Cloudflare API requests that create a Logpush job for DATASET, ready to run with curl
+(CLOUDFLARE_API_TOKEN in the environment, a token with Logs Edit on the zone or account):
+every field cflogs reads in field_names (Cloudflare has no "all fields"), the timestamp format, and the destination.
+
+  --zone ID              the zone's id, for a zone-scoped dataset (http_requests, firewall_events, dns_logs, ...)
+  --account ID           the account's id, for an account-scoped dataset (audit_logs, gateway_dns, Zero Trust, ...)
+  --bucket NAME          S3 destination: the stack's input bucket (output InputBucketName)
+  --region REGION        the bucket's region
+  --prefix P             key prefix under the bucket, one of the stack's inputPrefixes (default cloudflare/)
+  --url URL              HTTP destination: the httpIngest function URL (output HttpIngestLambdaFunctionUrl)
+  --secret-id ID         the shared secret's Secrets Manager id (output HttpSharedSecretArn), read with the AWS CLI
+  --secret-header H      the header Logpush sends it in (default x-panther-cloudflare, the stack's secretHeader)
+  --name N               the job's name (default cflogs-DATASET)
+  --timestamp-format F   unixnano (default: exact to the nanosecond), unix, rfc3339, rfc3339ms or rfc3339ns
+  --json                 the job's JSON body alone (for your own tooling)
+
+An S3 destination needs the ownership challenge first: Cloudflare writes a file into the bucket, and the job is
+created with its content. The output shows both steps.`;
+
+/** Logpush's timestamp formats; cflogs reads each exactly (unixnano as an exact integer, not a rounded double). */
+const TIMESTAMP_FORMATS = ['unixnano', 'unix', 'rfc3339', 'rfc3339ms', 'rfc3339ns'] as const;
+const API = 'https://api.cloudflare.com/client/v4';
+const DEFAULT_PREFIX = 'cloudflare/';
+const DEFAULT_SECRET_HEADER = 'x-panther-cloudflare';
+
+export interface JobRequest {
+  /** `zones/<id>` or `accounts/<id>`. */
+  scopePath: string;
+  body: {
+    name: string;
+    dataset: string;
+    destination_conf: string;
+    output_options: { field_names: string[]; timestamp_format: string; output_type: 'ndjson' };
+    enabled: boolean;
+    ownership_challenge?: string;
+  };
+  /** The S3 destination, whose ownership Cloudflare checks first. */
+  ownership?: { destination_conf: string; bucket: string; prefix: string };
+  /** The HTTP destination's secret: where to read it, and the placeholder the body carries for it. */
+  secret?: { id?: string; header: string };
+}
+
+/** Names a valid Cloudflare id (32 hex digits). */
+const CLOUDFLARE_ID = /^[0-9a-f]{32}$/;
+const SECRET_PLACEHOLDER = '${CFLOGS_SECRET}';
+
+/**
+ * The job a dataset needs: the endpoint by the dataset's scope, every schema field in field_names, the destination.
+ * Pure: the command prints it, the tests check it against Cloudflare's dataset facts.
+ */
+export function logpushJob(
+  schema: LogSchema,
+  o: { zone?: string; account?: string; bucket?: string; region?: string; prefix?: string; url?: string; secretId?: string; secretHeader?: string; name?: string; timestampFormat?: string },
+): JobRequest {
+  const dataset = schema.dataset;
+  if (dataset === undefined || schema.scopes === undefined) throw new UsageError(`${schema.logType} is not a Logpush dataset (a custom schema): no job to create`);
+  const scope: DatasetScope = o.zone !== undefined ? 'zone' : 'account';
+  const id = o.zone ?? o.account;
+  if ((o.zone === undefined) === (o.account === undefined)) throw new UsageError(`give --zone or --account: ${dataset} is offered ${scopesText(schema.scopes)}`);
+  if (!schema.scopes.includes(scope)) {
+    throw new UsageError(`${dataset} is ${scopesText(schema.scopes)}: use --${schema.scopes[0]} (Cloudflare refuses a ${scope}-level job for it)`);
+  }
+  if (!CLOUDFLARE_ID.test(id as string)) throw new UsageError(`--${scope} must be a Cloudflare ${scope} id (32 hex digits), got ${JSON.stringify(id)}`);
+  const timestampFormat = o.timestampFormat ?? 'unixnano';
+  if (!(TIMESTAMP_FORMATS as readonly string[]).includes(timestampFormat)) throw new UsageError(`--timestamp-format must be one of ${TIMESTAMP_FORMATS.join(', ')}`);
+  if ((o.bucket === undefined) === (o.url === undefined)) throw new UsageError('give one destination: --bucket (S3) or --url (HTTP)');
+  const base = { name: o.name ?? `cflogs-${dataset.replace(/_/g, '-')}`, dataset, output_options: { field_names: schema.fields.map((f) => f.name), timestamp_format: timestampFormat, output_type: 'ndjson' as const }, enabled: true };
+  const scopePath = `${scope}s/${id}`;
+  if (o.bucket !== undefined) {
+    if (!BUCKET_NAME.test(o.bucket)) throw new UsageError(`--bucket is not a bucket name: ${JSON.stringify(o.bucket)}`);
+    if (o.region === undefined || !/^[a-z]{2}(-[a-z]+)+-\d$/.test(o.region)) throw new UsageError('--region must name the bucket\'s AWS region (us-east-1, eu-west-1, ...)');
+    const prefix = o.prefix ?? DEFAULT_PREFIX;
+    if (prefix !== '' && (!prefix.endsWith('/') || prefix.startsWith('/') || /[?#{}\s]/.test(prefix))) throw new UsageError('--prefix must be key segments ending in /, as the stack\'s inputPrefixes');
+    // {DATE} is Logpush's own placeholder (a folder a day); the dataset's name in the key routes the objects.
+    const destination = `s3://${o.bucket}/${prefix}${dataset}/{DATE}?region=${o.region}`;
+    return { scopePath, body: { ...base, destination_conf: destination, ownership_challenge: '${CHALLENGE}' }, ownership: { destination_conf: destination, bucket: o.bucket, prefix: `${prefix}${dataset}/` } };
+  }
+  const url = o.url as string;
+  if (!/^https:\/\/[^\s?#]+$/.test(url)) throw new UsageError('--url must be the https:// function URL, without a query');
+  const header = o.secretHeader ?? DEFAULT_SECRET_HEADER;
+  if (!/^[A-Za-z0-9-]+$/.test(header)) throw new UsageError('--secret-header must be a header name');
+  // Logpush sends `header_<name>` query parameters as request headers; the dataset in the path routes the batches.
+  const destination = `${url.replace(/\/+$/, '')}/${dataset}?header_${header}=${SECRET_PLACEHOLDER}`;
+  return { scopePath, body: { ...base, destination_conf: destination }, secret: { header, ...(o.secretId !== undefined ? { id: o.secretId } : {}) } };
+}
+
+function scopesText(scopes: readonly DatasetScope[]): string {
+  return scopes.length > 1 ? 'offered for zones and for accounts' : `${scopes[0]}-scoped`;
+}
+
+const shellQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/** The requests as a shell script: comments say what each step is for; nothing secret is printed. */
+export function jobScript(job: JobRequest): string {
+  const auth = '-H "Authorization: Bearer $CLOUDFLARE_API_TOKEN" -H "Content-Type: application/json"';
+  const lines: string[] = [`# Logpush job for ${job.body.dataset} (${job.body.output_options.field_names.length} fields), to ${job.ownership ? 'S3' : 'HTTP'}.`];
+  if (job.ownership) {
+    lines.push(
+      '',
+      '# 1. Ownership challenge: Cloudflare writes a file into the bucket; the job is created with its content.',
+      `curl -sS -X POST "${API}/${job.scopePath}/logpush/ownership" ${auth} \\`,
+      `  --data ${shellQuote(JSON.stringify({ destination_conf: job.ownership.destination_conf }))}`,
+      '# The answer names the file (result.filename); read it, under the same prefix:',
+      `CHALLENGE=$(aws s3 cp "s3://${job.ownership.bucket}/${job.ownership.prefix}<result.filename>" -)`,
+      '# (cflogs skips ownership-challenge files: they never reach the lake.)',
+      '',
+      '# 2. The job.',
+    );
+  } else {
+    lines.push(
+      '',
+      '# 1. The shared secret the function checks (never put it in a file or a shell history).',
+      job.secret?.id !== undefined
+        ? `CFLOGS_SECRET=$(aws secretsmanager get-secret-value --secret-id ${shellQuote(job.secret.id)} --query SecretString --output text)`
+        : 'CFLOGS_SECRET=$(aws secretsmanager get-secret-value --secret-id <HttpSharedSecretArn> --query SecretString --output text)',
+      '',
+      '# 2. The job. Cloudflare first sends a test batch, which the function answers 200.',
+    );
+  }
+  // The body in a here-document that expands the variables (the JSON has no other $ or backquote).
+  lines.push(`curl -sS -X POST "${API}/${job.scopePath}/logpush/jobs" ${auth} --data @- <<JSON`, bodyText(job.body), 'JSON', '');
+  return lines.join('\n');
+}
+
+/** The body as indented JSON, its field names on one line (a job has up to 130). */
+function bodyText(body: JobRequest['body']): string {
+  const names = JSON.stringify(body.output_options.field_names);
+  return JSON.stringify({ ...body, output_options: { ...body.output_options, field_names: '@@FIELDS@@' } }, null, 2).replace('"@@FIELDS@@"', names);
+}
+
+export async function jobCommand(argv: string[], io: { stdout: Writable }, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const { values, positionals } = parseCommandArgs(
+    {
+      args: argv,
+      allowPositionals: true,
+      options: {
+        zone: { type: 'string' },
+        account: { type: 'string' },
+        bucket: { type: 'string' },
+        region: { type: 'string' },
+        prefix: { type: 'string' },
+        url: { type: 'string' },
+        'secret-id': { type: 'string' },
+        'secret-header': { type: 'string' },
+        name: { type: 'string' },
+        'timestamp-format': { type: 'string' },
+        json: { type: 'boolean', default: false },
+      },
+    },
+    JOB_USAGE,
+  );
+  if (positionals.length !== 1) throw new UsageError(`name one dataset\nusage: ${JOB_USAGE}`);
+  const schema = datasetSchema(cliRegistry(env), positionals[0] as string);
+  const job = logpushJob(schema, {
+    ...(values.zone !== undefined ? { zone: values.zone } : {}),
+    ...(values.account !== undefined ? { account: values.account } : {}),
+    ...(values.bucket !== undefined ? { bucket: values.bucket } : {}),
+    ...(values.region !== undefined ? { region: values.region } : {}),
+    ...(values.prefix !== undefined ? { prefix: values.prefix } : {}),
+    ...(values.url !== undefined ? { url: values.url } : {}),
+    ...(values['secret-id'] !== undefined ? { secretId: values['secret-id'] } : {}),
+    ...(values['secret-header'] !== undefined ? { secretHeader: values['secret-header'] } : {}),
+    ...(values.name !== undefined ? { name: values.name } : {}),
+    ...(values['timestamp-format'] !== undefined ? { timestampFormat: values['timestamp-format'] } : {}),
+  });
+  io.stdout.write(values.json ? `${bodyText(job.body)}\n` : jobScript(job));
+  return 0;
+}
+
+/** A dataset's schema by its Logpush name (or a log type's name). */
+function datasetSchema(registry: SchemaRegistry, name: string): LogSchema {
+  const entry = registry.find(name);
+  if (!entry) throw new UsageError(`unknown dataset ${JSON.stringify(name)}; known: ${registry.datasets().join(', ')}`);
+  return entry.schema;
+}
