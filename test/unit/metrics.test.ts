@@ -1,4 +1,4 @@
-import { outcomeMetrics } from '../../lib/s3/metrics';
+import { MetricRecord, outcomeMetrics } from '../../lib/s3/metrics';
 import type { ProcessSummary } from '../../lib/pipeline/process';
 
 const summary: ProcessSummary = {
@@ -25,9 +25,15 @@ const summary: ProcessSummary = {
 describe('object metrics', () => {
   it('report rows, rejects by reason, filtered by filter, bytes (in, decompressed, written) and salvage, dimensioned by log type', () => {
     const got: [string, number, Record<string, string> | undefined][] = [];
-    const m = outcomeMetrics((n, v, d) => got.push([n, v, d]));
+    const records: MetricRecord[] = [];
+    const m = outcomeMetrics((rs) => records.push(...rs));
     m.objectDone({ status: 'processed', summary });
     const lt = { logType: 'Cloudflare.Firewall' };
+    for (const r of records) for (const [n, v] of r.metrics) got.push([n, v, r.dimensions]);
+    // One record per dimension set: the log type's, and one per reason, filter and field.
+    expect(records.map((r) => JSON.stringify(r.dimensions ?? {})).sort()).toEqual(
+      [lt, { ...lt, reason: 'invalid_json' }, { ...lt, reason: 'schema' }, { ...lt, filter: 'keep-blocked' }, { ...lt, field: 'BotScore' }].map((d) => JSON.stringify(d)).sort(),
+    );
     expect(got).toEqual(
       expect.arrayContaining([
         ['ObjectsProcessed', 1, lt],
@@ -50,7 +56,9 @@ describe('object metrics', () => {
 
   it('count skipped objects by reason and failures', () => {
     const got: [string, number, Record<string, string> | undefined][] = [];
-    const m = outcomeMetrics((n, v, d) => got.push([n, v, d]));
+    const m = outcomeMetrics((rs) => {
+      for (const r of rs) for (const [n, v] of r.metrics) got.push([n, v, r.dimensions]);
+    });
     m.objectDone({ status: 'skipped', reason: 'ownership_challenge' });
     m.objectFailed();
     expect(got).toEqual([
