@@ -107,12 +107,13 @@ const ROWS = [
   'cflogs_gzip',
   'cflogs_parquet',
   'cflogs_iceberg',
+  'cflogs_compacted',
   'duckdb_parquet',
   'e2e',
 ] as const;
 
 /** Rows --prof-row can profile: the cflogs contender's. */
-const PROFILABLE = ['cflogs', 'cflogs_rules', 'cflogs_filtered', 'cflogs_2core', 'cflogs_gzip', 'cflogs_parquet', 'cflogs_iceberg'] as const;
+const PROFILABLE = ['cflogs', 'cflogs_rules', 'cflogs_filtered', 'cflogs_2core', 'cflogs_gzip', 'cflogs_parquet', 'cflogs_iceberg', 'cflogs_compacted'] as const;
 
 /** Reference rows (both contenders writing gzip) that --quick leaves out unless --only names them. */
 const NOT_IN_QUICK: ReadonlySet<string> = new Set(['duckdb_gzip', 'cflogs_gzip']);
@@ -137,7 +138,8 @@ function usage(problem?: string): never {
               CFLOGS_RULES_ENABLE / CFLOGS_RULES_DISABLE do (e.g. --rules-enable Cloudflare.HttpRequest.BotHighVolume)
 rows: duckdb and cflogs both write zstd (cflogs' default output codec; its level comes from loadConfig, as the
 Lambda's does) and are the compared pair; duckdb_gzip and cflogs_gzip write gzip, for reference; cflogs_parquet
-(CFLOGS_OUTPUT_FORMAT=parquet) and duckdb_parquet write zstd Parquet; cflogs_rules is cflogs with the default
+(CFLOGS_OUTPUT_FORMAT=parquet) and duckdb_parquet write zstd Parquet; cflogs_compacted is cflogs_iceberg with the
+table then compacted (cflogs compact: DuckDB, 256 MB memory limit), timed with the ingest; cflogs_rules is cflogs with the default
 detection rules (the stage runs only for a log type with enabled rules: none of http_requests' is enabled).`;
   process.stderr.write((problem ? `${problem}\n` : '') + text + '\n');
   process.exit(problem ? 2 : 0);
@@ -251,7 +253,7 @@ const GIB = 2 ** 30;
 const TIB = 2 ** 40;
 
 /** Rows priced in the report: those that write lake output from one core. */
-const COSTED = ['naive', 'duckdb', 'cflogs', 'cflogs_rules', 'cflogs_filtered', 'duckdb_gzip', 'cflogs_gzip', 'cflogs_parquet', 'cflogs_iceberg', 'duckdb_parquet'] as const;
+const COSTED = ['naive', 'duckdb', 'cflogs', 'cflogs_rules', 'cflogs_filtered', 'duckdb_gzip', 'cflogs_gzip', 'cflogs_parquet', 'cflogs_iceberg', 'cflogs_compacted', 'duckdb_parquet'] as const;
 
 interface Cost {
   /** Lambda GB-seconds at 1,769 MB for the seconds one TB of input takes on one core. */
@@ -318,6 +320,8 @@ async function main(): Promise<void> {
     { label: 'cflogs_parquet', contender: 'cflogs', params: { format: 'parquet' }, cpus: pin },
     // Parquet, and the files committed to an Iceberg table (a local catalog): what the committer adds.
     { label: 'cflogs_iceberg', contender: 'cflogs', params: { format: 'parquet', iceberg: true }, cpus: pin },
+    // The same, then the table compacted as `cflogs compact` does it (Glue's compaction optimizer, locally).
+    { label: 'cflogs_compacted', contender: 'cflogs', params: { format: 'parquet', iceberg: true, compact: true }, cpus: pin },
     { label: 'duckdb_parquet', contender: 'duckdb', params: { tmpDir: workDir, format: 'parquet' }, cpus: pin },
     {
       label: 'e2e',
@@ -513,6 +517,8 @@ function jsonReport(f: Record<string, Figure>, corpus: Corpus, m: Machine, args:
       duckdb_gzip: pick(f.duckdb_gzip),
       cflogs_gzip: pick(f.cflogs_gzip),
       cflogs_parquet: pick(f.cflogs_parquet),
+      cflogs_iceberg: pick(f.cflogs_iceberg),
+      cflogs_compacted: pick(f.cflogs_compacted),
       duckdb_parquet: pick(f.duckdb_parquet),
     },
     // cflogs_duckdb compares the two zstd rows.
@@ -689,6 +695,22 @@ function textReport(
   }
   if (f.cflogs_iceberg && f.cflogs_parquet) {
     out.push(`cflogs_iceberg / cflogs_parquet  ${fmt(f.cflogs_iceberg.mbps_cpu / f.cflogs_parquet.mbps_cpu, 0, 2)}x per CPU-second (the commit of the object's files to an Iceberg table)`);
+  }
+  const compacted = f.cflogs_compacted;
+  if (compacted) {
+    const q = Number(compacted.notes?.query_bytes ?? 0);
+    const ndjson = f.cflogs?.bytes_out;
+    const ingest = Number(compacted.notes?.ingest_bytes ?? 0);
+    const duck = f.duckdb_parquet?.bytes_out;
+    out.push(
+      `cflogs_compacted: ${compacted.notes?.files} files, ${compacted.notes?.row_groups} row groups (${fmt(compacted.rows / Number(compacted.notes?.row_groups ?? 1), 0, 0)} rows each on average); ` +
+        `${fmt(compacted.bytes_out / 1e6, 0, 2)} MB from ${fmt(ingest / 1e6, 0, 2)} MB (${fmt(compacted.bytes_out / ingest, 0, 3)}x), the compaction ${fmt(Number(compacted.notes?.compact_ms ?? 0) / 1000, 0, 2)} s of the timed work`,
+    );
+    if (duck) out.push(`cflogs_compacted / duckdb_parquet bytes  ${fmt(compacted.bytes_out / duck, 0, 3)}x   target <= 1.1x   ${compacted.bytes_out / duck <= 1.1 ? 'met' : 'NOT met'}`);
+    out.push(
+      `cflogs_compacted: a query of the 5 columns reads ${fmt(q / 1e6, 0, 2)} MB` +
+        (ndjson ? `, ${fmt((100 * q) / ndjson, 0, 1)}% of the NDJSON lake's ${fmt(ndjson / 1e6, 0, 1)} MB   target <= 5%   ${(100 * q) / ndjson <= 5 ? 'met' : 'NOT met'}` : ''),
+    );
   }
   if (f.cflogs_filtered) {
     const n = f.cflogs_filtered.notes?.filtered;

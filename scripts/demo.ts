@@ -19,7 +19,8 @@ import { startLocalDynamo, startLocalSns } from '../testkit/local-alerts';
 import { LOCAL_CREDENTIALS, s3CreatedEvent, startLocalS3 } from '../testkit/local-s3';
 import type { IngestReport } from '../lib/s3/handler';
 import type { ObjectOutcome } from '../lib/s3/object';
-import { commitLocal } from '../lib/cli/iceberg';
+import { COMPACTION_DEFAULTS, compactionLine, compactTables } from '../lib/cli/compact';
+import { commitLocal, localWarehouse } from '../lib/cli/iceberg';
 import { eventColumns } from '../lib/lake/format';
 import { builtInRegistry } from '../lib/record/registry';
 import { tableLines, TableRow, useColour } from './demo-output';
@@ -125,6 +126,11 @@ async function commitToIceberg(lakeDir: string, rows: { outcome: ObjectOutcome }
   const lake = relative(process.cwd(), lakeDir) || '.';
   console.log(`\nIceberg tables in ${lake}/iceberg/ (each object's Parquet files committed once, one snapshot each):`);
   for (const [table, n] of [...snapshots].sort()) console.log(`  ${table}: ${n} snapshot${n === 1 ? '' : 's'}`);
+  // Compacted as Glue's compaction optimizer would (bin-pack): an event hour's files rewritten into one, one replace
+  // snapshot per table; the queries below read the compacted files and answer as before.
+  console.log(`\n$ npm run --silent cflogs -- compact --lake ${lake}`);
+  const compacted = await compactTables(localWarehouse(lakeDir), [...snapshots.keys()].sort(), COMPACTION_DEFAULTS);
+  for (const r of compacted) console.log(`  ${compactionLine(r)}`);
 }
 
 /**

@@ -18,7 +18,7 @@
  * and writing alerts happen after processStream, in lib/alerts. params.rulesEnable / rulesDisable (rule ids, bench's
  * --rules-enable / --rules-disable) change the set as CFLOGS_RULES_ENABLE / CFLOGS_RULES_DISABLE do.
  */
-import { createReadStream, mkdtempSync } from 'node:fs';
+import { closeSync, createReadStream, fstatSync, mkdtempSync, openSync, readSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parquetMetadata } from 'hyparquet';
@@ -30,7 +30,8 @@ import { builtInRegistry } from '../../lib/record/registry';
 import { LakeWriter } from '../../lib/lake/writer';
 import { loadRuleSetSync } from '../../lib/rules/builtin';
 import { LocalCatalog, localFiles } from '../../lib/iceberg/catalog';
-import { appendHandoffs, handoffOf } from '../../lib/iceberg/commit';
+import { appendHandoffs, currentDataFiles, handoffOf } from '../../lib/iceberg/commit';
+import { LocalStore } from '../../lib/lake/local-store';
 import type { Contender } from '../contender';
 import { DiscardStore } from '../discard-store';
 
@@ -65,11 +66,16 @@ const cflogs: Contender = {
     const store = new DiscardStore(parquet);
     // params.iceberg: the files are then committed to an Iceberg table (a local catalog in a temporary directory).
     const iceberg = params.iceberg === true ? mkdtempSync(join(tmpdir(), 'cflogs-bench-iceberg-')) : undefined;
+    // params.compact: a lake on disk, whose table is compacted after each commit.
+    const lakeDir = params.compact === true && iceberg !== undefined ? join(iceberg, 'lake') : undefined;
     let round = 0;
 
+    let compacted: string[] | undefined;
+    let compactMs = 0;
     return async () => {
+      const disk = lakeDir === undefined ? undefined : new LocalStore(join(lakeDir, String(round + 1)));
       const sink = new LakeWriter({
-        store,
+        store: disk ?? store,
         prefix: '',
         baseName: 'bench',
         rejectTime: '2026-11-24 12:00:00.000000000',
@@ -96,7 +102,7 @@ const cflogs: Contender = {
       const outRows = s.outputs.filter((o) => o.kind === 'events').reduce((a, o) => a + o.rows, 0);
       if (outRows !== s.rows) problems.push(`output files hold ${outRows} rows, the summary says ${s.rows}`);
       const outBytes = s.outputs.reduce((a, o) => a + o.bytes, 0);
-      if (outBytes !== store.totalBytes()) problems.push(`store got ${store.totalBytes()} bytes, outputs say ${outBytes}`);
+      if (disk === undefined && outBytes !== store.totalBytes()) problems.push(`store got ${store.totalBytes()} bytes, outputs say ${outBytes}`);
       const d = s.detections;
       if (rules && enabledRules > 0) {
         if (!d) problems.push(`${enabledRules} rules enabled for ${entry.plan.logType}, but the stage did not run`);
@@ -108,13 +114,41 @@ const cflogs: Contender = {
       if (iceberg !== undefined) {
         // Each timed run is another input: one snapshot each, on a table that grows as a committer's does.
         round++;
-        const h = handoffOf(`bench/${corpus.key}/${round}`, s.outputs, (key) => `/bench/${round}/${key}`);
-        const c = await appendHandoffs({ catalog: new LocalCatalog(iceberg), ...localFiles, now: () => now.getTime() }, entry.plan.table, columns, [h]);
+        const h = handoffOf(`bench/${corpus.key}/${round}`, s.outputs, (key) => (lakeDir === undefined ? `/bench/${round}/${key}` : join(lakeDir, String(round), key)));
+        const catalog = new LocalCatalog(iceberg);
+        const c = await appendHandoffs({ catalog, ...localFiles, now: () => now.getTime() }, entry.plan.table, columns, [h]);
         if (c.committed.length !== 1) problems.push(`the commit took ${c.committed.length} inputs, 1 expected`);
+        if (lakeDir !== undefined) {
+          // Loaded here: the other rows of this contender do not load the compaction's modules.
+          // eslint-disable-next-line @typescript-eslint/no-require-imports
+          const { COMPACTION_DEFAULTS, compactTables } = require('../../lib/cli/compact') as typeof import('../../lib/cli/compact');
+          const t0 = performance.now();
+          const [r] = await compactTables(catalog, [entry.plan.table], COMPACTION_DEFAULTS, () => now.getTime());
+          compactMs = performance.now() - t0;
+          if (r?.snapshotId === undefined) problems.push('the compaction made no snapshot');
+          const t = await catalog.load(entry.plan.table);
+          // This round's files: the table's files under this round's lake (earlier rounds' are compacted already).
+          compacted = t ? (await currentDataFiles(localFiles.read, t.metadata)).filter((f) => f.startsWith(join(lakeDir, String(round), '/'))) : [];
+        }
       }
       let rowGroups = 0;
       let queryBytes = 0;
-      if (parquet) {
+      let compactedBytes = 0;
+      if (compacted !== undefined) {
+        let rows = 0;
+        for (const f of compacted) {
+          const { size, tail } = footerOf(f);
+          compactedBytes += size;
+          const meta = parquetMetadata(tail);
+          rowGroups += meta.row_groups.length;
+          rows += Number(meta.num_rows);
+          queryBytes += meta.metadata_length + 8;
+          for (const g of meta.row_groups) {
+            for (const c of g.columns) if (QUERY_COLUMNS.includes(c.meta_data?.path_in_schema[0] ?? '')) queryBytes += Number(c.meta_data?.total_compressed_size ?? 0n);
+          }
+        }
+        if (rows !== s.rows) problems.push(`the compacted files hold ${rows} rows, ${s.rows} were written`);
+      } else if (parquet) {
         for (const o of s.outputs) {
           if (o.kind !== 'events') continue;
           const ends = store.ends.get(o.key);
@@ -139,12 +173,13 @@ const cflogs: Contender = {
       return {
         rows: s.rows,
         expectedRows: corpus.lines - expectedFiltered,
-        bytesOut: store.totalBytes(),
+        bytesOut: compacted !== undefined ? compactedBytes : store.totalBytes(),
         notes: {
           filtered: s.filtered,
-          files: s.outputs.length,
+          files: compacted !== undefined ? compacted.length : s.outputs.length,
+          ...(compacted !== undefined ? { compact_ms: Math.round(compactMs), ingest_bytes: outBytes } : {}),
           unknown_fields: Object.keys(s.unknownFields).length,
-          codec: parquet ? `parquet zstd ${config.codec.compression === 'zstd' ? config.codec.level : 3}` : `${config.codec.compression} ${config.codec.level}`,
+          codec: compacted !== undefined ? 'parquet zstd 3, compacted' : parquet ? `parquet zstd ${config.codec.compression === 'zstd' ? config.codec.level : 3}` : `${config.codec.compression} ${config.codec.level}`,
           ...(parquet ? { row_groups: rowGroups, query_bytes: queryBytes, query_columns: QUERY_COLUMNS.join(', ') } : {}),
           ...(rules ? { log_type: entry.plan.logType, rules_enabled: enabledRules, rule_rows: d?.rows ?? 0, rule_matches: d?.matches ?? 0, rule_groups: d?.contributions.length ?? 0 } : {}),
         },
@@ -152,5 +187,19 @@ const cflogs: Contender = {
     };
   },
 };
+
+/** A Parquet file's size and its last 512 KiB (the footer and its length): what parquetMetadata reads. */
+function footerOf(path: string): { size: number; tail: ArrayBuffer } {
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const n = Math.min(size, 512 * 1024);
+    const buf = Buffer.alloc(n);
+    readSync(fd, buf, 0, n, size - n);
+    return { size, tail: buf.buffer.slice(buf.byteOffset, buf.byteOffset + n) };
+  } finally {
+    closeSync(fd);
+  }
+}
 
 export default cflogs;

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { ConfigError } from '../errors';
 import { backfillCommand, BACKFILL_USAGE } from './backfill';
+import { COMPACT_HELP, compactCommand, COMPACT_USAGE } from './compact';
 import { ddlCommand, DDL_USAGE } from './ddl';
 import { detectCommand, DETECT_USAGE } from './detect';
 import { topLevelHelp, wantsHelp } from './help';
@@ -11,7 +12,8 @@ import { cliRegistry } from './schemas';
 import { serveCommand, SERVE_USAGE } from './serve';
 import { UsageError } from './usage';
 
-const COMMANDS: Record<string, { usage: string; run: (argv: string[]) => Promise<number> }> = {
+/** Each command's one-line usage (the top-level help lists them), what --help adds to it, and how it runs. */
+const COMMANDS: Record<string, { usage: string; help?: string; run: (argv: string[]) => Promise<number> }> = {
   parse: {
     usage: PARSE_USAGE,
     run: (argv) => parseCommand(argv, { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin }),
@@ -32,6 +34,11 @@ const COMMANDS: Record<string, { usage: string; run: (argv: string[]) => Promise
   query: {
     usage: QUERY_USAGE,
     run: (argv) => queryCommand(argv, { stdout: process.stdout, stderr: process.stderr }),
+  },
+  compact: {
+    usage: COMPACT_USAGE,
+    help: COMPACT_HELP,
+    run: (argv) => compactCommand(argv, { stdout: process.stdout, stderr: process.stderr }),
   },
   rules: {
     usage: RULES_USAGE,
@@ -56,7 +63,7 @@ export async function main(argv: string[]): Promise<number> {
     return asked ? 0 : 2;
   }
   if (wantsHelp(rest)) {
-    process.stdout.write(`usage: ${cmd.usage}\n`);
+    process.stdout.write(`usage: ${cmd.usage}\n${cmd.help ? `\n${cmd.help}\n` : ''}`);
     return 0;
   }
   try {

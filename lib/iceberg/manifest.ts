@@ -26,6 +26,28 @@ export interface DataFileEntry {
   /** Iceberg single-value binary serialization (boundBytes). */
   lowerBounds?: Map<number, Uint8Array>;
   upperBounds?: Map<number, Uint8Array>;
+  /** Row group offsets, as another writer (Iceberg Java, Glue) may record them: carried over as they are. */
+  splitOffsets?: bigint[];
+  sortOrderId?: number;
+}
+
+/** A manifest entry's status: Iceberg's EXISTING (carried over), ADDED (by this snapshot), DELETED (by this snapshot). */
+export const STATUS_EXISTING = 0;
+export const STATUS_ADDED = 1;
+export const STATUS_DELETED = 2;
+export type EntryStatus = typeof STATUS_EXISTING | typeof STATUS_ADDED | typeof STATUS_DELETED;
+
+/**
+ * One manifest entry. Null snapshot and sequence numbers are inherited from the manifest list when read (the spec
+ * allows null sequence numbers for ADDED entries only); EXISTING and DELETED entries carry the file's own.
+ */
+export interface ManifestEntry {
+  status: EntryStatus;
+  snapshotId: bigint | null;
+  /** The data sequence number. */
+  sequenceNumber: bigint | null;
+  fileSequenceNumber: bigint | null;
+  file: DataFileEntry;
 }
 
 export interface ManifestListEntry {
@@ -45,8 +67,6 @@ export interface ManifestListEntry {
   partitions?: { containsNull: boolean; containsNan?: boolean; lowerBound?: Uint8Array; upperBound?: Uint8Array }[];
 }
 
-const STATUS_ADDED = 1;
-const STATUS_DELETED = 2;
 const CONTENT_DATA = 0;
 
 const opt = (type: AvroType): AvroType => ['null', type];
@@ -148,18 +168,35 @@ export function writeManifest(o: {
   files: DataFileEntry[];
   sync?: Uint8Array;
 }): Buffer {
-  if (o.files.length === 0) throw new Error('a manifest needs at least one data file');
+  const entries = o.files.map((file): ManifestEntry => ({ status: STATUS_ADDED, snapshotId: o.snapshotId, sequenceNumber: o.sequenceNumber, fileSequenceNumber: o.sequenceNumber, file }));
+  return writeManifestEntries({ ...o, entries });
+}
+
+/** One manifest (content=data) of entries of any status, as a rewrite writes them: each entry as given. */
+export function writeManifestEntries(o: {
+  schemaJson: string;
+  schemaId?: number;
+  specId: number;
+  partitionFields: PartitionFieldSpec[];
+  entries: ManifestEntry[];
+  sync?: Uint8Array;
+}): Buffer {
+  if (o.entries.length === 0) throw new Error('a manifest needs at least one data file');
   const schemaId = o.schemaId ?? (JSON.parse(o.schemaJson) as { 'schema-id'?: number })['schema-id'] ?? 0;
   const schema = manifestEntrySchema(o.partitionFields);
-  const records = o.files.map((f) => {
+  const records = o.entries.map(({ status, snapshotId, sequenceNumber, fileSequenceNumber, file: f }) => {
     if (f.partition.length !== o.partitionFields.length) {
       throw new Error(`${f.filePath}: ${f.partition.length} partition values for ${o.partitionFields.length} partition fields`);
     }
+    if (status !== STATUS_ADDED && (sequenceNumber === null || fileSequenceNumber === null || snapshotId === null)) {
+      // Only ADDED entries inherit: a carried-over or deleted file keeps the numbers it was added with.
+      throw new Error(`${f.filePath}: an entry of status ${status} needs its snapshot id and sequence numbers`);
+    }
     return {
-      status: STATUS_ADDED,
-      snapshot_id: o.snapshotId,
-      sequence_number: o.sequenceNumber,
-      file_sequence_number: o.sequenceNumber,
+      status,
+      snapshot_id: snapshotId,
+      sequence_number: sequenceNumber,
+      file_sequence_number: fileSequenceNumber,
       data_file: {
         content: CONTENT_DATA,
         file_path: f.filePath,
@@ -174,9 +211,9 @@ export function writeManifest(o: {
         lower_bounds: entries(f.lowerBounds),
         upper_bounds: entries(f.upperBounds),
         key_metadata: null,
-        split_offsets: null,
+        split_offsets: f.splitOffsets ?? null,
         equality_ids: null,
-        sort_order_id: null,
+        sort_order_id: f.sortOrderId ?? null,
       },
     };
   });
@@ -204,8 +241,26 @@ export function manifestListEntryFor(o: {
   files: DataFileEntry[];
   fieldCount: number;
 }): ManifestListEntry {
+  const entries = o.files.map((file): ManifestEntry => ({ status: STATUS_ADDED, snapshotId: o.snapshotId, sequenceNumber: null, fileSequenceNumber: null, file }));
+  return manifestListEntryOf({ ...o, entries });
+}
+
+/**
+ * The manifest-list entry for a manifest of entries of any status: files and rows counted by status, the lowest data
+ * sequence number of its live (ADDED or EXISTING) files, and partition summaries over every entry, as Iceberg's
+ * writers make them.
+ */
+export function manifestListEntryOf(o: {
+  manifestPath: string;
+  manifestLength: number;
+  specId: number;
+  snapshotId: bigint;
+  sequenceNumber: bigint;
+  entries: ManifestEntry[];
+  fieldCount: number;
+}): ManifestListEntry {
   const partitions = Array.from({ length: o.fieldCount }, (_, i) => {
-    const values = o.files.map((f) => f.partition[i] ?? null);
+    const values = o.entries.map((e) => e.file.partition[i] ?? null);
     const present = values.filter((v): v is number => v !== null);
     const summary: NonNullable<ManifestListEntry['partitions']>[number] = { containsNull: present.length < values.length, containsNan: false };
     if (present.length > 0) {
@@ -214,19 +269,22 @@ export function manifestListEntryFor(o: {
     }
     return summary;
   });
+  const of = (status: EntryStatus): ManifestEntry[] => o.entries.filter((e) => e.status === status);
+  const rows = (es: ManifestEntry[]): number => es.reduce((n, e) => n + e.file.recordCount, 0);
+  const live = o.entries.filter((e) => e.status !== STATUS_DELETED).map((e) => e.sequenceNumber ?? o.sequenceNumber);
   return {
     manifestPath: o.manifestPath,
     manifestLength: o.manifestLength,
     specId: o.specId,
     sequenceNumber: o.sequenceNumber,
-    minSequenceNumber: o.sequenceNumber,
+    minSequenceNumber: live.length > 0 ? live.reduce((a, b) => (b < a ? b : a)) : o.sequenceNumber,
     addedSnapshotId: o.snapshotId,
-    addedFilesCount: o.files.length,
-    existingFilesCount: 0,
-    deletedFilesCount: 0,
-    addedRowsCount: o.files.reduce((n, f) => n + f.recordCount, 0),
-    existingRowsCount: 0,
-    deletedRowsCount: 0,
+    addedFilesCount: of(STATUS_ADDED).length,
+    existingFilesCount: of(STATUS_EXISTING).length,
+    deletedFilesCount: of(STATUS_DELETED).length,
+    addedRowsCount: rows(of(STATUS_ADDED)),
+    existingRowsCount: rows(of(STATUS_EXISTING)),
+    deletedRowsCount: rows(of(STATUS_DELETED)),
     partitions,
   };
 }
@@ -291,6 +349,66 @@ export function readManifestList(file: Buffer): ManifestListEntry[] {
 export function manifestDataFiles(file: Buffer): string[] {
   const entries = readContainer(file).records as { status: number; data_file: { file_path: string } }[];
   return entries.filter((e) => e.status !== STATUS_DELETED).map((e) => e.data_file.file_path);
+}
+
+type IntMapRecord<V> = { key: number; value: V }[] | null;
+const toMap = <V>(a: unknown): Map<number, V> | undefined =>
+  Array.isArray(a) ? new Map((a as NonNullable<IntMapRecord<V>>).map((e) => [Number(e.key), e.value])) : undefined;
+
+/**
+ * A manifest's entries with their files' stats, as writeManifestEntries takes them back, and its partition spec id.
+ * Numbers are as written (null where inherited): resolve them against the manifest list with `inherited`.
+ */
+export function readManifestEntries(file: Buffer): { specId: number; entries: ManifestEntry[] } {
+  const { metadata, records } = readContainer(file);
+  const fields = (JSON.parse(metadata['partition-spec'] ?? '[]') as { name: string }[]).map((f) => f.name);
+  const nullableLong = (v: unknown): bigint | null => (v === null || v === undefined ? null : BigInt(v as bigint));
+  const entries = (records as Record<string, unknown>[]).map((r): ManifestEntry => {
+    const d = r.data_file as Record<string, unknown>;
+    const partition = d.partition as Record<string, unknown>;
+    const file: DataFileEntry = {
+      filePath: d.file_path as string,
+      fileSizeInBytes: Number(d.file_size_in_bytes),
+      recordCount: Number(d.record_count),
+      partition: fields.map((f) => (partition[f] === null || partition[f] === undefined ? null : Number(partition[f]))),
+    };
+    const maps = {
+      columnSizes: toMap<bigint>(d.column_sizes),
+      valueCounts: toMap<bigint>(d.value_counts),
+      nullValueCounts: toMap<bigint>(d.null_value_counts),
+      nanValueCounts: toMap<bigint>(d.nan_value_counts),
+    };
+    for (const [k, m] of Object.entries(maps)) {
+      if (m !== undefined) file[k as keyof typeof maps] = new Map([...m].map(([id, v]) => [id, Number(v)]));
+    }
+    const lower = toMap<Uint8Array>(d.lower_bounds);
+    const upper = toMap<Uint8Array>(d.upper_bounds);
+    if (lower !== undefined) file.lowerBounds = lower;
+    if (upper !== undefined) file.upperBounds = upper;
+    if (Array.isArray(d.split_offsets)) file.splitOffsets = (d.split_offsets as bigint[]).map((x) => BigInt(x));
+    if (typeof d.sort_order_id === 'number') file.sortOrderId = d.sort_order_id;
+    return {
+      status: Number(r.status) as EntryStatus,
+      snapshotId: nullableLong(r.snapshot_id),
+      sequenceNumber: nullableLong(r.sequence_number),
+      fileSequenceNumber: nullableLong(r.file_sequence_number),
+      file,
+    };
+  });
+  return { specId: Number(metadata['partition-spec-id'] ?? 0), entries };
+}
+
+/**
+ * An entry with the numbers Iceberg's inheritance gives it from its manifest's list entry: a null snapshot id is the
+ * manifest's added snapshot; null sequence numbers of an ADDED entry are the manifest's sequence number.
+ */
+export function inherited(e: ManifestEntry, m: ManifestListEntry): ManifestEntry & { snapshotId: bigint; sequenceNumber: bigint; fileSequenceNumber: bigint } {
+  const seq = (v: bigint | null): bigint => {
+    if (v !== null) return v;
+    if (e.status !== STATUS_ADDED) throw new Error(`${e.file.filePath}: no sequence number on an entry of status ${e.status} in ${m.manifestPath}`);
+    return m.sequenceNumber;
+  };
+  return { ...e, snapshotId: e.snapshotId ?? m.addedSnapshotId, sequenceNumber: seq(e.sequenceNumber), fileSequenceNumber: seq(e.fileSequenceNumber) };
 }
 
 /**

@@ -18,13 +18,19 @@ export interface PartitionSpec {
   fields: PartitionField[];
 }
 
+/**
+ * What a snapshot did: `append` adds files; `replace` rewrites files without changing the table's rows (a compaction),
+ * which readers of changes (incremental scans) skip.
+ */
+export type SnapshotOperation = 'append' | 'replace';
+
 export interface Snapshot {
   'snapshot-id': number;
   'parent-snapshot-id'?: number;
   'sequence-number': number;
   'timestamp-ms': number;
   'manifest-list': string;
-  summary: Record<string, string> & { operation: 'append' };
+  summary: Record<string, string> & { operation: SnapshotOperation };
   'schema-id': number;
 }
 
@@ -111,6 +117,25 @@ export function withAppend(
   m: TableMetadata,
   o: { snapshotId: number; manifestList: string; summary: Record<string, string>; now: number; previous: string },
 ): TableMetadata {
+  return withSnapshot(m, 'append', o);
+}
+
+/**
+ * The metadata after a rewrite of data files (a compaction): a `replace` snapshot, made as an append's is. Earlier
+ * snapshots stay, and with them the inputs their summaries name.
+ */
+export function withReplace(
+  m: TableMetadata,
+  o: { snapshotId: number; manifestList: string; summary: Record<string, string>; now: number; previous: string },
+): TableMetadata {
+  return withSnapshot(m, 'replace', o);
+}
+
+function withSnapshot(
+  m: TableMetadata,
+  operation: SnapshotOperation,
+  o: { snapshotId: number; manifestList: string; summary: Record<string, string>; now: number; previous: string },
+): TableMetadata {
   const sequenceNumber = m['last-sequence-number'] + 1;
   const parent = m['current-snapshot-id'];
   const snapshot: Snapshot = {
@@ -119,7 +144,7 @@ export function withAppend(
     'sequence-number': sequenceNumber,
     'timestamp-ms': o.now,
     'manifest-list': o.manifestList,
-    summary: { ...o.summary, operation: 'append' },
+    summary: { ...o.summary, operation },
     'schema-id': m['current-schema-id'],
   };
   return {

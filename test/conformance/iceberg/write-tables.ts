@@ -3,15 +3,21 @@
  * parsed into Parquet data files by the real lake writer, each object's files handed to the committer
  * (lib/iceberg/commit.ts) on a local catalog. The same hand-off is delivered three times, two commits race, and one
  * object's files are written twice (a crash after the data files, before the commit): the tables must still hold
- * each row once. Prints the warehouse's tables and what each must hold (count, row ids, event times to the
- * microsecond), for check_tables.py to compare with what pyiceberg reads.
+ * each row once. Then every table is compacted (`cflogs compact`'s bin-pack, one `replace` snapshot), and both versions
+ * are listed: the last append's metadata, whose files stay on disk, and the compacted one; and one file of a table
+ * whose manifest holds two is rewritten alone, so the other is carried as EXISTING. Prints the warehouse's
+ * tables and what each must hold (count, row ids, event times to the microsecond, the snapshots' operations), for
+ * check_tables.py to compare with what pyiceberg reads.
  *
  * Run by test/conformance/iceberg/run.ts (`npm run conformance:iceberg`).
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { COMPACTION_DEFAULTS, compactionDuckDB, compactTables, rewriteBin } from '../../../lib/cli/compact';
 import { appendHandoffs, Handoff, handoffOf } from '../../../lib/iceberg/commit';
 import { LocalCatalog, localFiles } from '../../../lib/iceberg/catalog';
+import { currentSchema } from '../../../lib/iceberg/metadata';
+import { liveFiles, replaceFiles } from '../../../lib/iceberg/rewrite';
 import { outputCodec } from '../../../lib/lake/codec';
 import { eventColumns, LakeColumn } from '../../../lib/lake/format';
 import { objectBaseName } from '../../../lib/lake/layout';
@@ -96,8 +102,43 @@ export async function writeTables(out: string): Promise<void> {
     if (again.committed.length !== 0) throw new Error(`${table}: a hand-off delivered again was committed again`);
     const loaded = await catalog.load(table);
     if (!loaded) throw new Error(`${table}: no table`);
-    report[table] = { metadata: loaded.metadataLocation, snapshots: loaded.metadata.snapshots.length, rows };
+    const operations = loaded.metadata.snapshots.map((s) => s.summary.operation);
+    report[table] = { metadata: loaded.metadataLocation, snapshots: loaded.metadata.snapshots.length, operations, rows };
+    const [compaction] = await compactTables(catalog, [table], COMPACTION_DEFAULTS, deps.now);
+    if (compaction?.snapshotId === undefined) continue;
+    const compacted = await catalog.load(table);
+    if (!compacted) throw new Error(`${table}: no table`);
+    report[`${table} (compacted: ${compaction.filesBefore} files -> ${compaction.filesAfter})`] = {
+      metadata: compacted.metadataLocation,
+      snapshots: compacted.metadata.snapshots.length,
+      operations: [...operations, 'replace'],
+      rows,
+    };
   }
+  if (!Object.keys(report).some((k) => k.includes('(compacted'))) throw new Error('no table had files to compact');
+  // A rewrite of one file of a manifest that holds two (one input's two event hours): the other is carried EXISTING.
+  for (const [table, { rows }] of tables) {
+    const loaded = await catalog.load(table);
+    if (!loaded) continue;
+    const live = await liveFiles(localFiles.read, loaded.metadata);
+    const one = live.find((f) => live.some((g) => g !== f && g.snapshotId === f.snapshotId && g.sequenceNumber === f.sequenceNumber));
+    if (!one) continue;
+    const schema = currentSchema(loaded.metadata);
+    const added = await compactionDuckDB(COMPACTION_DEFAULTS, (conn, scratch) =>
+      rewriteBin(conn, schema, [{ path: one.file.filePath, bytes: one.file.fileSizeInBytes, rows: one.file.recordCount, rowGroups: 1, compacted: false }], COMPACTION_DEFAULTS, scratch),
+    );
+    const r = await replaceFiles(deps, table, [{ replaced: [one.file.filePath], added: [added] }]);
+    const after = await catalog.load(table);
+    if (r.snapshotId === undefined || !after) throw new Error(`${table}: the rewrite of ${one.file.filePath} was not committed`);
+    report[`${table} (one file of a manifest rewritten, the other EXISTING)`] = {
+      metadata: after.metadataLocation,
+      snapshots: after.metadata.snapshots.length,
+      operations: after.metadata.snapshots.map((s) => s.summary.operation),
+      rows,
+    };
+    break;
+  }
+  if (!Object.keys(report).some((k) => k.includes('EXISTING'))) throw new Error('no manifest held two files');
   writeFileSync(join(out, 'expected.json'), JSON.stringify(report));
-  process.stdout.write(`${Object.keys(report).length} tables in ${warehouse}\n`);
+  process.stdout.write(`${Object.keys(report).length} table versions in ${warehouse}\n`);
 }
