@@ -155,6 +155,10 @@ function withSnapshot(
     refs: { ...m.refs, main: { 'snapshot-id': o.snapshotId, type: 'branch' } },
     snapshots: [...m.snapshots, snapshot],
     'snapshot-log': [...m['snapshot-log'], { 'snapshot-id': o.snapshotId, 'timestamp-ms': o.now }],
-    'metadata-log': [...m['metadata-log'], { 'metadata-file': o.previous, 'timestamp-ms': m['last-updated-ms'] }],
+    // The newest entries only (Iceberg's write.metadata.previous-versions-max): every commit rewrites the file.
+    'metadata-log': [...m['metadata-log'], { 'metadata-file': o.previous, 'timestamp-ms': m['last-updated-ms'] }].slice(-PREVIOUS_VERSIONS_MAX),
   };
 }
+
+/** Metadata files a table's metadata log names at most, Iceberg's default. */
+export const PREVIOUS_VERSIONS_MAX = 100;

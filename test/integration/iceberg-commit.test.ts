@@ -1,5 +1,7 @@
 import { CommitConflict, LocalCatalog, localFiles } from '../../lib/iceberg/catalog';
-import { appendHandoffs, committedInputs, currentDataFiles, Handoff, hourValue, INPUTS_KEY } from '../../lib/iceberg/commit';
+import { appendHandoffs, committedInputs, currentDataFiles, Handoff, hourValue, INPUTS_KEY, MIN_MANIFESTS_TO_MERGE } from '../../lib/iceberg/commit';
+import { readManifestEntries, readManifestList, STATUS_EXISTING } from '../../lib/iceberg/manifest';
+import { currentSnapshot, PREVIOUS_VERSIONS_MAX } from '../../lib/iceberg/metadata';
 import { currentSchema } from '../../lib/iceberg/metadata';
 import { icebergSchema } from '../../lib/iceberg/schema';
 import type { LakeColumn } from '../../lib/lake/format';
@@ -42,6 +44,30 @@ async function tableFiles(catalog: LocalCatalog, table: string): Promise<string[
 }
 
 describe('the Iceberg committer on a local catalog', () => {
+  it('merges small manifests as they pile up, so no commit or query plan reads one per commit ever made', async () => {
+    const { catalog, deps } = setup();
+    const commits = MIN_MANIFESTS_TO_MERGE + 30;
+    for (let i = 0; i < commits; i++) await appendHandoffs(deps, 't', COLUMNS, [handoff(`in-${i}`, i + 1)]);
+    const t = (await catalog.load('t'))!;
+    const list = readManifestList(await localFiles.read(currentSnapshot(t.metadata)!['manifest-list']));
+    expect(list.length).toBeLessThan(MIN_MANIFESTS_TO_MERGE);
+    // Every file is still the table's, once, with its own snapshot and sequence number as an EXISTING entry.
+    expect(await tableFiles(catalog, 't')).toEqual(Array.from({ length: commits }, (_, i) => `/lake/in-${i}.parquet`).sort());
+    const merged = list.find((m) => m.existingFilesCount > 0)!;
+    const entries = readManifestEntries(await localFiles.read(merged.manifestPath)).entries;
+    expect(entries.every((e) => e.status === STATUS_EXISTING && e.sequenceNumber !== null && e.snapshotId !== null)).toBe(true);
+    const first = entries.find((e) => e.file.filePath === '/lake/in-0.parquet')!;
+    expect([first.sequenceNumber, first.snapshotId]).toEqual([1n, BigInt(t.metadata.snapshots[0]!['snapshot-id'])]);
+    expect(first.file.recordCount).toBe(1);
+    expect(first.file.lowerBounds?.size).toBeGreaterThan(0);
+    // The rows the manifest list counts are the rows handed off.
+    const rows = list.reduce((n, m) => n + m.addedRowsCount + m.existingRowsCount, 0);
+    expect(rows).toBe((commits * (commits + 1)) / 2);
+    // The metadata log keeps the newest versions only.
+    expect(t.metadata['metadata-log']).toHaveLength(PREVIOUS_VERSIONS_MAX);
+    expect(committedInputs(t.metadata).size).toBe(commits);
+  });
+
   it('commits a hand-off delivered three times once: the snapshot summary names its input', async () => {
     const { catalog, deps } = setup();
     const results = [];

@@ -14,7 +14,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { COMPACTION_DEFAULTS, compactionDuckDB, compactTables, rewriteBin } from '../../../lib/cli/compact';
-import { appendHandoffs, Handoff, handoffOf } from '../../../lib/iceberg/commit';
+import { appendHandoffs, Handoff, handoffOf, MIN_MANIFESTS_TO_MERGE } from '../../../lib/iceberg/commit';
 import { LocalCatalog, localFiles } from '../../../lib/iceberg/catalog';
 import { currentSchema } from '../../../lib/iceberg/metadata';
 import { liveFiles, replaceFiles } from '../../../lib/iceberg/rewrite';
@@ -28,6 +28,7 @@ import { builtInRegistry } from '../../../lib/record/registry';
 import { formatDate } from '../../../lib/record/timestamps';
 import { Router } from '../../../lib/route/router';
 import { sampleObjects } from '../../../scripts/samples';
+import { generateLines } from '../../../testkit/generate';
 import { MemorySink } from '../../../testkit/memory-sink';
 
 /** The rows a table must hold: each row of its inputs, as the row writer writes it. */
@@ -48,10 +49,15 @@ export interface SampleTable {
  * table. `crash`: the objects whose files are written twice, as after a crash between the data files and the commit.
  */
 export async function sampleHandoffs(dataDir: string, crash: (key: string) => boolean = () => false): Promise<Map<string, SampleTable>> {
+  return objectHandoffs(sampleObjects(), dataDir, crash);
+}
+
+/** The hand-offs of any Logpush-named objects, as sampleHandoffs makes the samples'. */
+async function objectHandoffs(objects: { key: string; body: Buffer }[], dataDir: string, crash: (key: string) => boolean = () => false): Promise<Map<string, SampleTable>> {
   const router = new Router([], builtInRegistry());
   const now = new Date('2026-11-24T12:00:00Z');
   const tables = new Map<string, SampleTable>();
-  for (const sample of sampleObjects()) {
+  for (const sample of objects) {
     const route = router.route(sample.key);
     if (!route || sample.key.includes('ownership-challenge')) continue;
     const identity = `s3://samples/${sample.key}`;
@@ -139,6 +145,25 @@ export async function writeTables(out: string): Promise<void> {
     break;
   }
   if (!Object.keys(report).some((k) => k.includes('EXISTING'))) throw new Error('no manifest held two files');
+  // One commit per input past the count at which appends merge manifests: the merged manifest's EXISTING entries.
+  const appends = MIN_MANIFESTS_TO_MERGE + 10;
+  const small = Array.from({ length: appends }, (_, i) => ({
+    key: `cloudflare/http_requests/20261101/20261101T1000${String(i).padStart(4, '0')}Z_merge.log`,
+    body: Buffer.from([...generateLines({ dataset: 'http_requests', lines: 2, seed: 1000 + i, timestampFormat: 'unixnano', spanSeconds: 600 })].join('\n') + '\n'),
+  }));
+  const merging = new LocalCatalog(join(out, 'warehouse-merged'));
+  const mergeDeps = { ...deps, catalog: merging };
+  for (const [table, { columns, handoffs: hs, rows }] of await objectHandoffs(small, join(out, 'data-merged'))) {
+    for (const h of hs) await appendHandoffs(mergeDeps, table, columns, [h]);
+    const loaded = await merging.load(table);
+    if (!loaded) throw new Error(`${table}: no table`);
+    report[`${table} (${hs.length} appends, small manifests merged)`] = {
+      metadata: loaded.metadataLocation,
+      snapshots: loaded.metadata.snapshots.length,
+      operations: loaded.metadata.snapshots.map((s) => s.summary.operation),
+      rows,
+    };
+  }
   writeFileSync(join(out, 'expected.json'), JSON.stringify(report));
   process.stdout.write(`${Object.keys(report).length} table versions in ${warehouse}\n`);
 }
