@@ -51,7 +51,7 @@ function inputResources(s) {
   const queueArn = getAtt('IngestQueue', 'Arn');
   if (s.existingInputBucket) {
     // CloudFormation cannot add a notification to a bucket it does not own; S3's EventBridge delivery (switched
-    // on for the bucket once, see README) plus this rule feeds the same queue, with the same prefix filter.
+    // on for the bucket once, see docs/deploy.md) plus this rule feeds the same queue, with the same prefix filter.
     const keyFilter = s.inputPrefixes[0] === '' ? {} : { object: { key: s.inputPrefixes.map((prefix) => ({ prefix })) } };
     return {
       InputObjectCreatedRule: {

@@ -10,7 +10,7 @@ import type { LogSchema } from '../schema/model';
  * scripts/gen-schemas.ts): per log type one module with its ajv standalone validator and its generated normaliser,
  * an index that loads each on first use, the parsed schemas, and the rules' typed rows. Nothing here runs at cold
  * start, and a function loads only the code of the log types its inputs have: with 37 log types, loading every
- * validator at init took the bundle past the 150 ms init target (README, "Checked offline").
+ * validator at init took the bundle past the 150 ms init target (docs/deploy.md, "Checked offline").
  */
 export type BuildArtifacts = Record<string, string>;
 

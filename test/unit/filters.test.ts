@@ -170,12 +170,12 @@ routes:
   });
 });
 
-describe('the README filter examples', () => {
+describe('the filter examples of docs/filters.md', () => {
   it('are valid configuration and do what the comments say', () => {
-    const readme = require('node:fs').readFileSync(require('node:path').join(__dirname, '../../README.md'), 'utf8') as string;
-    const section = readme.slice(readme.indexOf('## Ingestion filters'));
+    const readme = require('node:fs').readFileSync(require('node:path').join(__dirname, '../../docs/filters.md'), 'utf8') as string;
+    const section = readme.slice(readme.indexOf('# Ingestion filters'));
     const yaml = /```yaml\n([\s\S]*?)```/.exec(section)?.[1] ?? '';
-    const file = parseRoutesFile(yaml, 'README');
+    const file = parseRoutesFile(yaml, 'docs/filters.md');
     const router = new Router(file.routes, builtInRegistry(), { filters: file.filters });
     const http = router.route('cloudflare/http_requests/x.log.gz')?.filters;
     const fw = router.route('cloudflare/firewall_events/x.log.gz')?.filters;

@@ -12,7 +12,7 @@
  *
  * After an intended change of the output, rewrite the expected files with
  *     UPDATE_GOLDEN=1 npx jest test/unit/golden.test.ts
- * and then review the diff line by line against the output contract (README, Output) before committing it:
+ * and then review the diff line by line against the output contract (docs/output.md) before committing it:
  * the expected files are the contract, not a snapshot of whatever the code does.
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
