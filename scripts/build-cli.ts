@@ -5,26 +5,26 @@
  * from the optional dependency `@duckdb/node-api` (a native module per platform, which no bundle can carry).
  */
 import { chmodSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { build } from 'esbuild';
 import { LAMBDA_BUILD } from './package/bundle';
 
 const ROOT = join(__dirname, '..');
 export const CLI_BUNDLE = join(ROOT, 'dist', 'cflogs.js');
 
-export async function buildCli(): Promise<void> {
-  mkdirSync(join(ROOT, 'dist'), { recursive: true });
+export async function buildCli(outfile = CLI_BUNDLE): Promise<void> {
+  mkdirSync(dirname(outfile), { recursive: true });
   await build({
     ...LAMBDA_BUILD,
     absWorkingDir: ROOT,
     entryPoints: [join(ROOT, 'lib', 'cli', 'main.ts')],
-    outfile: CLI_BUNDLE,
+    outfile,
     target: 'node22',
     external: ['@duckdb/node-api'],
     legalComments: 'linked',
     logLevel: 'warning',
   });
-  chmodSync(CLI_BUNDLE, 0o755);
+  chmodSync(outfile, 0o755);
 }
 
 if (require.main === module) {

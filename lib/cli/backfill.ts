@@ -3,21 +3,16 @@ import type { BackfillResult } from '../backfill/backfill';
 import { runBackfill, S3Client, SQSClient } from '../aws/backfill';
 import { ProgressLine } from '../backfill/progress';
 import { bool } from '../env';
-import { parseCommandArgs, UsageError } from './usage';
+import { CliOptions, parseCommandArgs, UsageError } from './usage';
 
 export const BACKFILL_USAGE =
   'cflogs backfill --bucket B [--prefix P] [--since DATE] [--start-after KEY] --queue URL [--dry-run] [--concurrency N]';
 
-const HELP = `${BACKFILL_USAGE}
-  Enqueues one synthetic S3 "object created" message per existing object under s3://B/P on the ingest queue
-  (the IngestQueueUrl output of the stack), so history is processed by the deployed functions.
-  Skips folders, empty objects and ownership-challenge files, like the live path does.
-  --since DATE         only objects last modified at or after DATE (2026-11-01 or 2026-11-01T12:00:00Z)
-  --start-after KEY    resume: list keys after KEY (a previous run prints where to resume)
-  --dry-run            list and count, send nothing (no --queue needed)
-  --concurrency N      SendMessageBatch calls in flight (default 4)
-Needs s3:ListBucket on the bucket and sqs:SendMessage on the queue. Exit 0 when every object was queued,
-1 when some could not be, 2 on a usage error.`;
+/** What `cflogs backfill --help` says besides the options. */
+export const BACKFILL_HELP = `Enqueues one synthetic S3 "object created" message per existing object under s3://B/P on the ingest queue
+(the IngestQueueUrl output of the stack), so history is processed by the deployed functions. Skips folders, empty
+objects and ownership-challenge files, like the live path does. Needs s3:ListBucket on the bucket and
+sqs:SendMessage on the queue. Exits 0 when every object was queued, 1 when some could not be.`;
 
 export interface BackfillIo {
   stdout: Writable;
@@ -27,26 +22,23 @@ export interface BackfillIo {
   sqs?: SQSClient;
 }
 
+export const BACKFILL_OPTIONS = {
+  bucket: { type: 'string', value: 'B', description: 'the bucket Logpush writes to' },
+  prefix: { type: 'string', value: 'P', description: 'only objects under this key prefix' },
+  since: { type: 'string', value: 'DATE', description: 'only objects last modified at or after DATE (2026-11-01[T12:00:00Z])' },
+  'start-after': { type: 'string', value: 'KEY', description: 'resume: list the keys after KEY' },
+  queue: { type: 'string', value: 'URL', description: 'the ingest queue (stack output IngestQueueUrl)' },
+  'dry-run': { type: 'boolean', description: 'list and count, send nothing' },
+  concurrency: { type: 'string', value: 'N', description: 'SendMessageBatch calls in flight (default 4)' },
+} satisfies CliOptions;
+
 export async function backfillCommand(argv: string[], io: BackfillIo): Promise<number> {
   const args = parseCommandArgs({
     args: argv,
     allowPositionals: false,
-    options: {
-      bucket: { type: 'string' },
-      prefix: { type: 'string' },
-      since: { type: 'string' },
-      'start-after': { type: 'string' },
-      queue: { type: 'string' },
-      'dry-run': { type: 'boolean' },
-      concurrency: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
+    options: BACKFILL_OPTIONS,
   }, BACKFILL_USAGE);
   const o = args.values;
-  if (o.help) {
-    io.stdout.write(`${HELP}\n`);
-    return 0;
-  }
   if (!o.bucket) throw new UsageError(`--bucket is required\nusage: ${BACKFILL_USAGE}`);
   const dryRun = o['dry-run'] === true;
   if (!dryRun && !o.queue) throw new UsageError(`--queue is required (or --dry-run)\nusage: ${BACKFILL_USAGE}`);

@@ -11,12 +11,13 @@ import { currentSchema, TableMetadata } from '../iceberg/metadata';
 import { LiveFile, liveFiles, NewFile, replaceFiles, Rewrite } from '../iceberg/rewrite';
 import type { IcebergSchema } from '../iceberg/schema';
 import { sqlLiteral } from '../lake/duckdb';
+import { loadDuckDB } from './duckdb';
 import type { ColumnStats } from '../lake/types';
 import { P } from '../row/contract';
 import { localWarehouse } from './iceberg';
 import { DEMO_LAKE } from './query';
 import { cliRegistry } from './schemas';
-import { parseCommandArgs, UsageError } from './usage';
+import { CliOptions, parseCommandArgs, UsageError } from './usage';
 
 export const COMPACT_USAGE = 'cflogs compact [--lake DIR] [--table T]... [--target-mb N] [--row-group-rows N]';
 
@@ -36,7 +37,7 @@ export const COMPACT_HELP = [
  * partition (event hour or day), the files below the target size are rewritten, sorted by p_event_time, into as few
  * files as the target allows, with large row groups, and the table gets one `replace` snapshot per run (lib/iceberg/rewrite.ts).
  * The rewritten files stay on disk: readers of the older snapshots still read them, and removing them is snapshot
- * expiry's and the orphan-file cleanup's job. DuckDB (a devDependency) writes the files, loaded when the command runs.
+ * expiry's and the orphan-file cleanup's job. DuckDB (an optional dependency) writes the files, loaded when the command runs.
  */
 
 /**
@@ -91,6 +92,13 @@ const read = (paths: readonly string[]): string => `read_parquet(${list(paths)},
 async function rows(conn: DuckDBConnection, sql: string): Promise<unknown[][]> {
   return (await conn.runAndReadAll(sql)).getRows() as unknown[][];
 }
+
+export const COMPACT_OPTIONS = {
+  lake: { type: 'string', default: DEMO_LAKE, value: 'DIR', description: 'the lake whose Iceberg tables (DIR/iceberg) are compacted' },
+  table: { type: 'string', multiple: true, value: 'T', description: 'these tables only' },
+  'target-mb': { type: 'string', value: 'N', description: 'target file size in MiB (default 128)' },
+  'row-group-rows': { type: 'string', value: 'N', description: 'rows per row group (default 65536)' },
+} satisfies CliOptions;
 
 /**
  * Rewrites `files` (one partition's) into one file next to them, sorted by p_event_time: in slices of `sortRows`
@@ -242,7 +250,7 @@ export async function compactTable(
 
 /** A DuckDB connection as the compaction runs it: one thread, a memory limit, spilling to `scratch`. */
 export async function compactionDuckDB<T>(opts: CompactionOptions, work: (conn: DuckDBConnection, scratch: string) => Promise<T>): Promise<T> {
-  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const { DuckDBInstance } = await loadDuckDB('compact');
   const scratch = mkdtempSync(join(tmpdir(), 'cflogs-compact-'));
   const db = await DuckDBInstance.create(':memory:');
   const conn = await db.connect();
@@ -288,12 +296,7 @@ export async function compactCommand(argv: string[], io: { stdout: Writable; std
   const { values, positionals } = parseCommandArgs({
     args: argv,
     allowPositionals: false,
-    options: {
-      lake: { type: 'string', default: DEMO_LAKE },
-      table: { type: 'string', multiple: true },
-      'target-mb': { type: 'string' },
-      'row-group-rows': { type: 'string' },
-    },
+    options: COMPACT_OPTIONS,
   }, COMPACT_USAGE);
   if (positionals.length > 0) throw new UsageError(`unexpected ${positionals.join(' ')}\nusage: ${COMPACT_USAGE}`);
   const positive = (name: string, v: string | undefined, def: number): number => {

@@ -4,10 +4,18 @@ import type { SchemaRegistry } from '../record/registry';
 import { cliRegistry } from './schemas';
 import { outputFormat } from '../config';
 import type { LakeFormat } from '../lake/format';
-import { parseCommandArgs, UsageError } from './usage';
+import { CliOptions, parseCommandArgs, UsageError } from './usage';
 
 // One line: main prints it for --help and the top-level help lists it among the others.
 export const DDL_USAGE = 'cflogs ddl [--database DB] [--location s3://bucket[/prefix]] [--format parquet|ndjson] [--table T|--log-type T...]';
+
+export const DDL_OPTIONS = {
+  database: { type: 'string', default: 'cflogs', value: 'DB', description: 'the Glue database' },
+  location: { type: 'string', default: 's3://YOUR-OUTPUT-BUCKET', value: 'URI', description: 'the lake: s3://bucket[/prefix]' },
+  format: { type: 'string', value: 'F', description: 'parquet (default, or CFLOGS_OUTPUT_FORMAT) or ndjson tables' },
+  table: { type: 'string', value: 'T', description: 'one table\'s statement alone: a table, log type or dataset' },
+  'log-type': { type: 'string', multiple: true, value: 'T', description: 'these log types\' tables only' },
+} satisfies CliOptions;
 
 /**
  * `cflogs ddl`: Athena CREATE EXTERNAL TABLE statements, from the schemas. By default CREATE DATABASE, then every
@@ -17,13 +25,7 @@ export const DDL_USAGE = 'cflogs ddl [--database DB] [--location s3://bucket[/pr
 export async function ddlCommand(argv: string[], io: { stdout: Writable }, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const { values } = parseCommandArgs({
     args: argv,
-    options: {
-      database: { type: 'string', default: 'cflogs' },
-      location: { type: 'string', default: 's3://YOUR-OUTPUT-BUCKET' },
-      table: { type: 'string' },
-      'log-type': { type: 'string', multiple: true },
-      format: { type: 'string' },
-    },
+    options: DDL_OPTIONS,
   }, DDL_USAGE);
   // The lake's format, as the functions have it (CFLOGS_OUTPUT_FORMAT, Parquet when unset) unless --format says.
   const format = outputFormat(values.format !== undefined ? { CFLOGS_OUTPUT_FORMAT: values.format } : env);

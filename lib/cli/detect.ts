@@ -11,7 +11,7 @@ import { wireLocal, wireRules } from '../wiring';
 import { compileSchemas } from './schemas';
 import { openInput } from './inputs';
 import { StreamSink } from './stream-sink';
-import { parseCommandArgs, UsageError } from './usage';
+import { CliOptions, parseCommandArgs, UsageError } from './usage';
 
 export const DETECT_USAGE = 'cflogs detect [--rules DIR] [--enable ID]... [--disable ID]... [--log-type T] [FILE|-]...';
 
@@ -29,6 +29,13 @@ export function detectDeps(
   return { ...local, rules: wireRules(local.registry, { ...switches, ...(dir !== undefined ? { dir } : {}) }) };
 }
 
+export const DETECT_OPTIONS = {
+  rules: { type: 'string', value: 'DIR', description: 'rule files besides the built-in rules (as CFLOGS_RULES_DIR)' },
+  enable: { type: 'string', multiple: true, value: 'ID', description: 'turn a rule on (as CFLOGS_RULES_ENABLE)' },
+  disable: { type: 'string', multiple: true, value: 'ID', description: 'turn a rule off (as CFLOGS_RULES_DISABLE)' },
+  'log-type': { type: 'string', value: 'T', description: 'parse every input as this log type or dataset' },
+} satisfies CliOptions;
+
 /**
  * `cflogs detect`: Logpush files through the same routing and parsing as `parse`, and every row through the rules
  * (built-in, and `--rules DIR` or CFLOGS_RULES_DIR; switched on and off by `--enable` / `--disable` or
@@ -44,12 +51,7 @@ export async function detectCommand(
   const args = parseCommandArgs({
     args: argv,
     allowPositionals: true,
-    options: {
-      rules: { type: 'string' },
-      enable: { type: 'string', multiple: true },
-      disable: { type: 'string', multiple: true },
-      'log-type': { type: 'string' },
-    },
+    options: DETECT_OPTIONS,
   }, DETECT_USAGE);
   const { config, registry, rules } = detectDeps(env, args.values);
   const logType = args.values['log-type'];

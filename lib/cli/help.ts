@@ -21,18 +21,24 @@ function wrap(words: string[], indent: string, width = 100): string[] {
   return lines;
 }
 
-/** The top-level help: every command's usage, then the datasets (Logpush names) and log types the commands know. */
-export function topLevelHelp(usages: string[], registry: SchemaRegistry): string {
+/** The top-level help: every command with what it does, the datasets and log types the commands know, the exit codes. */
+export function topLevelHelp(commands: { name: string; usage: string; summary: string }[], registry: SchemaRegistry, version: string): string {
+  const width = Math.max(...commands.map((c) => c.name.length)) + 2;
   return [
-    'usage:',
-    ...usages.map((u) => `  ${u}`),
+    `cflogs ${version}: Cloudflare Logpush logs into an AWS data lake`,
+    '',
+    'usage: cflogs <command> [options] [arguments]',
+    '',
+    'commands:',
+    ...commands.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
     '',
     `datasets (a path segment, --dataset or a serve URL's last segment; ${registry.datasets().length}):`,
     ...wrap(registry.datasets(), '  '),
     `log types (--log-type takes either name; ${registry.logTypes().length}):`,
     ...wrap(registry.logTypes(), '  '),
     '',
-    '`cflogs <command> --help` prints one command\'s usage.',
+    '`cflogs <command> --help` prints a command\'s usage and options; `cflogs --version` the version.',
+    'Exit codes: 0 success, 1 a failure, 2 a wrong command line or configuration, 3 rejected lines (parse --strict).',
     '',
   ].join('\n');
 }

@@ -1,4 +1,4 @@
-import { createReadStream, realpathSync } from 'node:fs';
+import { createReadStream, realpathSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { detectRoute } from '../pipeline/log-type';
@@ -23,6 +23,11 @@ export async function openInput(
   file: string,
   o: { router: Router; forced?: RouteMatch; stdin: NodeJS.ReadableStream; maxDecompressedBytes: number; stderr: Writable },
 ): Promise<CliInput | undefined> {
+  const unreadable = file === '-' ? undefined : whyUnreadable(file);
+  if (unreadable !== undefined) {
+    o.stderr.write(`${file}: ${unreadable}\n`);
+    return undefined;
+  }
   const identity = file === '-' ? 'stdin' : `file:${resolvedPath(file)}`;
   const source = file === '-' ? 'stdin' : file;
   const body: IngestBody = file === '-' ? (o.stdin as AsyncIterable<Buffer>) : createReadStream(file);
@@ -36,6 +41,21 @@ export async function openInput(
   }
   o.stderr.write(`${file}: ${found.route.entry.schema.logType}, ${found.route.via}\n`);
   return { body: found.stream, route: found.route, identity, source };
+}
+
+/** Why a path cannot be read as an input, in words (not EISDIR or ENOENT); undefined when it is a file. */
+function whyUnreadable(file: string): string | undefined {
+  let st;
+  try {
+    st = statSync(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return 'no such file';
+    if (code === 'EACCES') return 'permission denied';
+    return (e as Error).message;
+  }
+  if (st.isDirectory()) return 'is a directory: name the files in it (a shell glob such as DIR/*.gz does)';
+  return undefined;
 }
 
 /**

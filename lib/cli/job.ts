@@ -3,29 +3,16 @@ import type { SchemaRegistry } from '../record/registry';
 import { BUCKET_NAME } from '../lake/layout';
 import type { DatasetScope, LogSchema } from '../schema/model';
 import { cliRegistry } from './schemas';
-import { parseCommandArgs, UsageError } from './usage';
+import { CliOptions, parseCommandArgs, UsageError } from './usage';
 
 export const JOB_USAGE =
   'cflogs job DATASET (--zone ID | --account ID) (--bucket NAME --region REGION [--prefix P] | --url URL [--secret-id ID]) [--name N] [--timestamp-format F] [--json]';
 
 export const JOB_HELP = `Prints the Cloudflare API requests that create a Logpush job for DATASET, ready to run with curl
-(CLOUDFLARE_API_TOKEN in the environment, a token with Logs Edit on the zone or account):
-every field cflogs reads in field_names (Cloudflare has no "all fields"), the timestamp format, and the destination.
-
-  --zone ID              the zone's id, for a zone-scoped dataset (http_requests, firewall_events, dns_logs, ...)
-  --account ID           the account's id, for an account-scoped dataset (audit_logs, gateway_dns, Zero Trust, ...)
-  --bucket NAME          S3 destination: the stack's input bucket (output InputBucketName)
-  --region REGION        the bucket's region
-  --prefix P             key prefix under the bucket, one of the stack's inputPrefixes (default cloudflare/)
-  --url URL              HTTP destination: the httpIngest function URL (output HttpIngestLambdaFunctionUrl)
-  --secret-id ID         the shared secret's Secrets Manager id (output HttpSharedSecretArn), read with the AWS CLI
-  --secret-header H      the header Logpush sends it in (default x-panther-cloudflare, the stack's secretHeader)
-  --name N               the job's name (default cflogs-DATASET)
-  --timestamp-format F   unixnano (default: exact to the nanosecond), unix, rfc3339, rfc3339ms or rfc3339ns
-  --json                 the job's JSON body alone (for your own tooling)
-
-An S3 destination needs the ownership challenge first: Cloudflare writes a file into the bucket, and the job is
-created with its content. The output shows both steps.`;
+(CLOUDFLARE_API_TOKEN in the environment, a token with Logs Edit on the zone or account): every field cflogs reads in
+field_names (Cloudflare has no "all fields"), the timestamp format, and the destination. An S3 destination needs the
+ownership challenge first: Cloudflare writes a file into the bucket, and the job is created with its content; the
+output shows both steps. Nothing secret is printed.`;
 
 /** Logpush's timestamp formats; cflogs reads each exactly (unixnano as an exact integer, not a rounded double). */
 const TIMESTAMP_FORMATS = ['unixnano', 'unix', 'rfc3339', 'rfc3339ms', 'rfc3339ns'] as const;
@@ -132,6 +119,20 @@ export function jobScript(job: JobRequest): string {
   return lines.join('\n');
 }
 
+export const JOB_OPTIONS = {
+  zone: { type: 'string', value: 'ID', description: 'the zone\'s id, for a zone-scoped dataset (http_requests, firewall_events, dns_logs, ...)' },
+  account: { type: 'string', value: 'ID', description: 'the account\'s id, for an account-scoped dataset (audit_logs, gateway_dns, ...)' },
+  bucket: { type: 'string', value: 'NAME', description: 'S3 destination: the stack\'s input bucket (output InputBucketName)' },
+  region: { type: 'string', value: 'REGION', description: 'the bucket\'s region' },
+  prefix: { type: 'string', value: 'P', description: 'key prefix under the bucket, one of the stack\'s inputPrefixes (default cloudflare/)' },
+  url: { type: 'string', value: 'URL', description: 'HTTP destination: the httpIngest function URL (output HttpIngestLambdaFunctionUrl)' },
+  'secret-id': { type: 'string', value: 'ID', description: 'the shared secret\'s Secrets Manager id (output HttpSharedSecretArn)' },
+  'secret-header': { type: 'string', value: 'H', description: 'the header Logpush sends it in (default x-panther-cloudflare)' },
+  name: { type: 'string', value: 'N', description: 'the job\'s name (default cflogs-DATASET)' },
+  'timestamp-format': { type: 'string', value: 'F', description: 'unixnano (default, exact to the nanosecond), unix, rfc3339, rfc3339ms or rfc3339ns' },
+  json: { type: 'boolean', default: false, description: 'the job\'s JSON body alone' },
+} satisfies CliOptions;
+
 /** The body as indented JSON, its field names on one line (a job has up to 130). */
 function bodyText(body: JobRequest['body']): string {
   const names = JSON.stringify(body.output_options.field_names);
@@ -143,19 +144,7 @@ export async function jobCommand(argv: string[], io: { stdout: Writable }, env: 
     {
       args: argv,
       allowPositionals: true,
-      options: {
-        zone: { type: 'string' },
-        account: { type: 'string' },
-        bucket: { type: 'string' },
-        region: { type: 'string' },
-        prefix: { type: 'string' },
-        url: { type: 'string' },
-        'secret-id': { type: 'string' },
-        'secret-header': { type: 'string' },
-        name: { type: 'string' },
-        'timestamp-format': { type: 'string' },
-        json: { type: 'boolean', default: false },
-      },
+      options: JOB_OPTIONS,
     },
     JOB_USAGE,
   );

@@ -14,19 +14,31 @@ import { commitLocal } from './iceberg';
 import { compileSchemas } from './schemas';
 import { openInput } from './inputs';
 import { StreamSink } from './stream-sink';
-import { parseCommandArgs, UsageError } from './usage';
+import { CliOptions, EXIT, parseCommandArgs, UsageError } from './usage';
 
 export const PARSE_USAGE =
   'cflogs parse [--log-type T] [--source-id ID] [--source-label L] [--filters FILE] [FILE|-]...\n' +
-  '      [--rejects FILE | --out DIR [--format parquet|ndjson] [--iceberg]]';
+  '      [--rejects FILE | --out DIR [--format parquet|ndjson] [--iceberg]] [--strict]';
+
+export const PARSE_OPTIONS = {
+  'log-type': { type: 'string', value: 'T', description: 'parse every input as this log type or dataset (default: by each file\'s path, else its field names)' },
+  'source-id': { type: 'string', value: 'ID', description: 'p_source_id of every row' },
+  'source-label': { type: 'string', value: 'L', description: 'p_source_label of every row' },
+  filters: { type: 'string', value: 'FILE', description: 'ingestion filters (YAML or JSON, as CFLOGS_ROUTES_FILE)' },
+  rejects: { type: 'string', value: 'FILE', description: 'write reject records to FILE (rows go to stdout)' },
+  out: { type: 'string', value: 'DIR', description: 'write a lake to DIR (logs/, rejects/) instead of rows to stdout' },
+  format: { type: 'string', value: 'F', description: 'with --out: parquet (default) or ndjson rows' },
+  iceberg: { type: 'boolean', default: false, description: 'with --out: commit each input\'s Parquet files to DIR/iceberg tables, once' },
+  strict: { type: 'boolean', default: false, description: 'exit 3 when any line was rejected (every input still read)' },
+} satisfies CliOptions;
 
 /**
  * `cflogs parse`: Logpush files (gzip, zstd or plain) -> output rows as NDJSON on stdout, rejects to --rejects;
  * or, with --out, the lake's files and layout in a directory (the rows as Parquet, or NDJSON with `--format ndjson`
  * or CFLOGS_OUTPUT_FORMAT; rejects under rejects/), as the Lambda writes them to S3. With --iceberg, each input's
  * Parquet files are then committed to the lake's Iceberg tables (DIR/iceberg, once per input, as the committer does),
- * which `cflogs query --lake DIR` reads. Exit 0 when every input was
- * read (rejects are not failures), 1 when one could not be, 2 on usage errors.
+ * which `cflogs query --lake DIR` reads. Exit 0 when every input was read (rejects are not failures), 1 when one
+ * could not be, 2 on usage errors, 3 with --strict when every input was read but some line was rejected.
  */
 export async function parseCommand(
   argv: string[],
@@ -36,16 +48,7 @@ export async function parseCommand(
   const args = parseCommandArgs({
     args: argv,
     allowPositionals: true,
-    options: {
-      'log-type': { type: 'string' },
-      'source-id': { type: 'string' },
-      'source-label': { type: 'string' },
-      rejects: { type: 'string' },
-      filters: { type: 'string' },
-      out: { type: 'string' },
-      format: { type: 'string' },
-      iceberg: { type: 'boolean', default: false },
-    },
+    options: PARSE_OPTIONS,
   }, PARSE_USAGE);
   const { config, registry } = wireLocal(env, compileSchemas);
   const opts = args.values;
@@ -75,12 +78,13 @@ export async function parseCommand(
   const rejectsOut = opts.rejects !== undefined ? createWriteStream(opts.rejects) : undefined;
   const sink = new StreamSink(io.stdout, rejectsOut);
   const clock = io.clock ?? (() => new Date());
-  let exit = 0;
+  let exit: number = EXIT.ok;
+  let rejected = 0;
   for (const file of files) {
     try {
       const opened = await openInput(file, { router, ...(forced ? { forced } : {}), stdin: io.stdin, maxDecompressedBytes: config.limits.maxDecompressedBytes, stderr: io.stderr });
       if (!opened) {
-        exit = 1;
+        exit = EXIT.failure;
         continue;
       }
       const { body, route, identity } = opened;
@@ -97,6 +101,7 @@ export async function parseCommand(
         lake ? { store: lake, config, baseName: objectBaseName(opened.source, identity) } : { sink },
         { now: clock(), limits: config.limits, registry },
       );
+      rejected += s.rejected;
       const reasons = Object.entries(s.rejectsByReason).map(([r, n]) => `${r}: ${n}`).join(', ');
       io.stderr.write(
         `${file}: ${s.logType}, ${s.lines} lines, ${s.rows} rows, ${s.rejected} rejects${reasons ? ` (${reasons})` : ''}, ` +
@@ -111,12 +116,16 @@ export async function parseCommand(
       }
     } catch (e) {
       io.stderr.write(`${file}: ${(e as Error).message}\n`);
-      exit = 1;
+      exit = EXIT.failure;
     }
   }
   if (rejectsOut) {
     rejectsOut.end();
     await once(rejectsOut, 'close');
+  }
+  if (exit === EXIT.ok && opts.strict && rejected > 0) {
+    io.stderr.write(`--strict: ${rejected} lines rejected\n`);
+    return EXIT.rejects;
   }
   return exit;
 }

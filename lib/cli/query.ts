@@ -1,14 +1,20 @@
 import { existsSync, statSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { lakeViews } from '../lake/duckdb';
+import { loadDuckDB } from './duckdb';
 import { icebergTableFiles } from './iceberg';
 import { cliRegistry } from './schemas';
-import { parseCommandArgs, UsageError } from './usage';
+import { CliOptions, parseCommandArgs, UsageError } from './usage';
 
 export const QUERY_USAGE = 'cflogs query [--lake DIR] [--json] SQL';
 
 /** The lake `npm start` (scripts/demo.ts) writes. */
 export const DEMO_LAKE = '.out/demo/lake';
+
+export const QUERY_OPTIONS = {
+  lake: { type: 'string', default: DEMO_LAKE, value: 'DIR', description: 'the lake (from cflogs parse --out, or npm start)' },
+  json: { type: 'boolean', default: false, description: 'NDJSON rows instead of a table' },
+} satisfies CliOptions;
 
 /**
  * `cflogs query`: DuckDB SQL over a local lake, with a view per table that has files (named as in Athena:
@@ -26,10 +32,7 @@ export async function queryCommand(
   const { values, positionals } = parseCommandArgs({
     args: argv,
     allowPositionals: true,
-    options: {
-      lake: { type: 'string', default: DEMO_LAKE },
-      json: { type: 'boolean', default: false },
-    },
+    options: QUERY_OPTIONS,
   }, QUERY_USAGE);
   if (positionals.length !== 1) throw new UsageError(`give one SQL statement (quote it)\nusage: ${QUERY_USAGE}`);
   const sql = positionals[0] as string;
@@ -46,7 +49,7 @@ export async function queryCommand(
     return 1;
   }
 
-  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const { DuckDBInstance } = await loadDuckDB('query');
   const db = await DuckDBInstance.create(':memory:');
   const conn = await db.connect();
   try {

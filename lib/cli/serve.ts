@@ -8,7 +8,7 @@ import type { Log } from '../log';
 import { LocalStore } from '../lake/local-store';
 import { wireHttp } from '../wiring';
 import { compileSchemas } from './schemas';
-import { parseCommandArgs, UsageError } from './usage';
+import { CliOptions, parseCommandArgs, UsageError } from './usage';
 
 export const SERVE_USAGE = 'cflogs serve [--port P] [--secret S] [--out DIR] [--dataset D]';
 export const DEFAULT_SERVE_PORT = 8787;
@@ -26,6 +26,13 @@ export interface ServeIo {
   onListening?: (url: string) => void;
 }
 
+export const SERVE_OPTIONS = {
+  port: { type: 'string', value: 'P', description: 'port on 127.0.0.1 (default 8787; 0 picks a free one)' },
+  secret: { type: 'string', value: 'S', description: 'the shared secret (prefer CFLOGS_SHARED_SECRET: arguments show in ps)' },
+  out: { type: 'string', value: 'DIR', description: 'where the lake goes (default ./.out/http)' },
+  dataset: { type: 'string', value: 'D', description: 'the dataset of requests whose path names none' },
+} satisfies CliOptions;
+
 /**
  * `cflogs serve`: the Logpush HTTP handler (the one the Lambda runs) behind a node:http server on 127.0.0.1,
  * writing the lake layout to a local directory. The secret comes from --secret or the same variables as the
@@ -35,12 +42,7 @@ export async function serveCommand(argv: string[], io: ServeIo): Promise<number>
   const args = parseCommandArgs({
     args: argv,
     allowPositionals: false,
-    options: {
-      port: { type: 'string' },
-      secret: { type: 'string' },
-      out: { type: 'string' },
-      dataset: { type: 'string' },
-    },
+    options: SERVE_OPTIONS,
   }, SERVE_USAGE);
   const opts = args.values;
   const port = opts.port === undefined ? DEFAULT_SERVE_PORT : Number(opts.port);

@@ -79,8 +79,8 @@ describe('a custom schema directory (CFLOGS_SCHEMAS_DIR)', () => {
     const env = { CFLOGS_SCHEMAS_DIR: schemasDir };
     expect(await ddlCommand(['--location', 's3://lake/logs/', '--log-type', 'Custom.Gateway'], { stdout: out.stream }, env)).toBe(0);
     expect(out.text()).toMatch(/CREATE EXTERNAL TABLE IF NOT EXISTS `?\w*`?\.?`?custom_gateway`?/);
-    expect(topLevelHelp([], cliRegistry(env))).toContain('Custom.Gateway');
-    expect(topLevelHelp([], cliRegistry({}))).not.toContain('Custom.Gateway');
+    expect(topLevelHelp([], cliRegistry(env), '0.0.0')).toContain('Custom.Gateway');
+    expect(topLevelHelp([], cliRegistry({}), '0.0.0')).not.toContain('Custom.Gateway');
   });
 
   it('reaches cflogs serve', async () => {

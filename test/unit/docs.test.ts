@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { COMMANDS } from '../../lib/cli/main';
 import { datasetsDoc, DATASETS_DOC } from '../../scripts/gen-datasets-doc';
 
 const ROOT = join(__dirname, '..', '..');
@@ -36,6 +37,18 @@ describe('the documentation', () => {
     expect(code.size).toBeGreaterThan(0);
     expect([...code].filter((n) => !documented.has(n)).sort()).toEqual([]);
     expect([...documented].filter((n) => !code.has(n)).sort()).toEqual([]);
+  });
+
+  it('docs/cli.md names every option of every command, and no option no command has', () => {
+    const cli = read('docs/cli.md');
+    // npm's --silent, in the examples run from a clone.
+    const known = new Set(['help', 'version', 'silent', ...Object.values(COMMANDS).flatMap((c) => Object.keys(c.options))]);
+    for (const [name, cmd] of Object.entries(COMMANDS)) {
+      expect(cli).toContain(`## ${name}`);
+      for (const option of Object.keys(cmd.options)) expect([name, cli.includes(`--${option}`)]).toEqual([name, true]);
+    }
+    const documented = new Set([...cli.matchAll(/(?<![\w-])--([a-z][a-z0-9-]*)/g)].map((m) => m[1] as string));
+    expect([...documented].filter((o) => !known.has(o)).sort()).toEqual([]);
   });
 
   it('README.md has at most 300 lines', () => {
