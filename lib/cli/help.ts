@@ -26,7 +26,6 @@ export function topLevelHelp(commands: { name: string; usage: string; summary: s
   const width = Math.max(...commands.map((c) => c.name.length)) + 2;
   return [
     `cflogs ${version}: Cloudflare Logpush logs into an AWS data lake`,
-    '',
     'usage: cflogs <command> [options] [arguments]',
     '',
     'commands:',

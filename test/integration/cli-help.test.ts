@@ -23,7 +23,8 @@ describe('cflogs --help', () => {
     for (const argv of [[], ['--help'], ['-h']]) {
       const r = await runMain(argv);
       expect(r.code).toBe(0);
-      expect(r.out).toMatch(/^usage:\n {2}cflogs parse /);
+      expect(r.out).toMatch(/^cflogs \d+\.\d+\.\d+: .*\nusage: cflogs <command> /);
+      expect(r.out).toMatch(/\ncommands:\n {2}parse +Logpush files/);
       for (const name of [...registry.datasets(), ...registry.logTypes()]) expect(r.out).toMatch(new RegExp(`\\b${name.replace('.', '\\.')}\\b`));
       const lines = r.out.split('\n');
       expect(lines.length).toBeLessThan(40);
@@ -31,10 +32,10 @@ describe('cflogs --help', () => {
     }
   });
 
-  it('an unknown command prints the help on stderr and exits 2; an unknown option still exits 2', async () => {
+  it('an unknown command is named on stderr and exits 2; an unknown option still exits 2', async () => {
     const r = await runMain(['nope']);
     expect(r).toMatchObject({ code: 2, out: '' });
-    expect(r.err).toContain('Cloudflare.HttpRequest');
+    expect(r.err).toContain('unknown command "nope"');
     expect((await runMain(['parse', '--nope'])).code).toBe(2);
   });
 });
