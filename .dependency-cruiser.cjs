@@ -11,6 +11,7 @@ const LAYERS = [
   ['lib/codegen', 'lib/record'],
   ['lib/row'],
   ['lib/rules'],
+  ['lib/sigma'],
   ['lib/lake', 'lib/filter'],
   ['lib/iceberg'],
   ['lib/route'],

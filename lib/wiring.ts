@@ -13,7 +13,9 @@ import { s3ObjectSource } from './aws/s3-source';
 import { powertoolsSecretFetchers } from './aws/secrets';
 import { SnsPublisher } from './aws/sns';
 import { powertoolsSqsBatch } from './aws/sqs-batch';
-import { loadRuleSetSync } from './rules/builtin';
+import { builtInRules, loadRuleSetSync } from './rules/builtin';
+import { loadUserRulesSync } from './rules/load';
+import type { Rule } from './rules/model';
 import { rulesConfigFromEnv } from './rules/config';
 import { AlertStateStore, MemoryStateStore } from './rules/store';
 import { Config, loadCommitterConfig, loadConfig } from './config';
@@ -27,7 +29,7 @@ import { builtInRegistry, CompiledLogType, SchemaRegistry } from './record/regis
 import type { ObjectStore } from './lake/types';
 import type { LogSchema } from './schema/model';
 import { loadSchemaDir } from './schema/load';
-import type { RuleSet } from './rules/engine';
+import { RuleSet } from './rules/engine';
 
 /**
  * The composition root: configuration read once, the log types, clients and the router built once, for the two
@@ -173,15 +175,24 @@ export function wireLocal(env: NodeJS.ProcessEnv, compile?: SchemaCompiler): { c
 
 /**
  * The rules a deployment runs: built-in and the rules directory's, switched on and off by the ids given (the
- * environment's, or `cflogs detect`'s flags), checked against the deployment's log types.
+ * environment's, or `cflogs detect`'s flags), checked against the deployment's log types; plus compiled Sigma rules
+ * when given (`cflogs detect --sigma DIR`; the Lambda functions take none).
  */
-export function wireRules(registry: SchemaRegistry, rc: { dir?: string; enable: readonly string[]; disable: readonly string[] }): RuleSet {
-  return loadRuleSetSync({
+export function wireRules(
+  registry: SchemaRegistry,
+  rc: { dir?: string; enable: readonly string[]; disable: readonly string[]; sigma?: readonly Rule[] },
+): RuleSet {
+  const opts = {
     ...(rc.dir !== undefined ? { dir: rc.dir } : {}),
     enable: rc.enable,
     disable: rc.disable,
     knownLogTypes: registry.logTypes(),
-  });
+  };
+  if (rc.sigma === undefined || rc.sigma.length === 0) return loadRuleSetSync(opts);
+  // Compiled Sigma rules (lib/sigma: `cflogs detect --sigma DIR`) join the built-in and user rules, checked with them
+  // and run within the time limits as user rules are.
+  const user = rc.dir !== undefined ? loadUserRulesSync(rc.dir) : [];
+  return new RuleSet([...builtInRules(), ...user, ...rc.sigma], { trusted: builtInRules(), ...opts });
 }
 
 /**

@@ -7,6 +7,8 @@ import firewallHighVolumeBlocked from './cloudflare_firewall_high_volume_events_
 import gatewayHttpMalwareBlocked from './cloudflare_gateway_http_malware_blocked';
 import httpBotHighVolume from './cloudflare_httpreq_bot_high_volume';
 import react2shell from './cloudflare_react2shell_rce_attempt';
+import { NATIVE_RULES } from './native';
+import { SENTINEL_RULES } from './sentinel';
 
 /** The built-in rules, one file each (docs/detections.md). A new built-in rule is added here. */
 export const BUILT_IN_RULES: readonly Rule[] = Object.freeze([
@@ -18,4 +20,8 @@ export const BUILT_IN_RULES: readonly Rule[] = Object.freeze([
   accessDeniedBurst,
   auditApiTokenCreated,
   auditMemberAdded,
+  // Cloudflare-native rules for every dataset family (docs/rules-native.md).
+  ...NATIVE_RULES,
+  // Microsoft Sentinel's Cloudflare analytics, ported (docs/rules-sentinel.md).
+  ...SENTINEL_RULES,
 ]);

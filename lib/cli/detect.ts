@@ -7,13 +7,14 @@ import { alertRecord } from '../rules/alert';
 import { ruleSwitches } from '../rules/config';
 import type { RuleSet } from '../rules/engine';
 import { MemoryStateStore } from '../rules/store';
+import { compileSigmaDir, SigmaCompilation } from '../sigma';
 import { wireLocal, wireRules } from '../wiring';
 import { compileSchemas } from './schemas';
 import { openInput } from './inputs';
 import { StreamSink } from './stream-sink';
 import { CliOptions, parseCommandArgs, UsageError } from './usage';
 
-export const DETECT_USAGE = 'cflogs detect [--rules DIR] [--enable ID]... [--disable ID]... [--log-type T] [FILE|-]...';
+export const DETECT_USAGE = 'cflogs detect [--rules DIR] [--sigma DIR] [--enable ID]... [--disable ID]... [--log-type T] [FILE|-]...';
 
 /**
  * What `cflogs detect` runs with: the functions' configuration, log types and rules for the same environment,
@@ -21,16 +22,22 @@ export const DETECT_USAGE = 'cflogs detect [--rules DIR] [--enable ID]... [--dis
  */
 export function detectDeps(
   env: NodeJS.ProcessEnv,
-  flags: { rules?: string | undefined; enable?: string[] | undefined; disable?: string[] | undefined } = {},
-): ReturnType<typeof wireLocal> & { rules: RuleSet } {
+  flags: { rules?: string | undefined; enable?: string[] | undefined; disable?: string[] | undefined; sigma?: string | undefined } = {},
+): ReturnType<typeof wireLocal> & { rules: RuleSet; sigma?: SigmaCompilation } {
   const local = wireLocal(env, compileSchemas);
   const switches = ruleSwitches(env, { enable: flags.enable, disable: flags.disable });
   const dir = flags.rules ?? optional(env.CFLOGS_RULES_DIR);
-  return { ...local, rules: wireRules(local.registry, { ...switches, ...(dir !== undefined ? { dir } : {}) }) };
+  const sigma = flags.sigma !== undefined ? compileSigmaDir(flags.sigma) : undefined;
+  return {
+    ...local,
+    rules: wireRules(local.registry, { ...switches, ...(dir !== undefined ? { dir } : {}), ...(sigma ? { sigma: sigma.compiled.map((c) => c.rule) } : {}) }),
+    ...(sigma ? { sigma } : {}),
+  };
 }
 
 export const DETECT_OPTIONS = {
   rules: { type: 'string', value: 'DIR', description: 'rule files besides the built-in rules (as CFLOGS_RULES_DIR)' },
+  sigma: { type: 'string', value: 'DIR', description: 'Sigma rules (*.yml, recursively) compiled and run beside the rules; refused ones are counted on stderr' },
   enable: { type: 'string', multiple: true, value: 'ID', description: 'turn a rule on (as CFLOGS_RULES_ENABLE)' },
   disable: { type: 'string', multiple: true, value: 'ID', description: 'turn a rule off (as CFLOGS_RULES_DISABLE)' },
   'log-type': { type: 'string', value: 'T', description: 'parse every input as this log type or dataset' },
@@ -38,7 +45,7 @@ export const DETECT_OPTIONS = {
 
 /**
  * `cflogs detect`: Logpush files through the same routing and parsing as `parse`, and every row through the rules
- * (built-in, and `--rules DIR` or CFLOGS_RULES_DIR; switched on and off by `--enable` / `--disable` or
+ * (built-in, `--rules DIR` or CFLOGS_RULES_DIR, and the Sigma rules of `--sigma DIR` compiled; switched on and off by `--enable` / `--disable` or
  * CFLOGS_RULES_ENABLE / CFLOGS_RULES_DISABLE), with the detection state in memory across the files. Prints
  * each alert that fired as one NDJSON line on stdout (the record the Lambda writes to alerts/ and publishes), with
  * its final count, in the order the alerts' windows start; a summary per file on stderr. Rows are not written.
@@ -53,7 +60,12 @@ export async function detectCommand(
     allowPositionals: true,
     options: DETECT_OPTIONS,
   }, DETECT_USAGE);
-  const { config, registry, rules } = detectDeps(env, args.values);
+  const { config, registry, rules, sigma } = detectDeps(env, args.values);
+  if (sigma) {
+    io.stderr.write(
+      `Sigma rules: ${sigma.compiled.length} compiled, ${sigma.refused.length} refused${sigma.refused.length ? ` (reasons: cflogs rules sigma ${args.values.sigma ?? ''})` : ''}\n`,
+    );
+  }
   const logType = args.values['log-type'];
   const given = logType !== undefined ? registry.find(logType) : undefined;
   if (logType !== undefined && !given) throw new UsageError(`unknown log type ${logType} (known: ${registry.logTypes().join(', ')})`);

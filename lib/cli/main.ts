@@ -42,7 +42,7 @@ export const COMMANDS: Record<string, Command> = {
     options: DETECT_OPTIONS,
     run: (argv) => detectCommand(argv, { ...out, stdin: process.stdin }),
   },
-  rules: { usage: RULES_USAGE, summary: 'Runs every rule\'s own test cases.', options: RULES_OPTIONS, run: (argv) => rulesCommand(argv, out) },
+  rules: { usage: RULES_USAGE, summary: 'Runs every rule\'s own test cases (test), lists the rules (list), compiles Sigma rules (sigma).', options: RULES_OPTIONS, run: (argv) => rulesCommand(argv, out) },
   serve: { usage: SERVE_USAGE, summary: 'The Logpush HTTP destination on 127.0.0.1, writing a local lake, until SIGINT or SIGTERM.', options: SERVE_OPTIONS, run: (argv) => serveCommand(argv, out) },
   backfill: { usage: BACKFILL_USAGE, summary: 'Enqueues existing Logpush objects for a deployed stack to ingest.', options: BACKFILL_OPTIONS, help: BACKFILL_HELP, run: (argv) => backfillCommand(argv, out) },
 };

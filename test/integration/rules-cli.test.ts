@@ -52,8 +52,8 @@ describe('cflogs rules test', () => {
     } finally {
       delete process.env.CFLOGS_RULES_DIR;
     }
-    expect((await runMain(['rules', 'list'])).code).toBe(2);
-    expect((await runMain(['rules', '--help'])).out).toMatch(/^usage: cflogs rules test \[--rules DIR\]\n\nRuns every rule's own test cases\.\n\noptions:\n {2}--rules DIR /);
+    expect((await runMain(['rules', 'run'])).code).toBe(2);
+    expect((await runMain(['rules', '--help'])).out).toMatch(/^usage: cflogs rules test \[--rules DIR\] \| list .*\n\nRuns every rule's own test cases \(test\), lists the rules \(list\), compiles Sigma rules \(sigma\)\.\n\noptions:\n {2}--rules DIR /);
   });
 
   test('under tsx, as npm run cflogs runs it, a TypeScript rule file that imports defineRule loads', async () => {

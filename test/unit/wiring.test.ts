@@ -28,9 +28,11 @@ describe('wiring', () => {
     const env = { CFLOGS_OUTPUT_BUCKET: 'lake-bucket' };
     const on = wireS3(env, { log: silentLog });
     expect(on.alerting?.rules.forLogType('Cloudflare.Firewall')?.rules.map((r) => r.id)).toContain('Cloudflare.Firewall.L7DDoS');
-    // Disabled by default, as in Panther: HTTP requests have no enabled rule, so their rows skip the stage.
-    expect(on.alerting?.rules.forLogType('Cloudflare.HttpRequest')).toBeUndefined();
-    expect(wireS3({ ...env, CFLOGS_RULES_ENABLE: 'Cloudflare.HttpRequest.BotHighVolume' }, { log: silentLog }).alerting?.rules.forLogType('Cloudflare.HttpRequest')).toBeDefined();
+    // Disabled by default, as in Panther; switched on by id.
+    expect(on.alerting?.rules.forLogType('Cloudflare.HttpRequest')?.rules.map((r) => r.id)).not.toContain('Cloudflare.HttpRequest.BotHighVolume');
+    expect(wireS3({ ...env, CFLOGS_RULES_ENABLE: 'Cloudflare.HttpRequest.BotHighVolume' }, { log: silentLog }).alerting?.rules.forLogType('Cloudflare.HttpRequest')?.rules.map((r) => r.id)).toContain('Cloudflare.HttpRequest.BotHighVolume');
+    // A log type with no enabled rule skips the stage.
+    expect(on.alerting?.rules.forLogType('Cloudflare.Spectrum')).toBeUndefined();
     expect(wireS3({ ...env, CFLOGS_RULES: 'false' }, { log: silentLog }).alerting).toBeUndefined();
   });
 
