@@ -7,6 +7,7 @@ import { s3MetadataFiles, sqsHandoffSender } from './aws/iceberg-io';
 import type { HandoffSender, HandoffTarget } from './iceberg/handoff';
 import type { CommitterLambdaDeps } from './iceberg/lambda';
 import { icebergTableSpecs } from './iceberg/tables';
+import { compileSigmaDir } from './sigma';
 import { dynamoDbStateStore } from './aws/dynamodb-store';
 import { S3Store } from './aws/s3-store';
 import { s3ObjectSource } from './aws/s3-source';
@@ -176,7 +177,7 @@ export function wireLocal(env: NodeJS.ProcessEnv, compile?: SchemaCompiler): { c
 /**
  * The rules a deployment runs: built-in and the rules directory's, switched on and off by the ids given (the
  * environment's, or `cflogs detect`'s flags), checked against the deployment's log types; plus compiled Sigma rules
- * when given (`cflogs detect --sigma DIR`; the Lambda functions take none).
+ * when given (`cflogs detect --sigma DIR`, CFLOGS_SIGMA_DIR).
  */
 export function wireRules(
   registry: SchemaRegistry,
@@ -196,6 +197,18 @@ export function wireRules(
 }
 
 /**
+ * CFLOGS_SIGMA_DIR's Sigma rules, compiled at start (the stack's sigmaDir, packaged under sigma/): a directory where
+ * no rule compiles is a mistake to refuse; the rules that do not compile are reported by `cflogs rules sigma DIR`
+ * (and the packaging), not applied in part.
+ */
+function wireSigma(dir: string): Rule[] {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new ConfigError(`CFLOGS_SIGMA_DIR ${dir} is not a directory`);
+  const { compiled, refused } = compileSigmaDir(dir);
+  if (compiled.length === 0) throw new ConfigError(`CFLOGS_SIGMA_DIR ${dir}: no Sigma rule compiles (${refused.length} refused: cflogs rules sigma ${dir} says why)`);
+  return compiled.map((c) => c.rule);
+}
+
+/**
  * The rules (built-in and CFLOGS_RULES_DIR's, checked at start), their state (DynamoDB when CFLOGS_RULES_TABLE is
  * set; else memory, for `cflogs serve`), alert records in the lake, and SNS when CFLOGS_ALERTS_TOPIC_ARN is set.
  */
@@ -205,7 +218,7 @@ function wireAlerting(
 ): Alerting | undefined {
   const rc = rulesConfigFromEnv(env);
   if (!rc.enabled) return undefined;
-  const rules = wireRules(o.registry, rc);
+  const rules = wireRules(o.registry, { ...rc, ...(rc.sigmaDir !== undefined ? { sigma: wireSigma(rc.sigmaDir) } : {}) });
   // A function's state in memory would count each container's matches apart and forget them: refused.
   if (rc.table === undefined && env.AWS_LAMBDA_FUNCTION_NAME !== undefined) {
     throw new ConfigError('CFLOGS_RULES_TABLE is required in Lambda while the rules are on (or set CFLOGS_RULES=false)');

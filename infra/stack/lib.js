@@ -45,4 +45,9 @@ function ruleSets() {
   return fromLib('rules/builtin.ts');
 }
 
-module.exports = { layout, schemaTools, outputCompressionSettings, outputFormat, ruleSets };
+/** lib/sigma: the Sigma compiler the functions run at start on CFLOGS_SIGMA_DIR. */
+function sigmaTools() {
+  return fromLib('sigma/index.ts');
+}
+
+module.exports = { layout, schemaTools, outputCompressionSettings, outputFormat, ruleSets, sigmaTools };

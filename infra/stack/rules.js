@@ -23,12 +23,15 @@ const { createHash } = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 const { ConfigError, ROOT } = require('./settings');
-const { ruleSets, schemaTools } = require('./lib');
+const { ruleSets, schemaTools, sigmaTools } = require('./lib');
 
 const BUILD = path.join(ROOT, '.build');
 /** The rules' folder in an artifact, and where Lambda finds it (the artifact is unpacked in /var/task). */
 const RULES_FOLDER = 'rules';
 const RULES_DIR_IN_LAMBDA = `/var/task/${RULES_FOLDER}`;
+/** The Sigma rules' folder in an artifact (the sigmaDir param's files, as they are), and where Lambda finds it. */
+const SIGMA_FOLDER = 'sigma';
+const SIGMA_DIR_IN_LAMBDA = `/var/task/${SIGMA_FOLDER}`;
 /** serverless.yml's functions and their bundles, .build/<name>.zip (scripts/package.ts, one per functions/*.ts). */
 const FUNCTION_BUNDLES = { s3Ingest: 's3-ingest', httpIngest: 'http-ingest' };
 /** lib/rules/load.ts's RULE_FILE: the files of a rules directory that are rule modules. */
@@ -138,8 +141,10 @@ async function rulesEnvironment(s) {
   else if (s.rulesEnable.length > 0 || s.rulesDisable.length > 0) {
     await once(JSON.stringify(['check', s.rulesEnable, s.rulesDisable]), () => checkRuleSet(s));
   }
+  if (s.sigmaDir) sigmaFiles(s);
   return {
     ...(s.rulesDir ? { CFLOGS_RULES_DIR: RULES_DIR_IN_LAMBDA } : {}),
+    ...(s.sigmaDir ? { CFLOGS_SIGMA_DIR: SIGMA_DIR_IN_LAMBDA } : {}),
     ...(s.rulesEnable.length > 0 ? { CFLOGS_RULES_ENABLE: s.rulesEnable.join(',') } : {}),
     ...(s.rulesDisable.length > 0 ? { CFLOGS_RULES_DISABLE: s.rulesDisable.join(',') } : {}),
   };
@@ -150,28 +155,57 @@ async function rulesEnvironment(s) {
  * rules a copy of it with rules/ added. A bundle that is not there is left for osls to report.
  */
 function artifacts(s) {
-  return once(JSON.stringify(['artifacts', s.rulesDir, s.rulesEnable, s.rulesDisable]), async () => {
+  return once(JSON.stringify(['artifacts', s.rulesDir, s.sigmaDir, s.rulesEnable, s.rulesDisable]), async () => {
     const out = {};
+    const rules = s.rulesDir ? await compiledRules(s) : [];
+    const sigma = s.sigmaDir ? sigmaFiles(s) : [];
     for (const [fn, name] of Object.entries(FUNCTION_BUNDLES)) {
       const bundle = path.join(BUILD, `${name}.zip`);
       out[fn] = path.relative(ROOT, bundle);
-      if (!s.rulesDir) continue;
-      const rules = await compiledRules(s);
+      if (rules.length === 0 && sigma.length === 0) continue;
       if (!fs.existsSync(bundle)) continue;
       const { createZip, readZip } = zipTools();
       const entries = [...(await readZip(fs.readFileSync(bundle))).entries()]
-        .filter(([entry]) => !entry.startsWith(`${RULES_FOLDER}/`))
+        .filter(([entry]) => !entry.startsWith(`${RULES_FOLDER}/`) && !entry.startsWith(`${SIGMA_FOLDER}/`))
         .map(([entry, data]) => ({ name: entry, data }));
       const zip = await createZip([
         ...entries,
-        { name: `${RULES_FOLDER}/package.json`, data: PACKAGE_JSON },
-        ...rules.map((r) => ({ name: `${RULES_FOLDER}/${r.name}`, data: r.data })),
+        ...(rules.length > 0 ? [{ name: `${RULES_FOLDER}/package.json`, data: PACKAGE_JSON }, ...rules.map((r) => ({ name: `${RULES_FOLDER}/${r.name}`, data: r.data }))] : []),
+        ...sigma.map((f) => ({ name: `${SIGMA_FOLDER}/${f.name}`, data: f.data })),
       ]);
       const file = path.join(BUILD, 'with-rules', `${name}-${createHash('sha256').update(zip).digest('hex').slice(0, 16)}.zip`);
       writeOnce(file, zip);
       out[fn] = path.relative(ROOT, file);
     }
     return out;
+  });
+}
+
+/**
+ * The sigmaDir param's Sigma rules (`*.yml` / `*.yaml`, recursively, by relative path), compiled here as the functions
+ * will compile them at start: none compiling fails the packaging; the refused ones are listed, never applied in part.
+ */
+function sigmaFiles(s) {
+  return once(JSON.stringify(['sigma', s.sigmaDir]), () => {
+    const { compileSigmaDir } = sigmaTools();
+    const { compiled, refused } = compileSigmaDir(s.sigmaDir);
+    if (compiled.length === 0) throw new ConfigError(`sigmaDir ${s.sigmaDir}: no Sigma rule compiles (${refused.length} refused: cflogs rules sigma ${s.sigmaDir} says why)`);
+    const files = [];
+    const walk = (dir) => {
+      for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+        if (e.name.startsWith('.')) continue;
+        const p = path.join(dir, e.name);
+        if (e.isDirectory()) walk(p);
+        else if (e.isFile() && /\.ya?ml$/i.test(e.name)) files.push({ name: path.relative(s.sigmaDir, p).split(path.sep).join('/'), data: fs.readFileSync(p) });
+      }
+    };
+    walk(s.sigmaDir);
+    process.stderr.write(
+      `sigma: ${compiled.length} of ${compiled.length + refused.length} rules from ${s.sigmaDir} compile -> ${SIGMA_FOLDER}/ of ` +
+        `${Object.values(FUNCTION_BUNDLES).join(', ')} (CFLOGS_SIGMA_DIR=${SIGMA_DIR_IN_LAMBDA})` +
+        `${refused.length ? `; refused: ${refused.map((r) => `${r.file} (${r.reason})`).join('; ')}` : ''}\n`,
+    );
+    return files;
   });
 }
 
@@ -203,4 +237,4 @@ function writeDirOnce(dir, files) {
   }
 }
 
-module.exports = { artifacts, rulesEnvironment, RULES_DIR_IN_LAMBDA, RULE_FILE };
+module.exports = { artifacts, rulesEnvironment, RULES_DIR_IN_LAMBDA, SIGMA_DIR_IN_LAMBDA, RULE_FILE };

@@ -42,6 +42,7 @@ async function settings(resolveVariable) {
     alarmEmail,
     alertEmail,
     rulesDir: parseRulesDir(await param('rulesDir')),
+    sigmaDir: parseRulesDir(await param('sigmaDir'), 'sigmaDir'),
     rulesEnable: parseRuleIds('rulesEnable', await param('rulesEnable')),
     rulesDisable: parseRuleIds('rulesDisable', await param('rulesDisable')),
     httpReservedConcurrency: parseReservedConcurrency(await param('httpReservedConcurrency')),
@@ -94,7 +95,7 @@ const EMAIL = /^[^@\s]+@[^@\s]+$/;
  * The directory of user rules (rulesDir), relative to the project or absolute: '' when not set, else its absolute
  * path, which must be a directory (its rule files are compiled into the function artifacts, infra/stack/rules.js).
  */
-function parseRulesDir(text) {
+function parseRulesDir(text, name = 'rulesDir') {
   if (text === '') return '';
   const dir = path.resolve(ROOT, text);
   let isDir = false;
@@ -103,7 +104,7 @@ function parseRulesDir(text) {
   } catch {
     // reported below
   }
-  if (!isDir) throw new ConfigError(`rulesDir ${JSON.stringify(text)} is not a directory (resolved to ${dir})`);
+  if (!isDir) throw new ConfigError(`${name} ${JSON.stringify(text)} is not a directory (resolved to ${dir})`);
   return dir;
 }
 

@@ -5,6 +5,7 @@ import { ConfigError } from '../errors';
  * The detection settings, from the environment:
  *   CFLOGS_RULES (true): run the rules stage at all;
  *   CFLOGS_RULES_DIR: a directory of user rule files (loadUserRules);
+ *   CFLOGS_SIGMA_DIR: a directory of Sigma rules, compiled at start and run beside the others (lib/sigma);
  *   CFLOGS_RULES_ENABLE, CFLOGS_RULES_DISABLE: comma-separated rule ids to enable (a rule off by default, such as
  *     Cloudflare.HttpRequest.BotHighVolume) or to disable; no id in both, none twice, no empty item;
  *   CFLOGS_RULES_TABLE: the DynamoDB table of the detection state (the Lambda's; the CLI keeps it in memory), a
@@ -15,6 +16,7 @@ import { ConfigError } from '../errors';
 export interface RulesConfig {
   enabled: boolean;
   dir?: string;
+  sigmaDir?: string;
   enable: string[];
   disable: string[];
   table?: string;
@@ -23,6 +25,7 @@ export interface RulesConfig {
 
 export function rulesConfigFromEnv(env: NodeJS.ProcessEnv = process.env): RulesConfig {
   const dir = optional(env.CFLOGS_RULES_DIR);
+  const sigmaDir = optional(env.CFLOGS_SIGMA_DIR);
   const table = optional(env.CFLOGS_RULES_TABLE);
   const topicArn = optional(env.CFLOGS_ALERTS_TOPIC_ARN);
   if (table !== undefined) checkTable(table, env);
@@ -31,6 +34,7 @@ export function rulesConfigFromEnv(env: NodeJS.ProcessEnv = process.env): RulesC
     enabled: bool(env, 'CFLOGS_RULES', true),
     ...ruleSwitches(env),
     ...(dir !== undefined ? { dir } : {}),
+    ...(sigmaDir !== undefined ? { sigmaDir } : {}),
     ...(table !== undefined ? { table } : {}),
     ...(topicArn !== undefined ? { topicArn } : {}),
   };

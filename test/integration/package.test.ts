@@ -43,6 +43,8 @@ const OUT_EXISTING = join(OUT, 'existing');
 /** User rules for the second packaging (rulesDir): a rule importing the project's lib and a helper of its own. */
 const RULES_DIR = join(OUT, 'my-rules');
 const USER_RULE_ID = 'Test.Package.AdminBlocked';
+const SIGMA_DIR = join(OUT, 'my-sigma');
+const SIGMA_ID = '6f0a1c2e-5a1b-4c3d-8e9f-0123456789ab';
 
 type Json = any; // CloudFormation is untyped JSON
 interface Template {
@@ -71,6 +73,7 @@ beforeAll(() => {
   if (r.status !== 0) throw new Error(`npm run package failed (${r.status ?? r.signal}):\n${packageOutput}`);
   tpl = readTemplate(OUT_DEFAULT);
   writeUserRules(RULES_DIR);
+  writeSigmaRules(SIGMA_DIR);
   runOslsPackage([
     '--package',
     OUT_EXISTING,
@@ -81,6 +84,7 @@ beforeAll(() => {
     '--param=alarmEmail=secops@example.com',
     '--param=alertEmail=soc@example.com',
     `--param=rulesDir=${RULES_DIR}`,
+    `--param=sigmaDir=${SIGMA_DIR}`,
     '--param=rulesEnable=Cloudflare.HttpRequest.BotHighVolume',
     '--param=rulesDisable=Cloudflare.Firewall.HighVolumeEventsBlocked, Cloudflare.Firewall.L7DDoS',
     '--param=httpReservedConcurrency=50',
@@ -116,6 +120,15 @@ function writeUserRules(dir: string): void {
   );
   // A helper: bundled into the rule that imports it, never a rule file of its own.
   writeFileSync(join(dir, '_paths.ts'), `export const isAdminPath = (p?: string): boolean => (p ?? '').startsWith('/admin');\n`);
+}
+
+/** Two Sigma rules of our own: one that compiles for webserver logs, one refused (a field Cloudflare does not log). */
+function writeSigmaRules(dir: string): void {
+  mkdirSync(join(dir, 'web'), { recursive: true });
+  const rule = (id: string, field: string) =>
+    ['title: Package test probe', `id: ${id}`, 'status: test', 'level: medium', 'logsource:', '  category: webserver', 'detection:', '  selection:', `    ${field}|contains: '/wp-admin'`, '  condition: selection', ''].join('\n');
+  writeFileSync(join(dir, 'web', 'probe.yml'), rule(SIGMA_ID, 'cs-uri-query'));
+  writeFileSync(join(dir, 'refused.yml'), rule('6f0a1c2e-5a1b-4c3d-8e9f-0123456789ac', 'cs-username'));
 }
 
 function readTemplate(dir: string): Template {
@@ -741,6 +754,10 @@ describe('npm run package', () => {
     expect(rulesEnv(tpl)).toEqual([[undefined, undefined, undefined], [undefined, undefined, undefined]]);
     const set = ['/var/task/rules', 'Cloudflare.HttpRequest.BotHighVolume', 'Cloudflare.Firewall.HighVolumeEventsBlocked,Cloudflare.Firewall.L7DDoS'];
     expect(rulesEnv(existing)).toEqual([set, set]);
+    for (const id of ['S3IngestLambdaFunction', 'HttpIngestLambdaFunction']) {
+      expect(res(existing, id).Properties.Environment.Variables.CFLOGS_SIGMA_DIR).toBe('/var/task/sigma');
+      expect(res(tpl, id).Properties.Environment.Variables.CFLOGS_SIGMA_DIR).toBeUndefined();
+    }
   });
 
   test('user rules (rulesDir): compiled into both artifacts under rules/, self-contained, and the packaged functions start with them', async () => {
@@ -756,7 +773,9 @@ describe('npm run package', () => {
         expect(JSON.parse(files.get('rules/package.json')!.toString('utf8'))).toEqual({ type: 'commonjs' });
         // The function's own files are its bundle's, unchanged.
         const bundle = await readZip(readFileSync(join(ROOT, '.build', `${name}.zip`)));
-        expect([...files.keys()].filter((f) => !f.startsWith('rules/'))).toEqual([...bundle.keys()]);
+        expect([...files.keys()].filter((f) => !f.startsWith('rules/') && !f.startsWith('sigma/'))).toEqual([...bundle.keys()]);
+        // The Sigma files as they are, compiled by the function at start.
+        expect([...files.keys()].filter((f) => f.startsWith('sigma/')).sort()).toEqual(['sigma/refused.yml', 'sigma/web/probe.yml']);
         for (const [f, data] of bundle) expect(files.get(f)!.equals(data)).toBe(true);
         // Bundled: the project's lib/rules code and the helper are in the file; it requires no file of the project.
         const code = files.get('rules/admin_blocked.js')!.toString('utf8');
@@ -776,7 +795,9 @@ describe('npm run package', () => {
           ...measurementEnv(),
           ...Object.fromEntries(Object.entries(vars).filter(([, v]) => typeof v === 'string' || typeof v === 'number').map(([k, v]) => [k, String(v)])),
           CFLOGS_RULES_DIR: join(dir, 'rules'), // /var/task/rules in Lambda
-          CFLOGS_RULES_DISABLE: `${vars.CFLOGS_RULES_DISABLE},${USER_RULE_ID}`,
+          CFLOGS_SIGMA_DIR: join(dir, 'sigma'), // /var/task/sigma in Lambda
+          // Disabling ids no rule has would fail the start: the user rule and the Sigma rule are loaded.
+          CFLOGS_RULES_DISABLE: `${vars.CFLOGS_RULES_DISABLE},${USER_RULE_ID},Sigma.${SIGMA_ID}`,
           PATH: process.env.PATH ?? '',
         };
         const probe =
