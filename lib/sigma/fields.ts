@@ -13,6 +13,11 @@ export interface FieldSource {
   get: Getter;
   /** The column(s) it reads, for the documentation and reports. */
   from: string;
+  /**
+   * The column that holds it: the dataset's own, or for a derived field its derived column (`sigma_uri_stem`, ...),
+   * which derivedColumns computes, so that another implementation can match on the same input.
+   */
+  column: string;
 }
 
 export interface DatasetMapping {
@@ -25,7 +30,7 @@ export interface DatasetMapping {
   client: string;
 }
 
-const col = (name: string): FieldSource => ({ get: (r) => r[name], from: name });
+const col = (name: string): FieldSource => ({ get: (r) => r[name], from: name, column: name });
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
 /** The path of a URI (`/a/b.php?x` -> `/a/b.php`) or undefined. */
@@ -50,7 +55,7 @@ export function urlPathAndQuery(url: string): string {
   return m ? url.slice(m[0].length) || '/' : url;
 }
 
-const derived = (from: string, get: Getter): FieldSource => ({ get, from });
+const derived = (column: string, from: string, get: Getter): FieldSource => ({ get, from, column });
 
 // Cloudflare.HttpRequest: ClientRequestURI is the path and query as sent; ClientRequestPath the path.
 const httpPath: Getter = (r) => str(r.ClientRequestPath) ?? (str(r.ClientRequestURI) !== undefined ? uriPath(r.ClientRequestURI as string) : undefined);
@@ -65,16 +70,16 @@ const HTTP_REQUEST: DatasetMapping = {
     src_ip: col('ClientIP'),
     'c-port': col('ClientSrcPort'),
     'cs-method': col('ClientRequestMethod'),
-    'cs-uri-stem': derived('ClientRequestPath (ClientRequestURI before ?)', httpPath),
-    'c-uri-stem': derived('ClientRequestPath (ClientRequestURI before ?)', httpPath),
+    'cs-uri-stem': derived('sigma_uri_stem', 'ClientRequestPath (ClientRequestURI before ?)', httpPath),
+    'c-uri-stem': derived('sigma_uri_stem', 'ClientRequestPath (ClientRequestURI before ?)', httpPath),
     // SigmaHQ's webserver rules put paths in cs-uri-query (`/cgi-bin/.%2e/`): it is the path and query, as in
     // most backends' pipelines; the query alone would leave those rules unable to fire.
-    'cs-uri-query': derived('ClientRequestURI (path and query)', httpUri),
-    'cs-uri': derived('ClientRequestURI (path and query)', httpUri),
-    'c-uri-query': derived('ClientRequestURI after ?', (r) => (str(r.ClientRequestURI) !== undefined ? uriQuery(r.ClientRequestURI as string) : undefined)),
-    'c-uri': derived('ClientRequestScheme://ClientRequestHost + ClientRequestURI', (r) =>
+    'cs-uri-query': derived('ClientRequestURI', 'ClientRequestURI (path and query)', httpUri),
+    'cs-uri': derived('ClientRequestURI', 'ClientRequestURI (path and query)', httpUri),
+    'c-uri-query': derived('sigma_uri_query', 'ClientRequestURI after ?', (r) => (str(r.ClientRequestURI) !== undefined ? uriQuery(r.ClientRequestURI as string) : undefined)),
+    'c-uri': derived('sigma_url', 'ClientRequestScheme://ClientRequestHost + ClientRequestURI', (r) =>
       str(r.ClientRequestURI) === undefined ? undefined : `${str(r.ClientRequestScheme) || 'https'}://${str(r.ClientRequestHost) ?? ''}${r.ClientRequestURI as string}`),
-    'c-uri-extension': derived('extension of ClientRequestPath', (r) => {
+    'c-uri-extension': derived('sigma_uri_extension', 'extension of ClientRequestPath', (r) => {
       const p = httpPath(r);
       return typeof p === 'string' ? extensionOf(p) : undefined;
     }),
@@ -104,13 +109,13 @@ const GATEWAY_HTTP: DatasetMapping = {
   fields: {
     'c-uri': col('URL'),
     'cs-uri': col('URL'),
-    'c-uri-stem': derived('path of URL', gwPath),
-    'cs-uri-stem': derived('path of URL', gwPath),
-    'c-uri-query': derived('URL after ?', (r) => {
+    'c-uri-stem': derived('sigma_uri_stem', 'path of URL', gwPath),
+    'cs-uri-stem': derived('sigma_uri_stem', 'path of URL', gwPath),
+    'c-uri-query': derived('sigma_uri_query', 'URL after ?', (r) => {
       const pq = gwPathQuery(r);
       return pq === undefined ? undefined : uriQuery(pq);
     }),
-    'c-uri-extension': derived('extension of the path of URL', (r) => {
+    'c-uri-extension': derived('sigma_uri_extension', 'extension of the path of URL', (r) => {
       const p = gwPath(r);
       return typeof p === 'string' ? extensionOf(p) : undefined;
     }),
@@ -158,7 +163,7 @@ const DNS: DatasetMapping = {
   keywords: ['QueryName'],
   fields: {
     query: col('QueryName'),
-    record_type: derived('QueryType as its name (16 -> TXT)', (r) => (typeof r.QueryType === 'number' ? (RECORD_TYPES[r.QueryType] ?? String(r.QueryType)) : undefined)),
+    record_type: derived('sigma_record_type', 'QueryType as its name (16 -> TXT)', (r) => (typeof r.QueryType === 'number' ? (RECORD_TYPES[r.QueryType] ?? String(r.QueryType)) : undefined)),
     src_ip: col('SourceIP'),
   },
 };
@@ -202,3 +207,21 @@ export const UNMAPPABLE: Readonly<Record<string, string>> = {
   action: "Sigma's firewall action values (accept, forward, ...) have no faithful counterpart in Gateway's Action",
   blocked: "Sigma's firewall blocked flag has no faithful counterpart in Gateway's Action",
 };
+
+/** Whether a field's column is one derivedColumns computes rather than one of the dataset's. */
+export const isDerivedColumn = (column: string): boolean => column.startsWith('sigma_');
+
+/**
+ * A row's derived columns (the mapping's fields that no dataset column holds as it is): column -> value, null when
+ * the columns it is derived from are absent. With the dataset's own columns, every input the mapping reads.
+ */
+export function derivedColumns(mapping: DatasetMapping, row: RuleEvent): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const f of Object.values(mapping.fields)) if (isDerivedColumn(f.column)) out[f.column] = f.get(row) ?? null;
+  return out;
+}
+
+/** The mapping as data: Sigma field -> column (the dataset's or a derived one). */
+export function fieldColumns(mapping: DatasetMapping): Record<string, string> {
+  return Object.fromEntries(Object.entries(mapping.fields).map(([k, f]) => [k, f.column]));
+}

@@ -270,3 +270,15 @@ describe('files', () => {
     expect(out.refused).toEqual([expect.objectContaining({ file: 'two.yml', reason: expect.stringMatching(/also another rule/) })]);
   });
 });
+
+describe('the mapping as data (for the differential check against pySigma)', () => {
+  it('names a column per field and computes the derived ones from a row', () => {
+    const { CATEGORIES: cats, derivedColumns: derive, fieldColumns: columns } = jest.requireActual<typeof import('../../lib/sigma/fields')>('../../lib/sigma/fields');
+    const web = cats.webserver?.[0];
+    if (!web) throw new Error('no webserver mapping');
+    expect(columns(web)).toMatchObject({ 'cs-method': 'ClientRequestMethod', 'cs-uri-query': 'ClientRequestURI', 'cs-uri-stem': 'sigma_uri_stem', 'c-uri-extension': 'sigma_uri_extension' });
+    const row = { ClientRequestScheme: 'https', ClientRequestHost: 'h.example', ClientRequestURI: '/a/b.PHP?x=1', ClientRequestPath: '/a/b.PHP' };
+    expect(derive(web, row)).toEqual({ sigma_uri_stem: '/a/b.PHP', sigma_uri_query: 'x=1', sigma_url: 'https://h.example/a/b.PHP?x=1', sigma_uri_extension: 'PHP' });
+    for (const m of Object.values(cats).flat()) for (const [f, s] of Object.entries(m.fields)) expect([f, s.get(row as never) === undefined || s.column.length > 0]).toEqual([f, true]);
+  });
+});
