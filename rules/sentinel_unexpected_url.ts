@@ -6,10 +6,10 @@ import { httpAlertContext, lower } from './_helpers';
 /**
  * Port of Microsoft Sentinel's "Cloudflare - Unexpected URI" (docs/rules-sentinel.md): a GET, with bytes either way,
  * whose URI carries a private or loopback IPv4 address (127/8, 10/8, 172.16/12, 192.168/16): a sign of server-side
- * request forgery, an open redirect or a proxy being probed towards the internal network. Unanchored, as in
- * Sentinel: `110.1.2.3` contains `10.1.2.3` and matches.
+ * request forgery, an open redirect or a proxy being probed towards the internal network. Unlike Sentinel's
+ * unanchored pattern, the address must stand alone: in `110.1.2.3` or `jquery-1.10.0.0.1.js` there is none.
  */
-const PRIVATE_IPV4 = regex('(?:127|10)(?:\\.\\d{1,3}){3}|(?:172\\.(?:1[6-9]|2[0-9]|3[01])|192\\.168)(?:\\.\\d{1,3}){2}');
+const PRIVATE_IPV4 = regex('(?:^|[^0-9.])(?:(?:127|10)(?:\\.\\d{1,3}){3}|(?:172\\.(?:1[6-9]|2[0-9]|3[01])|192\\.168)(?:\\.\\d{1,3}){2})(?:$|[^0-9.])');
 
 export default defineRule<HttpRequestEvent>({
   id: 'Cloudflare.Sentinel.UnexpectedUrl',
@@ -54,6 +54,8 @@ export default defineRule<HttpRequestEvent>({
     { name: '192.168.x.x matches', expected: true, log: { ClientIP: '198.51.100.90', ClientRequestMethod: 'GET', ClientRequestURI: '/r?to=192.168.1.1', EdgeResponseBytes: 10 } },
     { name: '172.31.x.x matches', expected: true, log: { ClientIP: '198.51.100.90', ClientRequestMethod: 'GET', ClientRequestURI: '/r?to=172.31.0.5', EdgeResponseBytes: 10 } },
     { name: '172.32.x.x is public and does not match', expected: false, log: { ClientIP: '198.51.100.90', ClientRequestMethod: 'GET', ClientRequestURI: '/r?to=172.32.0.5', EdgeResponseBytes: 10 } },
+    { name: 'a public address containing a private one\'s digits does not match', expected: false, log: { ClientIP: '198.51.100.90', ClientRequestMethod: 'GET', ClientRequestURI: '/proxy?u=http://210.10.20.30/x', EdgeResponseBytes: 10 } },
+    { name: 'a version string is not an address', expected: false, log: { ClientIP: '198.51.100.90', ClientRequestMethod: 'GET', ClientRequestURI: '/js/jquery-1.10.0.0.1.js', EdgeResponseBytes: 10 } },
     { name: 'a public address does not match', expected: false, log: { ClientIP: '198.51.100.90', ClientRequestMethod: 'GET', ClientRequestURI: '/r?to=8.8.8.8', EdgeResponseBytes: 10 } },
     { name: 'a POST does not match', expected: false, log: { ClientIP: '198.51.100.90', ClientRequestMethod: 'POST', ClientRequestURI: '/r?to=10.0.0.1', EdgeResponseBytes: 10 } },
     { name: 'no bytes either way does not match', expected: false, log: { ClientIP: '198.51.100.90', ClientRequestMethod: 'GET', ClientRequestURI: '/r?to=10.0.0.1' } },

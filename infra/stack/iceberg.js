@@ -20,8 +20,12 @@ const OPTIMIZERS = [
   ['orphan_file_deletion', 'IcebergOrphans'],
 ];
 
-/** Days an unreferenced file must be old before it is deleted (Glue's default): far beyond any commit in flight. */
-const ORPHAN_FILE_RETENTION_DAYS = 3;
+/**
+ * Days an unreferenced file must be old before it is deleted. A data file is unreferenced until its hand-off is
+ * committed, and a hand-off may wait in the commit queue or its dead-letter queue for their retention (14 days,
+ * infra/iceberg.yml) before a redrive commits it: the files must outlive that, with a margin.
+ */
+const ORPHAN_FILE_RETENTION_DAYS = 21;
 
 /** The tables of the log types in schemas/, one per table name. */
 function icebergTableNames() {

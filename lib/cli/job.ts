@@ -61,19 +61,24 @@ export function logpushJob(
   const timestampFormat = o.timestampFormat ?? 'unixnano';
   if (!(TIMESTAMP_FORMATS as readonly string[]).includes(timestampFormat)) throw new UsageError(`--timestamp-format must be one of ${TIMESTAMP_FORMATS.join(', ')}`);
   if ((o.bucket === undefined) === (o.url === undefined)) throw new UsageError('give one destination: --bucket (S3) or --url (HTTP)');
+  // The printed script expands $CHALLENGE and $CFLOGS_SECRET in its here-document: no other value may carry what a
+  // shell would read there ($, backquote, backslash) or end a quoted string.
+  if (o.name !== undefined && !/^[A-Za-z0-9._-]{1,64}$/.test(o.name)) throw new UsageError('--name must be 1-64 letters, digits, ".", "_" or "-"');
   const base = { name: o.name ?? `cflogs-${dataset.replace(/_/g, '-')}`, dataset, output_options: { field_names: schema.fields.map((f) => f.name), timestamp_format: timestampFormat, output_type: 'ndjson' as const }, enabled: true };
   const scopePath = `${scope}s/${id}`;
   if (o.bucket !== undefined) {
     if (!BUCKET_NAME.test(o.bucket)) throw new UsageError(`--bucket is not a bucket name: ${JSON.stringify(o.bucket)}`);
     if (o.region === undefined || !/^[a-z]{2}(-[a-z]+)+-\d$/.test(o.region)) throw new UsageError('--region must name the bucket\'s AWS region (us-east-1, eu-west-1, ...)');
     const prefix = o.prefix ?? DEFAULT_PREFIX;
-    if (prefix !== '' && (!prefix.endsWith('/') || prefix.startsWith('/') || /[?#{}\s]/.test(prefix))) throw new UsageError('--prefix must be key segments ending in /, as the stack\'s inputPrefixes');
+    if (prefix !== '' && (!prefix.endsWith('/') || prefix.startsWith('/') || !/^[A-Za-z0-9!_.*()\/-]+$/.test(prefix))) {
+      throw new UsageError('--prefix must be key segments ending in / (letters, digits and !_.*()-), as the stack\'s inputPrefixes');
+    }
     // {DATE} is Logpush's own placeholder (a folder a day); the dataset's name in the key routes the objects.
     const destination = `s3://${o.bucket}/${prefix}${dataset}/{DATE}?region=${o.region}`;
     return { scopePath, body: { ...base, destination_conf: destination, ownership_challenge: '${CHALLENGE}' }, ownership: { destination_conf: destination, bucket: o.bucket, prefix: `${prefix}${dataset}/` } };
   }
   const url = o.url as string;
-  if (!/^https:\/\/[^\s?#]+$/.test(url)) throw new UsageError('--url must be the https:// function URL, without a query');
+  if (!/^https:\/\/[A-Za-z0-9.-]+(:\d+)?(\/[A-Za-z0-9._~%/-]*)?$/.test(url)) throw new UsageError('--url must be the https:// function URL, without a query');
   const header = o.secretHeader ?? DEFAULT_SECRET_HEADER;
   if (!/^[A-Za-z0-9-]+$/.test(header)) throw new UsageError('--secret-header must be a header name');
   // Logpush sends `header_<name>` query parameters as request headers; the dataset in the path routes the batches.

@@ -65,8 +65,8 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT.ok;
   }
   // `cflogs help parse` as `cflogs parse --help`.
-  if (name === 'help' && rest[0] !== undefined && COMMANDS[rest[0]]) return main([rest[0], '--help']);
-  const cmd = name !== undefined ? COMMANDS[name] : undefined;
+  if (name === 'help' && rest[0] !== undefined && Object.hasOwn(COMMANDS, rest[0])) return main([rest[0], '--help']);
+  const cmd = name !== undefined && Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!cmd) {
     const asked = name === undefined || name === '--help' || name === '-h' || name === 'help';
     if (!asked) {

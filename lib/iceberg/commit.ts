@@ -88,7 +88,11 @@ export async function currentDataFiles(read: (location: string) => Promise<Buffe
   const s = currentSnapshot(m);
   if (!s) return [];
   const files: string[] = [];
-  for (const manifest of readManifestList(await read(s['manifest-list']))) files.push(...manifestDataFiles(await read(manifest.manifestPath)));
+  for (const manifest of readManifestList(await read(s['manifest-list']))) {
+    // Row deletes (Athena's DELETE or MERGE) would have to be applied to these files: not something to ignore.
+    if ((manifest.content ?? 0) !== 0) throw new Error(`table ${m.location}: it has row deletes (${manifest.manifestPath}), which this reader does not apply`);
+    files.push(...manifestDataFiles(await read(manifest.manifestPath)));
+  }
   return files;
 }
 
@@ -143,8 +147,16 @@ function dataFiles(schema: IcebergSchema, transform: string, handoffs: Handoff[]
         nullValueCounts.set(field.id, c.nulls);
         const t = boundType(field);
         if (t !== undefined && c.min !== undefined && c.max !== undefined) {
-          lowerBounds.set(field.id, boundBytes(t, c.min));
-          upperBounds.set(field.id, boundBytes(t, c.max));
+          // Bounds are optional in a manifest: one that does not fit the column's type now (a hand-off written
+          // before a schema changed the type) is left out, never the reason the table's commit fails.
+          try {
+            const lower = boundBytes(t, c.min);
+            const upper = boundBytes(t, c.max);
+            lowerBounds.set(field.id, lower);
+            upperBounds.set(field.id, upper);
+          } catch {
+            // no bounds for this column of this file
+          }
         }
       }
       return {
@@ -207,11 +219,13 @@ export async function appendHandoffs(
     const files = dataFiles(schema, partitionField.transform, todo);
 
     const manifest = writeManifest({ schemaJson: JSON.stringify(schema), specId: spec['spec-id'], partitionFields, snapshotId: BigInt(id), sequenceNumber, files });
-    const manifestPath = `${m.location}/metadata/${id}-m0.avro`;
+    // Named apart per attempt (as Iceberg's writers do): two committers making the same snapshot id never write one file.
+    const attemptId = randomUUID();
+    const manifestPath = `${m.location}/metadata/${attemptId}-m0.avro`;
     await deps.write(manifestPath, manifest);
     const entry = manifestListEntryFor({ manifestPath, manifestLength: manifest.length, specId: spec['spec-id'], snapshotId: BigInt(id), sequenceNumber, files, fieldCount: partitionFields.length });
     const carried = await mergeManifests(deps, await manifestsOf(deps, m), {
-      path: `${m.location}/metadata/${id}-m1.avro`,
+      path: `${m.location}/metadata/${attemptId}-m1.avro`,
       schemaJson: JSON.stringify(schema),
       specId: spec['spec-id'],
       partitionFields,
@@ -224,7 +238,7 @@ export async function appendHandoffs(
       sequenceNumber,
       manifests: [entry, ...carried],
     });
-    const listPath = `${m.location}/metadata/snap-${id}-1.avro`;
+    const listPath = `${m.location}/metadata/snap-${id}-${attempt}-${attemptId}.avro`;
     await deps.write(listPath, list);
 
     const rows = files.reduce((n, f) => n + f.recordCount, 0);
@@ -267,7 +281,8 @@ export async function mergeManifests(
   manifests: ManifestListEntry[],
   into: { path: string; schemaJson: string; specId: number; partitionFields: PartitionFieldSpec[]; snapshotId: bigint; sequenceNumber: bigint },
 ): Promise<ManifestListEntry[]> {
-  const small = manifests.filter((m) => m.specId === into.specId && m.manifestLength < MANIFEST_TARGET_BYTES);
+  // Data manifests only: a delete manifest (another writer's row deletes) is carried as it is, as Iceberg does.
+  const small = manifests.filter((m) => (m.content ?? 0) === 0 && m.specId === into.specId && m.manifestLength < MANIFEST_TARGET_BYTES);
   // Counting the new snapshot's own manifest, as Iceberg does.
   if (small.length + 1 < MIN_MANIFESTS_TO_MERGE) return manifests;
   const entries: ManifestEntry[] = [];
@@ -328,7 +343,11 @@ function withSchema(m: TableMetadata, columns: readonly LakeColumn[]): TableMeta
   if (schema['schema-id'] === current['schema-id']) return m;
   // Columns a schema dropped stay in the table (older files have them): the new schema is the old one plus the new.
   const kept = current.fields.filter((f) => !schema.fields.some((n) => n.name === f.name));
-  const merged: IcebergSchema = { ...schema, 'schema-id': Math.max(...m.schemas.map((s) => s['schema-id'])) + 1, fields: [...schema.fields, ...kept] };
+  const fields = [...schema.fields, ...kept];
+  // The same fields as the current schema, in any order (a column dropped before, kept at the end): nothing new.
+  const key = (fs: readonly IcebergSchema['fields'][number][]): string => JSON.stringify([...fs].sort((a, b) => a.id - b.id));
+  if (key(fields) === key(current.fields)) return m;
+  const merged: IcebergSchema = { ...schema, 'schema-id': Math.max(...m.schemas.map((s) => s['schema-id'])) + 1, fields };
   return {
     ...m,
     schemas: [...m.schemas, merged],

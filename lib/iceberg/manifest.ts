@@ -52,6 +52,8 @@ export interface ManifestEntry {
 
 export interface ManifestListEntry {
   manifestPath: string;
+  /** 0: data files; 1: delete files (another writer's, as Athena's DELETE or MERGE writes them), carried as they are. */
+  content?: number;
   manifestLength: number;
   specId: number;
   sequenceNumber: bigint;
@@ -295,7 +297,7 @@ export function writeManifestList(o: { snapshotId: bigint; parentSnapshotId: big
     manifest_path: m.manifestPath,
     manifest_length: m.manifestLength,
     partition_spec_id: m.specId,
-    content: CONTENT_DATA,
+    content: m.content ?? CONTENT_DATA,
     sequence_number: m.sequenceNumber,
     min_sequence_number: m.minSequenceNumber,
     added_snapshot_id: m.addedSnapshotId,
@@ -321,6 +323,7 @@ export function writeManifestList(o: { snapshotId: bigint; parentSnapshotId: big
 export function readManifestList(file: Buffer): ManifestListEntry[] {
   return (readContainer(file).records as Record<string, unknown>[]).map((r) => ({
     manifestPath: r.manifest_path as string,
+    ...(r.content !== undefined && r.content !== null && Number(r.content) !== CONTENT_DATA ? { content: Number(r.content) } : {}),
     manifestLength: Number(r.manifest_length),
     specId: Number(r.partition_spec_id),
     sequenceNumber: BigInt(r.sequence_number as bigint),

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { ColumnStats } from '../lake/types';
 import { CommitConflict } from './catalog';
 import { boundType, CommitDeps, manifestsOf, snapshotId } from './commit';
@@ -68,6 +69,8 @@ const MAX_ATTEMPTS = 8;
 async function readLive(read: (location: string) => Promise<Buffer>, list: ManifestListEntry[]): Promise<{ manifest: ManifestListEntry; entries: LiveFile[] }[]> {
   const out: { manifest: ManifestListEntry; entries: LiveFile[] }[] = [];
   for (const manifest of list) {
+    // Rewriting data files that row deletes apply to would bring the deleted rows back.
+    if ((manifest.content ?? 0) !== 0) throw new Error(`${manifest.manifestPath}: the table has row deletes, which this compaction does not apply`);
     const { entries } = readManifestEntries(await read(manifest.manifestPath));
     out.push({
       manifest,
@@ -193,15 +196,17 @@ export async function replaceFiles(deps: CommitDeps, table: string, rewrites: Re
     }
     const written: ManifestListEntry[] = [];
     let n = 0;
+    // Named apart per attempt: a retried or concurrent commit of the same snapshot id never writes over one.
+    const attemptId = randomUUID();
     for (const [specId, entries] of [...bySpec].sort(([a], [b]) => a - b)) {
       const partitionFields = partitionFieldsOf(m, specId);
       const manifest = writeManifestEntries({ schemaJson: JSON.stringify(schema), specId, partitionFields, entries });
-      const manifestPath = `${m.location}/metadata/${id}-m${n++}.avro`;
+      const manifestPath = `${m.location}/metadata/${attemptId}-m${n++}.avro`;
       await deps.write(manifestPath, manifest);
       written.push(manifestListEntryOf({ manifestPath, manifestLength: manifest.length, specId, snapshotId: BigInt(id), sequenceNumber, entries, fieldCount: partitionFields.length }));
     }
     const list = writeManifestList({ snapshotId: BigInt(id), parentSnapshotId: parent === undefined ? null : BigInt(parent), sequenceNumber, manifests: [...written, ...carried] });
-    const listPath = `${m.location}/metadata/snap-${id}-1.avro`;
+    const listPath = `${m.location}/metadata/snap-${id}-${attemptId}.avro`;
     await deps.write(listPath, list);
 
     const gone = [...replaced].map((p) => (live.get(p) as LiveFile).file);

@@ -92,7 +92,7 @@ export function compileDetection(detection: Record<string, unknown>): CompiledDe
   if (cond === undefined) refuse('the detection has no condition');
   const names = Object.keys(detection).filter((k) => k !== 'condition');
   if (names.length === 0) refuse('the detection has no selection');
-  const selections: Record<string, Selection> = {};
+  const selections: Record<string, Selection> = Object.create(null) as Record<string, Selection>;
   for (const n of names) selections[n] = selectionOf(n, detection[n]);
   const conds = Array.isArray(cond) ? cond : [cond];
   if (conds.length === 0 || !conds.every((c) => typeof c === 'string')) refuse('condition must be text or a list of text');
@@ -129,7 +129,7 @@ function bind(d: CompiledDetection, ds: DatasetMapping): (row: RuleEvent) => boo
           const each = f.each.map(inAny);
           return (row) => each.every((p) => p(row));
         }
-        const src = ds.fields[f.field];
+        const src = Object.hasOwn(ds.fields, f.field) ? ds.fields[f.field] : undefined;
         if (!src) refuse(`internal: ${f.field} unmapped`);
         const get = src.get;
         return (row) => f.match(get(row));
@@ -142,14 +142,14 @@ function bind(d: CompiledDetection, ds: DatasetMapping): (row: RuleEvent) => boo
 
 /** Which of the category's datasets a detection can run on; refuses naming the unmapped fields when none. */
 function datasetsFor(category: string, d: CompiledDetection, extraFields: readonly string[] = []): DatasetMapping[] {
-  const all = CATEGORIES[category];
+  const all = Object.hasOwn(CATEGORIES, category) ? CATEGORIES[category] : undefined;
   if (!all) refuse(`logsource category ${JSON.stringify(category)} has no Cloudflare dataset (supported: ${Object.keys(CATEGORIES).join(', ')})`);
   const { fields, keywords } = fieldsOf(d);
   const wanted = [...new Set([...fields, ...extraFields])];
-  const fit = all.filter((ds) => wanted.every((f) => ds.fields[f] !== undefined) && (!keywords || ds.keywords.length > 0));
+  const fit = all.filter((ds) => wanted.every((f) => Object.hasOwn(ds.fields, f)) && (!keywords || ds.keywords.length > 0));
   if (fit.length > 0) return fit;
   // Named for the dataset that comes closest (the fewest unmapped fields).
-  const misses = all.map((ds) => wanted.filter((f) => ds.fields[f] === undefined)).sort((a, b) => a.length - b.length);
+  const misses = all.map((ds) => wanted.filter((f) => !Object.hasOwn(ds.fields, f))).sort((a, b) => a.length - b.length);
   const unmapped = misses[0] ?? [];
   const why = unmapped.map((f) => (UNMAPPABLE[f] ? `${f} (${UNMAPPABLE[f]})` : f));
   if (unmapped.length === 0 && keywords) refuse(`keyword searches have no text columns in ${category}'s datasets (${all.map((a) => a.logType).join(', ')})`);
@@ -167,7 +167,7 @@ function checkLogsource(r: SigmaRule): string {
 
 function severityOfLevel(level: string | undefined): Severity {
   if (level === undefined) return 'Medium';
-  const s = LEVELS[level.toLowerCase()];
+  const s = Object.hasOwn(LEVELS, level.toLowerCase()) ? LEVELS[level.toLowerCase()] : undefined;
   if (!s) refuse(`level ${JSON.stringify(level)} is not one of ${Object.keys(LEVELS).join(', ')}`);
   return s;
 }
@@ -295,7 +295,7 @@ export function compileCorrelation(c: SigmaCorrelation, base: (ref: string) => C
   const rule = ruleOf(c, used, (row) => b.rule.rule(row), {
     threshold,
     dedupPeriodMinutes: minutes,
-    dedup: (row, ds) => c.groupBy.map((g) => String(ds.fields[g]?.get(row) ?? '')).join('|') || '(all)',
+    dedup: (row, ds) => c.groupBy.map((g) => String((Object.hasOwn(ds.fields, g) ? ds.fields[g] : undefined)?.get(row) ?? '')).join('|') || '(all)',
     extraDescription: `\n\nCorrelation: at least ${threshold} matches of ${b.meta.title} (${b.meta.id})${c.groupBy.length ? ` per ${c.groupBy.join(', ')}` : ''} within ${c.timespan} (the engine's dedup period: windows start at the first match).`,
   });
   return { rule, meta: c, category: b.category, logTypes: rule.logTypes, detection: b.detection, correlationOf: b.meta.id };

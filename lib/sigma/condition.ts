@@ -15,6 +15,9 @@ export type Condition =
 const TOKEN = /\s*(\(|\)|[^\s()]+)/y;
 
 /** Parses `text` against the detection's selection names; any unknown name or syntax error refuses the rule. */
+/** Parentheses and `not`s nested at most this deep. */
+export const MAX_CONDITION_DEPTH = 64;
+
 export function parseCondition(text: string, names: readonly string[]): Condition {
   if (text.includes('|')) refuse(`condition ${JSON.stringify(text)}: aggregations (| count() ...) are deprecated and not supported; use a correlation rule`);
   const tokens: string[] = [];
@@ -22,12 +25,27 @@ export function parseCondition(text: string, names: readonly string[]): Conditio
   for (let m = TOKEN.exec(text); m; m = TOKEN.exec(text)) tokens.push(m[1] as string);
   if (text.slice(TOKEN.lastIndex).trim() !== '' && tokens.length === 0) refuse(`condition ${JSON.stringify(text)} is empty`);
   let i = 0;
+  // Nesting is bounded: a rule file is input, and the parser and evaluator recurse once per level.
+  let depth = 0;
+  const deeper = <T>(f: () => T): T => {
+    if (++depth > MAX_CONDITION_DEPTH) bad(`nested more than ${MAX_CONDITION_DEPTH} deep`);
+    try {
+      return f();
+    } finally {
+      depth--;
+    }
+  };
   const peek = (): string | undefined => tokens[i];
   const lower = (t: string | undefined) => t?.toLowerCase();
   const bad = (why: string): never => refuse(`condition ${JSON.stringify(text)}: ${why}`);
 
   const matching = (pattern: string): string[] => {
-    if (pattern === 'them') return names.filter((n) => !n.startsWith('_'));
+    if (pattern === 'them') {
+      const all = names.filter((n) => !n.startsWith('_'));
+      // `all of them` over no selection would hold for every row.
+      if (all.length === 0) bad('them names no selection (every name starts with _)');
+      return all;
+    }
     const parts = pattern.split('*');
     const found = names.filter((n) => {
       // A wildcard name: literal parts in order, `*` any run (plain string work, no regex).
@@ -50,7 +68,7 @@ export function parseCondition(text: string, names: readonly string[]): Conditio
     if (t === undefined) return bad('ends too early');
     if (t === '(') {
       i++;
-      const inner = or();
+      const inner = deeper(or);
       if (peek() !== ')') bad('a parenthesis is not closed');
       i++;
       return inner;
@@ -73,7 +91,7 @@ export function parseCondition(text: string, names: readonly string[]): Conditio
   const unary = (): Condition => {
     if (lower(peek()) === 'not') {
       i++;
-      return { kind: 'not', of: unary() };
+      return { kind: 'not', of: deeper(unary) };
     }
     return primary();
   };

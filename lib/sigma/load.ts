@@ -79,9 +79,10 @@ export function compileSigmaDocuments(docs: ReadonlyArray<SigmaDocument | SigmaP
     try {
       return f();
     } catch (e) {
-      if (!(e instanceof SigmaRefusal) && !(e instanceof RuleDefinitionError)) throw e;
-      refused.push(refusal(d, e.message, category));
-      return e.message;
+      // One rule's failure is its refusal, whatever it is: the directory as a whole still loads.
+      const message = e instanceof SigmaRefusal || e instanceof RuleDefinitionError ? e.message : `cannot be compiled: ${(e as Error).message ?? String(e)}`;
+      refused.push(refusal(d, message, category));
+      return message;
     }
   };
   const done: Array<[SigmaRule, CompiledSigma]> = [];

@@ -119,6 +119,19 @@ describe('the Iceberg committer on a local catalog', () => {
     await expect(catalog.commit('t', t.version - 1, t.metadata)).rejects.toThrow(CommitConflict);
   });
 
+  it('adds no schema per commit once a column was dropped, and commits a file whose bounds no longer fit its column without them', async () => {
+    const { catalog, deps } = setup();
+    await appendHandoffs(deps, 't', COLUMNS, [handoff('a')]);
+    const fewer = COLUMNS.filter((c) => c.name !== 'ClientIP');
+    for (const input of ['b', 'c', 'd']) await appendHandoffs(deps, 't', fewer, [handoff(input)]);
+    expect((await catalog.load('t'))!.metadata.schemas).toHaveLength(1);
+    // A hand-off written when EdgeResponseStatus held text: its bounds are left out, the file committed.
+    const stale = handoff('e');
+    stale.files[0]!.columns = [{ name: 'EdgeResponseStatus', values: 10, nulls: 0, min: 2n ** 40n, max: 2n ** 41n }];
+    const r = await appendHandoffs(deps, 't', fewer, [stale, handoff('f')]);
+    expect(r.committed).toEqual(['e', 'f']);
+  });
+
   it('keeps column ids when the schema gains a column, which gets the next id, and names it in the name mapping', async () => {
     const { catalog, deps } = setup();
     await appendHandoffs(deps, 't', COLUMNS, [handoff('a')]);

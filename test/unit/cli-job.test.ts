@@ -25,6 +25,17 @@ const entries = FACTS.split(/^(?=## )/m)
   }));
 
 describe('cflogs job: the Logpush job of each dataset', () => {
+  it('prints a script whose only shell expansions are the challenge and the secret', () => {
+    for (const job of [
+      logpushJob(registry.find('http_requests')!.schema, { zone: ID, bucket: 'cflogs-input', region: 'eu-west-1', name: 'my.job_1', prefix: 'logs/cf/' }),
+      logpushJob(registry.find('gateway_dns')!.schema, { account: ID, url: 'https://abc.lambda-url.eu-west-1.on.aws/prod', secretId: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:cflogs' }),
+    ]) {
+      const body = jobScript(job).split('<<JSON\n')[1]!.split('\nJSON\n')[0]!;
+      expect(body.replace(/\$\{(CHALLENGE|CFLOGS_SECRET)\}/g, '')).not.toMatch(/[$`\\]/);
+      expect(JSON.parse(body.replace(/\$\{(CHALLENGE|CFLOGS_SECRET)\}/g, 'X'))).toMatchObject({ dataset: job.body.dataset });
+    }
+  });
+
   it('reads every dataset entry of the facts', () => {
     expect(entries.length).toBe(35);
   });
@@ -74,6 +85,12 @@ describe('cflogs job: the Logpush job of each dataset', () => {
     [{ zone: ID, bucket: 'b-1', region: 'eu-west-1', url: 'https://x' }, /one destination/],
     [{ zone: ID, url: 'http://x' }, /https:\/\//],
     [{ zone: ID, bucket: 'b-1', region: 'eu-west-1', timestampFormat: 'iso' }, /--timestamp-format/],
+    // What the printed script's shell would run or misread.
+    [{ zone: ID, bucket: 'b-1', region: 'eu-west-1', name: 'a$(touch x)b' }, /--name must be/],
+    [{ zone: ID, url: 'https://x.lambda-url.eu-west-1.on.aws/`touch${IFS}x`' }, /--url must be/],
+    [{ zone: ID, url: 'https://x.lambda-url.eu-west-1.on.aws/a\\b' }, /--url must be/],
+    [{ zone: ID, bucket: 'b-1', region: 'eu-west-1', prefix: 'cf/$(id)/' }, /--prefix must be/],
+    [{ zone: ID, bucket: 'b-1', region: 'eu-west-1', prefix: 'cf"/' }, /--prefix must be/],
   ])('refuses %j', (o, message) => {
     expect(() => logpushJob(registry.find('http_requests')!.schema, o)).toThrow(message);
   });

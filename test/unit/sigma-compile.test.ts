@@ -282,3 +282,32 @@ describe('the mapping as data (for the differential check against pySigma)', () 
     for (const m of Object.values(cats).flat()) for (const [f, s] of Object.entries(m.fields)) expect([f, s.get(row as never) === undefined || s.column.length > 0]).toEqual([f, true]);
   });
 });
+
+describe('rules as hostile input', () => {
+  const doc = (detection: string, category = 'webserver') =>
+    `title: t\nid: 11111111-2222-4333-8444-555555555555\nlevel: low\nlogsource:\n  category: ${category}\ndetection:\n${detection}`;
+  const compile = (text: string) => compileSigmaDocuments(parseSigmaFile(text, 'hostile.yml'));
+
+  it('refuses fields, selections and categories named after Object.prototype members, instead of rules that throw on every row', () => {
+    for (const text of [
+      doc('  sel:\n    constructor: x\n  condition: sel'),
+      doc('  sel:\n    __proto__|contains: x\n  condition: sel'),
+      doc("  sel:\n    cs-method: GET\n  condition: sel", 'constructor'),
+    ]) {
+      const r = compile(text);
+      expect(r.compiled).toHaveLength(0);
+      expect(r.refused).toHaveLength(1);
+    }
+    // A selection named `constructor` is a selection like any other.
+    const ok = compile(doc("  constructor:\n    cs-method: POST\n  condition: constructor"));
+    expect(ok.compiled).toHaveLength(1);
+    expect(ok.compiled[0]!.rule.rule({ ClientRequestMethod: 'POST', p_row_id: 'r', p_event_time: '2026-01-01 00:00:00.000000000' } as RuleEvent)).toBe(true);
+  });
+
+  it('refuses a condition nested past the limit, and `all of them` over no selection', () => {
+    const deep = `${'('.repeat(20_000)}sel${')'.repeat(20_000)}`;
+    expect(compile(doc(`  sel:\n    cs-method: GET\n  condition: ${deep}`)).refused[0]!.reason).toMatch(/nested more than 64 deep/);
+    expect(compile(doc(`  sel:\n    cs-method: GET\n  condition: ${'not '.repeat(200)}sel`)).refused[0]!.reason).toMatch(/nested more than 64 deep/);
+    expect(compile(doc('  _only:\n    cs-method: GET\n  condition: all of them')).refused[0]!.reason).toMatch(/them names no selection/);
+  });
+});
