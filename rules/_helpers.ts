@@ -91,6 +91,16 @@ export function auditActor(e: AnyAuditEvent): string {
 }
 
 /** The context every audit rule's alert carries, from either version. */
+/** The member an audit record's membership change is about: its e-mail where the record says, else the resource id. */
+export const auditMember = (e: AnyAuditEvent): string =>
+  textAt(e.NewValue, 'email') ??
+  textAt(e.Metadata, 'email') ??
+  textAt(e.ResourceRequest, 'email') ??
+  textAt(e.ResourceValue, 'email') ??
+  textAt(e.ResourceValue, 'user', 'email') ??
+  e.ResourceID ??
+  '<unknown member>';
+
 export function auditAlertContext(e: AnyAuditEvent): Record<string, unknown> {
   const ctx: Record<string, unknown> = {
     ActionType: e.ActionType,

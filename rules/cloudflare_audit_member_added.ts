@@ -1,7 +1,7 @@
 import { defineRule } from '../lib/rules/model';
 import { regex } from '../lib/regex';
 import type { AnyAuditEvent } from '../lib/rules/events';
-import { auditActor, auditAlertContext, auditSucceeded, lower, textAt } from './_helpers';
+import { auditActor, auditAlertContext, auditMember, auditSucceeded, lower } from './_helpers';
 
 /**
  * Somebody was added (invited) to the Cloudflare account. A new member gets the account's power over DNS,
@@ -18,15 +18,6 @@ const isMemberAdd = (e: AnyAuditEvent): boolean => {
   return ADD.has(action) && (lower(e.ResourceType).includes('member') || lower(e.ResourceProduct).includes('member'));
 };
 
-const member = (e: AnyAuditEvent): string =>
-  textAt(e.NewValue, 'email') ??
-  textAt(e.Metadata, 'email') ??
-  textAt(e.ResourceRequest, 'email') ??
-  textAt(e.ResourceValue, 'email') ??
-  textAt(e.ResourceValue, 'user', 'email') ??
-  e.ResourceID ??
-  '<unknown member>';
-
 export default defineRule<AnyAuditEvent>({
   id: 'Cloudflare.Audit.AccountMemberAdded',
   displayName: 'Cloudflare Account Member Added',
@@ -41,9 +32,9 @@ export default defineRule<AnyAuditEvent>({
   reference: 'https://developers.cloudflare.com/fundamentals/manage-members/manage/',
   summaryAttributes: ['ActorEmail', 'ActorIP', 'ActorIPAddress', 'ResourceID'],
   rule: (e) => isMemberAdd(e) && auditSucceeded(e),
-  title: (e) => `Cloudflare account member [${member(e)}] added by [${auditActor(e)}]`,
-  dedup: (e) => `${auditActor(e)}:${member(e)}`,
-  alertContext: (e) => ({ ...auditAlertContext(e), Member: member(e) }),
+  title: (e) => `Cloudflare account member [${auditMember(e)}] added by [${auditActor(e)}]`,
+  dedup: (e) => `${auditActor(e)}:${auditMember(e)}`,
+  alertContext: (e) => ({ ...auditAlertContext(e), Member: auditMember(e) }),
   tests: [
     {
       name: 'a member invited (audit logs v2) matches',

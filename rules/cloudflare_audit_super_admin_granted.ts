@@ -1,6 +1,6 @@
 import { defineRule } from '../lib/rules/model';
 import type { AnyAuditEvent } from '../lib/rules/events';
-import { auditActor, auditAlertContext, auditSucceeded, lower, textAt } from './_helpers';
+import { auditActor, auditAlertContext, auditMember, auditSucceeded, lower } from './_helpers';
 
 /**
  * A member was given the Super Administrator role (Cloudflare's "Super Administrator - All Privileges"), by an
@@ -25,15 +25,6 @@ const isMemberChange = (e: AnyAuditEvent): boolean => {
 const granted = (e: AnyAuditEvent): boolean =>
   [e.NewValue, e.Metadata, e.ResourceRequest, e.ResourceValue].some(mentions) && !mentions(e.OldValue);
 
-const member = (e: AnyAuditEvent): string =>
-  textAt(e.NewValue, 'email') ??
-  textAt(e.Metadata, 'email') ??
-  textAt(e.ResourceRequest, 'email') ??
-  textAt(e.ResourceValue, 'email') ??
-  textAt(e.ResourceValue, 'user', 'email') ??
-  e.ResourceID ??
-  '<unknown member>';
-
 export default defineRule<AnyAuditEvent>({
   id: 'Cloudflare.Audit.SuperAdminGranted',
   displayName: 'Cloudflare Super Administrator Role Granted',
@@ -50,9 +41,9 @@ export default defineRule<AnyAuditEvent>({
   reference: 'https://developers.cloudflare.com/logs/logpush/logpush-job/datasets/account/audit_logs_v2/',
   summaryAttributes: ['ActorEmail', 'ActorIP', 'ActorIPAddress', 'ResourceID'],
   rule: (e) => isMemberChange(e) && auditSucceeded(e) && granted(e),
-  title: (e) => `Cloudflare Super Administrator granted to [${member(e)}] by [${auditActor(e)}]`,
-  dedup: (e) => member(e),
-  alertContext: (e) => ({ ...auditAlertContext(e), Member: member(e) }),
+  title: (e) => `Cloudflare Super Administrator granted to [${auditMember(e)}] by [${auditActor(e)}]`,
+  dedup: (e) => auditMember(e),
+  alertContext: (e) => ({ ...auditAlertContext(e), Member: auditMember(e) }),
   tests: [
     {
       name: 'a member invited as super administrator (v1) matches',
