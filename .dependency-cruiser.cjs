@@ -6,7 +6,7 @@
 /** lib's folders (and root modules), from the leaves up: a module may import only from its own line or lines above. */
 const LAYERS = [
   ['lib/errors'],
-  ['lib/env', 'lib/log', 'lib/regex', 'lib/limit'],
+  ['lib/env', 'lib/log', 'lib/regex', 'lib/limit', 'lib/sqs'],
   ['lib/decode', 'lib/schema'],
   ['lib/codegen', 'lib/record'],
   ['lib/row'],

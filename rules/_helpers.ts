@@ -1,4 +1,4 @@
-import type { AnyAuditEvent, FirewallEvent, HttpRequestEvent } from '../lib/rules/events';
+import type { AnyAuditEvent, FirewallEvent, GatewayDNSEvent, GatewayHTTPEvent, HttpRequestEvent } from '../lib/rules/events';
 
 /**
  * Helpers of the built-in rules. The first three port panther-analysis' global_helpers/panther_cloudflare_helpers.py
@@ -118,4 +118,24 @@ export function auditAlertContext(e: AnyAuditEvent): Record<string, unknown> {
   };
   for (const k of Object.keys(ctx)) if (ctx[k] === undefined) delete ctx[k];
   return ctx;
+}
+
+/** Who asked and what, the start of every Gateway DNS rule's alert context. */
+export function gatewayDnsContext(e: GatewayDNSEvent): Record<string, unknown> {
+  return { DeviceName: e.DeviceName, DeviceID: e.DeviceID, Email: e.Email, SrcIP: e.SrcIP, QueryName: e.QueryName, QueryTypeName: e.QueryTypeName };
+}
+
+/** Who fetched what, the start of every Gateway HTTP rule's alert context. */
+export function gatewayHttpContext(e: GatewayHTTPEvent): Record<string, unknown> {
+  return { Email: e.Email, UserID: e.UserID, DeviceName: e.DeviceName, SourceIP: e.SourceIP, HTTPHost: e.HTTPHost, URL: e.URL };
+}
+
+/** Bytes went either way (Sentinel's `BytesSent > 0 or BytesReceived > 0`): the request reached something. */
+export function bytesEitherWay(e: HttpRequestEvent): boolean {
+  return (e.EdgeResponseBytes !== undefined && e.EdgeResponseBytes !== 0) || (e.ClientRequestBytes !== undefined && e.ClientRequestBytes !== 0);
+}
+
+/** The public page of one of Sentinel's Cloudflare analytic rules, which a port names as its reference. */
+export function sentinelReference(file: string): string {
+  return `https://github.com/Azure/Azure-Sentinel/tree/master/Solutions/Cloudflare/Analytic%20Rules/${file}`;
 }

@@ -1,6 +1,6 @@
 import { defineRule } from '../lib/rules/model';
 import type { GatewayDNSEvent } from '../lib/rules/events';
-import { lower } from './_helpers';
+import { gatewayDnsContext, lower } from './_helpers';
 
 /**
  * Gateway resolved (did not block) a name Cloudflare puts in a security category: malware, phishing, command and
@@ -67,12 +67,7 @@ export default defineRule<GatewayDNSEvent>({
   title: (e) => `Cloudflare Gateway resolved [${e.QueryName ?? '<unknown name>'}] (${categories(e).join(', ')}) for [${source(e)}]`,
   dedup: (e) => `${source(e)}:${lower(e.QueryName)}`,
   alertContext: (e) => ({
-    DeviceName: e.DeviceName,
-    DeviceID: e.DeviceID,
-    Email: e.Email,
-    SrcIP: e.SrcIP,
-    QueryName: e.QueryName,
-    QueryTypeName: e.QueryTypeName,
+    ...gatewayDnsContext(e),
     Categories: categories(e),
     ResolvedIPs: e.ResolvedIPs,
     ResolverDecision: e.ResolverDecision,

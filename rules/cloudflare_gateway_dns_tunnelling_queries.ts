@@ -1,6 +1,6 @@
 import { defineRule } from '../lib/rules/model';
 import type { GatewayDNSEvent } from '../lib/rules/events';
-import { lower } from './_helpers';
+import { gatewayDnsContext, lower } from './_helpers';
 
 /**
  * DNS tunnelling (iodine, dnscat2, DNS-based C2 and exfiltration) packs data into the labels of names under one
@@ -72,12 +72,7 @@ export default defineRule<GatewayDNSEvent>({
   title: (e) => `Cloudflare Gateway: DNS tunnelling-shaped queries under [${baseDomain(e.QueryName)}] from [${source(e)}]`,
   dedup: (e) => `${source(e)}:${baseDomain(e.QueryName)}`,
   alertContext: (e) => ({
-    DeviceName: e.DeviceName,
-    DeviceID: e.DeviceID,
-    Email: e.Email,
-    SrcIP: e.SrcIP,
-    QueryName: e.QueryName,
-    QueryTypeName: e.QueryTypeName,
+    ...gatewayDnsContext(e),
     Shape: tunnelShape(e.QueryName),
     ResolverDecision: e.ResolverDecision,
   }),

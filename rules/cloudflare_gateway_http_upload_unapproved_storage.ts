@@ -1,6 +1,6 @@
 import { defineRule } from '../lib/rules/model';
 import type { GatewayHTTPEvent } from '../lib/rules/events';
-import { lower } from './_helpers';
+import { gatewayHttpContext, lower } from './_helpers';
 
 /**
  * A file was uploaded (POST or PUT with UploadedFileNames) to an application the organisation marked
@@ -41,12 +41,7 @@ export default defineRule<GatewayHTTPEvent>({
   title: (e) => `Cloudflare Gateway: [${who(e)}] uploaded ${(e.UploadedFileNames ?? []).length} file(s) to [${app(e)}]`,
   dedup: (e) => `${who(e)}:${lower(e.HTTPHost)}`,
   alertContext: (e) => ({
-    Email: e.Email,
-    UserID: e.UserID,
-    DeviceName: e.DeviceName,
-    SourceIP: e.SourceIP,
-    HTTPHost: e.HTTPHost,
-    URL: e.URL,
+    ...gatewayHttpContext(e),
     ApplicationNames: e.ApplicationNames,
     ApplicationStatuses: e.ApplicationStatuses,
     CategoryNames: e.CategoryNames,

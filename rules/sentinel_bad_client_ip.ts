@@ -1,6 +1,6 @@
 import { defineRule } from '../lib/rules/model';
 import type { FirewallEvent, HttpRequestEvent } from '../lib/rules/events';
-import { lower } from './_helpers';
+import { lower, sentinelReference } from './_helpers';
 
 /**
  * Port of Microsoft Sentinel's "Cloudflare - Bad client IP" (docs/rules-sentinel.md): a request from an address
@@ -24,7 +24,7 @@ export default defineRule<HttpRequestEvent | FirewallEvent>({
   tags: ['Cloudflare', 'Sentinel', 'attack.initial_access', 'attack.t1190', 'attack.t1133'],
   description: 'A request from a client IP that Cloudflare classes as a bad host, a scanner, a Tor exit or unknown',
   runbook: 'List the hour\'s requests of the class (Athena: ClientIPClass, ClientIP, ClientRequestURI); look at what each address requested (ClientRequestHost, ClientRequestURI, EdgeResponseStatus) and whether it reached the origin; block or challenge the addresses that probe the site.',
-  reference: 'https://github.com/Azure/Azure-Sentinel/tree/master/Solutions/Cloudflare/Analytic%20Rules/CloudflareBadClientIp.yaml',
+  reference: sentinelReference('CloudflareBadClientIp.yaml'),
   summaryAttributes: ['ClientIPClass', 'ClientIP', 'ClientRequestHost', 'ClientCountry'],
   rule: (e) => BAD_IP_CLASSES.includes(lower(e.ClientIPClass)),
   title: (e) => `Cloudflare: requests from client IPs with bad reputation (${lower(e.ClientIPClass)})`,

@@ -1,4 +1,5 @@
 import { defineRule } from '../lib/rules/model';
+import { sentinelReference } from './_helpers';
 import type { FirewallEvent, HttpRequestEvent } from '../lib/rules/events';
 
 /**
@@ -19,7 +20,7 @@ export default defineRule<HttpRequestEvent | FirewallEvent>({
   tags: ['Cloudflare', 'Sentinel', 'attack.initial_access', 'attack.t1190', 'attack.t1133'],
   description: 'A request with an empty User-Agent header: usually a script or a scanner, rarely a browser',
   runbook: 'List the hour\'s requests without a user agent to the host (Athena), by ClientIP: a monitoring probe or a known integration can be allowed; a client probing paths or hammering one endpoint should be challenged or blocked.',
-  reference: 'https://github.com/Azure/Azure-Sentinel/tree/master/Solutions/Cloudflare/Analytic%20Rules/CloudflareEmptyUA.yaml',
+  reference: sentinelReference('CloudflareEmptyUA.yaml'),
   summaryAttributes: ['ClientRequestHost', 'ClientIP', 'ClientRequestPath', 'ClientASN'],
   rule: (e) => typeof e.ClientRequestUserAgent === 'string' && e.ClientRequestUserAgent === '',
   title: (e) => `Cloudflare: requests with an empty user agent to ${e.ClientRequestHost || '<unknown host>'}`,

@@ -1,6 +1,6 @@
 import { defineRule } from '../lib/rules/model';
 import type { HttpRequestEvent } from '../lib/rules/events';
-import { httpAlertContext, lower } from './_helpers';
+import { httpAlertContext, lower, sentinelReference } from './_helpers';
 
 /**
  * Port of Microsoft Sentinel's "Cloudflare - Multiple error requests from single source" (docs/rules-sentinel.md).
@@ -19,7 +19,7 @@ export default defineRule<HttpRequestEvent>({
   tags: ['Cloudflare', 'Sentinel', 'attack.initial_access', 'attack.t1190', 'attack.t1133'],
   description: 'More than 100 GET requests from one client IP within 5 minutes (Sentinel counts all GETs, not only failed ones)',
   runbook: 'Look at the ClientIP\'s requests in the window: their status codes (EdgeResponseStatus), paths and user agent; a crawler or a shared proxy is expected, a client walking many paths with 4xx answers is scanning: rate-limit or block it.',
-  reference: 'https://github.com/Azure/Azure-Sentinel/tree/master/Solutions/Cloudflare/Analytic%20Rules/CloudflareMultipleErrorsSource.yaml',
+  reference: sentinelReference('CloudflareMultipleErrorsSource.yaml'),
   summaryAttributes: ['ClientIP', 'ClientRequestHost', 'EdgeResponseStatus', 'ClientRequestUserAgent'],
   rule: (e) => lower(e.ClientRequestMethod) === 'get',
   title: (e) => `Cloudflare: more than 100 GET requests in 5 minutes from [${e.ClientIP ?? '<unknown client IP>'}]`,

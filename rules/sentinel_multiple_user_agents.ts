@@ -1,4 +1,5 @@
 import { defineRule } from '../lib/rules/model';
+import { sentinelReference } from './_helpers';
 import type { HttpRequestEvent } from '../lib/rules/events';
 
 /**
@@ -20,7 +21,7 @@ export default defineRule<HttpRequestEvent>({
   description:
     'More than 10 requests with a user agent from one client IP within 3 minutes: an upper bound of Sentinel\'s "more than 10 distinct user agents", which a per-row rule cannot count',
   runbook: 'Count the distinct ClientRequestUserAgent values of the ClientIP in the window (Athena); more than 10 is what Sentinel alerts on (a client rotating user agents to evade blocks); fewer is a busy client and not a finding.',
-  reference: 'https://github.com/Azure/Azure-Sentinel/tree/master/Solutions/Cloudflare/Analytic%20Rules/CloudflareMultipleUAs.yaml',
+  reference: sentinelReference('CloudflareMultipleUAs.yaml'),
   summaryAttributes: ['ClientIP', 'ClientRequestUserAgent', 'ClientRequestHost'],
   rule: (e) => typeof e.ClientRequestUserAgent === 'string' && e.ClientRequestUserAgent !== '',
   title: (e) => `Cloudflare: more than 10 requests with user agents in 3 minutes from [${e.ClientIP ?? '<unknown client IP>'}]`,

@@ -1,6 +1,6 @@
 import { defineRule, Rule } from '../lib/rules/model';
 import type { FirewallEvent, HttpRequestEvent } from '../lib/rules/events';
-import { lower } from './_helpers';
+import { lower, sentinelReference } from './_helpers';
 
 /**
  * Port of Microsoft Sentinel's "Cloudflare - Client request from country in blocklist" (docs/rules-sentinel.md): a
@@ -26,7 +26,7 @@ export function countryBlocklistRule(countries: readonly string[], id = 'Cloudfl
     tags: ['Cloudflare', 'Sentinel', 'attack.initial_access', 'attack.t1190', 'attack.t1133'],
     description: `A request from a client in a blocklisted country (${[...blocked].join(', ')})`,
     runbook: 'Check whether the site serves users in ClientCountry; if not, list the hour\'s requests from it (Athena) and block the country or the address with a WAF custom rule.',
-    reference: 'https://github.com/Azure/Azure-Sentinel/tree/master/Solutions/Cloudflare/Analytic%20Rules/CloudflareUnexpectedCountry.yaml',
+    reference: sentinelReference('CloudflareUnexpectedCountry.yaml'),
     summaryAttributes: ['ClientCountry', 'ClientIP', 'ClientRequestHost', 'ClientRequestPath'],
     rule: (e) => blocked.has(lower(e.ClientCountry)),
     title: (e) => `Cloudflare: requests from blocklisted country ${lower(e.ClientCountry)}`,

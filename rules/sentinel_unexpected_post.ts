@@ -1,7 +1,7 @@
 import { defineRule } from '../lib/rules/model';
 import type { HttpRequestEvent } from '../lib/rules/events';
 import { regex } from '../lib/regex';
-import { httpAlertContext, lower } from './_helpers';
+import { bytesEitherWay, httpAlertContext, lower, sentinelReference } from './_helpers';
 
 /**
  * Port of Microsoft Sentinel's "Cloudflare - Unexpected POST requests" (docs/rules-sentinel.md): a POST or PUT the
@@ -29,13 +29,13 @@ export default defineRule<HttpRequestEvent>({
   tags: ['Cloudflare', 'Sentinel', 'attack.persistence', 'attack.command_and_control', 'attack.t1100', 'attack.t1505', 'attack.t1071'],
   description: 'A POST or PUT answered with 2xx by the origin to a URI ending in an image, document or archive extension',
   runbook: 'Check whether the application accepts uploads at that URI; if not, look at the origin for a file at the path (a web shell named like an image) and at the ClientIP\'s other requests.',
-  reference: 'https://github.com/Azure/Azure-Sentinel/tree/master/Solutions/Cloudflare/Analytic%20Rules/CloudflareUnexpectedPost.yaml',
+  reference: sentinelReference('CloudflareUnexpectedPost.yaml'),
   summaryAttributes: ['ClientIP', 'ClientRequestHost', 'ClientRequestURI', 'OriginResponseStatus'],
   rule: (e) => {
     const method = lower(e.ClientRequestMethod);
     if (method !== 'post' && method !== 'put') return false;
     if (!String(e.OriginResponseStatus ?? '').startsWith('2')) return false;
-    if (!(e.EdgeResponseBytes !== undefined && e.EdgeResponseBytes !== 0) && !(e.ClientRequestBytes !== undefined && e.ClientRequestBytes !== 0)) return false;
+    if (!bytesEitherWay(e)) return false;
     const ext = TRAILING_EXTENSION.exec(e.ClientRequestURI ?? '');
     return ext !== null && STATIC_EXTENSIONS.includes(ext[0]!.toLowerCase());
   },

@@ -1,7 +1,7 @@
 import { defineRule } from '../lib/rules/model';
 import type { HttpRequestEvent } from '../lib/rules/events';
 import { regex } from '../lib/regex';
-import { httpAlertContext, lower } from './_helpers';
+import { bytesEitherWay, httpAlertContext, lower, sentinelReference } from './_helpers';
 
 /**
  * Port of Microsoft Sentinel's "Cloudflare - Unexpected client request" (docs/rules-sentinel.md): a GET, with bytes
@@ -34,11 +34,11 @@ export default defineRule<HttpRequestEvent>({
   tags: ['Cloudflare', 'Sentinel', 'attack.initial_access', 'attack.t1190', 'attack.t1133'],
   description: 'A GET for an admin page or a system file (/admin, wp-admin, .htaccess, /etc/passwd, /etc/shadow, /etc/hosts, /etc/ssh/)',
   runbook: 'Check the answer (EdgeResponseStatus, OriginResponseStatus, EdgeResponseBytes): a 2xx with a body for a system file is a path traversal that worked, escalate; 403/404 is a probe, block the ClientIP if it keeps on.',
-  reference: 'https://github.com/Azure/Azure-Sentinel/tree/master/Solutions/Cloudflare/Analytic%20Rules/CloudflareUnexpectedRequest.yaml',
+  reference: sentinelReference('CloudflareUnexpectedRequest.yaml'),
   summaryAttributes: ['ClientIP', 'ClientRequestHost', 'ClientRequestURI', 'EdgeResponseStatus'],
   rule: (e) =>
     lower(e.ClientRequestMethod) === 'get' &&
-    ((e.EdgeResponseBytes !== undefined && e.EdgeResponseBytes !== 0) || (e.ClientRequestBytes !== undefined && e.ClientRequestBytes !== 0)) &&
+    bytesEitherWay(e) &&
     SENSITIVE_URI.test(e.ClientRequestURI ?? ''),
   title: (e) => `Cloudflare: request for an admin page or system file on ${e.ClientRequestHost ?? '<unknown host>'} from [${e.ClientIP ?? '<unknown client IP>'}]`,
   dedup: (e) => e.ClientIP || '<unknown client IP>',

@@ -1,7 +1,7 @@
 import { defineRule } from '../lib/rules/model';
 import type { HttpRequestEvent } from '../lib/rules/events';
 import { regex } from '../lib/regex';
-import { httpAlertContext, lower } from './_helpers';
+import { bytesEitherWay, httpAlertContext, lower, sentinelReference } from './_helpers';
 
 /**
  * Port of Microsoft Sentinel's "Cloudflare - Unexpected URI" (docs/rules-sentinel.md): a GET, with bytes either way,
@@ -23,11 +23,11 @@ export default defineRule<HttpRequestEvent>({
   tags: ['Cloudflare', 'Sentinel', 'attack.initial_access', 'attack.t1190', 'attack.t1133'],
   description: 'A GET whose URI carries a private or loopback IPv4 address: server-side request forgery or an internal redirect being probed',
   runbook: 'Find which parameter of ClientRequestURI carries the address and whether the origin fetches or redirects to it; if it does, check the origin\'s outbound requests and fix the parameter\'s validation.',
-  reference: 'https://github.com/Azure/Azure-Sentinel/tree/master/Solutions/Cloudflare/Analytic%20Rules/CloudflareUnexpectedUrl.yaml',
+  reference: sentinelReference('CloudflareUnexpectedUrl.yaml'),
   summaryAttributes: ['ClientIP', 'ClientRequestHost', 'ClientRequestURI', 'EdgeResponseStatus'],
   rule: (e) =>
     lower(e.ClientRequestMethod) === 'get' &&
-    ((e.EdgeResponseBytes !== undefined && e.EdgeResponseBytes !== 0) || (e.ClientRequestBytes !== undefined && e.ClientRequestBytes !== 0)) &&
+    bytesEitherWay(e) &&
     PRIVATE_IPV4.test(e.ClientRequestURI ?? ''),
   title: (e) => `Cloudflare: private IP address in a request URI on ${e.ClientRequestHost ?? '<unknown host>'} from [${e.ClientIP ?? '<unknown client IP>'}]`,
   dedup: (e) => e.ClientIP || '<unknown client IP>',

@@ -1,6 +1,6 @@
 import { defineRule } from '../lib/rules/model';
 import type { HttpRequestEvent } from '../lib/rules/events';
-import { httpAlertContext, lower } from './_helpers';
+import { httpAlertContext, lower, sentinelReference } from './_helpers';
 
 /**
  * Port of Microsoft Sentinel's "Cloudflare - WAF Allowed threat" (docs/rules-sentinel.md): a WAF rule matched the
@@ -20,7 +20,7 @@ export default defineRule<HttpRequestEvent>({
   tags: ['Cloudflare', 'Sentinel', 'attack.initial_access', 'attack.t1190', 'attack.t1133'],
   description: 'A (legacy) WAF rule matched a request and the WAF allowed it through to the origin',
   runbook: 'Read the WAFRuleID and WAFRuleMessage and the request (ClientRequestURI): if it is an attack that reached the origin, check the origin\'s answer and logs, and set the rule to block.',
-  reference: 'https://github.com/Azure/Azure-Sentinel/tree/master/Solutions/Cloudflare/Analytic%20Rules/CloudflareWafThreatAllowed.yaml',
+  reference: sentinelReference('CloudflareWafThreatAllowed.yaml'),
   summaryAttributes: ['ClientIP', 'ClientRequestHost', 'WAFRuleID', 'WAFRuleMessage'],
   rule: (e) => ((e.WAFRuleID ?? '') !== '' || (e.WAFRuleMessage ?? '') !== '') && lower(e.WAFAction) === 'allow',
   title: (e) => `Cloudflare: WAF rule ${e.WAFRuleID || e.WAFRuleMessage || ''} matched and the request was allowed [${e.ClientIP ?? '<unknown client IP>'}]`,

@@ -1,7 +1,7 @@
 import { defineRule } from '../lib/rules/model';
 import type { HttpRequestEvent } from '../lib/rules/events';
 import { regex } from '../lib/regex';
-import { httpAlertContext, lower } from './_helpers';
+import { httpAlertContext, lower, sentinelReference } from './_helpers';
 
 /**
  * Port of Microsoft Sentinel's "Cloudflare - XSS probing pattern in request" (docs/rules-sentinel.md): a POST or PUT
@@ -30,7 +30,7 @@ export default defineRule<HttpRequestEvent>({
   tags: ['Cloudflare', 'Sentinel', 'attack.initial_access', 'attack.t1190', 'attack.t1133'],
   description: 'A POST or PUT whose URI carries an XSS probe (alert(, String.fromCharCode(, expression(alert) or more than 3 encoded NUL bytes',
   runbook: 'Check whether the WAF blocked it (EdgeResponseStatus, SecurityAction) and whether the page reflects the parameter; block the ClientIP if it keeps probing.',
-  reference: 'https://github.com/Azure/Azure-Sentinel/tree/master/Solutions/Cloudflare/Analytic%20Rules/CloudflareXSSProbingPattern.yaml',
+  reference: sentinelReference('CloudflareXSSProbingPattern.yaml'),
   summaryAttributes: ['ClientIP', 'ClientRequestHost', 'ClientRequestURI', 'EdgeResponseStatus'],
   rule: (e) => {
     const method = lower(e.ClientRequestMethod);

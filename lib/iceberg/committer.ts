@@ -67,7 +67,8 @@ export async function commitQueued(deps: CommitterDeps, messages: readonly Queue
   for (const [table, g] of byTable) {
     try {
       const r = await appendHandoffs(deps, table, g.spec.columns, g.handoffs, { transform: g.spec.transform });
-      const added = g.handoffs.filter((h) => r.committed.includes(h.input));
+      const committed = new Set(r.committed);
+      const added = g.handoffs.filter((h) => committed.has(h.input));
       const c: TableCommit = {
         table,
         ...(r.snapshotId !== undefined ? { snapshotId: r.snapshotId } : {}),

@@ -1,4 +1,5 @@
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { SQSBatchResponse } from 'aws-lambda';
+import { isSqsEvent } from '../sqs';
 import { errorFields } from '../log';
 import { messageOf } from '../errors';
 import { commitQueued, CommitterDeps, CommitterReport, ensureTables } from './committer';
@@ -75,9 +76,4 @@ async function putAnswer(url: string, body: string): Promise<{ ok: boolean; stat
 function isCustomResource(e: unknown): e is CustomResourceEvent {
   const c = e as Partial<CustomResourceEvent> | null;
   return typeof c === 'object' && c !== null && typeof c.ResponseURL === 'string' && typeof c.RequestType === 'string' && typeof c.StackId === 'string';
-}
-
-function isSqsEvent(e: unknown): e is SQSEvent {
-  const records = (e as { Records?: { eventSource?: string }[] } | null)?.Records;
-  return Array.isArray(records) && records.every((r) => r?.eventSource === 'aws:sqs');
 }

@@ -1,8 +1,9 @@
-import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import { CflogsError, Disposition, dispositionOf, NotificationError, SkipReason } from '../errors';
 import { errorFields } from '../log';
 import { Notification, ObjectRef, readNotification, readNotificationText } from './events';
 import { Delivery, ObjectDeps, ObjectOutcome, processS3Object } from './object';
+import { isSqsEvent } from '../sqs';
 
 export interface IngestReport {
   outcomes: ObjectOutcome[];
@@ -93,8 +94,3 @@ const FAILED: Record<Exclude<Disposition['kind'], 'skip'>, string> = {
   client: 'object failed: its content cannot be processed; it will be retried, then dead-lettered',
   'dead-letter': 'object failed: no retry can fix it; it will be retried, then dead-lettered',
 };
-
-function isSqsEvent(e: unknown): e is SQSEvent {
-  const first = (e as { Records?: { eventSource?: string }[] })?.Records?.[0];
-  return first?.eventSource === 'aws:sqs';
-}

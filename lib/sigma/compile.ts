@@ -1,6 +1,6 @@
 import { defineRule, Rule, RuleEvent, Severity } from '../rules/model';
 import { Condition, evaluate, parseCondition } from './condition';
-import { CATEGORIES, DatasetMapping, UNMAPPABLE } from './fields';
+import { CATEGORIES, categoryDatasets, DatasetMapping, fieldOf, UNMAPPABLE } from './fields';
 import type { SigmaCorrelation, SigmaMeta, SigmaRule } from './parse';
 import { refuse } from './refusal';
 import { checkModifiers, fieldMatcher, textMatcher, textTests, ValuePredicate, valueMatcher } from './values';
@@ -45,7 +45,13 @@ export interface CompiledSigma {
 
 export const DRL = 'Detection Rule License (DRL) 1.1, https://github.com/SigmaHQ/Detection-Rule-License';
 
-const LEVELS: Record<string, Severity> = { informational: 'Info', low: 'Low', medium: 'Medium', high: 'High', critical: 'Critical' };
+const LEVELS: ReadonlyMap<string, Severity> = new Map([
+  ['informational', 'Info'],
+  ['low', 'Low'],
+  ['medium', 'Medium'],
+  ['high', 'High'],
+  ['critical', 'Critical'],
+]);
 
 function selectionOf(name: string, raw: unknown): Selection {
   const keywordsOf = (values: unknown[], modifiers: readonly string[]): FieldCondition => {
@@ -129,7 +135,7 @@ function bind(d: CompiledDetection, ds: DatasetMapping): (row: RuleEvent) => boo
           const each = f.each.map(inAny);
           return (row) => each.every((p) => p(row));
         }
-        const src = Object.hasOwn(ds.fields, f.field) ? ds.fields[f.field] : undefined;
+        const src = fieldOf(ds, f.field);
         if (!src) refuse(`internal: ${f.field} unmapped`);
         const get = src.get;
         return (row) => f.match(get(row));
@@ -142,14 +148,14 @@ function bind(d: CompiledDetection, ds: DatasetMapping): (row: RuleEvent) => boo
 
 /** Which of the category's datasets a detection can run on; refuses naming the unmapped fields when none. */
 function datasetsFor(category: string, d: CompiledDetection, extraFields: readonly string[] = []): DatasetMapping[] {
-  const all = Object.hasOwn(CATEGORIES, category) ? CATEGORIES[category] : undefined;
+  const all = categoryDatasets(category);
   if (!all) refuse(`logsource category ${JSON.stringify(category)} has no Cloudflare dataset (supported: ${Object.keys(CATEGORIES).join(', ')})`);
   const { fields, keywords } = fieldsOf(d);
   const wanted = [...new Set([...fields, ...extraFields])];
-  const fit = all.filter((ds) => wanted.every((f) => Object.hasOwn(ds.fields, f)) && (!keywords || ds.keywords.length > 0));
+  const fit = all.filter((ds) => wanted.every((f) => fieldOf(ds, f) !== undefined) && (!keywords || ds.keywords.length > 0));
   if (fit.length > 0) return fit;
   // Named for the dataset that comes closest (the fewest unmapped fields).
-  const misses = all.map((ds) => wanted.filter((f) => !Object.hasOwn(ds.fields, f))).sort((a, b) => a.length - b.length);
+  const misses = all.map((ds) => wanted.filter((f) => fieldOf(ds, f) === undefined)).sort((a, b) => a.length - b.length);
   const unmapped = misses[0] ?? [];
   const why = unmapped.map((f) => (UNMAPPABLE[f] ? `${f} (${UNMAPPABLE[f]})` : f));
   if (unmapped.length === 0 && keywords) refuse(`keyword searches have no text columns in ${category}'s datasets (${all.map((a) => a.logType).join(', ')})`);
@@ -167,8 +173,8 @@ function checkLogsource(r: SigmaRule): string {
 
 function severityOfLevel(level: string | undefined): Severity {
   if (level === undefined) return 'Medium';
-  const s = Object.hasOwn(LEVELS, level.toLowerCase()) ? LEVELS[level.toLowerCase()] : undefined;
-  if (!s) refuse(`level ${JSON.stringify(level)} is not one of ${Object.keys(LEVELS).join(', ')}`);
+  const s = LEVELS.get(level.toLowerCase());
+  if (!s) refuse(`level ${JSON.stringify(level)} is not one of ${[...LEVELS.keys()].join(', ')}`);
   return s;
 }
 
@@ -295,7 +301,7 @@ export function compileCorrelation(c: SigmaCorrelation, base: (ref: string) => C
   const rule = ruleOf(c, used, (row) => b.rule.rule(row), {
     threshold,
     dedupPeriodMinutes: minutes,
-    dedup: (row, ds) => c.groupBy.map((g) => String((Object.hasOwn(ds.fields, g) ? ds.fields[g] : undefined)?.get(row) ?? '')).join('|') || '(all)',
+    dedup: (row, ds) => c.groupBy.map((g) => String(fieldOf(ds, g)?.get(row) ?? '')).join('|') || '(all)',
     extraDescription: `\n\nCorrelation: at least ${threshold} matches of ${b.meta.title} (${b.meta.id})${c.groupBy.length ? ` per ${c.groupBy.join(', ')}` : ''} within ${c.timespan} (the engine's dedup period: windows start at the first match).`,
   });
   return { rule, meta: c, category: b.category, logTypes: rule.logTypes, detection: b.detection, correlationOf: b.meta.id };

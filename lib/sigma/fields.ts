@@ -225,3 +225,16 @@ export function derivedColumns(mapping: DatasetMapping, row: RuleEvent): Record<
 export function fieldColumns(mapping: DatasetMapping): Record<string, string> {
   return Object.fromEntries(Object.entries(mapping.fields).map(([k, f]) => [k, f.column]));
 }
+
+/**
+ * A Sigma field's column in a dataset, by its own mapping only: a rule's field name is input, and `constructor` or
+ * `__proto__` must not find Object.prototype's members.
+ */
+export function fieldOf(ds: DatasetMapping, name: string): FieldSource | undefined {
+  return Object.hasOwn(ds.fields, name) ? ds.fields[name] : undefined;
+}
+
+/** The datasets of a logsource category, by the mapping's own categories only (as fieldOf). */
+export function categoryDatasets(category: string): readonly DatasetMapping[] | undefined {
+  return Object.hasOwn(CATEGORIES, category) ? CATEGORIES[category] : undefined;
+}

@@ -17,8 +17,6 @@
  *
  * usage: tsx test/conformance/iceberg/aws.ts [OUT_DIR]   (Python from CFLOGS_PYTHON)
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -36,14 +34,14 @@ import { handleS3Event, IngestReport } from '../../../lib/s3/handler';
 import { wireCommitter, wireS3 } from '../../../lib/wiring';
 import { sampleObjects } from '../../../scripts/samples';
 import { s3CreatedEvent } from '../../../testkit/local-s3';
-import { CREDENTIALS, REGION, startMoto, startVersionCheck } from './moto';
+import { checkGlue, CREDENTIALS, finish, REGION, startMoto, startVersionCheck } from './moto';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const INPUT = 'cflogs-input';
 const LAKE = 'cflogs-lake';
 const DATABASE = 'cflogs_aws';
 
-async function main(): Promise<number> {
+async function main(): Promise<string[]> {
   const out = process.argv[2] ?? join(ROOT, '.out', 'iceberg-aws');
   const python = process.env.CFLOGS_PYTHON ?? join(ROOT, '.out', 'pyenv', 'bin', 'python');
   rmSync(out, { recursive: true, force: true });
@@ -169,28 +167,14 @@ async function main(): Promise<number> {
     writeFileSync(join(out, 'expected.json'), JSON.stringify(expected));
 
     // 4. pyiceberg reads them through Glue and S3.
-    const py = spawn(python, [join(__dirname, 'check_glue.py'), join(out, 'expected.json')], {
-      stdio: 'inherit',
-      env: { ...process.env, CFLOGS_GLUE_ENDPOINT: check.endpoint, CFLOGS_GLUE_DATABASE: DATABASE, CFLOGS_S3_ENDPOINT: motoEndpoint },
-    });
-    const [status, signal] = (await once(py, 'close')) as [number | null, NodeJS.Signals | null];
-    if (status !== 0) problems.push(`check_glue.py exited ${status ?? signal}`);
+    const checked = await checkGlue(python, join(out, 'expected.json'), { CFLOGS_GLUE_ENDPOINT: check.endpoint, CFLOGS_GLUE_DATABASE: DATABASE, CFLOGS_S3_ENDPOINT: motoEndpoint });
+    if (checked !== undefined) problems.push(checked);
   } finally {
     cfn.close();
     check.server.close();
     proc.kill();
   }
-  for (const p of problems) process.stderr.write(`FAIL ${p}\n`);
-  process.stdout.write(`aws: ${problems.length ? `${problems.length} problems` : 'ok'}\n`);
-  return problems.length ? 1 : 0;
+  return problems;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e: unknown) => {
-    process.stderr.write(`${(e as Error).stack ?? String(e)}\n`);
-    process.exitCode = 1;
-  },
-);
+finish('aws', main);

@@ -18,8 +18,6 @@
  *
  * usage: tsx test/conformance/iceberg/glue.ts [OUT_DIR]   (default .out/iceberg-glue; Python from CFLOGS_PYTHON)
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateDatabaseCommand, CreateTableCommand, GetTableCommand, GlueClient, UpdateTableCommand } from '@aws-sdk/client-glue';
@@ -28,7 +26,7 @@ import { localFiles } from '../../../lib/iceberg/catalog';
 import { appendHandoffs, committedInputs, Handoff, INPUTS_KEY } from '../../../lib/iceberg/commit';
 import type { TableMetadata } from '../../../lib/iceberg/metadata';
 import type { LakeColumn } from '../../../lib/lake/format';
-import { glueClient, startMoto, startVersionCheck } from './moto';
+import { checkGlue, finish, glueClient, startMoto, startVersionCheck } from './moto';
 import { sampleHandoffs } from './write-tables';
 
 const ROOT = join(__dirname, '..', '..', '..');
@@ -58,7 +56,7 @@ async function writeHandoffs(out: string): Promise<Map<string, { columns: LakeCo
   return new Map([...tables].map(([table, t]) => [table, { columns: t.columns, handoffs: t.handoffs, rowIds: t.rows.map((r) => r.rowId) }]));
 }
 
-async function main(): Promise<number> {
+async function main(): Promise<string[]> {
   const out = process.argv[2] ?? join(ROOT, '.out', 'iceberg-glue');
   const python = process.env.CFLOGS_PYTHON ?? join(ROOT, '.out', 'pyenv', 'bin', 'python');
   rmSync(out, { recursive: true, force: true });
@@ -125,16 +123,11 @@ async function main(): Promise<number> {
     if (check.refused() === 0) problems.push('no racing commit met a stale VersionId: the race did not reach Glue');
     writeFileSync(join(out, 'expected.json'), JSON.stringify(expected));
 
-    // Not spawnSync: the VersionId check answers pyiceberg's requests from this process's event loop.
-    const py = spawn(python, [join(__dirname, 'check_glue.py'), join(out, 'expected.json')], {
-      stdio: 'inherit',
-      env: { ...process.env, CFLOGS_GLUE_ENDPOINT: check.endpoint, CFLOGS_GLUE_DATABASE: DATABASE },
-    });
-    const [status, signal] = (await once(py, 'close')) as [number | null, NodeJS.Signals | null];
-    if (status !== 0) problems.push(`check_glue.py exited ${status ?? signal}`);
+    const checked = await checkGlue(python, join(out, 'expected.json'), { CFLOGS_GLUE_ENDPOINT: check.endpoint, CFLOGS_GLUE_DATABASE: DATABASE });
+    if (checked !== undefined) problems.push(checked);
 
     // After pyiceberg's commit: cflogs reads its metadata file, finds its inputs still committed, and appends on top.
-    for (const [table, { columns, handoffs }] of status === 0 ? tables : []) {
+    for (const [table, { columns, handoffs }] of checked === undefined ? tables : []) {
       const loaded = await b.catalog.load(table);
       const numbered = /\/(\d{5})-[^/]*\.metadata\.json$/.exec(loaded?.metadataLocation ?? '');
       const again = await appendHandoffs(b, table, columns, handoffs);
@@ -157,17 +150,7 @@ async function main(): Promise<number> {
     check.server.close();
     proc.kill();
   }
-  for (const p of problems) process.stderr.write(`FAIL ${p}\n`);
-  process.stdout.write(`glue: ${problems.length ? `${problems.length} problems` : 'ok'}\n`);
-  return problems.length ? 1 : 0;
+  return problems;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e: unknown) => {
-    process.stderr.write(`${(e as Error).stack ?? String(e)}\n`);
-    process.exitCode = 1;
-  },
-);
+finish('glue', main);

@@ -4,6 +4,7 @@
  * is stale, as Glue does: startVersionCheck is a proxy that adds that check.
  */
 import { ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo, createServer as createNetServer } from 'node:net';
@@ -100,4 +101,29 @@ export async function startVersionCheck(target: string): Promise<{ endpoint: str
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server, refused: () => refused, checked: () => checked };
+}
+
+/**
+ * check_glue.py (pyiceberg's own GlueCatalog) over EXPECTED_JSON: a problem, or undefined when it passed. Not
+ * spawnSync: the VersionId check answers pyiceberg's requests from this process's event loop.
+ */
+export async function checkGlue(python: string, expectedJson: string, env: Record<string, string>): Promise<string | undefined> {
+  const py = spawn(python, [join(__dirname, 'check_glue.py'), expectedJson], { stdio: 'inherit', env: { ...process.env, ...env } });
+  const [status, signal] = (await once(py, 'close')) as [number | null, NodeJS.Signals | null];
+  return status === 0 ? undefined : `check_glue.py exited ${status ?? signal}`;
+}
+
+/** A conformance script's end: each problem on stderr, `<name>: ok` or the count, and the exit code. */
+export function finish(name: string, run: () => Promise<string[]>): void {
+  run().then(
+    (problems) => {
+      for (const p of problems) process.stderr.write(`FAIL ${p}\n`);
+      process.stdout.write(`${name}: ${problems.length ? `${problems.length} problems` : 'ok'}\n`);
+      process.exitCode = problems.length ? 1 : 0;
+    },
+    (e: unknown) => {
+      process.stderr.write(`${(e as Error).stack ?? String(e)}\n`);
+      process.exitCode = 1;
+    },
+  );
 }
