@@ -1,7 +1,7 @@
 import Ajv from 'ajv';
 import standaloneCode from 'ajv/dist/standalone';
 import { eventTypesSource } from './events';
-import { normaliserSource } from './normalisers';
+import { normaliserSource, scannedNormaliserSource } from './normalisers';
 import { toJsonSchema } from './jsonschema';
 import type { LogSchema } from '../schema/model';
 
@@ -28,7 +28,9 @@ export function buildArtifacts(schemas: LogSchema[]): BuildArtifacts {
       standaloneCode(ajv, { validate: s.logType }) +
       '\n' +
       normaliserSource(s, 'normalise') +
-      '\nmodule.exports.normalise = normalise;\n';
+      '\n' +
+      scannedNormaliserSource(s, 'normaliseScanned') +
+      '\nmodule.exports.normalise = normalise;\nmodule.exports.normaliseScanned = normaliseScanned;\n';
   });
   // A function per log type around a static require: bundlers keep each module, and its code runs on first use.
   out[LOG_TYPES_INDEX] =
@@ -37,7 +39,7 @@ export function buildArtifacts(schemas: LogSchema[]): BuildArtifacts {
     '};\n';
   out['log-types.d.ts'] = `/* Generated. */
 import type { ErrorObject } from 'ajv';
-import type { CompiledNormaliser } from '../record/normalise';
+import type { CompiledNormaliser, ScannedNormaliser } from '../record/normalise';
 export interface CompiledValidator {
   (data: unknown): boolean;
   errors?: ErrorObject[] | null;
@@ -46,6 +48,7 @@ export interface CompiledValidator {
 export interface CompiledLogType {
   validate: CompiledValidator;
   normalise: CompiledNormaliser;
+  normaliseScanned: ScannedNormaliser;
 }
 export declare const loaders: Record<string, () => CompiledLogType>;
 `;

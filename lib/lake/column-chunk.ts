@@ -1,5 +1,6 @@
 import type { ByteWriter } from 'hyparquet-writer';
 import type { ColumnChunk, Encoding, PageHeader, ParquetType, Statistics } from 'hyparquet';
+import { ownString } from '../record/columns';
 
 /**
  * One column of one Parquet row group, encoded as its values arrive: definition (and, in a list, repetition)
@@ -294,8 +295,10 @@ export class TextLeaf extends Leaf {
         this.append(s);
         return;
       }
-      dict.set(s, i);
-      this.entries.push(s);
+      // Kept for the row group: not a view of the line it came from.
+      const own = ownString(s);
+      dict.set(own, i);
+      this.entries.push(own);
       this.dictChars += s.length;
       // The entry's text and its place in the map, about.
       this.meter.bytes += s.length + 48;

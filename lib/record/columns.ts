@@ -7,7 +7,9 @@ export const CONVERTED = 2;
 
 /**
  * One record's columns, in schema order: what the normaliser fills and the row writer reads. Reused from line to
- * line of an input, so a row costs no object of its own; `values` of absent columns are stale, never read.
+ * line of an input, so a row costs no object of its own; `values` of absent columns are stale, never read. A text
+ * value may be a slice of the line (lib/record/scan.ts), which keeps the whole line in memory while it lives: what
+ * keeps a value past its row (a dictionary, a detection's group) keeps `ownString(value)`.
  */
 export class Columns {
   readonly state: Uint8Array;
@@ -31,4 +33,12 @@ export type NormaliseFailure = { reason: 'schema' | 'invalid_timestamp' | 'missi
 /** The failure of a required field without a value. */
 export function missing(name: string): NormaliseFailure {
   return { reason: 'missing_required', message: `${name}: required field is missing, null or empty` };
+}
+
+/**
+ * `text` as a string of its own, not a view into a longer one. V8 makes a slice of 13 or more characters a view of
+ * the string it was cut from; joined to another string and cut again, it is copied flat.
+ */
+export function ownString(text: string): string {
+  return text.length < 13 ? text : (' ' + text).slice(1);
 }

@@ -38,6 +38,8 @@ export class FieldScanner implements LineSource {
 
   private line = '';
   private shapeKeys: string[] = [];
+  /** shapeKeys is the shape the arrays were laid out for (false after a scanned line wrote them). */
+  private shapeKnown = false;
   private shapeUsable = false;
   /** Per field of the shape: the length of `"key"` in the text (an escaped key is longer). */
   private quotedLength = new Int32Array(0);
@@ -66,10 +68,31 @@ export class FieldScanner implements LineSource {
     this.raw = raw;
     this.exactFields = undefined;
     const keys = Object.keys(raw);
-    if (!sameStrings(keys, this.shapeKeys)) this.learnShape(line, keys);
+    if (!this.shapeKnown || !sameStrings(keys, this.shapeKeys)) this.learnShape(line, keys);
     this.usable = this.shapeUsable && this.follow(line);
     // Without positions, any long number may be in a json column or an unknown field.
     this.inexact = this.usable ? this.longInJson(line) : hasLongNumber(line, 0, line.length);
+  }
+
+  /**
+   * Takes a line the scanner (lib/record/scan.ts) reads: it writes the positions itself, every field a column under
+   * its own name. Until `scanned` the positions are not usable; the next line scanned the general way lays out its
+   * shape again.
+   */
+  beginScan(line: string): void {
+    this.line = line;
+    this.raw = NO_RECORD;
+    this.exactFields = undefined;
+    this.usable = false;
+    this.inexact = false;
+    this.shapeKnown = false;
+    this.fieldOfKey = NO_KEYS;
+    this.fieldOfColumn.fill(-1);
+  }
+
+  /** The scanner has recorded every field of the line begun, and no json column holds a long number. */
+  scanned(): void {
+    this.usable = true;
   }
 
   /** Whether a json column or an unknown field of the line just followed holds a long number. */
@@ -91,7 +114,10 @@ export class FieldScanner implements LineSource {
    */
   exactValue(key: string): unknown {
     if (this.usable) {
-      const f = this.fieldOfKey.get(key);
+      // A column under its own name, else any other field of the shape (none on a scanned line).
+      const col = this.columnOf.get(key);
+      const at = col === undefined ? -1 : (this.fieldOfColumn[col] as number);
+      const f = at >= 0 ? at : this.fieldOfKey.get(key);
       return f === undefined ? undefined : exactValueOf(this.line, this.valueStart[f] as number, this.valueEnd[f] as number);
     }
     this.exactFields ??= exactFieldsOf(this.line);
@@ -112,6 +138,7 @@ export class FieldScanner implements LineSource {
   /** A line with other fields than the last: read its keys from the text and check they are the record's. */
   private learnShape(line: string, keys: string[]): void {
     this.shapeKeys = keys;
+    this.shapeKnown = true;
     this.fieldOfColumn.fill(-1);
     this.quotedLength = new Int32Array(keys.length);
     // Integer-like keys come first in Object.keys whatever the text says, so their order proves nothing.
@@ -193,6 +220,8 @@ export class FieldScanner implements LineSource {
 
 /** More top-level fields than this and a line is written without copying (the validator allows MAX_FIELDS, fewer). */
 const MAX_SCANNED_FIELDS = 1024;
+const NO_RECORD: Record<string, unknown> = Object.freeze(Object.create(null) as Record<string, unknown>);
+const NO_KEYS = new Map<string, number>();
 const NONE = 0x7fffffff;
 const QUOTE = 34;
 const BACKSLASH = 92;

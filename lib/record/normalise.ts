@@ -15,10 +15,10 @@ import type { NormalisePlan } from './plan';
  */
 
 // The normaliser's interface, for the parser, the row writer, the filters and the build.
-export { ABSENT_COLUMN, AS_IS, Columns, CONVERTED, type NormaliseFailure } from './columns';
+export { ABSENT_COLUMN, AS_IS, Columns, CONVERTED, ownString, type NormaliseFailure } from './columns';
 export { kindOf, type LineSource, textSource } from './converters';
 export { fillGeneric } from './fill-generic';
-export { buildPlan, columnIndexOf, type CompiledNormaliser, type FieldPlan, type NormalisePlan } from './plan';
+export { buildPlan, columnIndexOf, type CompiledNormaliser, type FieldPlan, type NormalisePlan, type ScannedNormaliser } from './plan';
 
 /** Fills `cols` from a validated record (the generated normaliser when the build has one). */
 export function fillColumns(plan: NormalisePlan, raw: Record<string, unknown>, src: LineSource, cols: Columns): NormaliseFailure | undefined {

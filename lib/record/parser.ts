@@ -4,6 +4,7 @@ import type { ErrorObject, LogTypeEntry } from './registry';
 import { FieldScanner } from './fields';
 import { loneSurrogateEscape } from './json';
 import { Columns, fillColumns, kindOf } from './normalise';
+import { LineScanner } from './scan';
 
 /** Why a line was refused; the short codes of the reject contract. */
 export type RejectReason =
@@ -36,14 +37,27 @@ export type RecordResult = { ok: true; raw: Record<string, unknown> } | { ok: fa
 export class LineParser {
   readonly cols: Columns;
   readonly fields: FieldScanner;
+  /** The one-pass scanner that takes Logpush's own lines (lib/record/scan.ts), or undefined. */
+  private readonly scanner: LineScanner | undefined;
+  /** Lines the scanner has taken (the rest were read the general way). */
+  scannedLines = 0;
 
-  constructor(readonly entry: LogTypeEntry) {
+  /** `scan: false` reads every line the general way (the reference the scanner is tested against). */
+  constructor(
+    readonly entry: LogTypeEntry,
+    { scan = true }: { scan?: boolean } = {},
+  ) {
     const { plan } = entry;
     this.cols = new Columns(plan.fields.length);
     this.fields = new FieldScanner(plan.fields.map((f) => f.name), plan.jsonColumns);
+    this.scanner = scan ? LineScanner.of(plan, this.cols, this.fields) : undefined;
   }
 
   parse(text: string): LineReject | undefined {
+    if (this.scanner?.read(text) === true) {
+      this.scannedLines++;
+      return undefined;
+    }
     const r = parseRecord(this.entry, text);
     if (!r.ok) return r.reject;
     // Positions first: the normaliser reads unixnano digits from them.

@@ -1,4 +1,4 @@
-import type { Indicator, LogSchema } from '../schema/model';
+import type { FieldSpec, Indicator, LogSchema } from '../schema/model';
 import { type Columns, missing, type NormaliseFailure } from './columns';
 import { converterFor, type Converter, Invalid, type LineSource } from './converters';
 import { keep, withUnknown } from './stored-json';
@@ -12,6 +12,7 @@ export interface FieldPlan {
   name: string;
   /** Position in the schema (and in Columns). */
   index: number;
+  type: FieldSpec['type'];
   /** Input names to look under: the column name, then its aliases. */
   inputs: string[];
   convert: Converter;
@@ -37,6 +38,12 @@ export interface NormaliserRuntime {
 /** Fills `cols` from a validated record; a failure when the record cannot be a row. */
 export type CompiledNormaliser = (raw: Record<string, unknown>, src: LineSource, rt: NormaliserRuntime, cols: Columns) => NormaliseFailure | undefined;
 
+/**
+ * Fills `cols` from the values of a scanned line, by column (lib/record/scan.ts), with the key each column with aliases
+ * was found under, as CompiledNormaliser would from its record; true when the line must be read the general way instead (it would be refused, or the validator decides).
+ */
+export type ScannedNormaliser = (vals: readonly unknown[], keys: readonly string[], src: LineSource, rt: NormaliserRuntime, cols: Columns) => boolean;
+
 export interface NormalisePlan {
   logType: string;
   table: string;
@@ -48,12 +55,15 @@ export interface NormalisePlan {
   /** Per column: a json column, whose value the row writer writes as the input's JSON. */
   jsonColumns: boolean[];
   compiled?: CompiledNormaliser;
+  /** The same normaliser for scanned lines; the build makes both. */
+  scanned?: ScannedNormaliser;
   rt: NormaliserRuntime;
 }
 
-export function buildPlan(schema: LogSchema, compiled?: CompiledNormaliser): NormalisePlan {
+export function buildPlan(schema: LogSchema, compiled?: CompiledNormaliser, scanned?: ScannedNormaliser): NormalisePlan {
   const fields = schema.fields.map((f, index): FieldPlan => ({
     name: f.name,
+    type: f.type,
     index,
     inputs: [f.name, ...f.aliases],
     convert: converterFor(f),
@@ -96,6 +106,7 @@ export function buildPlan(schema: LogSchema, compiled?: CompiledNormaliser): Nor
     indicatorFields: fields.filter((f) => f.indicators.length > 0),
     jsonColumns: schema.fields.map((f) => f.type === 'json'),
     ...(compiled ? { compiled } : {}),
+    ...(scanned ? { scanned } : {}),
     rt,
   };
 }

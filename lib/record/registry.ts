@@ -30,7 +30,7 @@ export class LogTypeEntry {
 
   private compile(): { plan: NormalisePlan; validate: CompiledValidator } {
     const code = this.load();
-    return { plan: buildPlan(this.schema, code.normalise), validate: code.validate };
+    return { plan: buildPlan(this.schema, code.normalise, code.normaliseScanned), validate: code.validate };
   }
 }
 

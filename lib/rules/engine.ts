@@ -3,6 +3,7 @@ import { messageOf } from '../errors';
 import { CALL_BUDGET_MS, INPUT_BUDGET_MS, inputBudgetMs, ROW_ALLOWANCE_MS, runWithin } from './budget';
 import { checkRules, Rule, RuleDefinitionError, RuleEvent, Severity, severityOf } from './model';
 import { epochMinute } from '../record/timestamps';
+import { ownString } from '../record/columns';
 import { lakeTime } from './time';
 import { DETACH } from './view';
 import { GroupContribution, MinuteMatches, ROW_IDS, RowRef } from './windows';
@@ -413,7 +414,7 @@ export class InputDetections {
     if (r.severityOf) severity = severityFrom(r, out ? out.severity : callRule(r, 'severity', r.severityOf, event, this.report), event, this.report);
     let context = '{}';
     if (r.alertContext) context = out ? (out.context ?? '{}') : contextFrom(r, callRule(r, 'alertContext', r.alertContext, event, this.report), event, this.report);
-    return { time, rowId, title: title ?? this.titleOf(r, event, out), severity, context };
+    return { time, rowId, title: ownString(title ?? this.titleOf(r, event, out)), severity, context };
   }
 
   /** Called only when the title is needed (a new head, or the default dedup string): it may be costly. */
@@ -623,7 +624,8 @@ const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex
  */
 export function capDedup(dedup: string): string {
   const text = /\p{Cs}/u.test(dedup) ? dedup.replace(/\p{Cs}/gu, '\ufffd') : dedup;
-  if (text.length <= MAX_DEDUP_CHARS) return text;
+  // Kept while the input is read: not a view of the line a field's value was cut from.
+  if (text.length <= MAX_DEDUP_CHARS) return ownString(text);
   const hash = sha256(text);
   let cut = MAX_DEDUP_CHARS - hash.length;
   const last = text.charCodeAt(cut - 1);

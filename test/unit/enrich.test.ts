@@ -116,7 +116,7 @@ describe('enrich', () => {
   test('indicator values inside array columns are each considered', () => {
     const plan = {
       ...http.plan,
-      indicatorFields: [{ name: 'Hosts', index: 0, inputs: ['Hosts'], convert: (v: unknown) => v, required: false, keepsNull: false, indicators: ['domain' as const] }],
+      indicatorFields: [{ name: 'Hosts', type: 'array' as const, index: 0, inputs: ['Hosts'], convert: (v: unknown) => v, required: false, keepsNull: false, indicators: ['domain' as const] }],
     };
     const n: Normalised = { row: { Hosts: ['b.example.com', 'a.example.com', ''] }, unknown: undefined, invalid: undefined, eventTime: '2017-09-29 16:28:24.000000000' };
     expect(JSON.parse(enrich(plan, n, 1, ctx()).json).p_any_domain_names).toEqual(['a.example.com', 'b.example.com']);
