@@ -39,6 +39,7 @@ interface Reader {
   read(f: FieldSpec, i: number): string[];
   fail: string;
   keepFailed: string;
+  inLine(f: FieldSpec, i: number): string;
   missing(name: string): string;
   /** A required field's value the validator may refuse (checked only when the fast check does not hold). */
   validatorMayRefuse(f: FieldSpec): string | undefined;
@@ -53,6 +54,7 @@ const RECORD: Reader = {
   },
   fail: 'return rt.fail(c, k);',
   keepFailed: 'return c;',
+  inLine: () => '',
   missing: (name) => `return rt.missing(${name});`,
   // The validator has run already.
   validatorMayRefuse: () => undefined,
@@ -62,6 +64,8 @@ const SCANNED: Reader = {
   read: (f, i) => [`k = ${f.aliases.length > 0 ? `keys[${i}]` : JSON.stringify(f.name)}; v = vals[${i}]; st[${i}] = 0;`],
   fail: 'return true;',
   keepFailed: 'return true;',
+  // Text the scanner left in the line: a text column's value as it came, cut only when read (Columns#value).
+  inLine: (f, i) => (f.type === 'string' ? `if (v === rt.inLine) st[${i}] = 3; else ` : ''),
   missing: () => 'return true;',
   // The validator checks required fields only. Past the fast check, only a timestamp's text or integer is sure to
   // pass it (lib/codegen/jsonschema.ts); any other form goes the general way, where the validator decides.
@@ -114,7 +118,7 @@ function fieldCode(f: FieldSpec, i: number, isEventTime: boolean, r: Reader): st
   const fast = fastCheck(f);
   // The fast checks never hold for the event time (a timestamp column), so only the converted path sets it.
   const count = r === RECORD ? 'n++; ' : '';
-  lines.push(`if (v !== undefined) { ${count}${fast ? `if (${fast}) { st[${i}] = 1; cv[${i}] = v; } else ` : ''}${slow} }`);
+  lines.push(`if (v !== undefined) { ${count}${r.inLine(f, i)}${fast ? `if (${fast}) { st[${i}] = 1; cv[${i}] = v; } else ` : ''}${slow} }`);
   if (f.required) lines.push(`else ${r.missing(name)}`);
   return lines.join('\n  ');
 }

@@ -72,7 +72,7 @@ function fieldGetter(path: string, columnOf: ColumnIndex): Get {
   const i = columnOf(head as string);
   // The router refuses a filter on a column its log type lacks; this keeps a test of one honest all the same.
   if (i === undefined) return () => undefined;
-  const column: Get = (cols) => (cols.state[i] !== ABSENT_COLUMN ? cols.values[i] : undefined);
+  const column: Get = (cols) => cols.value(i);
   if (rest.length === 0) return column;
   return (cols) => {
     let v: unknown = column(cols);

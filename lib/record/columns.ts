@@ -1,9 +1,16 @@
 /** What the normaliser fills for one record, and why a record cannot be a row. */
 
-/** A column holds nothing, the input's value as it came (its JSON text can be copied), or a converted value. */
+/**
+ * A column holds nothing, the input's value as it came (its JSON text can be copied), or a converted value; or, from
+ * the scanner, text as it came not yet cut from the line (read it with `Columns#value`, which cuts it: then AS_IS).
+ */
 export const ABSENT_COLUMN = 0;
 export const AS_IS = 1;
 export const CONVERTED = 2;
+export const IN_LINE = 3;
+
+/** What the scanner hands the normaliser for a text value it leaves in the line (lib/record/scan.ts). */
+export const TEXT_IN_LINE: unique symbol = Symbol('text in the line');
 
 /**
  * One record's columns, in schema order: what the normaliser fills and the row writer reads. Reused from line to
@@ -22,9 +29,25 @@ export class Columns {
    */
   invalid: Record<string, unknown> | undefined = undefined;
   eventTime: string | undefined = undefined;
+  /** For IN_LINE columns: where the text is in `line`, between its quotes. */
+  readonly textStart: Int32Array;
+  readonly textEnd: Int32Array;
+  line = '';
   constructor(count: number) {
     this.state = new Uint8Array(count);
     this.values = new Array<unknown>(count).fill(undefined);
+    this.textStart = new Int32Array(count);
+    this.textEnd = new Int32Array(count);
+  }
+
+  /** Column i's value, or undefined when the record has none. */
+  value(i: number): unknown {
+    const st = this.state[i];
+    if (st === IN_LINE) {
+      this.state[i] = AS_IS;
+      return (this.values[i] = this.line.slice(this.textStart[i], this.textEnd[i]));
+    }
+    return st === ABSENT_COLUMN ? undefined : this.values[i];
   }
 }
 

@@ -5,7 +5,9 @@ import type { LineSource } from './normalise';
  * Where each top-level field of a log line is in its text, so the row writer can copy the JSON of values that
  * pass through unchanged instead of serialising them again, and the unixnano digits need no search.
  *
- * It runs only on lines JSON.parse has accepted, so it can skip rather than check the grammar. Every line of a
+ * It runs on the lines the parser reads the general way (the scanner, lib/record/scan.ts, records the positions of
+ * the others itself: `beginScan`), and only on lines JSON.parse has accepted, so it can skip rather than check the
+ * grammar. Every line of a
  * Logpush object has the same fields in the same order (the job's field list), so the scan follows the previous
  * line's shape; the record's `Object.keys` (same strings, compared by identity) confirms the shape first. A field
  * is "canonical" when its text is exactly what JSON.stringify writes for its value: no space around the colon,

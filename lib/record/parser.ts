@@ -32,7 +32,10 @@ export type RecordResult = { ok: true; raw: Record<string, unknown> } | { ok: fa
 /**
  * The parse stage of one input: a line -> its typed columns in `cols` and its top-level fields' positions in
  * `fields` (which the row writer copies from), or a reject value. Both are scratch buffers this stage owns and
- * reuses from line to line; they hold the last line parsed.
+ * reuses from line to line; they hold the last line parsed. A line as Logpush writes it is read by the scanner
+ * (lib/record/scan.ts) in one pass; any other, and any line the scanner would not make a row of, the general way:
+ * JSON.parse, the generated validator, the field scanner (lib/record/fields.ts) and the generated normaliser, which
+ * give every reject.
  */
 export class LineParser {
   readonly cols: Columns;

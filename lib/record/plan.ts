@@ -1,5 +1,5 @@
 import type { FieldSpec, Indicator, LogSchema } from '../schema/model';
-import { type Columns, missing, type NormaliseFailure } from './columns';
+import { type Columns, missing, type NormaliseFailure, TEXT_IN_LINE } from './columns';
 import { converterFor, type Converter, Invalid, type LineSource } from './converters';
 import { keep, withUnknown } from './stored-json';
 
@@ -26,6 +26,8 @@ export interface FieldPlan {
 export interface NormaliserRuntime {
   conv: Converter[];
   Invalid: typeof Invalid;
+  /** The scanner's mark for text left in the line. */
+  inLine: typeof TEXT_IN_LINE;
   fail(c: Invalid, key: string): NormaliseFailure;
   /** An optional field's value that does not fit its column: kept in cols.invalid, or a failure if unstorable. */
   keep(key: string, v: unknown, cols: Columns): NormaliseFailure | undefined;
@@ -76,6 +78,7 @@ export function buildPlan(schema: LogSchema, compiled?: CompiledNormaliser, scan
   const rt: NormaliserRuntime = {
     conv: fields.map((f) => f.convert),
     Invalid,
+    inLine: TEXT_IN_LINE,
     fail: (c, key) => ({ reason: c.reason, message: `${key}: ${c.detail}` }),
     keep,
     missing,

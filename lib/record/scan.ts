@@ -1,5 +1,5 @@
 import { MAX_FIELDS } from '../schema/limits';
-import type { Columns } from './columns';
+import { type Columns, TEXT_IN_LINE } from './columns';
 import type { FieldScanner } from './fields';
 import { hasLongNumber, loneSurrogateEscape } from './json';
 import type { FieldPlan, NormalisePlan, ScannedNormaliser } from './plan';
@@ -28,9 +28,14 @@ export class LineScanner {
   private readonly keyLength: Int32Array;
   private readonly alias: Uint8Array;
   private readonly inputOf: Map<string, number>;
+  /** Per key: its value is read exactly only from a record (a json column's, or any under an alias). */
+  private readonly exactOnly: Uint8Array;
   /** Per column with aliases: the key the line has it under (the generated normaliser's `k`). */
   private readonly keys: string[];
   private readonly jsonColumn: readonly boolean[];
+  /** Per column: text that may stay in the line until read (a text column; when required, not empty). */
+  private readonly textColumn: Uint8Array;
+  private readonly requiredColumn: Uint8Array;
   /** The values by column for the normaliser; undefined where the line has no such field. */
   private readonly vals: unknown[];
   /** The key (its number in `inputs`) at each position of the last line read, and how many fields it had. */
@@ -39,6 +44,8 @@ export class LineScanner {
   /** The pattern of a shape two lines in a row have had, and that shape; null when it cannot be made. */
   private pattern: RegExp | null | undefined = undefined;
   private patternShape = new Int32Array(0);
+  /** The shape `vals` was last filled for by a matched line (its absent columns are cleared already). */
+  private valuesShape: Int32Array | undefined = undefined;
   /** Per column: the number of the line that last had it (a second time in one line is a duplicate). */
   private readonly seen: Int32Array;
   private stamp = 0;
@@ -61,8 +68,11 @@ export class LineScanner {
     this.keyLength = Int32Array.from(this.inputs, (k) => JSON.stringify(k).length + 1);
     this.alias = Uint8Array.from(plan.fields.flatMap((f) => f.inputs.map((_, a) => (a > 0 ? 1 : 0))));
     this.inputOf = new Map(this.inputs.map((k, i) => [k, i]));
+    this.exactOnly = Uint8Array.from(plan.fields.flatMap((f) => f.inputs.map((_, a) => (a > 0 || f.type === 'json' ? 1 : 0))));
     this.keys = plan.fields.map((f) => f.name);
     this.jsonColumn = plan.jsonColumns;
+    this.textColumn = Uint8Array.from(plan.fields, (f) => (f.type === 'string' ? 1 : 0));
+    this.requiredColumn = Uint8Array.from(plan.fields, (f) => (f.required ? 1 : 0));
     this.vals = new Array<unknown>(n).fill(undefined);
     this.shape = new Int32Array(n).fill(-1);
     this.seen = new Int32Array(n);
@@ -100,7 +110,7 @@ export class LineScanner {
     // An escaped lone surrogate refuses the line (lib/record/json.ts); only a line with a backslash can have one.
     if (escape !== -1 && loneSurrogateEscape(s) !== -1) return false;
     if (escape === -1) escape = NONE;
-    const { fields, keyLength, shape, patternShape, seen, kind, columnOfField, inputOf, inputColumn, alias } = this;
+    const { fields, keyLength, shape, patternShape, seen, kind, columnOfField, inputOf, inputColumn, alias, exactOnly } = this;
     const { keyStart, valueStart, valueEnd, canonical, fieldOfColumn } = fields;
     fields.beginScan(s);
     if (++this.stamp === NONE) {
@@ -171,21 +181,21 @@ export class LineScanner {
           if (end === -1) return false;
           k = NUMBER;
           // What JSON.stringify writes back the same (lib/record/fields.ts): -?[0-9]{1,15}, not -0.
-          if ((ch === MINUS && s.charCodeAt(start + 1) === ZERO) || !shortInteger(s, start, end)) plain = 0;
-        } else if (ch === LOWER_T && s.startsWith('true', start)) {
+          if (!integerDigits || end - start > (ch === MINUS ? 16 : 15) || (ch === MINUS && s.charCodeAt(start + 1) === ZERO)) plain = 0;
+        } else if (ch === LOWER_T && (known || s.startsWith('true', start))) {
           end = start + 4;
           k = TRUE;
-        } else if (ch === LOWER_F && s.startsWith('false', start)) {
+        } else if (ch === LOWER_F && (known || s.startsWith('false', start))) {
           end = start + 5;
           k = FALSE;
-        } else if (ch === LOWER_N && s.startsWith('null', start)) {
+        } else if (ch === LOWER_N && (known || s.startsWith('null', start))) {
           end = start + 4;
           k = NULL;
           plain = 0;
         } else return false;
         // A number a double may round, in a json column: the row writer reads it exactly from a record only.
         // Nor under an alias, which the positions do not read exactly.
-        if ((k === NESTED || k === NUMBER) && (this.jsonColumn[c] === true || viaAlias) && hasLongNumber(s, start, end)) return false;
+        if ((k === NESTED || k === NUMBER) && exactOnly[key] === 1 && hasLongNumber(s, start, end)) return false;
         valueStart[f] = start;
         valueEnd[f] = end;
         canonical[f] = plain;
@@ -207,27 +217,42 @@ export class LineScanner {
         this.pattern = shapePattern(this.plan, this.inputs, this.inputColumn, this.patternShape);
       }
     }
+    // Every column the last line had gets its value again when this one has its keys: no need to clear the rest.
+    if (!known || this.valuesShape !== patternShape) {
+      this.vals.fill(undefined);
+      this.valuesShape = known ? patternShape : undefined;
+    }
     if (!this.values(s, f)) return false;
     // The converters may ask the positions for a value's text (unixnano digits).
     fields.scanned();
     return true;
   }
 
-  /** Makes the values of the `count` fields found, by column. */
+  /**
+   * Makes the values of the `count` fields found, by column. A text column's text stays in the line, where the row
+   * writer copies it from; it is cut only for whoever reads the value (Columns#value).
+   */
   private values(s: string, count: number): boolean {
-    const { vals, kind, columnOfField, fields } = this;
-    const { valueStart, valueEnd } = fields;
-    vals.fill(undefined);
+    const { vals, kind, columnOfField, fields, textColumn, requiredColumn, cols } = this;
+    const { valueStart, valueEnd, canonical } = fields;
+    const { textStart, textEnd } = cols;
+    cols.line = s;
     for (let f = 0; f < count; f++) {
       const start = valueStart[f] as number;
       const end = valueEnd[f] as number;
+      const c = columnOfField[f] as number;
       let v: unknown;
       switch (kind[f]) {
         case STRING:
-          v = s.slice(start + 1, end - 1);
+          // A required column's empty text is a missing value: the normaliser must see it.
+          if (textColumn[c] === 1 && (requiredColumn[c] === 0 || end - start > 2)) {
+            textStart[c] = start + 1;
+            textEnd[c] = end - 1;
+            v = TEXT_IN_LINE;
+          } else v = s.slice(start + 1, end - 1);
           break;
         case NUMBER:
-          v = numberOf(s, start, end);
+          v = numberOf(s, start, end, canonical[f] === 1);
           break;
         case TRUE:
           v = true;
@@ -245,16 +270,39 @@ export class LineScanner {
           v = [];
           break;
         default:
-          // Escaped strings and nested values: JSON.parse of their text alone checks and reads them.
+          v = kind[f] === NESTED ? textArrayOf(s, start, end) : undefined;
+          if (v !== undefined) break;
+          // Escaped strings and other nested values: JSON.parse of their text alone checks and reads them.
           try {
             v = JSON.parse(s.slice(start, end));
           } catch {
             return false;
           }
       }
-      vals[columnOfField[f] as number] = v;
+      vals[c] = v;
     }
     return true;
+  }
+}
+
+/**
+ * `["a","b"]`, an array of text without escapes (most non-empty arrays in Logpush lines), read without JSON.parse;
+ * undefined for any other value.
+ */
+function textArrayOf(s: string, start: number, end: number): string[] | undefined {
+  if (s.charCodeAt(start) !== OPEN_BRACKET || s.charCodeAt(start + 1) !== QUOTE) return undefined;
+  const out: string[] = [];
+  let i = start + 1;
+  for (;;) {
+    const q = s.indexOf('"', i + 1);
+    if (q === -1 || q >= end) return undefined;
+    const text = s.slice(i + 1, q);
+    if (text.includes('\\')) return undefined;
+    out.push(text);
+    const next = s.charCodeAt(q + 1);
+    if (next === CLOSE_BRACKET) return q + 2 === end ? out : undefined;
+    if (next !== COMMA || s.charCodeAt(q + 2) !== QUOTE) return undefined;
+    i = q + 2;
   }
 }
 
@@ -350,6 +398,7 @@ const COLON = 58;
 const OPEN_BRACE = 123;
 const CLOSE_BRACE = 125;
 const OPEN_BRACKET = 91;
+const CLOSE_BRACKET = 93;
 const MINUS = 45;
 const PLUS = 43;
 const DOT = 46;
@@ -404,8 +453,12 @@ function isDigit(c: number): boolean {
   return c >= ZERO && c <= NINE;
 }
 
+/** Set by endOfNumber: the number was digits alone (no fraction or exponent). */
+let integerDigits = false;
+
 /** `i` at a number's first character: the index after it when it is JSON's grammar, else -1. */
 function endOfNumber(s: string, i: number): number {
+  integerDigits = false;
   if (s.charCodeAt(i) === MINUS) i++;
   const first = s.charCodeAt(i);
   if (first === ZERO) i++;
@@ -413,7 +466,12 @@ function endOfNumber(s: string, i: number): number {
     i++;
     while (isDigit(s.charCodeAt(i))) i++;
   } else return -1;
-  if (s.charCodeAt(i) === DOT) {
+  const c = s.charCodeAt(i);
+  if (c !== DOT && (c | 32) !== 101 /* e */) {
+    integerDigits = true;
+    return i;
+  }
+  if (c === DOT) {
     if (!isDigit(s.charCodeAt(++i))) return -1;
     while (isDigit(s.charCodeAt(i))) i++;
   }
@@ -426,27 +484,14 @@ function endOfNumber(s: string, i: number): number {
   return i;
 }
 
-/** -?[0-9]{1,15}: an integer a double holds exactly and JSON.stringify writes the same way. */
-function shortInteger(s: string, start: number, end: number): boolean {
-  const digits = s.charCodeAt(start) === MINUS ? start + 1 : start;
-  if (end - digits > 15) return false;
-  for (let i = digits; i < end; i++) if (!isDigit(s.charCodeAt(i))) return false;
-  return true;
-}
-
-/** The number JSON.parse makes of [start, end): short integers from their digits, the rest by Number(). */
-function numberOf(s: string, start: number, end: number): number {
+/**
+ * The number JSON.parse makes of [start, end): a short integer (`short`: -?[0-9]{1,15}, which a double holds
+ * exactly, or -0) from its digits, the rest by Number().
+ */
+function numberOf(s: string, start: number, end: number, short: boolean): number {
+  if (!short) return Number(s.slice(start, end));
   const negative = s.charCodeAt(start) === MINUS;
-  const digits = negative ? start + 1 : start;
-  if (end - digits <= 15) {
-    let v = 0;
-    let i = digits;
-    for (; i < end; i++) {
-      const c = s.charCodeAt(i);
-      if (c < ZERO || c > NINE) break;
-      v = v * 10 + (c - ZERO);
-    }
-    if (i === end) return negative ? -v : v;
-  }
-  return Number(s.slice(start, end));
+  let v = 0;
+  for (let i = negative ? start + 1 : start; i < end; i++) v = v * 10 + (s.charCodeAt(i) - ZERO);
+  return negative ? -v : v;
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FieldScanner } from '../record/fields';
 import { stringifyExact } from '../record/json';
-import { AS_IS, ABSENT_COLUMN, Columns, FieldPlan, NormalisePlan } from '../record/normalise';
+import { AS_IS, ABSENT_COLUMN, Columns, FieldPlan, IN_LINE, NormalisePlan } from '../record/normalise';
 import { P, P_COLUMNS, PColumnName } from './contract';
 import { IndicatorSet } from './indicators';
 
@@ -150,19 +150,19 @@ export class RowWriter implements Row {
   }
 
   value(i: number): unknown {
-    return this.cols.state[i] === ABSENT_COLUMN ? undefined : this.cols.values[i];
+    return this.cols.value(i);
   }
 
   jsonText(i: number): string | undefined {
-    const { state, values } = this.cols;
-    const st = state[i];
+    const cols = this.cols;
+    const st = cols.state[i];
     if (st === ABSENT_COLUMN) return undefined;
     const fields = this.fields;
-    if (fields.usable && st === AS_IS) {
+    if (fields.usable && (st === AS_IS || st === IN_LINE)) {
       const f = fields.fieldOfColumn[i] as number;
       if (f >= 0 && fields.canonical[f] === 1) return this.line.slice(fields.valueStart[f], fields.valueEnd[f]);
     }
-    return fields.inexact ? this.exactJson(i, values[i]) : JSON.stringify(values[i]);
+    return fields.inexact ? this.exactJson(i, cols.value(i)) : JSON.stringify(cols.value(i));
   }
 
   standard(k: number): string | readonly string[] | undefined {
@@ -192,7 +192,7 @@ export class RowWriter implements Row {
 
   private serialise(): string {
     const { cols, fields, keys, line } = this;
-    const { state, values } = cols;
+    const { state } = cols;
     const copy = fields.usable;
     const { fieldOfColumn, keyStart, valueEnd, canonical } = fields;
     const inexact = fields.inexact;
@@ -206,7 +206,7 @@ export class RowWriter implements Row {
     for (let i = 0; i < state.length; i++) {
       const st = state[i];
       if (st === ABSENT_COLUMN) continue;
-      const f = copy && st === AS_IS ? (fieldOfColumn[i] as number) : -1;
+      const f = copy && (st === AS_IS || st === IN_LINE) ? (fieldOfColumn[i] as number) : -1;
       const copied = f >= 0 && canonical[f] === 1;
       // The next field of the line, right after a comma: the piece grows.
       if (copied && from >= 0 && f === last + 1 && keyStart[f] === to + 1) {
@@ -225,7 +225,7 @@ export class RowWriter implements Row {
         to = valueEnd[f] as number;
         last = f;
       } else {
-        const v = values[i];
+        const v = cols.value(i);
         json += sep + (keys[i] as string) + (inexact && jsonColumns[i] === true ? this.exactJson(i, v) : JSON.stringify(v));
         sep = ',';
       }
@@ -268,11 +268,11 @@ export class RowWriter implements Row {
 
   private indicators(): IndicatorSet {
     if (this.ind !== undefined) return this.ind;
-    const { state, values } = this.cols;
+    const cols = this.cols;
     const ind = (this.ind = new IndicatorSet());
     for (const f of this.plan.indicatorFields) {
-      if (state[f.index] === ABSENT_COLUMN) continue;
-      const v = values[f.index];
+      const v = cols.value(f.index);
+      if (v === undefined) continue;
       for (const kind of f.indicators) {
         if (Array.isArray(v)) for (const e of v) ind.add(kind, e);
         else ind.add(kind, v);

@@ -40,7 +40,7 @@ export class ColumnsEvent {
     const indicatorsOf = (src: RowSource): Record<string, unknown> => (src.indicators ??= indicatorsOfRow(plan, src.cols));
     const get = (src: RowSource, key: string): unknown => {
       const i = index.get(key);
-      if (i !== undefined) return src.cols.state[i] === ABSENT_COLUMN ? undefined : src.cols.values[i];
+      if (i !== undefined) return src.cols.value(i);
       switch (key) {
         case P.p_log_type:
           return plan.logType;
@@ -119,8 +119,8 @@ export class ColumnsEvent {
 function indicatorsOfRow(plan: NormalisePlan, cols: Columns): Record<string, unknown> {
   const set = new IndicatorSet();
   for (const f of plan.indicatorFields) {
-    if (cols.state[f.index] === ABSENT_COLUMN) continue;
-    const v = cols.values[f.index];
+    const v = cols.value(f.index);
+    if (v === undefined) continue;
     for (const kind of f.indicators) {
       if (Array.isArray(v)) for (const e of v) set.add(kind, e);
       else set.add(kind, v);
