@@ -106,6 +106,7 @@ const ROWS = [
   'duckdb_gzip',
   'cflogs_gzip',
   'cflogs_parquet',
+  'cflogs_parquet_2core',
   'cflogs_iceberg',
   'cflogs_compacted',
   'duckdb_parquet',
@@ -113,7 +114,7 @@ const ROWS = [
 ] as const;
 
 /** Rows --prof-row can profile: the cflogs contender's. */
-const PROFILABLE = ['cflogs', 'cflogs_rules', 'cflogs_filtered', 'cflogs_2core', 'cflogs_gzip', 'cflogs_parquet', 'cflogs_iceberg', 'cflogs_compacted'] as const;
+const PROFILABLE = ['cflogs', 'cflogs_rules', 'cflogs_filtered', 'cflogs_2core', 'cflogs_gzip', 'cflogs_parquet', 'cflogs_parquet_2core', 'cflogs_iceberg', 'cflogs_compacted'] as const;
 
 /** Reference rows (both contenders writing gzip) that --quick leaves out unless --only names them. */
 const NOT_IN_QUICK: ReadonlySet<string> = new Set(['duckdb_gzip', 'cflogs_gzip']);
@@ -236,6 +237,8 @@ const LAMBDA_REQUEST_USD = 0.2 / 1e6;
 /** Lambda gives one full vCPU at 1,769 MB; below that CPU is a proportional share, so GB-seconds per TB stay about constant. */
 // Lambda bills memory in GB of 1024 MB: 1,769 MB is 1.7275 GB.
 const ONE_VCPU_GB = 1769 / 1024;
+/** Two vCPUs from 3,538 MB: what `cflogs_2core` is priced at (its wall time on two cores, twice the GB). */
+const TWO_VCPU_GB = 3538 / 1024;
 /**
  * S3 Standard storage in us-east-1, per GB-month: the first 50 TB a month (aws.amazon.com/s3/pricing, as of
  * 2026-12; $0.022 and $0.021 above 50 and 500 TB). S3 bills GB-months of 2^30 bytes.
@@ -252,11 +255,13 @@ const ATHENA_SCAN_TB_USD = 5;
 const GIB = 2 ** 30;
 const TIB = 2 ** 40;
 
-/** Rows priced in the report: those that write lake output from one core. */
-const COSTED = ['naive', 'duckdb', 'cflogs', 'cflogs_rules', 'cflogs_filtered', 'duckdb_gzip', 'cflogs_gzip', 'cflogs_parquet', 'cflogs_iceberg', 'cflogs_compacted', 'duckdb_parquet'] as const;
+/** Rows priced in the report: those that write lake output, from one core at 1,769 MB, and the two-core rows at 3,538 MB. */
+const COSTED = ['naive', 'duckdb', 'cflogs', 'cflogs_rules', 'cflogs_filtered', 'cflogs_2core', 'duckdb_gzip', 'cflogs_gzip', 'cflogs_parquet', 'cflogs_parquet_2core', 'cflogs_iceberg', 'cflogs_compacted', 'duckdb_parquet'] as const;
+/** Rows run on two cores, priced at 3,538 MB. */
+const TWO_CORE = new Set<string>(['cflogs_2core', 'cflogs_parquet_2core']);
 
 interface Cost {
-  /** Lambda GB-seconds at 1,769 MB for the seconds one TB of input takes on one core. */
+  /** Lambda GB-seconds at 1,769 MB for the seconds one TB of input takes on one core (3,538 MB and two cores for cflogs_2core). */
   compute: number;
   /** One Lambda request per object. */
   requests: number;
@@ -274,9 +279,9 @@ interface Cost {
  * 1,769 MB (one vCPU) for the seconds one TB takes, one request per object of `objectMb` uncompressed MB, a year of
  * S3 Standard storage of the output, and one Athena full scan of it. `outRatio` is output bytes per input byte.
  */
-function costPerTb(mbps: number, objectMb: number, outRatio: number): Cost {
+function costPerTb(mbps: number, objectMb: number, outRatio: number, gb = ONE_VCPU_GB): Cost {
   const seconds = 1e6 / mbps;
-  const compute = LAMBDA_ARM64_GB_S_USD * ONE_VCPU_GB * seconds;
+  const compute = LAMBDA_ARM64_GB_S_USD * gb * seconds;
   const requests = (1e6 / objectMb) * LAMBDA_REQUEST_USD;
   const outBytes = outRatio * 1e12;
   const storageYear = (outBytes / GIB) * S3_STANDARD_GB_MONTH_USD * STORAGE_MONTHS;
@@ -318,6 +323,7 @@ async function main(): Promise<void> {
     { label: 'cflogs_gzip', contender: 'cflogs', params: { compression: 'gzip' }, cpus: pin },
     // Parquet: cflogs as with CFLOGS_OUTPUT_FORMAT=parquet, and DuckDB writing zstd Parquet from the same query.
     { label: 'cflogs_parquet', contender: 'cflogs', params: { format: 'parquet' }, cpus: pin },
+    ...(m.nproc >= 2 ? [{ label: 'cflogs_parquet_2core', contender: 'cflogs' as const, params: { format: 'parquet' }, cpus: m.taskset ? '0,1' : undefined }] : []),
     // Parquet, and the files committed to an Iceberg table (a local catalog): what the committer adds.
     { label: 'cflogs_iceberg', contender: 'cflogs', params: { format: 'parquet', iceberg: true }, cpus: pin },
     // The same, then the table compacted as `cflogs compact` does it (Glue's compaction optimizer, locally).
@@ -517,6 +523,7 @@ function jsonReport(f: Record<string, Figure>, corpus: Corpus, m: Machine, args:
       duckdb_gzip: pick(f.duckdb_gzip),
       cflogs_gzip: pick(f.cflogs_gzip),
       cflogs_parquet: pick(f.cflogs_parquet),
+      cflogs_parquet_2core: pick(f.cflogs_parquet_2core),
       cflogs_iceberg: pick(f.cflogs_iceberg),
       cflogs_compacted: pick(f.cflogs_compacted),
       duckdb_parquet: pick(f.duckdb_parquet),
@@ -581,7 +588,7 @@ function costs(f: Record<string, Figure>, corpus: Corpus): Record<string, Cost> 
   const out: Record<string, Cost> = {};
   for (const k of COSTED) {
     const x = f[k];
-    if (x) out[k] = costPerTb(x.mbps, corpus.uncompressedBytes / 1e6, x.bytes_out / corpus.uncompressedBytes);
+    if (x) out[k] = costPerTb(x.mbps, corpus.uncompressedBytes / 1e6, x.bytes_out / corpus.uncompressedBytes, TWO_CORE.has(k) ? TWO_VCPU_GB : ONE_VCPU_GB);
   }
   return out;
 }
@@ -602,7 +609,7 @@ function textReport(
       `${m.cpu}, ${m.nproc} CPUs, node ${m.node}${m.taskset ? '' : ' (NOT pinned: taskset unavailable)'}; ` +
       `load average ${m.load_before} before, ${m.load_after} after`,
   );
-  const contended = Object.entries(f).filter(([k, x]) => k !== 'cflogs_2core' && k !== 'e2e' && x.cpu_pct < 90);
+  const contended = Object.entries(f).filter(([k, x]) => !TWO_CORE.has(k) && k !== 'e2e' && x.cpu_pct < 90);
   if (contended.length) {
     out.push(
       `warning: ${contended.map(([k]) => k).join(', ')} got under 90% of their core (other processes were running): ` +
@@ -614,7 +621,7 @@ function textReport(
   const codecWidth = Math.max(6, ...Object.values(f).map((x) => codecOfRow(x).length));
   out.push(`| ${'contender'.padEnd(16)} | ${'MB/s'.padStart(7)} | ${'lines/s'.padStart(9)} | ${'peak RSS MB'.padStart(11)} | ${'MB/CPU-s'.padStart(8)} | ${'CPU %'.padStart(5)} | ${'out MB'.padStart(7)} | ${'codec'.padEnd(codecWidth)} | cores |`);
   out.push(`|${'-'.repeat(18)}|${'-'.repeat(8)}:|${'-'.repeat(10)}:|${'-'.repeat(12)}:|${'-'.repeat(9)}:|${'-'.repeat(6)}:|${'-'.repeat(8)}:|${'-'.repeat(codecWidth + 2)}|-------|`);
-  const cores = (label: string): string => (label === 'cflogs_2core' ? '2' : label === 'e2e' ? '1 (+1 s3rver)' : '1');
+  const cores = (label: string): string => (TWO_CORE.has(label) ? '2' : label === 'e2e' ? '1 (+1 s3rver)' : '1');
   for (const label of ROWS) {
     const x = f[label];
     if (!x) continue;
@@ -653,6 +660,18 @@ function textReport(
   if (f.cflogs) {
     const ok = f.cflogs.peak_rss_mb <= RSS_TARGET_MB;
     out.push(`cflogs peak RSS  ${fmt(f.cflogs.peak_rss_mb, 5, 0)} MB  target <= ${RSS_TARGET_MB} MB  ${ok ? 'met' : 'NOT met'}`);
+  }
+  // Wall time: what a second vCPU buys (its price is in the cost table).
+  for (const [two, one, target] of [['cflogs_2core', 'cflogs', 1.6], ['cflogs_parquet_2core', 'cflogs_parquet', undefined]] as const) {
+    const a = f[two];
+    const b = f[one];
+    if (!a || !b) continue;
+    const v = a.mbps / b.mbps;
+    out.push(
+      `${two} / ${one} ${fmt(v, 5, 2)}x wall   ` +
+        (target !== undefined ? `target >= ${target}x   ${v >= target ? 'met' : 'NOT met'}` : '(reference, not a target)') +
+        `   (${fmt(a.cpu_pct, 3, 0)}% CPU, main thread ${fmt(a.main_thread_pct ?? 0, 2, 0)}% of it)`,
+    );
   }
   if (f.cflogs && f.floor_rewrite) {
     out.push(
@@ -720,7 +739,7 @@ function textReport(
   if (Object.keys(c).length) {
     out.push('');
     out.push(
-      `cost per TB of uncompressed input, USD, us-east-1: Lambda arm64 at 1,769 MB = ${ONE_VCPU_GB.toFixed(4)} GB ($${LAMBDA_ARM64_GB_S_USD}/GB-s), ` +
+      `cost per TB of uncompressed input, USD, us-east-1: Lambda arm64 at 1,769 MB = ${ONE_VCPU_GB.toFixed(4)} GB (the _2core rows: 3,538 MB = ${TWO_VCPU_GB.toFixed(4)} GB, two vCPUs) ($${LAMBDA_ARM64_GB_S_USD}/GB-s), ` +
         `$${(LAMBDA_REQUEST_USD * 1e6).toFixed(2)}/M requests at ${(corpus.uncompressedBytes / 1e6).toFixed(0)} MB objects;\n` +
         `the output kept ${STORAGE_MONTHS} months in S3 Standard ($${S3_STANDARD_GB_MONTH_USD}/GB-month) and scanned once by Athena ($${ATHENA_SCAN_TB_USD}/TB)\n` +
         '(their GB and TB are 2^30 and 2^40 bytes; out GiB/TB is the output of one TB = 10^12 bytes of input)',

@@ -10,10 +10,11 @@
  *   npx tsx bench/probes/scan-differential.ts files TREE OUT [LINES]
  *     Runs TREE's `cflogs parse --out` (TREE: a checkout of this repository, e.g. a `git worktree` of an earlier
  *     commit) over every dataset's bench corpus with a fixed clock, in both output formats, into OUT/<format>/:
- *     run it for two trees and `diff -r` the two OUTs to compare their files byte for byte.
+ *     run it for two trees and `diff -r` the two OUTs to compare their files byte for byte. The corpora are written
+ *     once, next to OUT (its parent's inputs/): an input's path is its identity, which names files and rows.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { builtInRegistry } from '../../lib/record/registry';
 import { compareParsers } from '../../testkit/differential';
@@ -44,14 +45,14 @@ function compareLines(fuzzLines: number, seed: number): number {
 
 async function writeFiles(tree: string, out: string, lines: number): Promise<number> {
   const { parseCommand } = (await import(resolve(tree, 'lib/cli/parse.ts'))) as typeof import('../../lib/cli/parse');
-  const inputs = join(out, 'inputs');
+  const inputs = join(dirname(resolve(out)), 'inputs');
   mkdirSync(inputs, { recursive: true });
   const sink = new Writable({ write: (_c, _e, done) => done() });
   let failed = 0;
   for (const dataset of DATASETS) {
     const opts = corpusOptions(lines, dataset);
     const file = join(inputs, logpushKey('', opts).split('/').join('_'));
-    writeFileSync(file, gzipSync(generateNdjson(opts)));
+    if (!existsSync(file)) writeFileSync(file, gzipSync(generateNdjson(opts)));
     for (const format of ['ndjson', 'parquet']) {
       const code = await parseCommand(
         ['--out', join(out, format), '--format', format, '--log-type', builtInRegistry().forDataset(dataset)!.schema.logType, file],

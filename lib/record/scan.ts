@@ -7,8 +7,9 @@ import type { FieldPlan, NormalisePlan, ScannedNormaliser } from './plan';
 /**
  * The parser's fast path: one pass over a log line's text, driven by the log type's columns, with no record object.
  * It finds each field, records where each value is for the row writer to copy, and makes the value each column's
- * normaliser reads: strings as slices of the line, numbers from their digits, nested values (json and array columns,
- * most of them empty) by JSON.parse of their text alone.
+ * normaliser reads: numbers from their digits, text of text columns left in the line until read (Columns#value),
+ * other text cut from it, flat text arrays split, other nested values (json and array columns) by JSON.parse of their
+ * text alone.
  *
  * A Logpush job writes every line's fields in the same order. Once two lines in a row have had the same keys, a
  * regular expression made for that order (`shapePattern`) checks each next line whole, in one call to V8's compiled
@@ -16,8 +17,8 @@ import type { FieldPlan, NormalisePlan, ScannedNormaliser } from './plan';
  * where values end. A line that does not match is read with the keys looked up one by one, which learns a new order.
  *
  * It takes only the lines Logpush writes: one object, no whitespace between tokens, every key one of the schema's
- * columns under its own name, once. Anything else (an unknown field, an alias, a duplicate, spaces, a control
- * character, a number a double may round in a json column) and any line the normaliser or the validator would
+ * columns (its name or an alias), once. Anything else (an unknown field, a duplicate, spaces, a control character, a
+ * number a double may round in a json column or under an alias) and any line the normaliser or the validator would
  * refuse goes the general way (lib/record/parser.ts), which gives its reject: this path only ever makes rows, the
  * same rows (the differential test holds both to that, test/unit/scan.test.ts).
  */
@@ -32,7 +33,7 @@ export class LineScanner {
   private readonly exactOnly: Uint8Array;
   /** Per column with aliases: the key the line has it under (the generated normaliser's `k`). */
   private readonly keys: string[];
-  private readonly jsonColumn: readonly boolean[];
+  private readonly hasAliases: Uint8Array;
   /** Per column: text that may stay in the line until read (a text column; when required, not empty). */
   private readonly textColumn: Uint8Array;
   private readonly requiredColumn: Uint8Array;
@@ -70,7 +71,7 @@ export class LineScanner {
     this.inputOf = new Map(this.inputs.map((k, i) => [k, i]));
     this.exactOnly = Uint8Array.from(plan.fields.flatMap((f) => f.inputs.map((_, a) => (a > 0 || f.type === 'json' ? 1 : 0))));
     this.keys = plan.fields.map((f) => f.name);
-    this.jsonColumn = plan.jsonColumns;
+    this.hasAliases = Uint8Array.from(plan.fields, (f) => (f.inputs.length > 1 ? 1 : 0));
     this.textColumn = Uint8Array.from(plan.fields, (f) => (f.type === 'string' ? 1 : 0));
     this.requiredColumn = Uint8Array.from(plan.fields, (f) => (f.required ? 1 : 0));
     this.vals = new Array<unknown>(n).fill(undefined);
@@ -110,7 +111,7 @@ export class LineScanner {
     // An escaped lone surrogate refuses the line (lib/record/json.ts); only a line with a backslash can have one.
     if (escape !== -1 && loneSurrogateEscape(s) !== -1) return false;
     if (escape === -1) escape = NONE;
-    const { fields, keyLength, shape, patternShape, seen, kind, columnOfField, inputOf, inputColumn, alias, exactOnly } = this;
+    const { fields, keyLength, shape, patternShape, seen, kind, columnOfField, inputOf, inputColumn, alias, hasAliases, exactOnly } = this;
     const { keyStart, valueStart, valueEnd, canonical, fieldOfColumn } = fields;
     fields.beginScan(s);
     if (++this.stamp === NONE) {
@@ -143,11 +144,10 @@ export class LineScanner {
           shape[f] = key;
         }
         const c = inputColumn[key] as number;
-        const viaAlias = alias[key] === 1;
         keyStart[f] = i;
         // Copied from the line only under its own name; an alias's value is written under the column's name.
-        if (viaAlias) this.keys[c] = this.inputs[key] as string;
-        else fieldOfColumn[c] = f;
+        if (alias[key] === 0) fieldOfColumn[c] = f;
+        if (hasAliases[c] === 1) this.keys[c] = this.inputs[key] as string;
         columnOfField[f] = c;
         // The value.
         const ch = s.charCodeAt(start);

@@ -49,6 +49,24 @@ describe('the scanner against the general parser', () => {
     expect(cmp.result).toMatchObject({ lines: 8, scanned: 2 });
   });
 
+  test('a column read under its name or its alias keeps the key it came under, line after line', () => {
+    const entry = registry.forDataset('spectrum_events')!;
+    const cmp = new ParserComparison(entry);
+    const clean = [...generateLines({ dataset: 'spectrum_events', lines: 6, seed: 5 })];
+    expect(clean[0]).toContain('"ClientAsn":');
+    const lines = clean.map((line, i) =>
+      i < 2 ? line : line.replace(/"ClientAsn":[^,]*/, i % 2 === 0 ? '"ClientASN":"not a number"' : '"ClientAsn":"not a number"'),
+    );
+    for (const line of lines) cmp.line(line);
+    expect(cmp.result.found).toEqual([]);
+    expect(cmp.result).toMatchObject({ lines: 6, rows: 6, scanned: 6 });
+    const parser = new LineParser(entry);
+    for (const line of lines.slice(0, 3)) parser.parse(line);
+    expect(Object.keys(parser.cols.invalid ?? {})).toEqual(['ClientASN']);
+    parser.parse(lines[3] as string);
+    expect(Object.keys(parser.cols.invalid ?? {})).toEqual(['ClientAsn']);
+  });
+
   test('the general parser alone when the scanner is off', () => {
     const parser = new LineParser(registry.forDataset('http_requests')!, { scan: false });
     for (const line of generateLines({ dataset: 'http_requests', lines: 5, seed: 5 })) expect(parser.parse(line)).toBeUndefined();
