@@ -109,6 +109,8 @@ class NdjsonFile implements PartitionFile {
   private used = 0;
   private readonly out: Transform;
   private readonly pending: Backpressure;
+  /** Settles once the compressor has taken everything written so far. */
+  private written: Promise<void> = Promise.resolve();
 
   constructor(
     readonly key: string,
@@ -187,7 +189,12 @@ class NdjsonFile implements PartitionFile {
   }
 
   private write(buf: Buffer, done?: (err: Error | null | undefined) => void): void {
-    this.pending.write(buf, done);
+    this.written = new Promise((settled) => {
+      this.pending.write(buf, (err) => {
+        done?.(err);
+        settled();
+      });
+    });
   }
 
   /** Pending backpressure, raced with the store's failure so a dead upload cannot hang us. */
@@ -197,6 +204,9 @@ class NdjsonFile implements PartitionFile {
 
   async close(): Promise<OutputFile> {
     this.release();
+    // The compressor ends the stream after it has taken the last block, whatever the timing: zlib would otherwise end
+    // with that block when it is still queued at end(), and without it when not, two different last frames.
+    await Promise.race([this.written, this.target.result]);
     this.out.end();
     await this.target.result;
     return { key: this.key, kind: this.kind, table: this.table, rows: this.rows, bytes: this.bytes };
