@@ -22,10 +22,10 @@ export function normaliserSource(schema: LogSchema, fnName: string): string {
 
 /**
  * The same normaliser for a line the scanner (lib/record/scan.ts) has read: `vals[i]` is column i's value (undefined
- * when the line has no such field, and `keys[i]` the key a column with aliases was found under), none is unknown. It fills `cols`
- * exactly as the record normaliser would, or returns true where that one would refuse the line or the validator
- * might: the parser then reads the line the general way, which gives the reject. So a line becomes a row here or a
- * reject there, never a reject of its own.
+ * when the line has no such field; `rt.inLine` for text left in the line, state 3), `keys[i]` the key a column with
+ * aliases was found under, and no field is unknown. It fills `cols` exactly as the record normaliser would, or
+ * returns true where that one would refuse the line or the validator might: the parser then reads the line the
+ * general way, which gives the reject. So a line becomes a row here or a reject there, never a reject of its own.
  */
 export function scannedNormaliserSource(schema: LogSchema, fnName: string): string {
   const body: string[] = ['const st = cols.state, cv = cols.values;', 'let v, k, c, eventTime;', 'cols.invalid = undefined;'];

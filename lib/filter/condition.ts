@@ -1,6 +1,6 @@
 import { BlockList, isIP } from 'node:net';
 import { compileLinear } from '../regex';
-import { ABSENT_COLUMN, type Columns } from '../record/normalise';
+import type { Columns } from '../record/normalise';
 import { parseCloudflareTime } from '../record/timestamps';
 
 /** The conditions of normalised filters: each is compiled once, then bound to a log type's columns per input. */

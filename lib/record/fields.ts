@@ -7,9 +7,8 @@ import type { LineSource } from './normalise';
  *
  * It runs on the lines the parser reads the general way (the scanner, lib/record/scan.ts, records the positions of
  * the others itself: `beginScan`), and only on lines JSON.parse has accepted, so it can skip rather than check the
- * grammar. Every line of a
- * Logpush object has the same fields in the same order (the job's field list), so the scan follows the previous
- * line's shape; the record's `Object.keys` (same strings, compared by identity) confirms the shape first. A field
+ * grammar. Every line of a Logpush object has the same fields in the same order (the job's field list), so the scan
+ * follows the previous line's shape; the record's `Object.keys` (same strings, compared by identity) confirms the shape first. A field
  * is "canonical" when its text is exactly what JSON.stringify writes for its value: no space around the colon,
  * strings without escapes, integers without fraction, exponent or minus zero, and only empty objects and arrays.
  * Anything else (duplicate keys, integer-like keys, escaped keys) makes the line unusable and every column is
@@ -77,9 +76,9 @@ export class FieldScanner implements LineSource {
   }
 
   /**
-   * Takes a line the scanner (lib/record/scan.ts) reads: it writes the positions itself, every field a column under
-   * its own name. Until `scanned` the positions are not usable; the next line scanned the general way lays out its
-   * shape again.
+   * Takes a line the scanner (lib/record/scan.ts) reads: it writes the positions itself, every field a column (under
+   * its name, or an alias, whose value is never copied). Until `scanned` the positions are not usable; the next line
+   * scanned the general way lays out its shape again.
    */
   beginScan(line: string): void {
     this.line = line;
