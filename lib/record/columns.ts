@@ -40,6 +40,21 @@ export class Columns {
     this.textEnd = new Int32Array(count);
   }
 
+  /** A copy of the row's columns, to read after the next line is parsed into these (its line stays with it). */
+  copy(): Columns {
+    const c = Object.create(Columns.prototype) as Columns;
+    return Object.assign(c, {
+      state: this.state.slice(),
+      values: this.values.slice(),
+      unknown: this.unknown,
+      invalid: this.invalid,
+      eventTime: this.eventTime,
+      textStart: this.textStart.slice(),
+      textEnd: this.textEnd.slice(),
+      line: this.line,
+    });
+  }
+
   /** Column i's value, or undefined when the record has none. */
   value(i: number): unknown {
     const st = this.state[i];

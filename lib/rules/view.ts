@@ -75,8 +75,7 @@ export class ColumnsEvent {
     // A copy of the columns (values are not changed in place by the next line: the parser assigns new ones), shown
     // through one more view when called: a batch of copies costs no object per row beyond its arrays.
     const detach = (src: RowSource) => (): (() => RuleEvent) => {
-      const c = src.cols;
-      const cols = { state: c.state.slice(), values: c.values.slice(), unknown: c.unknown, invalid: c.invalid, eventTime: c.eventTime } as Columns;
+      const cols = src.cols.copy();
       const { rowId, eventTime } = src;
       return () => {
         const shown = this.detached;

@@ -4,7 +4,9 @@ import { LineParser } from '../../lib/record/parser';
 import { builtInRegistry } from '../../lib/record/registry';
 import { formatDate } from '../../lib/record/timestamps';
 import { RowWriter, rowId, rowIdPrefix } from '../../lib/row/writer';
-import { ColumnsEvent } from '../../lib/rules/view';
+import type { RuleEvent } from '../../lib/rules/model';
+import { ColumnsEvent, DETACH } from '../../lib/rules/view';
+import { generateLines } from '../../testkit/generate';
 
 /**
  * The columns view gives rules the row the lake writes: for every golden input line, its fields and values equal
@@ -56,4 +58,26 @@ test('the view cannot be written to, and absent fields read as undefined', () =>
   expect(() => {
     (event as Record<string, unknown>).Source = 'x';
   }).toThrow(TypeError);
+});
+
+test('a detached view keeps its row after the next lines are parsed, text left in the line included', () => {
+  const entry = builtInRegistry().forDataset('http_requests')!;
+  const parser = new LineParser(entry);
+  const view = new ColumnsEvent(entry.plan, parser.cols, { p_parse_time: '2026-01-01 00:00:00.000000000' });
+  const lines = [...generateLines({ dataset: 'http_requests', lines: 4, seed: 9 })];
+  const detached: (() => RuleEvent)[] = [];
+  for (const line of lines) {
+    expect(parser.parse(line)).toBeUndefined();
+    const event = view.row('r', '2026-01-01 00:00:00.000000000');
+    detached.push((event as { [DETACH]: () => () => RuleEvent })[DETACH]());
+  }
+  // The scanner took the lines, so their text columns were still in the line when detached.
+  expect(parser.scannedLines).toBe(4);
+  detached.forEach((show, i) => {
+    const want = JSON.parse(lines[i] as string) as Record<string, unknown>;
+    const event = show();
+    expect(event.ClientRequestHost).toBe(want.ClientRequestHost);
+    expect(event.ClientRequestUserAgent).toBe(want.ClientRequestUserAgent);
+    expect(event.RayID).toBe(want.RayID);
+  });
 });
