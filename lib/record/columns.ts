@@ -74,9 +74,9 @@ export function missing(name: string): NormaliseFailure {
 }
 
 /**
- * `text` as a string of its own, not a view into a longer one. V8 makes a slice of 13 or more characters a view of
- * the string it was cut from; joined to another string and cut again, it is copied flat.
+ * `text` as a string of its own, not a view into a longer one: V8 makes a slice of 13 or more characters a view of
+ * the string it was cut from. JSON.parse makes a flat string, with no view or joined string around it.
  */
 export function ownString(text: string): string {
-  return text.length < 13 ? text : (' ' + text).slice(1);
+  return text.length < 13 ? text : (JSON.parse(JSON.stringify(text)) as string);
 }
