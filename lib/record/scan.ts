@@ -346,33 +346,51 @@ function valuePattern(type: FieldPlan['type']): string {
   }
 }
 
-/** Shapes kept per log type; a line of another shape is read key by key. */
-const MAX_SHAPES = 8;
-const shapes = new WeakMap<NormalisePlan, Map<string, RegExp | null>>();
+/**
+ * The shape patterns a process keeps, by their text, least recently used first, up to MAX_PATTERN_CHARS of it: V8's
+ * code for a pattern is about a hundred times its text (1.1 MB for http_requests' 12 KB), and input lines, which
+ * choose the shapes, must not choose how much memory they take. One pattern longer than the bound is kept alone.
+ */
+const MAX_PATTERN_CHARS = 64 * 1024;
+const patterns = new Map<string, RegExp | null>();
+let patternChars = 0;
 
 /**
- * The pattern of one line shape: `{`, each column's `"Name":` and value pattern in the shape's order, `}`. Made once
- * per log type and shape in a process (compiling one costs milliseconds), null when V8 refuses it (too large).
+ * The pattern of one line shape: `{`, each key's `"Key":` and value pattern in the shape's order, `}`. Compiled
+ * once while it stays among the patterns kept (compiling one costs milliseconds), null when V8 refuses it.
  */
 function shapePattern(plan: NormalisePlan, inputs: readonly string[], inputColumn: Int32Array, shape: Int32Array): RegExp | null {
-  let byShape = shapes.get(plan);
-  if (byShape === undefined) shapes.set(plan, (byShape = new Map()));
-  const id = shape.join(',');
-  let pattern = byShape.get(id);
-  if (pattern !== undefined) return pattern;
   const parts: string[] = [];
   for (const key of shape) {
     const f = plan.fields[inputColumn[key] as number] as FieldPlan;
     parts.push(escapeRegExp(JSON.stringify(inputs[key])) + ':' + valuePattern(f.type));
   }
+  const source = `^\\{${parts.join(',')}\\}$`;
+  let pattern = patterns.get(source);
+  if (pattern !== undefined) {
+    // Used again: the last to go.
+    patterns.delete(source);
+    patterns.set(source, pattern);
+    return pattern;
+  }
   try {
-    pattern = new RegExp(`^\\{${parts.join(',')}\\}$`);
+    pattern = new RegExp(source);
   } catch {
     pattern = null;
   }
-  if (byShape.size >= MAX_SHAPES) byShape.delete(byShape.keys().next().value as string);
-  byShape.set(id, pattern);
+  patterns.set(source, pattern);
+  patternChars += source.length;
+  for (const old of patterns.keys()) {
+    if (patternChars <= MAX_PATTERN_CHARS || patterns.size === 1) break;
+    patterns.delete(old);
+    patternChars -= old.length;
+  }
   return pattern;
+}
+
+/** The text of the shape patterns kept, in characters (for tests of the bound). */
+export function shapePatternChars(): number {
+  return patternChars;
 }
 
 function escapeRegExp(text: string): string {

@@ -1,5 +1,6 @@
 import { builtInRegistry } from '../../lib/record/registry';
 import { LineParser } from '../../lib/record/parser';
+import { shapePatternChars } from '../../lib/record/scan';
 import { compareParsers, ParserComparison } from '../../testkit/differential';
 import { DATASETS, generateLines, TIMESTAMP_FORMATS } from '../../testkit/generate';
 
@@ -65,6 +66,23 @@ describe('the scanner against the general parser', () => {
     expect(Object.keys(parser.cols.invalid ?? {})).toEqual(['ClientASN']);
     parser.parse(lines[3] as string);
     expect(Object.keys(parser.cols.invalid ?? {})).toEqual(['ClientAsn']);
+  });
+
+  test('the patterns kept for line shapes stay within their bound, however many shapes the lines take', () => {
+    const entry = registry.forDataset('http_requests')!;
+    const parser = new LineParser(entry);
+    const lines = [...generateLines({ dataset: 'http_requests', lines: 80, seed: 13 })];
+    // 40 orders of the same fields, each on two lines in a row: each order gets its pattern (12 KB of text apiece).
+    for (let k = 0; k < 40; k++) {
+      for (const line of lines.slice(2 * k, 2 * k + 2)) {
+        const fields = [...(line.slice(1, -1).match(/"[A-Za-z0-9]+":(?:"[^"]*"|\[[^\]]*\]|\{[^}]*\}|[^,]*)/g) ?? [])];
+        const rotated = [...fields.slice(k), ...fields.slice(0, k)];
+        expect(parser.parse(`{${rotated.join(',')}}`)).toBeUndefined();
+      }
+    }
+    expect(parser.scannedLines).toBe(80);
+    expect(shapePatternChars()).toBeGreaterThan(0);
+    expect(shapePatternChars()).toBeLessThanOrEqual(64 * 1024);
   });
 
   test('the general parser alone when the scanner is off', () => {
