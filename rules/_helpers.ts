@@ -135,6 +135,15 @@ export function bytesEitherWay(e: HttpRequestEvent): boolean {
   return (e.EdgeResponseBytes !== undefined && e.EdgeResponseBytes !== 0) || (e.ClientRequestBytes !== undefined && e.ClientRequestBytes !== 0);
 }
 
+/**
+ * What every port of Sentinel's analytics shares: off by default, as Sentinel ships them (templates a team enables
+ * with CFLOGS_RULES_ENABLE), and grouped by the hour unless the rule's own window is shorter.
+ */
+export const SENTINEL_TEMPLATE = { enabled: false, dedupPeriodMinutes: 60 } as const;
+
+/** The MITRE tags Sentinel gives its web-request analytics (initial access through a public-facing application). */
+export const SENTINEL_WEB_TAGS = ['Cloudflare', 'Sentinel', 'attack.initial_access', 'attack.t1190', 'attack.t1133'];
+
 /** The public page of one of Sentinel's Cloudflare analytic rules, which a port names as its reference. */
 export function sentinelReference(file: string): string {
   return `https://github.com/Azure/Azure-Sentinel/tree/master/Solutions/Cloudflare/Analytic%20Rules/${file}`;

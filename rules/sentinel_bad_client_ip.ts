@@ -1,6 +1,6 @@
 import { defineRule } from '../lib/rules/model';
 import type { FirewallEvent, HttpRequestEvent } from '../lib/rules/events';
-import { lower, sentinelReference } from './_helpers';
+import { lower, SENTINEL_TEMPLATE, SENTINEL_WEB_TAGS, sentinelReference } from './_helpers';
 
 /**
  * Port of Microsoft Sentinel's "Cloudflare - Bad client IP" (docs/rules-sentinel.md): a request from an address
@@ -17,11 +17,9 @@ export default defineRule<HttpRequestEvent | FirewallEvent>({
   displayName: 'Cloudflare (Sentinel): Request From Client IP With Bad Reputation',
   logTypes: ['Cloudflare.HttpRequest', 'Cloudflare.Firewall'],
   severity: 'Medium',
-  // Off by default, as Sentinel ships its analytics: templates a team enables (CFLOGS_RULES_ENABLE).
-  enabled: false,
+  ...SENTINEL_TEMPLATE,
   threshold: 1,
-  dedupPeriodMinutes: 60,
-  tags: ['Cloudflare', 'Sentinel', 'attack.initial_access', 'attack.t1190', 'attack.t1133'],
+  tags: SENTINEL_WEB_TAGS,
   description: 'A request from a client IP that Cloudflare classes as a bad host, a scanner, a Tor exit or unknown',
   runbook: 'List the hour\'s requests of the class (Athena: ClientIPClass, ClientIP, ClientRequestURI); look at what each address requested (ClientRequestHost, ClientRequestURI, EdgeResponseStatus) and whether it reached the origin; block or challenge the addresses that probe the site.',
   reference: sentinelReference('CloudflareBadClientIp.yaml'),

@@ -1,5 +1,5 @@
 import { defineRule } from '../lib/rules/model';
-import { sentinelReference } from './_helpers';
+import { SENTINEL_TEMPLATE, SENTINEL_WEB_TAGS, sentinelReference } from './_helpers';
 import type { FirewallEvent, HttpRequestEvent } from '../lib/rules/events';
 
 /**
@@ -13,11 +13,9 @@ export default defineRule<HttpRequestEvent | FirewallEvent>({
   displayName: 'Cloudflare (Sentinel): Request With Empty User Agent',
   logTypes: ['Cloudflare.HttpRequest', 'Cloudflare.Firewall'],
   severity: 'Medium',
-  // Off by default, as Sentinel ships its analytics: templates a team enables (CFLOGS_RULES_ENABLE).
-  enabled: false,
+  ...SENTINEL_TEMPLATE,
   threshold: 1,
-  dedupPeriodMinutes: 60,
-  tags: ['Cloudflare', 'Sentinel', 'attack.initial_access', 'attack.t1190', 'attack.t1133'],
+  tags: SENTINEL_WEB_TAGS,
   description: 'A request with an empty User-Agent header: usually a script or a scanner, rarely a browser',
   runbook: 'List the hour\'s requests without a user agent to the host (Athena), by ClientIP: a monitoring probe or a known integration can be allowed; a client probing paths or hammering one endpoint should be challenged or blocked.',
   reference: sentinelReference('CloudflareEmptyUA.yaml'),

@@ -1,6 +1,6 @@
 import { defineRule } from '../lib/rules/model';
 import type { HttpRequestEvent } from '../lib/rules/events';
-import { httpAlertContext, lower, sentinelReference } from './_helpers';
+import { httpAlertContext, lower, SENTINEL_TEMPLATE, SENTINEL_WEB_TAGS, sentinelReference } from './_helpers';
 
 /**
  * Port of Microsoft Sentinel's "Cloudflare - Multiple error requests from single source" (docs/rules-sentinel.md).
@@ -12,11 +12,10 @@ export default defineRule<HttpRequestEvent>({
   displayName: 'Cloudflare (Sentinel): Many GET Requests From One Source',
   logTypes: ['Cloudflare.HttpRequest'],
   severity: 'Low',
-  // Off by default, as Sentinel ships its analytics: templates a team enables (CFLOGS_RULES_ENABLE).
-  enabled: false,
+  ...SENTINEL_TEMPLATE,
   threshold: 101,
   dedupPeriodMinutes: 5,
-  tags: ['Cloudflare', 'Sentinel', 'attack.initial_access', 'attack.t1190', 'attack.t1133'],
+  tags: SENTINEL_WEB_TAGS,
   description: 'More than 100 GET requests from one client IP within 5 minutes (Sentinel counts all GETs, not only failed ones)',
   runbook: 'Look at the ClientIP\'s requests in the window: their status codes (EdgeResponseStatus), paths and user agent; a crawler or a shared proxy is expected, a client walking many paths with 4xx answers is scanning: rate-limit or block it.',
   reference: sentinelReference('CloudflareMultipleErrorsSource.yaml'),

@@ -1,5 +1,5 @@
 import { defineRule } from '../lib/rules/model';
-import { sentinelReference } from './_helpers';
+import { SENTINEL_TEMPLATE, SENTINEL_WEB_TAGS, sentinelReference } from './_helpers';
 import type { HttpRequestEvent } from '../lib/rules/events';
 
 /**
@@ -14,10 +14,10 @@ export default defineRule<HttpRequestEvent>({
   displayName: 'Cloudflare (Sentinel): Many Requests With User Agents From One Source',
   logTypes: ['Cloudflare.HttpRequest'],
   severity: 'Medium',
-  enabled: false,
+  ...SENTINEL_TEMPLATE,
   threshold: 11,
   dedupPeriodMinutes: 3,
-  tags: ['Cloudflare', 'Sentinel', 'attack.initial_access', 'attack.t1190', 'attack.t1133'],
+  tags: SENTINEL_WEB_TAGS,
   description:
     'More than 10 requests with a user agent from one client IP within 3 minutes: an upper bound of Sentinel\'s "more than 10 distinct user agents", which a per-row rule cannot count',
   runbook: 'Count the distinct ClientRequestUserAgent values of the ClientIP in the window (Athena); more than 10 is what Sentinel alerts on (a client rotating user agents to evade blocks); fewer is a busy client and not a finding.',

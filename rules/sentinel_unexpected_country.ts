@@ -1,6 +1,6 @@
 import { defineRule, Rule } from '../lib/rules/model';
 import type { FirewallEvent, HttpRequestEvent } from '../lib/rules/events';
-import { lower, sentinelReference } from './_helpers';
+import { lower, SENTINEL_TEMPLATE, SENTINEL_WEB_TAGS, sentinelReference } from './_helpers';
 
 /**
  * Port of Microsoft Sentinel's "Cloudflare - Client request from country in blocklist" (docs/rules-sentinel.md): a
@@ -19,11 +19,9 @@ export function countryBlocklistRule(countries: readonly string[], id = 'Cloudfl
     displayName: 'Cloudflare (Sentinel): Request From Country In Blocklist',
     logTypes: ['Cloudflare.HttpRequest', 'Cloudflare.Firewall'],
     severity: 'Medium',
-    // Off by default, as Sentinel ships its analytics: templates a team enables (CFLOGS_RULES_ENABLE).
-    enabled: false,
+    ...SENTINEL_TEMPLATE,
     threshold: 1,
-    dedupPeriodMinutes: 60,
-    tags: ['Cloudflare', 'Sentinel', 'attack.initial_access', 'attack.t1190', 'attack.t1133'],
+    tags: SENTINEL_WEB_TAGS,
     description: `A request from a client in a blocklisted country (${[...blocked].join(', ')})`,
     runbook: 'Check whether the site serves users in ClientCountry; if not, list the hour\'s requests from it (Athena) and block the country or the address with a WAF custom rule.',
     reference: sentinelReference('CloudflareUnexpectedCountry.yaml'),

@@ -1,7 +1,7 @@
 import { defineRule } from '../lib/rules/model';
 import type { HttpRequestEvent } from '../lib/rules/events';
 import { regex } from '../lib/regex';
-import { bytesEitherWay, httpAlertContext, lower, sentinelReference } from './_helpers';
+import { bytesEitherWay, httpAlertContext, lower, SENTINEL_TEMPLATE, sentinelReference } from './_helpers';
 
 /**
  * Port of Microsoft Sentinel's "Cloudflare - Unexpected POST requests" (docs/rules-sentinel.md): a POST or PUT the
@@ -22,10 +22,8 @@ export default defineRule<HttpRequestEvent>({
   displayName: 'Cloudflare (Sentinel): POST Or PUT To A Static File Extension',
   logTypes: ['Cloudflare.HttpRequest'],
   severity: 'Medium',
-  // Off by default, as Sentinel ships its analytics: templates a team enables (CFLOGS_RULES_ENABLE).
-  enabled: false,
+  ...SENTINEL_TEMPLATE,
   threshold: 1,
-  dedupPeriodMinutes: 60,
   tags: ['Cloudflare', 'Sentinel', 'attack.persistence', 'attack.command_and_control', 'attack.t1100', 'attack.t1505', 'attack.t1071'],
   description: 'A POST or PUT answered with 2xx by the origin to a URI ending in an image, document or archive extension',
   runbook: 'Check whether the application accepts uploads at that URI; if not, look at the origin for a file at the path (a web shell named like an image) and at the ClientIP\'s other requests.',

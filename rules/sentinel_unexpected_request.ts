@@ -1,7 +1,7 @@
 import { defineRule } from '../lib/rules/model';
 import type { HttpRequestEvent } from '../lib/rules/events';
 import { regex } from '../lib/regex';
-import { bytesEitherWay, httpAlertContext, lower, sentinelReference } from './_helpers';
+import { bytesEitherWay, httpAlertContext, lower, SENTINEL_TEMPLATE, SENTINEL_WEB_TAGS, sentinelReference } from './_helpers';
 
 /**
  * Port of Microsoft Sentinel's "Cloudflare - Unexpected client request" (docs/rules-sentinel.md): a GET, with bytes
@@ -27,11 +27,9 @@ export default defineRule<HttpRequestEvent>({
   displayName: 'Cloudflare (Sentinel): Request For Admin Page Or System File',
   logTypes: ['Cloudflare.HttpRequest'],
   severity: 'Medium',
-  // Off by default, as Sentinel ships its analytics: templates a team enables (CFLOGS_RULES_ENABLE).
-  enabled: false,
+  ...SENTINEL_TEMPLATE,
   threshold: 1,
-  dedupPeriodMinutes: 60,
-  tags: ['Cloudflare', 'Sentinel', 'attack.initial_access', 'attack.t1190', 'attack.t1133'],
+  tags: SENTINEL_WEB_TAGS,
   description: 'A GET for an admin page or a system file (/admin, wp-admin, .htaccess, /etc/passwd, /etc/shadow, /etc/hosts, /etc/ssh/)',
   runbook: 'Check the answer (EdgeResponseStatus, OriginResponseStatus, EdgeResponseBytes): a 2xx with a body for a system file is a path traversal that worked, escalate; 403/404 is a probe, block the ClientIP if it keeps on.',
   reference: sentinelReference('CloudflareUnexpectedRequest.yaml'),

@@ -1,7 +1,7 @@
 import { defineRule } from '../lib/rules/model';
 import type { HttpRequestEvent } from '../lib/rules/events';
 import { regex } from '../lib/regex';
-import { bytesEitherWay, httpAlertContext, lower, sentinelReference } from './_helpers';
+import { bytesEitherWay, httpAlertContext, lower, SENTINEL_TEMPLATE, SENTINEL_WEB_TAGS, sentinelReference } from './_helpers';
 
 /**
  * Port of Microsoft Sentinel's "Cloudflare - Unexpected URI" (docs/rules-sentinel.md): a GET, with bytes either way,
@@ -16,11 +16,9 @@ export default defineRule<HttpRequestEvent>({
   displayName: 'Cloudflare (Sentinel): Private IP Address In Request URI',
   logTypes: ['Cloudflare.HttpRequest'],
   severity: 'Medium',
-  // Off by default, as Sentinel ships its analytics: templates a team enables (CFLOGS_RULES_ENABLE).
-  enabled: false,
+  ...SENTINEL_TEMPLATE,
   threshold: 1,
-  dedupPeriodMinutes: 60,
-  tags: ['Cloudflare', 'Sentinel', 'attack.initial_access', 'attack.t1190', 'attack.t1133'],
+  tags: SENTINEL_WEB_TAGS,
   description: 'A GET whose URI carries a private or loopback IPv4 address: server-side request forgery or an internal redirect being probed',
   runbook: 'Find which parameter of ClientRequestURI carries the address and whether the origin fetches or redirects to it; if it does, check the origin\'s outbound requests and fix the parameter\'s validation.',
   reference: sentinelReference('CloudflareUnexpectedUrl.yaml'),

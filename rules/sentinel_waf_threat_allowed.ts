@@ -1,6 +1,6 @@
 import { defineRule } from '../lib/rules/model';
 import type { HttpRequestEvent } from '../lib/rules/events';
-import { httpAlertContext, lower, sentinelReference } from './_helpers';
+import { httpAlertContext, lower, SENTINEL_TEMPLATE, SENTINEL_WEB_TAGS, sentinelReference } from './_helpers';
 
 /**
  * Port of Microsoft Sentinel's "Cloudflare - WAF Allowed threat" (docs/rules-sentinel.md): a WAF rule matched the
@@ -13,11 +13,9 @@ export default defineRule<HttpRequestEvent>({
   displayName: 'Cloudflare (Sentinel): WAF Rule Matched But Request Allowed',
   logTypes: ['Cloudflare.HttpRequest'],
   severity: 'High',
-  // Off by default, as Sentinel ships its analytics: templates a team enables (CFLOGS_RULES_ENABLE).
-  enabled: false,
+  ...SENTINEL_TEMPLATE,
   threshold: 1,
-  dedupPeriodMinutes: 60,
-  tags: ['Cloudflare', 'Sentinel', 'attack.initial_access', 'attack.t1190', 'attack.t1133'],
+  tags: SENTINEL_WEB_TAGS,
   description: 'A (legacy) WAF rule matched a request and the WAF allowed it through to the origin',
   runbook: 'Read the WAFRuleID and WAFRuleMessage and the request (ClientRequestURI): if it is an attack that reached the origin, check the origin\'s answer and logs, and set the rule to block.',
   reference: sentinelReference('CloudflareWafThreatAllowed.yaml'),

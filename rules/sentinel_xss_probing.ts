@@ -1,7 +1,7 @@
 import { defineRule } from '../lib/rules/model';
 import type { HttpRequestEvent } from '../lib/rules/events';
 import { regex } from '../lib/regex';
-import { httpAlertContext, lower, sentinelReference } from './_helpers';
+import { httpAlertContext, lower, SENTINEL_TEMPLATE, SENTINEL_WEB_TAGS, sentinelReference } from './_helpers';
 
 /**
  * Port of Microsoft Sentinel's "Cloudflare - XSS probing pattern in request" (docs/rules-sentinel.md): a POST or PUT
@@ -23,11 +23,9 @@ export default defineRule<HttpRequestEvent>({
   displayName: 'Cloudflare (Sentinel): XSS Probing Pattern In Request',
   logTypes: ['Cloudflare.HttpRequest'],
   severity: 'Medium',
-  // Off by default, as Sentinel ships its analytics: templates a team enables (CFLOGS_RULES_ENABLE).
-  enabled: false,
+  ...SENTINEL_TEMPLATE,
   threshold: 1,
-  dedupPeriodMinutes: 60,
-  tags: ['Cloudflare', 'Sentinel', 'attack.initial_access', 'attack.t1190', 'attack.t1133'],
+  tags: SENTINEL_WEB_TAGS,
   description: 'A POST or PUT whose URI carries an XSS probe (alert(, String.fromCharCode(, expression(alert) or more than 3 encoded NUL bytes',
   runbook: 'Check whether the WAF blocked it (EdgeResponseStatus, SecurityAction) and whether the page reflects the parameter; block the ClientIP if it keeps probing.',
   reference: sentinelReference('CloudflareXSSProbingPattern.yaml'),
