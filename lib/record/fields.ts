@@ -1,4 +1,4 @@
-import { exactFieldsOf, ExactFields, exactIntegerText, exactValueOf, hasLongNumber, skipSpace } from './json';
+import { closingQuote, endOfNested, exactFieldsOf, ExactFields, exactIntegerText, exactValueOf, hasLongNumber, skipSpace } from './json';
 import type { LineSource } from './normalise';
 
 /**
@@ -225,12 +225,10 @@ const NO_RECORD: Record<string, unknown> = Object.freeze(Object.create(null) as 
 const NO_KEYS = new Map<string, number>();
 const NONE = 0x7fffffff;
 const QUOTE = 34;
-const BACKSLASH = 92;
 const COMMA = 44;
 const OPEN_BRACE = 123;
 const CLOSE_BRACE = 125;
 const OPEN_BRACKET = 91;
-const CLOSE_BRACKET = 93;
 const MINUS = 45;
 const ZERO = 48;
 const TRUE_T = 116;
@@ -262,30 +260,9 @@ function nextField(line: string, i: number): number {
   }
 }
 
-/** `i` at an opening quote: the index after the closing one. */
+/** `i` at an opening quote: the index after the closing one (the line is valid JSON). */
 function endOfString(line: string, i: number): number {
-  for (;;) {
-    const q = line.indexOf('"', i + 1);
-    let b = q - 1;
-    while (line.charCodeAt(b) === BACKSLASH) b--;
-    // An even run of backslashes escapes nothing: this quote closes the string.
-    if ((q - 1 - b) % 2 === 0) return q + 1;
-    i = q;
-  }
-}
-
-function endOfNested(line: string, i: number): number {
-  let depth = 0;
-  for (;;) {
-    const c = line.charCodeAt(i);
-    if (c === QUOTE) {
-      i = endOfString(line, i);
-      continue;
-    }
-    if (c === OPEN_BRACE || c === OPEN_BRACKET) depth++;
-    else if ((c === CLOSE_BRACE || c === CLOSE_BRACKET) && --depth === 0) return i + 1;
-    i++;
-  }
+  return closingQuote(line, i) + 1;
 }
 
 /** A number, true, false or null: up to the next comma, brace or space. */

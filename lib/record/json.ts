@@ -192,17 +192,41 @@ function decimalKey(t: string): string {
   return a === b ? '0' : `${m[1] ?? ''}${digits.slice(a, b)}e${exp}`;
 }
 
-/** `i` at an opening quote: the index after the closing one. */
-function endOfString(text: string, i: number): number {
+/** `i` at an opening quote: the index of the closing one, or -1 when the text ends first. */
+export function closingQuote(text: string, i: number): number {
   for (;;) {
     const q = text.indexOf('"', i + 1);
-    if (q === -1) return text.length;
+    if (q === -1) return -1;
     let b = q - 1;
     while (text.charCodeAt(b) === 92 /* \ */) b--;
     // An even run of backslashes escapes nothing: this quote closes the string.
-    if ((q - 1 - b) % 2 === 0) return q + 1;
+    if ((q - 1 - b) % 2 === 0) return q;
     i = q;
   }
+}
+
+/** `i` at an opening quote: the index after the closing one (the text's end when it has none). */
+function endOfString(text: string, i: number): number {
+  const q = closingQuote(text, i);
+  return q === -1 ? text.length : q + 1;
+}
+
+/**
+ * `i` at `{` or `[`: the index after its closing bracket, or -1 when the text ends first. Brackets are counted and
+ * strings skipped; the grammar is not checked.
+ */
+export function endOfNested(text: string, i: number): number {
+  const n = text.length;
+  let depth = 0;
+  for (; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34 /* " */) {
+      i = closingQuote(text, i);
+      if (i === -1) return -1;
+    } else if (c === 123 /* { */ || c === 91 /* [ */) depth++;
+    else if ((c === 125 /* } */ || c === 93) /* ] */ && --depth === 0) return i + 1;
+  }
+  return -1;
 }
 
 /**

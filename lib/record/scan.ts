@@ -1,7 +1,7 @@
 import { MAX_FIELDS } from '../schema/limits';
 import { type Columns, TEXT_IN_LINE } from './columns';
 import type { FieldScanner } from './fields';
-import { hasLongNumber, loneSurrogateEscape } from './json';
+import { closingQuote, endOfNested, hasLongNumber, loneSurrogateEscape } from './json';
 import type { FieldPlan, NormalisePlan, ScannedNormaliser } from './plan';
 
 /**
@@ -159,7 +159,7 @@ export class LineScanner {
           if (end === -1) return false;
           if (escape < start) escape = nextEscape(s, start);
           if (escape < end) {
-            end = endOfEscapedString(s, start);
+            end = closingQuote(s, start);
             if (end === -1) return false;
             escape = nextEscape(s, end);
             k = ESCAPED;
@@ -171,6 +171,7 @@ export class LineScanner {
             end = start + 2;
             k = ch === OPEN_BRACE ? EMPTY_OBJECT : EMPTY_ARRAY;
           } else {
+            // JSON.parse of the value's text checks the rest.
             end = endOfNested(s, start);
             if (end === -1) return false;
             k = NESTED;
@@ -410,7 +411,6 @@ const NESTED = 8;
 const MISSES_BEFORE_BACKING_OFF = 16;
 const NONE = 0x7fffffff;
 const QUOTE = 34;
-const BACKSLASH = 92;
 const COMMA = 44;
 const COLON = 58;
 const OPEN_BRACE = 123;
@@ -438,34 +438,6 @@ function nextEscape(s: string, from: number): number {
   return e === -1 ? NONE : e;
 }
 
-/** `i` at the opening quote of a string holding a backslash: the index of its closing quote, or -1. */
-function endOfEscapedString(s: string, i: number): number {
-  for (;;) {
-    const q = s.indexOf('"', i + 1);
-    if (q === -1) return -1;
-    let b = q - 1;
-    while (s.charCodeAt(b) === BACKSLASH) b--;
-    // An even run of backslashes escapes nothing: this quote closes the string.
-    if ((q - 1 - b) % 2 === 0) return q;
-    i = q;
-  }
-}
-
-/** `i` at `{` or `[`: the index after its closing bracket, or -1. JSON.parse of the text checks the rest. */
-function endOfNested(s: string, i: number): number {
-  const n = s.length;
-  let depth = 0;
-  while (i < n) {
-    const c = s.charCodeAt(i);
-    if (c === QUOTE) {
-      i = endOfEscapedString(s, i);
-      if (i === -1) return -1;
-    } else if (c === OPEN_BRACE || c === OPEN_BRACKET) depth++;
-    else if ((c === CLOSE_BRACE || c === 93) /* ] */ && --depth === 0) return i + 1;
-    i++;
-  }
-  return -1;
-}
 
 function isDigit(c: number): boolean {
   return c >= ZERO && c <= NINE;
