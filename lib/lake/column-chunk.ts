@@ -260,13 +260,79 @@ function bitWidth(max: number): number {
 }
 
 /**
+ * A hash table over a text leaf's entries (their numbers; the texts are the leaf's), that finds a value by its
+ * place in a longer string: a value still in its log line is looked up without a string of its own, which a Map
+ * would need (and hash on every lookup, being new). Open addressing, at most half full. The hash is seeded per
+ * process, so input cannot be made to collide; the entries' order, which is all the file shows, does not depend
+ * on it.
+ */
+class TextDictionary {
+  private slots = new Int32Array(64);
+  private mask = 63;
+  private hashes = new Int32Array(32);
+  private count = 0;
+  /** The hash of the text last looked for, and the empty slot where it would go. */
+  private hash = 0;
+  private free = 0;
+
+  /** The number of the entry whose text is s[start, end), or -1 (then `add` puts it where it belongs). */
+  find(entries: readonly string[], s: string, start: number, end: number): number {
+    let h = HASH_SEED;
+    for (let i = start; i < end; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+    h ^= h >>> 15;
+    const { slots, hashes, mask } = this;
+    const length = end - start;
+    for (let p = h & mask; ; p = (p + 1) & mask) {
+      const e = (slots[p] as number) - 1;
+      if (e === -1) {
+        this.hash = h;
+        this.free = p;
+        return -1;
+      }
+      if (hashes[e] === h) {
+        const text = entries[e] as string;
+        if (text.length === length && s.startsWith(text, start)) return e;
+      }
+    }
+  }
+
+  /** Entry i, the text `find` last looked for and did not find. */
+  add(i: number): void {
+    if (i === this.hashes.length) {
+      const grown = new Int32Array(i * 2);
+      grown.set(this.hashes);
+      this.hashes = grown;
+    }
+    this.hashes[i] = this.hash;
+    this.slots[this.free] = i + 1;
+    if (++this.count * 2 > this.slots.length) this.grow();
+  }
+
+  private grow(): void {
+    const size = this.slots.length * 2;
+    const slots = new Int32Array(size);
+    const mask = size - 1;
+    for (let e = 0; e < this.count; e++) {
+      let p = (this.hashes[e] as number) & mask;
+      while (slots[p] !== 0) p = (p + 1) & mask;
+      slots[p] = e + 1;
+    }
+    this.slots = slots;
+    this.mask = mask;
+  }
+}
+
+const HASH_SEED = (Math.random() * 0x100000000) | 0;
+
+/**
  * Text (UTF8 and JSON columns), dictionary-encoded while that pays: each row group starts with a dictionary, and
  * goes PLAIN (the dictionary's values written out, then every value as it comes) once the distinct values are more
  * than half of the values seen after the first 1,024, or pass 1 Mi characters (parquet-mr's dictionary page bound is
  * 1 MiB).
  */
 export class TextLeaf extends Leaf {
-  private dict: Map<string, number> | undefined = new Map();
+  /** Dictionary-encoding: the distinct values in order of arrival, found by their text (undefined once PLAIN). */
+  private dict: TextDictionary | undefined = new TextDictionary();
   private entries: string[] = [];
   private dictChars = 0;
   private indexes = NO_INDEXES;
@@ -283,26 +349,48 @@ export class TextLeaf extends Leaf {
     const s = v as string;
     this.present(rep);
     const dict = this.dict;
-    if (dict === undefined) {
+    if (dict === undefined) this.append(s);
+    else {
+      const i = dict.find(this.entries, s, 0, s.length);
+      if (i !== -1) this.index(i);
+      else this.addEntry(dict, s);
+    }
+  }
+
+  /**
+   * The text at [start, end) of `line`, a value without escapes (Row#textSpan): looked up in the dictionary
+   * without cutting it from the line, which only a new value needs.
+   */
+  putSpan(line: string, start: number, end: number, rep: number): void {
+    this.present(rep);
+    const dict = this.dict;
+    if (dict === undefined) this.append(line.slice(start, end));
+    else {
+      const i = dict.find(this.entries, line, start, end);
+      if (i !== -1) this.index(i);
+      else this.addEntry(dict, line.slice(start, end));
+    }
+  }
+
+  /** A value the dictionary does not have: a new entry, or the end of dictionary encoding for this row group. */
+  private addEntry(dict: TextDictionary, s: string): void {
+    const i = this.entries.length;
+    if ((i >= 1024 && 2 * i > this.count) || this.dictChars + s.length > DICTIONARY_CHARS) {
+      this.toPlain();
       this.append(s);
       return;
     }
-    let i = dict.get(s);
-    if (i === undefined) {
-      i = this.entries.length;
-      if ((i >= 1024 && 2 * i > this.count) || this.dictChars + s.length > DICTIONARY_CHARS) {
-        this.toPlain();
-        this.append(s);
-        return;
-      }
-      // Kept for the row group: not a view of the line it came from.
-      const own = ownString(s);
-      dict.set(own, i);
-      this.entries.push(own);
-      this.dictChars += s.length;
-      // The entry's text and its place in the map, about.
-      this.meter.bytes += s.length + 48;
-    }
+    // Kept for the row group: not a view of the line it came from.
+    const own = ownString(s);
+    dict.add(i);
+    this.entries.push(own);
+    this.dictChars += s.length;
+    // The entry's text and its place in the table, about.
+    this.meter.bytes += s.length + 48;
+    this.index(i);
+  }
+
+  private index(i: number): void {
     if (this.count === this.indexes.length) {
       const next = new Int32Array(Math.max(1024, this.count * 2));
       this.meter.bytes += next.byteLength - this.indexes.byteLength;
@@ -355,7 +443,7 @@ export class TextLeaf extends Leaf {
   protected clear(): void {
     this.meter.bytes -= this.indexes.byteLength + this.dictChars + 48 * this.entries.length;
     this.indexes = NO_INDEXES;
-    this.dict = new Map();
+    this.dict = new TextDictionary();
     this.entries = [];
     this.dictChars = 0;
     this.count = 0;

@@ -4,7 +4,7 @@ import type { RowGroup, SchemaElement } from 'hyparquet';
 import { ExactNumber } from '../record/json';
 import { timestampMicros, timestampNanos } from '../record/timestamps';
 import { P, P_COLUMNS } from '../row/contract';
-import type { Row } from '../row/writer';
+import type { Row, TextSpan } from '../row/writer';
 import type { ScalarType } from '../schema/model';
 import { Backpressure } from './backpressure';
 import { BooleanLeaf, Int64Leaf, Leaf, Meter, NumberLeaf, PageOut, TextLeaf } from './column-chunk';
@@ -115,7 +115,8 @@ function streamWriter(push: (bytes: Buffer) => void): ByteWriter & { flush(): vo
 }
 
 /** Where a lake column's values come from in a Row, and how they are typed on the way. */
-const FIELD = 0; // a schema column: text, number, boolean
+const FIELD = 0; // a schema column: number, boolean
+const FIELD_TEXT = 10; // a schema column of text
 const FIELD_BIGINT = 1;
 const FIELD_TIME = 2;
 const FIELD_JSON = 3;
@@ -125,6 +126,9 @@ const STANDARD_LIST = 6; // a p_any_* array
 const STANDARD_TIME = 7;
 const EVENT_NS = 8;
 const MISSING = 9; // a column the rows do not have: NULL
+
+/** Where a row's text value is, for ColumnBuffer#add (one for the process: add runs to its end without waiting). */
+const span: TextSpan = { line: '', start: 0, end: 0 };
 
 const P_POSITION = new Map<string, number>(P_COLUMNS.map((c, k) => [c.name, k]));
 const EVENT_TIME_POSITION = P_POSITION.get(P.p_event_time) as number;
@@ -211,6 +215,14 @@ export class ColumnBuffer {
           v = x instanceof ExactNumber ? x.value : x;
           break;
         }
+        case FIELD_TEXT:
+          // Text still in the line is looked up in the dictionary where it is.
+          if (row.textSpan?.(at, span) === true) {
+            (leaf as TextLeaf).putSpan(span.line, span.start, span.end, 0);
+            continue;
+          }
+          v = row.value(at);
+          break;
         case FIELD_BIGINT: {
           const x = row.value(at);
           v = x instanceof ExactNumber ? BigInt(x.text) : typeof x === 'number' && !Number.isSafeInteger(x) ? BigInt(x) : x;
@@ -286,6 +298,7 @@ export class ColumnBuffer {
           : c.type === 'bigint' ? FIELD_BIGINT
           : c.type === 'timestamp' ? FIELD_TIME
           : c.type === 'json' ? FIELD_JSON
+          : c.type === 'string' ? FIELD_TEXT
           : FIELD;
         this.from[j] = i;
       } else kind = MISSING;

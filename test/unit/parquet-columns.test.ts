@@ -14,6 +14,7 @@ import { RowWriter, rowIdPrefix } from '../../lib/row/writer';
 import type { ScalarType } from '../../lib/schema/model';
 import { readParquetRows } from '../../testkit/lake-files';
 import { jsonRow } from '../../testkit/rows';
+import { generateLines } from '../../testkit/generate';
 
 /**
  * A Parquet file takes each row's values from the row writer's columns, never from its text. The reference here
@@ -221,4 +222,35 @@ test('Parquet rows of many event hours, each waiting for a file, are counted aga
   const files = await w.commit();
   expect(files).toHaveLength(hours);
   expect(files.reduce((n, f) => n + f.rows, 0)).toBe(hours);
+});
+
+test('text left in the line is looked up in the dictionary where it is: the same file as with every value cut out', async () => {
+  const entry = builtInRegistry().require('Cloudflare.HttpRequest');
+  const columns = eventColumns(entry.schema, 'parquet');
+  const ctx = { rowIdPrefix: rowIdPrefix('b/k'), parseTime: '2026-11-01 00:00:00.000000000' };
+  // Repeated values, new ones, and a column past its dictionary's bound (2,500 distinct paths): every leaf's paths.
+  const lines = [...generateLines({ dataset: 'http_requests', lines: 2500, seed: 3 })].map((l, i) => l.replace(/"ClientRequestPath":"[^"]*"/, `"ClientRequestPath":"/p/${i}"`));
+  const write = async (spans: boolean): Promise<{ file: Buffer; inLine: number }> => {
+    const parser = new LineParser(entry);
+    const writer = new RowWriter(entry.plan, ctx, parser);
+    const { target, bytes } = memoryTarget();
+    const file = new ParquetFile('k', 'events', entry.plan.table, target, { columns, level: 3, maxRowGroups: 1000 });
+    let inLine = 0;
+    lines.forEach((line, i) => {
+      expect(parser.parse(line)).toBeUndefined();
+      const row = writer.write(line, i + 1);
+      const span = { line: '', start: 0, end: 0 };
+      inLine += row.columnNames.filter((_, c) => writer.textSpan(c, span)).length;
+      // Without textSpan, a sink reads every value with `value`, which cuts it.
+      file.put(spans ? row : { ...jsonRow(row.eventTime, row.json(), row.columnNames), value: (c) => row.value(c), jsonText: (c) => row.jsonText(c), standard: (k) => row.standard(k) });
+      if (i % 1000 === 999) file.writeRowGroup();
+    });
+    await file.close();
+    return { file: bytes(), inLine };
+  };
+  const cut = await write(false);
+  const spans = await write(true);
+  expect(spans.inLine).toBeGreaterThan(lines.length * 10);
+  expect(spans.file.equals(cut.file)).toBe(true);
+  expect(await readParquetRows(spans.file, undefined, { micros: true })).toHaveLength(lines.length);
 });
