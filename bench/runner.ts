@@ -54,6 +54,8 @@ export async function buildBundles(outDir: string): Promise<Bundles> {
   );
   const s3Server = join(outDir, 's3-server.js');
   await build({ ...common, entryPoints: [join(__dirname, 's3-server.ts')], outfile: s3Server });
+  // The scan thread's code, beside the bundles that start it (lib/pipeline/scan-ahead.ts looks for it there).
+  await build({ ...common, entryPoints: [join(__dirname, '..', 'lib', 'pipeline', 'scan-thread.ts')], outfile: join(outDir, 'scan-thread.js') });
   return { contenders, s3Server };
 }
 

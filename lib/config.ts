@@ -1,5 +1,6 @@
 import { bool, int, optional } from './env';
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { ConfigError } from './errors';
 import { DEFAULT_LIMITS, Limits } from './pipeline/process';
 import { compileFilters, FilterSet, NO_FILTERS } from './filter/filters';
@@ -36,6 +37,8 @@ export interface Config {
   schemasDir?: string;
   /** The queue the Iceberg committer reads: each input's Parquet files are handed to it once written. */
   icebergQueueUrl?: string;
+  /** Scan lines on a second thread (lib/pipeline/scan-ahead.ts), from CFLOGS_SCAN_THREAD, the format and the CPUs there are. */
+  scanThread: boolean;
 }
 
 /** Half of S3's 1024-byte key limit: the other half is for the layout's part of a key. */
@@ -50,7 +53,7 @@ const MAX_OUTPUT_PREFIX_BYTES = 512;
  *   default 6), CFLOGS_OUTPUT_FORMAT (parquet | ndjson), CFLOGS_MAX_OPEN_FILES (4), CFLOGS_SOURCE_ID, CFLOGS_SOURCE_LABEL,
  *   CFLOGS_SALVAGE_AFTER_RECEIVES (3, below CFLOGS_MAX_RECEIVE_COUNT, 5), CFLOGS_S3_FORCE_PATH_STYLE (false),
  *   CFLOGS_SCHEMAS_DIR (custom schemas, *.yml below it), CFLOGS_ICEBERG_QUEUE_URL (hand each input's Parquet files
- *   to the Iceberg committer's queue; needs CFLOGS_OUTPUT_FORMAT=parquet).
+ *   to the Iceberg committer's queue; needs CFLOGS_OUTPUT_FORMAT=parquet), CFLOGS_SCAN_THREAD (auto | on | off).
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const routesFile = optional(env.CFLOGS_ROUTES_FILE);
@@ -107,11 +110,30 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxOpenFiles: int(env, 'CFLOGS_MAX_OPEN_FILES', 4, 2, 1000),
     salvageAfterReceives: salvageAfterReceives(env),
     s3ForcePathStyle: bool(env, 'CFLOGS_S3_FORCE_PATH_STYLE', false),
+    scanThread: scanThreadOf(env, availableParallelism(), format),
     ...(sourceId !== undefined ? { sourceId } : {}),
     ...(sourceLabel !== undefined ? { sourceLabel } : {}),
     ...(schemasDir !== undefined ? { schemasDir } : {}),
     ...(icebergQueueUrl !== undefined ? { icebergQueueUrl } : {}),
   };
+}
+
+/** Lambda's memory size from which a function has a second vCPU (arm64: one per 1,769 MB). */
+export const TWO_VCPU_MEMORY_MB = 3538;
+
+/**
+ * CFLOGS_SCAN_THREAD: `on`, `off`, or `auto` (the default): on for Parquet output where a second CPU is there to
+ * run it, which in Lambda means from 3,538 MB (AWS_LAMBDA_FUNCTION_MEMORY_SIZE). With one CPU the thread would only
+ * take turns with the main thread and cost the copies between them; with NDJSON output, compression already keeps
+ * the second CPU busy, and the thread costs about what it saves (bench/README.md, "The scan thread").
+ */
+export function scanThreadOf(env: NodeJS.ProcessEnv, cpus: number, format: LakeFormat): boolean {
+  const v = optional(env.CFLOGS_SCAN_THREAD) ?? 'auto';
+  if (v === 'on') return true;
+  if (v === 'off') return false;
+  if (v !== 'auto') throw new ConfigError(`CFLOGS_SCAN_THREAD must be auto, on or off, got ${JSON.stringify(v)}`);
+  const memory = optional(env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE);
+  return format === 'parquet' && cpus >= 2 && (memory === undefined || Number(memory) >= TWO_VCPU_MEMORY_MB);
 }
 
 /** The Iceberg committer's settings. */

@@ -1,7 +1,7 @@
 /**
  * `npm run build:cli` (and npm's prepack): the command line as one file, dist/cflogs.js, the package's `bin`. Bundled
  * as the functions are (esbuild, CommonJS, minified), for Node 22.15 and later, with the entry's shebang; the third-party
- * licences beside it (dist/cflogs.js.LEGAL.txt). DuckDB stays outside: `cflogs query` and `compact` load it when run,
+ * licences beside it (dist/cflogs.js.LEGAL.txt), and the scan thread's code (dist/scan-thread.js). DuckDB stays outside: `cflogs query` and `compact` load it when run,
  * from the optional dependency `@duckdb/node-api` (a native module per platform, which no bundle can carry).
  */
 import { chmodSync, mkdirSync } from 'node:fs';
@@ -25,6 +25,16 @@ export async function buildCli(outfile = CLI_BUNDLE): Promise<void> {
     logLevel: 'warning',
   });
   chmodSync(outfile, 0o755);
+  // The scan thread's code, beside the command (lib/pipeline/scan-ahead.ts looks for it there).
+  await build({
+    ...LAMBDA_BUILD,
+    absWorkingDir: ROOT,
+    entryPoints: [join(ROOT, 'lib', 'pipeline', 'scan-thread.ts')],
+    outfile: join(dirname(outfile), 'scan-thread.js'),
+    target: 'node22',
+    legalComments: 'none', // the same packages' licences as the command's
+    logLevel: 'warning',
+  });
 }
 
 if (require.main === module) {

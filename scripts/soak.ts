@@ -6,7 +6,8 @@
  * the lake is written with multipart uploads, with the Lambda's own settings (S3Store's parts, loadConfig's defaults).
  * `--interleave` puts line i in event hour i % hours, the worst order for a writer that files rows by hour.
  * `--format parquet|ndjson` runs the handler with that `CFLOGS_OUTPUT_FORMAT`; the default is
- * whatever the environment says, Parquet when unset.
+ * whatever the environment says, Parquet when unset. The function's memory size is the stack's, 1,769 MB (one vCPU:
+ * no scan thread), unless AWS_LAMBDA_FUNCTION_MEMORY_SIZE says otherwise (3538: the scan thread runs with Parquet).
  *
  * Only the handler runs in this process, as in Lambda. s3rver (the stand-in for S3) runs in a child process, and so
  * does the preparation of the input (generated and gzipped on the fly into .out/soak/, never held in memory, then
@@ -40,6 +41,8 @@ const INPUT = 'cflogs-soak-input';
 const LAKE = 'cflogs-soak-lake';
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
+/** s3Ingest's memory size in serverless.yml. */
+const STACK_MEMORY_MB = 1769;
 const ROOT = resolve(__dirname, '..', '.out', 'soak');
 
 const { values: args } = parseArgs({
@@ -197,7 +200,11 @@ async function main(): Promise<void> {
     const s3 = localS3Client(endpoint);
     // The Lambda's own wiring, defaults and CFLOGS_* overrides, so the soak measures what is deployed.
     // --format sets the handler's CFLOGS_OUTPUT_FORMAT, as the stack's outputFormat parameter does.
-    const env = args.format === undefined ? process.env : { ...process.env, CFLOGS_OUTPUT_FORMAT: args.format };
+    const env = {
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(STACK_MEMORY_MB),
+      ...process.env,
+      ...(args.format === undefined ? {} : { CFLOGS_OUTPUT_FORMAT: args.format }),
+    };
     const deps = wireS3(env, { s3, store: new S3Store(s3, LAKE), config: { outputPrefix: '' }, log: silentLog });
     const event = {
       Records: [

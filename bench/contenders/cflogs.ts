@@ -26,6 +26,7 @@ import { loadConfig } from '../../lib/config';
 import { eventColumns } from '../../lib/lake/format';
 import { compileFilters } from '../../lib/filter/filters';
 import { processStream } from '../../lib/pipeline/process';
+import { processScanThread } from '../../lib/pipeline/scan-ahead';
 import { builtInRegistry } from '../../lib/record/registry';
 import { LakeWriter } from '../../lib/lake/writer';
 import { loadRuleSetSync } from '../../lib/rules/builtin';
@@ -44,6 +45,8 @@ const cflogs: Contender = {
       ...(params.compression === undefined ? {} : { CFLOGS_OUTPUT_COMPRESSION: String(params.compression) }),
       // NDJSON unless params.format says (`cflogs_parquet`): the other cflogs rows compare with DuckDB's NDJSON.
       CFLOGS_OUTPUT_FORMAT: params.format === undefined ? 'ndjson' : String(params.format),
+      // To compare the two-core rows with and without the scan thread: CFLOGS_SCAN_THREAD=off npm run bench.
+      CFLOGS_SCAN_THREAD: process.env.CFLOGS_SCAN_THREAD,
     });
     const entry = builtInRegistry().forDataset(corpus.options.dataset);
     if (!entry) throw new Error(`no log type for dataset ${corpus.options.dataset}`);
@@ -62,6 +65,9 @@ const cflogs: Contender = {
         ? loadRuleSetSync({ knownLogTypes: builtInRegistry().logTypes(), enable: ids(params.rulesEnable), disable: ids(params.rulesDisable) })
         : undefined;
     const enabledRules = rules?.forLogType(entry.plan.logType)?.rules.length ?? 0;
+    // As lib/wiring.ts starts it: for Parquet where a second CPU is there (cflogs_parquet_2core), unless
+    // CFLOGS_SCAN_THREAD says otherwise.
+    const scanAhead = config.scanThread ? processScanThread((e) => console.error(`the scan thread failed: ${String(e)}`)) : undefined;
     const now = new Date('2026-11-24T12:00:00Z');
     const store = new DiscardStore(parquet);
     // params.iceberg: the files are then committed to an Iceberg table (a local catalog in a temporary directory).
@@ -92,7 +98,7 @@ const cflogs: Contender = {
           ...(filters ? { filters } : {}),
           location: { bucket: 'bench', key: corpus.key },
         },
-        { sink, now, limits: config.limits, ...(rules ? { rules } : {}) },
+        { sink, now, limits: config.limits, ...(rules ? { rules } : {}), ...(scanAhead ? { scanAhead } : {}) },
       );
       const expectedFiltered = filter ? corpus.needleLines : 0;
       const problems: string[] = [];

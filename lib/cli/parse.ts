@@ -1,15 +1,17 @@
 import { createWriteStream, readFileSync } from 'node:fs';
 import { once } from 'node:events';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
-import { outputFormat, parseRoutesFile } from '../config';
+import { outputFormat, parseRoutesFile, scanThreadOf } from '../config';
 import { eventColumns } from '../lake/format';
 import { objectBaseName } from '../lake/layout';
 import { LocalStore } from '../lake/local-store';
 import { ConfigError } from '../errors';
 import { ingest } from '../pipeline/ingest';
 import { Router } from '../route/router';
-import { wireLocal } from '../wiring';
+import { wireLocal, wireScanThread } from '../wiring';
+import { silentLog } from '../log';
 import { commitLocal } from './iceberg';
 import { compileSchemas } from './schemas';
 import { openInput } from './inputs';
@@ -57,6 +59,10 @@ export async function parseCommand(
   if (opts.format !== undefined) config.format = outputFormat({ CFLOGS_OUTPUT_FORMAT: opts.format });
   if (opts.iceberg && (opts.out === undefined || config.format !== 'parquet')) throw new UsageError('--iceberg needs --out DIR and Parquet files: an Iceberg table holds Parquet data files');
   const lake = opts.out !== undefined ? new LocalStore(opts.out) : undefined;
+  // As the function has it, for the format given here: a failure of the thread is written to stderr.
+  const scanAhead = lake
+    ? wireScanThread({ scanThread: scanThreadOf(env, availableParallelism(), config.format) }, { ...silentLog, warn: (m, f) => void io.stderr.write(`cflogs: ${m}: ${String(f?.error)}\n`) }, env)
+    : undefined;
   const logType = opts['log-type'];
   const given = logType !== undefined ? registry.find(logType) : undefined;
   if (logType !== undefined && !given) throw new UsageError(`unknown log type ${logType} (known: ${registry.logTypes().join(', ')})`);
@@ -99,7 +105,7 @@ export async function parseCommand(
           sourceLabel: opts['source-label'],
         },
         lake ? { store: lake, config, baseName: objectBaseName(opened.source, identity) } : { sink },
-        { now: clock(), limits: config.limits, registry },
+        { now: clock(), limits: config.limits, registry, ...(scanAhead ? { scanAhead } : {}) },
       );
       rejected += s.rejected;
       const reasons = Object.entries(s.rejectsByReason).map(([r, n]) => `${r}: ${n}`).join(', ');

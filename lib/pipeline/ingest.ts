@@ -13,6 +13,7 @@ import type { ObjectStore, RowSink } from '../lake/types';
 import { handoffOf } from '../iceberg/commit';
 import type { HandoffTarget } from '../iceberg/handoff';
 import { Limits, processStream, ProcessSummary, summaryFields } from './process';
+import type { ScanAhead } from './scan-ahead';
 
 /**
  * An input's bytes as read, or a stream already being decompressed (an HTTP body, whose start was looked at to
@@ -66,6 +67,8 @@ export interface IngestOptions {
   alerting?: Alerting;
   /** See ProcessDeps.registry: the deployment's log types, the router's. */
   registry?: SchemaRegistry;
+  /** See ProcessDeps.scanAhead. */
+  scanAhead?: ScanAhead;
   /** Hand the input's Parquet files to the Iceberg committer once they are written (none: files only). */
   handoff?: HandoffTarget;
   /** The summary line, logged when the input is done: `message` with `fields`, the route and the counts. */
@@ -112,6 +115,7 @@ export async function ingest(body: IngestBody, input: IngestInput, output: Inges
       ...(opts.salvageCorrupt ? { salvageCorrupt: true } : {}),
       ...(opts.alerting ? { rules: opts.alerting.rules } : {}),
       ...(opts.registry ? { registry: opts.registry } : {}),
+      ...(opts.scanAhead ? { scanAhead: opts.scanAhead } : {}),
     },
   );
   if (opts.handoff && !('sink' in output)) await handOff(opts.handoff, input, summary);

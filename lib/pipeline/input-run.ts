@@ -6,15 +6,19 @@ import { FilterSet, NO_FILTERS, RowFilters } from '../filter/filters';
 import type { RowSink } from '../lake/types';
 import { columnIndexOf } from '../record/normalise';
 import { LineParser, NOT_UTF8, RejectReason } from '../record/parser';
+import { lineText, ScannedBatch, ScannedLines } from '../record/scan-batch';
 import { formatDate } from '../record/timestamps';
 import { EnrichContext, RowWriter, rowIdPrefix } from '../row/writer';
 import type { InputDetections } from '../rules/engine';
 import { ColumnsEvent } from '../rules/view';
 import { FieldTally } from './field-tally';
 import type { InputInfo, ProcessDeps, ProcessSummary } from './process-types';
+import { LineBatch, ScanAhead } from './scan-ahead';
 
 /** Input framed between two checks of the sink's pressure (gunzip's own chunks are this size). */
 const MAX_PIECE_BYTES = 256 * 1024;
+/** Batches with the scan thread at a time, beyond the one being written: it scans one while the next waits. */
+const BATCHES_AHEAD = 2;
 
 /**
  * One input on its way through the stages (processStream drives it): set up per input, then fed its bytes; each
@@ -36,6 +40,12 @@ export class InputRun implements LineSink {
   private readonly framer: LineFramer;
   private readonly s: ProcessSummary;
   private decoded: DecodedStream | undefined;
+  /** With a scan thread: the batch being framed, and those sent to it, oldest first. */
+  private readonly ahead: ScanAhead | undefined;
+  private batch: LineBatch | undefined;
+  /** Batches written, to fill again. */
+  private readonly spare: LineBatch[] = [];
+  private readonly sent: { lines: LineBatch; scanned: Promise<ScannedBatch | undefined> }[] = [];
 
   constructor(
     private readonly input: InputInfo,
@@ -85,50 +95,73 @@ export class InputRun implements LineSink {
     this.rawFilters = this.filters.raw.length > 0;
     this.rowFilters = this.filters.bind(columnIndexOf(plan));
     this.framer = new LineFramer(deps.limits.maxLineBytes, this);
+    this.ahead = deps.scanAhead?.takes(input.entry) ? deps.scanAhead : undefined;
   }
 
-  /** A line the framer cut: a blank, a filtered line, a reject or a row. */
+  /**
+   * A line the framer cut: a blank, a filtered line, a reject or a row. With a scan thread, a line to parse joins
+   * the batch being framed, and is written when the batch comes back (`writeBatch`).
+   */
   line(buf: Buffer, start: number, end: number, lineNo: number): void {
-    const { s, parser, sink, table } = this;
     if (isBlank(buf, start, end)) {
-      s.blank++;
+      this.s.blank++;
       return;
     }
     if (this.rawFilters) {
       const by = this.filters.dropRaw(buf, start, end);
       if (by !== undefined) return this.drop(by);
     }
-    let text = buf.toString('utf8', start, end);
-    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a UTF-8 BOM on the first line
+    if (this.ahead) this.batched(buf, start, end, lineNo);
+    else if (this.parsed(buf, start, end, lineNo, undefined, 0)) this.framer.pause();
+  }
+
+  tooLong(head: Buffer, length: number, lineNo: number): void {
+    if (this.ahead) this.batched(head, 0, head.length, lineNo, length);
+    else if (this.lineTooLong(head, length, lineNo)) this.framer.pause();
+  }
+
+  private batched(buf: Buffer, start: number, end: number, lineNo: number, tooLong?: number): void {
+    const batch = (this.batch ??= this.spare.pop() ?? new LineBatch(this.parser.cols.state.length));
+    batch.add(buf, start, end, lineNo, tooLong);
+    if (batch.full) this.framer.pause();
+  }
+
+  /**
+   * Line `lineNo`, [start, end) of `buf`, to a reject, a filtered line or a row; line r of `scanned` when the scan
+   * thread took it. True when the sink asks to wait before the next.
+   */
+  private parsed(buf: Buffer, start: number, end: number, lineNo: number, scanned: ScannedLines | undefined, r: number): boolean {
+    const { s, parser } = this;
+    const text = lineText(buf, start, end);
     // U+FFFD in the text is either in the data or the decoder's replacement: only then check the bytes.
     if (text.includes('\ufffd') && !isUtf8(buf.subarray(start, end))) {
-      this.reject(lineNo, 'invalid_utf8', NOT_UTF8, text, buf.toString('base64', start, end));
-      return;
+      return this.reject(lineNo, 'invalid_utf8', NOT_UTF8, text, buf.toString('base64', start, end));
     }
-    const failure = parser.parse(text);
-    if (failure) {
-      this.reject(lineNo, failure.reason, failure.message, text);
-      return;
+    if (scanned?.taken(r)) scanned.take(r, text);
+    else {
+      const failure = parser.parse(text);
+      if (failure) return this.reject(lineNo, failure.reason, failure.message, text);
     }
     if (!this.rowFilters.empty) {
       const by = this.rowFilters.dropRow(parser.cols);
-      if (by !== undefined) return this.drop(by);
+      if (by !== undefined) {
+        this.drop(by);
+        return false;
+      }
     }
     this.tally.row(parser);
     const out = this.writer.write(text, lineNo);
     s.rows++;
     if (this.detections) this.detections.onRow((this.ruleView as ColumnsEvent).row(out.rowId, out.eventTime));
-    let wait: boolean | void;
     try {
-      wait = sink.row(table, out);
+      return this.sink.row(this.table, out) === true;
     } catch (e) {
       throw writeFailed(e, { ...this.input.location, line: lineNo });
     }
-    if (wait) this.framer.pause();
   }
 
-  tooLong(head: Buffer, length: number, lineNo: number): void {
-    this.reject(
+  private lineTooLong(head: Buffer, length: number, lineNo: number): boolean {
+    return this.reject(
       lineNo,
       'line_too_long',
       `line is ${length} bytes, over the limit of ${this.deps.limits.maxLineBytes}; raw holds its first ${head.length} bytes`,
@@ -136,12 +169,56 @@ export class InputRun implements LineSink {
     );
   }
 
+  /** Sends the batch being framed to the scan thread, and writes what came back while too many are out. */
+  private async send(): Promise<void> {
+    const lines = this.batch;
+    if (lines === undefined) return;
+    this.batch = undefined;
+    this.sent.push({ lines, scanned: (this.ahead as ScanAhead).scan(lines.request(this.input.entry.plan.logType)) });
+    while (this.sent.length > BATCHES_AHEAD) await this.writeBatch();
+  }
+
+  /** Writes every line framed so far (with a scan thread, the batches out and the one being framed). */
+  private async drain(): Promise<void> {
+    await this.send();
+    while (this.sent.length > 0) await this.writeBatch();
+  }
+
+  /** The oldest batch sent, with what the thread made of it (nothing: every line is parsed here), in line order. */
+  private async writeBatch(): Promise<void> {
+    const { lines, scanned } = this.sent.shift() as { lines: LineBatch; scanned: Promise<ScannedBatch | undefined> };
+    const results = await scanned;
+    const taken = results && new ScannedLines(results, this.parser);
+    const { bytes, starts, lineNos, tooLong } = lines;
+    for (let r = 0; r < lines.count; r++) {
+      const lineNo = lineNos[r] as number;
+      const length = tooLong[r] as number;
+      const start = starts[r] as number;
+      const end = lines.end(r);
+      const wait = length === -1 ? this.parsed(bytes, start, end, lineNo, taken, r) : this.lineTooLong(bytes.subarray(start, end), length, lineNo);
+      if (wait) await this.sinkRoom(lineNo);
+    }
+    lines.clear();
+    this.spare.push(lines);
+  }
+
+  private async sinkRoom(lineNo: number): Promise<void> {
+    const p = this.sink.pressure();
+    if (!p) return;
+    try {
+      await p;
+    } catch (e) {
+      throw writeFailed(e, { ...this.input.location, line: lineNo });
+    }
+  }
+
   private drop(name: string): void {
     this.s.filtered++;
     this.s.filteredBy[name] = (this.s.filteredBy[name] ?? 0) + 1;
   }
 
-  private reject(lineNo: number, reason: RejectReason, message: string, raw: string, rawBase64?: string): void {
+  /** Records a reject; true when the sink asks to wait before the next line. */
+  private reject(lineNo: number, reason: RejectReason, message: string, raw: string, rawBase64?: string): boolean {
     const { s, input } = this;
     s.rejected++;
     s.rejectsByReason[reason] = (s.rejectsByReason[reason] ?? 0) + 1;
@@ -163,7 +240,7 @@ export class InputRun implements LineSink {
     } catch (e) {
       throw writeFailed(e, { ...input.location, line: lineNo });
     }
-    if (wait) this.framer.pause();
+    return wait === true;
   }
 
   private where(): ObjectLocation {
@@ -181,7 +258,7 @@ export class InputRun implements LineSink {
       // Only what the input threw is the input's fault; a sink error stays one, and anything else is a bug in
       // cflogs, left as it is rather than retried as a read failure.
       if (!(thrown instanceof FromInput)) throw thrown;
-      this.inputFailed(thrown.error);
+      await this.inputFailed(thrown.error);
     }
   }
 
@@ -204,6 +281,7 @@ export class InputRun implements LineSink {
       throw new FromInput(new DecompressError('the input was not decoded to its end', Math.min(consumed, decoded.bytesIn())));
     }
     this.framer.end();
+    if (this.ahead) await this.drain();
   }
 
   private async readChunks(chunks: AsyncIterator<Buffer>): Promise<void> {
@@ -239,6 +317,7 @@ export class InputRun implements LineSink {
     for (let at = 0; at < chunk.length; at += MAX_PIECE_BYTES) {
       let done = framer.push(at === 0 && chunk.length <= MAX_PIECE_BYTES ? chunk : chunk.subarray(at, at + MAX_PIECE_BYTES));
       for (;;) {
+        if (this.batch?.full) await this.send();
         const p = sink.pressure();
         if (p) {
           try {
@@ -254,11 +333,13 @@ export class InputRun implements LineSink {
   }
 
   /** What the input threw while being read: the rest recorded as one reject when it may be salvaged, else an error. */
-  private inputFailed(e: unknown): void {
+  private async inputFailed(e: unknown): Promise<void> {
     const { decoded, framer } = this;
     const loc = { ...this.where(), ...(decoded ? { byteOffset: decoded.bytesIn() } : {}) };
     if (e instanceof DecompressError) {
       if (!this.deps.salvageCorrupt || e.disposition.kind !== 'salvage') throw new DecodeError(e.message, { ...loc, byteOffset: e.compressedOffset }, { cause: e });
+      // The lines read before it come first.
+      await this.drain();
       const partial = framer.abandon();
       this.s.salvaged = true;
       this.reject(

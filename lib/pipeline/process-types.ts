@@ -7,6 +7,7 @@ import type { LogTypeEntry, SchemaRegistry } from '../record/registry';
 import type { AlertRecord } from '../rules/alert';
 import type { RuleErrors, RuleSet } from '../rules/engine';
 import type { GroupContribution } from '../rules/windows';
+import type { ScanAhead } from './scan-ahead';
 
 /** What processStream takes (an input, its dependencies, the limits) and what it gives back (a summary). */
 
@@ -49,6 +50,8 @@ export interface ProcessDeps {
   rules?: RuleSet;
   /** The log types a suspect row is ranked against, to name its best fit (none: suspect rows are counted only). */
   registry?: SchemaRegistry;
+  /** A thread that scans lines ahead of the one writing rows (lib/pipeline/scan-ahead.ts); none: one thread. */
+  scanAhead?: ScanAhead;
 }
 
 /** What the rules stage found in one input: matches to apply to the detection state, and rules that failed. */

@@ -36,6 +36,8 @@ export class FieldScanner implements LineSource {
   inexact = false;
   /** The current line's record, as JSON.parse made it. */
   raw: Record<string, unknown> = {};
+  /** After a scanned line: how many fields it has (the positions' length). */
+  fieldCount = 0;
 
   private line = '';
   private shapeKeys: string[] = [];
@@ -91,9 +93,10 @@ export class FieldScanner implements LineSource {
     this.fieldOfColumn.fill(-1);
   }
 
-  /** The scanner has recorded every field of the line begun, and no json column holds a long number. */
-  scanned(): void {
+  /** The scanner has recorded the `count` fields of the line begun, and no json column holds a long number. */
+  scanned(count: number): void {
     this.usable = true;
+    this.fieldCount = count;
   }
 
   /** Whether a json column or an unknown field of the line just followed holds a long number. */

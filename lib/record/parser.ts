@@ -56,6 +56,11 @@ export class LineParser {
     this.scanner = scan ? LineScanner.of(plan, this.cols, this.fields) : undefined;
   }
 
+  /** The scanner alone: true when it has filled the columns and positions from `text` (else they are stale). */
+  scanOnly(text: string): boolean {
+    return this.scanner?.read(text) === true;
+  }
+
   parse(text: string): LineReject | undefined {
     if (this.scanner?.read(text) === true) {
       this.scannedLines++;

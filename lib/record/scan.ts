@@ -225,7 +225,7 @@ export class LineScanner {
     }
     if (!this.values(s, f)) return false;
     // The converters may ask the positions for a value's text (unixnano digits).
-    fields.scanned();
+    fields.scanned(f);
     return true;
   }
 

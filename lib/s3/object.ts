@@ -11,6 +11,7 @@ import { ObjectRef, skipReason } from './events';
 import { detectRoute } from '../pipeline/log-type';
 import { ingest, IngestBody } from '../pipeline/ingest';
 import type { ProcessSummary } from '../pipeline/process';
+import type { ScanAhead } from '../pipeline/scan-ahead';
 
 /** How many times this object's message has been received (SQS), when known. */
 export interface Delivery {
@@ -54,6 +55,8 @@ export interface ObjectDeps {
   alerting?: Alerting;
   /** The Iceberg committer's hand-off of each object's Parquet files (none: files only). */
   handoff?: HandoffTarget;
+  /** A thread that scans lines ahead (lib/wiring.ts starts it where the configuration wants one). */
+  scanAhead?: ScanAhead;
   clock: () => Date;
   log: Log;
 }
@@ -120,6 +123,7 @@ async function processOne(ref: ObjectRef, deps: ObjectDeps, delivery: Delivery):
       salvageCorrupt: salvageThisTime(delivery, deps.config.salvageAfterReceives ?? 0),
       ...(deps.alerting ? { alerting: deps.alerting } : {}),
       ...(deps.handoff ? { handoff: deps.handoff } : {}),
+      ...(deps.scanAhead ? { scanAhead: deps.scanAhead } : {}),
       registry: deps.router.registry,
       summary: { log: deps.log, message: 'object processed', fields: where },
     },

@@ -37,6 +37,9 @@ export function entryPoints(root: string): { name: string; entry: string }[] {
     .map((f) => ({ name: basename(f, '.ts'), entry: join(root, 'functions', f) }));
 }
 
+/** The functions whose wiring may start the scan thread (lib/wiring.ts wireS3). */
+const SCAN_THREAD_FUNCTIONS = new Set(['s3-ingest']);
+
 /** How a Lambda function is built; shared with the runtime-provided-SDK comparison in scripts/package.ts. */
 export const LAMBDA_BUILD = {
   bundle: true,
@@ -71,7 +74,21 @@ export async function bundleFunction(root: string, fn: { name: string; entry: st
   const code = files.get('index.js');
   const map = files.get('index.js.map');
   if (!code || !map) throw new Error(`esbuild produced no index.js / index.js.map for ${fn.entry}`);
-  const order = ['index.js', 'index.js.map', 'index.js.LEGAL.txt'].filter((f) => files.has(f));
+  // A function that may start the scan thread carries its code beside index.js, where lib/pipeline/scan-ahead.ts looks.
+  if (SCAN_THREAD_FUNCTIONS.has(fn.name)) {
+    const thread = await build({
+      absWorkingDir: root,
+      entryPoints: [join(root, 'lib', 'pipeline', 'scan-thread.ts')],
+      outfile: join(dir, 'scan-thread.js'),
+      write: false,
+      ...LAMBDA_BUILD,
+      treeShaking: true,
+      legalComments: 'none', // the same packages' licences as index.js.LEGAL.txt
+      logLevel: 'warning',
+    });
+    for (const f of thread.outputFiles) files.set(basename(f.path), Buffer.from(f.contents));
+  }
+  const order = ['index.js', 'index.js.map', 'index.js.LEGAL.txt', 'scan-thread.js'].filter((f) => files.has(f));
   const zipBuf = await createZip(order.map((f) => ({ name: f, data: files.get(f)! })));
   for (const [name, data] of files) writeAtomic(join(dir, name), data);
   writeAtomic(join(dir, 'meta.json'), Buffer.from(JSON.stringify(result.metafile)));

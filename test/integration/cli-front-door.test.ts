@@ -8,6 +8,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { COMMANDS, commandHelp, main } from '../../lib/cli/main';
 import { tempDir } from '../support/lake';
+import { readParquetRows } from '../../testkit/lake-files';
 
 const ROOT = join(__dirname, '..', '..');
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
@@ -47,9 +48,28 @@ describe('cflogs, as installed from its tarball', () => {
 
   it('installs one file and its notices, and DuckDB alone beside it', () => {
     const pkg = join(prefix, 'lib', 'node_modules', 'cflogs');
-    expect(readdirSync(join(pkg, 'dist')).sort()).toEqual(['cflogs.js', 'cflogs.js.LEGAL.txt']);
+    expect(readdirSync(join(pkg, 'dist')).sort()).toEqual(['cflogs.js', 'cflogs.js.LEGAL.txt', 'scan-thread.js']);
     expect(readdirSync(join(pkg, 'node_modules', '@duckdb')).sort()).toEqual(expect.arrayContaining(['node-api']));
     expect(readdirSync(pkg)).toEqual(expect.arrayContaining(['LICENSE', 'NOTICE', 'README.md', 'package.json']));
+  });
+
+  it('scans on its thread (dist/scan-thread.js) with CFLOGS_SCAN_THREAD=on, into the same rows as without', async () => {
+    const work = tempDir('cli-thread');
+    writeFileSync(join(work, 'http_requests.log'), readFileSync(join(ROOT, 'samples', 'http_requests.ndjson')));
+    const rows: Record<string, unknown>[][] = [];
+    for (const mode of ['on', 'off']) {
+      const r = spawnSync(bin, ['parse', '--out', mode, 'http_requests.log'], { encoding: 'utf8', cwd: work, env: { PATH, CFLOGS_SCAN_THREAD: mode } });
+      expect(r).toMatchObject({ status: 0, stderr: expect.stringContaining('20 rows') });
+      expect(r.stderr).not.toContain('scan thread');
+      const dir = join(work, mode, 'logs', 'cloudflare_httprequest');
+      const files = readdirSync(dir, { recursive: true, withFileTypes: true }).filter((d) => d.isFile());
+      expect(files).toHaveLength(1);
+      // Each run has its own p_parse_time; everything else is the same.
+      const back = await readParquetRows(readFileSync(join(files[0]!.parentPath, files[0]!.name)));
+      rows.push(back.map(({ p_parse_time: _t, ...row }) => row));
+    }
+    expect(rows[0]).toHaveLength(20);
+    expect(rows[0]).toEqual(rows[1]);
   });
 
   it('says its version and its commands', () => {

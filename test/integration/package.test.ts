@@ -226,6 +226,8 @@ describe('npm run package', () => {
       expect([...files.keys()]).toEqual(expect.arrayContaining(['index.js', 'index.js.map']));
       expect(files.get('index.js')!.toString('utf8')).toContain('sourceMappingURL=index.js.map');
       expect(id).toMatch(/^(S3Ingest|HttpIngest|IcebergCommit)LambdaFunction$/);
+      // The S3 function may start the scan thread (lib/pipeline/scan-ahead.ts): its code beside index.js.
+      expect(files.has('scan-thread.js')).toBe(id === 'S3IngestLambdaFunction');
     }
     expect(ofType(tpl, 'AWS::Lambda::Function')).toHaveLength(3);
   });

@@ -1,9 +1,22 @@
 import { ConfigError } from '../../lib/errors';
 import { LocalStore } from '../../lib/lake/local-store';
 import { silentLog } from '../../lib/log';
-import { wireHttp, wireS3 } from '../../lib/wiring';
+import { builtInRegistry } from '../../lib/record/registry';
+import { wireHttp, wireS3, wireScanThread } from '../../lib/wiring';
 
 describe('wiring', () => {
+  it('starts the scan thread where the configuration wants one (one for the process), and none where it does not', () => {
+    expect(wireScanThread({ scanThread: false }, silentLog)).toBeUndefined();
+    const thread = wireScanThread({ scanThread: true }, silentLog);
+    expect(thread?.takes(builtInRegistry().require('Cloudflare.HttpRequest'))).toBe(true);
+    expect(wireScanThread({ scanThread: true }, silentLog)).toBe(thread);
+    // The functions' default, Parquet, on a machine with a second CPU and no Lambda memory size: on.
+    const deps = wireS3({ CFLOGS_OUTPUT_BUCKET: 'lake-bucket', CFLOGS_SCAN_THREAD: 'on' }, { log: silentLog });
+    expect(deps.scanAhead).toBe(thread);
+    expect(wireS3({ CFLOGS_OUTPUT_BUCKET: 'lake-bucket', CFLOGS_SCAN_THREAD: 'off' }, { log: silentLog }).scanAhead).toBeUndefined();
+    expect(wireS3({ CFLOGS_OUTPUT_BUCKET: 'lake-bucket', AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '1769' }, { log: silentLog }).scanAhead).toBeUndefined();
+  });
+
   it('refuses to start without an output bucket unless a store is given', () => {
     expect(() => wireS3({}, { log: silentLog })).toThrow(/CFLOGS_OUTPUT_BUCKET is required/);
     expect(() => wireHttp({ CFLOGS_SHARED_SECRET: 's' }, { log: silentLog })).toThrow(/CFLOGS_OUTPUT_BUCKET is required/);
