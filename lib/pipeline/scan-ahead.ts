@@ -1,19 +1,19 @@
 import { existsSync } from 'node:fs';
-import { messageOf } from '../errors';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { messageOf } from '../errors';
 import { LineParser } from '../record/parser';
 import { builtInRegistry, LogTypeEntry } from '../record/registry';
 import { ScannedBatch, scannedBatch, scanLines, sharedBuffer } from '../record/scan-batch';
 
 /**
  * The second core: a worker thread runs the scanner (lib/record/scan.ts) over batches of lines while the main
- * thread writes the rows of the batches before. The main thread frames the lines, sends a copy of each batch,
- * and takes them back in order with their scanner results, which it puts into its own parser (ScannedLines): it
- * then writes, filters, tallies and runs the rules on every line as it does alone, so files, row ids, rejects and
- * counts are the same. A line the thread did not take is parsed on the main thread; a thread that fails takes
- * no more batches, and their lines are parsed there too. Only built-in log types are scanned there (the thread
- * loads the build's generated code, not a deployment's schemas).
+ * thread writes the rows of the batches before. The main thread frames the lines into batches in memory both
+ * threads share, and takes them back in order with their scanner results, which it puts into its own parser
+ * (ScannedLines); then it writes, filters, tallies and runs the rules on every line as it does alone, so files,
+ * row ids, rejects and counts are the same. A line the thread did not take is parsed on the main thread; a thread
+ * that fails takes no more batches, and their lines are parsed there too. Only built-in log types are scanned
+ * there (the thread loads the build's generated code, not a deployment's schemas).
  */
 export interface ScanAhead {
   /** Whether the thread can scan this log type's lines. */
