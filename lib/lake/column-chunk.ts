@@ -262,9 +262,9 @@ function bitWidth(max: number): number {
 /**
  * A hash table over a text leaf's entries (their numbers; the texts are the leaf's), that finds a value by its
  * place in a longer string: a value still in its log line is looked up without a string of its own, which a Map
- * would need (and hash on every lookup, being new). Open addressing, at most half full. The hash is seeded per
- * process, so input cannot be made to collide; the entries' order, which is all the file shows, does not depend
- * on it.
+ * would need (and hash on every lookup, being new). Open addressing, at most half full. The hash (FNV-1a) is
+ * seeded per process, so input is hard to shape into collisions; the entries' order, which is all the file shows,
+ * does not depend on it.
  */
 class TextDictionary {
   private slots = new Int32Array(64);

@@ -219,6 +219,7 @@ export class ColumnBuffer {
           // Text still in the line is looked up in the dictionary where it is.
           if (row.textSpan?.(at, span) === true) {
             (leaf as TextLeaf).putSpan(span.line, span.start, span.end, 0);
+            span.line = ''; // not kept past the row
             continue;
           }
           v = row.value(at);

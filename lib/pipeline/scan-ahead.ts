@@ -49,9 +49,9 @@ export const BATCH_BYTES = 512 * 1024;
 
 /**
  * The lines framed for the thread and not yet written: each line's bytes (copied: the framer's chunks are reused),
- * line number and span, and room for the scanner's results, all in memory the thread shares, so nothing is copied
- * on the way there and back. A line too long to parse keeps the head its reject shows, its length, and no span
- * for the thread. A batch is used again once its lines are written (`clear`).
+ * line number and span, and room for the scanner's results, all in memory the thread shares: only the values
+ * that are not numbers, booleans or empty are copied back. A line too long to parse keeps the head its reject
+ * shows, its length, and no span for the thread. A batch is used again once its lines are written (`clear`).
  */
 export class LineBatch {
   bytes = sharedBuffer(BATCH_BYTES);
@@ -76,6 +76,8 @@ export class LineBatch {
   clear(): void {
     this.used = 0;
     this.count = 0;
+    // Room a long line took is given back: a batch holds its usual size between lines.
+    if (this.bytes.length > BATCH_BYTES) this.bytes = sharedBuffer(BATCH_BYTES);
   }
 
   add(buf: Buffer, start: number, end: number, lineNo: number, tooLong = -1): void {
@@ -154,8 +156,8 @@ export class ScanThread implements ScanAhead {
       const done = this.pending.get(m.id);
       this.pending.delete(m.id);
       if (this.pending.size === 0) worker.unref();
-      if (m.error !== undefined) this.onFailure(new Error(`the scan thread failed on a batch, parsed on the main thread instead: ${m.error}`));
       done?.(m.batch);
+      if (m.error !== undefined) this.failed(new Error(`the scan thread failed on a batch, parsed on the main thread instead: ${m.error}`));
     });
     worker.on('error', (e) => this.stopped(e));
     worker.on('exit', (code) => this.stopped(new Error(`the scan thread exited with code ${code}`)));
@@ -189,9 +191,18 @@ export class ScanThread implements ScanAhead {
   private stopped(e: unknown): void {
     if (this.worker === undefined) return;
     this.worker = undefined;
-    if (e !== undefined) this.onFailure(e);
+    // Answered first: whatever the report of the failure does, no input waits on this thread.
     for (const done of this.pending.values()) done(undefined);
     this.pending.clear();
+    if (e !== undefined) this.failed(e);
+  }
+
+  private failed(e: unknown): void {
+    try {
+      this.onFailure(e);
+    } catch {
+      // A report that fails changes nothing: the lines are parsed on the main thread.
+    }
   }
 }
 
@@ -211,6 +222,11 @@ export function serveScans(port: { on(event: 'message', f: (m: ScanRequest) => v
       error = messageOf(e);
     }
     // The arrays are shared: only the values besides them are copied back.
-    port.postMessage({ id: m.id, batch, ...(error !== undefined ? { error } : {}) });
+    try {
+      port.postMessage({ id: m.id, batch, ...(error !== undefined ? { error } : {}) });
+    } catch (e) {
+      // A value that cannot be copied: the batch goes without results, and the thread on.
+      port.postMessage({ id: m.id, batch: undefined, error: messageOf(e) });
+    }
   });
 }

@@ -138,7 +138,11 @@ describe('scanning on a second thread', () => {
     const entry = registry.forDataset('http_requests')!;
     const body = input('http_requests', 2000, 5);
     const failures: unknown[] = [];
-    const doomed = new ScanThread(scanThreadCode()!, (e) => failures.push(e));
+    // Its report of the failure throws too: no input may wait on it for that.
+    const doomed = new ScanThread(scanThreadCode()!, (e) => {
+      failures.push(e);
+      throw new Error('the report failed');
+    });
     let batches = 0;
     const stopping: ScanAhead = {
       takes: (e) => doomed.takes(e),
@@ -154,6 +158,7 @@ describe('scanning on a second thread', () => {
     expect(two).toEqual(one);
     expect(batches).toBeGreaterThan(3);
     expect(doomed.takes(entry)).toBe(false);
+    expect(failures).toHaveLength(0); // closed, not failed: nothing to report
   });
 
   test('a corrupt input salvaged: the lines before the damage are written first, then its reject, as on one thread', async () => {
@@ -175,10 +180,21 @@ describe('scanning on a second thread', () => {
   test('a thread that cannot scan a log type answers with nothing, and its lines are parsed here', async () => {
     const entry = registry.forDataset('dns_logs')!;
     const body = input('dns_logs', 300, 6);
-    // A request for a log type the thread does not know.
-    const wrong: ScanAhead = { takes: () => true, scan: (lines) => thread.scan({ ...lines, logType: 'Cloudflare.NoSuchType' }) };
-    const one = await run(entry, body);
-    const two = await run(entry, body, { scanAhead: wrong });
-    expect(two).toEqual(one);
+    // A request for a log type the thread does not know; the report of each failure throws as well.
+    const reports: string[] = [];
+    const own = new ScanThread(scanThreadCode()!, (e) => {
+      reports.push(String(e));
+      throw new Error('the report failed');
+    });
+    try {
+      const wrong: ScanAhead = { takes: () => true, scan: (lines) => own.scan({ ...lines, logType: 'Cloudflare.NoSuchType' }) };
+      const one = await run(entry, body);
+      const two = await run(entry, body, { scanAhead: wrong });
+      expect(two).toEqual(one);
+      expect(reports.length).toBeGreaterThan(0);
+      expect(reports[0]).toContain('unknown log type Cloudflare.NoSuchType');
+    } finally {
+      await own.close();
+    }
   });
 });
