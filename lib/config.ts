@@ -37,8 +37,11 @@ export interface Config {
   schemasDir?: string;
   /** The queue the Iceberg committer reads: each input's Parquet files are handed to it once written. */
   icebergQueueUrl?: string;
-  /** Scan lines on a second thread (lib/pipeline/scan-ahead.ts), from CFLOGS_SCAN_THREAD, the format and the CPUs there are. */
-  scanThread: boolean;
+  /**
+   * Scan lines on a second thread (lib/pipeline/scan-ahead.ts), from CFLOGS_SCAN_THREAD, the format and the CPUs
+   * there are: `on` when asked for (a build without the thread is then refused), `auto` where it pays, else false.
+   */
+  scanThread: ScanThreadSetting;
 }
 
 /** Half of S3's 1024-byte key limit: the other half is for the layout's part of a key. */
@@ -127,14 +130,16 @@ export const TWO_VCPU_MEMORY_MB = 3538;
  * take turns with the main thread and cost the copies between them; with NDJSON output, compression already keeps
  * the second CPU busy, and the thread costs about what it saves (bench/README.md, "The scan thread").
  */
-export function scanThreadOf(env: NodeJS.ProcessEnv, cpus: number, format: LakeFormat): boolean {
+export function scanThreadOf(env: NodeJS.ProcessEnv, cpus: number, format: LakeFormat): ScanThreadSetting {
   const v = optional(env.CFLOGS_SCAN_THREAD) ?? 'auto';
-  if (v === 'on') return true;
+  if (v === 'on') return 'on';
   if (v === 'off') return false;
   if (v !== 'auto') throw new ConfigError(`CFLOGS_SCAN_THREAD must be auto, on or off, got ${JSON.stringify(v)}`);
   const memory = optional(env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE);
-  return format === 'parquet' && cpus >= 2 && (memory === undefined || Number(memory) >= TWO_VCPU_MEMORY_MB);
+  return format === 'parquet' && cpus >= 2 && (memory === undefined || Number(memory) >= TWO_VCPU_MEMORY_MB) ? 'auto' : false;
 }
+
+export type ScanThreadSetting = 'on' | 'auto' | false;
 
 /** The Iceberg committer's settings. */
 export interface CommitterConfig {

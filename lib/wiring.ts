@@ -21,7 +21,6 @@ import { rulesConfigFromEnv } from './rules/config';
 import { AlertStateStore, MemoryStateStore } from './rules/store';
 import { Config, loadCommitterConfig, loadConfig } from './config';
 import { ConfigError, messageOf } from './errors';
-import { optional } from './env';
 import { processScanThread, ScanAhead } from './pipeline/scan-ahead';
 import { HttpConfig, HttpConfigOptions, loadHttpConfig } from './http/config';
 import type { HttpDeps } from './http/handler';
@@ -241,7 +240,7 @@ function wireAlerting(
 /** What the S3 handler needs: S3 events in, the lake out. */
 export function wireS3(env: NodeJS.ProcessEnv, opts: WireOptions & { metrics?: ObjectMetrics }): ObjectDeps {
   const { deps, s3 } = wire(env, opts);
-  const scanAhead = wireScanThread(deps.config, opts.log, env);
+  const scanAhead = wireScanThread(deps.config, opts.log);
   return {
     ...deps,
     source: s3ObjectSource(s3()),
@@ -255,10 +254,10 @@ export function wireS3(env: NodeJS.ProcessEnv, opts: WireOptions & { metrics?: O
  * The process's scan thread where the configuration wants one (CFLOGS_SCAN_THREAD; by default for Parquet with a
  * second CPU). `on` in a build without the thread's code is refused; `auto` then goes without.
  */
-export function wireScanThread(config: Pick<Config, 'scanThread'>, log: Log, env: NodeJS.ProcessEnv = process.env): ScanAhead | undefined {
+export function wireScanThread(config: Pick<Config, 'scanThread'>, log: Log): ScanAhead | undefined {
   if (!config.scanThread) return undefined;
   const thread = processScanThread((e) => log.warn('the scan thread failed: its lines are parsed on the main thread', { error: messageOf(e) }));
-  if (thread === undefined && optional(env.CFLOGS_SCAN_THREAD) === 'on') {
+  if (thread === undefined && config.scanThread === 'on') {
     throw new ConfigError('CFLOGS_SCAN_THREAD is on, but this build has no scan thread (scan-thread.js beside its bundle)');
   }
   return thread;

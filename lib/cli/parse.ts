@@ -61,7 +61,7 @@ export async function parseCommand(
   const lake = opts.out !== undefined ? new LocalStore(opts.out) : undefined;
   // As the function has it, for the format given here: a failure of the thread is written to stderr.
   const scanAhead = lake
-    ? wireScanThread({ scanThread: scanThreadOf(env, availableParallelism(), config.format) }, { ...silentLog, warn: (m, f) => void io.stderr.write(`cflogs: ${m}: ${String(f?.error)}\n`) }, env)
+    ? wireScanThread({ scanThread: scanThreadOf(env, availableParallelism(), config.format) }, { ...silentLog, warn: (m, f) => void io.stderr.write(`cflogs: ${m}: ${String(f?.error)}\n`) })
     : undefined;
   const logType = opts['log-type'];
   const given = logType !== undefined ? registry.find(logType) : undefined;

@@ -111,19 +111,28 @@ export class InputRun implements LineSink {
       const by = this.filters.dropRaw(buf, start, end);
       if (by !== undefined) return this.drop(by);
     }
-    if (this.ahead) this.batched(buf, start, end, lineNo);
-    else if (this.parsed(buf, start, end, lineNo, undefined, 0)) this.framer.pause();
+    if (!this.ahead) {
+      if (this.parsed(buf, start, end, lineNo, undefined, 0)) this.framer.pause();
+      return;
+    }
+    const batch = this.batching();
+    batch.add(buf, start, end, lineNo);
+    if (batch.full) this.framer.pause();
   }
 
   tooLong(head: Buffer, length: number, lineNo: number): void {
-    if (this.ahead) this.batched(head, 0, head.length, lineNo, length);
-    else if (this.lineTooLong(head, length, lineNo)) this.framer.pause();
+    if (!this.ahead) {
+      if (this.lineTooLong(head, length, lineNo)) this.framer.pause();
+      return;
+    }
+    const batch = this.batching();
+    batch.addTooLong(head, length, lineNo);
+    if (batch.full) this.framer.pause();
   }
 
-  private batched(buf: Buffer, start: number, end: number, lineNo: number, tooLong?: number): void {
-    const batch = (this.batch ??= this.spare.pop() ?? new LineBatch(this.parser.cols.state.length));
-    batch.add(buf, start, end, lineNo, tooLong);
-    if (batch.full) this.framer.pause();
+  /** The batch being framed for the scan thread. */
+  private batching(): LineBatch {
+    return (this.batch ??= this.spare.pop() ?? new LineBatch(this.parser.cols.state.length));
   }
 
   /**
@@ -133,11 +142,13 @@ export class InputRun implements LineSink {
   private parsed(buf: Buffer, start: number, end: number, lineNo: number, scanned: ScannedLines | undefined, r: number): boolean {
     const { s, parser } = this;
     const text = lineText(buf, start, end);
-    // U+FFFD in the text is either in the data or the decoder's replacement: only then check the bytes.
-    if (text.includes('\ufffd') && !isUtf8(buf.subarray(start, end))) {
+    const taken = scanned?.taken(r) === true;
+    // U+FFFD in the text is either in the data or the decoder's replacement: only then check the bytes. The scan
+    // thread takes no line that has one.
+    if (!taken && text.includes('\ufffd') && !isUtf8(buf.subarray(start, end))) {
       return this.reject(lineNo, 'invalid_utf8', NOT_UTF8, text, buf.toString('base64', start, end));
     }
-    if (scanned?.taken(r)) scanned.take(r, text);
+    if (taken) (scanned as ScannedLines).take(r, text);
     else {
       const failure = parser.parse(text);
       if (failure) return this.reject(lineNo, failure.reason, failure.message, text);
@@ -189,26 +200,26 @@ export class InputRun implements LineSink {
     const { lines, scanned } = this.sent.shift() as { lines: LineBatch; scanned: Promise<ScannedBatch | undefined> };
     const results = await scanned;
     const taken = results && new ScannedLines(results, this.parser);
-    const { bytes, starts, lineNos, tooLong } = lines;
+    const { bytes, starts, ends, lineNos, heads, tooLong } = lines;
     for (let r = 0; r < lines.count; r++) {
       const lineNo = lineNos[r] as number;
-      const length = tooLong[r] as number;
-      const start = starts[r] as number;
-      const end = lines.end(r);
-      const wait = length === -1 ? this.parsed(bytes, start, end, lineNo, taken, r) : this.lineTooLong(bytes.subarray(start, end), length, lineNo);
+      const head = heads[r];
+      const wait =
+        head === undefined ? this.parsed(bytes, starts[r] as number, ends[r] as number, lineNo, taken, r) : this.lineTooLong(head, tooLong[r] as number, lineNo);
       if (wait) await this.sinkRoom(lineNo);
     }
     lines.clear();
     this.spare.push(lines);
   }
 
-  private async sinkRoom(lineNo: number): Promise<void> {
+  /** Waits while the sink has no room; a failure there names line `lineNo`, or the line the framer is at. */
+  private async sinkRoom(lineNo?: number): Promise<void> {
     const p = this.sink.pressure();
     if (!p) return;
     try {
       await p;
     } catch (e) {
-      throw writeFailed(e, { ...this.input.location, line: lineNo });
+      throw writeFailed(e, lineNo === undefined ? this.where() : { ...this.input.location, line: lineNo });
     }
   }
 
@@ -313,19 +324,12 @@ export class InputRun implements LineSink {
    * is one).
    */
   private async frame(chunk: Buffer): Promise<void> {
-    const { framer, sink } = this;
+    const { framer } = this;
     for (let at = 0; at < chunk.length; at += MAX_PIECE_BYTES) {
       let done = framer.push(at === 0 && chunk.length <= MAX_PIECE_BYTES ? chunk : chunk.subarray(at, at + MAX_PIECE_BYTES));
       for (;;) {
         if (this.batch?.full) await this.send();
-        const p = sink.pressure();
-        if (p) {
-          try {
-            await p;
-          } catch (e) {
-            throw writeFailed(e, this.where());
-          }
-        }
+        await this.sinkRoom();
         if (done) break;
         done = framer.resume();
       }

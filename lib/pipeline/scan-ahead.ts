@@ -60,7 +60,8 @@ export class LineBatch {
   readonly starts = new Int32Array(new SharedArrayBuffer(BATCH_LINES * 4));
   readonly ends = new Int32Array(new SharedArrayBuffer(BATCH_LINES * 4));
   readonly lineNos = new Float64Array(BATCH_LINES);
-  /** Per line: its length when it is too long to parse, else -1. */
+  /** Per line too long to parse: the head its reject shows (an empty span for the thread), and its length. */
+  readonly heads: (Buffer | undefined)[] = new Array<Buffer | undefined>(BATCH_LINES).fill(undefined);
   readonly tooLong = new Float64Array(BATCH_LINES);
   /** Room for the scanner's results (the thread's answer holds the same shared arrays). */
   readonly out: ScannedBatch;
@@ -76,11 +77,12 @@ export class LineBatch {
   clear(): void {
     this.used = 0;
     this.count = 0;
+    this.heads.fill(undefined);
     // Room a long line took is given back: a batch holds its usual size between lines.
     if (this.bytes.length > BATCH_BYTES) this.bytes = sharedBuffer(BATCH_BYTES);
   }
 
-  add(buf: Buffer, start: number, end: number, lineNo: number, tooLong = -1): void {
+  add(buf: Buffer, start: number, end: number, lineNo: number): void {
     const length = end - start;
     if (this.used + length > this.bytes.length) {
       const grown = sharedBuffer(Math.max(this.bytes.length * 2, this.used + length));
@@ -88,18 +90,21 @@ export class LineBatch {
       this.bytes = grown;
     }
     buf.copy(this.bytes, this.used, start, end);
-    const r = this.count++;
-    this.starts[r] = this.used;
-    this.ends[r] = tooLong === -1 ? this.used + length : this.used;
-    this.used += length;
-    this.lineNos[r] = lineNo;
-    this.tooLong[r] = tooLong;
+    this.next(lineNo, length);
   }
 
-  /** Line r's bytes: [start, start + length), whatever the thread was sent. */
-  end(r: number): number {
-    const t = this.tooLong[r] as number;
-    return t === -1 ? (this.ends[r] as number) : (r + 1 < this.count ? (this.starts[r + 1] as number) : this.used);
+  /** A line too long to parse: its head (the framer's own copy) is kept aside. */
+  addTooLong(head: Buffer, length: number, lineNo: number): void {
+    this.heads[this.count] = head;
+    this.tooLong[this.count] = length;
+    this.next(lineNo, 0);
+  }
+
+  private next(lineNo: number, length: number): void {
+    const r = this.count++;
+    this.starts[r] = this.used;
+    this.ends[r] = this.used += length;
+    this.lineNos[r] = lineNo;
   }
 
   request(logType: string): LinesToScan {

@@ -9,6 +9,13 @@ export const AS_IS = 1;
 export const CONVERTED = 2;
 export const IN_LINE = 3;
 
+/** A value's text, [start, end) of `line`. */
+export interface TextSpan {
+  line: string;
+  start: number;
+  end: number;
+}
+
 /** What the scanner hands the normaliser for a text value it leaves in the line (lib/record/scan.ts). */
 export const TEXT_IN_LINE: unique symbol = Symbol('text in the line');
 
@@ -53,6 +60,18 @@ export class Columns {
       textEnd: this.textEnd.slice(),
       line: this.line,
     });
+  }
+
+  /**
+   * Where text column i's value is in the line while it is still there, not cut out: sets `span` and returns true.
+   * Else false: read it with `value`.
+   */
+  textSpan(i: number, span: TextSpan): boolean {
+    if (this.state[i] !== IN_LINE) return false;
+    span.line = this.line;
+    span.start = this.textStart[i] as number;
+    span.end = this.textEnd[i] as number;
+    return true;
   }
 
   /** Column i's value, or undefined when the record has none. */

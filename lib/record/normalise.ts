@@ -15,7 +15,7 @@ import type { NormalisePlan } from './plan';
  */
 
 // The normaliser's interface, for the parser, the row writer, the filters and the build.
-export { ABSENT_COLUMN, AS_IS, Columns, CONVERTED, IN_LINE, ownString, type NormaliseFailure } from './columns';
+export { ABSENT_COLUMN, AS_IS, Columns, CONVERTED, IN_LINE, ownString, type NormaliseFailure, type TextSpan } from './columns';
 export { kindOf, type LineSource, textSource } from './converters';
 export { fillGeneric } from './fill-generic';
 export { buildPlan, columnIndexOf, type CompiledNormaliser, type FieldPlan, type NormalisePlan, type ScannedNormaliser } from './plan';

@@ -62,7 +62,7 @@ export class LineParser {
   }
 
   parse(text: string): LineReject | undefined {
-    if (this.scanner?.read(text) === true) {
+    if (this.scanOnly(text)) {
       this.scannedLines++;
       return undefined;
     }

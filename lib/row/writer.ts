@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FieldScanner } from '../record/fields';
 import { stringifyExact } from '../record/json';
-import { AS_IS, ABSENT_COLUMN, Columns, FieldPlan, IN_LINE, NormalisePlan } from '../record/normalise';
+import { AS_IS, ABSENT_COLUMN, Columns, FieldPlan, IN_LINE, NormalisePlan, TextSpan } from '../record/normalise';
 import { P, P_COLUMNS, PColumnName } from './contract';
 import { IndicatorSet } from './indicators';
 
@@ -54,22 +54,12 @@ export interface Row {
   json(): string;
   /** Column i's value, or undefined when the row has none; json columns are read with `jsonText`. */
   value(i: number): unknown;
-  /**
-   * Where text column i's value is in the line, when it is still there, not cut out (lib/record/scan.ts): sets
-   * `span` and returns true. Else false: read it with `value`.
-   */
+  /** Columns#textSpan: where text column i's value is in the line, while it is not cut out. */
   textSpan?(i: number, span: TextSpan): boolean;
   /** Json column i as JSON text, digits as received, or undefined when the row has none. */
   jsonText(i: number): string | undefined;
   /** P_COLUMNS[k]'s value: text, an indicator array (sorted), or undefined when the row has none. */
   standard(k: number): string | readonly string[] | undefined;
-}
-
-/** A value's text, [start, end) of `line`. */
-export interface TextSpan {
-  line: string;
-  start: number;
-  end: number;
 }
 
 /** Positions in P_COLUMNS that the row writer answers for itself (the rest are indicator arrays). */
@@ -166,12 +156,7 @@ export class RowWriter implements Row {
   }
 
   textSpan(i: number, span: TextSpan): boolean {
-    const cols = this.cols;
-    if (cols.state[i] !== IN_LINE) return false;
-    span.line = cols.line;
-    span.start = cols.textStart[i] as number;
-    span.end = cols.textEnd[i] as number;
-    return true;
+    return this.cols.textSpan(i, span);
   }
 
   jsonText(i: number): string | undefined {

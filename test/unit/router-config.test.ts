@@ -293,17 +293,17 @@ describe('parseRoutes', () => {
 
 describe('scanThreadOf: CFLOGS_SCAN_THREAD', () => {
   test('auto: for Parquet where a second CPU is there; in Lambda from 3,538 MB', () => {
-    expect(scanThreadOf({}, 2, 'parquet')).toBe(true);
-    expect(scanThreadOf({ CFLOGS_SCAN_THREAD: 'auto' }, 8, 'parquet')).toBe(true);
+    expect(scanThreadOf({}, 2, 'parquet')).toBe('auto');
+    expect(scanThreadOf({ CFLOGS_SCAN_THREAD: 'auto' }, 8, 'parquet')).toBe('auto');
     expect(scanThreadOf({}, 1, 'parquet')).toBe(false);
     // NDJSON: compression already keeps the second CPU busy.
     expect(scanThreadOf({}, 2, 'ndjson')).toBe(false);
     expect(scanThreadOf({ AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '1769' }, 2, 'parquet')).toBe(false);
-    expect(scanThreadOf({ AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(TWO_VCPU_MEMORY_MB) }, 2, 'parquet')).toBe(true);
+    expect(scanThreadOf({ AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(TWO_VCPU_MEMORY_MB) }, 2, 'parquet')).toBe('auto');
   });
 
   test('on and off whatever the CPUs and format; anything else is refused at start', () => {
-    expect(scanThreadOf({ CFLOGS_SCAN_THREAD: 'on' }, 1, 'ndjson')).toBe(true);
+    expect(scanThreadOf({ CFLOGS_SCAN_THREAD: 'on' }, 1, 'ndjson')).toBe('on');
     expect(scanThreadOf({ CFLOGS_SCAN_THREAD: 'off' }, 8, 'parquet')).toBe(false);
     expect(() => scanThreadOf({ CFLOGS_SCAN_THREAD: 'yes' }, 2, 'parquet')).toThrow(ConfigError);
     expect(() => loadConfig({ CFLOGS_SCAN_THREAD: '2' })).toThrow(/CFLOGS_SCAN_THREAD must be auto, on or off/);

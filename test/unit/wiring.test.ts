@@ -7,9 +7,9 @@ import { wireHttp, wireS3, wireScanThread } from '../../lib/wiring';
 describe('wiring', () => {
   it('starts the scan thread where the configuration wants one (one for the process), and none where it does not', () => {
     expect(wireScanThread({ scanThread: false }, silentLog)).toBeUndefined();
-    const thread = wireScanThread({ scanThread: true }, silentLog);
+    const thread = wireScanThread({ scanThread: 'auto' }, silentLog);
     expect(thread?.takes(builtInRegistry().require('Cloudflare.HttpRequest'))).toBe(true);
-    expect(wireScanThread({ scanThread: true }, silentLog)).toBe(thread);
+    expect(wireScanThread({ scanThread: 'auto' }, silentLog)).toBe(thread);
     // The functions' default, Parquet, on a machine with a second CPU and no Lambda memory size: on.
     const deps = wireS3({ CFLOGS_OUTPUT_BUCKET: 'lake-bucket', CFLOGS_SCAN_THREAD: 'on' }, { log: silentLog });
     expect(deps.scanAhead).toBe(thread);
